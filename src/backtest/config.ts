@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Issue } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
+import { parseIsoTime } from '../core/time.js';
+
+const isoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, { message: 'not an ISO 8601 date or date-time' });
+
+/**
+ * Settings of one backtest run. The same object comes from `--config FILE`
+ * (JSON) and from command-line flags; flags override the file.
+ */
+export const RunConfigSchema = z
+  .object({
+    strategy: z.string().min(1),
+    data: z.array(z.string().min(1)).min(1),
+    /** One symbol for all files, or one per file in order. */
+    symbol: z.array(z.string().min(1)).optional(),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    cash: z.number().finite().nonnegative().default(100_000),
+    feeRate: z.number().finite().nonnegative().optional(),
+    feePerUnit: z.number().finite().nonnegative().optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+    onInvalid: z.enum(['fail', 'skip']).default('fail'),
+    out: z.string().min(1).default('runs/latest'),
+    /** Bars of history kept per instrument for ctx.bars(). */
+    history: z.number().int().positive().default(10_000),
+    timezone: z.string().optional(),
+  })
+  .strict()
+  .refine((c) => c.feeRate === undefined || c.feePerUnit === undefined, {
+    message: 'give either a fee rate or a fee per unit, not both',
+    path: ['feePerUnit'],
+  })
+  .refine((c) => c.symbol === undefined || c.symbol.length === 1 || c.symbol.length === c.data.length, {
+    message: 'give one symbol, or one per data file',
+    path: ['symbol'],
+  });
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/** Validates raw settings; every problem becomes an issue naming its field. */
+export function parseRunConfig(raw: unknown, file?: string): RunConfig {
+  const parsed = RunConfigSchema.safeParse(raw);
+  if (parsed.success) {
+    const c = parsed.data;
+    if (c.from !== undefined && c.to !== undefined && (parseIsoTime(c.from) as number) > (parseIsoTime(c.to, 'end') as number)) {
+      throw new InputError({ code: 'invalid_config', ...(file !== undefined ? { file } : {}), field: 'from', value: c.from, message: `from is after to (${c.to})` });
+    }
+    return c;
+  }
+  const issues: Issue[] = parsed.error.issues.map((i) => {
+    const field = i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? '' : '');
+    const value = valueAt(raw, i.path);
+    return {
+      code: file !== undefined ? ('invalid_config' as const) : ('invalid_option' as const),
+      ...(file !== undefined ? { file } : {}),
+      ...(field !== '' ? { field } : {}),
+      ...(value !== undefined ? { value } : {}),
+      message: i.message,
+    };
+  });
+  throw new InputError(issues);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  let v: unknown = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  if (v === undefined) return undefined;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Reads a JSON config file into raw settings (validated later, merged with flags). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError({ code: 'file_not_found', file: path, message: 'config file not found' });
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError({ code: 'invalid_config', file: path, message: `not a JSON object: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}

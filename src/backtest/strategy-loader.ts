@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { register } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ZodType } from 'zod';
+import type { Issue } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
+import type { Strategy, StrategyClass } from '../strategy/strategy.js';
+
+let hookRegistered = false;
+
+/** Maps the bare specifier 'quantflow' to this running copy (see resolve-hook). */
+function registerSelfResolution(): void {
+  if (hookRegistered) return;
+  hookRegistered = true;
+  const hook = new URL('./resolve-hook.js', import.meta.url);
+  const index = new URL('../index.js', import.meta.url);
+  // Only from a build: under a TS source runner the files are .ts and the package resolves normally.
+  if (!existsSync(fileURLToPath(hook)) || !existsSync(fileURLToPath(index))) return;
+  register(hook, { data: { target: index.href } });
+}
+
+function isStrategyClass(x: unknown): x is StrategyClass<object> {
+  return typeof x === 'function' && typeof (x as { prototype?: { onBar?: unknown } }).prototype?.onBar === 'function';
+}
+
+/**
+ * Loads a strategy from a TypeScript (or JavaScript) file at run time, no
+ * build step: the module's default export, or its only exported Strategy
+ * subclass.
+ */
+export async function loadStrategyFile(path: string): Promise<StrategyClass<object>> {
+  const abs = resolvePath(path);
+  if (!existsSync(abs)) throw new InputError({ code: 'file_not_found', file: path, message: 'strategy file not found' });
+  registerSelfResolution();
+  let mod: Record<string, unknown>;
+  try {
+    const { tsImport } = await import('tsx/esm/api');
+    mod = (await tsImport(pathToFileURL(abs).href, import.meta.url)) as Record<string, unknown>;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new InputError({ code: 'invalid_strategy', file: path, message: `cannot load the strategy: ${message}` });
+  }
+  const candidates = [mod.default, ...Object.values(mod)].filter(isStrategyClass);
+  const cls = candidates[0];
+  if (cls === undefined) {
+    throw new InputError({ code: 'invalid_strategy', file: path, message: 'the file exports no Strategy subclass (export default class ... extends Strategy)' });
+  }
+  return cls;
+}
+
+/**
+ * Turns command-line text into typed values: JSON where the text is JSON
+ * ("10" -> 10, "true" -> true), else the text itself. The schema decides.
+ */
+export function coerceParamText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Validates raw parameters against the strategy's schema; unknown names are errors. */
+export function parseStrategyParams(cls: StrategyClass<object>, raw: Readonly<Record<string, unknown>>, source = 'param'): object {
+  const schema = cls.params as ZodType<object> | undefined;
+  const issues: Issue[] = [];
+  const shape = (schema as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const known = shape !== undefined ? Object.keys(shape) : [];
+  for (const name of Object.keys(raw)) {
+    if (schema === undefined || (shape !== undefined && !known.includes(name))) {
+      issues.push({
+        code: 'invalid_param',
+        field: name,
+        value: String(raw[name]),
+        message: `${cls.name} has no parameter '${name}'${known.length > 0 ? ` (it has: ${known.join(', ')})` : ''}`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  if (schema === undefined) return {};
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InputError(
+      parsed.error.issues.map((i) => {
+        const field = i.path.map(String).join('.');
+        return {
+          code: 'invalid_param' as const,
+          field,
+          value: field in raw ? String(raw[field]) : '(missing)',
+          message: `${source} ${field}: ${i.message}`,
+        };
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+/** Creates the strategy with validated parameters. */
+export function instantiateStrategy(cls: StrategyClass<object>, raw: Readonly<Record<string, unknown>>): Strategy<object> {
+  return new cls(parseStrategyParams(cls, raw));
+}

@@ -1,0 +1,148 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { pino } from 'pino';
+import { readConfigFile, parseRunConfig } from '../../backtest/config.js';
+import { runBacktestConfig } from '../../backtest/run.js';
+import { coerceParamText } from '../../backtest/strategy-loader.js';
+import { formatIssue } from '../../core/errors.js';
+import type { Summary } from '../../report/summary.js';
+import { summarize } from '../../report/summary.js';
+import { writeRunOutputs } from '../../report/writers.js';
+import type { Logger } from '../../strategy/context.js';
+import { collect, numberFlag, parsePairs } from '../args.js';
+import type { CliIO } from '../io.js';
+
+interface BacktestFlags {
+  strategy?: string;
+  data?: string[];
+  symbol?: string[];
+  from?: string;
+  to?: string;
+  cash?: string;
+  feeRate?: string;
+  feePerUnit?: string;
+  param?: string[];
+  onInvalid?: string;
+  out?: string;
+  config?: string;
+  history?: string;
+  timezone?: string;
+  progress?: boolean;
+}
+
+/** Flags over the config file: only flags actually given override it. */
+function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
+  const base = flags.config !== undefined ? readConfigFile(flags.config) : {};
+  const out: Record<string, unknown> = { ...base };
+  if (flags.strategy !== undefined) out.strategy = flags.strategy;
+  if (flags.data !== undefined) out.data = flags.data;
+  else if (typeof out.data === 'string') out.data = [out.data];
+  if (flags.symbol !== undefined) out.symbol = flags.symbol;
+  else if (typeof out.symbol === 'string') out.symbol = [out.symbol];
+  if (flags.from !== undefined) out.from = flags.from;
+  if (flags.to !== undefined) out.to = flags.to;
+  if (flags.cash !== undefined) out.cash = numberFlag('--cash', flags.cash);
+  if (flags.feeRate !== undefined) {
+    out.feeRate = numberFlag('--fee-rate', flags.feeRate);
+    delete out.feePerUnit;
+  }
+  if (flags.feePerUnit !== undefined) {
+    out.feePerUnit = numberFlag('--fee-per-unit', flags.feePerUnit);
+    if (flags.feeRate === undefined) delete out.feeRate;
+  }
+  if (flags.param !== undefined) {
+    const fromFile = (base.params ?? {}) as Record<string, unknown>;
+    out.params = { ...fromFile, ...parsePairs('--param', flags.param, coerceParamText) };
+  }
+  if (flags.onInvalid !== undefined) out.onInvalid = flags.onInvalid;
+  if (flags.out !== undefined) out.out = flags.out;
+  if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
+  if (flags.timezone !== undefined) out.timezone = flags.timezone;
+  return out;
+}
+
+function summaryTable(s: Summary, outDir: string): string {
+  const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+  const money = (x: number): string => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const rows: [string, string][] = [
+    ['strategy', `${s.strategy} ${JSON.stringify(s.params)}`],
+    ['symbols', s.symbols.join(', ')],
+    ['period', `${s.start} .. ${s.end}`],
+    ['bars', String(s.bars)],
+    ['initial cash', money(s.initial_cash)],
+    ['final equity', money(s.final_equity)],
+    ['total return', pct(s.total_return)],
+    ['max drawdown', pct(s.max_drawdown)],
+    ['sharpe', s.sharpe === null ? 'n/a' : s.sharpe.toFixed(3)],
+    ['closed trades', String(s.closed_trades)],
+    ['open trades', String(s.open_trades)],
+    ['fees', money(s.fees)],
+    ['orders', `${s.orders} (${s.orders_filled} filled, ${s.orders_rejected} rejected)`],
+    ['invalid rows', String(s.invalid_rows)],
+    ['outputs', outDir],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}
+
+export function registerBacktest(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command('backtest')
+    .description('run a strategy over market data and write summary.json, trades.csv, orders.csv, equity.csv')
+    .option('--strategy <file>', 'strategy file (.ts or .js), loaded at run time')
+    .option('--data <csv>', 'market data file; repeat for several feeds', collect)
+    .option('--symbol <symbol>', 'symbol of the data (one for all files, or one per --data)', collect)
+    .option('--from <date>', 'first time to use (ISO 8601); earlier rows are dropped before any indicator sees them')
+    .option('--to <date>', 'last time to use (ISO 8601; a date includes the whole day)')
+    .option('--cash <n>', 'starting cash (default 100000)')
+    .option('--fee-rate <r>', 'fee as a fraction of notional on every fill, e.g. 0.001')
+    .option('--fee-per-unit <a>', 'fixed fee per unit or contract on every fill')
+    .option('--param <name=value>', 'strategy parameter; repeatable', collect)
+    .option('--on-invalid <mode>', 'what to do with a bad data row: fail (default) or skip')
+    .option('--out <dir>', 'output directory (default runs/latest)')
+    .option('--config <file>', 'JSON file with the same settings; flags override it')
+    .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
+    .option('--timezone <tz>', 'time zone of timestamps without one (UTC, EST, -05:00, America/New_York)')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: BacktestFlags) => {
+      const config = parseRunConfig(mergeSettings(flags), flags.config);
+      const skippedLines: string[] = [];
+      const log = pinoLogger(io);
+      const bar =
+        flags.progress !== false && io.stderr.isTTY === true && process.env.CI === undefined
+          ? new cliProgress.SingleBar(
+              { stream: io.stderr as NodeJS.WritableStream, format: 'backtest {value} events | {duration_formatted}', hideCursor: true, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+      bar?.start(0, 0);
+      let run;
+      try {
+        run = await runBacktestConfig(config, {
+          onIssue: (issue) => {
+            const line = `skipped: ${formatIssue(issue)}`;
+            skippedLines.push(line);
+            io.stderr.write(`${line}\n`);
+          },
+          ...(bar !== undefined ? { onProgress: (n: number) => bar.update(n) } : {}),
+          log,
+        });
+      } finally {
+        bar?.stop();
+      }
+      const summary = summarize(run.result, run.strategyName, run.params);
+      writeRunOutputs(config.out, run.result, summary);
+      io.stdout.write(summaryTable(summary, config.out));
+      if (skippedLines.length > 0) io.stdout.write(`${skippedLines.length} invalid row(s) skipped (listed on stderr)\n`);
+      done(0);
+    });
+}
+
+/** The strategy's ctx.log: pino JSON lines on stderr (no wall-clock time, so logs are reproducible). */
+function pinoLogger(io: CliIO): Logger {
+  const logger = pino({ base: null, timestamp: false }, io.stderr as pino.DestinationStream);
+  return {
+    info: (message, data) => logger.info(data ?? {}, message),
+    warn: (message, data) => logger.warn(data ?? {}, message),
+  };
+}

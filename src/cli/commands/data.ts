@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { formatIssue } from '../../core/errors.js';
+import type { Issue } from '../../core/errors.js';
+import { MICROS_PER_MINUTE, parseIsoTime } from '../../core/time.js';
+import { openCsvFeed, writeGeneratedCsv } from '../../data/index.js';
+import { InputError } from '../../core/errors.js';
+import { formatTime } from '../../report/format.js';
+import { integerFlag, numberFlag } from '../args.js';
+import type { CliIO } from '../io.js';
+
+interface GenerateFlags {
+  bars?: string;
+  seed?: string;
+  out?: string;
+  start?: string;
+  interval?: string;
+  price?: string;
+  decimals?: string;
+}
+
+interface CheckFlags {
+  onInvalid?: string;
+  timezone?: string;
+  symbol?: string;
+}
+
+export function registerData(program: Command, io: CliIO, done: (code: number) => void): void {
+  const data = program.command('data').description('market data tools');
+
+  data
+    .command('generate')
+    .description('write seeded, reproducible 1-minute bars (a random walk with valid OHLC and volume) as CSV')
+    .requiredOption('--bars <n>', 'number of bars')
+    .requiredOption('--out <file>', 'CSV file to write')
+    .option('--seed <s>', 'random seed (default 1)')
+    .option('--start <time>', 'time of the first bar (ISO 8601, default 2020-01-01T00:01:00Z)')
+    .option('--interval <minutes>', 'minutes per bar (default 1)')
+    .option('--price <p>', 'starting price (default 100)')
+    .option('--decimals <d>', 'price decimals (default 2)')
+    .action((flags: GenerateFlags) => {
+      const bars = integerFlag('--bars', flags.bars ?? '');
+      if (bars < 1) throw new InputError({ code: 'invalid_option', field: '--bars', value: String(bars), message: 'must be at least 1' });
+      const start = flags.start === undefined ? undefined : parseIsoTime(flags.start);
+      if (flags.start !== undefined && start === undefined) {
+        throw new InputError({ code: 'invalid_option', field: '--start', value: flags.start, message: 'not an ISO 8601 time' });
+      }
+      const out = flags.out as string;
+      writeGeneratedCsv({
+        bars,
+        seed: flags.seed === undefined ? 1 : integerFlag('--seed', flags.seed),
+        out,
+        ...(start !== undefined ? { start } : {}),
+        ...(flags.interval !== undefined ? { intervalMicros: numberFlag('--interval', flags.interval) * MICROS_PER_MINUTE } : {}),
+        ...(flags.price !== undefined ? { startPrice: numberFlag('--price', flags.price) } : {}),
+        ...(flags.decimals !== undefined ? { decimals: integerFlag('--decimals', flags.decimals) } : {}),
+      });
+      io.stdout.write(`wrote ${bars} bars to ${out}\n`);
+      done(0);
+    });
+
+  data
+    .command('check')
+    .description('detect the format of CSV files and validate every row')
+    .argument('<files...>', 'CSV files')
+    .option('--on-invalid <mode>', 'fail at the first bad row (default) or skip and list them all')
+    .option('--timezone <tz>', 'time zone of timestamps without one')
+    .option('--symbol <symbol>', 'symbol, when the file name does not give it')
+    .action((files: string[], flags: CheckFlags) => {
+      const mode = flags.onInvalid ?? 'fail';
+      if (mode !== 'fail' && mode !== 'skip') {
+        throw new InputError({ code: 'invalid_option', field: '--on-invalid', value: mode, message: 'expected fail or skip' });
+      }
+      let bad = 0;
+      for (const file of files) {
+        const issues: Issue[] = [];
+        const feed = openCsvFeed(file, {
+          onInvalid: mode,
+          onIssue: (i: Issue) => issues.push(i),
+          ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+          ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}),
+        });
+        let rows = 0;
+        let first = NaN;
+        let last = NaN;
+        try {
+          for (let cols = feed.next(); cols !== null; cols = feed.next()) {
+            if (cols.length === 0) continue;
+            if (Number.isNaN(first)) first = cols.time[0] as number;
+            last = cols.time[cols.length - 1] as number;
+            rows += cols.length;
+          }
+        } finally {
+          feed.close();
+        }
+        bad += issues.length;
+        io.stdout.write(
+          `${file}: format ${feed.format.name}, ${feed.kind}s of ${feed.symbol}, ${rows} rows, ${formatTime(first)} .. ${formatTime(last)}, ${issues.length} invalid\n`,
+        );
+        for (const i of issues) io.stdout.write(`  ${formatIssue(i)}\n`);
+      }
+      done(bad > 0 ? 2 : 0);
+    });
+}

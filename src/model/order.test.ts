@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { MutableOrder, OrderStatus } from './order.js';
+import { ORDER_TRANSITIONS, OrderStateError, isLive, transition } from './order.js';
+
+function order(status: OrderStatus): MutableOrder {
+  return {
+    id: 1, symbol: 'X', side: 'buy', type: 'market', quantity: 1, price: NaN, expireTime: NaN, tag: '', status, reason: '',
+    createdTime: 0, filledTime: NaN, filledQuantity: 0, fillPrice: NaN, fee: 0,
+  };
+}
+
+describe('order state machine', () => {
+  const all = Object.keys(ORDER_TRANSITIONS) as OrderStatus[];
+  it('allows exactly the transitions in the table and throws on every other', () => {
+    for (const from of all) {
+      for (const to of all) {
+        const o = order(from);
+        if (ORDER_TRANSITIONS[from].includes(to)) {
+          transition(o, to);
+          expect(o.status).toBe(to);
+        } else {
+          expect(() => transition(o, to)).toThrow(OrderStateError);
+          expect(o.status).toBe(from);
+        }
+      }
+    }
+  });
+  it('final states have no way out; live states are submitted and accepted', () => {
+    for (const s of all) expect(ORDER_TRANSITIONS[s].length === 0).toBe(!isLive(s));
+  });
+});

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { makeInstrument } from '../model/instrument.js';
+import { Portfolio } from './portfolio.js';
+import type { PositionState } from './portfolio.js';
+
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b));
+
+describe('Portfolio accounting', () => {
+  const step = fc.record({
+    inst: fc.integer({ min: 0, max: 2 }),
+    qty: fc.integer({ min: -500, max: 500 }).filter((q) => q !== 0),
+    price: fc.integer({ min: 1, max: 1_000_000 }).map((c) => c / 100),
+    feeRate: fc.constantFrom(0, 0.001, 0.0025),
+    mark: fc.integer({ min: 1, max: 1_000_000 }).map((c) => c / 100),
+  });
+
+  it('keeps equity = cash + position value and equity change = realised + unrealised - fees', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 80 }), fc.constantFrom(1, 1, 10, 50), (steps, mult) => {
+        const instruments = ['A', 'B', 'C'].map((s, i) => makeInstrument(s, { multiplier: i === 1 ? mult : 1 }));
+        const pf = new Portfolio(1_000_000, instruments);
+        let t = 0;
+        for (const s of steps) {
+          const pos = pf.positions[s.inst] as PositionState;
+          const fee = Math.abs(s.qty) * s.price * pos.instrument.multiplier * s.feeRate;
+          pf.applyFill(pos, s.qty, s.price, fee, ++t);
+          pos.lastPrice = s.mark;
+          const equity = pf.equity();
+          expect(rel(equity, pf.cash + pf.positionValue())).toBeLessThan(1e-12);
+          const change = equity - pf.initialCash;
+          expect(rel(change, pf.realizedPnl() + pf.unrealizedPnl() - pf.fees)).toBeLessThan(1e-9);
+        }
+        // Closed trades account for all realised P&L of flat instruments plus fees paid on them.
+        let tradeGross = 0;
+        for (const tr of pf.closedTrades) tradeGross += tr.grossPnl;
+        let openRealised = 0;
+        for (const p of pf.positions) openRealised += p.openTrade?.grossPnl ?? 0;
+        expect(rel(tradeGross + openRealised, pf.realizedPnl())).toBeLessThan(1e-9);
+        let tradeFees = 0;
+        for (const tr of pf.closedTrades) tradeFees += tr.fees;
+        for (const p of pf.positions) tradeFees += p.openTrade?.fees ?? 0;
+        expect(rel(tradeFees, pf.fees)).toBeLessThan(1e-9);
+      }),
+    );
+  });
+
+  it('splits the fee of a fill that crosses zero between the closed and the new trade', () => {
+    const pf = new Portfolio(100_000, [makeInstrument('X')]);
+    const pos = pf.positions[0] as PositionState;
+    pf.applyFill(pos, 100, 10, 1, 1); // buy 100 @ 10, fee 1
+    pos.bars = 5;
+    pf.applyFill(pos, -200, 12, 2.4, 2); // sell 200 @ 12, fee 2.4 -> 1.2 each side
+    expect(pf.closedTrades).toHaveLength(1);
+    const tr = pf.closedTrades[0];
+    expect(tr).toMatchObject({ direction: 'long', quantity: 100, entryPrice: 10, exitPrice: 12, grossPnl: 200, fees: 2.2, barsHeld: 5 });
+    expect(tr?.netPnl).toBeCloseTo(197.8, 12);
+    expect(pos.quantity).toBe(-100);
+    expect(pos.averagePrice).toBe(12);
+    expect(pos.openTrade?.fees).toBeCloseTo(1.2, 12);
+    expect(pos.openTrade?.direction).toBe('short');
+    // Short sale credits its proceeds: 100000 - 1000 - 1 + 2400 - 2.4
+    expect(pf.cash).toBeCloseTo(101_396.6, 9);
+    pos.lastPrice = 11;
+    expect(pf.equity()).toBeCloseTo(101_396.6 - 1100, 9);
+  });
+
+  it('averages entries and realises P&L on partial exits within one round trip', () => {
+    const pf = new Portfolio(0, [makeInstrument('X', { multiplier: 10 })]);
+    const pos = pf.positions[0] as PositionState;
+    pf.applyFill(pos, -2, 100, 0, 1);
+    pf.applyFill(pos, -2, 110, 0, 2);
+    expect(pos.averagePrice).toBe(105);
+    pf.applyFill(pos, 1, 95, 0, 3);
+    expect(pos.realizedPnl).toBe(100); // (105 - 95) x 1 x 10
+    expect(pf.closedTrades).toHaveLength(0);
+    pf.applyFill(pos, 3, 100, 0, 4);
+    expect(pf.closedTrades).toHaveLength(1);
+    expect(pf.closedTrades[0]).toMatchObject({ direction: 'short', quantity: 4, entryPrice: 105, exitPrice: 98.75, grossPnl: 250 });
+  });
+
+  it('throws on an impossible fill', () => {
+    const pf = new Portfolio(0, [makeInstrument('X')]);
+    const pos = pf.positions[0] as PositionState;
+    expect(() => pf.applyFill(pos, 0, 1, 0, 1)).toThrow(/quantity/);
+    expect(() => pf.applyFill(pos, 1, -1, 0, 1)).toThrow(/price/);
+    expect(() => pf.applyFill(pos, 1, 1, -1, 1)).toThrow(/fee/);
+  });
+});

@@ -1,0 +1,69 @@
+import type { Micros } from '../core/time.js';
+
+/** A round trip: from flat (or a zero crossing) back to flat (or the next crossing). */
+export interface ClosedTrade {
+  readonly tradeId: number;
+  readonly symbol: string;
+  readonly direction: 'long' | 'short';
+  /** Total quantity entered over the trade. */
+  readonly quantity: number;
+  readonly entryTime: Micros;
+  /** Quantity-weighted average of the entry fills. */
+  readonly entryPrice: number;
+  readonly exitTime: Micros;
+  /** Quantity-weighted average of the exit fills. */
+  readonly exitPrice: number;
+  readonly grossPnl: number;
+  /** Entry and exit fees, including this trade's share of a fill that crossed zero. */
+  readonly fees: number;
+  readonly netPnl: number;
+  /** Bars of the instrument from the entry fill to the exit fill. */
+  readonly barsHeld: number;
+}
+
+/** The open part of a round trip, accumulated fill by fill. */
+export class OpenTrade {
+  entryQuantity = 0;
+  entryNotional = 0;
+  exitQuantity = 0;
+  exitNotional = 0;
+  grossPnl = 0;
+  fees = 0;
+  constructor(
+    readonly tradeId: number,
+    readonly symbol: string,
+    readonly direction: 'long' | 'short',
+    readonly entryTime: Micros,
+    readonly entryBar: number,
+  ) {}
+
+  addEntry(quantity: number, price: number, fee: number): void {
+    this.entryQuantity += quantity;
+    this.entryNotional += quantity * price;
+    this.fees += fee;
+  }
+
+  addExit(quantity: number, price: number, fee: number, pnl: number): void {
+    this.exitQuantity += quantity;
+    this.exitNotional += quantity * price;
+    this.fees += fee;
+    this.grossPnl += pnl;
+  }
+
+  close(exitTime: Micros, exitBar: number): ClosedTrade {
+    return {
+      tradeId: this.tradeId,
+      symbol: this.symbol,
+      direction: this.direction,
+      quantity: this.entryQuantity,
+      entryTime: this.entryTime,
+      entryPrice: this.entryNotional / this.entryQuantity,
+      exitTime,
+      exitPrice: this.exitNotional / this.exitQuantity,
+      grossPnl: this.grossPnl,
+      fees: this.fees,
+      netPnl: this.grossPnl - this.fees,
+      barsHeld: exitBar - this.entryBar,
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Indicator, assertPeriod } from './indicator.js';
+import { SMA } from './sma.js';
+
+/**
+ * Exponential moving average as TA-Lib computes it: the first value is the
+ * SMA of the first `period` inputs, then ema = prev + k * (x - prev) with
+ * k = 2 / (period + 1).
+ */
+export class EMA extends Indicator {
+  readonly warmup: number;
+  private readonly k: number;
+  private readonly seed: SMA;
+
+  constructor(readonly period: number) {
+    super();
+    assertPeriod('EMA', period);
+    this.warmup = period;
+    this.k = 2 / (period + 1);
+    this.seed = new SMA(period);
+  }
+
+  update(input: number): number {
+    this.count++;
+    if (!this.ready) {
+      this.seed.update(input);
+      if (this.seed.ready) {
+        this.value = this.seed.value;
+        this.ready = true;
+      }
+      return this.value;
+    }
+    this.value = this.value + this.k * (input - this.value);
+    return this.value;
+  }
+}

@@ -1,0 +1,35 @@
+import type { ZodType } from 'zod';
+import type { Bar, QuoteTick, TradeTick } from '../model/market.js';
+import type { OrderEvent, TimerEvent } from '../model/events.js';
+import type { StrategyContext } from './context.js';
+
+/**
+ * Base class of every strategy. Override the hooks you need; each gets the
+ * context as its last argument. Parameters are declared as a static zod
+ * schema `params` and arrive parsed in `this.params`.
+ *
+ * ```ts
+ * export default class MyStrategy extends Strategy<z.infer<typeof params>> {
+ *   static params = params;
+ *   onBar(bar: Bar, ctx: StrategyContext) { ... }
+ * }
+ * ```
+ */
+export abstract class Strategy<P extends object = Record<string, unknown>> {
+  constructor(readonly params: P) {}
+
+  onStart(_ctx: StrategyContext): void {}
+  onBar(_bar: Bar, _ctx: StrategyContext): void {}
+  onQuote(_quote: QuoteTick, _ctx: StrategyContext): void {}
+  onTrade(_trade: TradeTick, _ctx: StrategyContext): void {}
+  onOrderEvent(_event: OrderEvent, _ctx: StrategyContext): void {}
+  onTimer(_timer: TimerEvent, _ctx: StrategyContext): void {}
+  onStop(_ctx: StrategyContext): void {}
+}
+
+/** What a strategy module's default export must look like. */
+export interface StrategyClass<P extends object = Record<string, unknown>> {
+  new (params: P): Strategy<P>;
+  readonly params?: ZodType<P>;
+  readonly name: string;
+}
