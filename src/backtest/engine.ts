@@ -1,3 +1,4 @@
+import { addExact } from '../core/decimal.js';
 import type { Issue } from '../core/errors.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { GrowableFloat64 } from '../core/growable.js';
@@ -376,7 +377,7 @@ export class BacktestEngine {
     this.eqTime.push(t);
     this.eqCash.push(this.portfolio.cash);
     this.eqPosValue.push(posValue);
-    this.eqEquity.push(this.portfolio.cash + posValue);
+    this.eqEquity.push(posValue === 0 ? this.portfolio.cash : addExact(this.portfolio.cash, posValue));
   }
 
   private result(end: Micros): BacktestResult {

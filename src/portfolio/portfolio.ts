@@ -1,3 +1,4 @@
+import { addExact, mulExact, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Instrument } from '../model/instrument.js';
@@ -25,7 +26,7 @@ export class PositionState {
 
   get marketValue(): number {
     if (this.quantity === 0) return 0;
-    return this.quantity * this.lastPrice * this.instrument.multiplier;
+    return mulExact(mulExact(this.quantity, this.lastPrice), this.instrument.multiplier);
   }
 }
 
@@ -60,12 +61,15 @@ export class Portfolio {
   /** Sum of positions at their marks. */
   positionValue(): number {
     let v = 0;
-    for (let i = 0; i < this.positions.length; i++) v += (this.positions[i] as PositionState).marketValue;
+    for (let i = 0; i < this.positions.length; i++) {
+      const p = this.positions[i] as PositionState;
+      if (p.quantity !== 0) v = addExact(v, p.marketValue);
+    }
     return v;
   }
 
   equity(): number {
-    return this.cash + this.positionValue();
+    return addExact(this.cash, this.positionValue());
   }
 
   realizedPnl(): number {
@@ -90,20 +94,22 @@ export class Portfolio {
     if (!(price > 0) || !Number.isFinite(price)) throw new InvariantError(`fill with price ${price}`);
     if (!(fee >= 0)) throw new InvariantError(`fill with fee ${fee}`);
     const mult = pos.instrument.multiplier;
-    this.cash -= quantity * price * mult + fee;
-    this.fees += fee;
+    this.cash = subExact(subExact(this.cash, mulExact(mulExact(quantity, price), mult)), fee);
+    this.fees = addExact(this.fees, fee);
     pos.lastPrice = Number.isNaN(pos.lastPrice) ? price : pos.lastPrice;
 
     const absQty = Math.abs(quantity);
     const held = pos.quantity;
     let remaining = absQty;
+    let closedFee = 0;
     if (held !== 0 && Math.sign(held) !== Math.sign(quantity)) {
       // Reduce or close (and maybe cross).
       const closing = Math.min(absQty, Math.abs(held));
       const direction = held > 0 ? 1 : -1;
-      const pnl = closing * (price - pos.averagePrice) * direction * mult;
-      const closeFee = (fee * closing) / absQty;
-      pos.realizedPnl += pnl;
+      const pnl = mulExact(mulExact(closing, subExact(price, pos.averagePrice)), direction * mult);
+      const closeFee = closing === absQty ? fee : (fee * closing) / absQty;
+      closedFee = closeFee;
+      pos.realizedPnl = addExact(pos.realizedPnl, pnl);
       const trade = pos.openTrade;
       if (trade === undefined) throw new InvariantError(`${pos.instrument.symbol}: position without an open trade`);
       trade.addExit(closing, price, closeFee, pnl);
@@ -118,7 +124,8 @@ export class Portfolio {
       }
     }
     if (remaining > 0) {
-      const openFee = remaining === absQty ? fee : (fee * remaining) / absQty;
+      // The two parts of a crossing fill's fee add up to the fee exactly.
+      const openFee = remaining === absQty ? fee : subExact(fee, closedFee);
       const signed = quantity > 0 ? remaining : -remaining;
       if (pos.quantity === 0) {
         pos.openTrade = new OpenTrade(this.nextTradeId++, pos.instrument.symbol, signed > 0 ? 'long' : 'short', time, pos.bars);

@@ -1,3 +1,4 @@
+import { addExact, mulExact, subExact } from '../core/decimal.js';
 import type { Micros } from '../core/time.js';
 
 /** A round trip: from flat (or a zero crossing) back to flat (or the next crossing). */
@@ -23,6 +24,11 @@ export interface ClosedTrade {
 
 /** The open part of a round trip, accumulated fill by fill. */
 export class OpenTrade {
+  /** Price of the only fill so far, so a one-fill side reports it as is (no notional / quantity round trip). */
+  private entryOnly = NaN;
+  private exitOnly = NaN;
+  private entryFills = 0;
+  private exitFills = 0;
   entryQuantity = 0;
   entryNotional = 0;
   exitQuantity = 0;
@@ -38,16 +44,18 @@ export class OpenTrade {
   ) {}
 
   addEntry(quantity: number, price: number, fee: number): void {
-    this.entryQuantity += quantity;
-    this.entryNotional += quantity * price;
-    this.fees += fee;
+    this.entryQuantity = addExact(this.entryQuantity, quantity);
+    this.entryNotional = addExact(this.entryNotional, mulExact(quantity, price));
+    this.fees = addExact(this.fees, fee);
+    this.entryOnly = this.entryFills++ === 0 ? price : NaN;
   }
 
   addExit(quantity: number, price: number, fee: number, pnl: number): void {
-    this.exitQuantity += quantity;
-    this.exitNotional += quantity * price;
-    this.fees += fee;
-    this.grossPnl += pnl;
+    this.exitQuantity = addExact(this.exitQuantity, quantity);
+    this.exitNotional = addExact(this.exitNotional, mulExact(quantity, price));
+    this.fees = addExact(this.fees, fee);
+    this.grossPnl = addExact(this.grossPnl, pnl);
+    this.exitOnly = this.exitFills++ === 0 ? price : NaN;
   }
 
   close(exitTime: Micros, exitBar: number): ClosedTrade {
@@ -57,12 +65,12 @@ export class OpenTrade {
       direction: this.direction,
       quantity: this.entryQuantity,
       entryTime: this.entryTime,
-      entryPrice: this.entryNotional / this.entryQuantity,
+      entryPrice: this.entryFills === 1 ? this.entryOnly : this.entryNotional / this.entryQuantity,
       exitTime,
-      exitPrice: this.exitNotional / this.exitQuantity,
+      exitPrice: this.exitFills === 1 ? this.exitOnly : this.exitNotional / this.exitQuantity,
       grossPnl: this.grossPnl,
       fees: this.fees,
-      netPnl: this.grossPnl - this.fees,
+      netPnl: subExact(this.grossPnl, this.fees),
       barsHeld: exitBar - this.entryBar,
     };
   }

@@ -1,3 +1,5 @@
+import { mulExact } from '../../core/decimal.js';
+
 /** What a fee model is told about a fill. */
 export interface FeeParams {
   readonly symbol: string;
@@ -27,7 +29,7 @@ export class PercentFee implements FeeModel {
     if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`fee rate must be >= 0, got ${rate}`);
   }
   fee(p: FeeParams): number {
-    return p.quantity * p.price * p.multiplier * this.rate;
+    return mulExact(mulExact(mulExact(p.quantity, p.price), p.multiplier), this.rate);
   }
 }
 
@@ -38,6 +40,6 @@ export class PerUnitFee implements FeeModel {
     if (!(amount >= 0) || !Number.isFinite(amount)) throw new RangeError(`fee per unit must be >= 0, got ${amount}`);
   }
   fee(p: FeeParams): number {
-    return p.quantity * this.amount;
+    return mulExact(p.quantity, this.amount);
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * Decimal-exact arithmetic on doubles. Prices, quantities and rates are
+ * decimals as written (2.37037, 100, 0.001); a product or sum of such numbers
+ * is again a short decimal, but float arithmetic adds noise
+ * (100 x 2.37037 x 0.001 = 0.23703699999999997). These helpers compute in
+ * integer units of the operands' decimal places and round once, giving the
+ * double nearest to the exact decimal result (0.237037). When an operand is
+ * not a short decimal, or the integers would pass 2^53, they fall back to
+ * plain float arithmetic.
+ */
+
+const MAX_PLACES = 15;
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** Decimal places of the shortest decimal that reads as `x` (0..15), or -1 if it needs more. */
+export function decimalPlaces(x: number): number {
+  if (Number.isInteger(x)) return 0;
+  if (!Number.isFinite(x)) return -1;
+  for (let d = 1; d <= MAX_PLACES; d++) {
+    const p = POW10[d] as number;
+    if (Math.round(x * p) / p === x) return d;
+  }
+  return -1;
+}
+
+/** a x b, exactly rounded. */
+export function mulExact(a: number, b: number): number {
+  const da = decimalPlaces(a);
+  const db = decimalPlaces(b);
+  if (da < 0 || db < 0 || da + db > 22) return a * b;
+  const prod = Math.round(a * (POW10[da] as number)) * Math.round(b * (POW10[db] as number));
+  if (!Number.isSafeInteger(prod)) return a * b;
+  // No negative zero in money.
+  return prod === 0 ? 0 : prod / (POW10[da + db] as number);
+}
+
+/** a + b, exactly rounded. */
+export function addExact(a: number, b: number): number {
+  const da = decimalPlaces(a);
+  const db = decimalPlaces(b);
+  if (da < 0 || db < 0) return a + b;
+  const d = da > db ? da : db;
+  const p = POW10[d] as number;
+  const sum = Math.round(a * p) + Math.round(b * p);
+  if (!Number.isSafeInteger(sum)) return a + b;
+  return sum === 0 ? 0 : sum / p;
+}
+
+/** a - b, exactly rounded. */
+export function subExact(a: number, b: number): number {
+  return addExact(a, -b);
+}
