@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { register } from 'node:module';
+import Module, { register } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
@@ -18,6 +18,13 @@ function registerSelfResolution(): void {
   // Only from a build: under a TS source runner the files are .ts and the package resolves normally.
   if (!existsSync(fileURLToPath(hook)) || !existsSync(fileURLToPath(index))) return;
   register(hook, { data: { target: index.href } });
+  // A .ts file outside any "type": "module" package is loaded as CommonJS; map require('quantflow') too.
+  const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const original = cjs._resolveFilename;
+  const indexPath = fileURLToPath(index);
+  cjs._resolveFilename = function (request: string, ...rest: unknown[]): string {
+    return request === 'quantflow' ? indexPath : original.call(this, request, ...rest);
+  };
 }
 
 function isStrategyClass(x: unknown): x is StrategyClass<object> {
@@ -41,7 +48,9 @@ export async function loadStrategyFile(path: string): Promise<StrategyClass<obje
     const message = e instanceof Error ? e.message : String(e);
     throw new InputError({ code: 'invalid_strategy', file: path, message: `cannot load the strategy: ${message}` });
   }
-  const candidates = [mod.default, ...Object.values(mod)].filter(isStrategyClass);
+  // A file loaded as CommonJS arrives wrapped: { default: module.exports }.
+  const inner = typeof mod.default === 'object' && mod.default !== null ? (mod.default as Record<string, unknown>) : {};
+  const candidates = [mod.default, inner.default, ...Object.values(mod), ...Object.values(inner)].filter(isStrategyClass);
   const cls = candidates[0];
   if (cls === undefined) {
     throw new InputError({ code: 'invalid_strategy', file: path, message: 'the file exports no Strategy subclass (export default class ... extends Strategy)' });

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SAMPLES = join(ROOT, 'data/samples');
+
+export interface CliRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built command line, as a user would. `npm test` builds first. */
+export function cli(args: readonly string[], cwd = ROOT): CliRun {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/quantflow.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(prefix = 'qf-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
