@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
+import { csvFormatOptionsSchema } from '../data/index.js';
 
 const isoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, { message: 'not an ISO 8601 date or date-time' });
 
@@ -27,6 +28,8 @@ export const RunConfigSchema = z
     /** Bars of history kept per instrument for ctx.bars(). */
     history: z.number().int().positive().default(10_000),
     timezone: z.string().optional(),
+    /** How to read data files whose format is not detected (applies to every file; detection fills the rest). */
+    format: csvFormatOptionsSchema.optional(),
   })
   .strict()
   .refine((c) => c.feeRate === undefined || c.feePerUnit === undefined, {

@@ -43,6 +43,7 @@ export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): 
       const symbol = config.symbol === undefined ? undefined : config.symbol.length === 1 ? config.symbol[0] : config.symbol[i];
       feeds.push(
         openCsvFeed(path, {
+          ...config.format,
           onInvalid: config.onInvalid,
           ...(symbol !== undefined ? { symbol } : {}),
           ...(from !== undefined ? { from } : {}),

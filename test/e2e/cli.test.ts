@@ -176,6 +176,34 @@ export default class Ticks extends Strategy {
   });
 });
 
+describe('quantflow backtest: a format no detector knows', () => {
+  it('is described with flags, and gives the same run as the detected original', () => {
+    const dir = tempDir();
+    const lines = readFileSync(ORCL, 'utf8').trim().split('\n').slice(1, 400);
+    // Semicolons, epoch milliseconds, made-up names, volume before the prices.
+    const custom = ['when;qty;o;h;l;c', ...lines.map((l) => {
+      const f = l.split(',');
+      return [Date.parse(`${f[0]}T23:59:59.999Z`), f[6], f[1], f[2], f[3], f[4]].join(';');
+    })];
+    const file = join(dir, 'custom.csv');
+    writeFileSync(file, custom.join('\n') + '\n');
+    const plain = join(dir, 'ORCL.csv');
+    writeFileSync(plain, readFileSync(ORCL, 'utf8').split('\n').slice(0, 400).join('\n') + '\n');
+    const undetected = cli(['backtest', '--strategy', 'examples/sma-cross.ts', '--data', file, '--out', join(dir, 'x')]);
+    expect(undetected.status).toBe(2);
+    expect(undetected.stderr).toMatch(/custom\.csv:1/);
+    const a = cli(['backtest', '--strategy', 'examples/sma-cross.ts', '--data', file, '--symbol', 'ORCL', '--delimiter', ';', '--kind', 'bar',
+      '--columns', 'time=when,open=o,high=h,low=l,close=c,volume=qty', '--time-format', 'epoch_ms', '--out', join(dir, 'a')]);
+    expect(a.stderr).toBe('');
+    expect(a.status).toBe(0);
+    expect(cli(['backtest', '--strategy', 'examples/sma-cross.ts', '--data', plain, '--out', join(dir, 'b')]).status).toBe(0);
+    // Daily stamps differ (end of day to the microsecond vs the millisecond), so compare prices and P&L.
+    const strip = (f: string): string => readFileSync(join(dir, f), 'utf8').replace(/T23:59:59\.999(000|999)Z/g, '');
+    expect(strip('a/trades.csv')).toBe(strip('b/trades.csv'));
+    expect(summaryOf(join(dir, 'a')).final_equity).toBe(summaryOf(join(dir, 'b')).final_equity);
+  });
+});
+
 describe('quantflow data', () => {
   it('generates reproducible bars that the backtest reads', () => {
     const dir = tempDir();

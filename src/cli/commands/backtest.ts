@@ -11,8 +11,10 @@ import { writeRunOutputs } from '../../report/writers.js';
 import type { Logger } from '../../strategy/context.js';
 import { collect, numberFlag, parsePairs } from '../args.js';
 import type { CliIO } from '../io.js';
+import type { FormatFlags } from '../format-flags.js';
+import { addFormatFlags, formatFromFlags } from '../format-flags.js';
 
-interface BacktestFlags {
+interface BacktestFlags extends FormatFlags {
   strategy?: string;
   data?: string[];
   symbol?: string[];
@@ -26,7 +28,6 @@ interface BacktestFlags {
   out?: string;
   config?: string;
   history?: string;
-  timezone?: string;
   progress?: boolean;
 }
 
@@ -58,6 +59,8 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
+  const format = formatFromFlags(flags);
+  if (format !== undefined) out.format = { ...((base.format ?? {}) as Record<string, unknown>), ...format };
   return out;
 }
 
@@ -86,7 +89,7 @@ function summaryTable(s: Summary, outDir: string): string {
 }
 
 export function registerBacktest(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command('backtest')
     .description('run a strategy over market data and write summary.json, trades.csv, orders.csv, equity.csv')
     .option('--strategy <file>', 'strategy file (.ts or .js), loaded at run time')
@@ -102,9 +105,8 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .option('--out <dir>', 'output directory (default runs/latest)')
     .option('--config <file>', 'JSON file with the same settings; flags override it')
     .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
-    .option('--timezone <tz>', 'time zone of timestamps without one (UTC, EST, -05:00, America/New_York)')
-    .option('--no-progress', 'no progress bar')
-    .action(async (flags: BacktestFlags) => {
+    .option('--no-progress', 'no progress bar');
+  addFormatFlags(cmd).action(async (flags: BacktestFlags) => {
       const config = parseRunConfig(mergeSettings(flags), flags.config);
       const skippedLines: string[] = [];
       const log = pinoLogger(io);

@@ -7,6 +7,9 @@ import { InputError } from '../../core/errors.js';
 import { formatTime } from '../../report/format.js';
 import { integerFlag, numberFlag } from '../args.js';
 import type { CliIO } from '../io.js';
+import type { FormatFlags } from '../format-flags.js';
+import { addFormatFlags, formatFromFlags } from '../format-flags.js';
+import { parseCsvFormatOptions } from '../../data/index.js';
 
 interface GenerateFlags {
   bars?: string;
@@ -18,9 +21,8 @@ interface GenerateFlags {
   decimals?: string;
 }
 
-interface CheckFlags {
+interface CheckFlags extends FormatFlags {
   onInvalid?: string;
-  timezone?: string;
   symbol?: string;
 }
 
@@ -58,25 +60,28 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
       done(0);
     });
 
-  data
+  const check = data
     .command('check')
     .description('detect the format of CSV files and validate every row')
     .argument('<files...>', 'CSV files')
     .option('--on-invalid <mode>', 'fail at the first bad row (default) or skip and list them all')
-    .option('--timezone <tz>', 'time zone of timestamps without one')
-    .option('--symbol <symbol>', 'symbol, when the file name does not give it')
-    .action((files: string[], flags: CheckFlags) => {
+    .option('--symbol <symbol>', 'symbol, when the file name does not give it');
+  addFormatFlags(check).action((files: string[], flags: CheckFlags) => {
       const mode = flags.onInvalid ?? 'fail';
       if (mode !== 'fail' && mode !== 'skip') {
         throw new InputError({ code: 'invalid_option', field: '--on-invalid', value: mode, message: 'expected fail or skip' });
       }
+      const format = parseCsvFormatOptions({
+        ...formatFromFlags(flags),
+        ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+      });
       let bad = 0;
       for (const file of files) {
         const issues: Issue[] = [];
         const feed = openCsvFeed(file, {
+          ...format,
           onInvalid: mode,
           onIssue: (i: Issue) => issues.push(i),
-          ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
           ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}),
         });
         let rows = 0;
