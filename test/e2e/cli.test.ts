@@ -226,4 +226,18 @@ describe('quantflow data', () => {
   });
 });
 
-void ROOT;
+
+describe('the README tutorial', () => {
+  it('is examples/breakout.ts, and it runs: stops fill, cancels are answered', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const code = /```ts\n(import \{ Strategy, z[\s\S]*?)```/.exec(readme)?.[1];
+    expect(code).toBeDefined();
+    expect(readFileSync(join(ROOT, 'examples/breakout.ts'), 'utf8')).toContain(code!);
+    const out = join(tempDir(), 'o');
+    const r = cli(['backtest', '--strategy', 'examples/breakout.ts', '--data', join(SAMPLES, 'NVDA-1999-2014.csv'), '--param', 'lookback=30', '--out', out]);
+    expect(r.status).toBe(0);
+    const orders = readFileSync(join(out, 'orders.csv'), 'utf8');
+    expect(orders).toMatch(/,stop,sell,100,[\d.]+,filled,/);
+    expect(orders).toMatch(/,stop,sell,100,[\d.]+,cancelled,user,/);
+  });
+});
