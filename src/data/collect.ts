@@ -1,0 +1,64 @@
+import { BarColumns, QuoteColumns, TradeColumns, type Columns, type MarketFeed } from '../model/market.js';
+
+/**
+ * Reads a feed to its end into one Columns holding every row (to replay it
+ * from memory, e.g. through ColumnsFeed, or to inspect it). Closes the feed.
+ */
+export function collectColumns(feed: MarketFeed): Columns {
+  const parts: Columns[] = [];
+  let total = 0;
+  try {
+    for (let chunk = feed.next(); chunk !== null; chunk = feed.next()) {
+      if (chunk.length === 0) continue;
+      parts.push(sliceColumns(chunk, chunk.length)); // chunks are reused: copy
+      total += chunk.length;
+    }
+  } finally {
+    feed.close();
+  }
+  const all = emptyColumns(feed.kind, total);
+  for (const part of parts) appendColumns(all, part);
+  return all;
+}
+
+function emptyColumns(kind: Columns['kind'], capacity: number): Columns {
+  switch (kind) {
+    case 'bar':
+      return new BarColumns(capacity);
+    case 'quote':
+      return new QuoteColumns(capacity);
+    case 'trade':
+      return new TradeColumns(capacity);
+  }
+}
+
+/** A copy of the first n rows. */
+function sliceColumns(c: Columns, n: number): Columns {
+  const copy = emptyColumns(c.kind, n);
+  appendColumns(copy, c, n);
+  return copy;
+}
+
+/** Appends the first n rows of `src` to `dst` (same kind, enough capacity). */
+function appendColumns(dst: Columns, src: Columns, n = src.length): void {
+  const at = dst.length;
+  dst.time.set(src.time.subarray(0, n), at);
+  dst.line.set(src.line.subarray(0, n), at);
+  if (dst.kind === 'bar' && src.kind === 'bar') {
+    dst.open.set(src.open.subarray(0, n), at);
+    dst.high.set(src.high.subarray(0, n), at);
+    dst.low.set(src.low.subarray(0, n), at);
+    dst.close.set(src.close.subarray(0, n), at);
+    dst.volume.set(src.volume.subarray(0, n), at);
+  } else if (dst.kind === 'quote' && src.kind === 'quote') {
+    dst.bid.set(src.bid.subarray(0, n), at);
+    dst.ask.set(src.ask.subarray(0, n), at);
+    dst.bidSize.set(src.bidSize.subarray(0, n), at);
+    dst.askSize.set(src.askSize.subarray(0, n), at);
+  } else if (dst.kind === 'trade' && src.kind === 'trade') {
+    dst.price.set(src.price.subarray(0, n), at);
+    dst.size.set(src.size.subarray(0, n), at);
+    dst.side.set(src.side.subarray(0, n), at);
+  }
+  dst.length = at + n;
+}

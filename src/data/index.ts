@@ -1,0 +1,16 @@
+/**
+ * Market data: CSV feeds with format detection and row-by-row validation,
+ * a seeded bar generator, and in-memory replay of columns.
+ */
+export * from './csv/index.js';
+export {
+  BarWalk,
+  generateBarColumns,
+  writeGeneratedCsv,
+  type GenerateBarsOptions,
+  type WriteGeneratedCsvOptions,
+  type WriteGeneratedCsvResult,
+} from './generator.js';
+export { ColumnsFeed } from './memory-feed.js';
+export { collectColumns } from './collect.js';
+export { Xoshiro128 } from './prng.js';

@@ -1,0 +1,30 @@
+import type { Issue } from '../core/errors.js';
+import type { Columns, DataKind, MarketFeed } from '../model/market.js';
+
+/** Replays columns already in memory (generated bars, a loaded catalog) as one chunk. */
+export class ColumnsFeed implements MarketFeed {
+  readonly kind: DataKind;
+  readonly skipped: readonly Issue[] = [];
+  private consumed = false;
+
+  constructor(
+    readonly symbol: string,
+    private readonly columns: Columns,
+    readonly source: string = 'memory',
+  ) {
+    this.kind = columns.kind;
+  }
+
+  next(): Columns | null {
+    if (this.consumed || this.columns.length === 0) {
+      this.consumed = true;
+      return null;
+    }
+    this.consumed = true;
+    return this.columns;
+  }
+
+  close(): void {
+    this.consumed = true;
+  }
+}
