@@ -284,6 +284,7 @@ export class BacktestEngine {
     const symbol = pos.instrument.symbol;
     this.exchange.onBar(idx, symbol, t, open, high, low, close);
     pos.lastPrice = close;
+    pos.openTrade?.observe(high, low);
     (this.histories[idx] as RingBarHistory).push(t, open, high, low, close, volume);
     const slots = this.indicators[idx] as IndicatorSlot[];
     for (let k = 0; k < slots.length; k++) {
@@ -312,6 +313,7 @@ export class BacktestEngine {
     this.exchange.onQuote(idx, pos.instrument.symbol, t, bid, ask);
     const mid = (bid + ask) / 2;
     pos.lastPrice = mid;
+    pos.openTrade?.observe(mid, mid);
     this.updateTickIndicators(idx, mid);
     if (this.pending.length > 0) this.drain();
     const q = this.quoteViews[idx] as QuoteView;
@@ -331,6 +333,7 @@ export class BacktestEngine {
     const pos = this.portfolio.positions[idx] as PositionState;
     this.exchange.onTrade(idx, pos.instrument.symbol, t, price);
     pos.lastPrice = price;
+    pos.openTrade?.observe(price, price);
     this.updateTickIndicators(idx, price);
     if (this.pending.length > 0) this.drain();
     const tr = this.tradeViews[idx] as TradeView;

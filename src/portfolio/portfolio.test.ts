@@ -87,3 +87,15 @@ describe('Portfolio accounting', () => {
     expect(() => pf.applyFill(pos, 1, 1, -1, 1)).toThrow(/fee/);
   });
 });
+
+describe('excursions', () => {
+  it('records MAE and MFE from the prices a trade lived through', () => {
+    const pf = new Portfolio(100_000, [makeInstrument('X', { multiplier: 2 })]);
+    const pos = pf.positions[0] as PositionState;
+    pf.applyFill(pos, -10, 50, 0, 1); // short 10 @ 50
+    pos.openTrade?.observe(53, 49); // worst 53 (-30 x 2), best 49
+    pos.openTrade?.observe(51, 45.5); // best 45.5 (+4.5 x 10 x 2 = 90)
+    pf.applyFill(pos, 10, 47, 0, 2);
+    expect(pf.closedTrades[0]).toMatchObject({ mae: -60, mfe: 90, grossPnl: 60 });
+  });
+});

@@ -118,7 +118,7 @@ export class Portfolio {
       if (Math.abs(pos.quantity) <= Math.abs(held) * 1e-12) pos.quantity = 0;
       remaining = absQty - closing;
       if (pos.quantity === 0) {
-        this.closedTrades.push(trade.close(time, pos.bars));
+        this.closedTrades.push(trade.close(time, pos.bars, mult));
         pos.openTrade = undefined;
         pos.averagePrice = NaN;
       }

@@ -20,6 +20,14 @@ export interface ClosedTrade {
   readonly netPnl: number;
   /** Bars of the instrument from the entry fill to the exit fill. */
   readonly barsHeld: number;
+  /**
+   * Maximum adverse and favourable excursion, in account currency: the worst
+   * and best open P&L the trade saw, from the prices it lived through (fills,
+   * and the high and low of each bar it was open for after its entry fill).
+   * MAE <= 0 <= MFE.
+   */
+  readonly mae: number;
+  readonly mfe: number;
 }
 
 /** The open part of a round trip, accumulated fill by fill. */
@@ -35,6 +43,9 @@ export class OpenTrade {
   exitNotional = 0;
   grossPnl = 0;
   fees = 0;
+  /** Extreme prices seen while the trade was open. */
+  private low = Infinity;
+  private high = -Infinity;
   constructor(
     readonly tradeId: number,
     readonly symbol: string,
@@ -48,6 +59,13 @@ export class OpenTrade {
     this.entryNotional = addExact(this.entryNotional, mulExact(quantity, price));
     this.fees = addExact(this.fees, fee);
     this.entryOnly = this.entryFills++ === 0 ? price : NaN;
+    this.observe(price, price);
+  }
+
+  /** Prices the open trade lived through (a bar's high and low, a tick). */
+  observe(high: number, low: number): void {
+    if (high > this.high) this.high = high;
+    if (low < this.low) this.low = low;
   }
 
   addExit(quantity: number, price: number, fee: number, pnl: number): void {
@@ -56,22 +74,30 @@ export class OpenTrade {
     this.fees = addExact(this.fees, fee);
     this.grossPnl = addExact(this.grossPnl, pnl);
     this.exitOnly = this.exitFills++ === 0 ? price : NaN;
+    this.observe(price, price);
   }
 
-  close(exitTime: Micros, exitBar: number): ClosedTrade {
+  close(exitTime: Micros, exitBar: number, multiplier: number): ClosedTrade {
+    const entry = this.entryFills === 1 ? this.entryOnly : this.entryNotional / this.entryQuantity;
+    const size = this.entryQuantity * multiplier;
+    const up = mulExact(subExact(this.high, entry), size);
+    const down = mulExact(subExact(this.low, entry), size);
+    const long = this.direction === 'long';
     return {
       tradeId: this.tradeId,
       symbol: this.symbol,
       direction: this.direction,
       quantity: this.entryQuantity,
       entryTime: this.entryTime,
-      entryPrice: this.entryFills === 1 ? this.entryOnly : this.entryNotional / this.entryQuantity,
+      entryPrice: entry,
       exitTime,
       exitPrice: this.exitFills === 1 ? this.exitOnly : this.exitNotional / this.exitQuantity,
       grossPnl: this.grossPnl,
       fees: this.fees,
       netPnl: subExact(this.grossPnl, this.fees),
       barsHeld: exitBar - this.entryBar,
+      mae: Math.min(0, long ? down : -up),
+      mfe: Math.max(0, long ? up : -down),
     };
   }
 }
