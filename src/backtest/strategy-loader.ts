@@ -1,30 +1,31 @@
 import { existsSync } from 'node:fs';
-import Module, { register } from 'node:module';
+import { register } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
 import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
-import type { Strategy, StrategyClass } from '../strategy/strategy.js';
+import { Strategy } from '../strategy/strategy.js';
+import type { StrategyClass } from '../strategy/strategy.js';
 
-let hookRegistered = false;
+let loaderReady = false;
 
-/** Maps the bare specifier 'quantflow' to this running copy (see resolve-hook). */
-function registerSelfResolution(): void {
-  if (hookRegistered) return;
-  hookRegistered = true;
+/**
+ * Makes `import()` of .ts files work (tsx), then registers resolve-hook so
+ * that 'quantflow' is this running copy and .ts files load as ES modules:
+ * a strategy file anywhere gets the engine's own classes. Our hook is
+ * registered last so it runs first, ahead of tsconfig paths.
+ */
+async function prepareLoader(): Promise<void> {
+  if (loaderReady) return;
+  loaderReady = true;
+  const { register: registerTsx } = await import('tsx/esm/api');
+  registerTsx();
   const hook = new URL('./resolve-hook.js', import.meta.url);
   const index = new URL('../index.js', import.meta.url);
-  // Only from a build: under a TS source runner the files are .ts and the package resolves normally.
+  // Only from a build: under a TS source runner the package resolves by itself.
   if (!existsSync(fileURLToPath(hook)) || !existsSync(fileURLToPath(index))) return;
   register(hook, { data: { target: index.href } });
-  // A .ts file outside any "type": "module" package is loaded as CommonJS; map require('quantflow') too.
-  const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
-  const original = cjs._resolveFilename;
-  const indexPath = fileURLToPath(index);
-  cjs._resolveFilename = function (request: string, ...rest: unknown[]): string {
-    return request === 'quantflow' ? indexPath : original.call(this, request, ...rest);
-  };
 }
 
 function isStrategyClass(x: unknown): x is StrategyClass<object> {
@@ -39,11 +40,10 @@ function isStrategyClass(x: unknown): x is StrategyClass<object> {
 export async function loadStrategyFile(path: string): Promise<StrategyClass<object>> {
   const abs = resolvePath(path);
   if (!existsSync(abs)) throw new InputError({ code: 'file_not_found', file: path, message: 'strategy file not found' });
-  registerSelfResolution();
+  await prepareLoader();
   let mod: Record<string, unknown>;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(pathToFileURL(abs).href, import.meta.url)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     throw new InputError({ code: 'invalid_strategy', file: path, message: `cannot load the strategy: ${message}` });
@@ -54,6 +54,10 @@ export async function loadStrategyFile(path: string): Promise<StrategyClass<obje
   const cls = candidates[0];
   if (cls === undefined) {
     throw new InputError({ code: 'invalid_strategy', file: path, message: 'the file exports no Strategy subclass (export default class ... extends Strategy)' });
+  }
+  if (!(cls.prototype instanceof Strategy)) {
+    // Works (the engine only calls the hooks), but instanceof checks inside the strategy would not.
+    process.emitWarning(`${path}: the strategy extends a Strategy class from another copy of quantflow`);
   }
   return cls;
 }

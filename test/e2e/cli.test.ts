@@ -133,6 +133,7 @@ export default class Pair extends Strategy {
     const out = join(dir, 'out');
     const r = cli(['backtest', '--strategy', file, '--data', ORCL, '--data', join(SAMPLES, 'NVDA-1999-2014.csv'), '--out', out], dir);
     expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/another copy/);
     expect(r.stderr).toMatch(/"msg":"seen"/);
     const seen = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, number>;
     expect(seen.ORCL).toBe(5036);
