@@ -7,7 +7,6 @@ import { Indicator } from './indicator.js';
  * Reads its two inputs' current values, so it must update after them.
  */
 export class Crossover extends Indicator {
-  readonly warmup: number;
   private lastSign = 0;
 
   constructor(
@@ -16,6 +15,15 @@ export class Crossover extends Indicator {
   ) {
     super();
     this.warmup = Math.max(a.warmup, b.warmup);
+  }
+
+  override dependencies(): readonly Indicator[] {
+    return [this.a, this.b];
+  }
+
+  /** The bar is ignored: the values come from `a` and `b`. */
+  override updateBar(): number {
+    return this.update();
   }
 
   /** The input is ignored: the values come from `a` and `b`. */

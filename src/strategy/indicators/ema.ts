@@ -3,19 +3,21 @@ import { SMA } from './sma.js';
 
 /**
  * Exponential moving average as TA-Lib computes it: the first value is the
- * SMA of the first `period` inputs, then ema = prev + k * (x - prev) with
- * k = 2 / (period + 1).
+ * SMA of the first `period` inputs, then ema = (x - prev) * k + prev with
+ * k = 2 / (period + 1) (or the `k` given).
  */
 export class EMA extends Indicator {
-  readonly warmup: number;
-  private readonly k: number;
+  readonly k: number;
   private readonly seed: SMA;
 
-  constructor(readonly period: number) {
+  constructor(
+    readonly period: number,
+    k?: number,
+  ) {
     super();
     assertPeriod('EMA', period);
     this.warmup = period;
-    this.k = 2 / (period + 1);
+    this.k = k ?? 2 / (period + 1);
     this.seed = new SMA(period);
   }
 
@@ -29,7 +31,7 @@ export class EMA extends Indicator {
       }
       return this.value;
     }
-    this.value = this.value + this.k * (input - this.value);
+    this.value = (input - this.value) * this.k + this.value;
     return this.value;
   }
 }
