@@ -1,9 +1,15 @@
+import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult } from '../backtest/engine.js';
 import { formatTime } from './format.js';
 import { inferPeriodsPerYear, maxDrawdown, sharpeRatio, stepReturns } from './metrics.js';
+import type { PerformanceMetrics, PriceSeries } from './performance.js';
+import { computePerformance } from './performance.js';
 
-/** The run's headline numbers, written to summary.json with these snake_case keys. */
-export interface Summary {
+/**
+ * The run's headline numbers, written to summary.json with these snake_case
+ * keys, followed by the performance metrics of docs/metrics.md.
+ */
+export interface Summary extends PerformanceMetrics {
   readonly strategy: string;
   readonly symbols: readonly string[];
   readonly start: string;
@@ -28,19 +34,72 @@ export interface Summary {
   readonly sharpe: number | null;
   readonly periods_per_year: number;
   readonly invalid_rows: number;
+  /** Bar fill model used: classic or intrabar. */
+  readonly fill_model: string;
+  /** Fills whose one-cancels-other partner could have filled on the same bar (the bar cannot tell which came first). */
+  readonly ambiguous_fills: number;
+  readonly fills: number;
+  readonly book_events: number;
+  /** Bid/ask bar periods with only one side, which could not be traded on. */
+  readonly unpaired_quote_bars: number;
+  /** Margin in use at the end (margined instruments). */
+  readonly final_margin: number;
+  /** Per instrument: position, P&L, fees and round trips at the end. */
+  readonly instruments: Readonly<Record<string, InstrumentSummary>>;
   readonly params: Readonly<Record<string, unknown>>;
 }
 
-export function summarize(result: BacktestResult, strategy: string, params: Readonly<Record<string, unknown>> = {}): Summary {
+export interface InstrumentSummary {
+  readonly kind: string;
+  readonly position: number;
+  readonly average_price: number | null;
+  readonly last_price: number | null;
+  readonly realized_pnl: number;
+  readonly unrealized_pnl: number;
+  readonly fees: number;
+  readonly net_pnl: number;
+  readonly margin: number;
+  readonly closed_trades: number;
+}
+
+export interface SummaryOptions {
+  /** Benchmark closes for alpha and beta. */
+  readonly benchmark?: PriceSeries | undefined;
+}
+
+/** Sum of |quantity x price| over the fills of these orders. */
+export function tradedNotional(orders: BacktestResult['orders']): number {
+  let total = 0;
+  for (const o of orders) {
+    if (o.filledQuantity > 0 && Number.isFinite(o.fillPrice)) total += Math.abs(o.filledQuantity * o.fillPrice);
+  }
+  return total;
+}
+
+export function summarize(result: BacktestResult, strategy: string, params: Readonly<Record<string, unknown>> = {}, options: SummaryOptions = {}): Summary {
   const eq = result.equity;
   const ppy = inferPeriodsPerYear(eq.time);
   const sharpe = sharpeRatio(stepReturns(result.initialCash, eq.equity), ppy);
+  const mdd = maxDrawdown(result.initialCash, eq.equity);
   let filled = 0;
   let rejected = 0;
   for (const o of result.orders) {
     if (o.status === 'filled') filled++;
     else if (o.status === 'rejected') rejected++;
   }
+  const performance = computePerformance(
+    {
+      initialCash: result.initialCash,
+      time: eq.time,
+      equity: eq.equity,
+      positionValue: eq.positionValue,
+      trades: result.closedTrades,
+      tradedNotional: tradedNotional(result.orders),
+      periodsPerYear: ppy,
+      benchmark: options.benchmark,
+    },
+    mdd,
+  );
   return {
     strategy,
     symbols: result.symbols,
@@ -62,10 +121,34 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     orders: result.orders.length,
     orders_filled: filled,
     orders_rejected: rejected,
-    max_drawdown: maxDrawdown(result.initialCash, eq.equity),
+    max_drawdown: mdd,
     sharpe: Number.isFinite(sharpe) ? sharpe : null,
     periods_per_year: ppy,
     invalid_rows: result.skipped.length,
+    fill_model: result.fillModel,
+    ambiguous_fills: result.ambiguousFills,
+    fills: result.fills.length,
+    book_events: result.bookEvents,
+    unpaired_quote_bars: result.unpairedQuoteBars,
+    final_margin: result.equity.margin.length > 0 ? (result.equity.margin[result.equity.margin.length - 1] as number) : 0,
+    instruments: Object.fromEntries(
+      result.instruments.map((i) => [
+        i.symbol,
+        {
+          kind: i.kind,
+          position: i.quantity,
+          average_price: Number.isFinite(i.averagePrice) ? i.averagePrice : null,
+          last_price: Number.isFinite(i.lastPrice) ? i.lastPrice : null,
+          realized_pnl: i.realizedPnl,
+          unrealized_pnl: i.unrealizedPnl,
+          fees: i.fees,
+          net_pnl: addExact(subExact(addExact(i.realizedPnl, i.unrealizedPnl), i.fees), 0),
+          margin: i.margin,
+          closed_trades: i.closedTrades,
+        },
+      ]),
+    ),
+    ...performance,
     params,
   };
 }

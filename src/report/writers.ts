@@ -1,12 +1,16 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { RunConfig } from '../backtest/config.js';
 import type { BacktestResult } from '../backtest/engine.js';
 import { csvField, formatNumber, formatTime } from './format.js';
 import type { Summary } from './summary.js';
 
-export const TRADES_HEADER = 'trade_id,symbol,direction,quantity,entry_time,entry_price,exit_time,exit_price,gross_pnl,fees,net_pnl,bars_held';
-export const ORDERS_HEADER = 'id,symbol,type,side,quantity,price,status,reason,created_time,filled_time,fill_price,fee';
-export const EQUITY_HEADER = 'time,equity,cash,position_value';
+export const TRADES_HEADER = 'trade_id,symbol,direction,quantity,entry_time,entry_price,exit_time,exit_price,gross_pnl,fees,net_pnl,bars_held,mae,mfe';
+export const ORDERS_HEADER =
+  'id,symbol,type,side,quantity,price,status,reason,created_time,filled_time,fill_price,fee,trigger_price,time_in_force,filled_quantity,parent_id,tag';
+export const FILLS_HEADER = 'order_id,symbol,time,side,quantity,price,fee,liquidity';
+export const POSITIONS_HEADER = 'time,symbol,quantity,average_price,price,market_value,unrealized_pnl,realized_pnl,fees';
+export const EQUITY_HEADER = 'time,equity,cash,position_value,margin';
 
 /** Buffered line writer: large outputs without one string per file. */
 class LineWriter {
@@ -45,7 +49,7 @@ export function writeTrades(path: string, result: BacktestResult): void {
   w.line(TRADES_HEADER);
   for (const tr of result.closedTrades) {
     w.line(
-      [tr.tradeId, csvField(tr.symbol), tr.direction, n(tr.quantity), t(tr.entryTime), n(tr.entryPrice), t(tr.exitTime), n(tr.exitPrice), n(tr.grossPnl), n(tr.fees), n(tr.netPnl), tr.barsHeld].join(','),
+      [tr.tradeId, csvField(tr.symbol), tr.direction, n(tr.quantity), t(tr.entryTime), n(tr.entryPrice), t(tr.exitTime), n(tr.exitPrice), n(tr.grossPnl), n(tr.fees), n(tr.netPnl), tr.barsHeld, n(tr.mae), n(tr.mfe)].join(','),
     );
   }
   w.close();
@@ -56,7 +60,26 @@ export function writeOrders(path: string, result: BacktestResult): void {
   w.line(ORDERS_HEADER);
   for (const o of result.orders) {
     w.line(
-      [o.id, csvField(o.symbol), o.type, o.side, n(o.quantity), n(o.price), o.status, csvField(o.reason), t(o.createdTime), t(o.filledTime), n(o.fillPrice), o.status === 'filled' ? n(o.fee) : ''].join(','),
+      [
+        o.id,
+        csvField(o.symbol),
+        o.type,
+        o.side,
+        n(o.quantity),
+        // The order's defining price: its limit, or else its trigger.
+        n(Number.isNaN(o.price) ? o.triggerPrice : o.price),
+        o.status,
+        csvField(o.reason),
+        t(o.createdTime),
+        t(o.filledTime),
+        n(o.fillPrice),
+        o.filledQuantity > 0 ? n(o.fee) : '',
+        n(o.triggerPrice),
+        o.timeInForce,
+        n(o.filledQuantity),
+        o.parentId > 0 ? o.parentId : '',
+        csvField(o.tag),
+      ].join(','),
     );
   }
   w.close();
@@ -67,19 +90,59 @@ export function writeEquity(path: string, result: BacktestResult): void {
   w.line(EQUITY_HEADER);
   const e = result.equity;
   for (let i = 0; i < e.time.length; i++) {
-    w.line(`${t(e.time[i] as number)},${n(e.equity[i] as number)},${n(e.cash[i] as number)},${n(e.positionValue[i] as number)}`);
+    w.line(`${t(e.time[i] as number)},${n(e.equity[i] as number)},${n(e.cash[i] as number)},${n(e.positionValue[i] as number)},${n(e.margin[i] as number)}`);
   }
   w.close();
 }
 
-/** Writes summary.json, trades.csv, orders.csv and equity.csv into `dir`. */
+/** Every execution: several per order when it fills in parts. */
+export function writeFills(path: string, result: BacktestResult): void {
+  const w = new LineWriter(path);
+  w.line(FILLS_HEADER);
+  for (const f of result.fills) {
+    w.line([f.orderId, csvField(f.symbol), t(f.time), f.quantity > 0 ? 'buy' : 'sell', n(Math.abs(f.quantity)), n(f.price), n(f.fee), f.liquidity].join(','));
+  }
+  w.close();
+}
+
+/** Positions of every instrument after each fill and at the last step of each day. */
+export function writePositions(path: string, result: BacktestResult): void {
+  const w = new LineWriter(path);
+  w.line(POSITIONS_HEADER);
+  const p = result.positions;
+  for (let i = 0; i < p.length; i++) {
+    const symbol = result.symbols[p.symbol[i] as number] ?? '';
+    w.line(
+      [t(p.time[i] as number), csvField(symbol), n(p.quantity[i] as number), n(p.averagePrice[i] as number), n(p.price[i] as number), n(p.marketValue[i] as number), n(p.unrealizedPnl[i] as number), n(p.realizedPnl[i] as number), n(p.fees[i] as number)].join(','),
+    );
+  }
+  w.close();
+}
+
+/** Writes summary.json, trades.csv, orders.csv, equity.csv, fills.csv and positions.csv into `dir`. */
 export function writeRunOutputs(dir: string, result: BacktestResult, summary: Summary): string[] {
   mkdirSync(dir, { recursive: true });
-  const files = ['summary.json', 'trades.csv', 'orders.csv', 'equity.csv'].map((f) => join(dir, f));
-  const [s, tr, o, e] = files as [string, string, string, string];
+  const files = ['summary.json', 'trades.csv', 'orders.csv', 'equity.csv', 'fills.csv', 'positions.csv'].map((f) => join(dir, f));
+  const [s, tr, o, e, f, p] = files as [string, string, string, string, string, string];
   writeSummary(s, summary);
   writeTrades(tr, result);
   writeOrders(o, result);
   writeEquity(e, result);
+  writeFills(f, result);
+  writePositions(p, result);
   return files;
+}
+
+/**
+ * Writes run.json: the run's settings with absolute paths, so that
+ * `quantflow report` can read the price data (and the benchmark) again.
+ */
+export function writeRunSettings(path: string, config: RunConfig, benchmark?: string): void {
+  const abs = {
+    ...config,
+    strategy: resolve(config.strategy),
+    data: config.data.map((d) => resolve(d)),
+    out: resolve(config.out),
+  };
+  writeFileSync(path, JSON.stringify({ config: abs, benchmark: benchmark !== undefined ? resolve(benchmark) : null }, null, 2) + '\n');
 }

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { writeReport } from '../../report/tearsheet.js';
+import type { CliIO } from '../io.js';
+
+interface ReportFlags {
+  benchmark?: string;
+  out?: string;
+}
+
+export function registerReport(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command('report')
+    .description('write RUN_DIR/report.html: a self-contained performance report of a backtest run (opens from disk, no network)')
+    .argument('<run-dir>', 'a directory written by quantflow backtest')
+    .option('--benchmark <csv>', 'benchmark prices for alpha, beta and the equity overlay (default: the run\'s own --benchmark)')
+    .option('--out <file>', 'where to write the report (default RUN_DIR/report.html)')
+    .action((dir: string, flags: ReportFlags) => {
+      const r = writeReport(dir, { benchmark: flags.benchmark, out: flags.out });
+      for (const note of r.notes) io.stderr.write(`note: ${note}\n`);
+      io.stdout.write(`wrote ${r.path}\n`);
+      done(0);
+    });
+}
