@@ -1,0 +1,2 @@
+export { openBookFeed, BookFeed, bookFeedOptionsSchema, type BookFeedOptions, type BookFeedSource, type BookFeedStats } from './book-feed.js';
+export type { BookFormatName } from './source.js';
