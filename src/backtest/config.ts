@@ -4,6 +4,32 @@ import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { csvFormatOptionsSchema } from '../data/index.js';
+import { InstrumentSettingsSchema } from '../model/instrument.js';
+
+/** `ticks:N`, `percent:X`, `sqrt:K` or `random:N` (0..N ticks, seeded). */
+export const SLIPPAGE_SPEC = /^(ticks|percent|sqrt|random):([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)$/;
+
+/** How orders are executed: fill model, volume limit, slippage, latency, maker/taker fees. */
+export const ExecutionConfigSchema = z
+  .object({
+    fillModel: z.enum(['classic', 'intrabar']).default('classic'),
+    /** At most this fraction of each bar's volume fills (0 = no limit). */
+    volumeLimit: z.number().min(0).max(1).default(0),
+    slippage: z.string().regex(SLIPPAGE_SPEC, "expected ticks:N, percent:X, sqrt:K or random:N").optional(),
+    /** Delay of every order, cancel and modify on its way to the simulated venue. */
+    latencyMs: z.number().nonnegative().default(0),
+    /** Maker and taker fee rates (fractions of notional; a negative maker rate is a rebate); replace feeRate. */
+    feeMaker: z.number().finite().optional(),
+    feeTaker: z.number().finite().nonnegative().optional(),
+    /** Smallest fee per fill. */
+    feeMinimum: z.number().finite().nonnegative().optional(),
+    /** Seed of every random model (random slippage). */
+    seed: z.number().int().default(1),
+  })
+  .strict()
+  .refine((e) => (e.feeMaker === undefined) === (e.feeTaker === undefined), { message: 'give both feeMaker and feeTaker', path: ['feeTaker'] });
+
+export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
 
 const isoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, { message: 'not an ISO 8601 date or date-time' });
 
@@ -28,6 +54,11 @@ export const RunConfigSchema = z
     /** Bars of history kept per instrument for ctx.bars(). */
     history: z.number().int().positive().default(10_000),
     timezone: z.string().optional(),
+    execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})),
+    /** Settings for every instrument of the run (flags --multiplier, --margin, --tick-size, --lot-size, --currency, --kind). */
+    instrument: InstrumentSettingsSchema.optional(),
+    /** Settings per symbol, over `instrument`. */
+    instruments: z.array(InstrumentSettingsSchema.extend({ symbol: z.string().min(1) })).optional(),
     /** How to read data files whose format is not detected (applies to every file; detection fills the rest). */
     format: csvFormatOptionsSchema.optional(),
   })

@@ -2,18 +2,20 @@ import { InputError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { parseIsoTime } from '../core/time.js';
 import type { TimerQueue } from '../core/timer-queue.js';
-import type { OrderManager } from '../execution/order-manager.js';
+import type { NewOrder, OrderManager } from '../execution/order-manager.js';
 import type { Instrument } from '../model/instrument.js';
-import type { Order, OrderRequest } from '../model/order.js';
+import type { OrderChanges } from '../model/execution.js';
+import type { Order, OrderRequest, OrderType } from '../model/order.js';
 import { sideSign } from '../model/order.js';
 import type { Portfolio, PositionState } from '../portfolio/portfolio.js';
-import type { BarHistory, IndicatorOptions, Logger, OrderOptions, PositionView, PriceSource, StrategyContext } from '../strategy/context.js';
+import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, PriceSource, StrategyContext } from '../strategy/context.js';
 import { Crossover } from '../strategy/indicators/crossover.js';
 import { EMA } from '../strategy/indicators/ema.js';
 import type { Indicator } from '../strategy/indicators/indicator.js';
 import { RSI } from '../strategy/indicators/rsi.js';
 import { SMA } from '../strategy/indicators/sma.js';
 import type { RingBarHistory } from './bar-history.js';
+import type { OrderBook } from '../model/order-book.js';
 
 /** Codes of PriceSource, so the per-bar indicator update is a switch on a small int. */
 export const SOURCE_CODE: Readonly<Record<PriceSource, number>> = { open: 0, high: 1, low: 2, close: 3, volume: 4 };
@@ -29,6 +31,7 @@ export interface IndicatorSlot {
 export interface ContextHost {
   readonly instruments: readonly Instrument[];
   readonly histories: readonly RingBarHistory[];
+  readonly books: readonly (OrderBook | undefined)[];
   readonly indicators: readonly IndicatorSlot[][];
   readonly portfolio: Portfolio;
   readonly orders: OrderManager;
@@ -59,6 +62,10 @@ export class BacktestContext implements StrategyContext {
 
   bars(symbol?: string): BarHistory {
     return this.host.histories[this.indexOf(symbol)] as RingBarHistory;
+  }
+
+  book(symbol?: string): OrderBook | undefined {
+    return this.host.books[this.indexOf(symbol)];
   }
 
   sma(period: number, options?: IndicatorOptions): Indicator {
@@ -96,35 +103,75 @@ export class BacktestContext implements StrategyContext {
     return indicator;
   }
 
-  submit(request: OrderRequest): Order {
+  submit(request: OrderRequest, link: { readonly parent?: Order } = {}): Order {
     const idx = this.indexOf(request.symbol);
-    const instrument = this.host.instruments[idx] as Instrument;
-    const price = request.price ?? NaN;
-    const expireTime = this.resolveTime(request.expire, 'expire');
     const pos = this.host.portfolio.positions[idx] as PositionState;
-    const reference = request.type === 'market' ? pos.lastPrice : price;
-    return this.host.orders.submit(
-      {
-        symbol: instrument.symbol,
-        side: request.side,
-        type: request.type,
-        quantity: request.quantity,
-        price: request.type === 'market' ? NaN : price,
-        expireTime,
-        tag: request.tag ?? '',
-        multiplier: instrument.multiplier,
-      },
-      this.host.now(),
-      reference,
-    );
+    return this.host.orders.submit(this.resolve(request, idx), this.host.now(), pos.lastPrice, link.parent);
   }
 
   buy(quantity: number, options: OrderOptions = {}): Order {
-    return this.submit(toRequest('buy', quantity, options));
+    return this.submit(toRequest('buy', quantity, options), options.parent !== undefined ? { parent: options.parent } : {});
   }
 
   sell(quantity: number, options: OrderOptions = {}): Order {
-    return this.submit(toRequest('sell', quantity, options));
+    return this.submit(toRequest('sell', quantity, options), options.parent !== undefined ? { parent: options.parent } : {});
+  }
+
+  bracket(o: BracketOptions): Bracket {
+    const idx = this.indexOf(o.symbol);
+    const side = o.side ?? 'buy';
+    const exit = side === 'buy' ? 'sell' : 'buy';
+    const symbol = this.symbols[idx] as string;
+    const common = { symbol, ...(o.tag !== undefined ? { tag: o.tag } : {}) };
+    const entry = toRequest(side, o.quantity, {
+      ...common,
+      ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      ...(o.stop !== undefined ? { stop: o.stop } : {}),
+      ...(o.timeInForce !== undefined ? { timeInForce: o.timeInForce } : {}),
+      ...(o.expire !== undefined ? { expire: o.expire } : {}),
+      ...(o.validBars !== undefined ? { validBars: o.validBars } : {}),
+    });
+    const stopLoss = toRequest(exit, o.quantity, { ...common, stop: o.stopLoss });
+    const takeProfit = toRequest(exit, o.quantity, { ...common, limit: o.takeProfit });
+    const pos = this.host.portfolio.positions[idx] as PositionState;
+    const [e, sl, tp] = this.host.orders.bracket(this.resolve(entry, idx), this.resolve(stopLoss, idx), this.resolve(takeProfit, idx), this.host.now(), pos.lastPrice);
+    return { entry: e, stopLoss: sl, takeProfit: tp };
+  }
+
+  oco(...orders: Order[]): boolean {
+    return this.host.orders.oco(
+      orders.map((o) => o.id),
+      this.host.now(),
+    );
+  }
+
+  modify(order: Order | number, changes: OrderChanges): boolean {
+    return this.host.orders.modify(typeof order === 'number' ? order : order.id, changes, this.host.now());
+  }
+
+  /** A strategy's request in the engine's terms. */
+  private resolve(request: OrderRequest, idx: number): NewOrder {
+    const instrument = this.host.instruments[idx] as Instrument;
+    const expireTime = this.resolveTime(request.expire, 'expire');
+    // A plain stop given only a price: that price is its trigger.
+    const trigger = request.triggerPrice ?? (request.type === 'stop' ? request.price : undefined);
+    return {
+      symbol: instrument.symbol,
+      side: request.side,
+      type: request.type,
+      quantity: request.quantity,
+      price: request.type === 'stop' ? NaN : (request.price ?? NaN),
+      triggerPrice: trigger ?? NaN,
+      trailOffset: request.trailOffset ?? 0,
+      trailPercent: request.trailPercent ?? 0,
+      timeInForce: request.timeInForce ?? (Number.isFinite(expireTime) ? 'gtd' : 'gtc'),
+      expireTime,
+      validBars: request.validBars ?? 0,
+      reduceOnly: request.reduceOnly ?? false,
+      postOnly: request.postOnly ?? false,
+      tag: request.tag ?? '',
+      multiplier: instrument.multiplier,
+    };
   }
 
   cancel(order: Order | number): boolean {
@@ -216,18 +263,23 @@ export class BacktestContext implements StrategyContext {
 }
 
 function toRequest(side: 'buy' | 'sell', quantity: number, o: OrderOptions): OrderRequest {
-  const type = o.limit !== undefined ? 'limit' : o.stop !== undefined ? 'stop' : 'market';
-  if (o.limit !== undefined && o.stop !== undefined) {
-    throw new InputError({ code: 'invalid_strategy', message: 'an order takes a limit or a stop price, not both (stop-limit orders come with the extended order types)' });
-  }
-  const price = o.limit ?? o.stop;
+  const trailing = o.trailOffset !== undefined || o.trailPercent !== undefined;
+  const type: OrderType =
+    o.type ?? (trailing ? 'trailing_stop' : o.limit !== undefined && o.stop !== undefined ? 'stop_limit' : o.limit !== undefined ? 'limit' : o.stop !== undefined ? 'stop' : 'market');
   return {
     side,
     type,
     quantity,
-    ...(price !== undefined ? { price } : {}),
+    ...(o.limit !== undefined ? { price: o.limit } : {}),
+    ...(o.stop !== undefined ? { triggerPrice: o.stop } : {}),
+    ...(o.trailOffset !== undefined ? { trailOffset: o.trailOffset } : {}),
+    ...(o.trailPercent !== undefined ? { trailPercent: o.trailPercent } : {}),
+    ...(o.timeInForce !== undefined ? { timeInForce: o.timeInForce } : {}),
     ...(o.symbol !== undefined ? { symbol: o.symbol } : {}),
     ...(o.expire !== undefined ? { expire: o.expire } : {}),
+    ...(o.validBars !== undefined ? { validBars: o.validBars } : {}),
+    ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}),
+    ...(o.postOnly !== undefined ? { postOnly: o.postOnly } : {}),
     ...(o.tag !== undefined ? { tag: o.tag } : {}),
   };
 }

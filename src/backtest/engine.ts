@@ -9,11 +9,17 @@ import { NoFee } from '../execution/models/fee.js';
 import type { BarFillModel } from '../execution/models/fill.js';
 import { ClassicBarFill } from '../execution/models/fill.js';
 import { OrderManager } from '../execution/order-manager.js';
+import type { LatencyModel } from '../execution/models/latency.js';
+import type { SlippageModel } from '../execution/models/slippage.js';
 import { SimulatedExchange } from '../execution/simulated-exchange.js';
+import type { Fill } from '../model/events.js';
+import type { SessionCalendar } from '../model/session.js';
 import type { OrderEvent } from '../model/events.js';
 import type { Instrument } from '../model/instrument.js';
 import { makeInstrument } from '../model/instrument.js';
-import type { BarColumns, Columns, MarketFeed, QuoteColumns, TradeColumns } from '../model/market.js';
+import type { BarColumns, BookColumns, Columns, MarketFeed, QuoteColumns, TradeColumns } from '../model/market.js';
+import { F_LAST } from '../model/market.js';
+import { OrderBook } from '../model/order-book.js';
 import { SIDE_BUY, SIDE_SELL } from '../model/market.js';
 import type { Order } from '../model/order.js';
 import { BuyingPower } from '../portfolio/buying-power.js';
@@ -23,6 +29,8 @@ import type { ClosedTrade } from '../portfolio/trade-book.js';
 import type { Logger } from '../strategy/context.js';
 import type { Strategy } from '../strategy/strategy.js';
 import { RingBarHistory } from './bar-history.js';
+import type { PositionRows } from './position-log.js';
+import { PositionLog } from './position-log.js';
 import type { IndicatorSlot } from './context.js';
 import { BacktestContext } from './context.js';
 import { BarView, QuoteView, TradeView } from './market-views.js';
@@ -34,7 +42,14 @@ export interface BacktestOptions {
   /** Instrument settings by symbol; symbols without one are plain cash equities. */
   readonly instruments?: readonly Instrument[];
   readonly fees?: FeeModel;
+  /** How prices unfold inside a bar: classic (default) or intrabar. */
   readonly fillModel?: BarFillModel;
+  readonly slippage?: SlippageModel;
+  readonly latency?: LatencyModel;
+  /** At most this fraction of a bar's volume fills per instrument and bar (0 = no limit); the rest carries over. */
+  readonly volumeLimit?: number;
+  /** Trading sessions (day orders, market-on-open/close); default: UTC days. */
+  readonly sessions?: SessionCalendar;
   /** Bars of history kept per instrument for `ctx.bars()` (default 10,000). */
   readonly historyCapacity?: number;
   readonly log?: Logger;
@@ -49,6 +64,22 @@ export interface EquityCurve {
   readonly equity: Float64Array;
   readonly cash: Float64Array;
   readonly positionValue: Float64Array;
+  /** Initial margin in use (margined instruments); equity = cash + margin + position value. */
+  readonly margin: Float64Array;
+}
+
+/** One instrument's results at the end of a run. */
+export interface InstrumentResult {
+  readonly symbol: string;
+  readonly kind: string;
+  readonly quantity: number;
+  readonly averagePrice: number;
+  readonly lastPrice: number;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly fees: number;
+  readonly margin: number;
+  readonly closedTrades: number;
 }
 
 /** Everything a run produced, as plain data. */
@@ -63,11 +94,23 @@ export interface BacktestResult {
   readonly bars: number;
   readonly quotes: number;
   readonly trades: number;
+  /** L2 book events (whole exchange messages) replayed. */
+  readonly bookEvents: number;
   /** First and last event times (NaN when there was no data). */
   readonly start: Micros;
   readonly end: Micros;
   readonly equity: EquityCurve;
   readonly orders: readonly Order[];
+  /** Positions after each fill and at each day's last step. */
+  readonly positions: PositionRows;
+  /** Per-instrument results at the end. */
+  readonly instruments: readonly InstrumentResult[];
+  readonly fills: readonly Fill[];
+  /** Fills whose one-cancels-other partner could have filled on the same bar. */
+  readonly ambiguousFills: number;
+  readonly fillModel: string;
+  /** Bid/ask bar periods with only one side, which could not be traded on. */
+  readonly unpairedQuoteBars: number;
   readonly closedTrades: readonly ClosedTrade[];
   readonly openTrades: number;
   /** Rows the feeds rejected and skipped. */
@@ -77,6 +120,11 @@ export interface BacktestResult {
 const silentLog: Logger = { info: () => {}, warn: () => {} };
 
 /** A feed being replayed: its current chunk and row. */
+/** Cursor sides: plain data, or one half of a bid/ask bar pair. */
+const PLAIN = 0;
+const BID = 1;
+const ASK = 2;
+
 class Cursor {
   cols: Columns | null = null;
   i = 0;
@@ -86,6 +134,7 @@ class Cursor {
   constructor(
     readonly feed: MarketFeed,
     readonly symbolIdx: number,
+    readonly side: number,
   ) {}
 
   load(): void {
@@ -140,6 +189,14 @@ export class BacktestEngine {
   private readonly eqEquity = new GrowableFloat64();
   private readonly eqCash = new GrowableFloat64();
   private readonly eqPosValue = new GrowableFloat64();
+  private readonly eqMargin = new GrowableFloat64();
+  /** Per symbol, the pending halves of a bid/ask bar pair: [time, o, h, l, c, v] for bid then ask. */
+  private readonly halfBars: Float64Array[];
+  private unpairedBars = 0;
+  private bookEvents = 0;
+  private readonly positionLog: PositionLog;
+  /** An L2 book per instrument with book data. */
+  private readonly books: (OrderBook | undefined)[];
   private bars = 0;
   private quotes = 0;
   private tradeTicks = 0;
@@ -153,7 +210,8 @@ export class BacktestEngine {
     const symbols: string[] = [];
     const seen = new Set<string>();
     for (const f of options.feeds) {
-      const key = `${f.symbol}\u0000${f.kind}`;
+      const side = f.kind === 'bar' && (f.priceSide === 'bid' || f.priceSide === 'ask') ? f.priceSide : '';
+      const key = `${f.symbol}\u0000${f.kind}\u0000${side}`;
       if (seen.has(key)) {
         throw new InputError({
           code: 'invalid_option',
@@ -170,24 +228,35 @@ export class BacktestEngine {
     this.instruments = symbols.map((s) => given.get(s) ?? makeInstrument(s));
     this.portfolio = new Portfolio(options.cash, this.instruments);
     this.buyingPower = new BuyingPower(this.portfolio);
-    const multipliers = this.instruments.map((i) => i.multiplier);
+    this.positionLog = new PositionLog(this.portfolio.positions);
     const symbolIdx = new Map(symbols.map((s, i) => [s, i]));
+    const positionOf = (symbol: string): number => this.portfolio.positions[symbolIdx.get(symbol) ?? -1]?.quantity ?? 0;
     this.orders = new OrderManager(
       options.fees ?? new NoFee(),
-      (order, qty, price, fee) => this.buyingPower.check(order, qty, price, fee, multipliers[symbolIdx.get(order.symbol) ?? 0] ?? 1),
+      (order, qty, price, fee) => this.buyingPower.check(order, qty, price, fee, this.portfolio.positions[symbolIdx.get(order.symbol) ?? 0] as PositionState),
       {
-        event: (e) => {
-          if (e.kind === 'filled' || e.kind === 'cancelled' || e.kind === 'expired') this.buyingPower.release(e.order.id);
-          this.pending.push(e);
-        },
-        fill: (order, quantity, price, fee, time) => {
+        event: (e) => this.pending.push(e),
+        fill: (order, fill) => {
           const pos = this.portfolio.positions[symbolIdx.get(order.symbol) ?? -1];
           if (pos === undefined) throw new InvariantError(`fill for unknown instrument ${order.symbol}`);
-          this.portfolio.applyFill(pos, quantity, price, fee, time);
+          this.portfolio.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
+          this.positionLog.onFill(symbolIdx.get(order.symbol) ?? 0, fill.time);
         },
+        released: (order) => this.buyingPower.release(order.id),
+      },
+      { positionOf },
+    );
+    this.exchange = new SimulatedExchange(
+      this.instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
+      this.orders,
+      {
+        fillModel: options.fillModel ?? new ClassicBarFill(),
+        ...(options.slippage !== undefined ? { slippage: options.slippage } : {}),
+        ...(options.latency !== undefined ? { latency: options.latency } : {}),
+        ...(options.volumeLimit !== undefined ? { volumeLimit: options.volumeLimit } : {}),
+        positionOf,
       },
     );
-    this.exchange = new SimulatedExchange(symbols, this.orders, options.fillModel ?? new ClassicBarFill());
     this.orders.connect(this.exchange);
     const capacity = options.historyCapacity ?? 10_000;
     this.histories = symbols.map((s) => new RingBarHistory(s, capacity));
@@ -195,10 +264,19 @@ export class BacktestEngine {
     this.barViews = symbols.map((s) => new BarView(s));
     this.quoteViews = symbols.map((s) => new QuoteView(s));
     this.tradeViews = symbols.map((s) => new TradeView(s));
-    this.cursors = options.feeds.map((f) => new Cursor(f, symbolIdx.get(f.symbol) as number));
+    // A symbol with a bid bar feed and an ask bar feed trades on both: buys on the ask, sells on the bid.
+    const sides = (s: string, side: string): boolean => options.feeds.some((f) => f.symbol === s && f.kind === 'bar' && f.priceSide === side);
+    const paired = new Set(symbols.filter((s) => sides(s, 'bid') && sides(s, 'ask')));
+    this.cursors = options.feeds.map((f) => {
+      const side = f.kind === 'bar' && paired.has(f.symbol) ? (f.priceSide === 'bid' ? BID : f.priceSide === 'ask' ? ASK : PLAIN) : PLAIN;
+      return new Cursor(f, symbolIdx.get(f.symbol) as number, side);
+    });
+    this.halfBars = symbols.map(() => new Float64Array(12).fill(NaN));
+    this.books = symbols.map((s) => (options.feeds.some((f) => f.symbol === s && f.kind === 'book') ? new OrderBook() : undefined));
     this.ctx = new BacktestContext({
       instruments: this.instruments,
       histories: this.histories,
+      books: this.books,
       indicators: this.indicators,
       portfolio: this.portfolio,
       orders: this.orders,
@@ -239,8 +317,10 @@ export class BacktestEngine {
         if (best === undefined) break;
         if (bestT !== stepTime) {
           if (bestT < stepTime) throw new InvariantError(`feed ${best.feed.source} went back in time`);
-          if (!Number.isNaN(stepTime)) this.recordEquity(stepTime);
-          else this.start = bestT;
+          if (!Number.isNaN(stepTime)) {
+            this.dropUnpaired();
+            this.recordEquity(stepTime);
+          } else this.start = bestT;
           this.fireTimers(bestT);
           stepTime = bestT;
         }
@@ -248,7 +328,8 @@ export class BacktestEngine {
         const cols = best.cols as Columns;
         switch (cols.kind) {
           case 'bar':
-            this.onBar(best.symbolIdx, cols, best.i);
+            if (best.side === PLAIN) this.onBar(best.symbolIdx, cols, best.i);
+            else this.onHalfBar(best.symbolIdx, best.side, cols, best.i);
             break;
           case 'quote':
             this.onQuote(best.symbolIdx, cols, best.i);
@@ -256,13 +337,20 @@ export class BacktestEngine {
           case 'trade':
             this.onTrade(best.symbolIdx, cols, best.i);
             break;
+          case 'book':
+            this.onBookRow(best.symbolIdx, cols, best.i);
+            break;
         }
         best.advance();
         if (++events % progressEvery === 0 && onProgress !== undefined) onProgress(events);
       }
-      if (!Number.isNaN(stepTime)) this.recordEquity(stepTime);
+      if (!Number.isNaN(stepTime)) {
+        this.dropUnpaired();
+        this.recordEquity(stepTime);
+      }
       strategy.onStop(ctx);
       this.drain();
+      this.positionLog.finish();
     } finally {
       for (const c of cursors) c.feed.close();
     }
@@ -281,9 +369,14 @@ export class BacktestEngine {
     const pos = this.portfolio.positions[idx] as PositionState;
     pos.bars++;
     // Broker phase: orders first, then the mark at the close.
-    const symbol = pos.instrument.symbol;
-    this.exchange.onBar(idx, symbol, t, open, high, low, close);
-    pos.lastPrice = close;
+    this.orders.beforeData(pos.instrument.symbol, t);
+    this.exchange.onBar(idx, t, open, high, low, close, volume);
+    this.afterBrokerPhase(idx, pos, t, open, high, low, close, volume);
+  }
+
+  /** After the broker phase of a bar: mark, history, indicators, order events, then the strategy. */
+  private afterBrokerPhase(idx: number, pos: PositionState, t: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.portfolio.mark(pos, close);
     pos.openTrade?.observe(high, low);
     (this.histories[idx] as RingBarHistory).push(t, open, high, low, close, volume);
     const slots = this.indicators[idx] as IndicatorSlot[];
@@ -304,15 +397,85 @@ export class BacktestEngine {
     if (this.pending.length > 0) this.drain();
   }
 
+  /** One side of a bid/ask bar pair; the pair is processed when both halves of a period are in. */
+  private onHalfBar(idx: number, side: number, cols: BarColumns, i: number): void {
+    const h = this.halfBars[idx] as Float64Array;
+    const at = side === BID ? 0 : 6;
+    const t = cols.time[i] as number;
+    h[at] = t;
+    h[at + 1] = cols.open[i] as number;
+    h[at + 2] = cols.high[i] as number;
+    h[at + 3] = cols.low[i] as number;
+    h[at + 4] = cols.close[i] as number;
+    h[at + 5] = cols.volume[i] as number;
+    const other = side === BID ? 6 : 0;
+    if (h[other] !== t) return;
+    h[0] = NaN;
+    h[6] = NaN;
+    this.onQuoteBar(idx, t, h);
+  }
+
+  /** A period with only a bid or only an ask bar cannot be traded on: counted, then dropped. */
+  private dropUnpaired(): void {
+    for (const h of this.halfBars) {
+      if (!Number.isNaN(h[0] as number) || !Number.isNaN(h[6] as number)) {
+        this.unpairedBars++;
+        h[0] = NaN;
+        h[6] = NaN;
+      }
+    }
+  }
+
+  /** A bid/ask bar pair: fills on the side each order trades on; the strategy and indicators see the mid bar. */
+  private onQuoteBar(idx: number, t: number, h: Float64Array): void {
+    const mid = (a: number, b: number): number => addExact(a, b) / 2;
+    const open = mid(h[1] as number, h[7] as number);
+    const high = mid(h[2] as number, h[8] as number);
+    const low = mid(h[3] as number, h[9] as number);
+    const close = mid(h[4] as number, h[10] as number);
+    const volume = Math.max(h[5] as number, h[11] as number);
+    this.bars++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    pos.bars++;
+    this.orders.beforeData(pos.instrument.symbol, t);
+    this.exchange.onQuoteBar(idx, t, h[1] as number, h[2] as number, h[3] as number, h[4] as number, h[7] as number, h[8] as number, h[9] as number, h[10] as number, volume);
+    this.afterBrokerPhase(idx, pos, t, open, high, low, close, volume);
+  }
+
+  /** One L2 row; at the last row of an exchange message the book event is complete: broker phase, mark, strategy. */
+  private onBookRow(idx: number, cols: BookColumns, i: number): void {
+    const book = this.books[idx] as OrderBook;
+    book.applyRows(cols, i, i + 1);
+    this.exchange.onBookLevel(idx, cols.side[i] as number, cols.price[i] as number);
+    if (((cols.flags[i] as number) & F_LAST) === 0) return;
+    const t = cols.time[i] as number;
+    this.bookEvents++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    this.orders.beforeData(pos.instrument.symbol, t);
+    this.exchange.onBook(idx, t, book);
+    const bid = book.bestBid;
+    const ask = book.bestAsk;
+    const mark = bid === bid && ask === ask ? book.mid() : bid === bid ? bid : ask;
+    if (mark === mark) {
+      this.portfolio.mark(pos, mark);
+      pos.openTrade?.observe(mark, mark);
+      this.updateTickIndicators(idx, mark);
+    }
+    if (this.pending.length > 0) this.drain();
+    this.options.strategy.onBook(book, this.ctx);
+    if (this.pending.length > 0) this.drain();
+  }
+
   private onQuote(idx: number, cols: QuoteColumns, i: number): void {
     const t = cols.time[i] as number;
     const bid = cols.bid[i] as number;
     const ask = cols.ask[i] as number;
     this.quotes++;
     const pos = this.portfolio.positions[idx] as PositionState;
-    this.exchange.onQuote(idx, pos.instrument.symbol, t, bid, ask);
-    const mid = (bid + ask) / 2;
-    pos.lastPrice = mid;
+    this.orders.beforeData(pos.instrument.symbol, t);
+    this.exchange.onQuote(idx, t, bid, ask, cols.bidSize[i] as number, cols.askSize[i] as number);
+    const mid = addExact(bid, ask) / 2;
+    this.portfolio.mark(pos, mid);
     pos.openTrade?.observe(mid, mid);
     this.updateTickIndicators(idx, mid);
     if (this.pending.length > 0) this.drain();
@@ -331,8 +494,9 @@ export class BacktestEngine {
     const price = cols.price[i] as number;
     this.tradeTicks++;
     const pos = this.portfolio.positions[idx] as PositionState;
-    this.exchange.onTrade(idx, pos.instrument.symbol, t, price);
-    pos.lastPrice = price;
+    this.orders.beforeData(pos.instrument.symbol, t);
+    this.exchange.onTrade(idx, t, price, cols.size[i] as number);
+    this.portfolio.mark(pos, price);
     pos.openTrade?.observe(price, price);
     this.updateTickIndicators(idx, price);
     if (this.pending.length > 0) this.drain();
@@ -376,11 +540,14 @@ export class BacktestEngine {
   }
 
   private recordEquity(t: Micros): void {
-    const posValue = this.portfolio.positionValue();
+    const p = this.portfolio;
+    this.positionLog.onStep(t);
+    const posValue = p.positionValue();
     this.eqTime.push(t);
-    this.eqCash.push(this.portfolio.cash);
+    this.eqCash.push(p.cash);
     this.eqPosValue.push(posValue);
-    this.eqEquity.push(posValue === 0 ? this.portfolio.cash : addExact(this.portfolio.cash, posValue));
+    this.eqMargin.push(p.marginInUse);
+    this.eqEquity.push(posValue === 0 && p.marginInUse === 0 ? p.cash : p.equity());
   }
 
   private result(end: Micros): BacktestResult {
@@ -398,6 +565,7 @@ export class BacktestEngine {
       bars: this.bars,
       quotes: this.quotes,
       trades: this.tradeTicks,
+      bookEvents: this.bookEvents,
       start: this.start,
       end,
       equity: {
@@ -405,8 +573,26 @@ export class BacktestEngine {
         equity: this.eqEquity.view(),
         cash: this.eqCash.view(),
         positionValue: this.eqPosValue.view(),
+        margin: this.eqMargin.view(),
       },
       orders: this.orders.orders,
+      positions: this.positionLog.rows(),
+      instruments: p.positions.map((pos) => ({
+        symbol: pos.instrument.symbol,
+        kind: pos.instrument.kind,
+        quantity: pos.quantity,
+        averagePrice: pos.averagePrice,
+        lastPrice: pos.lastPrice,
+        realizedPnl: pos.realizedPnl,
+        unrealizedPnl: pos.unrealizedPnl,
+        fees: pos.fees,
+        margin: pos.margin,
+        closedTrades: p.closedTrades.filter((t) => t.symbol === pos.instrument.symbol).length,
+      })),
+      fills: this.orders.fills,
+      ambiguousFills: this.exchange.ambiguousFills,
+      fillModel: this.exchange.fillModelName,
+      unpairedQuoteBars: this.unpairedBars,
       closedTrades: p.closedTrades,
       openTrades: p.openTrades(),
       skipped,

@@ -1,13 +1,21 @@
 import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
-import { openCsvFeed } from '../data/index.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { openBookFeed, openCsvFeed } from '../data/index.js';
 import type { FeeModel } from '../execution/models/fee.js';
-import { NoFee, PercentFee, PerUnitFee } from '../execution/models/fee.js';
+import { MakerTakerFee, MinimumFee, NoFee, PercentFee, PerUnitFee } from '../execution/models/fee.js';
+import { barFillModel } from '../execution/models/fill.js';
+import { FixedLatency, NoLatency } from '../execution/models/latency.js';
+import type { SlippageModel } from '../execution/models/slippage.js';
+import { FixedTickSlippage, NoSlippage, PercentSlippage, RandomTickSlippage, SqrtImpactSlippage } from '../execution/models/slippage.js';
 import type { MarketFeed } from '../model/market.js';
+import type { Instrument } from '../model/instrument.js';
+import { makeInstrument } from '../model/instrument.js';
 import type { Logger } from '../strategy/context.js';
-import type { RunConfig } from './config.js';
-import type { BacktestResult } from './engine.js';
+import type { ExecutionConfig, RunConfig } from './config.js';
+import { SLIPPAGE_SPEC } from './config.js';
+import type { BacktestOptions, BacktestResult } from './engine.js';
 import { BacktestEngine } from './engine.js';
 import { loadStrategyFile, parseStrategyParams } from './strategy-loader.js';
 
@@ -27,20 +35,88 @@ export interface CompletedRun {
   readonly feeds: readonly MarketFeed[];
 }
 
-export function feeModelOf(config: Pick<RunConfig, 'feeRate' | 'feePerUnit'>): FeeModel {
-  if (config.feeRate !== undefined) return new PercentFee(config.feeRate);
-  if (config.feePerUnit !== undefined) return new PerUnitFee(config.feePerUnit);
-  return new NoFee();
+export function feeModelOf(config: Pick<RunConfig, 'feeRate' | 'feePerUnit' | 'execution'>): FeeModel {
+  const e = config.execution;
+  let model: FeeModel =
+    e.feeMaker !== undefined && e.feeTaker !== undefined
+      ? new MakerTakerFee(e.feeMaker, e.feeTaker)
+      : config.feeRate !== undefined
+        ? new PercentFee(config.feeRate)
+        : config.feePerUnit !== undefined
+          ? new PerUnitFee(config.feePerUnit)
+          : new NoFee();
+  if (e.feeMinimum !== undefined) model = new MinimumFee(model, e.feeMinimum);
+  return model;
 }
 
-/** Opens one CSV feed per data file, with the run's window and invalid-row policy. */
+/** The slippage model a spec like `ticks:2` names. */
+export function slippageModelOf(e: ExecutionConfig): SlippageModel {
+  const m = e.slippage === undefined ? null : SLIPPAGE_SPEC.exec(e.slippage);
+  if (m === null) return new NoSlippage();
+  const v = Number(m[2]);
+  switch (m[1]) {
+    case 'ticks':
+      return new FixedTickSlippage(v);
+    case 'percent':
+      return new PercentSlippage(v);
+    case 'sqrt':
+      return new SqrtImpactSlippage(v);
+    default:
+      return new RandomTickSlippage(Math.floor(v), e.seed);
+  }
+}
+
+/** Engine options for execution: fill model, slippage, latency, volume limit, fees. */
+export function executionOptionsOf(config: RunConfig): Pick<BacktestOptions, 'fees' | 'fillModel' | 'slippage' | 'latency' | 'volumeLimit'> {
+  const e = config.execution;
+  return {
+    fees: feeModelOf(config),
+    fillModel: barFillModel(e.fillModel),
+    slippage: slippageModelOf(e),
+    latency: e.latencyMs > 0 ? new FixedLatency(Math.round(e.latencyMs * 1000)) : new NoLatency(),
+    volumeLimit: e.volumeLimit,
+  };
+}
+
+/** Whether a file holds L2 order-book data (Binance depth, Tardis book snapshots) rather than bars or ticks. */
+export function isBookFile(path: string): boolean {
+  let header = '';
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      header = buf.subarray(0, n).toString('utf8').split(/\r?\n/)[0] ?? '';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // the CSV feed reports a missing file
+  }
+  const names = header.toLowerCase().split(',');
+  return (names.includes('update_type') && names.includes('last_update_id')) || names.some((n) => n.startsWith('asks[0]'));
+}
+
+/**
+ * Opens the data files of a run with its window and invalid-row policy: a
+ * CSV feed per bar, quote or trade file, and one book feed per instrument
+ * for L2 files (a snapshot and its updates make one book).
+ */
 export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): MarketFeed[] {
   const from = config.from !== undefined ? parseIsoTime(config.from, 'start') : undefined;
   const to = config.to !== undefined ? parseIsoTime(config.to, 'end') : undefined;
   const feeds: MarketFeed[] = [];
+  const symbolOf = (i: number): string | undefined =>
+    config.symbol === undefined ? undefined : config.symbol.length === 1 ? config.symbol[0] : config.symbol[i];
+  const bookFiles = new Map<string, string[]>();
   try {
     config.data.forEach((path, i) => {
-      const symbol = config.symbol === undefined ? undefined : config.symbol.length === 1 ? config.symbol[0] : config.symbol[i];
+      const symbol = symbolOf(i);
+      if (isBookFile(path)) {
+        const key = symbol ?? '';
+        bookFiles.set(key, [...(bookFiles.get(key) ?? []), path]);
+        return;
+      }
       feeds.push(
         openCsvFeed(path, {
           ...config.format,
@@ -53,11 +129,36 @@ export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): 
         }),
       );
     });
+    for (const [symbol, paths] of bookFiles) {
+      feeds.push(
+        openBookFeed(paths, {
+          onInvalid: config.onInvalid,
+          ...(symbol !== '' ? { symbol } : {}),
+          ...(to !== undefined ? { to } : {}),
+          ...(onIssue !== undefined ? { onIssue } : {}),
+        }),
+      );
+    }
   } catch (e) {
     for (const f of feeds) f.close();
     throw e;
   }
   return feeds;
+}
+
+/**
+ * The instruments of a run: the shared settings, then each symbol's own. A
+ * margin without a kind makes a future.
+ */
+export function instrumentsOf(config: RunConfig, feeds: readonly MarketFeed[]): Instrument[] {
+  const symbols = [...new Set(feeds.map((f) => f.symbol))];
+  return symbols.map((symbol) => {
+    const own = config.instruments?.find((i) => i.symbol === symbol) ?? {};
+    const merged = { ...config.instrument, ...own };
+    const kind = merged.kind ?? ((merged.marginInit ?? 0) > 0 ? 'future' : 'equity');
+    const { symbol: _s, ...rest } = { symbol, ...merged };
+    return makeInstrument(symbol, { ...rest, kind });
+  });
 }
 
 /** Loads the strategy, opens the data and runs the backtest a config describes. */
@@ -69,8 +170,9 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
   const engine = new BacktestEngine({
     strategy,
     feeds,
+    instruments: instrumentsOf(config, feeds),
     cash: config.cash,
-    fees: feeModelOf(config),
+    ...executionOptionsOf(config),
     historyCapacity: config.history,
     ...(hooks.log !== undefined ? { log: hooks.log } : {}),
     ...(hooks.onProgress !== undefined ? { onProgress: hooks.onProgress } : {}),

@@ -19,6 +19,8 @@ export type IssueCode =
   | 'time_backwards'
   | 'duplicate_time'
   | 'crossed_quote'
+  | 'crossed_book'
+  | 'sequence_gap'
   | 'unknown_format'
   | 'missing_column'
   | 'file_not_found'

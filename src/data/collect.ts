@@ -1,4 +1,4 @@
-import { BarColumns, QuoteColumns, TradeColumns, type Columns, type MarketFeed } from '../model/market.js';
+import { BarColumns, BookColumns, QuoteColumns, TradeColumns, type Columns, type MarketFeed } from '../model/market.js';
 
 /**
  * Reads a feed to its end into one Columns holding every row (to replay it
@@ -29,6 +29,8 @@ function emptyColumns(kind: Columns['kind'], capacity: number): Columns {
       return new QuoteColumns(capacity);
     case 'trade':
       return new TradeColumns(capacity);
+    case 'book':
+      return new BookColumns(capacity);
   }
 }
 
@@ -59,6 +61,13 @@ function appendColumns(dst: Columns, src: Columns, n = src.length): void {
     dst.price.set(src.price.subarray(0, n), at);
     dst.size.set(src.size.subarray(0, n), at);
     dst.side.set(src.side.subarray(0, n), at);
+  } else if (dst.kind === 'book' && src.kind === 'book') {
+    dst.side.set(src.side.subarray(0, n), at);
+    dst.price.set(src.price.subarray(0, n), at);
+    dst.size.set(src.size.subarray(0, n), at);
+    dst.flags.set(src.flags.subarray(0, n), at);
+    dst.sequence.set(src.sequence.subarray(0, n), at);
+    dst.source.set(src.source.subarray(0, n), at);
   }
   dst.length = at + n;
 }

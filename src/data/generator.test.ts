@@ -8,7 +8,7 @@ import { MICROS_PER_MINUTE, parseIsoTime } from '../core/time.js';
 import { collectColumns } from './collect.js';
 import { openCsvFeed } from './csv/csv-feed.js';
 import { generateBarColumns, writeGeneratedCsv } from './generator.js';
-import { Xoshiro128 } from './prng.js';
+import { Xoshiro128 } from '../core/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'quantflow-gen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

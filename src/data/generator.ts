@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_DAY, MICROS_PER_MINUTE, civilFromDays, type Micros } from '../core/time.js';
 import { BarColumns } from '../model/market.js';
-import { Xoshiro128 } from './prng.js';
+import { Xoshiro128 } from '../core/random.js';
 
 const generateOptionsSchema = z
   .object({

@@ -3,6 +3,7 @@
  * a seeded bar generator, and in-memory replay of columns.
  */
 export * from './csv/index.js';
+export * from './book/index.js';
 export {
   BarWalk,
   generateBarColumns,
@@ -13,4 +14,14 @@ export {
 } from './generator.js';
 export { ColumnsFeed } from './memory-feed.js';
 export { collectColumns } from './collect.js';
-export { Xoshiro128 } from './prng.js';
+export { Xoshiro128 } from '../core/random.js';
+export {
+  parseBarSpec,
+  BarAggregator,
+  AggregatedFeed,
+  writeBarsCsv,
+  type BarSpec,
+  type AggregatorOptions,
+  type AggregatedFeedOptions,
+  type WriteBarsCsvResult,
+} from './aggregate/index.js';

@@ -1,156 +1,479 @@
+import { addExact, mulExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
-import type { OrderEvent, OrderEventKind } from '../model/events.js';
-import type { ExecutionClient, ExecutionReports } from '../model/execution.js';
-import type { MutableOrder, Order, OrderSide, OrderType, RejectReason } from '../model/order.js';
-import { isLive, sideSign, transition } from '../model/order.js';
+import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
+import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
+import type { Contingency, MutableOrder, Order, OrderSide, OrderType, RejectReason, TimeInForce } from '../model/order.js';
+import { isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel } from './models/fee.js';
 
-/** A resolved order request: symbol known, expiry in µs (NaN for none), price NaN for market. */
+/** A resolved order request: symbol known, times in µs, NaN for absent prices. */
 export interface NewOrder {
   readonly symbol: string;
   readonly side: OrderSide;
   readonly type: OrderType;
   readonly quantity: number;
   readonly price: number;
+  readonly triggerPrice: number;
+  readonly trailOffset: number;
+  readonly trailPercent: number;
+  readonly timeInForce: TimeInForce;
   readonly expireTime: Micros;
+  readonly validBars: number;
+  readonly reduceOnly: boolean;
+  readonly postOnly: boolean;
   readonly tag: string;
   readonly multiplier: number;
 }
 
 /**
  * Decides, before acceptance, whether an order may go to the venue. Returns
- * a reason to reject, or undefined. `referencePrice` is the price the order is
- * costed at; `fee` its fee at that price.
+ * a reason to reject, or undefined. `costPrice` is the price the order is
+ * costed at; `fee` its fee there.
  */
-export type PreTradeCheck = (order: Order, signedQuantity: number, referencePrice: number, fee: number) => RejectReason | undefined;
+export type PreTradeCheck = (order: Order, signedQuantity: number, costPrice: number, fee: number) => RejectReason | undefined;
 
 /** Where the order manager sends what happened. */
 export interface OrderSink {
   event(event: OrderEvent): void;
-  /** An execution, already recorded on the order; quantity signed. */
-  fill(order: Order, quantity: number, price: number, fee: number, time: Micros): void;
+  /** An execution, already recorded on the order. */
+  fill(order: Order, fill: Fill): void;
+  /** The order is final: commitments made for it end. */
+  released(order: Order): void;
+}
+
+/** A venue the manager can also pull an order from at once (OCO, a parent gone). */
+export interface ManagedVenue extends ExecutionClient {
+  withdraw(orderId: number): boolean;
+}
+
+export interface OrderManagerOptions {
+  /** Signed position of an instrument, for reduce-only checks. */
+  readonly positionOf?: (symbol: string) => number;
 }
 
 /**
- * Owns every order's record and lifecycle: submitted -> accepted | rejected
- * -> filled | cancelled | expired, each step an event. Venues only report.
+ * Owns every order's record and lifecycle (the table in model/order.ts), the
+ * links between orders (OCO groups, parents and children, brackets), and the
+ * events that report each step. Venues only report what happened.
  */
 export class OrderManager implements ExecutionReports {
   readonly orders: MutableOrder[] = [];
+  readonly fills: Fill[] = [];
   private readonly live = new Map<number, MutableOrder>();
   private readonly multipliers = new Map<number, number>();
-  private venue: ExecutionClient | undefined;
+  /** Held children by parent id. */
+  private readonly children = new Map<number, number[]>();
+  /** Parents done (filled, or finished with a partial fill): their children arm on data after this time. */
+  private readonly armAfter = new Map<number, Micros>();
+  private venue: ManagedVenue | undefined;
+  private readonly positionOf: (symbol: string) => number;
 
   constructor(
     private readonly fees: FeeModel,
     private readonly check: PreTradeCheck,
     private readonly sink: OrderSink,
-  ) {}
+    options: OrderManagerOptions = {},
+  ) {
+    this.positionOf = options.positionOf ?? (() => 0);
+  }
 
-  connect(venue: ExecutionClient): void {
+  connect(venue: ManagedVenue): void {
     this.venue = venue;
-  }
-
-  /** Creates the order, runs the pre-trade check, then accepts (and hands it to the venue) or rejects it. */
-  submit(req: NewOrder, time: Micros, referencePrice: number): Order {
-    const order: MutableOrder = {
-      id: this.orders.length + 1,
-      symbol: req.symbol,
-      side: req.side,
-      type: req.type,
-      quantity: req.quantity,
-      price: req.price,
-      expireTime: req.expireTime,
-      tag: req.tag,
-      status: 'submitted',
-      reason: '',
-      createdTime: time,
-      filledTime: NaN,
-      filledQuantity: 0,
-      fillPrice: NaN,
-      fee: 0,
-    };
-    this.orders.push(order);
-    this.multipliers.set(order.id, req.multiplier);
-    this.emit('submitted', order, time, '');
-
-    const reason = this.validate(order, time, referencePrice);
-    if (reason !== undefined) {
-      transition(order, 'rejected');
-      order.reason = reason;
-      this.emit('rejected', order, time, reason);
-      return order;
-    }
-    transition(order, 'accepted');
-    this.live.set(order.id, order);
-    this.emit('accepted', order, time, '');
-    this.requireVenue().submit(order);
-    return order;
-  }
-
-  cancel(orderId: number, time: Micros): boolean {
-    const order = this.live.get(orderId);
-    if (order === undefined) return false;
-    if (!this.requireVenue().cancel(orderId)) return false;
-    this.live.delete(orderId);
-    transition(order, 'cancelled');
-    order.reason = 'user';
-    this.emit('cancelled', order, time, 'user');
-    return true;
-  }
-
-  liveOrders(): IterableIterator<MutableOrder> {
-    return this.live.values();
   }
 
   get liveCount(): number {
     return this.live.size;
   }
 
-  filled(orderId: number, time: Micros, price: number): void {
-    const order = this.takeLive(orderId);
-    const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: this.multiplierOf(order.id) });
-    transition(order, 'filled');
-    order.filledTime = time;
-    order.filledQuantity = order.quantity;
-    order.fillPrice = price;
-    order.fee = fee;
-    this.sink.fill(order, sideSign(order.side) * order.quantity, price, fee, time);
-    this.emit('filled', order, time, '');
+  liveOrders(): IterableIterator<MutableOrder> {
+    return this.live.values();
   }
 
-  expired(orderId: number, time: Micros): void {
-    const order = this.takeLive(orderId);
-    transition(order, 'expired');
-    this.emit('expired', order, time, '');
+  get(id: number): Order | undefined {
+    return this.orders[id - 1];
   }
 
-  /** Cost of an order at a price, for pre-trade checks. */
-  feeAt(order: Order, price: number): number {
-    return this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: this.multiplierOf(order.id) });
-  }
+  // ------------------------------------------------------------ commands
 
-  private validate(order: MutableOrder, time: Micros, referencePrice: number): RejectReason | undefined {
-    if (!(order.quantity > 0) || !Number.isFinite(order.quantity)) return 'invalid_quantity';
-    if (order.type !== 'market' && !(order.price > 0 && Number.isFinite(order.price))) return 'invalid_price';
-    if (time > order.expireTime) return 'expired_on_submit';
-    if (!(referencePrice > 0)) return 'no_market_data';
-    return this.check(order, sideSign(order.side) * order.quantity, referencePrice, this.feeAt(order, referencePrice));
-  }
-
-  private takeLive(orderId: number): MutableOrder {
-    const order = this.live.get(orderId);
-    if (order === undefined || !isLive(order.status)) throw new InvariantError(`venue reported on order ${orderId}, which is not live`);
-    this.live.delete(orderId);
+  /** Creates an order, checks it, and accepts it (sending it to the venue) or rejects it. With a parent, it is held until the parent fills. */
+  submit(req: NewOrder, time: Micros, referencePrice: number, parent?: Order): Order {
+    const order = this.create(req, time, referencePrice, parent !== undefined ? 'oto' : 'none', parent?.id ?? 0);
+    this.emit('submitted', order, time, '');
+    if (parent !== undefined && parent.status !== 'filled') {
+      if (!isLive(parent.status) && parent.filledQuantity === 0) {
+        this.reject(order, time, 'parent_rejected');
+        return order;
+      }
+      const reason = this.validate(order, time, false);
+      if (reason !== undefined) {
+        this.reject(order, time, reason);
+        return order;
+      }
+      this.hold(order, parent.id);
+      return order;
+    }
+    this.acceptOrReject(order, time, parent?.filledTime ?? time);
     return order;
   }
 
-  private multiplierOf(id: number): number {
-    return this.multipliers.get(id) ?? 1;
+  /**
+   * A bracket: the entry, then a stop-loss and a take-profit that are held
+   * until the entry fills, arm on the next data after the fill, and cancel
+   * each other (the stop-loss first, so it wins a bar where both could fill).
+   */
+  bracket(entry: NewOrder, stopLoss: NewOrder, takeProfit: NewOrder, time: Micros, referencePrice: number): [Order, Order, Order] {
+    const e = this.submit(entry, time, referencePrice);
+    const sl = this.create(stopLoss, time, referencePrice, 'bracket', e.id);
+    const tp = this.create(takeProfit, time, referencePrice, 'bracket', e.id);
+    (e as MutableOrder).contingency = 'bracket';
+    sl.ocoIds = [tp.id];
+    tp.ocoIds = [sl.id];
+    for (const child of [sl, tp]) {
+      this.emit('submitted', child, time, '');
+      const reason = e.status === 'rejected' ? 'parent_rejected' : this.validate(child, time, false);
+      if (reason !== undefined) this.reject(child, time, reason);
+      else this.hold(child, e.id);
+    }
+    if (sl.status === 'rejected' || tp.status === 'rejected') {
+      // A bracket is whole or nothing: a bad leg takes the other leg and the entry with it.
+      for (const o of [sl, tp]) if (o.status === 'held') this.finish(o, time, 'cancelled', 'parent_cancelled');
+      if (isLive(e.status)) this.cancel(e.id, time);
+    }
+    return [e, sl, tp];
   }
 
-  private requireVenue(): ExecutionClient {
+  /** Links live orders so that a fill or cancel of one cancels the others. */
+  oco(ids: readonly number[], time: Micros): boolean {
+    const orders = ids.map((id) => this.live.get(id));
+    if (orders.some((o) => o === undefined) || new Set(ids).size !== ids.length || ids.length < 2) return false;
+    for (const o of orders as MutableOrder[]) {
+      o.ocoIds = ids.filter((id) => id !== o.id);
+      if (o.contingency === 'none') o.contingency = 'oco';
+      this.emit('updated', o, time, '');
+    }
+    return true;
+  }
+
+  cancel(orderId: number, time: Micros): boolean {
+    const order = this.live.get(orderId);
+    if (order === undefined) {
+      const known = this.get(orderId);
+      if (known !== undefined) this.emit('cancel_rejected', known, time, 'not_live');
+      return false;
+    }
+    if (order.status === 'held' || order.status === 'submitted') {
+      this.finish(order, time, 'cancelled', 'user');
+      return true;
+    }
+    this.requireVenue().cancel(orderId, time);
+    return true;
+  }
+
+  modify(orderId: number, changes: OrderChanges, time: Micros): boolean {
+    const order = this.live.get(orderId);
+    const reason = order === undefined ? 'not_live' : this.checkChanges(order, changes);
+    if (reason !== undefined || order === undefined) {
+      const known = this.get(orderId);
+      if (known !== undefined) this.emit('modify_rejected', known, time, reason ?? 'not_live');
+      return false;
+    }
+    if (order.status === 'held') {
+      this.applyChanges(order, changes, time);
+      return true;
+    }
+    this.requireVenue().modify(orderId, changes, time);
+    return true;
+  }
+
+  /** Arms held children whose parent finished before `time`: they may trade on this data. */
+  beforeData(symbol: string, time: Micros): void {
+    if (this.armAfter.size === 0) return;
+    for (const [parentId, doneAt] of this.armAfter) {
+      if (!(time > doneAt)) continue;
+      const kids = this.children.get(parentId) ?? [];
+      const remaining: number[] = [];
+      for (const id of kids) {
+        const child = this.live.get(id);
+        if (child === undefined || child.status !== 'held') continue;
+        if (child.symbol !== symbol) {
+          remaining.push(id);
+          continue;
+        }
+        this.acceptOrReject(child, time, doneAt);
+      }
+      if (remaining.length === 0) {
+        this.children.delete(parentId);
+        this.armAfter.delete(parentId);
+      } else {
+        this.children.set(parentId, remaining);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ venue reports
+
+  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity): void {
+    const order = this.takeWorking(orderId);
+    if (!(quantity > 0) || quantity > leavesQuantity(order) + 1e-9) throw new InvariantError(`order ${orderId}: fill of ${quantity} with ${leavesQuantity(order)} open`);
+    const multiplier = this.multipliers.get(order.id) ?? 1;
+    const fee = this.fees.fee({ symbol: order.symbol, quantity, price, multiplier, liquidity });
+    const before = order.filledQuantity;
+    order.filledQuantity = addExact(before, quantity);
+    order.fillPrice = before === 0 ? price : (order.fillPrice * before + price * quantity) / order.filledQuantity;
+    order.fee = addExact(order.fee, fee);
+    order.filledTime = time;
+    const complete = order.filledQuantity >= order.quantity;
+    transition(order, complete ? 'filled' : 'partially_filled');
+    const fill: Fill = { orderId: order.id, symbol: order.symbol, time, quantity: sideSign(order.side) * quantity, price, fee, liquidity };
+    this.fills.push(fill);
+    this.sink.fill(order, fill);
+    this.sink.event({ kind: complete ? 'filled' : 'partially_filled', time, order, reason: '', fill });
+    if (complete) {
+      this.live.delete(order.id);
+      this.sink.released(order);
+      this.cancelSiblings(order, time);
+      this.parentDone(order, time);
+    } else {
+      this.shrinkSiblings(order, quantity, time);
+    }
+  }
+
+  triggered(orderId: number, time: Micros): void {
+    const order = this.takeWorking(orderId);
+    if (order.status === 'accepted') transition(order, 'triggered');
+    order.triggered = true;
+    this.emit('triggered', order, time, '');
+  }
+
+  triggerMoved(orderId: number, triggerPrice: number): void {
+    this.takeWorking(orderId).triggerPrice = triggerPrice;
+  }
+
+  expired(orderId: number, time: Micros): void {
+    this.finish(this.takeWorking(orderId), time, 'expired', '');
+  }
+
+  cancelled(orderId: number, time: Micros, reason: string): void {
+    this.finish(this.takeWorking(orderId), time, 'cancelled', reason);
+  }
+
+  cancelRejected(orderId: number, time: Micros, reason: string): void {
+    const o = this.get(orderId);
+    if (o !== undefined) this.emit('cancel_rejected', o, time, reason);
+  }
+
+  modified(orderId: number, time: Micros, changes: OrderChanges): void {
+    const order = this.live.get(orderId);
+    if (order === undefined) return; // filled or cancelled while the request travelled
+    this.applyChanges(order, changes, time);
+  }
+
+  modifyRejected(orderId: number, time: Micros, reason: string): void {
+    const o = this.get(orderId);
+    if (o !== undefined) this.emit('modify_rejected', o, time, reason);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private create(req: NewOrder, time: Micros, referencePrice: number, contingency: Contingency, parentId: number): MutableOrder {
+    const trailing = req.type === 'trailing_stop';
+    const buy = req.side === 'buy';
+    let trigger = req.triggerPrice;
+    if (trailing && referencePrice > 0) {
+      trigger = req.trailPercent > 0 ? mulExact(referencePrice, buy ? 1 + req.trailPercent : 1 - req.trailPercent) : buy ? referencePrice + req.trailOffset : referencePrice - req.trailOffset;
+    }
+    const order: MutableOrder = {
+      id: this.orders.length + 1,
+      symbol: req.symbol,
+      side: req.side,
+      type: req.type,
+      quantity: req.quantity,
+      price: needsLimit(req.type) ? req.price : NaN,
+      triggerPrice: needsTrigger(req.type) || trailing ? trigger : NaN,
+      trailOffset: req.trailOffset,
+      trailPercent: req.trailPercent,
+      timeInForce: req.timeInForce,
+      expireTime: req.expireTime,
+      validBars: req.validBars,
+      reduceOnly: req.reduceOnly,
+      postOnly: req.postOnly,
+      tag: req.tag,
+      status: 'submitted',
+      reason: '',
+      createdTime: time,
+      referencePrice,
+      filledTime: NaN,
+      filledQuantity: 0,
+      cancelledQuantity: 0,
+      fillPrice: NaN,
+      fee: 0,
+      contingency,
+      parentId,
+      ocoIds: [],
+      triggered: false,
+    };
+    this.orders.push(order);
+    this.multipliers.set(order.id, req.multiplier);
+    this.live.set(order.id, order);
+    return order;
+  }
+
+  /** Checks that do not depend on cash; `withMarket` adds those that need a market price now. */
+  private validate(o: MutableOrder, time: Micros, withMarket: boolean): RejectReason | undefined {
+    if (!(o.quantity > 0) || !Number.isFinite(o.quantity)) return 'invalid_quantity';
+    if (needsLimit(o.type) && !(o.price > 0 && Number.isFinite(o.price))) return 'invalid_price';
+    if (needsTrigger(o.type) && !(o.triggerPrice > 0 && Number.isFinite(o.triggerPrice))) return 'invalid_trigger';
+    if (o.type === 'trailing_stop') {
+      const byOffset = o.trailOffset > 0 && Number.isFinite(o.trailOffset);
+      const byPercent = o.trailPercent > 0 && o.trailPercent < 1;
+      if (byOffset === byPercent) return 'invalid_trigger';
+    }
+    if (o.timeInForce === 'gtd' && !Number.isFinite(o.expireTime)) return 'invalid_expiry';
+    if (!(o.validBars >= 0) || !Number.isInteger(o.validBars)) return 'invalid_expiry';
+    if (time > o.expireTime) return 'expired_on_submit';
+    if (o.postOnly && o.type !== 'limit') return 'invalid_price';
+    if (!withMarket) return undefined;
+    const ref = o.referencePrice;
+    const needsRef = o.type === 'market' || o.type === 'market_on_open' || o.type === 'market_on_close' || o.type === 'trailing_stop';
+    if (needsRef && !(ref > 0)) return 'no_market_data';
+    if (o.reduceOnly) {
+      const pos = this.positionOf(o.symbol);
+      if (o.side === 'buy' ? pos >= 0 : pos <= 0) return 'reduce_only_would_increase';
+    }
+    if (o.postOnly && ref > 0 && (o.side === 'buy' ? o.price >= ref : o.price <= ref)) return 'post_only_would_take';
+    return undefined;
+  }
+
+  /** The price an order is costed at before acceptance. */
+  private costPrice(o: Order): number {
+    switch (o.type) {
+      case 'limit':
+      case 'stop_limit':
+      case 'limit_if_touched':
+        return o.price;
+      case 'stop':
+      case 'market_if_touched':
+        return o.triggerPrice;
+      default:
+        return o.referencePrice;
+    }
+  }
+
+  private acceptOrReject(order: MutableOrder, time: Micros, eligibleAfter: Micros): void {
+    let reason = this.validate(order, time, true);
+    if (reason === undefined) {
+      const price = this.costPrice(order);
+      const multiplier = this.multipliers.get(order.id) ?? 1;
+      const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier, liquidity: 'taker' });
+      reason = this.check(order, sideSign(order.side) * order.quantity, price, fee);
+    }
+    if (reason !== undefined) {
+      this.reject(order, time, reason);
+      return;
+    }
+    transition(order, 'accepted');
+    this.emit('accepted', order, time, '');
+    this.requireVenue().submit(order, time, eligibleAfter);
+  }
+
+  private hold(order: MutableOrder, parentId: number): void {
+    transition(order, 'held');
+    const list = this.children.get(parentId) ?? [];
+    list.push(order.id);
+    this.children.set(parentId, list);
+  }
+
+  private reject(order: MutableOrder, time: Micros, reason: RejectReason): void {
+    transition(order, 'rejected');
+    order.reason = reason;
+    order.cancelledQuantity = order.quantity;
+    this.live.delete(order.id);
+    this.emit('rejected', order, time, reason);
+    this.sink.released(order);
+    this.parentDone(order, time);
+  }
+
+  /** Ends a live order as cancelled or expired, with what follows for linked orders. */
+  private finish(order: MutableOrder, time: Micros, status: 'cancelled' | 'expired', reason: string): void {
+    transition(order, status);
+    order.reason = reason;
+    order.cancelledQuantity = order.quantity - order.filledQuantity;
+    this.live.delete(order.id);
+    this.emit(status, order, time, reason);
+    this.sink.released(order);
+    this.cancelSiblings(order, time);
+    this.parentDone(order, time);
+  }
+
+  private cancelSiblings(order: Order, time: Micros): void {
+    for (const id of order.ocoIds) {
+      const s = this.live.get(id);
+      if (s === undefined) continue;
+      if (isWorking(s.status)) this.requireVenue().withdraw(id);
+      this.finish(s, time, 'cancelled', 'oco');
+    }
+  }
+
+  /** One-updates-other: a partial fill of one member takes the same quantity off the others. */
+  private shrinkSiblings(order: Order, quantity: number, time: Micros): void {
+    for (const id of order.ocoIds) {
+      const s = this.live.get(id);
+      if (s === undefined) continue;
+      const q = s.quantity - quantity;
+      if (q <= s.filledQuantity) {
+        if (isWorking(s.status)) this.requireVenue().withdraw(id);
+        this.finish(s, time, 'cancelled', 'oco');
+      } else {
+        s.quantity = q;
+        this.emit('updated', s, time, '');
+      }
+    }
+  }
+
+  /** A parent reached a final state: its held children arm (with the filled quantity) or go. */
+  private parentDone(parent: Order, time: Micros): void {
+    const kids = this.children.get(parent.id);
+    if (kids === undefined) return;
+    if (parent.filledQuantity > 0) {
+      for (const id of kids) {
+        const child = this.live.get(id);
+        if (child !== undefined && child.quantity > parent.filledQuantity) child.quantity = parent.filledQuantity;
+      }
+      this.armAfter.set(parent.id, time);
+      return;
+    }
+    this.children.delete(parent.id);
+    for (const id of kids) {
+      const child = this.live.get(id);
+      if (child === undefined) continue;
+      if (parent.status === 'rejected') this.reject(child, time, 'parent_rejected');
+      else this.finish(child, time, 'cancelled', 'parent_cancelled');
+    }
+  }
+
+  private checkChanges(o: Order, c: OrderChanges): string | undefined {
+    if (c.price !== undefined && (!needsLimit(o.type) || !(c.price > 0))) return 'invalid_price';
+    if (c.triggerPrice !== undefined && (!needsTrigger(o.type) || !(c.triggerPrice > 0))) return 'invalid_trigger';
+    if (c.quantity !== undefined && !(c.quantity > o.filledQuantity && Number.isFinite(c.quantity))) return 'invalid_quantity';
+    if (c.price === undefined && c.triggerPrice === undefined && c.quantity === undefined) return 'not_modifiable';
+    return undefined;
+  }
+
+  private applyChanges(order: MutableOrder, c: OrderChanges, time: Micros): void {
+    if (c.price !== undefined) order.price = c.price;
+    if (c.triggerPrice !== undefined) order.triggerPrice = c.triggerPrice;
+    if (c.quantity !== undefined) order.quantity = c.quantity;
+    this.emit('updated', order, time, '');
+  }
+
+  private takeWorking(orderId: number): MutableOrder {
+    const order = this.live.get(orderId);
+    if (order === undefined || !isWorking(order.status)) throw new InvariantError(`venue reported on order ${orderId}, which is not working`);
+    return order;
+  }
+
+  private requireVenue(): ManagedVenue {
     if (this.venue === undefined) throw new InvariantError('order manager has no venue');
     return this.venue;
   }

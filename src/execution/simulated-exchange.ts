@@ -1,42 +1,162 @@
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
-import type { ExecutionClient, ExecutionReports } from '../model/execution.js';
+import type { Liquidity } from '../model/events.js';
+import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { Order } from '../model/order.js';
+import type { OrderBook } from '../model/order-book.js';
+import { BOOK_ASK, BOOK_BID, QueuePosition } from '../model/order-book.js';
+import { addExact, subExact } from '../core/decimal.js';
+import type { SessionCalendar } from '../model/session.js';
+import { UTC_DAILY_SESSIONS } from '../model/session.js';
 import type { BarFillModel } from './models/fill.js';
-import { ClassicBarFill, tickFillPrice } from './models/fill.js';
+import { ClassicBarFill } from './models/fill.js';
+import type { LatencyModel } from './models/latency.js';
+import { NoLatency } from './models/latency.js';
+import type { SlippageModel } from './models/slippage.js';
+import { NoSlippage } from './models/slippage.js';
+
+/** Per-instrument settings the venue needs. */
+export interface VenueInstrument {
+  readonly symbol: string;
+  readonly tickSize: number;
+  readonly lotSize: number;
+  readonly sessions?: SessionCalendar;
+}
+
+export interface SimulatedExchangeOptions {
+  readonly fillModel?: BarFillModel;
+  readonly slippage?: SlippageModel;
+  readonly latency?: LatencyModel;
+  /** At most this fraction of a bar's volume (or a tick's size) fills per instrument and bar; 0 = no limit. */
+  readonly volumeLimit?: number;
+  /** Signed position of an instrument, for reduce-only orders. */
+  readonly positionOf?: (symbol: string) => number;
+}
+
+/** The venue's working state of one order. */
+class Working {
+  /** Removed from the book (filled, cancelled, expired) during the current pass. */
+  done = false;
+  barsSeen = 0;
+  /** End of the session a day order (or market-on-close) trades in; NaN until it first meets data. */
+  sessionEnd = NaN;
+  /** Best price seen by a trailing stop. */
+  extreme = NaN;
+  triggered = false;
+  /** Pending cancel / modify arriving at these times (latency). */
+  cancelAt = NaN;
+  modifyAt = NaN;
+  pendingChanges: OrderChanges | undefined = undefined;
+  // Candidate of the current pass.
+  candTime = NaN;
+  candPrice = NaN;
+  candTrigger = NaN;
+  candLiquidity: Liquidity = 'taker';
+  /** A resting limit order's place in the queue of its price level (L2 data). */
+  queue: QueuePosition | undefined = undefined;
+  constructor(
+    readonly order: Order,
+    readonly seq: number,
+    readonly symbolIdx: number,
+    readonly eligibleAfter: Micros,
+  ) {}
+}
+
+const leaves = (o: Order): number => o.quantity - o.filledQuantity;
 
 /**
- * A venue that works orders against market data in simulated time. Orders
- * are visited in submission order; an order is eligible only for data
- * stamped strictly after it was created, so nothing fills on the bar that
- * produced it.
+ * A venue that works orders against market data in simulated time: bars
+ * (through a bar fill model), quote ticks (buys at the ask, sells at the bid)
+ * and trade prints. An order trades only on data stamped after it reached the
+ * venue, so nothing fills on the bar that produced it. Orders are visited in
+ * submission order (the classic rule), or in the order the bar touched them
+ * when the fill model says so.
  */
 export class SimulatedExchange implements ExecutionClient {
-  private working: Order[] = [];
-  /** Working orders per instrument index: lets the hot path skip instruments with none. */
+  private working: Working[] = [];
+  private readonly byId = new Map<number, Working>();
   private readonly countBySymbol: Int32Array;
   private readonly symbolIndex = new Map<string, number>();
+  private readonly lastSession: Float64Array;
+  private readonly pass: Working[] = [];
+  /** Orders that ended while a cancel or modify was on its way: those requests are refused on arrival. */
+  private readonly orphans: Working[] = [];
+  private seq = 0;
   private visiting = false;
+  private readonly fillModel: BarFillModel;
+  private readonly slippage: SlippageModel;
+  private readonly latency: LatencyModel;
+  private readonly volumeLimit: number;
+  private readonly positionOf: (symbol: string) => number;
+  /** Fills whose OCO partner could also have filled on the same bar: the bar alone cannot tell which came first. */
+  ambiguousFills = 0;
 
   constructor(
-    symbols: readonly string[],
+    private readonly instruments: readonly VenueInstrument[],
     private readonly reports: ExecutionReports,
-    private readonly fillModel: BarFillModel = new ClassicBarFill(),
+    options: SimulatedExchangeOptions = {},
   ) {
-    this.countBySymbol = new Int32Array(symbols.length);
-    symbols.forEach((s, i) => this.symbolIndex.set(s, i));
+    this.countBySymbol = new Int32Array(instruments.length);
+    this.lastSession = new Float64Array(instruments.length).fill(NaN);
+    instruments.forEach((s, i) => this.symbolIndex.set(s.symbol, i));
+    this.fillModel = options.fillModel ?? new ClassicBarFill();
+    this.slippage = options.slippage ?? new NoSlippage();
+    this.latency = options.latency ?? new NoLatency();
+    this.volumeLimit = options.volumeLimit ?? 0;
+    this.positionOf = options.positionOf ?? (() => 0);
   }
 
-  submit(order: Order): void {
+  get fillModelName(): string {
+    return this.fillModel.name;
+  }
+
+  // ------------------------------------------------------------ requests
+
+  submit(order: Order, _time: Micros, eligibleAfter: Micros): void {
     const idx = this.indexOf(order.symbol);
-    this.working.push(order);
+    const w = new Working(order, this.seq++, idx, eligibleAfter + this.latency.delay('submit'));
+    // A trailing stop trails from the price when it was submitted.
+    if (order.type === 'trailing_stop') w.extreme = order.referencePrice;
+    this.working.push(w);
+    this.byId.set(order.id, w);
     this.countBySymbol[idx] = (this.countBySymbol[idx] as number) + 1;
   }
 
-  cancel(orderId: number): boolean {
-    const i = this.working.findIndex((o) => o.id === orderId);
-    if (i < 0) return false;
-    this.remove(i);
+  cancel(orderId: number, time: Micros): void {
+    const w = this.byId.get(orderId);
+    if (w === undefined || w.done) {
+      this.reports.cancelRejected(orderId, time, 'not_live');
+      return;
+    }
+    const delay = this.latency.delay('cancel');
+    if (delay === 0) {
+      this.remove(w);
+      this.reports.cancelled(orderId, time, 'user');
+    } else {
+      w.cancelAt = time + delay;
+    }
+  }
+
+  modify(orderId: number, changes: OrderChanges, time: Micros): void {
+    const w = this.byId.get(orderId);
+    if (w === undefined || w.done) {
+      this.reports.modifyRejected(orderId, time, 'not_live');
+      return;
+    }
+    const delay = this.latency.delay('modify');
+    if (delay === 0) {
+      this.reports.modified(orderId, time, changes);
+    } else {
+      w.modifyAt = time + delay;
+      w.pendingChanges = changes;
+    }
+  }
+
+  /** Cancels an order now, for the order manager's own reasons (OCO, parent gone). */
+  withdraw(orderId: number): boolean {
+    const w = this.byId.get(orderId);
+    if (w === undefined || w.done) return false;
+    this.remove(w);
     return true;
   }
 
@@ -44,53 +164,480 @@ export class SimulatedExchange implements ExecutionClient {
     return (this.countBySymbol[symbolIdx] as number) > 0;
   }
 
-  /** Broker phase of one bar: expiry first, then the fill rule, per order in submission order. */
-  onBar(symbolIdx: number, symbol: string, time: Micros, open: number, high: number, low: number, close: number): void {
+  // ------------------------------------------------------------ market data
+
+  /** Broker phase of one bar: requests that arrived, expiry, then the fill rules. */
+  onBar(symbolIdx: number, time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+    const session = this.sessionOf(symbolIdx).sessionKey(time);
+    const first = session !== this.lastSession[symbolIdx];
+    this.lastSession[symbolIdx] = session;
     if (this.countBySymbol[symbolIdx] === 0) return;
-    this.visit(symbol, time, (o) => this.fillModel.fillPrice(o.type, o.side, o.price, open, high, low, close));
+    const last = time >= this.sessionOf(symbolIdx).sessionEnd(time);
+    this.run(symbolIdx, time, true, open, high, low, close, open, high, low, close, volume, volume, first, last);
   }
 
-  /** Quotes: buys at the ask, sells at the bid. */
-  onQuote(symbolIdx: number, symbol: string, time: Micros, bid: number, ask: number): void {
+  /** Bid and ask bars of one period: buys trade on the ask bar, sells on the bid bar. */
+  onQuoteBar(
+    symbolIdx: number,
+    time: Micros,
+    bidOpen: number,
+    bidHigh: number,
+    bidLow: number,
+    bidClose: number,
+    askOpen: number,
+    askHigh: number,
+    askLow: number,
+    askClose: number,
+    volume: number,
+  ): void {
+    const calendar = this.sessionOf(symbolIdx);
+    const session = calendar.sessionKey(time);
+    const first = session !== this.lastSession[symbolIdx];
+    this.lastSession[symbolIdx] = session;
     if (this.countBySymbol[symbolIdx] === 0) return;
-    this.visit(symbol, time, (o) => tickFillPrice(o.type, o.side, o.price, bid, ask));
+    const last = time >= calendar.sessionEnd(time);
+    this.run(symbolIdx, time, true, askOpen, askHigh, askLow, askClose, bidOpen, bidHigh, bidLow, bidClose, volume, volume, first, last);
   }
 
-  /** Trade prints: both sides at the print. */
-  onTrade(symbolIdx: number, symbol: string, time: Micros, price: number): void {
+  /**
+   * An L2 book event (after a whole exchange message is applied). Market
+   * orders, and orders whose trigger the touch reached, walk the book level by
+   * level (a fill per level). A limit order takes what is displayed at or
+   * better than its limit, then rests: it keeps a place in the queue of its
+   * price level (the displayed size ahead of it when it arrived); size that
+   * leaves the level beyond the queue ahead is taken to have traded against
+   * it; a book that moves through its price fills it at its price.
+   */
+  onBook(symbolIdx: number, time: Micros, book: OrderBook): void {
+    const calendar = this.sessionOf(symbolIdx);
+    this.lastSession[symbolIdx] = calendar.sessionKey(time);
     if (this.countBySymbol[symbolIdx] === 0) return;
-    this.visit(symbol, time, (o) => tickFillPrice(o.type, o.side, o.price, price, price));
-  }
-
-  private visit(symbol: string, time: Micros, priceOf: (o: Order) => number): void {
-    if (this.visiting) throw new InvariantError('re-entrant broker phase');
-    this.visiting = true;
-    try {
-      // Snapshot the length: orders created while reporting are first eligible on later data.
-      const list = this.working;
-      for (let i = 0; i < list.length; i++) {
-        const o = list[i] as Order;
-        if (o.symbol !== symbol || !(time > o.createdTime)) continue;
-        if (time > o.expireTime) {
-          this.remove(i--);
-          this.reports.expired(o.id, time);
-          continue;
-        }
-        const price = priceOf(o);
-        if (Number.isNaN(price)) continue;
-        this.remove(i--);
-        this.reports.filled(o.id, time, price);
+    const bestBid = book.bestBid;
+    const bestAsk = book.bestAsk;
+    for (const w of this.working) {
+      if (w.symbolIdx !== symbolIdx || w.done) continue;
+      if (w.cancelAt < time) {
+        const at = w.cancelAt;
+        w.cancelAt = NaN;
+        w.pendingChanges = undefined;
+        this.remove(w);
+        this.reports.cancelled(w.order.id, at, 'user');
+        continue;
       }
-    } finally {
-      this.visiting = false;
+      if (!(time > w.eligibleAfter)) continue;
+      const o = w.order;
+      if (time > o.expireTime) {
+        this.remove(w);
+        this.reports.expired(o.id, time);
+        continue;
+      }
+      const buy = o.side === 'buy';
+      const touch = buy ? bestAsk : bestBid;
+      // Triggers read the touch like a quote.
+      let market = o.type === 'market' || o.type === 'market_on_open' || o.type === 'market_on_close';
+      let limit = o.type === 'limit' ? o.price : NaN;
+      if (!market && o.type !== 'limit') {
+        const trigger = o.type === 'trailing_stop' ? this.trailTrigger(w) : o.triggerPrice;
+        if (!w.triggered) {
+          const stopLike = o.type === 'stop' || o.type === 'stop_limit' || o.type === 'trailing_stop';
+          const hit = stopLike ? (buy ? touch >= trigger : touch <= trigger) : buy ? touch <= trigger : touch >= trigger;
+          if (!(touch === touch) || !hit) {
+            if (o.type === 'trailing_stop' && touch === touch) this.trail(w, touch, touch);
+            continue;
+          }
+          w.triggered = true;
+          this.reports.triggered(o.id, time);
+        }
+        if (o.type === 'stop_limit' || o.type === 'limit_if_touched') limit = o.price;
+        else market = true;
+      }
+      this.fillFromBook(w, time, book, market ? NaN : limit);
+      if (w.done) continue;
+      if (o.timeInForce === 'ioc' || o.timeInForce === 'fok') {
+        this.remove(w);
+        this.reports.cancelled(o.id, time, o.filledQuantity > 0 ? 'ioc_remainder' : o.timeInForce === 'fok' ? 'fok_unfilled' : 'ioc_remainder');
+        continue;
+      }
+      if (!market && limit === limit) this.restInQueue(w, time, book, limit);
+    }
+    if (this.working.length !== this.byId.size) this.compact();
+    this.refuseOrphans();
+  }
+
+  /**
+   * Displayed size our simulated fills took, per instrument, side (0 bid, 1 ask)
+   * and price: the data never shows our own trades, so that size stays
+   * unavailable until the data updates the level.
+   */
+  private readonly consumed: Map<number, number>[][] = [];
+
+  /** The data updated a level: what it shows now supersedes what we took from it. */
+  onBookLevel(symbolIdx: number, side: number, price: number): void {
+    const maps = this.consumed[symbolIdx];
+    if (maps === undefined) return;
+    const m = maps[side === BOOK_BID ? 0 : 1] as Map<number, number>;
+    if (m.size > 0) m.delete(price);
+  }
+
+  private consumedMaps(idx: number): Map<number, number>[] {
+    let maps = this.consumed[idx];
+    if (maps === undefined) {
+      maps = [new Map(), new Map()];
+      this.consumed[idx] = maps;
+    }
+    return maps;
+  }
+
+  /** Takes liquidity from the book for a market order (limit NaN) or a limit order's marketable part. */
+  private fillFromBook(w: Working, time: Micros, book: OrderBook, limit: number): void {
+    const o = w.order;
+    const buy = o.side === 'buy';
+    const levels = buy ? book.asks : book.bids;
+    const used = this.consumedMaps(w.symbolIdx)[buy ? 1 : 0] as Map<number, number>;
+    const leaves = o.quantity - o.filledQuantity;
+    const n = limit === limit ? levels.levelsAtOrBetter(limit) : levels.count;
+    if (o.timeInForce === 'fok') {
+      let available = 0;
+      for (let i = 0; i < n && available < leaves; i++) available += levels.size(i) - (used.get(levels.price(i)) ?? 0);
+      if (available < leaves) return;
+    }
+    // An order already resting when the book came through its price is hit at its price, as a maker.
+    const resting = w.queue !== undefined;
+    let remaining = leaves;
+    for (let i = 0; i < n && remaining > 0 && !w.done; i++) {
+      const price = levels.price(i);
+      const taken = used.get(price) ?? 0;
+      const size = levels.size(i) - taken;
+      if (!(size > 0)) continue;
+      const qty = size < remaining ? size : remaining;
+      used.set(price, addExact(taken, qty));
+      remaining = qty === remaining ? 0 : subExact(remaining, qty);
+      if (remaining === 0) this.remove(w);
+      this.reports.filled(o.id, time, qty, resting ? limit : price, resting ? 'maker' : 'taker');
     }
   }
 
-  private remove(i: number): void {
-    const [o] = this.working.splice(i, 1);
-    if (o === undefined) throw new InvariantError(`no working order at ${i}`);
-    const idx = this.indexOf(o.symbol);
-    this.countBySymbol[idx] = (this.countBySymbol[idx] as number) - 1;
+  /** A resting limit order: its queue place, and fills when size leaves the front or the book trades through it. */
+  private restInQueue(w: Working, time: Micros, book: OrderBook, limit: number): void {
+    const o = w.order;
+    const side = o.side === 'buy' ? BOOK_BID : BOOK_ASK;
+    const displayed = book.sizeAt(side, limit);
+    if (w.queue === undefined || w.queue.price !== limit) {
+      w.queue = new QueuePosition(side, limit, displayed);
+      return;
+    }
+    const q = w.queue;
+    const before = q.levelSize;
+    const aheadBefore = q.ahead;
+    q.onLevelSize(displayed);
+    // What left the level beyond the volume that was ahead reached the order.
+    const reached = before > displayed ? before - displayed - aheadBefore : 0;
+    if (reached <= 0) return;
+    const leaves = o.quantity - o.filledQuantity;
+    const qty = Math.min(leaves, reached);
+    if (qty >= leaves) this.remove(w);
+    this.reports.filled(o.id, time, qty, limit, 'maker');
+  }
+
+  /** Quote tick: buys trade at the ask, sells at the bid. */
+  onQuote(symbolIdx: number, time: Micros, bid: number, ask: number, bidSize: number, askSize: number): void {
+    const session = this.sessionOf(symbolIdx).sessionKey(time);
+    const first = session !== this.lastSession[symbolIdx];
+    this.lastSession[symbolIdx] = session;
+    if (this.countBySymbol[symbolIdx] === 0) return;
+    this.run(symbolIdx, time, false, ask, ask, ask, ask, bid, bid, bid, bid, askSize, bidSize, first, false);
+  }
+
+  /** Trade print: both sides at the print. */
+  onTrade(symbolIdx: number, time: Micros, price: number, size: number): void {
+    const session = this.sessionOf(symbolIdx).sessionKey(time);
+    const first = session !== this.lastSession[symbolIdx];
+    this.lastSession[symbolIdx] = session;
+    if (this.countBySymbol[symbolIdx] === 0) return;
+    this.run(symbolIdx, time, false, price, price, price, price, price, price, price, price, size, size, first, false);
+  }
+
+  // ------------------------------------------------------------ matching
+
+  /**
+   * One pass over the instrument's working orders for one piece of data.
+   * b* are the prices buy orders trade against, s* those of sell orders.
+   */
+  private run(
+    idx: number,
+    time: Micros,
+    isBar: boolean,
+    bOpen: number,
+    bHigh: number,
+    bLow: number,
+    bClose: number,
+    sOpen: number,
+    sHigh: number,
+    sLow: number,
+    sClose: number,
+    bVolume: number,
+    sVolume: number,
+    firstOfSession: boolean,
+    lastOfSession: boolean,
+  ): void {
+    if (this.visiting) throw new InvariantError('re-entrant broker phase');
+    this.visiting = true;
+    try {
+      const pass = this.pass;
+      pass.length = 0;
+      for (const w of this.working) {
+        if (w.symbolIdx !== idx || w.done) continue;
+        // Requests that reached the venue before this data.
+        if (w.cancelAt < time) {
+          const at = w.cancelAt;
+          w.cancelAt = NaN;
+          w.pendingChanges = undefined;
+          this.remove(w);
+          this.reports.cancelled(w.order.id, at, 'user');
+          continue;
+        }
+        if (w.modifyAt < time && w.pendingChanges !== undefined) {
+          const changes = w.pendingChanges;
+          const at = w.modifyAt;
+          w.pendingChanges = undefined;
+          w.modifyAt = NaN;
+          this.reports.modified(w.order.id, at, changes);
+        }
+        if (!(time > w.eligibleAfter)) continue;
+        pass.push(w);
+      }
+      if (pass.length === 0) return;
+
+      // Expiry first, then a candidate fill per order (nothing changes yet).
+      const model = this.fillModel;
+      for (const w of pass) {
+        const o = w.order;
+        if (isBar) w.barsSeen++;
+        if (Number.isNaN(w.sessionEnd) && (o.timeInForce === 'day' || o.type === 'market_on_close')) {
+          w.sessionEnd = this.sessionOf(idx).sessionEnd(time);
+        }
+        if (time > o.expireTime || time > w.sessionEnd || (o.validBars > 0 && w.barsSeen > o.validBars)) {
+          this.remove(w);
+          this.reports.expired(o.id, time);
+          continue;
+        }
+        const buy = o.side === 'buy';
+        if (buy) this.evaluate(w, model, bOpen, bHigh, bLow, bClose, firstOfSession, lastOfSession);
+        else this.evaluate(w, model, sOpen, sHigh, sLow, sClose, firstOfSession, lastOfSession);
+      }
+      if (model.byTouchTime && isBar) {
+        pass.sort((a, b) => {
+          const ta = Number.isNaN(a.candTime) ? Infinity : a.candTime;
+          const tb = Number.isNaN(b.candTime) ? Infinity : b.candTime;
+          return ta - tb || a.seq - b.seq;
+        });
+      }
+
+      let budget = this.volumeLimit > 0 ? NaN : Infinity;
+      for (const w of pass) {
+        if (w.done) continue;
+        const o = w.order;
+        const buy = o.side === 'buy';
+        if (!Number.isNaN(w.candTrigger) && !w.triggered) {
+          w.triggered = true;
+          this.reports.triggered(o.id, time);
+        }
+        const ioc = o.timeInForce === 'ioc' || o.timeInForce === 'fok';
+        if (Number.isNaN(w.candPrice)) {
+          if (ioc) {
+            this.remove(w);
+            this.reports.cancelled(o.id, time, o.timeInForce === 'fok' ? 'fok_unfilled' : 'ioc_remainder');
+          } else {
+            this.trail(w, buy ? bHigh : sHigh, buy ? bLow : sLow);
+          }
+          continue;
+        }
+        if (Number.isNaN(budget)) {
+          const v = buy ? bVolume : sVolume;
+          budget = v > 0 ? this.volumeLimit * v : Number.isNaN(v) ? Infinity : 0;
+        }
+        let qty = Math.min(leaves(o), this.roundLot(idx, budget));
+        if (o.reduceOnly) {
+          const pos = this.positionOf(o.symbol);
+          const reducible = buy ? Math.max(0, -pos) : Math.max(0, pos);
+          if (reducible <= 0) {
+            this.remove(w);
+            this.reports.cancelled(o.id, time, 'reduce_only');
+            continue;
+          }
+          qty = Math.min(qty, reducible);
+        }
+        if (o.timeInForce === 'fok' && qty < leaves(o)) {
+          this.remove(w);
+          this.reports.cancelled(o.id, time, 'fok_unfilled');
+          continue;
+        }
+        if (!(qty > 0)) {
+          if (ioc) {
+            this.remove(w);
+            this.reports.cancelled(o.id, time, 'ioc_remainder');
+          }
+          continue;
+        }
+        budget -= qty;
+        let price = w.candPrice;
+        if (w.candLiquidity === 'taker') {
+          const inst = this.instruments[idx] as VenueInstrument;
+          const slip = this.slippage.slippage({ side: o.side, price, quantity: qty, volume: buy ? bVolume : sVolume, tickSize: inst.tickSize });
+          if (slip > 0) {
+            // Slipped, but never outside what the market offered, nor through the order's limit.
+            price = buy ? Math.min(price + slip, bHigh) : Math.max(price - slip, sLow);
+            if (!Number.isNaN(o.price)) price = buy ? Math.min(price, o.price) : Math.max(price, o.price);
+          }
+        }
+        if (this.siblingCouldFill(w, pass)) this.ambiguousFills++;
+        const complete = qty >= leaves(o);
+        if (complete) this.remove(w);
+        this.reports.filled(o.id, time, qty, price, w.candLiquidity);
+        if (!complete && ioc && !w.done) {
+          this.remove(w);
+          this.reports.cancelled(o.id, time, 'ioc_remainder');
+        } else if (!w.done) {
+          this.trail(w, buy ? bHigh : sHigh, buy ? bLow : sLow);
+        }
+      }
+    } finally {
+      this.visiting = false;
+      this.pass.length = 0;
+      if (this.working.length !== this.byId.size) this.compact();
+      this.refuseOrphans();
+    }
+  }
+
+  /**
+   * Sets the order's candidate fill (time, price, liquidity) and trigger on
+   * this data, without changing anything. o/h/l/c are the prices on the
+   * order's side.
+   */
+  private evaluate(w: Working, m: BarFillModel, open: number, high: number, low: number, close: number, first: boolean, last: boolean): void {
+    const o = w.order;
+    const buy = o.side === 'buy';
+    w.candTime = NaN;
+    w.candPrice = NaN;
+    w.candTrigger = NaN;
+    w.candLiquidity = 'taker';
+    let t = NaN;
+    switch (o.type) {
+      case 'market':
+        t = 0;
+        m.price = open;
+        break;
+      case 'market_on_open':
+        if (!first) return;
+        t = 0;
+        m.price = open;
+        break;
+      case 'market_on_close':
+        if (!last) return;
+        w.candTime = 3;
+        w.candPrice = close;
+        return;
+      case 'limit':
+        t = m.touch(buy, o.price, 0, open, high, low, close);
+        w.candLiquidity = 'maker';
+        break;
+      case 'stop':
+        t = m.touch(!buy, o.triggerPrice, 0, open, high, low, close);
+        break;
+      case 'market_if_touched':
+        t = m.touch(buy, o.triggerPrice, 0, open, high, low, close);
+        break;
+      case 'trailing_stop': {
+        const trigger = this.trailTrigger(w);
+        if (Number.isNaN(trigger)) return;
+        t = m.touch(!buy, trigger, 0, open, high, low, close);
+        break;
+      }
+      case 'stop_limit':
+      case 'limit_if_touched': {
+        let from = 0;
+        if (!w.triggered) {
+          // A stop triggers going against the order's side (a buy stop on the way up); a touch order going with it.
+          const down = o.type === 'stop_limit' ? !buy : buy;
+          const tt = m.touch(down, o.triggerPrice, 0, open, high, low, close);
+          if (Number.isNaN(tt)) return;
+          w.candTrigger = tt;
+          from = tt;
+        }
+        // The limit part, from the trigger on: at the trigger price when that is already good enough.
+        t = m.touch(buy, o.price, from, open, high, low, close);
+        // Resting before this data, or resting after the trigger until the price came back: maker.
+        w.candLiquidity = w.triggered || t !== from ? 'maker' : 'taker';
+        break;
+      }
+    }
+    if (Number.isNaN(t)) return;
+    w.candTime = t;
+    w.candPrice = m.price;
+  }
+
+  /** The trigger of a trailing stop from the best price seen so far. */
+  private trailTrigger(w: Working): number {
+    const o = w.order;
+    const buy = o.side === 'buy';
+    if (o.trailPercent > 0) return buy ? w.extreme * (1 + o.trailPercent) : w.extreme * (1 - o.trailPercent);
+    return buy ? w.extreme + o.trailOffset : w.extreme - o.trailOffset;
+  }
+
+  /** After a bar, a trailing stop follows the best price (high for a sell stop, low for a buy stop). */
+  private trail(w: Working, high: number, low: number): void {
+    const o = w.order;
+    if (o.type !== 'trailing_stop') return;
+    const buy = o.side === 'buy';
+    const before = this.trailTrigger(w);
+    w.extreme = buy ? Math.min(w.extreme, low) : Math.max(w.extreme, high);
+    const after = this.trailTrigger(w);
+    if (after !== before) this.reports.triggerMoved(o.id, after);
+  }
+
+  private siblingCouldFill(w: Working, pass: readonly Working[]): boolean {
+    const ids = w.order.ocoIds;
+    if (ids.length === 0) return false;
+    for (const s of pass) {
+      if (s === w || s.done || Number.isNaN(s.candPrice) || !ids.includes(s.order.id)) continue;
+      // A gap through the level at the open came first for sure; anything else inside the bar is a guess.
+      if (w.candTime === 0 && s.candTime > 0) continue;
+      return true;
+    }
+    return false;
+  }
+
+  private roundLot(idx: number, q: number): number {
+    if (q === Infinity) return q;
+    const lot = (this.instruments[idx] as VenueInstrument).lotSize;
+    const step = lot > 0 ? lot : 1;
+    return Math.floor(q / step + 1e-9) * step;
+  }
+
+  private refuseOrphans(): void {
+    if (this.orphans.length === 0) return;
+    const list = this.orphans.splice(0);
+    for (const w of list) {
+      if (w.pendingChanges !== undefined) this.reports.modifyRejected(w.order.id, w.modifyAt, 'not_live');
+      if (!Number.isNaN(w.cancelAt)) this.reports.cancelRejected(w.order.id, w.cancelAt, 'not_live');
+    }
+  }
+
+  private sessionOf(idx: number): SessionCalendar {
+    return (this.instruments[idx] as VenueInstrument).sessions ?? UTC_DAILY_SESSIONS;
+  }
+
+  private remove(w: Working): void {
+    if (w.done) return;
+    w.done = true;
+    if (!Number.isNaN(w.cancelAt) || w.pendingChanges !== undefined) this.orphans.push(w);
+    this.byId.delete(w.order.id);
+    this.countBySymbol[w.symbolIdx] = (this.countBySymbol[w.symbolIdx] as number) - 1;
+    if (!this.visiting) this.compact();
+  }
+
+  private compact(): void {
+    this.working = this.working.filter((w) => !w.done);
   }
 
   private indexOf(symbol: string): number {

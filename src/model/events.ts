@@ -1,16 +1,21 @@
 import type { Micros } from '../core/time.js';
 import type { Order } from './order.js';
 
-export type OrderEventKind = 'submitted' | 'accepted' | 'rejected' | 'filled' | 'cancelled' | 'expired';
+export type OrderEventKind =
+  | 'submitted'
+  | 'accepted'
+  | 'rejected'
+  | 'triggered'
+  | 'partially_filled'
+  | 'filled'
+  | 'cancelled'
+  | 'expired'
+  | 'updated'
+  | 'modify_rejected'
+  | 'cancel_rejected';
 
-/** Everything that happens to an order reaches the strategy as one of these. */
-export interface OrderEvent {
-  readonly kind: OrderEventKind;
-  readonly time: Micros;
-  readonly order: Order;
-  /** Reason of a rejection or cancellation; empty otherwise. */
-  readonly reason: string;
-}
+/** Whether a fill added liquidity (a resting limit reached) or took it. */
+export type Liquidity = 'maker' | 'taker';
 
 /** One execution. The quantity is signed: positive for a buy. */
 export interface Fill {
@@ -20,6 +25,19 @@ export interface Fill {
   readonly quantity: number;
   readonly price: number;
   readonly fee: number;
+  readonly liquidity: Liquidity;
+}
+
+/** Everything that happens to an order reaches the strategy as one of these. */
+export interface OrderEvent {
+  readonly kind: OrderEventKind;
+  readonly time: Micros;
+  /** The order as it is now (after this event). */
+  readonly order: Order;
+  /** Reason of a rejection, cancellation or refused amendment; empty otherwise. */
+  readonly reason: string;
+  /** The execution, for partially_filled and filled events. */
+  readonly fill?: Fill;
 }
 
 export interface TimerEvent {

@@ -1,7 +1,10 @@
 import type { Micros } from '../core/time.js';
 
+/** Bars of bid prices or of ask prices (FX quote bars), or of trades. */
+export type PriceSide = 'bid' | 'ask' | 'trade';
+
 /** What a row of market data is. */
-export type DataKind = 'bar' | 'quote' | 'trade';
+export type DataKind = 'bar' | 'quote' | 'trade' | 'book';
 
 /**
  * A bar as the strategy sees it. `time` is the bar's close: a bar is an event
@@ -108,7 +111,48 @@ export class TradeColumns {
   }
 }
 
-export type Columns = BarColumns | QuoteColumns | TradeColumns;
+/** BookColumns.flags: the row belongs to a snapshot (a full picture of the book, not a change). */
+export const F_SNAPSHOT = 1;
+/** BookColumns.flags: the first row of a snapshot: clear both sides of the book before applying it. */
+export const F_CLEAR = 2;
+/** BookColumns.flags: the last row of one exchange event (message); apply the rows up to here as one change. */
+export const F_LAST = 4;
+
+/**
+ * L2 order-book rows: each row sets the size of one price level on one side
+ * (size 0 removes the level). Rows of one exchange event share a time and a
+ * sequence and end with a row flagged F_LAST; consumers apply them together
+ * and look at the book only after an F_LAST row. An event can span chunks.
+ */
+export class BookColumns {
+  readonly kind = 'book' as const;
+  length = 0;
+  readonly time: Float64Array;
+  /** +1 bid, -1 ask */
+  readonly side: Int8Array;
+  readonly price: Float64Array;
+  /** The level's new total size; 0 deletes it. */
+  readonly size: Float64Array;
+  /** F_SNAPSHOT | F_CLEAR | F_LAST bits */
+  readonly flags: Uint8Array;
+  /** The exchange's update id of the row's event (Binance: last_update_id), -1 when the source has none. */
+  readonly sequence: Float64Array;
+  readonly line: Float64Array;
+  /** Which of the feed's files the row comes from (an index into its list of sources), so that `line` can be placed. */
+  readonly source: Uint16Array;
+  constructor(readonly capacity: number) {
+    this.time = new Float64Array(capacity);
+    this.side = new Int8Array(capacity);
+    this.price = new Float64Array(capacity);
+    this.size = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.sequence = new Float64Array(capacity);
+    this.line = new Float64Array(capacity);
+    this.source = new Uint16Array(capacity);
+  }
+}
+
+export type Columns = BarColumns | QuoteColumns | TradeColumns | BookColumns;
 
 /**
  * A source of market data for one instrument and one kind, pulled in chunks
@@ -120,6 +164,8 @@ export interface MarketFeed {
   readonly kind: DataKind;
   /** Where the data comes from (a file path, or e.g. "generated"), for messages. */
   readonly source: string;
+  /** Which side of the market bar prices are: 'bid' or 'ask' for quote bars; absent for trade prices. */
+  readonly priceSide?: PriceSide;
   /** The next chunk, or null at the end. The returned columns are reused by the next call. */
   next(): Columns | null;
   /** Rows rejected and skipped so far (only under `onInvalid: 'skip'`). */

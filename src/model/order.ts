@@ -2,22 +2,116 @@ import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 
 export type OrderSide = 'buy' | 'sell';
-export type OrderType = 'market' | 'limit' | 'stop';
 
-/** Where an order is in its life. `submitted` and `accepted` are live; the rest are final. */
-export type OrderStatus = 'submitted' | 'accepted' | 'rejected' | 'filled' | 'cancelled' | 'expired';
+/**
+ * - market: at the next price the venue offers;
+ * - limit: at `price` or better;
+ * - stop: a market order once the price reaches `triggerPrice`;
+ * - stop_limit: a limit order at `price` once the price reaches `triggerPrice`;
+ * - trailing_stop: a stop whose trigger follows the best price seen since
+ *   acceptance at `trailOffset` (price units) or `trailPercent` behind it;
+ * - market_on_open / market_on_close: at the open of the next session's
+ *   first bar / the close of the session's last bar;
+ * - market_if_touched / limit_if_touched: a market / limit order once the
+ *   price touches `triggerPrice` from the other side than a stop would.
+ */
+export type OrderType =
+  | 'market'
+  | 'limit'
+  | 'stop'
+  | 'stop_limit'
+  | 'trailing_stop'
+  | 'market_on_open'
+  | 'market_on_close'
+  | 'market_if_touched'
+  | 'limit_if_touched';
+
+export const ORDER_TYPES: readonly OrderType[] = [
+  'market',
+  'limit',
+  'stop',
+  'stop_limit',
+  'trailing_stop',
+  'market_on_open',
+  'market_on_close',
+  'market_if_touched',
+  'limit_if_touched',
+];
+
+/**
+ * - gtc: until filled or cancelled;
+ * - day: until the end of the session in which it can first trade;
+ * - ioc: what fills on the first data it meets, the rest cancelled;
+ * - fok: all on the first data it meets, or nothing (cancelled);
+ * - gtd: until `expireTime` (inclusive).
+ * Orthogonal to these, `validBars` ends an order after N bars of its instrument.
+ */
+export type TimeInForce = 'gtc' | 'day' | 'ioc' | 'fok' | 'gtd';
+
+/**
+ * Where an order is in its life:
+ * - submitted: created, not yet checked;
+ * - held: a contingent order waiting for its parent to fill;
+ * - accepted: working at the venue;
+ * - triggered: a stop-limit or limit-if-touched whose trigger was reached;
+ * - partially_filled: working, part filled;
+ * - rejected, filled, cancelled, expired: final.
+ */
+export type OrderStatus = 'submitted' | 'held' | 'accepted' | 'triggered' | 'partially_filled' | 'rejected' | 'filled' | 'cancelled' | 'expired';
 
 /** Why an order was refused: a closed list, so reports and tests can rely on it. */
 export type RejectReason =
   | 'insufficient_cash'
   | 'invalid_quantity'
   | 'invalid_price'
+  | 'invalid_trigger'
+  | 'invalid_expiry'
   | 'unknown_symbol'
   | 'no_market_data'
-  | 'expired_on_submit';
+  | 'expired_on_submit'
+  | 'reduce_only_would_increase'
+  | 'post_only_would_take'
+  | 'parent_rejected'
+  // Pre-trade risk (src/risk):
+  | 'max_order_quantity'
+  | 'max_order_notional'
+  | 'max_position'
+  | 'max_gross_exposure'
+  | 'max_net_exposure'
+  | 'max_leverage'
+  | 'price_band'
+  | 'rate_limit'
+  | 'trading_halted'
+  | 'trading_reducing'
+  | 'insufficient_margin'
+  | 'off_tick'
+  | 'off_lot';
+
+/** Every reason a risk check may give, for validation and reports. */
+export const RISK_REJECT_REASONS = [
+  'max_order_quantity',
+  'max_order_notional',
+  'max_position',
+  'max_gross_exposure',
+  'max_net_exposure',
+  'max_leverage',
+  'price_band',
+  'rate_limit',
+  'trading_halted',
+  'trading_reducing',
+  'insufficient_margin',
+  'off_tick',
+  'off_lot',
+] as const satisfies readonly RejectReason[];
 
 /** Why a live order was cancelled. */
-export type CancelReason = 'user' | 'end_of_data';
+export type CancelReason = 'user' | 'oco' | 'ioc_remainder' | 'fok_unfilled' | 'reduce_only' | 'parent_cancelled';
+
+/** Why a modify or cancel request was refused. */
+export type AmendRejectReason = 'not_live' | 'invalid_price' | 'invalid_trigger' | 'invalid_quantity' | 'not_modifiable';
+
+/** How orders depend on one another. */
+export type Contingency = 'none' | 'oco' | 'oto' | 'bracket';
 
 /** What a strategy asks for. */
 export interface OrderRequest {
@@ -27,17 +121,30 @@ export interface OrderRequest {
   readonly type: OrderType;
   /** Positive quantity. */
   readonly quantity: number;
-  /** Limit price for limit orders, trigger price for stop orders. */
+  /** Limit price of limit, stop_limit and limit_if_touched orders. For a plain `stop` order, read as its trigger when no triggerPrice is given. */
   readonly price?: number;
-  /** Good until this time (inclusive): the order expires on the first bar stamped later. Micros or an ISO date/time. */
+  /** Trigger of stop, stop_limit, market_if_touched and limit_if_touched orders. */
+  readonly triggerPrice?: number;
+  /** Trailing distance in price units (trailing_stop). */
+  readonly trailOffset?: number;
+  /** Trailing distance as a fraction of the best price, e.g. 0.05 (trailing_stop). */
+  readonly trailPercent?: number;
+  readonly timeInForce?: TimeInForce;
+  /** Good until this time (inclusive): the order expires on the first data stamped later. Micros or ISO text. Implies gtd. */
   readonly expire?: Micros | string;
+  /** Good for this many bars of the instrument after submission (fills possible on each of them). */
+  readonly validBars?: number;
+  /** Only ever reduces the position; never opens or flips it. */
+  readonly reduceOnly?: boolean;
+  /** A limit order that must rest (maker); refused if it would take liquidity on arrival. */
+  readonly postOnly?: boolean;
   /** Free text carried into the order record. */
   readonly tag?: string;
 }
 
 /**
- * An order and everything that happened to it. Mutable inside the order
- * manager only; strategies get it as a read-only view.
+ * An order and everything that happened to it. Mutable inside the execution
+ * layer only; strategies get it as a read-only view.
  */
 export interface Order {
   readonly id: number;
@@ -45,36 +152,68 @@ export interface Order {
   readonly side: OrderSide;
   readonly type: OrderType;
   readonly quantity: number;
-  /** Limit or stop price; NaN for market orders. */
+  /** Limit price; NaN for orders without one. */
   readonly price: number;
-  /** Expiry time, or NaN for none. */
+  /** Trigger price; NaN for orders without one. For a trailing stop, the current trigger. */
+  readonly triggerPrice: number;
+  readonly trailOffset: number;
+  readonly trailPercent: number;
+  readonly timeInForce: TimeInForce;
+  /** Expiry time (day and gtd orders), or NaN. */
   readonly expireTime: Micros;
+  /** Bars of the instrument the order may trade on, or 0 for no limit. */
+  readonly validBars: number;
+  readonly reduceOnly: boolean;
+  readonly postOnly: boolean;
   readonly tag: string;
   readonly status: OrderStatus;
   readonly reason: string;
   readonly createdTime: Micros;
-  /** Time of the fill, NaN until filled. */
+  /** The market price when the order was created (last close, trade or mid): what it was costed at, and where a trailing stop starts. */
+  readonly referencePrice: number;
+  /** Time of the last fill, NaN until the first. */
   readonly filledTime: Micros;
   readonly filledQuantity: number;
-  /** Fill price, NaN until filled. */
+  /** Quantity cancelled or expired unfilled. */
+  readonly cancelledQuantity: number;
+  /** Quantity-weighted average fill price, NaN until filled. */
   readonly fillPrice: number;
   readonly fee: number;
+  readonly contingency: Contingency;
+  /** The order this one waits for (oto child, bracket leg), or 0. */
+  readonly parentId: number;
+  /** Orders cancelled when this one fills or is cancelled. */
+  readonly ocoIds: readonly number[];
+  /** Whether the order's trigger has been reached. */
+  readonly triggered: boolean;
 }
 
 /** The engine's own writable view of an order. */
 export type MutableOrder = { -readonly [K in keyof Order]: Order[K] };
 
+const LIVE: ReadonlySet<OrderStatus> = new Set(['submitted', 'held', 'accepted', 'triggered', 'partially_filled']);
+const WORKING: ReadonlySet<OrderStatus> = new Set(['accepted', 'triggered', 'partially_filled']);
+
+/** Not final: may still fill, or be cancelled. */
 export function isLive(status: OrderStatus): boolean {
-  return status === 'submitted' || status === 'accepted';
+  return LIVE.has(status);
+}
+
+/** At the venue and able to fill now. */
+export function isWorking(status: OrderStatus): boolean {
+  return WORKING.has(status);
 }
 
 /**
- * The order state machine, as one table: for each status, the statuses it may
- * move to. Anything else is a bug.
+ * The order state machine, as one table: for each status, the statuses it
+ * may move to. Anything else is a bug and throws.
  */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  submitted: ['accepted', 'rejected'],
-  accepted: ['filled', 'cancelled', 'expired'],
+  submitted: ['accepted', 'held', 'rejected'],
+  held: ['accepted', 'rejected', 'cancelled'],
+  accepted: ['triggered', 'partially_filled', 'filled', 'cancelled', 'expired'],
+  triggered: ['partially_filled', 'filled', 'cancelled', 'expired'],
+  partially_filled: ['partially_filled', 'filled', 'cancelled', 'expired'],
   rejected: [],
   filled: [],
   cancelled: [],
@@ -93,4 +232,17 @@ export function transition(order: MutableOrder, to: OrderStatus): void {
 /** +1 for buys, -1 for sells. */
 export function sideSign(side: OrderSide): 1 | -1 {
   return side === 'buy' ? 1 : -1;
+}
+
+/** Open quantity of an order. */
+export function leavesQuantity(o: Order): number {
+  return isLive(o.status) ? o.quantity - o.filledQuantity : 0;
+}
+
+/** Whether the type needs a limit price, a trigger, a trailing distance. */
+export function needsLimit(type: OrderType): boolean {
+  return type === 'limit' || type === 'stop_limit' || type === 'limit_if_touched';
+}
+export function needsTrigger(type: OrderType): boolean {
+  return type === 'stop' || type === 'stop_limit' || type === 'market_if_touched' || type === 'limit_if_touched';
 }

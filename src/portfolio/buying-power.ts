@@ -1,11 +1,12 @@
 import type { Order, RejectReason } from '../model/order.js';
-import type { Portfolio } from './portfolio.js';
+import type { Portfolio, PositionState } from './portfolio.js';
 
 /**
  * The cash check before acceptance: an order is accepted only if cash, less
- * what live orders already committed, pays for it (signed quantity x price x
- * multiplier + fee) at the reference price. Sells raise cash and always pass
- * this check; short exposure is for risk limits to bound.
+ * what live orders already committed, pays for it at the reference price:
+ * signed quantity x price x multiplier + fee for cash instruments (sells
+ * raise cash and pass; short exposure is for risk limits to bound), initial
+ * margin for the contracts it opens + fee for margined ones.
  */
 export class BuyingPower {
   private readonly committed = new Map<number, number>();
@@ -13,10 +14,19 @@ export class BuyingPower {
 
   constructor(private readonly portfolio: Portfolio) {}
 
-  check(order: Order, signedQuantity: number, referencePrice: number, fee: number, multiplier: number): RejectReason | undefined {
-    const cost = signedQuantity * referencePrice * multiplier + fee;
+  check(order: Order, signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | undefined {
+    const inst = pos.instrument;
+    let cost: number;
+    if (pos.margined) {
+      // Margin for the contracts the order opens (those that close release margin instead).
+      const held = pos.quantity;
+      const opening = held === 0 || Math.sign(held) === Math.sign(signedQuantity) ? Math.abs(signedQuantity) : Math.max(0, Math.abs(signedQuantity) - Math.abs(held));
+      cost = opening * inst.marginInit + fee;
+    } else {
+      cost = signedQuantity * referencePrice * inst.multiplier + fee;
+    }
     if (cost <= 0) return undefined;
-    if (this.portfolio.cash - this.total - cost < 0) return 'insufficient_cash';
+    if (this.portfolio.cash - this.total - cost < 0) return pos.margined ? 'insufficient_margin' : 'insufficient_cash';
     this.committed.set(order.id, cost);
     this.total += cost;
     return undefined;

@@ -84,7 +84,7 @@ describe('Portfolio accounting', () => {
     const pos = pf.positions[0] as PositionState;
     expect(() => pf.applyFill(pos, 0, 1, 0, 1)).toThrow(/quantity/);
     expect(() => pf.applyFill(pos, 1, -1, 0, 1)).toThrow(/price/);
-    expect(() => pf.applyFill(pos, 1, 1, -1, 1)).toThrow(/fee/);
+    expect(() => pf.applyFill(pos, 1, 1, NaN, 1)).toThrow(/fee/);
   });
 });
 

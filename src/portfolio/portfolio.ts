@@ -2,6 +2,7 @@ import { addExact, mulExact, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Instrument } from '../model/instrument.js';
+import { isMargined } from '../model/instrument.js';
 import type { ClosedTrade } from './trade-book.js';
 import { OpenTrade } from './trade-book.js';
 
@@ -12,32 +13,57 @@ export class PositionState {
   /** Average entry price of the open position (NaN when flat). */
   averagePrice = NaN;
   realizedPnl = 0;
+  /** Fees paid on this instrument. */
+  fees = 0;
+  /** Funding and other carry paid (-) or received (+) on this instrument. */
+  carry = 0;
   /** Latest mark (close, trade or mid); NaN before any data. */
   lastPrice = NaN;
   /** Bars seen for this instrument (for bars held). */
   bars = 0;
   openTrade: OpenTrade | undefined = undefined;
-  constructor(readonly instrument: Instrument) {}
+  /** Margined instruments: the price variation margin was last settled at. */
+  settlePrice = NaN;
+  /** Margined instruments: initial margin held for the open contracts. */
+  margin = 0;
+  readonly margined: boolean;
+  constructor(readonly instrument: Instrument) {
+    this.margined = isMargined(instrument);
+  }
 
   get unrealizedPnl(): number {
     if (this.quantity === 0 || Number.isNaN(this.lastPrice)) return 0;
     return this.quantity * (this.lastPrice - this.averagePrice) * this.instrument.multiplier;
   }
 
+  /** Value of a cash position at its mark. Margined positions have none: their P&L is already in cash. */
   get marketValue(): number {
+    if (this.quantity === 0 || this.margined) return 0;
+    return mulExact(mulExact(this.quantity, this.lastPrice), this.instrument.multiplier);
+  }
+
+  /** Notional at the mark, signed (exposure), for margined and cash positions alike. */
+  get notional(): number {
     if (this.quantity === 0) return 0;
     return mulExact(mulExact(this.quantity, this.lastPrice), this.instrument.multiplier);
   }
 }
 
 /**
- * A single-currency cash account with net positions, long and short.
- * Stocks (shorts included): cash changes by -quantity x price x multiplier - fee
- * on each fill; equity = cash + sum(position x mark x multiplier).
+ * A single-currency account with net positions, long and short.
+ * - Cash instruments (stocks, shorts included): cash changes by
+ *   -quantity x price x multiplier - fee on each fill.
+ * - Margined instruments (futures): opening a contract moves its initial
+ *   margin from cash into margin in use, closing moves it back; P&L flows into
+ *   cash as variation margin (price change x quantity x multiplier) at each
+ *   fill and each bar close.
+ * Equity = cash + margin in use + sum of cash positions x mark x multiplier.
  */
 export class Portfolio {
   cash: number;
   fees = 0;
+  /** Initial margin held for open margined positions. */
+  marginInUse = 0;
   readonly closedTrades: ClosedTrade[] = [];
   readonly positions: PositionState[];
   private readonly bySymbol = new Map<string, PositionState>();
@@ -69,7 +95,25 @@ export class Portfolio {
   }
 
   equity(): number {
-    return addExact(this.cash, this.positionValue());
+    const base = this.marginInUse === 0 ? this.cash : addExact(this.cash, this.marginInUse);
+    return addExact(base, this.positionValue());
+  }
+
+  /**
+   * Marks a position to a new price. A margined position settles variation
+   * margin into cash: quantity x (price - last settlement) x multiplier.
+   */
+  mark(pos: PositionState, price: number): void {
+    pos.lastPrice = price;
+    if (!pos.margined || pos.quantity === 0) return;
+    this.settle(pos, price);
+  }
+
+  private settle(pos: PositionState, price: number): void {
+    if (pos.settlePrice === price) return;
+    const vm = mulExact(mulExact(pos.quantity, subExact(price, pos.settlePrice)), pos.instrument.multiplier);
+    this.cash = addExact(this.cash, vm);
+    pos.settlePrice = price;
   }
 
   realizedPnl(): number {
@@ -92,10 +136,18 @@ export class Portfolio {
   applyFill(pos: PositionState, quantity: number, price: number, fee: number, time: Micros): void {
     if (quantity === 0 || !Number.isFinite(quantity)) throw new InvariantError(`fill with quantity ${quantity}`);
     if (!(price > 0) || !Number.isFinite(price)) throw new InvariantError(`fill with price ${price}`);
-    if (!(fee >= 0)) throw new InvariantError(`fill with fee ${fee}`);
+    // A negative fee is a maker rebate.
+    if (!Number.isFinite(fee)) throw new InvariantError(`fill with fee ${fee}`);
     const mult = pos.instrument.multiplier;
-    this.cash = subExact(subExact(this.cash, mulExact(mulExact(quantity, price), mult)), fee);
+    if (pos.margined) {
+      // Variation margin on what was held, up to the fill price; then margin moves with the contracts.
+      if (pos.quantity !== 0) this.settle(pos, price);
+      this.cash = subExact(this.cash, fee);
+    } else {
+      this.cash = subExact(subExact(this.cash, mulExact(mulExact(quantity, price), mult)), fee);
+    }
     this.fees = addExact(this.fees, fee);
+    pos.fees = addExact(pos.fees, fee);
     pos.lastPrice = Number.isNaN(pos.lastPrice) ? price : pos.lastPrice;
 
     const absQty = Math.abs(quantity);
@@ -114,6 +166,7 @@ export class Portfolio {
       if (trade === undefined) throw new InvariantError(`${pos.instrument.symbol}: position without an open trade`);
       trade.addExit(closing, price, closeFee, pnl);
       pos.quantity = held - direction * closing;
+      if (pos.margined) this.moveMargin(pos, -closing);
       // Fractional lots: a residue of float subtraction is zero, not a dust position.
       if (Math.abs(pos.quantity) <= Math.abs(held) * 1e-12) pos.quantity = 0;
       remaining = absQty - closing;
@@ -127,6 +180,10 @@ export class Portfolio {
       // The two parts of a crossing fill's fee add up to the fee exactly.
       const openFee = remaining === absQty ? fee : subExact(fee, closedFee);
       const signed = quantity > 0 ? remaining : -remaining;
+      if (pos.margined) {
+        this.moveMargin(pos, remaining);
+        if (pos.quantity === 0) pos.settlePrice = price;
+      }
       if (pos.quantity === 0) {
         pos.openTrade = new OpenTrade(this.nextTradeId++, pos.instrument.symbol, signed > 0 ? 'long' : 'short', time, pos.bars);
         pos.averagePrice = price;
@@ -137,6 +194,16 @@ export class Portfolio {
       (pos.openTrade as OpenTrade).addEntry(remaining, price, openFee);
       pos.quantity += signed;
     }
+  }
+
+  /** Moves initial margin for `contracts` opened (> 0) or closed (< 0) between cash and margin in use. */
+  private moveMargin(pos: PositionState, contracts: number): void {
+    const amount = mulExact(contracts, pos.instrument.marginInit);
+    if (amount === 0) return;
+    this.cash = subExact(this.cash, amount);
+    pos.margin = addExact(pos.margin, amount);
+    this.marginInUse = addExact(this.marginInUse, amount);
+    if (Math.abs(pos.margin) < 1e-9) pos.margin = 0;
   }
 
   /** Round trips still open, for the summary. */

@@ -1,6 +1,8 @@
 import type { Micros } from '../core/time.js';
-import type { Order, OrderRequest } from '../model/order.js';
+import type { Order, OrderRequest, OrderSide, OrderType, TimeInForce } from '../model/order.js';
+import type { OrderChanges } from '../model/execution.js';
 import type { Indicator } from './indicators/indicator.js';
+import type { OrderBook } from '../model/order-book.js';
 
 /** Which field of a bar an indicator reads. Quotes feed their mid price, trades their price. */
 export type PriceSource = 'open' | 'high' | 'low' | 'close' | 'volume';
@@ -34,14 +36,57 @@ export interface PositionView {
   readonly unrealizedPnl: number;
 }
 
+/**
+ * Options of buy() and sell(). The order type follows from what is given:
+ * `limit` -> limit; `stop` -> stop; both -> stop-limit; `trailOffset` or
+ * `trailPercent` -> trailing stop; nothing -> market. `type` names the rest
+ * (market_on_open, market_on_close, market_if_touched and limit_if_touched,
+ * which take their trigger in `stop`).
+ */
 export interface OrderOptions {
   readonly symbol?: string;
-  /** Limit price: makes it a limit order. */
+  readonly type?: OrderType;
+  /** Limit price. */
   readonly limit?: number;
-  /** Stop (trigger) price: makes it a stop order. */
+  /** Stop or touch trigger price. */
   readonly stop?: number;
+  readonly trailOffset?: number;
+  readonly trailPercent?: number;
+  readonly timeInForce?: TimeInForce;
+  /** Good until this time (inclusive); implies gtd. */
   readonly expire?: Micros | string;
+  /** Good for this many bars after submission. */
+  readonly validBars?: number;
+  readonly reduceOnly?: boolean;
+  readonly postOnly?: boolean;
   readonly tag?: string;
+  /** Held until this order fills (one-triggers-other), then armed on the next data. */
+  readonly parent?: Order;
+}
+
+/** A bracket: an entry, a stop-loss and a take-profit that cancel each other. */
+export interface BracketOptions {
+  readonly symbol?: string;
+  readonly side?: OrderSide;
+  readonly quantity: number;
+  /** Entry limit price; market when absent. */
+  readonly limit?: number;
+  /** Entry stop price (with `limit`: a stop-limit entry). */
+  readonly stop?: number;
+  /** Stop-loss trigger price. */
+  readonly stopLoss: number;
+  /** Take-profit limit price. */
+  readonly takeProfit: number;
+  readonly timeInForce?: TimeInForce;
+  readonly expire?: Micros | string;
+  readonly validBars?: number;
+  readonly tag?: string;
+}
+
+export interface Bracket {
+  readonly entry: Order;
+  readonly stopLoss: Order;
+  readonly takeProfit: Order;
 }
 
 export interface Logger {
@@ -60,6 +105,8 @@ export interface StrategyContext {
   readonly symbols: readonly string[];
 
   bars(symbol?: string): BarHistory;
+  /** The L2 book of an instrument that has book data (read-only), or undefined. */
+  book(symbol?: string): OrderBook | undefined;
 
   sma(period: number, options?: IndicatorOptions): Indicator;
   ema(period: number, options?: IndicatorOptions): Indicator;
@@ -68,10 +115,17 @@ export interface StrategyContext {
   /** Registers any indicator to be updated from a price source before each onBar/onQuote/onTrade. */
   register<T extends Indicator>(indicator: T, options?: IndicatorOptions): T;
 
-  submit(request: OrderRequest): Order;
+  /** Submits an order; with `parent`, it is held until the parent fills (one-triggers-other). */
+  submit(request: OrderRequest, link?: { readonly parent?: Order }): Order;
   buy(quantity: number, options?: OrderOptions): Order;
   sell(quantity: number, options?: OrderOptions): Order;
-  /** Cancels a live order; the answer comes as an order event. Returns false if it was no longer live. */
+  /** Entry plus stop-loss and take-profit; the exits arm on the bar after the entry fills and cancel each other. */
+  bracket(options: BracketOptions): Bracket;
+  /** Links live orders so that when one fills or is cancelled, the others are cancelled in the same pass. */
+  oco(...orders: Order[]): boolean;
+  /** Asks to change a live order's price, trigger or quantity; answered by an `updated` or `modify_rejected` event. */
+  modify(order: Order | number, changes: OrderChanges): boolean;
+  /** Asks to cancel a live order; answered by a `cancelled` or `cancel_rejected` event. Returns false if it was not live. */
   cancel(order: Order | number): boolean;
   /**
    * Trades to a target signed quantity with one market order for the

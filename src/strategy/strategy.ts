@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { Bar, QuoteTick, TradeTick } from '../model/market.js';
+import type { OrderBook } from '../model/order-book.js';
 import type { OrderEvent, TimerEvent } from '../model/events.js';
 import type { StrategyContext } from './context.js';
 
@@ -21,6 +22,8 @@ export abstract class Strategy<P extends object = Record<string, unknown>> {
   onStart(_ctx: StrategyContext): void {}
   onBar(_bar: Bar, _ctx: StrategyContext): void {}
   onQuote(_quote: QuoteTick, _ctx: StrategyContext): void {}
+  /** After each L2 book event (a whole exchange message applied); the book is read-only here. */
+  onBook(_book: OrderBook, _ctx: StrategyContext): void {}
   onTrade(_trade: TradeTick, _ctx: StrategyContext): void {}
   onOrderEvent(_event: OrderEvent, _ctx: StrategyContext): void {}
   onTimer(_timer: TimerEvent, _ctx: StrategyContext): void {}

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceRun } from '../reference/classic-sma.js';
 import { ROOT, SAMPLES, cli, tempDir } from '../helpers/cli.js';
 
-const FILES = ['summary.json', 'trades.csv', 'orders.csv', 'equity.csv'];
+const FILES = ['summary.json', 'trades.csv', 'orders.csv', 'equity.csv', 'fills.csv', 'positions.csv'];
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(1, Math.abs(b));
 
 /** The runs the README and the acceptance criteria name. Golden outputs live in test/golden/<name>. */
@@ -63,11 +63,11 @@ describe.each(RUNS)('example $name', ({ name, strategy, data, kind }) => {
     expect(summary.closed_trades).toBe(ref.trades.length);
   });
 
-  it('writes an equity row per bar whose equity is cash plus position value', () => {
+  it('writes an equity row per bar whose equity is cash plus position value plus margin', () => {
     const rows = csvRows(join(out, 'equity.csv'));
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, number>;
     expect(rows.length).toBe(summary.bars);
-    for (const [, e, c, v] of rows) expect(rel(Number(e), Number(c) + Number(v))).toBeLessThan(1e-12);
+    for (const [, e, c, v, m] of rows) expect(rel(Number(e), Number(c) + Number(v) + Number(m))).toBeLessThan(1e-12);
   });
 
   it('is deterministic: a second run writes identical bytes', () => {

@@ -1,3 +1,4 @@
+import type { PriceSide } from '../../model/market.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, type Issue, type IssueCode } from '../../core/errors.js';
 import { formatIso, type Micros } from '../../core/time.js';
@@ -49,6 +50,7 @@ export function openCsvFeed(path: string, options: CsvFeedOptions = {}): CsvFeed
  */
 export class CsvFeed implements MarketFeed {
   readonly symbol: string;
+  readonly priceSide: PriceSide;
   readonly kind: DataKind;
   readonly source: string;
   readonly format: CsvFormat;
@@ -107,6 +109,7 @@ export class CsvFeed implements MarketFeed {
     this.source = path;
     this.format = format;
     this.symbol = format.symbol;
+    this.priceSide = format.priceSide;
     this.kind = format.kind;
     this.settings = settings;
     const zone = Zone.parse(format.timezone);

@@ -1,10 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, type Issue } from '../../core/errors.js';
-import type { DataKind } from '../../model/market.js';
-import { REQUIRED_FIELDS, noColumns, type CsvColumnIndexes, type CsvFormat } from './format.js';
+import { REQUIRED_FIELDS, noColumns, type CsvColumnIndexes, type CsvFormat, type CsvKind } from './format.js';
 import { kindOfHeader, looksLikeOrderBook, mapHeader, normalizeName } from './header.js';
 import { CSV_FIELDS, parseCsvFormatOptions, type CsvColumnRef, type CsvField, type CsvFormatOptions } from './options.js';
-import { symbolFromFileName } from './symbol.js';
+import { priceSideFromFileName, symbolFromFileName } from './symbol.js';
 import { TimestampParser, guessTimeFormat, looksLikeTimeOfDay, type TimeFormat } from './timestamp.js';
 
 /** Bytes read from the head of a file to detect its format (more if the first line is longer). */
@@ -54,7 +53,7 @@ export function detectCsvFormat(path: string, options: CsvFormatOptions = {}): C
       message: `${message}. ${OPTIONS_HINT}`,
     });
 
-  let kind: DataKind | undefined = opts.kind;
+  let kind: CsvKind | undefined = opts.kind;
   let columns = noColumns();
   // Whether detection recognised the layout (else options described it: 'custom').
   let recognised = false;
@@ -129,6 +128,7 @@ export function detectCsvFormat(path: string, options: CsvFormatOptions = {}): C
     timezone,
     symbol: opts.symbol ?? (symbolText !== undefined && symbolText !== '' ? symbolText : symbolFromFileName(path)),
     allowDuplicateTime: opts.allowDuplicateTime ?? (kind !== 'bar' || name === 'tick-bars'),
+    priceSide: opts.priceSide ?? priceSideFromFileName(path),
   };
 }
 
@@ -138,7 +138,7 @@ const OPTIONS_HINT =
   "indexes; hasHeader; delimiter; timeFormat ('iso' | 'compact' | 'epoch_s' | 'epoch_ms' | 'epoch_us' | 'epoch_ns'); timezone";
 
 function formatName(
-  kind: DataKind,
+  kind: CsvKind,
   f: { split: boolean; hasHeader: boolean; names: readonly string[]; columns: CsvColumnIndexes; subSecond: boolean },
 ): string {
   const tardis = f.names.some((n) => normalizeName(n) === 'localtimestamp');
@@ -228,7 +228,7 @@ function applyColumnOptions(
   }
 }
 
-function missingFields(columns: CsvColumnIndexes, kind: DataKind): string[] {
+function missingFields(columns: CsvColumnIndexes, kind: CsvKind): string[] {
   const missing: string[] = [];
   if (columns.time < 0 && (columns.date < 0 || columns.timeOfDay < 0)) {
     missing.push(columns.date >= 0 ? 'timeOfDay' : 'time');

@@ -1,4 +1,8 @@
+import type { PriceSide } from '../../model/market.js';
 import type { DataKind } from '../../model/market.js';
+
+/** The kinds a CSV feed reads (order books have their own readers in data/book). */
+export type CsvKind = Exclude<DataKind, 'book'>;
 import type { CsvField } from './options.js';
 import type { TimeFormat } from './timestamp.js';
 
@@ -14,7 +18,7 @@ export interface CsvFormat {
    * options described a layout that detection did not recognise.
    */
   readonly name: string;
-  readonly kind: DataKind;
+  readonly kind: CsvKind;
   readonly hasHeader: boolean;
   readonly delimiter: string;
   /**
@@ -30,6 +34,8 @@ export interface CsvFormat {
   readonly timezone: string;
   readonly symbol: string;
   readonly allowDuplicateTime: boolean;
+  /** 'bid' / 'ask' for quote bars (from the option or a -bid / -ask file name), else 'trade'. */
+  readonly priceSide: PriceSide;
 }
 
 export function noColumns(): { -readonly [F in CsvField]: number } {
@@ -56,7 +62,7 @@ export function noColumns(): { -readonly [F in CsvField]: number } {
 }
 
 /** Fields a kind cannot do without (besides the time). */
-export const REQUIRED_FIELDS: Readonly<Record<DataKind, readonly CsvField[]>> = {
+export const REQUIRED_FIELDS: Readonly<Record<CsvKind, readonly CsvField[]>> = {
   bar: ['open', 'high', 'low', 'close'],
   quote: ['bid', 'ask'],
   trade: ['price'],

@@ -1,5 +1,4 @@
-import type { DataKind } from '../../model/market.js';
-import { noColumns, type CsvColumnIndexes } from './format.js';
+import { noColumns, type CsvColumnIndexes, type CsvKind } from './format.js';
 import type { CsvField } from './options.js';
 
 /** 'Adj Close' -> 'adjclose', 'local_timestamp' -> 'localtimestamp', '"Open"' -> 'open'. */
@@ -26,7 +25,7 @@ const SYNONYMS: Readonly<Partial<Record<CsvField, readonly string[]>>> = {
   symbol: ['symbol', 'ticker', 'instrument'],
 };
 
-const KIND_FIELDS: Readonly<Record<DataKind, readonly CsvField[]>> = {
+const KIND_FIELDS: Readonly<Record<CsvKind, readonly CsvField[]>> = {
   bar: ['open', 'high', 'low', 'close', 'volume', 'openInterest', 'adjClose', 'symbol'],
   quote: ['bid', 'ask', 'bidSize', 'askSize', 'symbol'],
   trade: ['price', 'size', 'side', 'symbol'],
@@ -61,7 +60,7 @@ export function findTimeColumns(names: readonly string[]): { time: number; date:
 }
 
 /** Which kind a header describes, judged by its columns; undefined when none fits. */
-export function kindOfHeader(names: readonly string[]): DataKind | undefined {
+export function kindOfHeader(names: readonly string[]): CsvKind | undefined {
   if (looksLikeOrderBook(names)) return undefined;
   const has = (f: CsvField): boolean => findColumn(names, f) >= 0;
   if (has('open') && has('high') && has('low') && has('close')) return 'bar';
@@ -71,7 +70,7 @@ export function kindOfHeader(names: readonly string[]): DataKind | undefined {
 }
 
 /** Maps header names to the fields of a kind. */
-export function mapHeader(names: readonly string[], kind: DataKind): CsvColumnIndexes {
+export function mapHeader(names: readonly string[], kind: CsvKind): CsvColumnIndexes {
   const columns = noColumns();
   Object.assign(columns, findTimeColumns(names));
   for (const field of KIND_FIELDS[kind]) columns[field] = findColumn(names, field);

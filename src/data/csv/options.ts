@@ -59,6 +59,8 @@ export const csvFormatOptionsSchema = z
     /** Zone of wall-clock times that carry no offset. Default 'UTC' ('EST' for HistData). */
     timezone: timezoneSchema.optional(),
     symbol: z.string().min(1).optional(),
+    /** Prices are bids or asks (quote bars) or trades; default from a -bid / -ask file name, else trade. */
+    priceSide: z.enum(['bid', 'ask', 'trade']).optional(),
     /**
      * Whether rows may share a timestamp. Default: yes for quotes, trades and
      * tick bars (sub-second stamps), no for other bars.

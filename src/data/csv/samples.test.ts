@@ -79,6 +79,8 @@ function valuesOf(c: Columns): Record<string, number[]> {
       return { bid: arr(c.bid), ask: arr(c.ask) };
     case 'trade':
       return { price: arr(c.price), size: arr(c.size), side: arr(c.side) };
+    case 'book':
+      return { side: arr(c.side), price: arr(c.price), size: arr(c.size) };
   }
 }
 

@@ -18,3 +18,11 @@ export function symbolFromFileName(path: string): string {
   }
   return symbol !== '' ? symbol : stem;
 }
+
+/** 'bid' or 'ask' when the file name's last segment says so (GBPUSD-2012-m1-bid.csv), else 'trade'. */
+export function priceSideFromFileName(path: string): 'bid' | 'ask' | 'trade' {
+  const base = basename(path);
+  const stem = (base.slice(0, base.length - extname(base).length) || base).toLowerCase();
+  const last = stem.split(/[-_.]/).pop();
+  return last === 'bid' || last === 'ask' ? last : 'trade';
+}

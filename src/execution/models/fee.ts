@@ -1,4 +1,5 @@
-import { mulExact } from '../../core/decimal.js';
+import { addExact, mulExact } from '../../core/decimal.js';
+import type { Liquidity } from '../../model/events.js';
 
 /** What a fee model is told about a fill. */
 export interface FeeParams {
@@ -7,13 +8,16 @@ export interface FeeParams {
   readonly quantity: number;
   readonly price: number;
   readonly multiplier: number;
+  readonly liquidity: Liquidity;
 }
 
-/** Computes the fee of one fill, in the account currency. Pure. */
+/** Computes the fee of one fill, in the account currency. */
 export interface FeeModel {
   readonly name: string;
   fee(params: FeeParams): number;
 }
+
+const notional = (p: FeeParams): number => mulExact(mulExact(p.quantity, p.price), p.multiplier);
 
 export class NoFee implements FeeModel {
   readonly name = 'none';
@@ -29,7 +33,7 @@ export class PercentFee implements FeeModel {
     if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`fee rate must be >= 0, got ${rate}`);
   }
   fee(p: FeeParams): number {
-    return mulExact(mulExact(mulExact(p.quantity, p.price), p.multiplier), this.rate);
+    return mulExact(notional(p), this.rate);
   }
 }
 
@@ -41,5 +45,46 @@ export class PerUnitFee implements FeeModel {
   }
   fee(p: FeeParams): number {
     return mulExact(p.quantity, this.amount);
+  }
+}
+
+/** Different rates for fills that add liquidity (maker) and take it (taker). A negative maker rate is a rebate. */
+export class MakerTakerFee implements FeeModel {
+  readonly name = 'maker_taker';
+  constructor(readonly makerRate: number, readonly takerRate: number) {}
+  fee(p: FeeParams): number {
+    return mulExact(notional(p), p.liquidity === 'maker' ? this.makerRate : this.takerRate);
+  }
+}
+
+/**
+ * Percent fees by volume tier: the rate of the highest tier whose threshold
+ * the cumulative traded notional (before this fill) has reached.
+ */
+export class TieredFee implements FeeModel {
+  readonly name = 'tiered';
+  private traded = 0;
+  private readonly tiers: readonly { readonly from: number; readonly rate: number }[];
+  constructor(tiers: readonly { readonly from: number; readonly rate: number }[]) {
+    if (tiers.length === 0) throw new RangeError('tiered fees need at least one tier');
+    this.tiers = [...tiers].sort((a, b) => a.from - b.from);
+  }
+  fee(p: FeeParams): number {
+    let rate = (this.tiers[0] as { rate: number }).rate;
+    for (const t of this.tiers) if (this.traded >= t.from) rate = t.rate;
+    const n = notional(p);
+    this.traded = addExact(this.traded, n);
+    return mulExact(n, rate);
+  }
+}
+
+/** Another model's fee, but never less than `minimum` per fill. */
+export class MinimumFee implements FeeModel {
+  readonly name: string;
+  constructor(readonly inner: FeeModel, readonly minimum: number) {
+    this.name = `${inner.name}+minimum`;
+  }
+  fee(p: FeeParams): number {
+    return Math.max(this.minimum, this.inner.fee(p));
   }
 }

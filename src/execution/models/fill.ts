@@ -1,41 +1,89 @@
-import type { OrderSide, OrderType } from '../../model/order.js';
-
 /**
- * Decides whether and where an order fills on a bar. Returns the fill price,
- * or NaN for no fill. Pure: the same order and bar give the same answer.
+ * How prices unfold inside one bar, as the simulated exchange needs it: when
+ * (and at what price) the bar first reaches a level. Time runs from 0 at the
+ * open; times are comparable within one model only.
+ *
+ * Both models agree on where a single order fills (docs/bar-execution.md):
+ * at the open when the open is already through the level, else at the level
+ * when the bar's range reaches it. They differ in what came first inside the
+ * bar, which decides between two orders of a one-cancels-other group.
  */
 export interface BarFillModel {
   readonly name: string;
-  fillPrice(type: OrderType, side: OrderSide, price: number, open: number, high: number, low: number, close: number): number;
+  /**
+   * True when orders touched within a bar are processed in the order the bar
+   * touched them; false when in submission order (the classic rule).
+   */
+  readonly byTouchTime: boolean;
+  /**
+   * The first time at or after `after` when the bar's price is at or below
+   * (`down`) or at or above (`up`) `level`, or NaN. The price there is left
+   * in `price`.
+   */
+  touch(down: boolean, level: number, after: number, open: number, high: number, low: number, close: number): number;
+  /** Price at the last successful touch. */
+  price: number;
 }
 
-/**
- * The `classic` model (docs/bar-execution.md): market at the open; limits and
- * stops at the open when it gapped through, else at their own price when the
- * bar's range reached it. Volume is ignored.
- */
+/** The classic model: the bar is its open, then anywhere in its range in an unknown order. */
 export class ClassicBarFill implements BarFillModel {
   readonly name = 'classic';
-  fillPrice(type: OrderType, side: OrderSide, price: number, open: number, high: number, low: number, _close: number): number {
-    if (type === 'market') return open;
-    if (type === 'limit') {
-      if (side === 'buy') return open <= price ? open : low <= price ? price : NaN;
-      return open >= price ? open : high >= price ? price : NaN;
+  readonly byTouchTime = false;
+  price = NaN;
+
+  touch(down: boolean, level: number, after: number, open: number, high: number, low: number, _close: number): number {
+    if (after === 0 && (down ? open <= level : open >= level)) {
+      this.price = open;
+      return 0;
     }
-    // stop
-    if (side === 'sell') return open <= price ? open : low <= price ? price : NaN;
-    return open >= price ? open : high >= price ? price : NaN;
+    if (down ? low <= level : high >= level) {
+      // Somewhere inside the bar; if we start from a trigger price that is already through, fill there.
+      this.price = after > 0 && (down ? this.price <= level : this.price >= level) ? this.price : level;
+      return after > 0.5 ? after : 0.5;
+    }
+    return NaN;
   }
 }
 
 /**
- * Fills against ticks: buys at the ask (or trade price), sells at the bid.
- * A limit fills when the touch is at or better than its price; a stop when
- * the touch reaches its trigger.
+ * The intrabar model: the price walks open -> the nearer of high and low ->
+ * the other -> close (low first when equally near), so a stop and a target
+ * hit in one bar resolve by that path.
  */
-export function tickFillPrice(type: OrderType, side: OrderSide, price: number, bid: number, ask: number): number {
-  const touch = side === 'buy' ? ask : bid;
-  if (type === 'market') return touch;
-  if (type === 'limit') return side === 'buy' ? (touch <= price ? touch : NaN) : touch >= price ? touch : NaN;
-  return side === 'buy' ? (touch >= price ? touch : NaN) : touch <= price ? touch : NaN;
+export class IntrabarFill implements BarFillModel {
+  readonly name = 'intrabar';
+  readonly byTouchTime = true;
+  price = NaN;
+  private readonly path = new Float64Array(4);
+
+  touch(down: boolean, level: number, after: number, open: number, high: number, low: number, close: number): number {
+    const p = this.path;
+    const highFirst = high - open < open - low;
+    p[0] = open;
+    p[1] = highFirst ? high : low;
+    p[2] = highFirst ? low : high;
+    p[3] = close;
+    let seg = Math.min(Math.floor(after), 2);
+    let frac = after - seg;
+    for (; seg < 3; seg++, frac = 0) {
+      const a = p[seg] as number;
+      const b = p[seg + 1] as number;
+      const start = a + (b - a) * frac;
+      if (down ? start <= level : start >= level) {
+        this.price = start;
+        return seg + frac;
+      }
+      if (down ? b <= level : b >= level) {
+        this.price = level;
+        return seg + (a - level) / (a - b);
+      }
+    }
+    return NaN;
+  }
+}
+
+export type FillModelName = 'classic' | 'intrabar';
+
+export function barFillModel(name: FillModelName): BarFillModel {
+  return name === 'intrabar' ? new IntrabarFill() : new ClassicBarFill();
 }
