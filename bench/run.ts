@@ -13,8 +13,9 @@
  *   engine_bars_per_sec     bars/s of examples/sma-cross.ts over 1M in-memory bars, engine.run() only
  *   engine_trades           closed round trips in that run (shows the strategy is trading)
  *   cli_end_to_end_seconds  wall time of `node bin/quantflow.js backtest ...` on the 1M-bar CSV
+ *   l2_replay               deltas/s applied to an OrderBook from a generated 5M-delta L2 stream
  *
- * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, cli), --no-pin.
+ * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, cli, l2), --no-pin.
  * Generated inputs live in bench/out/ (gitignored) and are reused while their
  * generator settings and size still match.
  */
@@ -26,7 +27,9 @@ import { fileURLToPath } from 'node:url';
 import {
   BacktestEngine,
   ColumnsFeed,
+  OrderBook,
   Strategy,
+  Xoshiro128,
   generateBarColumns,
   instantiateStrategy,
   loadStrategyFile,
@@ -51,6 +54,7 @@ const CASH = 1e9;
 const FLOORS: Record<string, { min: number; label: string }> = {
   csv_ingest: { min: 150, label: '>= 150' },
   engine_bars_per_sec: { min: 2_000_000, label: '>= 2,000,000' },
+  l2_replay: { min: 5_000_000, label: '>= 5,000,000' },
 };
 
 // ---------------------------------------------------------------- arguments
@@ -372,6 +376,150 @@ function benchCli(): void {
   });
 }
 
+const L2_DELTAS = 5_000_000;
+const L2_LEVELS = 1000;
+
+interface DeltaStream {
+  side: Int8Array;
+  price: Float64Array;
+  size: Float64Array;
+  /** Levels per side at the end, and how each kind of delta was used. */
+  bids: number;
+  asks: number;
+  kinds: { add: number; change: number; remove: number };
+}
+
+/**
+ * A seeded L2 delta stream shaped like an exchange feed: it starts with
+ * L2_LEVELS levels a side (tick 0.01), then each delta picks a side and a
+ * depth from the best (exponential, mean 4 levels: most updates are at or
+ * near the top), and changes the level there, adds one where there was
+ * none, removes one (about a fifth of the deltas, the best level included,
+ * which moves the market), or improves the best price inside the spread.
+ * It never crosses: the generator keeps its own book per tick.
+ */
+function generateDeltas(n: number, seed: number): DeltaStream {
+  const rng = new Xoshiro128(seed);
+  const TICKS = 400_000;
+  const bid = new Float64Array(TICKS);
+  const ask = new Float64Array(TICKS);
+  const out: DeltaStream = {
+    side: new Int8Array(n),
+    price: new Float64Array(n),
+    size: new Float64Array(n),
+    bids: 0,
+    asks: 0,
+    kinds: { add: 0, change: 0, remove: 0 },
+  };
+  let k = 0;
+  const emit = (side: number, tick: number, size: number): void => {
+    out.side[k] = side;
+    out.price[k] = tick / 100; // the double nearest to the 2-decimal price
+    out.size[k] = size;
+    k++;
+  };
+  const randomSize = (): number => (1 + Math.floor(rng.nextFloat() * 20_000)) / 1000;
+  const mid = TICKS / 2;
+  let bestBid = mid - 1;
+  let bestAsk = mid;
+  for (let i = 0; i < L2_LEVELS && k < n; i++) {
+    const b = randomSize();
+    bid[mid - 1 - i] = b;
+    emit(1, mid - 1 - i, b);
+    if (k === n) break;
+    const a = randomSize();
+    ask[mid + i] = a;
+    emit(-1, mid + i, a);
+  }
+  while (k < n) {
+    const isBid = rng.nextFloat() < 0.5;
+    const book = isBid ? bid : ask;
+    const dir = isBid ? -1 : 1; // away from the top
+    const depth = Math.min(Math.floor(-Math.log(1 - rng.nextFloat()) * 4), 2 * L2_LEVELS);
+    const u = rng.nextFloat();
+    if (u < 0.06 && bestAsk - bestBid > 1) {
+      // A new best price inside the spread.
+      const tick = isBid ? bestBid + 1 : bestAsk - 1;
+      const size = randomSize();
+      book[tick] = size;
+      if (isBid) bestBid = tick;
+      else bestAsk = tick;
+      emit(isBid ? 1 : -1, tick, size);
+      out.kinds.add++;
+      continue;
+    }
+    const tick = (isBid ? bestBid : bestAsk) + dir * depth;
+    if (tick <= 0 || tick >= TICKS - 1) continue;
+    if (u < 0.26 && book[tick]! > 0) {
+      book[tick] = 0;
+      emit(isBid ? 1 : -1, tick, 0);
+      out.kinds.remove++;
+      // The best level went: the next one below (above) is the best, unless the side is thin.
+      if (isBid && tick === bestBid) {
+        let t = tick - 1;
+        while (t > 0 && bid[t] === 0) t--;
+        bestBid = t;
+      } else if (!isBid && tick === bestAsk) {
+        let t = tick + 1;
+        while (t < TICKS - 1 && ask[t] === 0) t++;
+        bestAsk = t;
+      }
+      continue;
+    }
+    const size = randomSize();
+    if (book[tick]! > 0) out.kinds.change++;
+    else out.kinds.add++;
+    book[tick] = size;
+    emit(isBid ? 1 : -1, tick, size);
+  }
+  for (let t = 0; t < TICKS; t++) {
+    if (bid[t]! > 0) out.bids++;
+    if (ask[t]! > 0) out.asks++;
+  }
+  return out;
+}
+
+function replayDeltas(d: DeltaStream): OrderBook {
+  const book = new OrderBook('L2');
+  const side = d.side;
+  const price = d.price;
+  const size = d.size;
+  const n = side.length;
+  for (let i = 0; i < n; i++) book.update(side[i] as number, price[i] as number, size[i] as number);
+  return book;
+}
+
+function benchL2(): void {
+  section('l2_replay: generated L2 deltas applied to an OrderBook');
+  const t0 = performance.now();
+  const deltas = generateDeltas(L2_DELTAS, SEED);
+  const { add, change, remove } = deltas.kinds;
+  console.log(
+    `generated ${L2_DELTAS.toLocaleString('en-US')} deltas in ${fmt((performance.now() - t0) / 1000, 2)} s: ` +
+      `${L2_LEVELS * 2} initial levels, then ${change.toLocaleString('en-US')} changes, ${add.toLocaleString('en-US')} adds, ${remove.toLocaleString('en-US')} removals; ` +
+      `${deltas.bids} bid and ${deltas.asks} ask levels at the end`,
+  );
+  let book: OrderBook | undefined;
+  const secs = timeRuns(2, args.reps, () => {
+    book = replayDeltas(deltas);
+  });
+  if (book === undefined) return;
+  if (book.bids.count !== deltas.bids || book.asks.count !== deltas.asks) {
+    throw new Error(`the book holds ${book.bids.count}/${book.asks.count} levels, the generator ${deltas.bids}/${deltas.asks}`);
+  }
+  if (book.isCrossed()) throw new Error('the replayed book is crossed');
+  const s = stats(
+    secs.map((t) => L2_DELTAS / t),
+    true,
+  );
+  rows.push({
+    name: 'l2_replay',
+    value: Math.round(s.median),
+    unit: 'deltas/s',
+    detail: `${L2_DELTAS.toLocaleString('en-US')} deltas, ${book.bids.count} + ${book.asks.count} levels at the end, best ${book.bestBid} / ${book.bestAsk}; best ${fmt(s.best, 0)}, worst ${fmt(s.worst, 0)} (${reps(args.reps)})`,
+  });
+}
+
 const reps = (n: number): string => `${n} rep${n === 1 ? '' : 's'}`;
 
 function round(x: number, digits: number): number {
@@ -392,7 +540,7 @@ function printTable(): number {
       if (!ok) failures++;
       status = ok ? 'PASS' : 'FAIL';
     }
-    const value = r.unit === 'bars/s' || r.unit === 'trades' ? fmt(r.value, 0) : r.unit === 's' ? fmt(r.value, 3) : fmt(r.value, 1);
+    const value = r.unit === 'bars/s' || r.unit === 'trades' || r.unit === 'deltas/s' ? fmt(r.value, 0) : r.unit === 's' ? fmt(r.value, 3) : fmt(r.value, 1);
     return [r.name, value, r.unit, floor?.label ?? '', status, r.detail];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
@@ -414,6 +562,7 @@ if (selected('csv_ingest')) benchCsvGenerated();
 if (selected('csv_ingest_orcl')) benchCsvOrcl();
 if (selected('engine_bars_per_sec')) await benchEngine();
 if (selected('cli_end_to_end_seconds')) benchCli();
+if (selected('l2_replay')) benchL2();
 
 const failures = printTable();
 writeFileSync(RESULTS, `${JSON.stringify(rows.map(({ name, value, unit }) => ({ name, value, unit })), null, 2)}\n`);

@@ -3,14 +3,18 @@ export { z } from 'zod';
 
 export type { Issue, IssueCode, Result } from './core/errors.js';
 export { InputError, InvariantError, formatIssue } from './core/errors.js';
+export { mulExact, addExact, subExact } from './core/decimal.js';
 export type { Micros } from './core/time.js';
 export { MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, formatIso, parseIsoTime } from './core/time.js';
 
 export type { Bar, QuoteTick, TradeTick, DataKind, MarketFeed, Columns } from './model/market.js';
-export { BarColumns, QuoteColumns, TradeColumns } from './model/market.js';
-export type { Order, OrderRequest, OrderSide, OrderType, OrderStatus, RejectReason } from './model/order.js';
-export { ORDER_TRANSITIONS, OrderStateError } from './model/order.js';
-export type { OrderEvent, OrderEventKind, Fill, TimerEvent } from './model/events.js';
+export { BarColumns, QuoteColumns, TradeColumns, BookColumns, F_SNAPSHOT, F_CLEAR, F_LAST } from './model/market.js';
+export { OrderBook, BookLevels, BookDepth, BookWalk, walkBook, QueuePosition, BOOK_BID, BOOK_ASK } from './model/order-book.js';
+export type { BookSideCode, QueueDecreaseRule } from './model/order-book.js';
+export type { Order, OrderRequest, OrderSide, OrderType, OrderStatus, RejectReason, TimeInForce, CancelReason, Contingency } from './model/order.js';
+export { ORDER_TRANSITIONS, ORDER_TYPES, OrderStateError, isLive, leavesQuantity } from './model/order.js';
+export type { OrderEvent, OrderEventKind, Fill, Liquidity, TimerEvent } from './model/events.js';
+export type { OrderChanges } from './model/execution.js';
 export type { Instrument } from './model/instrument.js';
 export { makeInstrument } from './model/instrument.js';
 export type { ExecutionClient } from './model/execution.js';
@@ -19,13 +23,21 @@ export * from './data/index.js';
 
 export { Strategy } from './strategy/strategy.js';
 export type { StrategyClass } from './strategy/strategy.js';
-export type { StrategyContext, BarHistory, PositionView, OrderOptions, IndicatorOptions, PriceSource, Logger } from './strategy/context.js';
+export type { StrategyContext, BarHistory, PositionView, OrderOptions, BracketOptions, Bracket, IndicatorOptions, PriceSource, Logger } from './strategy/context.js';
 export * from './strategy/indicators/index.js';
 
 export type { FeeModel, FeeParams } from './execution/models/fee.js';
-export { NoFee, PercentFee, PerUnitFee } from './execution/models/fee.js';
-export type { BarFillModel } from './execution/models/fill.js';
-export { ClassicBarFill } from './execution/models/fill.js';
+export { NoFee, PercentFee, PerUnitFee, MakerTakerFee, TieredFee, MinimumFee } from './execution/models/fee.js';
+export type { BarFillModel, FillModelName } from './execution/models/fill.js';
+export { ClassicBarFill, IntrabarFill, barFillModel } from './execution/models/fill.js';
+export type { SlippageModel, SlippageParams } from './execution/models/slippage.js';
+export { NoSlippage, FixedTickSlippage, PercentSlippage, SqrtImpactSlippage, RandomTickSlippage } from './execution/models/slippage.js';
+export type { LatencyModel } from './execution/models/latency.js';
+export { NoLatency, FixedLatency, JitterLatency } from './execution/models/latency.js';
+export { SimulatedExchange } from './execution/simulated-exchange.js';
+export { OrderManager } from './execution/order-manager.js';
+export type { SessionCalendar } from './model/session.js';
+export { DailySessions, UTC_DAILY_SESSIONS } from './model/session.js';
 
 export type { ClosedTrade } from './portfolio/trade-book.js';
 
@@ -35,7 +47,41 @@ export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './ba
 export type { RunConfig } from './backtest/config.js';
 export { RunConfigSchema, parseRunConfig } from './backtest/config.js';
 
-export type { Summary } from './report/summary.js';
+export type { Summary, SummaryOptions } from './report/summary.js';
 export { summarize } from './report/summary.js';
-export { writeRunOutputs } from './report/writers.js';
-export { sharpeRatio, maxDrawdown, inferPeriodsPerYear } from './report/metrics.js';
+export { writeRunOutputs, writeRunSettings } from './report/writers.js';
+export {
+  sharpeRatio,
+  maxDrawdown,
+  inferPeriodsPerYear,
+  stepReturns,
+  cumulativeReturn,
+  annualReturn,
+  annualVolatility,
+  downsideRisk,
+  sortinoRatio,
+  calmarRatio,
+  omegaRatio,
+  tailRatio,
+  stability,
+  valueAtRisk,
+  conditionalValueAtRisk,
+  returnsSkew,
+  returnsKurtosis,
+  alphaBeta,
+  drawdownSeries,
+  drawdownInfo,
+  rollingSharpe,
+  rollingVolatility,
+  rollingSharpeAndVolatility,
+  defaultRollingWindow,
+  periodReturns,
+  type DrawdownInfo,
+  type PeriodReturn,
+} from './report/metrics.js';
+export { tradeStats, exposureTime, turnover, type TradeOutcome, type TradeStats } from './report/trade-metrics.js';
+export { computePerformance, alignBenchmark, type PerformanceInput, type PerformanceMetrics, type PriceSeries } from './report/performance.js';
+export { loadBenchmark, readPriceSeries, OhlcDownsampler, type OhlcSeries } from './report/prices.js';
+export { readRunDir, runPerformance, type RunFiles, type TradeRow } from './report/run-dir.js';
+export { writeReport, type ReportOptions, type ReportResult } from './report/tearsheet.js';
+export { compareRuns, writeCompare, type ComparedRun } from './report/compare.js';

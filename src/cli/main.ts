@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, formatIssue } from '../core/errors.js';
 import { registerBacktest } from './commands/backtest.js';
+import { registerBook } from './commands/book.js';
+import { registerCompare } from './commands/compare.js';
 import { registerData } from './commands/data.js';
+import { registerIndicator } from './commands/indicator.js';
+import { registerReport } from './commands/report.js';
 import type { CliIO } from './io.js';
 
 /** Exit statuses: 0 done, 1 a bug (with its stack), 2 bad input (a message, no stack). */
@@ -26,6 +30,10 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   };
   registerBacktest(program, io, done);
   registerData(program, io, done);
+  registerIndicator(program, io, done);
+  registerBook(program, io, done);
+  registerReport(program, io, done);
+  registerCompare(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -5,16 +5,24 @@ import { readConfigFile, parseRunConfig } from '../../backtest/config.js';
 import { runBacktestConfig } from '../../backtest/run.js';
 import { coerceParamText } from '../../backtest/strategy-loader.js';
 import { formatIssue } from '../../core/errors.js';
+import { join } from 'node:path';
+import { loadBenchmark } from '../../report/prices.js';
 import type { Summary } from '../../report/summary.js';
 import { summarize } from '../../report/summary.js';
-import { writeRunOutputs } from '../../report/writers.js';
+import { writeReport } from '../../report/tearsheet.js';
+import { writeRunOutputs, writeRunSettings } from '../../report/writers.js';
 import type { Logger } from '../../strategy/context.js';
 import { collect, numberFlag, parsePairs } from '../args.js';
 import type { CliIO } from '../io.js';
+import type { ExecutionFlags } from '../execution-flags.js';
+import type { InstrumentFlags } from '../instrument-flags.js';
+import { addInstrumentFlags, instrumentFromFlags } from '../instrument-flags.js';
+import { addExecutionFlags, executionFromFlags } from '../execution-flags.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
 
-interface BacktestFlags extends FormatFlags {
+interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags {
+  instrument?: string;
   strategy?: string;
   data?: string[];
   symbol?: string[];
@@ -29,6 +37,8 @@ interface BacktestFlags extends FormatFlags {
   config?: string;
   history?: string;
   progress?: boolean;
+  report?: boolean;
+  benchmark?: string;
 }
 
 /** Flags over the config file: only flags actually given override it. */
@@ -59,6 +69,10 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
+  const instrument = instrumentFromFlags(flags, base.instrument);
+  if (instrument !== undefined) out.instrument = instrument;
+  const execution = executionFromFlags(flags, base.execution);
+  if (execution !== undefined) out.execution = execution;
   const format = formatFromFlags(flags);
   if (format !== undefined) out.format = { ...((base.format ?? {}) as Record<string, unknown>), ...format };
   return out;
@@ -76,7 +90,14 @@ function summaryTable(s: Summary, outDir: string): string {
     ['final equity', money(s.final_equity)],
     ['total return', pct(s.total_return)],
     ['max drawdown', pct(s.max_drawdown)],
+    ['annual return', s.annual_return === null ? 'n/a' : pct(s.annual_return)],
     ['sharpe', s.sharpe === null ? 'n/a' : s.sharpe.toFixed(3)],
+    ['sortino', s.sortino === null ? 'n/a' : s.sortino.toFixed(3)],
+    ...(s.benchmark !== null
+      ? ([[`alpha, beta vs ${s.benchmark}`, `${s.alpha === null ? 'n/a' : pct(s.alpha)}, ${s.beta === null ? 'n/a' : s.beta.toFixed(3)}`]] as [string, string][])
+      : []),
+    ['win rate', s.win_rate === null ? 'n/a' : pct(s.win_rate)],
+    ['profit factor', s.profit_factor === null ? 'n/a' : s.profit_factor.toFixed(3)],
     ['closed trades', String(s.closed_trades)],
     ['open trades', String(s.open_trades)],
     ['fees', money(s.fees)],
@@ -105,9 +126,12 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .option('--out <dir>', 'output directory (default runs/latest)')
     .option('--config <file>', 'JSON file with the same settings; flags override it')
     .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
-    .option('--no-progress', 'no progress bar');
-  addFormatFlags(cmd).action(async (flags: BacktestFlags) => {
+    .option('--no-progress', 'no progress bar')
+    .option('--benchmark <csv>', 'benchmark prices (any detected format) for alpha and beta in summary.json')
+    .option('--report', 'also write report.html, a self-contained performance report');
+  addInstrumentFlags(addExecutionFlags(addFormatFlags(cmd))).action(async (flags: BacktestFlags) => {
       const config = parseRunConfig(mergeSettings(flags), flags.config);
+      const benchmark = flags.benchmark !== undefined ? loadBenchmark(flags.benchmark) : undefined;
       const skippedLines: string[] = [];
       const log = pinoLogger(io);
       const bar =
@@ -132,9 +156,15 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
       } finally {
         bar?.stop();
       }
-      const summary = summarize(run.result, run.strategyName, run.params);
+      const summary = summarize(run.result, run.strategyName, run.params, { benchmark });
       writeRunOutputs(config.out, run.result, summary);
+      writeRunSettings(join(config.out, 'run.json'), config, flags.benchmark);
       io.stdout.write(summaryTable(summary, config.out));
+      if (flags.report === true) {
+        const report = writeReport(config.out);
+        for (const note of report.notes) io.stderr.write(`note: ${note}\n`);
+        io.stdout.write(`report: ${report.path}\n`);
+      }
       if (skippedLines.length > 0) io.stdout.write(`${skippedLines.length} invalid row(s) skipped (listed on stderr)\n`);
       done(0);
     });

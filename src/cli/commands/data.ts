@@ -9,7 +9,7 @@ import { integerFlag, numberFlag } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
-import { parseCsvFormatOptions } from '../../data/index.js';
+import { AggregatedFeed, parseBarSpec, parseCsvFormatOptions, writeBarsCsv } from '../../data/index.js';
 
 interface GenerateFlags {
   bars?: string;
@@ -28,6 +28,7 @@ interface CheckFlags extends FormatFlags {
 
 export function registerData(program: Command, io: CliIO, done: (code: number) => void): void {
   const data = program.command('data').description('market data tools');
+  registerResample(data, io, done);
 
   data
     .command('generate')
@@ -105,4 +106,48 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
       }
       done(bad > 0 ? 2 : 0);
     });
+}
+
+interface ResampleFlags extends FormatFlags {
+  data?: string;
+  to?: string;
+  out?: string;
+  session?: string;
+  symbol?: string;
+}
+
+/** `quantflow data resample --data CSV --to 1h|5m|1d|ticks:100|volume:1000|value:1e6 --out FILE` */
+function registerResample(data: Command, io: CliIO, done: (code: number) => void): void {
+  const cmd = data
+    .command('resample')
+    .description('aggregate bars, trades or quotes into time, tick, volume or value bars, written as datetime,open,high,low,close,volume')
+    .requiredOption('--data <csv>', 'bars, trades or quotes to aggregate')
+    .requiredOption('--to <size>', 'bar size: 30s, 1m, 5m, 1h, 1d (time); ticks:N; volume:N; value:N (price x volume)')
+    .requiredOption('--out <file>', 'CSV file to write')
+    .option('--session <HH:MM-HH:MM>', 'trading session in the time zone of --timezone (default the whole day)')
+    .option('--symbol <symbol>', 'symbol, when the file name does not give it');
+  addFormatFlags(cmd).action((flags: ResampleFlags) => {
+    const spec = parseBarSpec(flags.to as string, '--to');
+    const format = parseCsvFormatOptions({
+      ...formatFromFlags(flags),
+      ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+    });
+    const feed = openCsvFeed(flags.data as string, { ...format, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) });
+    if (feed.kind !== 'bar' && feed.kind !== 'trade' && feed.kind !== 'quote') {
+      feed.close();
+      throw new InputError({ code: 'invalid_option', field: '--data', value: flags.data as string, message: `cannot build bars from ${feed.kind} rows` });
+    }
+    if (feed.kind === 'quote' && (spec.kind === 'volume' || spec.kind === 'value')) {
+      feed.close();
+      throw new InputError({ code: 'invalid_option', field: '--to', value: spec.text, message: 'quotes have no traded volume: use time or tick bars' });
+    }
+    const agg = new AggregatedFeed(feed, spec, {
+      ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+      ...(flags.session !== undefined ? { session: flags.session } : {}),
+    });
+    const r = writeBarsCsv(agg, flags.out as string);
+    const outside = agg.aggregator.outsideSession;
+    io.stdout.write(`wrote ${r.bars} ${spec.text} bars from ${feed.kind}s of ${feed.symbol} to ${r.path}${outside > 0 ? ` (${outside} rows outside the session left out)` : ''}\n`);
+    done(0);
+  });
 }
