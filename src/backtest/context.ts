@@ -8,31 +8,22 @@ import type { OrderChanges } from '../model/execution.js';
 import type { Order, OrderRequest, OrderType } from '../model/order.js';
 import { sideSign } from '../model/order.js';
 import type { Portfolio, PositionState } from '../portfolio/portfolio.js';
-import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, PriceSource, StrategyContext } from '../strategy/context.js';
+import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, StrategyContext } from '../strategy/context.js';
 import { Crossover } from '../strategy/indicators/crossover.js';
 import { EMA } from '../strategy/indicators/ema.js';
 import type { Indicator } from '../strategy/indicators/indicator.js';
+import { createIndicator } from '../strategy/indicators/registry.js';
 import { RSI } from '../strategy/indicators/rsi.js';
 import { SMA } from '../strategy/indicators/sma.js';
-import type { RingBarHistory } from './bar-history.js';
+import type { Series } from './series.js';
 import type { OrderBook } from '../model/order-book.js';
-
-/** Codes of PriceSource, so the per-bar indicator update is a switch on a small int. */
-export const SOURCE_CODE: Readonly<Record<PriceSource, number>> = { open: 0, high: 1, low: 2, close: 3, volume: 4 };
-
-/** Indicators of one instrument, updated in registration order before the strategy runs. */
-export interface IndicatorSlot {
-  readonly indicator: Indicator;
-  /** SOURCE_CODE, or -1 for indicators of indicators (they read their inputs). */
-  readonly source: number;
-}
 
 /** The parts of the engine the context reads and drives. */
 export interface ContextHost {
   readonly instruments: readonly Instrument[];
-  readonly histories: readonly RingBarHistory[];
   readonly books: readonly (OrderBook | undefined)[];
-  readonly indicators: readonly IndicatorSlot[][];
+  /** The bar series of an instrument: '' for its data, else an aggregation, created on first use. */
+  series(symbolIdx: number, timeframe: string): Series;
   readonly portfolio: Portfolio;
   readonly orders: OrderManager;
   readonly timers: TimerQueue;
@@ -44,8 +35,8 @@ export interface ContextHost {
 export class BacktestContext implements StrategyContext {
   readonly symbols: readonly string[];
   private readonly index = new Map<string, number>();
-  /** Which instrument each indicator updates with, for crossover's registration. */
-  private readonly owner = new Map<Indicator, number>();
+  /** The series each indicator updates with, for indicators of indicators. */
+  private readonly owner = new Map<Indicator, Series>();
 
   constructor(private readonly host: ContextHost) {
     this.symbols = host.instruments.map((i) => i.symbol);
@@ -60,8 +51,22 @@ export class BacktestContext implements StrategyContext {
     return this.host.log;
   }
 
-  bars(symbol?: string): BarHistory {
-    return this.host.histories[this.indexOf(symbol)] as RingBarHistory;
+  bars(symbol?: string, timeframe = ''): BarHistory {
+    return this.host.series(this.indexOf(symbol), timeframe).history;
+  }
+
+  subscribe(timeframe: string, symbol?: string): BarHistory {
+    return this.host.series(this.indexOf(symbol), timeframe).history;
+  }
+
+  indicator(name: string, params: Record<string, unknown> = {}, options?: IndicatorOptions): Indicator {
+    let ind: Indicator;
+    try {
+      ind = createIndicator(name, params);
+    } catch (e) {
+      throw new InputError({ code: 'invalid_strategy', field: name, value: JSON.stringify(params), message: e instanceof Error ? e.message : String(e) });
+    }
+    return this.register(ind, options);
   }
 
   book(symbol?: string): OrderBook | undefined {
@@ -79,27 +84,30 @@ export class BacktestContext implements StrategyContext {
   }
 
   crossover(a: Indicator, b: Indicator): Indicator {
-    const ia = this.owner.get(a);
-    const ib = this.owner.get(b);
-    if (ia === undefined || ib === undefined) {
+    const sa = this.owner.get(a);
+    const sb = this.owner.get(b);
+    if (sa === undefined || sb === undefined) {
       throw new InputError({ code: 'invalid_strategy', message: 'crossover(a, b) takes indicators created through the context' });
     }
-    const cross = new Crossover(a, b);
-    // Updated with the later of its inputs' instruments, after both.
-    const slot = Math.max(ia, ib);
-    (this.host.indicators[slot] as IndicatorSlot[]).push({ indicator: cross, source: -1 });
-    this.owner.set(cross, slot);
+    if (sa !== sb) {
+      throw new InputError({ code: 'invalid_strategy', message: 'crossover(a, b) compares two indicators of the same instrument and timeframe' });
+    }
+    const cross = sa.add(new Crossover(a, b));
+    this.owner.set(cross, sa);
     return cross;
   }
 
   register<T extends Indicator>(indicator: T, options?: IndicatorOptions): T {
-    const idx = this.indexOf(options?.symbol);
-    const source = SOURCE_CODE[options?.source ?? 'close'];
-    if (source === undefined) {
-      throw new InputError({ code: 'invalid_strategy', field: 'source', value: String(options?.source), message: 'unknown price source' });
+    const series = this.host.series(this.indexOf(options?.symbol), options?.timeframe ?? '');
+    if (options?.source !== undefined) {
+      try {
+        indicator.withSource(options.source);
+      } catch {
+        throw new InputError({ code: 'invalid_strategy', field: 'source', value: String(options.source), message: 'unknown price source' });
+      }
     }
-    (this.host.indicators[idx] as IndicatorSlot[]).push({ indicator, source });
-    this.owner.set(indicator, idx);
+    series.add(indicator);
+    this.owner.set(indicator, series);
     return indicator;
   }
 

@@ -198,3 +198,41 @@ describe('BacktestEngine, classic fills', () => {
     expect(make()).toBe(make());
   });
 });
+
+describe('indicator warm-up and the registry', () => {
+  const rows = dailyRows('2020-01-01', Array.from({ length: 40 }, (_, i) => [10 + i, 11 + i, 9 + i, 10.5 + i] as const));
+
+  it('holds onBar until every indicator of the series is ready, unless the strategy asks otherwise', () => {
+    class Warm extends Strategy<{ early: boolean }> {
+      calls = 0;
+      firstReady = false;
+      macd!: ReturnType<StrategyContext['indicator']>;
+      override onStart(ctx: StrategyContext): void {
+        this.callOnBarBeforeReady = this.params.early;
+        ctx.sma(5);
+        this.macd = ctx.indicator('MACD', { fastperiod: 3, slowperiod: 6, signalperiod: 2 });
+      }
+      override onBar(): void {
+        if (this.calls++ === 0) this.firstReady = this.macd.ready;
+      }
+    }
+    const late = new Warm({ early: false });
+    runBacktest({ strategy: late, feeds: [barFeed('X', rows)], cash: 1000 });
+    // MACD(3, 6, 2) has TA-Lib lookback 6: the first value comes with the 7th bar.
+    expect(late.macd.warmup).toBe(7);
+    expect(late.calls).toBe(40 - 6);
+    expect(late.firstReady).toBe(true);
+    const early = new Warm({ early: true });
+    runBacktest({ strategy: early, feeds: [barFeed('X', rows)], cash: 1000 });
+    expect(early.calls).toBe(40);
+  });
+
+  it('refuses an unknown indicator name or parameter with a clear error', () => {
+    class Bad extends Strategy {
+      override onStart(ctx: StrategyContext): void {
+        ctx.indicator('MACD', { fastperoid: 3 });
+      }
+    }
+    expect(() => runBacktest({ strategy: new Bad({}), feeds: [barFeed('X', rows)], cash: 1000 })).toThrow(/MACD/);
+  });
+});

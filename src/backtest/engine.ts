@@ -31,7 +31,9 @@ import type { Strategy } from '../strategy/strategy.js';
 import { RingBarHistory } from './bar-history.js';
 import type { PositionRows } from './position-log.js';
 import { PositionLog } from './position-log.js';
-import type { IndicatorSlot } from './context.js';
+import { Series } from './series.js';
+import { BarAggregator } from '../data/aggregate/aggregator.js';
+import { parseBarSpec } from '../data/aggregate/spec.js';
 import { BacktestContext } from './context.js';
 import { BarView, QuoteView, TradeView } from './market-views.js';
 
@@ -177,11 +179,11 @@ export class BacktestEngine {
   private readonly exchange: SimulatedExchange;
   private readonly buyingPower: BuyingPower;
   private readonly timers = new TimerQueue();
-  private readonly histories: RingBarHistory[];
-  private readonly indicators: IndicatorSlot[][];
+  /** Bar series per instrument: [0] its data's bars, then subscribed aggregations. */
+  private readonly series: Series[][];
+  private readonly historyCapacity: number;
   private readonly ctx: BacktestContext;
   private readonly cursors: Cursor[];
-  private readonly barViews: BarView[];
   private readonly quoteViews: QuoteView[];
   private readonly tradeViews: TradeView[];
   private readonly pending: OrderEvent[] = [];
@@ -259,9 +261,8 @@ export class BacktestEngine {
     );
     this.orders.connect(this.exchange);
     const capacity = options.historyCapacity ?? 10_000;
-    this.histories = symbols.map((s) => new RingBarHistory(s, capacity));
-    this.indicators = symbols.map(() => []);
-    this.barViews = symbols.map((s) => new BarView(s));
+    this.historyCapacity = capacity;
+    this.series = symbols.map((s, i) => [new Series(i, '', new RingBarHistory(s, capacity), new BarView(s), undefined)]);
     this.quoteViews = symbols.map((s) => new QuoteView(s));
     this.tradeViews = symbols.map((s) => new TradeView(s));
     // A symbol with a bid bar feed and an ask bar feed trades on both: buys on the ask, sells on the bid.
@@ -275,9 +276,8 @@ export class BacktestEngine {
     this.books = symbols.map((s) => (options.feeds.some((f) => f.symbol === s && f.kind === 'book') ? new OrderBook() : undefined));
     this.ctx = new BacktestContext({
       instruments: this.instruments,
-      histories: this.histories,
+      series: (idx, timeframe) => this.seriesOf(idx, timeframe),
       books: this.books,
-      indicators: this.indicators,
       portfolio: this.portfolio,
       orders: this.orders,
       timers: this.timers,
@@ -378,15 +378,58 @@ export class BacktestEngine {
   private afterBrokerPhase(idx: number, pos: PositionState, t: number, open: number, high: number, low: number, close: number, volume: number): void {
     this.portfolio.mark(pos, close);
     pos.openTrade?.observe(high, low);
-    (this.histories[idx] as RingBarHistory).push(t, open, high, low, close, volume);
-    const slots = this.indicators[idx] as IndicatorSlot[];
-    for (let k = 0; k < slots.length; k++) {
-      const s = slots[k] as IndicatorSlot;
-      const src = s.source;
-      s.indicator.update(src === 3 ? close : src === 0 ? open : src === 1 ? high : src === 2 ? low : src === 4 ? volume : NaN);
-    }
+    const list = this.series[idx] as Series[];
+    const base = list[0] as Series;
+    base.history.push(t, open, high, low, close, volume);
+    base.update(t, open, high, low, close, volume);
     if (this.pending.length > 0) this.drain();
-    const bar = this.barViews[idx] as BarView;
+    if (list.length > 1) for (let k = 1; k < list.length; k++) (list[k] as Series).aggregator?.pushBar(t, open, high, low, close, volume);
+    if (list.length > 1) this.deliverAggregated(list, t, false);
+    if (base.isWarm() || this.options.strategy.callOnBarBeforeReady) {
+      const bar = base.view;
+      bar.time = t;
+      bar.open = open;
+      bar.high = high;
+      bar.low = low;
+      bar.close = close;
+      bar.volume = volume;
+      this.options.strategy.onBar(bar, this.ctx);
+      if (this.pending.length > 0) this.drain();
+    }
+    if (list.length > 1) this.deliverAggregated(list, t, true);
+  }
+
+  /**
+   * Hands out the aggregated bars that completed. Bars that ended before `t`
+   * (completed by data of a later bucket) go before the strategy sees the data
+   * at `t`; bars that end at `t` go after it: an aggregated bar always comes
+   * after the last bar it contains, never before.
+   */
+  private deliverAggregated(list: Series[], t: number, endingNow: boolean): void {
+    for (let k = 1; k < list.length; k++) {
+      const series = list[k] as Series;
+      const out = (series.aggregator as BarAggregator).out;
+      if (out.length === 0) continue;
+      let kept = 0;
+      for (let i = 0; i < out.length; i++) {
+        const time = out.time[i] as number;
+        if ((time === t) !== endingNow) {
+          // Not this round: keep it for the other.
+          if (kept !== i) copyRow(out, i, kept);
+          kept++;
+          continue;
+        }
+        this.deliverBar(series, time, out.open[i] as number, out.high[i] as number, out.low[i] as number, out.close[i] as number, out.volume[i] as number);
+      }
+      out.length = kept;
+    }
+  }
+
+  private deliverBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
+    series.history.push(t, open, high, low, close, volume);
+    series.update(t, open, high, low, close, volume);
+    if (!series.isWarm() && !this.options.strategy.callOnBarBeforeReady) return;
+    const bar = series.view;
     bar.time = t;
     bar.open = open;
     bar.high = high;
@@ -395,6 +438,18 @@ export class BacktestEngine {
     bar.volume = volume;
     this.options.strategy.onBar(bar, this.ctx);
     if (this.pending.length > 0) this.drain();
+  }
+
+  /** The series of an instrument for a timeframe, created (aggregating its data from now on) on first use. */
+  private seriesOf(idx: number, timeframe: string): Series {
+    const list = this.series[idx] as Series[];
+    const found = list.find((s) => s.timeframe === timeframe);
+    if (found !== undefined) return found;
+    const spec = parseBarSpec(timeframe, 'timeframe');
+    const symbol = (this.instruments[idx] as Instrument).symbol;
+    const series = new Series(idx, timeframe, new RingBarHistory(symbol, this.historyCapacity), new BarView(symbol, timeframe), new BarAggregator(spec));
+    list.push(series);
+    return series;
   }
 
   /** One side of a bid/ask bar pair; the pair is processed when both halves of a period are in. */
@@ -459,7 +514,7 @@ export class BacktestEngine {
     if (mark === mark) {
       this.portfolio.mark(pos, mark);
       pos.openTrade?.observe(mark, mark);
-      this.updateTickIndicators(idx, mark);
+      this.updateTickIndicators(idx, t, mark, NaN, true);
     }
     if (this.pending.length > 0) this.drain();
     this.options.strategy.onBook(book, this.ctx);
@@ -477,7 +532,7 @@ export class BacktestEngine {
     const mid = addExact(bid, ask) / 2;
     this.portfolio.mark(pos, mid);
     pos.openTrade?.observe(mid, mid);
-    this.updateTickIndicators(idx, mid);
+    this.updateTickIndicators(idx, t, mid, NaN, true);
     if (this.pending.length > 0) this.drain();
     const q = this.quoteViews[idx] as QuoteView;
     q.time = t;
@@ -498,7 +553,7 @@ export class BacktestEngine {
     this.exchange.onTrade(idx, t, price, cols.size[i] as number);
     this.portfolio.mark(pos, price);
     pos.openTrade?.observe(price, price);
-    this.updateTickIndicators(idx, price);
+    this.updateTickIndicators(idx, t, price, cols.size[i] as number, false);
     if (this.pending.length > 0) this.drain();
     const tr = this.tradeViews[idx] as TradeView;
     tr.time = t;
@@ -510,13 +565,18 @@ export class BacktestEngine {
     if (this.pending.length > 0) this.drain();
   }
 
-  /** Ticks have one price: every price source reads it (volume reads NaN). */
-  private updateTickIndicators(idx: number, price: number): void {
-    const slots = this.indicators[idx] as IndicatorSlot[];
-    for (let k = 0; k < slots.length; k++) {
-      const s = slots[k] as IndicatorSlot;
-      s.indicator.update(s.source === 4 ? NaN : price);
+  /** Ticks have one price: every price field reads it, volume reads NaN; subscribed aggregations take the tick. */
+  private updateTickIndicators(idx: number, t: number, price: number, size: number, quote: boolean): void {
+    const list = this.series[idx] as Series[];
+    (list[0] as Series).update(t, price, price, price, price, NaN);
+    if (list.length === 1) return;
+    for (let k = 1; k < list.length; k++) {
+      const agg = (list[k] as Series).aggregator as BarAggregator;
+      if (quote) agg.pushBar(t, price, price, price, price, 0);
+      else agg.pushTrade(t, price, size);
     }
+    this.deliverAggregated(list, t, false);
+    this.deliverAggregated(list, t, true);
   }
 
   /** Timers due before the next data time fire after all data of earlier steps. */
@@ -603,4 +663,15 @@ export class BacktestEngine {
 /** Runs a backtest to completion. */
 export function runBacktest(options: BacktestOptions): BacktestResult {
   return new BacktestEngine(options).run();
+}
+
+/** Moves row `from` of a bar chunk to row `to`. */
+function copyRow(c: BarColumns, from: number, to: number): void {
+  c.time[to] = c.time[from] as number;
+  c.open[to] = c.open[from] as number;
+  c.high[to] = c.high[from] as number;
+  c.low[to] = c.low[from] as number;
+  c.close[to] = c.close[from] as number;
+  c.volume[to] = c.volume[from] as number;
+  c.line[to] = c.line[from] as number;
 }

@@ -8,7 +8,10 @@ export class BarView implements Bar {
   low = 0;
   close = 0;
   volume = 0;
-  constructor(readonly symbol: string) {}
+  constructor(
+    readonly symbol: string,
+    readonly timeframe = '',
+  ) {}
 }
 
 export class QuoteView implements QuoteTick {

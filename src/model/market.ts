@@ -19,6 +19,8 @@ export interface Bar {
   readonly low: number;
   readonly close: number;
   readonly volume: number;
+  /** '' for bars as in the data; the aggregation ('1h', 'ticks:100', ...) for bars the strategy subscribed to. */
+  readonly timeframe: string;
 }
 
 /** Best bid and ask at an instant. Sizes are NaN when the source has none. */

@@ -11,6 +11,8 @@ export interface IndicatorOptions {
   /** Instrument; defaults to the first one. */
   readonly symbol?: string;
   readonly source?: PriceSource;
+  /** The series it reads: '' (default) the data's bars, or a subscribed aggregation like '1h'. */
+  readonly timeframe?: string;
 }
 
 /** Read-only bar history of one instrument; `ago` 0 is the latest bar. */
@@ -104,7 +106,16 @@ export interface StrategyContext {
   /** Instruments this run trades, in data order; the first is the default. */
   readonly symbols: readonly string[];
 
-  bars(symbol?: string): BarHistory;
+  /** History of an instrument's bars ('' = as in the data), or of a subscribed aggregation. */
+  bars(symbol?: string, timeframe?: string): BarHistory;
+  /**
+   * Subscribes to bars aggregated from an instrument's data: '5m', '1h', '1d',
+   * 'ticks:100', 'volume:1000', 'value:1e6'. Each completed bar reaches onBar
+   * (with `bar.timeframe` set) after the last bar or tick it contains, never before.
+   */
+  subscribe(timeframe: string, symbol?: string): BarHistory;
+  /** Any indicator of the library by its TA-Lib name and parameters (`timeperiod`, `fastperiod`, ...). */
+  indicator(name: string, params?: Record<string, unknown>, options?: IndicatorOptions): Indicator;
   /** The L2 book of an instrument that has book data (read-only), or undefined. */
   book(symbol?: string): OrderBook | undefined;
 

@@ -17,6 +17,12 @@ import type { StrategyContext } from './context.js';
  * ```
  */
 export abstract class Strategy<P extends object = Record<string, unknown>> {
+  /**
+   * The engine waits with onBar until every indicator of the bar's series is
+   * ready (its warm-up). Set true to be called from the first bar.
+   */
+  callOnBarBeforeReady = false;
+
   constructor(readonly params: P) {}
 
   onStart(_ctx: StrategyContext): void {}
