@@ -13,7 +13,9 @@ import { runBacktest } from '../backtest/engine.js';
 import type { BacktestOptions } from '../backtest/engine.js';
 import { MICROS_PER_MINUTE } from '../core/time.js';
 import type { OrderEvent } from '../model/events.js';
-import type { Bar, QuoteTick } from '../model/market.js';
+import type { Bar, MarketFeed, QuoteTick, TradeTick } from '../model/market.js';
+import { BookColumns, F_CLEAR, F_LAST, F_SNAPSHOT, TradeColumns } from '../model/market.js';
+import type { OrderBook } from '../model/order-book.js';
 import type { Order, OrderType } from '../model/order.js';
 import { isLive } from '../model/order.js';
 import type { StrategyContext } from '../strategy/context.js';
@@ -75,6 +77,12 @@ class Random extends Strategy<{ script: Command[][] }> {
   }
   override onQuote(q: QuoteTick, ctx: StrategyContext): void {
     this.act((q.bid + q.ask) / 2, ctx);
+  }
+  override onTrade(t: TradeTick, ctx: StrategyContext): void {
+    this.act(t.price, ctx);
+  }
+  override onBook(book: OrderBook, ctx: StrategyContext): void {
+    this.act(book.mid(), ctx);
   }
   private act(price: number, ctx: StrategyContext): void {
     for (const c of this.params.script[this.i++] ?? []) {
@@ -191,3 +199,121 @@ describe('fill model contract on quotes', () => {
     );
   });
 });
+
+describe('fill model contract on trade prints', () => {
+  it('fills both sides at the print, never through a limit, conserves quantities', () => {
+    const prints = fc.array(fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 1, max: 50 })), { minLength: 5, maxLength: 80 }).map((steps) => {
+      let p = 50_000;
+      return steps.map(([move, size], i) => {
+        p += move;
+        return [new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), p / 100, size] as const;
+      });
+    });
+    fc.assert(
+      fc.property(prints, fc.array(fc.array(command, { maxLength: 3 }), { maxLength: 80 }), (rows, script) => {
+        const strategy = new Random({ script });
+        const r = runBacktest({ strategy, feeds: [tradeFeed('XBT', rows)], cash: 10_000_000 });
+        const byTime = new Map(rows.map(([t, p]) => [Date.parse(t) * 1000, p]));
+        checkContract(r, strategy.amended, (f) => {
+          const p = byTime.get(f.time) as number;
+          return [p, p];
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('fill model contract on L2 books', () => {
+  it('fills only at displayed levels, never through a limit, conserves quantities', () => {
+    // Each event a fresh 5-level snapshot around a walking mid.
+    const books = fc.array(fc.tuple(fc.integer({ min: -5, max: 5 }), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 10, maxLength: 10 })), { minLength: 3, maxLength: 40 });
+    fc.assert(
+      fc.property(books, fc.array(fc.array(command, { maxLength: 3 }), { maxLength: 40 }), (events, script) => {
+        let mid = 1000;
+        const snapshots = events.map(([move, sizes]) => {
+          mid += move;
+          return sizes.map((size, k) => [k < 5 ? 1 : -1, k < 5 ? mid - 1 - k : mid + 1 + (k - 5), size] as const);
+        });
+        const strategy = new Random({ script });
+        const r = runBacktest({ strategy, feeds: [snapshotFeed('BTC', snapshots)], cash: 10_000_000 });
+        // Prices are checked below: takers at a displayed level, makers at their own limit.
+        checkContract(r, strategy.amended, () => [-Infinity, Infinity]);
+        for (const f of r.fills) {
+          const e = snapshots[f.time / 1_000_000 - 1]!;
+          const levels = e.filter((row) => row[0] === (f.quantity > 0 ? -1 : 1));
+          const o = r.orders[f.orderId - 1]!;
+          if (f.liquidity === 'taker') {
+            const level = levels.find((row) => row[1] === f.price);
+            expect(level).toBeDefined();
+            expect(Math.abs(f.quantity)).toBeLessThanOrEqual(level![2]);
+          } else if (!strategy.amended.has(o.id)) {
+            // A resting order is traded against at its own price, by liquidity at or through it.
+            expect(f.price).toBe(o.price);
+            // ...either the other side reached it, or it was at the touch of its own side.
+            const other = f.quantity > 0 ? Math.min(...levels.map((l) => l[1])) : Math.max(...levels.map((l) => l[1]));
+            const own = e.filter((row) => row[0] === (f.quantity > 0 ? 1 : -1)).map((l) => l[1]);
+            const ownTouch = f.quantity > 0 ? Math.max(...own) : Math.min(...own);
+            const crossed = f.quantity > 0 ? other <= f.price : other >= f.price;
+            const atTouch = f.quantity > 0 ? f.price >= ownTouch : f.price <= ownTouch;
+            expect(crossed || atTouch).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+function tradeFeed(symbol: string, rows: readonly (readonly [string, number, number])[]): MarketFeed {
+  let done = false;
+  const cols = new TradeColumns(rows.length);
+  return {
+    symbol,
+    kind: 'trade',
+    source: `memory:${symbol}`,
+    skipped: [],
+    next() {
+      if (done) return null;
+      done = true;
+      rows.forEach(([t, p, size], i) => {
+        cols.time[i] = Date.parse(t) * 1000;
+        cols.price[i] = p;
+        cols.size[i] = size;
+      });
+      cols.length = rows.length;
+      return cols;
+    },
+    close() {},
+  };
+}
+
+function snapshotFeed(symbol: string, events: readonly (readonly (readonly [number, number, number])[])[]): MarketFeed {
+  let done = false;
+  const n = events.reduce((a, e) => a + e.length, 0);
+  const cols = new BookColumns(n);
+  return {
+    symbol,
+    kind: 'book',
+    source: `memory:${symbol}`,
+    skipped: [],
+    next() {
+      if (done) return null;
+      done = true;
+      let k = 0;
+      events.forEach((rows, e) => {
+        rows.forEach(([side, price, size], j) => {
+          cols.time[k] = (e + 1) * 1_000_000;
+          cols.side[k] = side;
+          cols.price[k] = price;
+          cols.size[k] = size;
+          cols.flags[k] = F_SNAPSHOT | (j === 0 ? F_CLEAR : 0) | (j === rows.length - 1 ? F_LAST : 0);
+          k++;
+        });
+      });
+      cols.length = k;
+      return cols;
+    },
+    close() {},
+  };
+}

@@ -330,8 +330,11 @@ export class SimulatedExchange implements ExecutionClient {
     const before = q.levelSize;
     const aheadBefore = q.ahead;
     q.onLevelSize(displayed);
-    // What left the level beyond the volume that was ahead reached the order.
-    const reached = before > displayed ? before - displayed - aheadBefore : 0;
+    // What left the level beyond the volume that was ahead reached the order; only at the touch
+    // (the best price of its side) can size leaving a level be trades against it.
+    const touch = side === BOOK_BID ? book.bestBid : book.bestAsk;
+    const atTouch = !(touch === touch) || (side === BOOK_BID ? limit >= touch : limit <= touch);
+    const reached = atTouch && before > displayed ? before - displayed - aheadBefore : 0;
     if (reached <= 0) return;
     const leaves = o.quantity - o.filledQuantity;
     const qty = Math.min(leaves, reached);
