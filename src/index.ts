@@ -40,6 +40,9 @@ export type { SessionCalendar } from './model/session.js';
 export { DailySessions, UTC_DAILY_SESSIONS } from './model/session.js';
 
 export type { ClosedTrade } from './portfolio/trade-book.js';
+export * from './risk/index.js';
+export type { Instrument as InstrumentSpec, InstrumentKind } from './model/instrument.js';
+export { InstrumentSchema, isMargined } from './model/instrument.js';
 
 export type { BacktestOptions, BacktestResult, EquityCurve } from './backtest/engine.js';
 export { BacktestEngine, runBacktest } from './backtest/engine.js';

@@ -5,6 +5,7 @@ import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { csvFormatOptionsSchema } from '../data/index.js';
 import { InstrumentSettingsSchema } from '../model/instrument.js';
+import { RiskLimits } from '../risk/limits.js';
 
 /** `ticks:N`, `percent:X`, `sqrt:K` or `random:N` (0..N ticks, seeded). */
 export const SLIPPAGE_SPEC = /^(ticks|percent|sqrt|random):([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)$/;
@@ -55,6 +56,8 @@ export const RunConfigSchema = z
     history: z.number().int().positive().default(10_000),
     timezone: z.string().optional(),
     execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})),
+    /** Pre-trade risk limits and the kill switch (docs/risk.md). */
+    risk: RiskLimits.optional(),
     /** Settings for every instrument of the run (flags --multiplier, --margin, --tick-size, --lot-size, --currency, --kind). */
     instrument: InstrumentSettingsSchema.optional(),
     /** Settings per symbol, over `instrument`. */

@@ -8,7 +8,7 @@ import type { OrderChanges } from '../model/execution.js';
 import type { Order, OrderRequest, OrderType } from '../model/order.js';
 import { sideSign } from '../model/order.js';
 import type { Portfolio, PositionState } from '../portfolio/portfolio.js';
-import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, StrategyContext } from '../strategy/context.js';
+import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, StrategyContext, TradingState } from '../strategy/context.js';
 import { Crossover } from '../strategy/indicators/crossover.js';
 import { EMA } from '../strategy/indicators/ema.js';
 import type { Indicator } from '../strategy/indicators/indicator.js';
@@ -27,6 +27,10 @@ export interface ContextHost {
   readonly portfolio: Portfolio;
   readonly orders: OrderManager;
   readonly timers: TimerQueue;
+  setTradingState(state: TradingState, symbol: string | undefined): void;
+  /** Prices to the tick and quantity to the lot, when the run asks for rounding; else unchanged. */
+  round(order: NewOrder, instrument: Instrument): NewOrder;
+  tradingState(symbol: string | undefined): TradingState;
   readonly log: Logger;
   now(): Micros;
 }
@@ -163,7 +167,7 @@ export class BacktestContext implements StrategyContext {
     const expireTime = this.resolveTime(request.expire, 'expire');
     // A plain stop given only a price: that price is its trigger.
     const trigger = request.triggerPrice ?? (request.type === 'stop' ? request.price : undefined);
-    return {
+    return this.host.round({
       symbol: instrument.symbol,
       side: request.side,
       type: request.type,
@@ -179,7 +183,7 @@ export class BacktestContext implements StrategyContext {
       postOnly: request.postOnly ?? false,
       tag: request.tag ?? '',
       multiplier: instrument.multiplier,
-    };
+    }, instrument);
   }
 
   cancel(order: Order | number): boolean {
@@ -246,6 +250,14 @@ export class BacktestContext implements StrategyContext {
       throw new InputError({ code: 'invalid_strategy', field: 'setInterval', value: String(everyMicros), message: 'interval must be a positive integer of microseconds' });
     }
     this.host.timers.set(name, this.host.now() + everyMicros, everyMicros);
+  }
+
+  setTradingState(state: TradingState, symbol?: string): void {
+    this.host.setTradingState(state, symbol === undefined ? undefined : this.symbols[this.indexOf(symbol)]);
+  }
+
+  tradingState(symbol?: string): TradingState {
+    return this.host.tradingState(symbol === undefined ? undefined : this.symbols[this.indexOf(symbol)]);
   }
 
   cancelTimer(name: string): void {

@@ -23,6 +23,9 @@ import { OrderBook } from '../model/order-book.js';
 import { SIDE_BUY, SIDE_SELL } from '../model/market.js';
 import type { Order } from '../model/order.js';
 import { BuyingPower } from '../portfolio/buying-power.js';
+import { RiskEngine } from '../risk/engine.js';
+import type { TradingStateEvent } from '../risk/engine.js';
+import type { RiskView } from '../risk/view.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { PositionState } from '../portfolio/portfolio.js';
 import type { ClosedTrade } from '../portfolio/trade-book.js';
@@ -50,6 +53,8 @@ export interface BacktestOptions {
   readonly latency?: LatencyModel;
   /** At most this fraction of a bar's volume fills per instrument and bar (0 = no limit); the rest carries over. */
   readonly volumeLimit?: number;
+  /** Pre-trade risk limits, trading states and the kill switch; default: no limits (tick and lot grids still checked). */
+  readonly risk?: RiskEngine;
   /** Trading sessions (day orders, market-on-open/close); default: UTC days. */
   readonly sessions?: SessionCalendar;
   /** Bars of history kept per instrument for `ctx.bars()` (default 10,000). */
@@ -108,6 +113,8 @@ export interface BacktestResult {
   /** Per-instrument results at the end. */
   readonly instruments: readonly InstrumentResult[];
   readonly fills: readonly Fill[];
+  /** Trading state changes: kill switch trips, manual changes. */
+  readonly riskEvents: readonly TradingStateEvent[];
   /** Fills whose one-cancels-other partner could have filled on the same bar. */
   readonly ambiguousFills: number;
   readonly fillModel: string;
@@ -197,6 +204,9 @@ export class BacktestEngine {
   private unpairedBars = 0;
   private bookEvents = 0;
   private readonly positionLog: PositionLog;
+  private readonly risk: RiskEngine;
+  private readonly riskView: RiskView;
+  private readonly symbolIndexOf: Map<string, number>;
   /** An L2 book per instrument with book data. */
   private readonly books: (OrderBook | undefined)[];
   private bars = 0;
@@ -231,11 +241,31 @@ export class BacktestEngine {
     this.portfolio = new Portfolio(options.cash, this.instruments);
     this.buyingPower = new BuyingPower(this.portfolio);
     this.positionLog = new PositionLog(this.portfolio.positions);
+    this.risk = options.risk ?? new RiskEngine();
+    const pf = this.portfolio;
+    const positionBy = (symbol: string): PositionState | undefined => pf.positions[this.symbolIndexOf.get(symbol) ?? -1];
+    this.riskView = {
+      now: () => this.clock,
+      equity: () => pf.equity(),
+      position: (symbol) => positionBy(symbol)?.quantity ?? 0,
+      lastPrice: (symbol) => positionBy(symbol)?.lastPrice ?? NaN,
+      instrument: (symbol) => positionBy(symbol)?.instrument,
+      grossExposure: () => pf.positions.reduce((a, p) => a + Math.abs(p.notional), 0),
+      netExposure: () => pf.positions.reduce((a, p) => a + p.notional, 0),
+    };
     const symbolIdx = new Map(symbols.map((s, i) => [s, i]));
+    this.symbolIndexOf = symbolIdx;
     const positionOf = (symbol: string): number => this.portfolio.positions[symbolIdx.get(symbol) ?? -1]?.quantity ?? 0;
     this.orders = new OrderManager(
       options.fees ?? new NoFee(),
-      (order, qty, price, fee) => this.buyingPower.check(order, qty, price, fee, this.portfolio.positions[symbolIdx.get(order.symbol) ?? 0] as PositionState),
+      (order, qty, price, fee) => {
+        // Risk rules first (pure), then cash or margin (which commits it), then the order counts for the rate limit.
+        const denied = this.risk.evaluate(order, this.riskView, { price, fee });
+        if (denied !== undefined) return denied;
+        const short = this.buyingPower.check(order, qty, price, fee, this.portfolio.positions[symbolIdx.get(order.symbol) ?? 0] as PositionState);
+        if (short === undefined) this.risk.recordAccepted(this.clock);
+        return short;
+      },
       {
         event: (e) => this.pending.push(e),
         fill: (order, fill) => {
@@ -281,6 +311,14 @@ export class BacktestEngine {
       portfolio: this.portfolio,
       orders: this.orders,
       timers: this.timers,
+      round: (order, instrument) => {
+        const r = this.risk.roundOrder(order, instrument);
+        return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
+      },
+      setTradingState: (state, symbol) => {
+        this.risk.setState(symbol === undefined ? 'account' : { symbol }, state, this.clock);
+      },
+      tradingState: (symbol) => (symbol === undefined ? this.risk.state('account') : this.risk.effectiveState(symbol)),
       log: options.log ?? silentLog,
       now: () => this.clock,
     });
@@ -602,12 +640,23 @@ export class BacktestEngine {
   private recordEquity(t: Micros): void {
     const p = this.portfolio;
     this.positionLog.onStep(t);
+    this.checkKillSwitch(t);
     const posValue = p.positionValue();
     this.eqTime.push(t);
     this.eqCash.push(p.cash);
     this.eqPosValue.push(posValue);
     this.eqMargin.push(p.marginInUse);
     this.eqEquity.push(posValue === 0 && p.marginInUse === 0 ? p.cash : p.equity());
+  }
+
+  /** The kill switch watches equity at each step; a halt cancels the working orders. */
+  private checkKillSwitch(t: Micros): void {
+    const events = this.risk.onEquity(t, this.portfolio.equity());
+    if (events.length === 0) return;
+    if (events.some((e) => e.to === 'halted')) {
+      for (const o of [...this.orders.liveOrders()]) this.orders.cancel(o.id, t);
+      if (this.pending.length > 0) this.drain();
+    }
   }
 
   private result(end: Micros): BacktestResult {
@@ -650,6 +699,7 @@ export class BacktestEngine {
         closedTrades: p.closedTrades.filter((t) => t.symbol === pos.instrument.symbol).length,
       })),
       fills: this.orders.fills,
+      riskEvents: [...this.risk.events],
       ambiguousFills: this.exchange.ambiguousFills,
       fillModel: this.exchange.fillModelName,
       unpairedQuoteBars: this.unpairedBars,

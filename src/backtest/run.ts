@@ -11,6 +11,7 @@ import type { SlippageModel } from '../execution/models/slippage.js';
 import { FixedTickSlippage, NoSlippage, PercentSlippage, RandomTickSlippage, SqrtImpactSlippage } from '../execution/models/slippage.js';
 import type { MarketFeed } from '../model/market.js';
 import type { Instrument } from '../model/instrument.js';
+import { RiskEngine } from '../risk/engine.js';
 import { makeInstrument } from '../model/instrument.js';
 import type { Logger } from '../strategy/context.js';
 import type { ExecutionConfig, RunConfig } from './config.js';
@@ -171,6 +172,7 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
     strategy,
     feeds,
     instruments: instrumentsOf(config, feeds),
+    risk: new RiskEngine(config.risk ?? {}),
     cash: config.cash,
     ...executionOptionsOf(config),
     historyCapacity: config.history,

@@ -44,6 +44,10 @@ export interface Summary extends PerformanceMetrics {
   readonly unpaired_quote_bars: number;
   /** Margin in use at the end (margined instruments). */
   readonly final_margin: number;
+  /** Rejected orders by reason. */
+  readonly rejections: Readonly<Record<string, number>>;
+  /** Trading state changes (kill switch trips, manual changes), in order. */
+  readonly risk_events: readonly { time: string; scope: string; symbol: string | null; from: string; to: string; reason: string }[];
   /** Per instrument: position, P&L, fees and round trips at the end. */
   readonly instruments: Readonly<Record<string, InstrumentSummary>>;
   readonly params: Readonly<Record<string, unknown>>;
@@ -126,6 +130,10 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     periods_per_year: ppy,
     invalid_rows: result.skipped.length,
     fill_model: result.fillModel,
+    rejections: Object.fromEntries(
+      [...result.orders.filter((o) => o.status === 'rejected').reduce((m, o) => m.set(o.reason, (m.get(o.reason) ?? 0) + 1), new Map<string, number>())].sort(),
+    ),
+    risk_events: result.riskEvents.map((e) => ({ time: formatTime(e.time), scope: e.scope, symbol: e.symbol ?? null, from: e.from, to: e.to, reason: e.reason })),
     ambiguous_fills: result.ambiguousFills,
     fills: result.fills.length,
     book_events: result.bookEvents,

@@ -91,6 +91,9 @@ export interface Bracket {
   readonly takeProfit: Order;
 }
 
+/** active: anything passes the risk rules; reducing: only orders that reduce exposure; halted: nothing. */
+export type TradingState = 'active' | 'reducing' | 'halted';
+
 export interface Logger {
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
@@ -157,6 +160,10 @@ export interface StrategyContext {
   /** Fires onTimer every `everyMicros`, first at now + everyMicros. */
   setInterval(name: string, everyMicros: number): void;
   cancelTimer(name: string): void;
+
+  /** Trading state of the account, or of one instrument. */
+  setTradingState(state: TradingState, symbol?: string): void;
+  tradingState(symbol?: string): TradingState;
 
   readonly log: Logger;
 }

@@ -16,12 +16,14 @@ import { collect, numberFlag, parsePairs } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { ExecutionFlags } from '../execution-flags.js';
 import type { InstrumentFlags } from '../instrument-flags.js';
+import type { RiskFlags } from '../risk-flags.js';
+import { addRiskFlags, riskFromFlags } from '../risk-flags.js';
 import { addInstrumentFlags, instrumentFromFlags } from '../instrument-flags.js';
 import { addExecutionFlags, executionFromFlags } from '../execution-flags.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
 
-interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags {
+interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, RiskFlags {
   instrument?: string;
   strategy?: string;
   data?: string[];
@@ -69,6 +71,8 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
+  const risk = riskFromFlags(flags, base.risk);
+  if (risk !== undefined) out.risk = risk;
   const instrument = instrumentFromFlags(flags, base.instrument);
   if (instrument !== undefined) out.instrument = instrument;
   const execution = executionFromFlags(flags, base.execution);
@@ -129,7 +133,7 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .option('--no-progress', 'no progress bar')
     .option('--benchmark <csv>', 'benchmark prices (any detected format) for alpha and beta in summary.json')
     .option('--report', 'also write report.html, a self-contained performance report');
-  addInstrumentFlags(addExecutionFlags(addFormatFlags(cmd))).action(async (flags: BacktestFlags) => {
+  addRiskFlags(addInstrumentFlags(addExecutionFlags(addFormatFlags(cmd)))).action(async (flags: BacktestFlags) => {
       const config = parseRunConfig(mergeSettings(flags), flags.config);
       const benchmark = flags.benchmark !== undefined ? loadBenchmark(flags.benchmark) : undefined;
       const skippedLines: string[] = [];

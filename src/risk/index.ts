@@ -1,0 +1,11 @@
+export { RiskEngine, RISK_RULE_ORDER, costPriceOf } from './engine.js';
+export type { OrderCost, RiskScope, RoundableOrder, RoundedOrder, TradingState, TradingStateEvent, TradingStateReason } from './engine.js';
+export { RiskLimits, GridEnforcement, KillSwitchState, DailyLossBaseline, parseRiskLimits } from './limits.js';
+export type { RiskLimitsInput } from './limits.js';
+export { MapRiskView } from './view.js';
+export type { RiskInstrument, RiskView } from './view.js';
+export { isOnGrid, roundToGrid, roundDownToLot } from './grid.js';
+export type { GridRounding } from './grid.js';
+export { WilderAtr, atrSeries, lastAtr } from './atr.js';
+export { fixedQuantity, fixedNotional, percentOfEquity, fixedFractional, volatilityTarget, kellyFraction, cappedKelly } from './sizers.js';
+export type { SizeCaps } from './sizers.js';

@@ -1,0 +1,233 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mulExact } from '../core/decimal.js';
+import type { Order, OrderSide, OrderType } from '../model/order.js';
+import { ORDER_TYPES, RISK_REJECT_REASONS } from '../model/order.js';
+import { RiskEngine, type TradingState } from './engine.js';
+import { isOnGrid } from './grid.js';
+import type { RiskLimitsInput } from './limits.js';
+import type { RiskInstrument, RiskView } from './view.js';
+import { cappedKelly, fixedFractional, fixedNotional, fixedQuantity, percentOfEquity, volatilityTarget } from './sizers.js';
+
+/** Positive numbers, both short decimals (exact paths) and arbitrary doubles (fallback paths). */
+const positive = (min: number, max: number): fc.Arbitrary<number> =>
+  fc.oneof(
+    fc.double({ min, max, noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: Math.max(1, Math.ceil(min * 100)), max: Math.floor(max * 100) }).map((c) => c / 100),
+  );
+const lots = fc.constantFrom(0, 1, 100, 0.01, 0.05, 0.25, 0.001, 1e-8, 3);
+const multipliers = fc.constantFrom(1, 10, 50, 0.1, 1000, 2.5);
+const caps = fc.record(
+  {
+    lotSize: lots,
+    multiplier: multipliers,
+    maxQuantity: positive(1e-6, 1e9),
+    maxNotional: positive(1e-3, 1e12),
+  },
+  { requiredKeys: ['lotSize'] },
+);
+
+describe('sizers (property)', () => {
+  const checkSize = (q: number, c: { lotSize: number; multiplier?: number; maxQuantity?: number; maxNotional?: number }, price: number): void => {
+    expect(Number.isFinite(q)).toBe(true);
+    expect(q).toBeGreaterThanOrEqual(0);
+    expect(isOnGrid(q, c.lotSize)).toBe(true);
+    if (c.maxQuantity !== undefined) expect(q).toBeLessThanOrEqual(c.maxQuantity);
+    if (c.maxNotional !== undefined) {
+      const m = c.multiplier ?? 1;
+      expect(q * price * m).toBeLessThanOrEqual(c.maxNotional);
+      expect(mulExact(mulExact(q, price), m)).toBeLessThanOrEqual(c.maxNotional);
+    }
+  };
+
+  it('never return a quantity off the lot grid or above a cap', () => {
+    fc.assert(
+      fc.property(
+        caps,
+        positive(1e-4, 1e6),
+        positive(0, 1e9),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        positive(1e-4, 1e4),
+        positive(1e-6, 1),
+        (c, price, equity, p, stop, frac) => {
+          checkSize(fixedQuantity({ quantity: equity, price, ...c }), c, price);
+          checkSize(fixedNotional({ notional: equity, price, ...c }), c, price);
+          checkSize(percentOfEquity({ equity, fraction: frac * 3, price, ...c }), c, price);
+          checkSize(fixedFractional({ equity, riskFraction: frac, stopDistance: stop, price, ...c }), c, price);
+          checkSize(volatilityTarget({ equity, targetVolatility: frac, atr: stop, price, ...c }), c, price);
+          checkSize(cappedKelly({ equity, price, winRate: p, payoffRatio: stop, maxFraction: frac, ...c }), c, price);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+// ------------------------------------------------------------ check
+
+const SYMBOLS = ['A', 'B', 'C'] as const;
+
+const finite = fc.oneof(
+  fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -100_000_000, max: 100_000_000 }).map((c) => c / 100),
+  fc.constantFrom(0, -0, 1, -1, 1e-12),
+);
+const priceLike = fc.oneof(finite, fc.constant(NaN));
+
+const limitsArb: fc.Arbitrary<RiskLimitsInput> = fc.record(
+  {
+    maxOrderQuantity: positive(1e-3, 1e7),
+    maxOrderNotional: positive(1e-3, 1e9),
+    maxPosition: fc.oneof(positive(1e-3, 1e7), fc.record({ default: positive(1e-3, 1e7), symbols: fc.constant({ B: 0, C: 5 }) })),
+    maxGrossExposure: positive(1e-3, 1e10),
+    maxNetExposure: positive(1e-3, 1e10),
+    maxLeverage: positive(1e-3, 100),
+    priceBand: positive(1e-4, 5),
+    orderRate: fc.record({ count: fc.integer({ min: 1, max: 5 }), windowMicros: fc.integer({ min: 1, max: 1000 }) }),
+    maxDrawdown: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    maxDailyLoss: fc.oneof(positive(1, 1e6), fc.record({ fraction: fc.double({ min: 0.01, max: 1, noNaN: true }) })),
+    enforceTick: fc.constantFrom('reject', 'round', 'off'),
+    enforceLot: fc.constantFrom('reject', 'round', 'off'),
+    killSwitchState: fc.constantFrom('halted', 'reducing'),
+  },
+  { requiredKeys: [] },
+) as fc.Arbitrary<RiskLimitsInput>;
+
+interface ViewData {
+  time: number;
+  equity: number;
+  gross: number;
+  net: number;
+  positions: number[];
+  prices: number[];
+  instruments: (RiskInstrument | undefined)[];
+  open: number[];
+  conversion: number;
+}
+
+const viewArb: fc.Arbitrary<ViewData> = fc.record({
+  time: fc.integer({ min: 0, max: 10_000 }),
+  equity: finite,
+  gross: finite,
+  net: finite,
+  positions: fc.array(finite, { minLength: 3, maxLength: 3 }),
+  prices: fc.array(priceLike, { minLength: 3, maxLength: 3 }),
+  instruments: fc.array(
+    fc.option(fc.record({ tickSize: fc.constantFrom(0, 0.01, 0.05, 1, 0.015625), lotSize: fc.constantFrom(0, 1, 100, 0.001), multiplier: fc.constantFrom(1, 10, 0.5, 0) }), { nil: undefined }),
+    { minLength: 3, maxLength: 3 },
+  ),
+  open: fc.array(finite, { minLength: 6, maxLength: 6 }),
+  conversion: fc.constantFrom(1, 0.9, 110, 0),
+});
+
+/** A view that returns whatever it was given, consistent or not. */
+function rawView(d: ViewData): RiskView {
+  const idx = (s: string): number => SYMBOLS.indexOf(s as (typeof SYMBOLS)[number]);
+  return {
+    now: () => d.time,
+    equity: () => d.equity,
+    position: (s) => d.positions[idx(s)] ?? 0,
+    lastPrice: (s) => d.prices[idx(s)] ?? NaN,
+    instrument: (s) => d.instruments[idx(s)],
+    grossExposure: () => d.gross,
+    netExposure: () => d.net,
+    openQuantity: (s: string, side: OrderSide) => d.open[idx(s) * 2 + (side === 'buy' ? 0 : 1)] ?? 0,
+    conversion: () => d.conversion,
+  };
+}
+
+const orderArb: fc.Arbitrary<Order> = fc
+  .record({
+    symbol: fc.constantFrom(...SYMBOLS),
+    side: fc.constantFrom<OrderSide>('buy', 'sell'),
+    type: fc.constantFrom<OrderType>(...ORDER_TYPES),
+    quantity: finite,
+    price: priceLike,
+    triggerPrice: priceLike,
+    referencePrice: priceLike,
+  })
+  .map(
+    (o) =>
+      ({
+        id: 1,
+        trailOffset: 0,
+        trailPercent: 0,
+        timeInForce: 'gtc',
+        expireTime: NaN,
+        validBars: 0,
+        reduceOnly: false,
+        postOnly: false,
+        tag: '',
+        status: 'submitted',
+        reason: '',
+        createdTime: 0,
+        filledTime: NaN,
+        filledQuantity: 0,
+        cancelledQuantity: 0,
+        fillPrice: NaN,
+        fee: 0,
+        contingency: 'none',
+        parentId: 0,
+        ocoIds: [],
+        triggered: false,
+        ...o,
+      }) as Order,
+  );
+
+type Step =
+  | { kind: 'check'; order: Order; view: ViewData; fee: number; useCost: boolean; costPrice: number }
+  | { kind: 'equity'; time: number; equity: number }
+  | { kind: 'state'; symbol: string | undefined; state: TradingState };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('check' as const), order: orderArb, view: viewArb, fee: finite, useCost: fc.boolean(), costPrice: priceLike }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('equity' as const), time: fc.integer({ min: 0, max: 10 * 86_400_000_000 }), equity: finite }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('state' as const),
+      symbol: fc.option(fc.constantFrom(...SYMBOLS), { nil: undefined }),
+      state: fc.constantFrom<TradingState>('active', 'reducing', 'halted'),
+    }),
+  },
+);
+
+describe('RiskEngine.check (property)', () => {
+  it('is deterministic, never throws on finite inputs, and only gives risk reasons', () => {
+    const reasons = new Set<string>(RISK_REJECT_REASONS);
+    fc.assert(
+      fc.property(limitsArb, fc.array(stepArb, { minLength: 1, maxLength: 40 }), (limits, steps) => {
+        const a = new RiskEngine(limits);
+        const b = new RiskEngine(limits);
+        const outA: unknown[] = [];
+        const outB: unknown[] = [];
+        for (const s of steps) {
+          for (const [engine, out] of [
+            [a, outA],
+            [b, outB],
+          ] as const) {
+            if (s.kind === 'check') {
+              const view = rawView(s.view);
+              const cost = s.useCost ? { price: s.costPrice, fee: s.fee } : undefined;
+              const pure1 = engine.evaluate(s.order, view, cost);
+              const pure2 = engine.evaluate(s.order, view, cost);
+              expect(pure2).toBe(pure1);
+              const r = engine.check(s.order, view, cost);
+              expect(r).toBe(pure1);
+              if (r !== undefined) expect(reasons.has(r)).toBe(true);
+              out.push(r);
+              out.push(engine.roundOrder(s.order, s.view.instruments[0]));
+            } else if (s.kind === 'equity') {
+              out.push(engine.onEquity(s.time, s.equity));
+            } else {
+              out.push(engine.setState(s.symbol === undefined ? 'account' : { symbol: s.symbol }, s.state));
+            }
+          }
+        }
+        expect(outB).toEqual(outA);
+        expect(b.events).toEqual(a.events);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
