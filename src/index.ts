@@ -41,7 +41,7 @@ export { DailySessions, UTC_DAILY_SESSIONS } from './model/session.js';
 
 export type { ClosedTrade } from './portfolio/trade-book.js';
 export * from './risk/index.js';
-export type { Instrument as InstrumentSpec, InstrumentKind } from './model/instrument.js';
+export type { InstrumentKind, InstrumentInput } from './model/instrument.js';
 export { InstrumentSchema, isMargined } from './model/instrument.js';
 
 export type { BacktestOptions, BacktestResult, EquityCurve } from './backtest/engine.js';
