@@ -423,17 +423,7 @@ export class BacktestEngine {
     if (this.pending.length > 0) this.drain();
     if (list.length > 1) for (let k = 1; k < list.length; k++) (list[k] as Series).aggregator?.pushBar(t, open, high, low, close, volume);
     if (list.length > 1) this.deliverAggregated(list, t, false);
-    if (base.isWarm() || this.options.strategy.callOnBarBeforeReady) {
-      const bar = base.view;
-      bar.time = t;
-      bar.open = open;
-      bar.high = high;
-      bar.low = low;
-      bar.close = close;
-      bar.volume = volume;
-      this.options.strategy.onBar(bar, this.ctx);
-      if (this.pending.length > 0) this.drain();
-    }
+    this.callOnBar(base, t, open, high, low, close, volume);
     if (list.length > 1) this.deliverAggregated(list, t, true);
   }
 
@@ -466,6 +456,11 @@ export class BacktestEngine {
   private deliverBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
     series.history.push(t, open, high, low, close, volume);
     series.update(t, open, high, low, close, volume);
+    this.callOnBar(series, t, open, high, low, close, volume);
+  }
+
+  /** The strategy's onBar for a series, once its indicators are warm (or when the strategy wants every bar). */
+  private callOnBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
     if (!series.isWarm() && !this.options.strategy.callOnBarBeforeReady) return;
     const bar = series.view;
     bar.time = t;

@@ -216,14 +216,7 @@ export class SimulatedExchange implements ExecutionClient {
     const bestAsk = book.bestAsk;
     for (const w of this.working) {
       if (w.symbolIdx !== symbolIdx || w.done) continue;
-      if (w.cancelAt < time) {
-        const at = w.cancelAt;
-        w.cancelAt = NaN;
-        w.pendingChanges = undefined;
-        this.remove(w);
-        this.reports.cancelled(w.order.id, at, 'user');
-        continue;
-      }
+      if (this.cancelArrived(w, time)) continue;
       if (!(time > w.eligibleAfter)) continue;
       const o = w.order;
       if (time > o.expireTime) {
@@ -391,14 +384,7 @@ export class SimulatedExchange implements ExecutionClient {
       for (const w of this.working) {
         if (w.symbolIdx !== idx || w.done) continue;
         // Requests that reached the venue before this data.
-        if (w.cancelAt < time) {
-          const at = w.cancelAt;
-          w.cancelAt = NaN;
-          w.pendingChanges = undefined;
-          this.remove(w);
-          this.reports.cancelled(w.order.id, at, 'user');
-          continue;
-        }
+        if (this.cancelArrived(w, time)) continue;
         if (w.modifyAt < time && w.pendingChanges !== undefined) {
           const changes = w.pendingChanges;
           const at = w.modifyAt;
@@ -615,6 +601,17 @@ export class SimulatedExchange implements ExecutionClient {
     const lot = (this.instruments[idx] as VenueInstrument).lotSize;
     const step = lot > 0 ? lot : 1;
     return Math.floor(q / step + 1e-9) * step;
+  }
+
+  /** A cancel that reached the venue before data stamped `time` takes the order out first. */
+  private cancelArrived(w: Working, time: Micros): boolean {
+    if (!(w.cancelAt < time)) return false;
+    const at = w.cancelAt;
+    w.cancelAt = NaN;
+    w.pendingChanges = undefined;
+    this.remove(w);
+    this.reports.cancelled(w.order.id, at, 'user');
+    return true;
   }
 
   private refuseOrphans(): void {
