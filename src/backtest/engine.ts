@@ -206,6 +206,8 @@ export class BacktestEngine {
   private readonly positionLog: PositionLog;
   private readonly risk: RiskEngine;
   private readonly riskView: RiskView;
+  /** Whether a kill switch limit needs the equity of every step. */
+  private readonly watchEquity: boolean;
   private readonly symbolIndexOf: Map<string, number>;
   /** An L2 book per instrument with book data. */
   private readonly books: (OrderBook | undefined)[];
@@ -242,6 +244,7 @@ export class BacktestEngine {
     this.buyingPower = new BuyingPower(this.portfolio);
     this.positionLog = new PositionLog(this.portfolio.positions);
     this.risk = options.risk ?? new RiskEngine();
+    this.watchEquity = this.risk.limits.maxDrawdown !== undefined || this.risk.limits.maxDailyLoss !== undefined;
     const pf = this.portfolio;
     const positionBy = (symbol: string): PositionState | undefined => pf.positions[this.symbolIndexOf.get(symbol) ?? -1];
     this.riskView = {
@@ -635,18 +638,20 @@ export class BacktestEngine {
   private recordEquity(t: Micros): void {
     const p = this.portfolio;
     this.positionLog.onStep(t);
-    this.checkKillSwitch(t);
     const posValue = p.positionValue();
+    const base = p.marginInUse === 0 ? p.cash : addExact(p.cash, p.marginInUse);
+    const equity = posValue === 0 ? base : addExact(base, posValue);
     this.eqTime.push(t);
     this.eqCash.push(p.cash);
     this.eqPosValue.push(posValue);
     this.eqMargin.push(p.marginInUse);
-    this.eqEquity.push(posValue === 0 && p.marginInUse === 0 ? p.cash : p.equity());
+    this.eqEquity.push(equity);
+    if (this.watchEquity) this.checkKillSwitch(t, equity);
   }
 
   /** The kill switch watches equity at each step; a halt cancels the working orders. */
-  private checkKillSwitch(t: Micros): void {
-    const events = this.risk.onEquity(t, this.portfolio.equity());
+  private checkKillSwitch(t: Micros, equity: number): void {
+    const events = this.risk.onEquity(t, equity);
     if (events.length === 0) return;
     if (events.some((e) => e.to === 'halted')) {
       for (const o of [...this.orders.liveOrders()]) this.orders.cancel(o.id, t);
