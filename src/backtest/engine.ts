@@ -1,8 +1,9 @@
-import { addExact } from '../core/decimal.js';
+import { addExact, mulExact } from '../core/decimal.js';
 import type { Issue } from '../core/errors.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
+import { MICROS_PER_DAY } from '../core/time.js';
 import { TimerQueue } from '../core/timer-queue.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import { NoFee } from '../execution/models/fee.js';
@@ -53,6 +54,8 @@ export interface BacktestOptions {
   readonly latency?: LatencyModel;
   /** At most this fraction of a bar's volume fills per instrument and bar (0 = no limit); the rest carries over. */
   readonly volumeLimit?: number;
+  /** Interest on cash and borrow fees on short stock, annual rates accrued daily (act/365). */
+  readonly account?: { readonly interestRate?: number | undefined; readonly borrowRate?: number | undefined };
   /** Pre-trade risk limits, trading states and the kill switch; default: no limits (tick and lot grids still checked). */
   readonly risk?: RiskEngine;
   /** Trading sessions (day orders, market-on-open/close); default: UTC days. */
@@ -115,6 +118,10 @@ export interface BacktestResult {
   readonly fills: readonly Fill[];
   /** Trading state changes: kill switch trips, manual changes. */
   readonly riskEvents: readonly TradingStateEvent[];
+  /** Margin calls: equity below maintenance margin, margined positions closed. */
+  readonly marginCalls: readonly { readonly time: Micros; readonly equity: number; readonly maintenance: number }[];
+  /** Funding, borrow fees and interest received (+) or paid (-). */
+  readonly carry: number;
   /** Fills whose one-cancels-other partner could have filled on the same bar. */
   readonly ambiguousFills: number;
   readonly fillModel: string;
@@ -206,6 +213,7 @@ export class BacktestEngine {
   private readonly positionLog: PositionLog;
   private readonly risk: RiskEngine;
   private readonly riskView: RiskView;
+  private readonly marginCalls: { time: Micros; equity: number; maintenance: number }[] = [];
   /** Whether a kill switch limit needs the equity of every step. */
   private readonly watchEquity: boolean;
   private readonly symbolIndexOf: Map<string, number>;
@@ -637,6 +645,7 @@ export class BacktestEngine {
 
   private recordEquity(t: Micros): void {
     const p = this.portfolio;
+    this.accrueCarry(t);
     this.positionLog.onStep(t);
     const posValue = p.positionValue();
     const base = p.marginInUse === 0 ? p.cash : addExact(p.cash, p.marginInUse);
@@ -647,6 +656,59 @@ export class BacktestEngine {
     this.eqMargin.push(p.marginInUse);
     this.eqEquity.push(equity);
     if (this.watchEquity) this.checkKillSwitch(t, equity);
+    if (p.marginInUse !== 0) this.checkMaintenance(t, equity);
+  }
+
+  private lastCarryTime = NaN;
+
+  /**
+   * Carry between the previous step and this one: perpetual funding at each
+   * funding time crossed (quantity x mark x multiplier x rate, paid by longs
+   * when the rate is positive); interest on cash and borrow fees on short
+   * cash positions for each UTC day crossed (annual rates, act/365).
+   */
+  private accrueCarry(t: Micros): void {
+    const prev = this.lastCarryTime;
+    this.lastCarryTime = t;
+    if (Number.isNaN(prev)) return;
+    const p = this.portfolio;
+    for (const pos of p.positions) {
+      const inst = pos.instrument;
+      if (inst.kind !== 'perpetual' || inst.fundingRate === 0 || pos.quantity === 0) continue;
+      const crossed = Math.floor(t / inst.fundingIntervalMicros) - Math.floor(prev / inst.fundingIntervalMicros);
+      if (crossed > 0) p.applyCarry(pos, -mulExact(mulExact(pos.notional, inst.fundingRate), crossed));
+    }
+    const acct = this.options.account;
+    if (acct === undefined) return;
+    const days = Math.floor(t / MICROS_PER_DAY) - Math.floor(prev / MICROS_PER_DAY);
+    if (days <= 0) return;
+    if (acct.interestRate !== undefined && acct.interestRate !== 0) p.applyCarry(undefined, (p.cash * acct.interestRate * days) / 365);
+    if (acct.borrowRate !== undefined && acct.borrowRate !== 0) {
+      for (const pos of p.positions) {
+        if (pos.margined || pos.quantity >= 0) continue;
+        p.applyCarry(pos, (pos.notional * acct.borrowRate * days) / 365);
+      }
+    }
+  }
+
+  /**
+   * Margin call: when equity falls below the maintenance margin of the open
+   * margined positions, every margined position is closed at market (orders
+   * tagged 'liquidation', filled at the next data), and the call is recorded.
+   */
+  private checkMaintenance(t: Micros, equity: number): void {
+    let maintenance = 0;
+    for (const pos of this.portfolio.positions) if (pos.margined) maintenance += Math.abs(pos.quantity) * pos.instrument.marginMaint;
+    if (!(equity < maintenance)) return;
+    let sent = false;
+    for (const pos of this.portfolio.positions) {
+      if (!pos.margined || pos.quantity === 0) continue;
+      if (this.ctx.openOrders(pos.instrument.symbol).some((o) => o.tag === 'liquidation')) continue;
+      this.ctx.targetPosition(0, { symbol: pos.instrument.symbol, tag: 'liquidation' });
+      sent = true;
+    }
+    if (sent) this.marginCalls.push({ time: t, equity, maintenance });
+    if (this.pending.length > 0) this.drain();
   }
 
   /** The kill switch watches equity at each step; a halt cancels the working orders. */
@@ -700,6 +762,8 @@ export class BacktestEngine {
       })),
       fills: this.orders.fills,
       riskEvents: [...this.risk.events],
+      marginCalls: this.marginCalls,
+      carry: p.carry,
       ambiguousFills: this.exchange.ambiguousFills,
       fillModel: this.exchange.fillModelName,
       unpairedQuoteBars: this.unpairedBars,

@@ -173,6 +173,7 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
     feeds,
     instruments: instrumentsOf(config, feeds),
     risk: new RiskEngine(config.risk ?? {}),
+    ...(config.account !== undefined ? { account: config.account } : {}),
     cash: config.cash,
     ...executionOptionsOf(config),
     historyCapacity: config.history,

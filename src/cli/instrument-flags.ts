@@ -10,6 +10,7 @@ export interface InstrumentFlags {
   tickSize?: string;
   lotSize?: string;
   currency?: string;
+  fundingRate?: string;
 }
 
 export function addInstrumentFlags(cmd: Command): Command {
@@ -20,7 +21,10 @@ export function addInstrumentFlags(cmd: Command): Command {
     .option('--maintenance-margin <m>', 'maintenance margin per contract (default: the initial margin)')
     .option('--tick-size <t>', 'price grid: orders off it are rejected')
     .option('--lot-size <l>', 'quantity grid: orders off it are rejected')
-    .option('--currency <c>', 'quote currency of the instruments (default USD)');
+    .option('--currency <c>', 'quote currency of the instruments (default USD)')
+    .option('--funding-rate <r>', 'perpetual swaps: funding rate per 8-hour interval (positive: longs pay)')
+    .option('--interest-rate <r>', 'annual interest on cash (negative cash pays it), accrued daily')
+    .option('--borrow-rate <r>', 'annual borrow fee on short stock positions, accrued daily');
 }
 
 /** The given flags as an `instrument` object, merged over the config file's. */
@@ -46,5 +50,6 @@ export function instrumentFromFlags(flags: InstrumentFlags & { instrument?: stri
   num('--maintenance-margin', flags.maintenanceMargin, 'marginMaint');
   num('--tick-size', flags.tickSize, 'tickSize');
   num('--lot-size', flags.lotSize, 'lotSize');
+  num('--funding-rate', flags.fundingRate, 'fundingRate');
   return given || before > 0 ? i : undefined;
 }

@@ -18,10 +18,14 @@ export class BuyingPower {
     const inst = pos.instrument;
     let cost: number;
     if (pos.margined) {
-      // Margin for the contracts the order opens (those that close release margin instead).
+      // Margin for the contracts the order opens, less what the contracts it closes release.
       const held = pos.quantity;
-      const opening = held === 0 || Math.sign(held) === Math.sign(signedQuantity) ? Math.abs(signedQuantity) : Math.max(0, Math.abs(signedQuantity) - Math.abs(held));
-      cost = opening * inst.marginInit + fee;
+      const q = Math.abs(signedQuantity);
+      const closing = held === 0 || Math.sign(held) === Math.sign(signedQuantity) ? 0 : Math.min(q, Math.abs(held));
+      const opening = q - closing;
+      // An order that only closes always passes: it frees margin.
+      if (opening === 0) return undefined;
+      cost = (opening - closing) * inst.marginInit + fee;
     } else {
       cost = signedQuantity * referencePrice * inst.multiplier + fee;
     }

@@ -64,6 +64,8 @@ export class Portfolio {
   fees = 0;
   /** Initial margin held for open margined positions. */
   marginInUse = 0;
+  /** Funding, borrow fees and interest received (+) or paid (-). */
+  carry = 0;
   readonly closedTrades: ClosedTrade[] = [];
   readonly positions: PositionState[];
   private readonly bySymbol = new Map<string, PositionState>();
@@ -194,6 +196,18 @@ export class Portfolio {
       (pos.openTrade as OpenTrade).addEntry(remaining, price, openFee);
       pos.quantity += signed;
     }
+  }
+
+  /**
+   * Carry on an instrument: funding, borrow fees, interest. Positive amounts
+   * are received, negative paid; cash and the position's carry change, and
+   * realised P&L with it (so equity change = realised + unrealised - fees holds).
+   */
+  applyCarry(pos: PositionState | undefined, amount: number): void {
+    if (amount === 0 || !Number.isFinite(amount)) return;
+    this.cash = addExact(this.cash, amount);
+    this.carry = addExact(this.carry, amount);
+    if (pos !== undefined) pos.carry = addExact(pos.carry, amount);
   }
 
   /** Moves initial margin for `contracts` opened (> 0) or closed (< 0) between cash and margin in use. */

@@ -44,6 +44,10 @@ export interface Summary extends PerformanceMetrics {
   readonly unpaired_quote_bars: number;
   /** Margin in use at the end (margined instruments). */
   readonly final_margin: number;
+  /** Funding, borrow fees and interest received (+) or paid (-). */
+  readonly carry: number;
+  /** Margin calls: equity below maintenance margin, margined positions closed. */
+  readonly margin_calls: readonly { time: string; equity: number; maintenance: number }[];
   /** Rejected orders by reason. */
   readonly rejections: Readonly<Record<string, number>>;
   /** Trading state changes (kill switch trips, manual changes), in order. */
@@ -130,6 +134,8 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     periods_per_year: ppy,
     invalid_rows: result.skipped.length,
     fill_model: result.fillModel,
+    carry: result.carry,
+    margin_calls: result.marginCalls.map((m) => ({ time: formatTime(m.time), equity: m.equity, maintenance: m.maintenance })),
     rejections: Object.fromEntries(
       [...result.orders.filter((o) => o.status === 'rejected').reduce((m, o) => m.set(o.reason, (m.get(o.reason) ?? 0) + 1), new Map<string, number>())].sort(),
     ),

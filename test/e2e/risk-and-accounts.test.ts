@@ -171,3 +171,52 @@ describe('a multi-instrument portfolio', () => {
     expect(readCsv(join(out, 'orders.csv')).every((o) => o.status === 'filled')).toBe(true);
   });
 });
+
+describe('margin calls and carry', () => {
+  it('closes margined positions at market when equity falls below the maintenance margin', () => {
+    const out = join(tempDir(), 'mc');
+    const r = cli(['backtest', '--strategy', 'examples/sma-reversal.ts', '--data', join(SAMPLES, 'FUT-2006-min.csv'), '--cash', '3000', '--multiplier', '10', '--margin', '2000',
+      '--maintenance-margin', '1500', '--fee-per-unit', '2', '--param', 'size=1', '--out', out]);
+    expect(r.status).toBe(0);
+    const calls = summaryOf(out).margin_calls as { time: string; equity: number; maintenance: number }[];
+    expect(calls.length).toBeGreaterThan(0);
+    const eq = readCsv(join(out, 'equity.csv'));
+    // The first call is the first step whose equity is below 1,500 with a contract open.
+    const first = eq.find((e) => Number(e.margin) > 0 && Number(e.equity) < 1500)!;
+    expect(calls[0]).toMatchObject({ time: first.time, equity: Number(first.equity), maintenance: 1500 });
+    const liquidation = readCsv(join(out, 'orders.csv')).find((o) => o.tag === 'liquidation')!;
+    expect(liquidation).toMatchObject({ created_time: first.time, status: 'filled', reason: '' });
+  });
+
+  it('pays perpetual funding every 8 hours on the position notional', () => {
+    const out = join(tempDir(), 'perp');
+    const r = cli(['backtest', '--strategy', 'examples/sma-reversal.ts', '--data', join(SAMPLES, 'BTC-PERP-2022-01-1m.csv'), '--instrument', 'perpetual', '--funding-rate', '0.0001',
+      '--param', 'size=1', '--cash', '100000', '--out', out]);
+    expect(r.status).toBe(0);
+    // Replay: at each 8-hour boundary crossed between two steps, -position x close x rate.
+    const positions = readCsv(join(out, 'fills.csv'));
+    const eq = readCsv(join(out, 'equity.csv'));
+    const closes = new Map(readFileSync(join(SAMPLES, 'BTC-PERP-2022-01-1m.csv'), 'utf8').trim().split('\n').slice(1).map((l) => {
+      const f = l.split(',');
+      return [new Date(`${f[0]!.replace(' ', 'T')}Z`).toISOString().replace('.000Z', 'Z'), Number(f[4])];
+    }));
+    let pos = 0;
+    let k = 0;
+    let expected = 0;
+    const eight = 8 * 3600 * 1000;
+    for (let i = 0; i < eq.length; i++) {
+      const t = eq[i]!.time!;
+      // Fills of a bar happen at its open, before a boundary at its close: funding uses the position after them and the close.
+      while (k < positions.length && positions[k]!.time === t) {
+        pos += (positions[k]!.side === 'buy' ? 1 : -1) * Number(positions[k]!.quantity);
+        k++;
+      }
+      if (i > 0) {
+        const crossed = Math.floor(Date.parse(t) / eight) - Math.floor(Date.parse(eq[i - 1]!.time!) / eight);
+        if (crossed > 0 && pos !== 0) expected += -pos * closes.get(t)! * 0.0001 * crossed;
+      }
+    }
+    expect(summaryOf(out).carry as number).toBeCloseTo(expected, 6);
+    expect(Math.abs(expected)).toBeGreaterThan(1);
+  });
+});

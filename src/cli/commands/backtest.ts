@@ -71,6 +71,14 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
+  const fl = flags as { interestRate?: string; borrowRate?: string };
+  if (fl.interestRate !== undefined || fl.borrowRate !== undefined) {
+    out.account = {
+      ...((base.account ?? {}) as Record<string, unknown>),
+      ...(fl.interestRate !== undefined ? { interestRate: numberFlag('--interest-rate', fl.interestRate) } : {}),
+      ...(fl.borrowRate !== undefined ? { borrowRate: numberFlag('--borrow-rate', fl.borrowRate) } : {}),
+    };
+  }
   const risk = riskFromFlags(flags, base.risk);
   if (risk !== undefined) out.risk = risk;
   const instrument = instrumentFromFlags(flags, base.instrument);
