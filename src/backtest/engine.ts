@@ -253,6 +253,7 @@ export class BacktestEngine {
     this.positionLog = new PositionLog(this.portfolio.positions);
     this.risk = options.risk ?? new RiskEngine();
     this.watchEquity = this.risk.limits.maxDrawdown !== undefined || this.risk.limits.maxDailyLoss !== undefined;
+    this.hasCarry = options.account !== undefined || this.instruments.some((i) => i.kind === 'perpetual' && i.fundingRate !== 0);
     const pf = this.portfolio;
     const positionBy = (symbol: string): PositionState | undefined => pf.positions[this.symbolIndexOf.get(symbol) ?? -1];
     this.riskView = {
@@ -660,6 +661,8 @@ export class BacktestEngine {
   }
 
   private lastCarryTime = NaN;
+  /** Whether any carry (funding, interest, borrow) applies to this run. */
+  private readonly hasCarry: boolean;
 
   /**
    * Carry between the previous step and this one: perpetual funding at each
@@ -668,6 +671,7 @@ export class BacktestEngine {
    * cash positions for each UTC day crossed (annual rates, act/365).
    */
   private accrueCarry(t: Micros): void {
+    if (!this.hasCarry) return;
     const prev = this.lastCarryTime;
     this.lastCarryTime = t;
     if (Number.isNaN(prev)) return;
