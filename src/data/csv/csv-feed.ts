@@ -333,17 +333,7 @@ export class CsvFeed implements MarketFeed {
       return this.reject('close_outside_range', cClose, 'close', `close ${close} is outside low..high ${low}..${high}`);
     }
     if (volume < 0) return this.reject('negative_volume', cVolume, 'volume', 'volume is negative');
-    if (this.cSymbol >= 0 && !this.sameSymbol()) return;
-    if (!this.inOrder(t)) return;
-    if (t < this.from) {
-      this.rowsOutsideWindow++;
-      return;
-    }
-    if (t > this.to) {
-      this.rowsOutsideWindow++;
-      this.done = true;
-      return;
-    }
+    if (!this.admits(t)) return;
     const i = out.length;
     out.time[i] = t;
     out.open[i] = open;
@@ -355,6 +345,21 @@ export class CsvFeed implements MarketFeed {
     if (this.adjClose !== undefined) this.adjClose[i] = adjClose;
     if (this.openInterest !== undefined) this.openInterest[i] = openInterest;
     out.length = i + 1;
+  }
+
+  /**
+   * A valid row goes out when its symbol matches, its time keeps the order,
+   * and it lies in the from..to window (rows after `to` end the read).
+   */
+  private admits(t: number): boolean {
+    if (this.cSymbol >= 0 && !this.sameSymbol()) return false;
+    if (!this.inOrder(t)) return false;
+    if (t < this.from || t > this.to) {
+      this.rowsOutsideWindow++;
+      if (t > this.to) this.done = true;
+      return false;
+    }
+    return true;
   }
 
   private quoteRow(out: QuoteColumns): void {
@@ -386,17 +391,7 @@ export class CsvFeed implements MarketFeed {
     if (bid > ask) return this.reject('crossed_quote', cBid, 'bid', `bid ${bid} is above ask ${ask}`);
     if (bidSize < 0) return this.reject('negative_volume', cBidSize, 'bidSize', 'bid size is negative');
     if (askSize < 0) return this.reject('negative_volume', cAskSize, 'askSize', 'ask size is negative');
-    if (this.cSymbol >= 0 && !this.sameSymbol()) return;
-    if (!this.inOrder(t)) return;
-    if (t < this.from) {
-      this.rowsOutsideWindow++;
-      return;
-    }
-    if (t > this.to) {
-      this.rowsOutsideWindow++;
-      this.done = true;
-      return;
-    }
+    if (!this.admits(t)) return;
     const i = out.length;
     out.time[i] = t;
     out.bid[i] = bid;
@@ -430,17 +425,7 @@ export class CsvFeed implements MarketFeed {
     }
     if (price <= 0) return this.reject('non_positive_price', cPrice, 'price', 'price must be above zero');
     if (size < 0) return this.reject('negative_volume', cSize, 'size', 'size is negative');
-    if (this.cSymbol >= 0 && !this.sameSymbol()) return;
-    if (!this.inOrder(t)) return;
-    if (t < this.from) {
-      this.rowsOutsideWindow++;
-      return;
-    }
-    if (t > this.to) {
-      this.rowsOutsideWindow++;
-      this.done = true;
-      return;
-    }
+    if (!this.admits(t)) return;
     const i = out.length;
     out.time[i] = t;
     out.price[i] = price;
