@@ -57,7 +57,15 @@ export const RunConfigSchema = z
     timezone: z.string().optional(),
     execution: ExecutionConfigSchema.default(ExecutionConfigSchema.parse({})),
     /** Interest on cash and borrow fees on short stock: annual rates, accrued daily (act/365). */
-    account: z.object({ interestRate: z.number().finite().optional(), borrowRate: z.number().finite().nonnegative().optional() }).strict().optional(),
+    account: z
+      .object({
+        /** The account's currency (default USD); instruments quoted in another need its pair in the data. */
+        currency: z.string().min(1).optional(),
+        interestRate: z.number().finite().optional(),
+        borrowRate: z.number().finite().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
     /** Pre-trade risk limits and the kill switch (docs/risk.md). */
     risk: RiskLimits.optional(),
     /** Settings for every instrument of the run (flags --multiplier, --margin, --tick-size, --lot-size, --currency, --kind). */

@@ -17,7 +17,7 @@ import type { Fill } from '../model/events.js';
 import type { SessionCalendar } from '../model/session.js';
 import type { OrderEvent } from '../model/events.js';
 import type { Instrument } from '../model/instrument.js';
-import { makeInstrument } from '../model/instrument.js';
+import { isMargined, makeInstrument } from '../model/instrument.js';
 import type { BarColumns, BookColumns, Columns, MarketFeed, QuoteColumns, TradeColumns } from '../model/market.js';
 import { F_LAST } from '../model/market.js';
 import { OrderBook } from '../model/order-book.js';
@@ -55,7 +55,7 @@ export interface BacktestOptions {
   /** At most this fraction of a bar's volume fills per instrument and bar (0 = no limit); the rest carries over. */
   readonly volumeLimit?: number;
   /** Interest on cash and borrow fees on short stock, annual rates accrued daily (act/365). */
-  readonly account?: { readonly interestRate?: number | undefined; readonly borrowRate?: number | undefined };
+  readonly account?: { readonly interestRate?: number | undefined; readonly borrowRate?: number | undefined; readonly currency?: string | undefined };
   /** Pre-trade risk limits, trading states and the kill switch; default: no limits (tick and lot grids still checked). */
   readonly risk?: RiskEngine;
   /** Trading sessions (day orders, market-on-open/close); default: UTC days. */
@@ -122,6 +122,8 @@ export interface BacktestResult {
   readonly marginCalls: readonly { readonly time: Micros; readonly equity: number; readonly maintenance: number }[];
   /** Funding, borrow fees and interest received (+) or paid (-). */
   readonly carry: number;
+  /** Final balances in other currencies than the account's. */
+  readonly balances: readonly (readonly [string, number])[];
   /** Fills whose one-cancels-other partner could have filled on the same bar. */
   readonly ambiguousFills: number;
   readonly fillModel: string;
@@ -248,7 +250,9 @@ export class BacktestEngine {
     }
     const given = new Map((options.instruments ?? []).map((i) => [i.symbol, i]));
     this.instruments = symbols.map((s) => given.get(s) ?? makeInstrument(s));
-    this.portfolio = new Portfolio(options.cash, this.instruments);
+    const accountCurrency = options.account?.currency ?? 'USD';
+    this.portfolio = new Portfolio(options.cash, this.instruments, accountCurrency);
+    this.portfolio.rate = conversionRates(this.portfolio, this.instruments, accountCurrency);
     this.buyingPower = new BuyingPower(this.portfolio);
     this.positionLog = new PositionLog(this.portfolio.positions);
     this.risk = options.risk ?? new RiskEngine();
@@ -649,10 +653,11 @@ export class BacktestEngine {
     this.accrueCarry(t);
     this.positionLog.onStep(t);
     const posValue = p.positionValue();
-    const base = p.marginInUse === 0 ? p.cash : addExact(p.cash, p.marginInUse);
+    const cash = p.balances.size === 0 ? p.cash : p.cashValue();
+    const base = p.marginInUse === 0 ? cash : addExact(cash, p.marginInUse);
     const equity = posValue === 0 ? base : addExact(base, posValue);
     this.eqTime.push(t);
-    this.eqCash.push(p.cash);
+    this.eqCash.push(p.balances.size === 0 ? p.cash : p.cashValue());
     this.eqPosValue.push(posValue);
     this.eqMargin.push(p.marginInUse);
     this.eqEquity.push(equity);
@@ -732,7 +737,7 @@ export class BacktestEngine {
     return {
       symbols: this.instruments.map((i) => i.symbol),
       initialCash: p.initialCash,
-      finalCash: p.cash,
+      finalCash: p.cashValue(),
       finalEquity: p.equity(),
       fees: p.fees,
       realizedPnl: p.realizedPnl(),
@@ -768,6 +773,7 @@ export class BacktestEngine {
       riskEvents: [...this.risk.events],
       marginCalls: this.marginCalls,
       carry: p.carry,
+      balances: [...p.balances].sort(),
       ambiguousFills: this.exchange.ambiguousFills,
       fillModel: this.exchange.fillModelName,
       unpairedQuoteBars: this.unpairedBars,
@@ -792,4 +798,41 @@ function copyRow(c: BarColumns, from: number, to: number): void {
   c.close[to] = c.close[from] as number;
   c.volume[to] = c.volume[from] as number;
   c.line[to] = c.line[from] as number;
+}
+
+/**
+ * Account currency per unit of each other currency the run's instruments are
+ * quoted in, from the latest mark of a pair among the run's instruments
+ * (GBPUSD for GBP in a USD account, or the inverse of USDGBP). A currency with
+ * no pair in the data, or a margined instrument in another currency, is an
+ * input error.
+ */
+function conversionRates(portfolio: Portfolio, instruments: readonly Instrument[], account: string): (currency: string) => number {
+  const sources = new Map<string, { pos: PositionState; inverse: boolean }>();
+  for (const inst of instruments) {
+    const ccy = inst.currency;
+    if (ccy === account || sources.has(ccy)) continue;
+    if (isMargined(inst)) {
+      throw new InputError({ code: 'invalid_option', field: 'currency', value: ccy, message: `${inst.symbol}: margined instruments must be quoted in the account currency (${account})` });
+    }
+    const direct = instruments.find((i) => i.symbol.toUpperCase() === `${ccy}${account}`.toUpperCase());
+    const inverse = instruments.find((i) => i.symbol.toUpperCase() === `${account}${ccy}`.toUpperCase());
+    const source = direct ?? inverse;
+    if (source === undefined) {
+      throw new InputError({
+        code: 'invalid_option',
+        field: 'currency',
+        value: ccy,
+        message: `${inst.symbol} is quoted in ${ccy}: add market data for ${ccy}${account} (or ${account}${ccy}) to convert it to ${account}`,
+      });
+    }
+    sources.set(ccy, { pos: portfolio.position(source.symbol), inverse: source === inverse && direct === undefined });
+  }
+  return (currency) => {
+    if (currency === account) return 1;
+    const s = sources.get(currency);
+    if (s === undefined) return NaN;
+    const price = s.pos.lastPrice;
+    return s.inverse ? 1 / price : price;
+  };
 }

@@ -24,7 +24,8 @@ export function addInstrumentFlags(cmd: Command): Command {
     .option('--currency <c>', 'quote currency of the instruments (default USD)')
     .option('--funding-rate <r>', 'perpetual swaps: funding rate per 8-hour interval (positive: longs pay)')
     .option('--interest-rate <r>', 'annual interest on cash (negative cash pays it), accrued daily')
-    .option('--borrow-rate <r>', 'annual borrow fee on short stock positions, accrued daily');
+    .option('--borrow-rate <r>', 'annual borrow fee on short stock positions, accrued daily')
+    .option('--account-currency <c>', 'currency of the account (default USD); an instrument in another needs its pair in the data');
 }
 
 /** The given flags as an `instrument` object, merged over the config file's. */

@@ -30,7 +30,9 @@ export class BuyingPower {
       cost = signedQuantity * referencePrice * inst.multiplier + fee;
     }
     if (cost <= 0) return undefined;
-    if (this.portfolio.cash - this.total - cost < 0) return pos.margined ? 'insufficient_margin' : 'insufficient_cash';
+    // Costs in another currency count at its current rate against all cash.
+    if (inst.currency !== this.portfolio.currency) cost *= this.portfolio.rate(inst.currency);
+    if (!(this.portfolio.cashValue() - this.total - cost >= 0)) return pos.margined ? 'insufficient_margin' : 'insufficient_cash';
     this.committed.set(order.id, cost);
     this.total += cost;
     return undefined;

@@ -66,6 +66,10 @@ export class Portfolio {
   marginInUse = 0;
   /** Funding, borrow fees and interest received (+) or paid (-). */
   carry = 0;
+  /** Balances in currencies other than the account's (instruments quoted in them), in those currencies. */
+  readonly balances = new Map<string, number>();
+  /** Account currency per unit of a currency, from market data; set by the engine. */
+  rate: (currency: string) => number = () => NaN;
   readonly closedTrades: ClosedTrade[] = [];
   readonly positions: PositionState[];
   private readonly bySymbol = new Map<string, PositionState>();
@@ -74,6 +78,8 @@ export class Portfolio {
   constructor(
     readonly initialCash: number,
     instruments: readonly Instrument[],
+    /** The account's currency; instruments quoted in another settle into a balance in theirs. */
+    readonly currency = 'USD',
   ) {
     this.cash = initialCash;
     this.positions = instruments.map((i) => new PositionState(i));
@@ -86,18 +92,36 @@ export class Portfolio {
     return p;
   }
 
-  /** Sum of positions at their marks. */
+  /** Sum of positions at their marks, in the account currency. */
   positionValue(): number {
     let v = 0;
     for (let i = 0; i < this.positions.length; i++) {
       const p = this.positions[i] as PositionState;
-      if (p.quantity !== 0) v = addExact(v, p.marketValue);
+      if (p.quantity === 0) continue;
+      const ccy = p.instrument.currency;
+      v = addExact(v, ccy === this.currency ? p.marketValue : p.marketValue * this.rate(ccy));
     }
     return v;
   }
 
+  /** Cash in the account currency plus the other balances at their current rates. */
+  cashValue(): number {
+    if (this.balances.size === 0) return this.cash;
+    let v = this.cash;
+    for (const [ccy, amount] of this.balances) v += amount * this.rate(ccy);
+    return v;
+  }
+
+  /** Adds to the balance of the instrument's currency. */
+  private credit(pos: PositionState, amount: number): void {
+    const ccy = pos.instrument.currency;
+    if (ccy === this.currency) this.cash = addExact(this.cash, amount);
+    else this.balances.set(ccy, addExact(this.balances.get(ccy) ?? 0, amount));
+  }
+
   equity(): number {
-    const base = this.marginInUse === 0 ? this.cash : addExact(this.cash, this.marginInUse);
+    const cash = this.cashValue();
+    const base = this.marginInUse === 0 ? cash : addExact(cash, this.marginInUse);
     return addExact(base, this.positionValue());
   }
 
@@ -114,7 +138,7 @@ export class Portfolio {
   private settle(pos: PositionState, price: number): void {
     if (pos.settlePrice === price) return;
     const vm = mulExact(mulExact(pos.quantity, subExact(price, pos.settlePrice)), pos.instrument.multiplier);
-    this.cash = addExact(this.cash, vm);
+    this.credit(pos, vm);
     pos.settlePrice = price;
   }
 
@@ -144,11 +168,12 @@ export class Portfolio {
     if (pos.margined) {
       // Variation margin on what was held, up to the fill price; then margin moves with the contracts.
       if (pos.quantity !== 0) this.settle(pos, price);
-      this.cash = subExact(this.cash, fee);
+      this.credit(pos, -fee);
     } else {
-      this.cash = subExact(subExact(this.cash, mulExact(mulExact(quantity, price), mult)), fee);
+      this.credit(pos, -addExact(mulExact(mulExact(quantity, price), mult), fee));
     }
-    this.fees = addExact(this.fees, fee);
+    const ccy = pos.instrument.currency;
+    this.fees = addExact(this.fees, ccy === this.currency ? fee : fee * this.rate(ccy));
     pos.fees = addExact(pos.fees, fee);
     pos.lastPrice = Number.isNaN(pos.lastPrice) ? price : pos.lastPrice;
 

@@ -48,6 +48,8 @@ export interface Summary extends PerformanceMetrics {
   readonly carry: number;
   /** Margin calls: equity below maintenance margin, margined positions closed. */
   readonly margin_calls: readonly { time: string; equity: number; maintenance: number }[];
+  /** Balances in currencies other than the account's, in those currencies. */
+  readonly balances: Readonly<Record<string, number>>;
   /** Rejected orders by reason. */
   readonly rejections: Readonly<Record<string, number>>;
   /** Trading state changes (kill switch trips, manual changes), in order. */
@@ -135,6 +137,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     invalid_rows: result.skipped.length,
     fill_model: result.fillModel,
     carry: result.carry,
+    balances: Object.fromEntries(result.balances),
     margin_calls: result.marginCalls.map((m) => ({ time: formatTime(m.time), equity: m.equity, maintenance: m.maintenance })),
     rejections: Object.fromEntries(
       [...result.orders.filter((o) => o.status === 'rejected').reduce((m, o) => m.set(o.reason, (m.get(o.reason) ?? 0) + 1), new Map<string, number>())].sort(),

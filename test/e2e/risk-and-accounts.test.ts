@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
@@ -218,5 +218,33 @@ describe('margin calls and carry', () => {
     }
     expect(summaryOf(out).carry as number).toBeCloseTo(expected, 6);
     expect(Math.abs(expected)).toBeGreaterThan(1);
+  });
+});
+
+describe('several currencies', () => {
+  it('keeps a GBP balance for a GBP-quoted instrument and values it with GBPUSD from the data', () => {
+    const dir = tempDir();
+    const vod = join(dir, 'VOD-2012.csv');
+    expect(cli(['data', 'generate', '--bars', '3000', '--seed', '3', '--start', '2012-02-01T00:01:00Z', '--price', '300', '--out', vod]).status).toBe(0);
+    const config = join(dir, 'run.json');
+    writeFileSync(config, JSON.stringify({ instruments: [{ symbol: 'VOD', currency: 'GBP' }] }));
+    const out = join(dir, 'out');
+    const args = ['backtest', '--config', config, '--strategy', 'examples/sma-cross.ts', '--data', vod, '--data', join(SAMPLES, 'GBPUSD-2012-m1-bid.csv'), '--data', join(SAMPLES, 'GBPUSD-2012-m1-ask.csv'), '--cash', '100000', '--out', out];
+    expect(cli(args).status).toBe(0);
+    const s = summaryOf(out);
+    const vodInst = (s.instruments as Record<string, { position: number; last_price: number; realized_pnl: number }>).VOD!;
+    const gbp = (s.balances as Record<string, number>).GBP!;
+    // The GBP balance is what the VOD trades cost and earned in GBP.
+    const fills = readCsv(join(out, 'fills.csv')).filter((f) => f.symbol === 'VOD');
+    const flows = fills.reduce((a, f) => a - (f.side === 'buy' ? 1 : -1) * Number(f.quantity) * Number(f.price), 0);
+    expect(gbp).toBeCloseTo(flows, 6);
+    // Equity at the end: USD cash untouched, GBP holdings at the last GBPUSD mid.
+    const lastLine = (f: string): number[] => readFileSync(join(SAMPLES, f), 'utf8').trim().split('\n').at(-1)!.split(',').slice(1).map(Number);
+    const mid = (lastLine('GBPUSD-2012-m1-bid.csv')[3]! + lastLine('GBPUSD-2012-m1-ask.csv')[3]!) / 2;
+    expect(s.final_equity as number).toBeCloseTo(100_000 + (gbp + vodInst.position * vodInst.last_price) * mid, 6);
+    // Without the pair in the data, the run says what is missing.
+    const missing = cli(['backtest', '--config', config, '--strategy', 'examples/sma-cross.ts', '--data', vod, '--out', join(dir, 'x')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/VOD is quoted in GBP: add market data for GBPUSD/);
   });
 });
