@@ -63,6 +63,10 @@ export const RunConfigSchema = z
         currency: z.string().min(1).optional(),
         interestRate: z.number().finite().optional(),
         borrowRate: z.number().finite().nonnegative().optional(),
+        /** Above 1: a margin account (orders need 1/leverage of the notional they open). */
+        leverage: z.number().min(1).optional(),
+        /** Margin account: equity must stay above this fraction of gross exposure (default 0.25). */
+        maintenanceMargin: z.number().min(0).max(1).optional(),
       })
       .strict()
       .optional(),

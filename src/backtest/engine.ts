@@ -55,7 +55,15 @@ export interface BacktestOptions {
   /** At most this fraction of a bar's volume fills per instrument and bar (0 = no limit); the rest carries over. */
   readonly volumeLimit?: number;
   /** Interest on cash and borrow fees on short stock, annual rates accrued daily (act/365). */
-  readonly account?: { readonly interestRate?: number | undefined; readonly borrowRate?: number | undefined; readonly currency?: string | undefined };
+  readonly account?: {
+    readonly interestRate?: number | undefined;
+    readonly borrowRate?: number | undefined;
+    readonly currency?: string | undefined;
+    /** Above 1: a margin account for cash instruments (orders need 1/leverage of the notional they open). */
+    readonly leverage?: number | undefined;
+    /** Margin account: equity must stay above this fraction of gross exposure, or every position is closed. */
+    readonly maintenanceMargin?: number | undefined;
+  };
   /** Pre-trade risk limits, trading states and the kill switch; default: no limits (tick and lot grids still checked). */
   readonly risk?: RiskEngine;
   /** Trading sessions (day orders, market-on-open/close); default: UTC days. */
@@ -253,7 +261,9 @@ export class BacktestEngine {
     const accountCurrency = options.account?.currency ?? 'USD';
     this.portfolio = new Portfolio(options.cash, this.instruments, accountCurrency);
     this.portfolio.rate = conversionRates(this.portfolio, this.instruments, accountCurrency);
-    this.buyingPower = new BuyingPower(this.portfolio);
+    this.leverage = options.account?.leverage ?? 1;
+    this.maintenanceRate = options.account?.maintenanceMargin ?? 0.25;
+    this.buyingPower = new BuyingPower(this.portfolio, this.leverage);
     this.positionLog = new PositionLog(this.portfolio.positions);
     this.risk = options.risk ?? new RiskEngine();
     this.watchEquity = this.risk.limits.maxDrawdown !== undefined || this.risk.limits.maxDailyLoss !== undefined;
@@ -662,12 +672,14 @@ export class BacktestEngine {
     this.eqMargin.push(p.marginInUse);
     this.eqEquity.push(equity);
     if (this.watchEquity) this.checkKillSwitch(t, equity);
-    if (p.marginInUse !== 0) this.checkMaintenance(t, equity);
+    if (p.marginInUse !== 0 || this.leverage > 1) this.checkMaintenance(t, equity);
   }
 
   private lastCarryTime = NaN;
   /** Whether any carry (funding, interest, borrow) applies to this run. */
   private readonly hasCarry: boolean;
+  private readonly leverage: number;
+  private readonly maintenanceRate: number;
 
   /**
    * Carry between the previous step and this one: perpetual funding at each
@@ -708,10 +720,12 @@ export class BacktestEngine {
   private checkMaintenance(t: Micros, equity: number): void {
     let maintenance = 0;
     for (const pos of this.portfolio.positions) if (pos.margined) maintenance += Math.abs(pos.quantity) * pos.instrument.marginMaint;
+    const onMargin = this.leverage > 1;
+    if (onMargin) maintenance += this.portfolio.grossExposure() * this.maintenanceRate;
     if (!(equity < maintenance)) return;
     let sent = false;
     for (const pos of this.portfolio.positions) {
-      if (!pos.margined || pos.quantity === 0) continue;
+      if ((!pos.margined && !onMargin) || pos.quantity === 0) continue;
       if (this.ctx.openOrders(pos.instrument.symbol).some((o) => o.tag === 'liquidation')) continue;
       this.ctx.targetPosition(0, { symbol: pos.instrument.symbol, tag: 'liquidation' });
       sent = true;

@@ -25,6 +25,7 @@ export function addInstrumentFlags(cmd: Command): Command {
     .option('--funding-rate <r>', 'perpetual swaps: funding rate per 8-hour interval (positive: longs pay)')
     .option('--interest-rate <r>', 'annual interest on cash (negative cash pays it), accrued daily')
     .option('--borrow-rate <r>', 'annual borrow fee on short stock positions, accrued daily')
+    .option('--leverage <x>', 'margin account for stocks: orders need 1/x of the notional they open; liquidation below 25% maintenance')
     .option('--account-currency <c>', 'currency of the account (default USD); an instrument in another needs its pair in the data');
 }
 

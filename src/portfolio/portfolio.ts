@@ -104,6 +104,17 @@ export class Portfolio {
     return v;
   }
 
+  /** Sum of |position x mark x multiplier| of cash instruments, in the account currency (what a margin account lends against). */
+  grossExposure(): number {
+    let g = 0;
+    for (const p of this.positions) {
+      if (p.quantity === 0 || p.margined) continue;
+      const ccy = p.instrument.currency;
+      g += Math.abs(p.notional) * (ccy === this.currency ? 1 : this.rate(ccy));
+    }
+    return g;
+  }
+
   /** Cash in the account currency plus the other balances at their current rates. */
   cashValue(): number {
     if (this.balances.size === 0) return this.cash;

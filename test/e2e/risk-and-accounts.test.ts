@@ -248,3 +248,27 @@ describe('several currencies', () => {
     expect(missing.stderr).toMatch(/VOD is quoted in GBP: add market data for GBPUSD/);
   });
 });
+
+describe('a margin account with leverage', () => {
+  it('lets orders open up to leverage x equity, and liquidates below the maintenance margin', () => {
+    const dir = tempDir();
+    const nvda = join(SAMPLES, 'NVDA-1999-2014.csv');
+    // 20,000 NVDA shares at the first long signal cost more than 20,000 of cash (about 28,500): refused by a cash account, accepted at 2x.
+    const cashRun = join(dir, 'cash');
+    expect(cli(['backtest', '--strategy', 'examples/sma-cross.ts', '--data', nvda, '--param', 'size=20000', '--cash', '20000', '--out', cashRun]).status).toBe(0);
+    expect(readCsv(join(cashRun, 'orders.csv'))[0]).toMatchObject({ status: 'rejected', reason: 'insufficient_cash' });
+    const twoX = join(dir, 'twox');
+    expect(cli(['backtest', '--strategy', 'examples/sma-cross.ts', '--data', nvda, '--param', 'size=20000', '--cash', '20000', '--leverage', '2', '--out', twoX]).status).toBe(0);
+    expect(readCsv(join(twoX, 'orders.csv'))[0]).toMatchObject({ status: 'filled' });
+    const levRun = join(dir, 'lev');
+    expect(cli(['backtest', '--strategy', 'examples/sma-reversal.ts', '--data', nvda, '--param', 'size=20000', '--cash', '100000', '--leverage', '2', '--out', levRun]).status).toBe(0);
+    const orders = readCsv(join(levRun, 'orders.csv'));
+    expect(orders[0]).toMatchObject({ status: 'filled' });
+    const calls = summaryOf(levRun).margin_calls as { time: string; equity: number; maintenance: number }[];
+    expect(calls.length).toBeGreaterThan(0);
+    // The first call: the first step whose equity is below 25% of |position value|.
+    const first = readCsv(join(levRun, 'equity.csv')).find((e) => Number(e.equity) < 0.25 * Math.abs(Number(e.position_value)))!;
+    expect(calls[0]!.time).toBe(first.time);
+    expect(orders.find((o) => o.tag === 'liquidation')).toMatchObject({ created_time: first.time, status: 'filled' });
+  });
+});
