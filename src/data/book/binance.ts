@@ -1,9 +1,8 @@
 import type { Issue } from '../../core/errors.js';
-import { formatIso } from '../../core/time.js';
 import { F_CLEAR, F_LAST, F_SNAPSHOT } from '../../model/market.js';
 import { parseDecimal } from '../csv/decimal.js';
 import type { LineReader } from './lines.js';
-import { fieldCountIssue, fieldIssue, normalizeName, type BookSource, type Reporter } from './source.js';
+import { RowGuard, fieldCountIssue, fieldIssue, normalizeName, type BookSource, type Reporter } from './source.js';
 
 /** Columns of a Binance depth file, as normalised header names. */
 const REQUIRED = ['timestamp', 'firstupdateid', 'lastupdateid', 'side', 'updatetype', 'price', 'qty'] as const;
@@ -81,9 +80,7 @@ export class BinanceDepthSource implements BookSource {
   private nPrev = -1;
   private nLine = 0;
   private eventStart = true;
-  private prevTime = -Infinity;
-  private firstSymbol: string | undefined;
-  private symbolBytes: Buffer | undefined;
+  private readonly guard = new RowGuard();
   private readonly priceName: string;
   /** Issues met while reading ahead, reported when the cursor moves past the current row. */
   private pending: Issue[] = [];
@@ -101,7 +98,7 @@ export class BinanceDepthSource implements BookSource {
     this.prevIdColumn = c.pu >= 0 ? (names[c.pu] ?? 'pu') : this.firstIdColumn;
     this.readNext();
     this.hasSnapshots = this.nHas && this.nSnap;
-    this.symbol = this.firstSymbol ?? fallbackSymbol;
+    this.symbol = this.guard.firstSymbol ?? fallbackSymbol;
     this.advance();
   }
 
@@ -219,20 +216,8 @@ export class BinanceDepthSource implements BookSource {
         continue;
       }
       const t = ms * MICROS_PER_MS;
-      if (t < this.prevTime) {
-        this.bad(c.time, 'time_backwards', 'time', `time ${formatIso(t)} is before the previous row's ${formatIso(this.prevTime)}`);
-        continue;
-      }
-      if (c.symbol >= 0) {
-        if (this.firstSymbol === undefined) {
-          this.firstSymbol = r.text(c.symbol);
-          this.symbolBytes = r.bytes(c.symbol);
-        } else if (!r.equals(c.symbol, this.symbolBytes!)) {
-          this.bad(c.symbol, 'unparseable_field', 'symbol', `symbol differs from '${this.firstSymbol}' on the first row; one book is one instrument`);
-          continue;
-        }
-      }
-      this.prevTime = t;
+      if (!this.guard.admit(r, t, c.time, c.symbol, (col, code, field, message) => this.bad(col, code, field, message))) continue;
+      this.guard.accept(t);
       this.nHas = true;
       this.nTime = t;
       this.nSide = side;

@@ -1,4 +1,5 @@
 import type { Issue, IssueCode } from '../../core/errors.js';
+import { formatIso } from '../../core/time.js';
 import type { LineReader } from './lines.js';
 
 /** The order-book file layouts read without options. */
@@ -69,4 +70,38 @@ export function fieldCountIssue(reader: LineReader, expected: number): Issue {
 /** Header names normalised for matching: lower case, letters and digits only. */
 export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * The checks every book file makes on each row: time never goes backwards,
+ * and every row names the instrument of the first (one book is one
+ * instrument). `admit` reports through `bad` and returns false on a failure;
+ * `accept` records an admitted row's time.
+ */
+export class RowGuard {
+  private prevTime = -Infinity;
+  /** The instrument the first row names, if the file has a symbol column. */
+  firstSymbol: string | undefined;
+  private symbolBytes: Buffer | undefined;
+
+  admit(r: LineReader, t: number, timeColumn: number, symbolColumn: number, bad: (column: number, code: IssueCode, field: string, message: string) => void): boolean {
+    if (t < this.prevTime) {
+      bad(timeColumn, 'time_backwards', 'time', `time ${formatIso(t)} is before the previous row's ${formatIso(this.prevTime)}`);
+      return false;
+    }
+    if (symbolColumn >= 0) {
+      if (this.firstSymbol === undefined) {
+        this.firstSymbol = r.text(symbolColumn);
+        this.symbolBytes = r.bytes(symbolColumn);
+      } else if (!r.equals(symbolColumn, this.symbolBytes as Buffer)) {
+        bad(symbolColumn, 'unparseable_field', 'symbol', `symbol differs from '${this.firstSymbol}' on the first row; one book is one instrument`);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  accept(t: number): void {
+    this.prevTime = t;
+  }
 }

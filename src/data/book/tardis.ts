@@ -1,8 +1,7 @@
-import { formatIso } from '../../core/time.js';
 import { F_CLEAR, F_LAST, F_SNAPSHOT } from '../../model/market.js';
 import { parseDecimal } from '../csv/decimal.js';
 import type { LineReader } from './lines.js';
-import { fieldCountIssue, fieldIssue, normalizeName, type BookSource, type Reporter } from './source.js';
+import { RowGuard, fieldCountIssue, fieldIssue, normalizeName, type BookSource, type Reporter } from './source.js';
 
 export interface TardisColumns {
   symbol: number;
@@ -92,9 +91,7 @@ export class TardisSnapshotSource implements BookSource {
   private k = 0;
   private lineTime = 0;
   private lineNo = 0;
-  private prevTime = -Infinity;
-  private firstSymbol: string | undefined;
-  private symbolBytes: Buffer | undefined;
+  private readonly guard = new RowGuard();
 
   constructor(
     readonly path: string,
@@ -110,7 +107,7 @@ export class TardisSnapshotSource implements BookSource {
     this.sizes = new Float64Array(max);
     this.levels = new Int32Array(max);
     const ok = this.readLine();
-    this.symbol = this.firstSymbol ?? fallbackSymbol;
+    this.symbol = this.guard.firstSymbol ?? fallbackSymbol;
     if (ok) this.emit();
   }
 
@@ -209,19 +206,7 @@ export class TardisSnapshotSource implements BookSource {
           n++;
         }
       }
-      if (t < this.prevTime) {
-        this.bad(c.time, 'time_backwards', 'time', `time ${formatIso(t)} is before the previous row's ${formatIso(this.prevTime)}`);
-        continue;
-      }
-      if (c.symbol >= 0) {
-        if (this.firstSymbol === undefined) {
-          this.firstSymbol = r.text(c.symbol);
-          this.symbolBytes = r.bytes(c.symbol);
-        } else if (!r.equals(c.symbol, this.symbolBytes!)) {
-          this.bad(c.symbol, 'unparseable_field', 'symbol', `symbol differs from '${this.firstSymbol}' on the first row; one book is one instrument`);
-          continue;
-        }
-      }
+      if (!this.guard.admit(r, t, c.time, c.symbol, (col, code, field, message) => this.bad(col, code, field, message))) continue;
       if (n === 0) {
         // No level at all: one row that removes nothing, to carry the clear.
         this.sides[0] = 1;
@@ -230,7 +215,7 @@ export class TardisSnapshotSource implements BookSource {
         this.levels[0] = -1;
         n = 1;
       }
-      this.prevTime = t;
+      this.guard.accept(t);
       this.lineTime = t;
       this.lineNo = r.line;
       this.n = n;
