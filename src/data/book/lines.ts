@@ -1,6 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { InputError } from '../../core/errors.js';
-import { fileIssue } from '../csv/detect.js';
+import { ChunkedLines } from '../chunked-lines.js';
 import { latin1 } from '../csv/decimal.js';
 
 const LF = 10;
@@ -17,8 +15,7 @@ const SHOWN_CHARS = 200;
  * line break are accepted; a quoted field's value is what is inside the
  * quotes (no line breaks or doubled quotes inside).
  */
-export class LineReader {
-  buf: Buffer;
+export class LineReader extends ChunkedLines {
   starts: Int32Array;
   ends: Int32Array;
   /** Fields in the current line. */
@@ -27,25 +24,14 @@ export class LineReader {
   line = 0;
   private lineStart = 0;
   private lineEnd = 0;
-  private fd: number;
-  private pos = 0;
-  private limit = 0;
-  private dataEnd = 0;
-  private filePos = 0;
-  private eof = false;
 
   constructor(
     readonly path: string,
     chunkBytes = 1 << 20,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, chunkBytes));
+    super(path, Math.max(64, chunkBytes));
     this.starts = new Int32Array(16);
     this.ends = new Int32Array(16);
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      throw new InputError(fileIssue(path, e));
-    }
   }
 
   /** Loads the next non-blank line; false at the end of the file. */
@@ -134,10 +120,7 @@ export class LineReader {
   }
 
   close(): void {
-    if (this.fd >= 0) {
-      closeSync(this.fd);
-      this.fd = -1;
-    }
+    this.closeFile();
     this.eof = true;
     this.pos = this.limit = this.dataEnd = 0;
   }
@@ -151,40 +134,4 @@ export class LineReader {
     this.ends = ends;
   }
 
-  private grow(): void {
-    const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-    this.buf.copy(bigger, 0, 0, this.dataEnd);
-    this.buf = bigger;
-  }
-
-  /** Moves the partial line to the front and reads behind it until buf[pos, limit) holds whole lines. */
-  private refill(): boolean {
-    if (this.eof) return false;
-    const rest = this.dataEnd - this.pos;
-    if (rest > 0 && this.pos > 0) this.buf.copy(this.buf, 0, this.pos, this.dataEnd);
-    this.pos = 0;
-    this.dataEnd = rest;
-    for (;;) {
-      if (this.dataEnd === this.buf.length) this.grow();
-      const start = this.dataEnd;
-      const n = readSync(this.fd, this.buf, start, this.buf.length - start, this.filePos);
-      if (this.filePos === 0 && n >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
-      this.filePos += n;
-      this.dataEnd += n;
-      if (n === 0) {
-        this.eof = true;
-        if (this.dataEnd > this.pos && this.buf[this.dataEnd - 1] !== LF) {
-          if (this.dataEnd === this.buf.length) this.grow();
-          this.buf[this.dataEnd++] = LF;
-        }
-        this.limit = this.dataEnd;
-        return this.limit > this.pos;
-      }
-      const lf = this.buf.lastIndexOf(LF, this.dataEnd - 1);
-      if (lf >= this.pos) {
-        this.limit = lf + 1;
-        return true;
-      }
-    }
-  }
 }

@@ -1,5 +1,4 @@
 import type { PriceSide } from '../../model/market.js';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, type Issue, type IssueCode } from '../../core/errors.js';
 import { formatIso, type Micros } from '../../core/time.js';
 import {
@@ -14,7 +13,8 @@ import {
   type MarketFeed,
 } from '../../model/market.js';
 import { latin1, parseDecimal } from './decimal.js';
-import { detectCsvFormat, fileIssue } from './detect.js';
+import { ChunkedLines } from '../chunked-lines.js';
+import { detectCsvFormat } from './detect.js';
 import type { CsvFormat } from './format.js';
 import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions, type CsvReadSettings } from './options.js';
 import { TIME_INVALID, TimestampParser } from './timestamp.js';
@@ -48,7 +48,7 @@ export function openCsvFeed(path: string, options: CsvFeedOptions = {}): CsvFeed
  * or not they fall in the from/to window; reading stops at the first valid row
  * after `to` (rows are in time order, so none after it can be kept).
  */
-export class CsvFeed implements MarketFeed {
+export class CsvFeed extends ChunkedLines implements MarketFeed {
   readonly symbol: string;
   readonly priceSide: PriceSide;
   readonly kind: DataKind;
@@ -86,14 +86,6 @@ export class CsvFeed implements MarketFeed {
   private readonly cOpenInterest: number;
   private readonly cSymbol: number;
 
-  // Reading state: buf[pos, limit) holds whole lines, buf[limit, dataEnd) a partial one.
-  private fd = -1;
-  private buf: Buffer;
-  private pos = 0;
-  private limit = 0;
-  private dataEnd = 0;
-  private filePos = 0;
-  private eof = false;
   private done = false;
   private headerPending: boolean;
   private line = 0;
@@ -106,6 +98,7 @@ export class CsvFeed implements MarketFeed {
   private firstSymbol: Buffer | undefined;
 
   constructor(path: string, format: CsvFormat, settings: CsvReadSettings) {
+    super(path, settings.chunkBytes);
     this.source = path;
     this.format = format;
     this.symbol = format.symbol;
@@ -163,12 +156,6 @@ export class CsvFeed implements MarketFeed {
     this.openInterest = this.cOpenInterest >= 0 ? new Float64Array(settings.capacity) : undefined;
     this.starts = new Int32Array(this.fieldCount + 1);
     this.ends = new Int32Array(this.fieldCount + 1);
-    this.buf = Buffer.allocUnsafe(settings.chunkBytes);
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      throw new InputError(fileIssue(path, e));
-    }
   }
 
   next(): Columns | null {
@@ -198,10 +185,7 @@ export class CsvFeed implements MarketFeed {
 
   close(): void {
     this.done = true;
-    if (this.fd >= 0) {
-      closeSync(this.fd);
-      this.fd = -1;
-    }
+    this.closeFile();
   }
 
   /** Parses lines into one of the column sets (the other two are null) until it is full or the file ends. */
@@ -546,49 +530,6 @@ export class CsvFeed implements MarketFeed {
     this.settings.onIssue?.(issue);
   }
 
-  /**
-   * Moves the partial line to the front and reads the next chunk behind it.
-   * Afterwards buf[pos, limit) holds whole lines (or the last line of the
-   * file); false at the end of the file.
-   */
-  private grow(): void {
-    const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-    this.buf.copy(bigger, 0, 0, this.dataEnd);
-    this.buf = bigger;
-  }
-
-  private refill(): boolean {
-    if (this.eof) return false;
-    const rest = this.dataEnd - this.pos;
-    if (rest > 0 && this.pos > 0) this.buf.copy(this.buf, 0, this.pos, this.dataEnd);
-    this.pos = 0;
-    this.dataEnd = rest;
-    for (;;) {
-      if (this.dataEnd === this.buf.length) this.grow(); // one line longer than the buffer
-      const start = this.dataEnd;
-      const n = readSync(this.fd, this.buf, start, this.buf.length - start, this.filePos);
-      if (this.filePos === 0 && n >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) {
-        this.pos = 3; // UTF-8 byte order mark
-      }
-      this.filePos += n;
-      this.dataEnd += n;
-      if (n === 0) {
-        this.eof = true;
-        if (this.dataEnd > this.pos && this.buf[this.dataEnd - 1] !== LF) {
-          // The last line has no line break: add one so every line ends alike.
-          if (this.dataEnd === this.buf.length) this.grow();
-          this.buf[this.dataEnd++] = LF;
-        }
-        this.limit = this.dataEnd;
-        return this.limit > this.pos;
-      }
-      const lf = this.buf.lastIndexOf(LF, this.dataEnd - 1);
-      if (lf >= this.pos) {
-        this.limit = lf + 1;
-        return true;
-      }
-    }
-  }
 }
 
 const SIDE_INVALID = 2;
