@@ -29,6 +29,11 @@ export abstract class ChunkedLines {
     }
   }
 
+  /** Bytes of the file read so far (for progress). */
+  get bytesRead(): number {
+    return this.filePos;
+  }
+
   protected closeFile(): void {
     if (this.fd >= 0) {
       closeSync(this.fd);

@@ -21,7 +21,8 @@ export function collectColumns(feed: MarketFeed): Columns {
   return all;
 }
 
-function emptyColumns(kind: Columns['kind'], capacity: number): Columns {
+/** Empty columns of a kind with room for `capacity` rows. */
+export function emptyColumns(kind: Columns['kind'], capacity: number): Columns {
   switch (kind) {
     case 'bar':
       return new BarColumns(capacity);

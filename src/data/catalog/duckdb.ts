@@ -1,0 +1,171 @@
+import { DOUBLE, DuckDBInstance, DuckDBTableFunction, type DuckDBConnection } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import type { Columns, MarketFeed } from '../../model/market.js';
+import { VALUE_COLUMNS } from './schema.js';
+
+/** An embedded DuckDB database in memory with one connection: the catalog's SQL engine. */
+export interface Sql {
+  readonly connection: DuckDBConnection;
+  close(): void;
+}
+
+/** Opens an in-memory DuckDB (spilling to the system temp folder when a query outgrows memory). */
+export async function openSql(): Promise<Sql> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A SQL list of string literals, e.g. for read_parquet([...]). */
+export function sqlStringList(items: readonly string[]): string {
+  return `[${items.map(sqlString).join(', ')}]`;
+}
+
+/** All rows of a query as plain objects (BIGINTs become numbers, timestamps ISO strings). */
+export async function queryRows(sql: Sql, text: string): Promise<Record<string, unknown>[]> {
+  const reader = await sql.connection.runAndReadAll(text);
+  return reader.getRowObjectsJson() as Record<string, unknown>[];
+}
+
+/** The one value of a one-row, one-column query, as a number. */
+export async function queryNumber(sql: Sql, text: string): Promise<number> {
+  const reader = await sql.connection.runAndReadAll(text);
+  const v = reader.getRows()[0]?.[0];
+  return v === null || v === undefined ? NaN : Number(v);
+}
+
+let functionCount = 0;
+
+/** Names of the columns a feed table function yields: time, n, then the kind's value columns (all DOUBLE). */
+export function feedColumnNames(kind: Columns['kind']): string[] {
+  return ['time', 'n', ...VALUE_COLUMNS[kind].map((c) => c.name)];
+}
+
+/** The value columns of a chunk in catalog order (signed and flag columns are widened to doubles in `scratch`). */
+function chunkColumns(c: Columns, scratch: Float64Array[]): Float64Array[] {
+  switch (c.kind) {
+    case 'bar':
+      return [c.open, c.high, c.low, c.close, c.volume];
+    case 'quote':
+      return [c.bid, c.ask, c.bidSize, c.askSize];
+    case 'trade':
+      return [c.price, c.size, widen(c.side, c.length, scratch, 0)];
+    case 'book':
+      return [widen(c.side, c.length, scratch, 0), c.price, c.size, widen(c.flags, c.length, scratch, 1), c.sequence];
+  }
+}
+
+function widen(src: Int8Array | Uint8Array, n: number, scratch: Float64Array[], slot: number): Float64Array {
+  let out = scratch[slot];
+  if (out === undefined || out.length < src.length) {
+    out = new Float64Array(src.length);
+    scratch[slot] = out;
+  }
+  for (let i = 0; i < n; i++) out[i] = src[i] as number;
+  return out;
+}
+
+/**
+ * Registers a table function that pulls a feed chunk by chunk, so that SQL
+ * (`SELECT * FROM name()`) reads the feed without the data being held in
+ * JavaScript: columns are copied straight from the chunk's typed arrays into
+ * DuckDB's vectors. `n` is computed on the way: a row's rank among the rows
+ * with its time. An error thrown by the feed (a bad row) is kept and handed
+ * back by `error()` so the caller can rethrow the original, typed error.
+ */
+export interface FeedFunction {
+  /** The table function's name in SQL. */
+  readonly name: string;
+  /** Rows yielded so far. */
+  rows(): number;
+  /** Rows whose time equals the previous row's. */
+  sameTime(): number;
+  /** First and last time yielded (NaN before any row). */
+  first(): number;
+  last(): number;
+  /** What the feed threw, if it threw. */
+  error(): unknown;
+}
+
+export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
+  const name = `qf_feed_${++functionCount}`;
+  const names = feedColumnNames(feed.kind);
+  const vectorSize = duckdb.vector_size();
+  let chunk: Columns | null = null;
+  let cols: Float64Array[] = [];
+  const scratch: Float64Array[] = [];
+  let nCol = new Float64Array(0);
+  let at = 0;
+  let done = false;
+  let total = 0;
+  let lastTime = NaN;
+  let rank = 0;
+  let sameTime = 0;
+  let first = NaN;
+  let failure: unknown;
+  const fn = DuckDBTableFunction.create({
+    name,
+    bindFunction: (bind) => {
+      for (const n of names) bind.addResultColumn(n, DOUBLE);
+    },
+    initFunction: (init) => init.setMaxThreads(1),
+    mainFunction: (info, out) => {
+      try {
+        while (!done && (chunk === null || at >= chunk.length)) {
+          chunk = feed.next();
+          at = 0;
+          if (chunk === null) {
+            done = true;
+            break;
+          }
+          cols = chunkColumns(chunk, scratch);
+          if (total === 0 && chunk.length > 0) first = chunk.time[0] as number;
+          if (nCol.length < chunk.length) nCol = new Float64Array(chunk.capacity);
+          const time = chunk.time;
+          for (let i = 0; i < chunk.length; i++) {
+            const t = time[i] as number;
+            if (t === lastTime) {
+              rank++;
+              sameTime++;
+            } else rank = 0;
+            lastTime = t;
+            nCol[i] = rank;
+          }
+        }
+        if (done || chunk === null) {
+          out.rowCount = 0;
+          return;
+        }
+        const n = Math.min(vectorSize, chunk.length - at);
+        out.rowCount = n;
+        const raw = out.chunk;
+        copyColumn(raw, 0, chunk.time, at, n);
+        copyColumn(raw, 1, nCol, at, n);
+        for (let k = 0; k < cols.length; k++) copyColumn(raw, k + 2, cols[k] as Float64Array, at, n);
+        at += n;
+        total += n;
+      } catch (e) {
+        failure = e;
+        done = true;
+        info.setError(e instanceof Error ? e.message : String(e));
+      }
+    },
+  });
+  sql.connection.registerTableFunction(fn);
+  return { name, rows: () => total, sameTime: () => sameTime, first: () => first, last: () => lastTime, error: () => failure };
+}
+
+function copyColumn(chunk: duckdb.DataChunk, index: number, src: Float64Array, at: number, n: number): void {
+  duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, index), 0, src.buffer as ArrayBuffer, src.byteOffset + at * 8, n * 8);
+}

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { InputError } from '../../core/errors.js';
+import { formatIso } from '../../core/time.js';
+import type { MarketFeed } from '../../model/market.js';
+import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString, sqlStringList } from './duckdb.js';
+import { readManifest, writeManifest, type ImportRecord } from './manifest.js';
+import { VALUE_COLUMNS, datasetDir, timePartitions, type DatasetKey } from './schema.js';
+
+export interface ImportOptions {
+  /** What to call the source in the manifest and in messages (a file name). */
+  readonly source: string;
+  /** SHA-256 of the source's bytes (sha256File), to recognise a second import of the same file. */
+  readonly sha256: string;
+  /** A row whose key (time, n) is in the catalog with other values: keep the catalog's (default) or replace it. */
+  readonly onConflict?: 'keep' | 'replace';
+}
+
+export interface ImportReport extends ImportRecord {
+  /** The same source (by content) was imported into this data set before: nothing was read or written. */
+  readonly alreadyImported: boolean;
+  /** Partition files written. */
+  readonly filesWritten: number;
+}
+
+/** SHA-256 of a file's bytes, hex. */
+export function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** The data set a feed's rows go to. */
+export function datasetOfFeed(feed: MarketFeed): DatasetKey {
+  return feed.kind === 'bar' ? { kind: 'bar', symbol: feed.symbol, side: feed.priceSide ?? 'trade' } : { kind: feed.kind, symbol: feed.symbol };
+}
+
+/** Every Parquet file under a folder, sorted (so reads are deterministic). */
+export function parquetFilesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.parquet')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** SQL turning the DOUBLE columns of a feed table (time in µs) into the catalog's typed columns plus its time partitions. */
+function catalogSelect(key: DatasetKey, from: string): string {
+  const values = VALUE_COLUMNS[key.kind].map((c) => `CAST(${c.name} AS ${c.sql}) AS ${c.name}`);
+  const parts = timePartitions(key.kind).map((p) => `${p}(make_timestamp(CAST(time AS BIGINT))) AS ${p}`);
+  return `SELECT make_timestamp(CAST(time AS BIGINT)) AS time, CAST(n AS INTEGER) AS n, ${values.join(', ')}, ${parts.join(', ')} FROM ${from}`;
+}
+
+/** SQL reading catalog files back into the feed table's DOUBLE columns. */
+function feedSelect(key: DatasetKey, files: readonly string[]): string {
+  const values = VALUE_COLUMNS[key.kind].map((c) => `CAST(${c.name} AS DOUBLE) AS ${c.name}`);
+  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, CAST(n AS DOUBLE) AS n, ${values.join(', ')} FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
+}
+
+/**
+ * Imports a feed's rows into the catalog at `root`. Idempotent: a source
+ * imported before (same SHA-256, same data set) is skipped; rows whose key
+ * (time, n) is already in the catalog are not added again: identical ones are
+ * counted as duplicates, different ones as conflicts (the catalog's values
+ * are kept unless onConflict is 'replace'). Only the partitions the new rows
+ * fall in are rewritten, each replaced by a rename once complete.
+ */
+export async function importFeed(root: string, feed: MarketFeed, options: ImportOptions): Promise<ImportReport> {
+  const key = datasetOfFeed(feed);
+  const onConflict = options.onConflict ?? 'keep';
+  const manifest = readManifest(root);
+  const base: Omit<ImportRecord, 'rows' | 'added' | 'duplicates' | 'conflicts' | 'invalid' | 'sameTime' | 'first' | 'last'> = {
+    source: options.source,
+    sha256: options.sha256,
+    kind: key.kind,
+    symbol: key.symbol,
+    ...(key.side !== undefined ? { side: key.side } : {}),
+    onConflict,
+  };
+  const before = manifest.imports.find(
+    (r) => r.sha256 === options.sha256 && r.kind === key.kind && r.symbol === key.symbol && r.side === key.side,
+  );
+  if (before !== undefined) {
+    feed.close();
+    return { ...before, source: options.source, added: 0, alreadyImported: true, filesWritten: 0 };
+  }
+  const dir = join(root, datasetDir(key));
+  const existing = parquetFilesUnder(dir);
+  const sql = await openSql();
+  const staging = join(root, `.staging-${process.pid}-${Date.now()}`);
+  try {
+    const src = registerFeedFunction(sql, feed);
+    const run = async (text: string): Promise<void> => {
+      try {
+        await sql.connection.run(text);
+      } catch (e) {
+        throw src.error() ?? e;
+      }
+    };
+    let added: number;
+    let duplicates = 0;
+    let conflicts = 0;
+    let write: string | null;
+    if (existing.length === 0) {
+      // A new data set: rows go straight from the feed into Parquet.
+      write = `${src.name}()`;
+      added = -1; // known once written
+    } else {
+      await run(`CREATE TEMP TABLE incoming AS SELECT * FROM ${src.name}()`);
+      const lo = src.first();
+      const hi = src.last();
+      // Only partitions the new rows fall in can overlap; read those.
+      const touched = Number.isNaN(lo) ? [] : existing.filter((f) => partitionMayHold(relative(dir, f), lo, hi));
+      await sql.connection.run(
+        touched.length > 0
+          ? `CREATE TEMP TABLE existing AS ${feedSelect(key, touched)}`
+          : `CREATE TEMP TABLE existing AS SELECT * FROM incoming WHERE false`,
+      );
+      const cols = feedColumnNames(key.kind).slice(2);
+      const same = cols.map((c) => `i.${c} IS NOT DISTINCT FROM e.${c}`).join(' AND ');
+      duplicates = await queryNumber(sql, `SELECT count(*) FROM incoming i JOIN existing e ON i.time = e.time AND i.n = e.n WHERE ${same}`);
+      const matched = await queryNumber(sql, `SELECT count(*) FROM incoming i JOIN existing e ON i.time = e.time AND i.n = e.n`);
+      conflicts = matched - duplicates;
+      added = src.rows() - matched;
+      const fresh = `SELECT * FROM incoming i ANTI JOIN existing e ON i.time = e.time AND i.n = e.n`;
+      if (added === 0 && (conflicts === 0 || onConflict === 'keep')) write = null;
+      else if (onConflict === 'replace') {
+        write = `(SELECT * FROM existing e ANTI JOIN incoming i ON i.time = e.time AND i.n = e.n UNION ALL SELECT * FROM incoming)`;
+      } else write = `(SELECT * FROM existing UNION ALL ${fresh})`;
+      if (write !== null) {
+        // Rewrite the touched partitions: the files read above are replaced as a whole.
+        await run(`CREATE TEMP TABLE merged AS SELECT * FROM ${write}`);
+        write = 'merged';
+      }
+    }
+    let filesWritten = 0;
+    if (write !== null) {
+      mkdirSync(staging, { recursive: true });
+      const parts = timePartitions(key.kind).join(', ');
+      await run(
+        `COPY (${catalogSelect(key, write)}) TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${parts}), OVERWRITE_OR_IGNORE true)`,
+      );
+      filesWritten = swapPartitions(staging, dir);
+    }
+    if (added < 0) added = src.rows();
+    const rows = src.rows();
+    const record: ImportRecord = {
+      ...base,
+      rows,
+      added,
+      duplicates,
+      conflicts,
+      invalid: feed.skipped.length,
+      sameTime: src.sameTime(),
+      first: rows > 0 ? formatIso(src.first()) : null,
+      last: rows > 0 ? formatIso(src.last()) : null,
+    };
+    manifest.imports.push(record);
+    writeManifest(root, manifest);
+    return { ...record, alreadyImported: false, filesWritten };
+  } finally {
+    feed.close();
+    sql.close();
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Whether a partition file (path relative to its data set: year=Y[/month=M]/file) can hold rows in [lo, hi] (µs). */
+function partitionMayHold(rel: string, lo: number, hi: number): boolean {
+  const y = /year=(\d+)/.exec(rel);
+  if (y === null) return true;
+  const year = Number(y[1]);
+  const loYear = new Date(lo / 1000).getUTCFullYear();
+  const hiYear = new Date(hi / 1000).getUTCFullYear();
+  if (year < loYear || year > hiYear) return false;
+  const m = /month=(\d+)/.exec(rel);
+  if (m === null) return true;
+  const key = year * 12 + Number(m[1]) - 1;
+  const lod = new Date(lo / 1000);
+  const hid = new Date(hi / 1000);
+  return key >= lod.getUTCFullYear() * 12 + lod.getUTCMonth() && key <= hid.getUTCFullYear() * 12 + hid.getUTCMonth();
+}
+
+/** Moves each staged leaf partition over its place in the data set; returns the files moved. */
+function swapPartitions(staging: string, dir: string): number {
+  let files = 0;
+  const leaves: string[] = [];
+  const walk = (d: string): void => {
+    const entries = readdirSync(d, { withFileTypes: true });
+    if (entries.some((e) => e.isFile())) leaves.push(d);
+    for (const e of entries) if (e.isDirectory()) walk(join(d, e.name));
+  };
+  walk(staging);
+  for (const leaf of leaves.sort()) {
+    const target = join(dir, relative(staging, leaf));
+    files += readdirSync(leaf).filter((f) => f.endsWith('.parquet')).length;
+    mkdirSync(join(target, '..'), { recursive: true });
+    if (existsSync(target)) {
+      const old = `${target}.old-${process.pid}`;
+      renameSync(target, old);
+      renameSync(leaf, target);
+      rmSync(old, { recursive: true, force: true });
+    } else renameSync(leaf, target);
+  }
+  return files;
+}
+
+/** Fails with a clear message when `root` is not a catalog folder. */
+export function requireCatalog(root: string): void {
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new InputError({ code: 'file_not_found', file: root, message: 'no catalog here (import data first: quantflow data import FILE --catalog DIR)' });
+  }
+}

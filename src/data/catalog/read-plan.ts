@@ -1,0 +1,66 @@
+import type { DataKind } from '../../model/market.js';
+import { sqlStringList } from './duckdb.js';
+import { VALUE_COLUMNS, type DatasetKey } from './schema.js';
+
+/** What a catalog reader streams: one data set, optionally within [from, to] (µs, inclusive). */
+export interface ReadRequest {
+  /** Catalog root: a folder or an object-store URI (s3://bucket/prefix). */
+  readonly root: string;
+  readonly key: DatasetKey;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** Columns a reader delivers, in order: time then the kind's value columns (all as doubles). */
+export function readColumnCount(kind: DataKind): number {
+  return 1 + VALUE_COLUMNS[kind].length;
+}
+
+/** Whether a root names an object store rather than a local folder. */
+export function isRemoteRoot(root: string): boolean {
+  return /^(s3|gcs|gs|r2|az|azure|abfss|https?):\/\//i.test(root);
+}
+
+/** The partition of a file path: [year, month] (month 0 when the kind has none), or null. */
+export function partitionOf(path: string): [number, number] | null {
+  const y = /year=(\d+)/.exec(path);
+  if (y === null) return null;
+  const m = /month=(\d+)/.exec(path);
+  return [Number(y[1]), m === null ? 0 : Number(m[1])];
+}
+
+/** Files grouped by partition in time order, dropping partitions wholly outside [from, to]. */
+export function planPartitions(files: readonly string[], from?: number, to?: number): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const f of files) {
+    const p = partitionOf(f);
+    const order = p === null ? -Infinity : p[0] * 13 + p[1];
+    if (p !== null && !overlaps(p, from, to)) continue;
+    const list = groups.get(order) ?? [];
+    list.push(f);
+    groups.set(order, list);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, list]) => list.sort());
+}
+
+function overlaps([year, month]: [number, number], from?: number, to?: number): boolean {
+  const start = month === 0 ? Date.UTC(year, 0, 1) : Date.UTC(year, month - 1, 1);
+  const end = month === 0 ? Date.UTC(year + 1, 0, 1) : Date.UTC(year, month, 1);
+  if (from !== undefined && end * 1000 <= from) return false;
+  if (to !== undefined && start * 1000 > to) return false;
+  return true;
+}
+
+/** SQL reading one partition's files as doubles in (time, n) order, within the window. */
+export function partitionQuery(kind: DataKind, files: readonly string[], from?: number, to?: number): string {
+  const values = VALUE_COLUMNS[kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
+  const where: string[] = [];
+  if (from !== undefined) where.push(`time >= make_timestamp(${Math.ceil(from)})`);
+  if (to !== undefined) where.push(`time <= make_timestamp(${Math.floor(to)})`);
+  return (
+    `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, ${values.join(', ')} ` +
+    `FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ' ORDER BY time, n'
+  );
+}
