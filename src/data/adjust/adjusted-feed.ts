@@ -9,8 +9,8 @@ import type { ActionsFile } from './actions.js';
  * written, the default), 'splits' (split-adjusted), 'all' (splits and
  * dividends: total-return, back-adjusted prices like Yahoo's Adj Close).
  */
-export type AdjustMode = 'none' | 'splits' | 'all';
-export const ADJUST_MODES: readonly AdjustMode[] = ['none', 'splits', 'all'];
+export const ADJUST_MODES = ['none', 'splits', 'all'] as const;
+export type AdjustMode = (typeof ADJUST_MODES)[number];
 
 /** Where the adjustment comes from: the file's Adj Close column, or an actions file. */
 export type AdjustSource = 'adj_close' | 'actions';
