@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, type Issue } from '../../core/errors.js';
 import { parseIsoTime } from '../../core/time.js';
-import type { BarColumns, MarketFeed } from '../../model/market.js';
+import type { BarColumns } from '../../model/market.js';
 import { SMA } from '../../strategy/indicators/sma.js';
 import { ORCL_DIVIDENDS, ORCL_SPLITS, orclRows, splitsAfter, writeOrclActions, writeOrclAsTraded } from '../../../test/helpers/orcl-actions.js';
 import { collectColumns } from '../collect.js';
@@ -296,6 +296,3 @@ describe('the exact SMA on adjusted prices', () => {
     expect(sma.update(c[2]!)).toBe((units[0]! + units[1]! + units[2]!) / 3e6);
   });
 });
-
-// The wrapper hands the engine a plain MarketFeed.
-export type _Check = AdjustedFeed extends MarketFeed ? true : never;
