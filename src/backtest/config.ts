@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
-import { csvFormatOptionsSchema } from '../data/index.js';
+import { ADJUST_MODES, csvFormatOptionsSchema } from '../data/index.js';
 import { InstrumentSettingsSchema } from '../model/instrument.js';
 import { RiskLimits } from '../risk/limits.js';
 
@@ -78,6 +78,14 @@ export const RunConfigSchema = z
     instruments: z.array(InstrumentSettingsSchema.extend({ symbol: z.string().min(1) })).optional(),
     /** How to read data files whose format is not detected (applies to every file; detection fills the rest). */
     format: csvFormatOptionsSchema.optional(),
+    /**
+     * Corporate-action adjustment of bar prices (docs/corporate-actions.md):
+     * 'splits' or 'all' (splits and dividends). Absent or 'none': prices as
+     * written.
+     */
+    adjust: z.enum(ADJUST_MODES, { message: 'expected none, splits or all' }).optional(),
+    /** Actions file (CSV date,symbol,type,value) for `adjust`; without it, 'all' reads the data's Adj Close column. */
+    actions: z.string().min(1).optional(),
   })
   .strict()
   .refine((c) => c.feeRate === undefined || c.feePerUnit === undefined, {
@@ -87,6 +95,14 @@ export const RunConfigSchema = z
   .refine((c) => c.symbol === undefined || c.symbol.length === 1 || c.symbol.length === c.data.length, {
     message: 'give one symbol, or one per data file',
     path: ['symbol'],
+  })
+  .refine((c) => c.actions === undefined || (c.adjust !== undefined && c.adjust !== 'none'), {
+    message: 'an actions file is used only with adjust splits or all',
+    path: ['actions'],
+  })
+  .refine((c) => c.adjust !== 'splits' || c.actions !== undefined, {
+    message: 'split-only adjustment needs an actions file (the Adj Close column mixes splits and dividends)',
+    path: ['adjust'],
   });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;

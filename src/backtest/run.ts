@@ -2,7 +2,9 @@ import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { openBookFeed, openCsvFeed } from '../data/index.js';
+import { AdjustedFeed, adjustFeed, openBookFeed, openCsvFeed, readActionsFile, type AdjustmentInfo } from '../data/index.js';
+import type { CsvFeedOptions } from '../data/index.js';
+import { InputError } from '../core/errors.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import { MakerTakerFee, MinimumFee, NoFee, PercentFee, PerUnitFee } from '../execution/models/fee.js';
 import { barFillModel } from '../execution/models/fill.js';
@@ -34,6 +36,33 @@ export interface CompletedRun {
   /** The parameters after validation and defaults. */
   readonly params: Readonly<Record<string, unknown>>;
   readonly feeds: readonly MarketFeed[];
+  /** The corporate-action adjustment of the run's bars; undefined when prices are as written. */
+  readonly adjustment: RunAdjustment | undefined;
+}
+
+/** The adjustment of a run, for its summary: the mode, the source, and for an actions file the actions used. */
+export interface RunAdjustment {
+  readonly mode: AdjustmentInfo['mode'];
+  readonly source: AdjustmentInfo['source'];
+  readonly actionsFile?: string;
+  /** Splits and dividends applied, over all instruments (actions file). */
+  readonly splits?: number;
+  readonly dividends?: number;
+}
+
+/** What the adjusted feeds of a run did (undefined when none is adjusted). */
+export function runAdjustment(feeds: readonly MarketFeed[]): RunAdjustment | undefined {
+  const infos = feeds.filter((f): f is AdjustedFeed => f instanceof AdjustedFeed).map((f) => f.adjustment);
+  const first = infos[0];
+  if (first === undefined) return undefined;
+  if (first.source === 'adj_close') return { mode: first.mode, source: first.source };
+  let splits = 0;
+  let dividends = 0;
+  for (const i of infos) {
+    splits += i.splits ?? 0;
+    dividends += i.dividends ?? 0;
+  }
+  return { mode: first.mode, source: first.source, ...(first.actionsFile !== undefined ? { actionsFile: first.actionsFile } : {}), splits, dividends };
 }
 
 export function feeModelOf(config: Pick<RunConfig, 'feeRate' | 'feePerUnit' | 'execution'>): FeeModel {
@@ -101,7 +130,8 @@ export function isBookFile(path: string): boolean {
 /**
  * Opens the data files of a run with its window and invalid-row policy: a
  * CSV feed per bar, quote or trade file, and one book feed per instrument
- * for L2 files (a snapshot and its updates make one book).
+ * for L2 files (a snapshot and its updates make one book). With `adjust`,
+ * bar feeds are wrapped to adjust their prices for corporate actions.
  */
 export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): MarketFeed[] {
   const from = config.from !== undefined ? parseIsoTime(config.from, 'start') : undefined;
@@ -110,6 +140,8 @@ export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): 
   const symbolOf = (i: number): string | undefined =>
     config.symbol === undefined ? undefined : config.symbol.length === 1 ? config.symbol[0] : config.symbol[i];
   const bookFiles = new Map<string, string[]>();
+  const adjust = config.adjust ?? 'none';
+  const actions = adjust !== 'none' && config.actions !== undefined ? readActionsFile(config.actions) : undefined;
   try {
     config.data.forEach((path, i) => {
       const symbol = symbolOf(i);
@@ -118,19 +150,30 @@ export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): 
         bookFiles.set(key, [...(bookFiles.get(key) ?? []), path]);
         return;
       }
-      feeds.push(
-        openCsvFeed(path, {
-          ...config.format,
-          onInvalid: config.onInvalid,
-          ...(symbol !== undefined ? { symbol } : {}),
-          ...(from !== undefined ? { from } : {}),
-          ...(to !== undefined ? { to } : {}),
-          ...(config.timezone !== undefined ? { timezone: config.timezone } : {}),
-          ...(onIssue !== undefined ? { onIssue } : {}),
-        }),
-      );
+      const options: CsvFeedOptions = {
+        ...config.format,
+        onInvalid: config.onInvalid,
+        ...(symbol !== undefined ? { symbol } : {}),
+        ...(config.timezone !== undefined ? { timezone: config.timezone } : {}),
+      };
+      const feed = openCsvFeed(path, {
+        ...options,
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        ...(onIssue !== undefined ? { onIssue } : {}),
+      });
+      try {
+        // The closes before dividend ex-dates come from the whole file, whatever the window.
+        feeds.push(adjustFeed(feed, { mode: adjust, actions, reopen: () => openCsvFeed(path, options) }));
+      } catch (e) {
+        feed.close();
+        throw e;
+      }
     });
     for (const [symbol, paths] of bookFiles) {
+      if (adjust !== 'none') {
+        throw new InputError({ code: 'invalid_option', file: paths[0] as string, field: 'adjust', value: adjust, message: 'corporate actions adjust bars, and this file holds an order book' });
+      }
       feeds.push(
         openBookFeed(paths, {
           onInvalid: config.onInvalid,
@@ -182,5 +225,5 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
   });
   const result = engine.run();
   const name = cls.name || basename(config.strategy, extname(config.strategy));
-  return { result, strategyName: name, params, feeds };
+  return { result, strategyName: name, params, feeds, adjustment: runAdjustment(feeds) };
 }

@@ -15,6 +15,12 @@ export function integerFlag(flag: string, text: string): number {
   return v;
 }
 
+/** `--adjust none|splits|all`. */
+export function adjustFlag(text: string, flag = '--adjust'): 'none' | 'splits' | 'all' {
+  if (text === 'none' || text === 'splits' || text === 'all') return text;
+  throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'expected none, splits or all' });
+}
+
 /** Commander collector for repeatable flags. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -53,6 +53,7 @@ function appendColumns(dst: Columns, src: Columns, n = src.length): void {
     dst.low.set(src.low.subarray(0, n), at);
     dst.close.set(src.close.subarray(0, n), at);
     dst.volume.set(src.volume.subarray(0, n), at);
+    dst.adjClose.set(src.adjClose.subarray(0, n), at);
   } else if (dst.kind === 'quote' && src.kind === 'quote') {
     dst.bid.set(src.bid.subarray(0, n), at);
     dst.ask.set(src.ask.subarray(0, n), at);

@@ -1,8 +1,10 @@
 /**
  * Market data: CSV feeds with format detection and row-by-row validation,
- * a seeded bar generator, and in-memory replay of columns.
+ * a seeded bar generator, in-memory replay of columns, and adjustment of
+ * bars for splits and dividends.
  */
 export * from './csv/index.js';
+export * from './adjust/index.js';
 export * from './book/index.js';
 export {
   BarWalk,

@@ -54,6 +54,11 @@ export const SIDE_SELL = -1;
  * and hand it out; `length` rows are valid. `line` holds each row's line
  * number in its source file (0 for generated data) so that later stages can
  * still point at the file.
+ *
+ * `adjClose` is the split- and dividend-adjusted close of a source that has
+ * one (Yahoo's `Adj Close`) and NaN otherwise. The engine never reads it:
+ * prices are the raw columns unless a feed is wrapped for adjustment
+ * (data/adjust).
  */
 export class BarColumns {
   readonly kind = 'bar' as const;
@@ -64,6 +69,8 @@ export class BarColumns {
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
+  /** Adjusted close from the source, NaN where it has none. */
+  readonly adjClose: Float64Array;
   readonly line: Float64Array;
   constructor(readonly capacity: number) {
     this.time = new Float64Array(capacity);
@@ -72,6 +79,7 @@ export class BarColumns {
     this.low = new Float64Array(capacity);
     this.close = new Float64Array(capacity);
     this.volume = new Float64Array(capacity);
+    this.adjClose = new Float64Array(capacity).fill(NaN);
     this.line = new Float64Array(capacity);
   }
 }

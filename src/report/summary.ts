@@ -1,5 +1,6 @@
 import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult } from '../backtest/engine.js';
+import type { RunAdjustment } from '../backtest/run.js';
 import { formatTime } from './format.js';
 import { inferPeriodsPerYear, maxDrawdown, sharpeRatio, stepReturns } from './metrics.js';
 import type { PerformanceMetrics, PriceSeries } from './performance.js';
@@ -34,6 +35,8 @@ export interface Summary extends PerformanceMetrics {
   readonly sharpe: number | null;
   readonly periods_per_year: number;
   readonly invalid_rows: number;
+  /** Present only when bar prices were adjusted for corporate actions (docs/corporate-actions.md). */
+  readonly adjustment?: SummaryAdjustment;
   /** Bar fill model used: classic or intrabar. */
   readonly fill_model: string;
   /** Fills whose one-cancels-other partner could have filled on the same bar (the bar cannot tell which came first). */
@@ -72,9 +75,30 @@ export interface InstrumentSummary {
   readonly closed_trades: number;
 }
 
+/** How bar prices were adjusted: `{"mode": "all", "source": "adj_close"}`, or from an actions file with the actions used. */
+export interface SummaryAdjustment {
+  readonly mode: 'splits' | 'all';
+  readonly source: 'adj_close' | 'actions';
+  readonly actions_file?: string;
+  readonly splits?: number;
+  readonly dividends?: number;
+}
+
 export interface SummaryOptions {
   /** Benchmark closes for alpha and beta. */
   readonly benchmark?: PriceSeries | undefined;
+  /** The run's corporate-action adjustment (none: prices as written, and no key in the summary). */
+  readonly adjustment?: RunAdjustment | undefined;
+}
+
+function summaryAdjustment(a: RunAdjustment): SummaryAdjustment {
+  return {
+    mode: a.mode,
+    source: a.source,
+    ...(a.actionsFile !== undefined ? { actions_file: a.actionsFile } : {}),
+    ...(a.splits !== undefined ? { splits: a.splits } : {}),
+    ...(a.dividends !== undefined ? { dividends: a.dividends } : {}),
+  };
 }
 
 /** Sum of |quantity x price| over the fills of these orders. */
@@ -135,6 +159,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     sharpe: Number.isFinite(sharpe) ? sharpe : null,
     periods_per_year: ppy,
     invalid_rows: result.skipped.length,
+    ...(options.adjustment !== undefined ? { adjustment: summaryAdjustment(options.adjustment) } : {}),
     fill_model: result.fillModel,
     carry: result.carry,
     balances: Object.fromEntries(result.balances),

@@ -143,6 +143,7 @@ export function writeRunSettings(path: string, config: RunConfig, benchmark?: st
     strategy: resolve(config.strategy),
     data: config.data.map((d) => resolve(d)),
     out: resolve(config.out),
+    ...(config.actions !== undefined ? { actions: resolve(config.actions) } : {}),
   };
   writeFileSync(path, JSON.stringify({ config: abs, benchmark: benchmark !== undefined ? resolve(benchmark) : null }, null, 2) + '\n');
 }

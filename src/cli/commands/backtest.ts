@@ -12,7 +12,8 @@ import { summarize } from '../../report/summary.js';
 import { writeReport } from '../../report/tearsheet.js';
 import { writeRunOutputs, writeRunSettings } from '../../report/writers.js';
 import type { Logger } from '../../strategy/context.js';
-import { collect, numberFlag, parsePairs } from '../args.js';
+import { adjustFlag, collect, numberFlag, parsePairs } from '../args.js';
+import type { SummaryAdjustment } from '../../report/summary.js';
 import type { CliIO } from '../io.js';
 import type { ExecutionFlags } from '../execution-flags.js';
 import type { InstrumentFlags } from '../instrument-flags.js';
@@ -41,6 +42,8 @@ interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, Ri
   progress?: boolean;
   report?: boolean;
   benchmark?: string;
+  adjust?: string;
+  actions?: string;
 }
 
 /** Flags over the config file: only flags actually given override it. */
@@ -71,6 +74,8 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
+  if (flags.adjust !== undefined) out.adjust = adjustFlag(flags.adjust);
+  if (flags.actions !== undefined) out.actions = flags.actions;
   const fl = flags as { interestRate?: string; borrowRate?: string; accountCurrency?: string; leverage?: string };
   if (fl.interestRate !== undefined || fl.borrowRate !== undefined || fl.accountCurrency !== undefined || fl.leverage !== undefined) {
     out.account = {
@@ -117,10 +122,16 @@ function summaryTable(s: Summary, outDir: string): string {
     ['fees', money(s.fees)],
     ['orders', `${s.orders} (${s.orders_filled} filled, ${s.orders_rejected} rejected)`],
     ['invalid rows', String(s.invalid_rows)],
+    ...(s.adjustment !== undefined ? ([['adjustment', adjustmentText(s.adjustment)]] as [string, string][]) : []),
     ['outputs', outDir],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}
+
+function adjustmentText(a: SummaryAdjustment): string {
+  if (a.source === 'adj_close') return `${a.mode}, from the Adj Close column`;
+  return `${a.mode}, from ${a.actions_file ?? 'an actions file'} (${a.splits ?? 0} splits, ${a.dividends ?? 0} dividends)`;
 }
 
 export function registerBacktest(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -142,7 +153,9 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
     .option('--no-progress', 'no progress bar')
     .option('--benchmark <csv>', 'benchmark prices (any detected format) for alpha and beta in summary.json')
-    .option('--report', 'also write report.html, a self-contained performance report');
+    .option('--report', 'also write report.html, a self-contained performance report')
+    .option('--adjust <mode>', 'adjust bar prices for corporate actions: none (default), splits, or all (splits and dividends)')
+    .option('--actions <csv>', 'corporate actions (date,symbol,type,value) for --adjust; without it, --adjust all reads the Adj Close column');
   addRiskFlags(addInstrumentFlags(addExecutionFlags(addFormatFlags(cmd)))).action(async (flags: BacktestFlags) => {
       const config = parseRunConfig(mergeSettings(flags), flags.config);
       const benchmark = flags.benchmark !== undefined ? loadBenchmark(flags.benchmark) : undefined;
@@ -170,7 +183,7 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
       } finally {
         bar?.stop();
       }
-      const summary = summarize(run.result, run.strategyName, run.params, { benchmark });
+      const summary = summarize(run.result, run.strategyName, run.params, { benchmark, adjustment: run.adjustment });
       writeRunOutputs(config.out, run.result, summary);
       writeRunSettings(join(config.out, 'run.json'), config, flags.benchmark);
       io.stdout.write(summaryTable(summary, config.out));

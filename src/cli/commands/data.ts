@@ -5,11 +5,12 @@ import { MICROS_PER_MINUTE, parseIsoTime } from '../../core/time.js';
 import { openCsvFeed, writeGeneratedCsv } from '../../data/index.js';
 import { InputError } from '../../core/errors.js';
 import { formatTime } from '../../report/format.js';
-import { integerFlag, numberFlag } from '../args.js';
+import { adjustFlag, integerFlag, numberFlag } from '../args.js';
+import type { MarketFeed } from '../../model/market.js';
 import type { CliIO } from '../io.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
-import { AggregatedFeed, parseBarSpec, parseCsvFormatOptions, writeBarsCsv } from '../../data/index.js';
+import { AdjustedFeed, AggregatedFeed, adjustFeed, parseBarSpec, parseCsvFormatOptions, readActionsFile, writeBarsCsv } from '../../data/index.js';
 
 interface GenerateFlags {
   bars?: string;
@@ -114,6 +115,8 @@ interface ResampleFlags extends FormatFlags {
   out?: string;
   session?: string;
   symbol?: string;
+  adjust?: string;
+  actions?: string;
 }
 
 /** `quantflow data resample --data CSV --to 1h|5m|1d|ticks:100|volume:1000|value:1e6 --out FILE` */
@@ -125,14 +128,30 @@ function registerResample(data: Command, io: CliIO, done: (code: number) => void
     .requiredOption('--to <size>', 'bar size: 30s, 1m, 5m, 1h, 1d (time); ticks:N; volume:N; value:N (price x volume)')
     .requiredOption('--out <file>', 'CSV file to write')
     .option('--session <HH:MM-HH:MM>', 'trading session in the time zone of --timezone (default the whole day)')
-    .option('--symbol <symbol>', 'symbol, when the file name does not give it');
+    .option('--symbol <symbol>', 'symbol, when the file name does not give it')
+    .option('--adjust <mode>', 'adjust bar prices for corporate actions first: none (default), splits, or all (splits and dividends)')
+    .option('--actions <csv>', 'corporate actions (date,symbol,type,value) for --adjust; without it, --adjust all reads the Adj Close column');
   addFormatFlags(cmd).action((flags: ResampleFlags) => {
     const spec = parseBarSpec(flags.to as string, '--to');
+    const adjust = flags.adjust === undefined ? 'none' : adjustFlag(flags.adjust);
+    if (flags.actions !== undefined && adjust === 'none') {
+      throw new InputError({ code: 'invalid_option', field: '--actions', value: flags.actions, message: 'an actions file is used only with --adjust splits or all' });
+    }
+    const actions = flags.actions !== undefined ? readActionsFile(flags.actions) : undefined;
     const format = parseCsvFormatOptions({
       ...formatFromFlags(flags),
       ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
     });
-    const feed = openCsvFeed(flags.data as string, { ...format, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) });
+    const path = flags.data as string;
+    const options = { ...format, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) };
+    const raw = openCsvFeed(path, options);
+    let feed: MarketFeed;
+    try {
+      feed = adjustFeed(raw, { mode: adjust, actions, reopen: () => openCsvFeed(path, options) });
+    } catch (e) {
+      raw.close();
+      throw e;
+    }
     if (feed.kind !== 'bar' && feed.kind !== 'trade' && feed.kind !== 'quote') {
       feed.close();
       throw new InputError({ code: 'invalid_option', field: '--data', value: flags.data as string, message: `cannot build bars from ${feed.kind} rows` });
@@ -147,7 +166,10 @@ function registerResample(data: Command, io: CliIO, done: (code: number) => void
     });
     const r = writeBarsCsv(agg, flags.out as string);
     const outside = agg.aggregator.outsideSession;
-    io.stdout.write(`wrote ${r.bars} ${spec.text} bars from ${feed.kind}s of ${feed.symbol} to ${r.path}${outside > 0 ? ` (${outside} rows outside the session left out)` : ''}\n`);
+    const adjusted = feed instanceof AdjustedFeed ? `, adjusted (${feed.adjustment.mode}, from ${feed.adjustment.source === 'adj_close' ? 'the Adj Close column' : feed.adjustment.actionsFile})` : '';
+    io.stdout.write(
+      `wrote ${r.bars} ${spec.text} bars from ${feed.kind}s of ${feed.symbol}${adjusted} to ${r.path}${outside > 0 ? ` (${outside} rows outside the session left out)` : ''}\n`,
+    );
     done(0);
   });
 }

@@ -59,7 +59,11 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
   rowsRead = 0;
   /** Valid rows dropped because they fall outside the from/to window. */
   rowsOutsideWindow = 0;
-  /** Adjusted close of each row of the last chunk, when the file has that column (Yahoo). */
+  /**
+   * Adjusted close of each row of the last chunk when the file has that
+   * column (Yahoo): the chunk's own `adjClose` column (BarColumns). Undefined
+   * otherwise, and the chunk's column stays NaN.
+   */
   readonly adjClose: Float64Array | undefined;
   /** Open interest of each row of the last chunk, when the file has that column. */
   readonly openInterest: Float64Array | undefined;
@@ -152,7 +156,7 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
         this.cD = -1;
         break;
     }
-    this.adjClose = this.cAdjClose >= 0 ? new Float64Array(settings.capacity) : undefined;
+    this.adjClose = this.cAdjClose >= 0 ? (this.out as BarColumns).adjClose : undefined;
     this.openInterest = this.cOpenInterest >= 0 ? new Float64Array(settings.capacity) : undefined;
     this.starts = new Int32Array(this.fieldCount + 1);
     this.ends = new Int32Array(this.fieldCount + 1);
@@ -295,10 +299,11 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
       volume = parseDecimal(b, starts[cVolume]!, ends[cVolume]!);
       if (volume !== volume) return this.rejectNumber(cVolume, 'volume');
     }
-    let adjClose = 0;
-    if (this.cAdjClose >= 0) {
-      adjClose = parseDecimal(b, starts[this.cAdjClose]!, ends[this.cAdjClose]!);
-      if (adjClose !== adjClose) return this.rejectNumber(this.cAdjClose, 'adjClose');
+    let adjClose = NaN;
+    const cAdjClose = this.cAdjClose;
+    if (cAdjClose >= 0) {
+      adjClose = parseDecimal(b, starts[cAdjClose]!, ends[cAdjClose]!);
+      if (adjClose !== adjClose) return this.rejectNumber(cAdjClose, 'adjClose');
     }
     let openInterest = 0;
     if (this.cOpenInterest >= 0) {
@@ -309,6 +314,7 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
     if (high <= 0) return this.reject('non_positive_price', cHigh, 'high', 'high must be above zero');
     if (low <= 0) return this.reject('non_positive_price', cLow, 'low', 'low must be above zero');
     if (close <= 0) return this.reject('non_positive_price', cClose, 'close', 'close must be above zero');
+    if (adjClose <= 0) return this.reject('non_positive_price', cAdjClose, 'adjClose', 'adjusted close must be above zero');
     if (high < low) return this.reject('high_below_low', cHigh, 'high', `high ${high} is below low ${low}`);
     if (open < low || open > high) {
       return this.reject('open_outside_range', cOpen, 'open', `open ${open} is outside low..high ${low}..${high}`);

@@ -56,6 +56,7 @@ function expectedRows(file: string, kind: DataKind): Expected {
     if (kind === 'bar') {
       for (const k of ['open', 'high', 'low', 'close']) push(k, Number(col(k)));
       push('volume', header.includes('volume') ? Number(col('volume')) : 0);
+      push('adjClose', header.includes('adj close') ? Number(col('adj close')) : NaN);
     } else if (kind === 'quote') {
       push('bid', Number(col('bid')));
       push('ask', Number(col('ask')));
@@ -74,7 +75,7 @@ function valuesOf(c: Columns): Record<string, number[]> {
   const arr = (a: Float64Array | Int8Array): number[] => Array.from(a.subarray(0, n));
   switch (c.kind) {
     case 'bar':
-      return { open: arr(c.open), high: arr(c.high), low: arr(c.low), close: arr(c.close), volume: arr(c.volume) };
+      return { open: arr(c.open), high: arr(c.high), low: arr(c.low), close: arr(c.close), volume: arr(c.volume), adjClose: arr(c.adjClose) };
     case 'quote':
       return { bid: arr(c.bid), ask: arr(c.ask) };
     case 'trade':
@@ -157,19 +158,33 @@ describe('sample files', () => {
     expect(feed.skipped).toEqual([]);
   });
 
-  it('ORCL: Adj Close is kept aside', () => {
-    const feed = openCsvFeed(sample('ORCL-1995-2014.csv'));
-    feed.next();
-    expect(feed.adjClose?.[0]).toBe(1.883304);
+  it('ORCL: Adj Close is kept in the adjClose column, row for row', () => {
+    const feed = openCsvFeed(sample('ORCL-1995-2014.csv'), { capacity: 1000 });
+    const cols = feed.next();
+    if (cols?.kind !== 'bar') throw new Error('bars expected');
+    expect(cols.adjClose[0]).toBe(1.883304);
+    expect(feed.adjClose).toBe(cols.adjClose);
     feed.close();
+    const all = collectColumns(openCsvFeed(sample('ORCL-1995-2014.csv'), { capacity: 700 }));
+    if (all.kind !== 'bar') throw new Error('bars expected');
+    const last = readFileSync(sample('ORCL-1995-2014.csv'), 'utf8').trim().split('\n').at(-1)!.split(',');
+    expect(all.adjClose[all.length - 1]).toBe(Number(last[5]));
+    expect(all.adjClose.subarray(0, all.length).every((a) => a > 0)).toBe(true);
   });
 
   it('KO: columns are mapped by name (Volume before Adj Close)', () => {
     const feed = openCsvFeed(sample('KO-1997-1998.csv'));
     const cols = feed.next();
     if (cols?.kind !== 'bar') throw new Error('bars expected');
-    expect([cols.open[0], cols.close[0], cols.volume[0], feed.adjClose?.[0]]).toEqual([52.5, 51.875, 7161800, 16.206907]);
+    expect([cols.open[0], cols.close[0], cols.volume[0], cols.adjClose[0]]).toEqual([52.5, 51.875, 7161800, 16.206907]);
     feed.close();
+  });
+
+  it('files without an Adj Close column leave the column NaN', () => {
+    const cols = collectColumns(openCsvFeed(sample('BTC-PERP-2022-01-1m.csv')));
+    if (cols.kind !== 'bar') throw new Error('bars expected');
+    expect(Number.isNaN(cols.adjClose[0])).toBe(true);
+    expect(Number.isNaN(cols.adjClose[cols.length - 1])).toBe(true);
   });
 
   it('FUT-2006: first bar at 2006-01-02T09:01:00Z, open interest kept aside, CRLF lines', () => {

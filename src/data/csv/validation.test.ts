@@ -103,6 +103,18 @@ describe('bad bar rows', () => {
     ]);
   });
 
+  it('Adj Close is validated like the other prices: file:line, column, field and value', () => {
+    const header = 'Date,Open,High,Low,Close,Adj Close,Volume\n';
+    const good = '2020-01-02,10,11,9,10.5,10.25,100\n';
+    const bad = fixture(header + good + '2020-01-03,10,11,9,10.5,n/a,100\n');
+    expect(failure(bad)).toMatchObject({ code: 'unparseable_field', file: bad, line: 3, column: 'Adj Close', field: 'adjClose', value: 'n/a' });
+    const zero = fixture(header + good + '2020-01-03,10,11,9,10.5,0,100\n');
+    expect(failure(zero)).toMatchObject({ code: 'non_positive_price', file: zero, line: 3, column: 'Adj Close', field: 'adjClose', value: '0' });
+    const cols = collectColumns(openCsvFeed(zero, { onInvalid: 'skip' }));
+    if (cols.kind !== 'bar') throw new Error('bars expected');
+    expect([cols.length, cols.adjClose[0]]).toEqual([1, 10.25]);
+  });
+
   it('a bar with high == low == open == close is valid', () => {
     const cols = collectColumns(openCsvFeed(fixture(BAR_HEADER + '2020-01-01T00:01:00Z,10,10,10,10,0\n')));
     expect(cols.length).toBe(1);
