@@ -158,6 +158,7 @@ const orderArb: fc.Arbitrary<Order> = fc
         reduceOnly: false,
         postOnly: false,
         tag: '',
+        positionSide: undefined,
         status: 'submitted',
         reason: '',
         createdTime: 0,

@@ -71,10 +71,11 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
-  const fl = flags as { interestRate?: string; borrowRate?: string; accountCurrency?: string; leverage?: string };
-  if (fl.interestRate !== undefined || fl.borrowRate !== undefined || fl.accountCurrency !== undefined || fl.leverage !== undefined) {
+  const fl = flags as { interestRate?: string; borrowRate?: string; accountCurrency?: string; leverage?: string; positionMode?: string };
+  if (fl.interestRate !== undefined || fl.borrowRate !== undefined || fl.accountCurrency !== undefined || fl.leverage !== undefined || fl.positionMode !== undefined) {
     out.account = {
       ...((base.account ?? {}) as Record<string, unknown>),
+      ...(fl.positionMode !== undefined ? { positionMode: fl.positionMode } : {}),
       ...(fl.leverage !== undefined ? { leverage: numberFlag('--leverage', fl.leverage) } : {}),
       ...(fl.accountCurrency !== undefined ? { currency: fl.accountCurrency } : {}),
       ...(fl.interestRate !== undefined ? { interestRate: numberFlag('--interest-rate', fl.interestRate) } : {}),
