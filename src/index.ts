@@ -23,7 +23,7 @@ export * from './data/index.js';
 
 export { Strategy } from './strategy/strategy.js';
 export type { StrategyClass } from './strategy/strategy.js';
-export type { StrategyContext, BarHistory, PositionView, OrderOptions, BracketOptions, Bracket, IndicatorOptions, PriceSource, Logger } from './strategy/context.js';
+export type { StrategyContext, BarHistory, PositionView, OrderOptions, BracketOptions, Bracket, IndicatorOptions, PriceSource, Logger, Sizer, SizeOptions } from './strategy/context.js';
 export * from './strategy/indicators/index.js';
 
 export type { FeeModel, FeeParams } from './execution/models/fee.js';

@@ -8,7 +8,7 @@ import type { OrderChanges } from '../model/execution.js';
 import type { Order, OrderRequest, OrderType, PositionMode, PositionSide } from '../model/order.js';
 import { sideSign } from '../model/order.js';
 import type { Portfolio, PositionState } from '../portfolio/portfolio.js';
-import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, StrategyContext, TradingState } from '../strategy/context.js';
+import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, Sizer, StrategyContext, TradingState } from '../strategy/context.js';
 import { Crossover } from '../strategy/indicators/crossover.js';
 import { EMA } from '../strategy/indicators/ema.js';
 import type { Indicator } from '../strategy/indicators/indicator.js';
@@ -33,6 +33,8 @@ export interface ContextHost {
   tradingState(symbol: string | undefined): TradingState;
   readonly log: Logger;
   now(): Micros;
+  /** Sizers over the run's figures and limits. */
+  readonly size: Sizer;
 }
 
 /** The backtest's StrategyContext. */
@@ -57,6 +59,10 @@ export class BacktestContext implements StrategyContext {
 
   get positionMode(): PositionMode {
     return this.host.portfolio.mode;
+  }
+
+  get size(): Sizer {
+    return this.host.size;
   }
 
   bars(symbol?: string, timeframe = ''): BarHistory {

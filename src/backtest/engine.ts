@@ -22,7 +22,8 @@ import type { BarColumns, BookColumns, Columns, MarketFeed, QuoteColumns, TradeC
 import { F_LAST } from '../model/market.js';
 import { OrderBook } from '../model/order-book.js';
 import { SIDE_BUY, SIDE_SELL } from '../model/market.js';
-import type { Order, PositionMode } from '../model/order.js';
+import type { Order, PositionMode, RejectReason } from '../model/order.js';
+import { sideSign } from '../model/order.js';
 import { BuyingPower } from '../portfolio/buying-power.js';
 import { RiskEngine } from '../risk/engine.js';
 import type { TradingStateEvent } from '../risk/engine.js';
@@ -40,6 +41,7 @@ import { BarAggregator } from '../data/aggregate/aggregator.js';
 import { parseBarSpec } from '../data/aggregate/spec.js';
 import { BacktestContext } from './context.js';
 import { BarView, QuoteView, TradeView } from './market-views.js';
+import { RunSizer } from './sizing.js';
 
 export interface BacktestOptions {
   readonly strategy: Strategy<object>;
@@ -379,7 +381,45 @@ export class BacktestEngine {
       tradingState: (symbol) => (symbol === undefined ? this.risk.state('account') : this.risk.effectiveState(symbol)),
       log: options.log ?? silentLog,
       now: () => this.clock,
+      size: this.sizer(),
     });
+  }
+
+  /** ctx.size: the sizers over this run's figures, limits and pre-trade checks. */
+  private sizer(): RunSizer {
+    const pf = this.portfolio;
+    const fees = this.options.fees ?? new NoFee();
+    return new RunSizer({
+      hedging: this.hedging,
+      risk: this.risk,
+      indexOf: (symbol) => this.ctxIndexOf(symbol),
+      instrument: (idx) => this.instruments[idx] as Instrument,
+      lastPrice: (idx) => (pf.positions[idx] as PositionState).lastPrice,
+      equity: () => pf.equity(),
+      position: (idx, side) => (side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity),
+      closable: (order) => this.orders.closable(order),
+      grossExposure: () => this.riskView.grossExposure(),
+      netExposure: () => this.riskView.netExposure(),
+      conversion: (idx) => {
+        const ccy = (this.instruments[idx] as Instrument).currency;
+        return ccy === pf.currency ? 1 : pf.rate(ccy);
+      },
+      bars: (idx) => ((this.series[idx] as Series[])[0] as Series).history,
+      preview: (order, price) => {
+        const inst = this.instruments[this.symbolIndexOf.get(order.symbol) ?? 0] as Instrument;
+        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker' });
+        return this.risk.evaluate(order, this.riskView, { price, fee }) ?? this.buyingPower.preview(sideSign(order.side) * order.quantity, price, fee, this.legOf(order));
+      },
+    });
+  }
+
+  private ctxIndexOf(symbol: string | undefined): number {
+    if (symbol === undefined) return 0;
+    const i = this.symbolIndexOf.get(symbol);
+    if (i === undefined) {
+      throw new InputError({ code: 'invalid_strategy', field: 'symbol', value: symbol, message: `no data for this symbol; the run has ${this.instruments.map((x) => x.symbol).join(', ')}` });
+    }
+    return i;
   }
 
   run(): BacktestResult {

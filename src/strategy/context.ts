@@ -104,6 +104,47 @@ export interface Bracket {
 /** active: anything passes the risk rules; reducing: only orders that reduce exposure; halted: nothing. */
 export type TradingState = 'active' | 'reducing' | 'halted';
 
+/** What a sizer sizes: the order to come. */
+export interface SizeOptions {
+  /** Instrument; defaults to the first one. */
+  readonly symbol?: string;
+  /** Direction of the order (default 'buy'): position, exposure and cash limits depend on it. */
+  readonly side?: OrderSide;
+  /** Hedging accounts (required there): the position the order will act on. */
+  readonly positionSide?: PositionSide;
+  /** The limit price the order will carry; default the last price (a market order). */
+  readonly limit?: number;
+}
+
+/**
+ * Position sizing with the run's figures: each method returns a quantity
+ * >= 0 on the instrument's lot grid, from the last price (or `limit`), the
+ * account's equity and the instrument's multiplier, capped so that an order
+ * of that quantity, submitted now, passes the run's size limits
+ * (maxOrderQuantity, maxOrderNotional, maxPosition with the current position,
+ * maxGrossExposure, maxNetExposure, maxLeverage) and its cash or margin check.
+ * 0 means no order fits (or no price yet, or trading halted). Sizes count
+ * the account as it is: size and submit one order at a time.
+ */
+export interface Sizer {
+  /** A fixed quantity, within the limits. */
+  fixed(quantity: number, options?: SizeOptions): number;
+  /** amount / (price x multiplier). */
+  notional(amount: number, options?: SizeOptions): number;
+  /** equity x fraction / (price x multiplier). */
+  percentOfEquity(fraction: number, options?: SizeOptions): number;
+  /** equity x riskFraction / (stopDistance x multiplier): the stop, hit, costs riskFraction of equity. */
+  fixedFractional(riskFraction: number, stopDistance: number, options?: SizeOptions): number;
+  /**
+   * equity x targetVolatility / (ATR x multiplier). The ATR is `atr`, or
+   * Wilder's ATR(`period`, default 14) of the instrument's kept bars; 0
+   * until there are more than `period` bars.
+   */
+  volatilityTarget(targetVolatility: number, options?: SizeOptions & { readonly atr?: number; readonly period?: number }): number;
+  /** equity x min(maxFraction, max(0, p - (1 - p) / b)) / (price x multiplier). */
+  kelly(winRate: number, payoffRatio: number, maxFraction: number, options?: SizeOptions): number;
+}
+
 export interface Logger {
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
@@ -174,6 +215,8 @@ export interface StrategyContext {
   readonly positionMode: PositionMode;
   readonly cash: number;
   readonly equity: number;
+  /** Position sizers with the run's prices, equity, lot sizes and limits. */
+  readonly size: Sizer;
 
   /** Fires onTimer at `at` (µs or ISO text) with this name. */
   setTimer(name: string, at: Micros | string): void;
