@@ -7,7 +7,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/backtest/engine.js';
 import { mulExact } from '../../src/core/decimal.js';
+import { openCsvFeed } from '../../src/data/index.js';
+import type { Bar } from '../../src/model/market.js';
+import type { StrategyContext } from '../../src/strategy/context.js';
+import { Strategy } from '../../src/strategy/strategy.js';
 import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
 import { readYahoo } from '../helpers/sample-bars.js';
 
@@ -131,5 +136,31 @@ describe('a hedging account in a CLI run (ORCL 2003 Q1)', () => {
     const refused = readCsv(join(plain, 'orders.csv'));
     expect(refused.length).toBeGreaterThan(0);
     for (const o of refused) expect(o).toMatchObject({ status: 'rejected', reason: 'position_side_required' });
+  });
+});
+
+describe('a margin call in a hedging account', () => {
+  it('closes both legs at market, each with an order on its own side', () => {
+    class BigLong extends Strategy<object> {
+      private done = false;
+      override onBar(_bar: Bar, ctx: StrategyContext): void {
+        if (this.done) return;
+        this.done = true;
+        ctx.buy(Math.floor((ctx.equity * 1.9) / ctx.bars().close()), { positionSide: 'long' });
+        ctx.sell(100, { positionSide: 'short' });
+      }
+    }
+    const feed = openCsvFeed(join(SAMPLES, 'NVDA-1999-2014.csv'), { symbol: 'NVDA', from: Date.parse('2000-06-01T00:00:00Z') * 1000, to: Date.parse('2002-12-31T00:00:00Z') * 1000 });
+    const r = runBacktest({ strategy: new BigLong({}), feeds: [feed], cash: 100_000, account: { positionMode: 'hedging', leverage: 2 } });
+    expect(r.marginCalls.length).toBe(1);
+    const liquidations = r.orders.filter((o) => o.tag === 'liquidation');
+    expect(liquidations.map((o) => [o.side, o.positionSide, o.status])).toEqual([
+      ['sell', 'long', 'filled'],
+      ['buy', 'short', 'filled'],
+    ]);
+    expect(liquidations[0]!.quantity).toBe(r.orders[0]!.quantity);
+    expect(liquidations[1]!.quantity).toBe(100);
+    expect(r.instruments[0]?.legs?.long.quantity).toBe(0);
+    expect(r.instruments[0]?.legs?.short.quantity).toBe(0);
   });
 });
