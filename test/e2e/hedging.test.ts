@@ -164,3 +164,30 @@ describe('a margin call in a hedging account', () => {
     expect(r.instruments[0]?.legs?.short.quantity).toBe(0);
   });
 });
+
+describe('a bracket on a leg of a hedging account', () => {
+  it('opens the short leg and arms both exits on it; the stop-loss and the take-profit do not count against each other', () => {
+    const bars = readYahoo('ORCL-1995-2014.csv', '2003-01-01', '2003-12-31');
+    class ShortBracket extends Strategy<object> {
+      private done = false;
+      override onBar(bar: Bar, ctx: StrategyContext): void {
+        if (this.done) return;
+        this.done = true;
+        ctx.buy(300, { positionSide: 'long' });
+        ctx.bracket({ side: 'sell', quantity: 200, positionSide: 'short', stopLoss: Math.round(bar.close * 110) / 100, takeProfit: Math.round(bar.close * 90) / 100 });
+      }
+    }
+    const feed = openCsvFeed(ORCL, { symbol: 'ORCL', from: Date.parse('2003-01-01T00:00:00Z') * 1000, to: Date.parse('2003-12-31T00:00:00Z') * 1000 });
+    const r = runBacktest({ strategy: new ShortBracket({}), feeds: [feed], cash: 100_000, account: { positionMode: 'hedging' } });
+    const [, entry, sl, tp] = r.orders;
+    expect([entry!.status, entry!.positionSide]).toEqual(['filled', 'short']);
+    expect(sl!.positionSide).toBe('short');
+    expect(tp!.positionSide).toBe('short');
+    // One exit filled (bought back the 200 on the short leg), the other was cancelled by it.
+    const statuses = [sl!.status, tp!.status].sort();
+    expect(statuses).toEqual(['cancelled', 'filled']);
+    expect(r.instruments[0]?.legs?.short.quantity).toBe(0);
+    expect(r.instruments[0]?.legs?.long.quantity).toBe(300);
+    expect(bars.length).toBeGreaterThan(200);
+  });
+});
