@@ -11,7 +11,7 @@ export type { Bar, QuoteTick, TradeTick, DataKind, MarketFeed, Columns } from '.
 export { BarColumns, QuoteColumns, TradeColumns, BookColumns, F_SNAPSHOT, F_CLEAR, F_LAST } from './model/market.js';
 export { OrderBook, BookLevels, BookDepth, BookWalk, walkBook, QueuePosition, BOOK_BID, BOOK_ASK } from './model/order-book.js';
 export type { BookSideCode, QueueDecreaseRule } from './model/order-book.js';
-export type { Order, OrderRequest, OrderSide, OrderType, OrderStatus, RejectReason, TimeInForce, CancelReason, Contingency } from './model/order.js';
+export type { Order, OrderRequest, OrderSide, OrderType, OrderStatus, RejectReason, TimeInForce, CancelReason, Contingency, PositionMode, PositionSide } from './model/order.js';
 export { ORDER_TRANSITIONS, ORDER_TYPES, OrderStateError, isLive, leavesQuantity } from './model/order.js';
 export type { OrderEvent, OrderEventKind, Fill, Liquidity, TimerEvent } from './model/events.js';
 export type { OrderChanges } from './model/execution.js';
@@ -23,7 +23,7 @@ export * from './data/index.js';
 
 export { Strategy } from './strategy/strategy.js';
 export type { StrategyClass } from './strategy/strategy.js';
-export type { StrategyContext, BarHistory, PositionView, OrderOptions, BracketOptions, Bracket, IndicatorOptions, PriceSource, Logger } from './strategy/context.js';
+export type { StrategyContext, BarHistory, PositionView, OrderOptions, BracketOptions, Bracket, IndicatorOptions, PriceSource, Logger, Sizer, SizeOptions } from './strategy/context.js';
 export * from './strategy/indicators/index.js';
 
 export type { FeeModel, FeeParams } from './execution/models/fee.js';
@@ -44,7 +44,7 @@ export * from './risk/index.js';
 export type { InstrumentKind, InstrumentInput } from './model/instrument.js';
 export { InstrumentSchema, isMargined } from './model/instrument.js';
 
-export type { BacktestOptions, BacktestResult, EquityCurve } from './backtest/engine.js';
+export type { BacktestOptions, BacktestResult, EquityCurve, InstrumentResult, PositionResult } from './backtest/engine.js';
 export { BacktestEngine, runBacktest } from './backtest/engine.js';
 export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './backtest/strategy-loader.js';
 export type { RunConfig } from './backtest/config.js';

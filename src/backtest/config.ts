@@ -67,6 +67,8 @@ export const RunConfigSchema = z
         leverage: z.number().min(1).optional(),
         /** Margin account: equity must stay above this fraction of gross exposure (default 0.25). */
         maintenanceMargin: z.number().min(0).max(1).optional(),
+        /** 'netting' (default): one position per instrument; 'hedging': a long and a short leg per instrument, each order names one (docs/risk.md). */
+        positionMode: z.enum(['netting', 'hedging']).optional(),
       })
       .strict()
       .optional(),

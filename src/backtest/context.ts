@@ -5,10 +5,10 @@ import type { TimerQueue } from '../core/timer-queue.js';
 import type { NewOrder, OrderManager } from '../execution/order-manager.js';
 import type { Instrument } from '../model/instrument.js';
 import type { OrderChanges } from '../model/execution.js';
-import type { Order, OrderRequest, OrderType } from '../model/order.js';
+import type { Order, OrderRequest, OrderType, PositionMode, PositionSide } from '../model/order.js';
 import { sideSign } from '../model/order.js';
 import type { Portfolio, PositionState } from '../portfolio/portfolio.js';
-import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, StrategyContext, TradingState } from '../strategy/context.js';
+import type { BarHistory, Bracket, BracketOptions, IndicatorOptions, Logger, OrderOptions, PositionView, Sizer, StrategyContext, TradingState } from '../strategy/context.js';
 import { Crossover } from '../strategy/indicators/crossover.js';
 import { EMA } from '../strategy/indicators/ema.js';
 import type { Indicator } from '../strategy/indicators/indicator.js';
@@ -33,6 +33,8 @@ export interface ContextHost {
   tradingState(symbol: string | undefined): TradingState;
   readonly log: Logger;
   now(): Micros;
+  /** Sizers over the run's figures and limits. */
+  readonly size: Sizer;
 }
 
 /** The backtest's StrategyContext. */
@@ -53,6 +55,14 @@ export class BacktestContext implements StrategyContext {
 
   get log(): Logger {
     return this.host.log;
+  }
+
+  get positionMode(): PositionMode {
+    return this.host.portfolio.mode;
+  }
+
+  get size(): Sizer {
+    return this.host.size;
   }
 
   bars(symbol?: string, timeframe = ''): BarHistory {
@@ -137,14 +147,16 @@ export class BacktestContext implements StrategyContext {
     const common = { symbol, ...(o.tag !== undefined ? { tag: o.tag } : {}) };
     const entry = toRequest(side, o.quantity, {
       ...common,
+      ...(o.positionSide !== undefined ? { positionSide: o.positionSide } : {}),
       ...(o.limit !== undefined ? { limit: o.limit } : {}),
       ...(o.stop !== undefined ? { stop: o.stop } : {}),
       ...(o.timeInForce !== undefined ? { timeInForce: o.timeInForce } : {}),
       ...(o.expire !== undefined ? { expire: o.expire } : {}),
       ...(o.validBars !== undefined ? { validBars: o.validBars } : {}),
     });
-    const stopLoss = toRequest(exit, o.quantity, { ...common, stop: o.stopLoss });
-    const takeProfit = toRequest(exit, o.quantity, { ...common, limit: o.takeProfit });
+    const side_ = o.positionSide !== undefined ? { positionSide: o.positionSide } : {};
+    const stopLoss = toRequest(exit, o.quantity, { ...common, ...side_, stop: o.stopLoss });
+    const takeProfit = toRequest(exit, o.quantity, { ...common, ...side_, limit: o.takeProfit });
     const pos = this.host.portfolio.positions[idx] as PositionState;
     const [e, sl, tp] = this.host.orders.bracket(this.resolve(entry, idx), this.resolve(stopLoss, idx), this.resolve(takeProfit, idx), this.host.now(), pos.lastPrice);
     return { entry: e, stopLoss: sl, takeProfit: tp };
@@ -183,6 +195,7 @@ export class BacktestContext implements StrategyContext {
       postOnly: request.postOnly ?? false,
       tag: request.tag ?? '',
       multiplier: instrument.multiplier,
+      positionSide: request.positionSide,
     }, instrument);
   }
 
@@ -191,16 +204,21 @@ export class BacktestContext implements StrategyContext {
     return this.host.orders.cancel(id, this.host.now());
   }
 
-  targetPosition(quantity: number, options: { readonly symbol?: string; readonly tag?: string } = {}): Order | undefined {
+  targetPosition(quantity: number, options: { readonly symbol?: string; readonly tag?: string; readonly positionSide?: PositionSide } = {}): Order | undefined {
     const idx = this.indexOf(options.symbol);
     const symbol = this.symbols[idx] as string;
-    let planned = (this.host.portfolio.positions[idx] as PositionState).quantity;
+    const side = options.positionSide;
+    if (side !== undefined && (side === 'long' ? quantity < 0 : quantity > 0)) {
+      throw new InputError({ code: 'invalid_strategy', field: 'targetPosition', value: String(quantity), message: `a ${side} leg's target is ${side === 'long' ? '>= 0' : '<= 0'}` });
+    }
+    const pf = this.host.portfolio;
+    let planned = side !== undefined && pf.hedging ? pf.leg(idx, side).quantity : (pf.positions[idx] as PositionState).quantity;
     for (const o of this.host.orders.liveOrders()) {
-      if (o.symbol === symbol && o.type === 'market') planned += sideSign(o.side) * o.quantity;
+      if (o.symbol === symbol && o.type === 'market' && o.positionSide === side) planned += sideSign(o.side) * o.quantity;
     }
     const diff = quantity - planned;
     if (diff === 0) return undefined;
-    const base = { symbol, ...(options.tag !== undefined ? { tag: options.tag } : {}) };
+    const base = { symbol, ...(options.tag !== undefined ? { tag: options.tag } : {}), ...(side !== undefined ? { positionSide: side } : {}) };
     return diff > 0 ? this.buy(diff, base) : this.sell(-diff, base);
   }
 
@@ -218,18 +236,42 @@ export class BacktestContext implements StrategyContext {
     return false;
   }
 
-  position(symbol?: string): number {
-    return (this.host.portfolio.positions[this.indexOf(symbol)] as PositionState).quantity;
+  position(symbol?: string, side?: PositionSide): number {
+    const pf = this.host.portfolio;
+    const idx = this.indexOf(symbol);
+    if (pf.hedging) return side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity;
+    const q = (pf.positions[idx] as PositionState).quantity;
+    return side === undefined ? q : side === 'long' ? Math.max(q, 0) : Math.min(q, 0);
   }
 
-  positionInfo(symbol?: string): PositionView {
-    const p = this.host.portfolio.positions[this.indexOf(symbol)] as PositionState;
+  positionInfo(symbol?: string, side?: PositionSide): PositionView {
+    const pf = this.host.portfolio;
+    const idx = this.indexOf(symbol);
+    const p = pf.positions[idx] as PositionState;
+    const short = pf.shortLeg(idx);
+    if (short === undefined) {
+      // Netting: one position; a side asks for its part of it.
+      const mine = side === undefined || (side === 'long' ? p.quantity >= 0 : p.quantity <= 0);
+      return {
+        symbol: p.instrument.symbol,
+        side: side ?? 'net',
+        quantity: mine ? p.quantity : 0,
+        averagePrice: mine ? p.averagePrice : NaN,
+        realizedPnl: p.realizedPnl,
+        unrealizedPnl: mine ? p.unrealizedPnl : 0,
+      };
+    }
+    if (side !== undefined) {
+      const leg = side === 'long' ? p : short;
+      return { symbol: leg.instrument.symbol, side, quantity: leg.quantity, averagePrice: leg.averagePrice, realizedPnl: leg.realizedPnl, unrealizedPnl: leg.unrealizedPnl };
+    }
     return {
       symbol: p.instrument.symbol,
-      quantity: p.quantity,
-      averagePrice: p.averagePrice,
-      realizedPnl: p.realizedPnl,
-      unrealizedPnl: p.unrealizedPnl,
+      side: 'net',
+      quantity: pf.netQuantity(idx),
+      averagePrice: p.quantity === 0 ? short.averagePrice : short.quantity === 0 ? p.averagePrice : NaN,
+      realizedPnl: p.realizedPnl + short.realizedPnl,
+      unrealizedPnl: p.unrealizedPnl + short.unrealizedPnl,
     };
   }
 
@@ -301,5 +343,6 @@ function toRequest(side: 'buy' | 'sell', quantity: number, o: OrderOptions): Ord
     ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}),
     ...(o.postOnly !== undefined ? { postOnly: o.postOnly } : {}),
     ...(o.tag !== undefined ? { tag: o.tag } : {}),
+    ...(o.positionSide !== undefined ? { positionSide: o.positionSide } : {}),
   };
 }

@@ -22,7 +22,8 @@ import type { BarColumns, BookColumns, Columns, MarketFeed, QuoteColumns, TradeC
 import { F_LAST } from '../model/market.js';
 import { OrderBook } from '../model/order-book.js';
 import { SIDE_BUY, SIDE_SELL } from '../model/market.js';
-import type { Order } from '../model/order.js';
+import type { Order, PositionMode, RejectReason } from '../model/order.js';
+import { sideSign } from '../model/order.js';
 import { BuyingPower } from '../portfolio/buying-power.js';
 import { RiskEngine } from '../risk/engine.js';
 import type { TradingStateEvent } from '../risk/engine.js';
@@ -40,6 +41,7 @@ import { BarAggregator } from '../data/aggregate/aggregator.js';
 import { parseBarSpec } from '../data/aggregate/spec.js';
 import { BacktestContext } from './context.js';
 import { BarView, QuoteView, TradeView } from './market-views.js';
+import { RunSizer } from './sizing.js';
 
 export interface BacktestOptions {
   readonly strategy: Strategy<object>;
@@ -63,6 +65,8 @@ export interface BacktestOptions {
     readonly leverage?: number | undefined;
     /** Margin account: equity must stay above this fraction of gross exposure, or every position is closed. */
     readonly maintenanceMargin?: number | undefined;
+    /** 'netting' (default): one position per instrument; 'hedging': a long and a short leg per instrument, each order names one. */
+    readonly positionMode?: PositionMode | undefined;
   };
   /** Pre-trade risk limits, trading states and the kill switch; default: no limits (tick and lot grids still checked). */
   readonly risk?: RiskEngine;
@@ -86,10 +90,23 @@ export interface EquityCurve {
   readonly margin: Float64Array;
 }
 
+/** One position's results at the end of a run: an instrument's net position, or one leg of it. */
+export interface PositionResult {
+  readonly quantity: number;
+  readonly averagePrice: number;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly fees: number;
+  readonly carry: number;
+  readonly margin: number;
+  readonly closedTrades: number;
+}
+
 /** One instrument's results at the end of a run. */
 export interface InstrumentResult {
   readonly symbol: string;
   readonly kind: string;
+  /** Net quantity: the position, or long leg + short leg in a hedging account. */
   readonly quantity: number;
   readonly averagePrice: number;
   readonly lastPrice: number;
@@ -98,11 +115,14 @@ export interface InstrumentResult {
   readonly fees: number;
   readonly margin: number;
   readonly closedTrades: number;
+  /** Hedging accounts: each leg's own results (the fields above are their sums; averagePrice is that of the only open leg, else NaN). */
+  readonly legs?: { readonly long: PositionResult; readonly short: PositionResult };
 }
 
 /** Everything a run produced, as plain data. */
 export interface BacktestResult {
   readonly symbols: readonly string[];
+  readonly positionMode: PositionMode;
   readonly initialCash: number;
   readonly finalCash: number;
   readonly finalEquity: number;
@@ -227,6 +247,9 @@ export class BacktestEngine {
   /** Whether a kill switch limit needs the equity of every step. */
   private readonly watchEquity: boolean;
   private readonly symbolIndexOf: Map<string, number>;
+  /** A hedging account: short legs are marked and liquidated next to the long ones. */
+  private readonly hedging: boolean;
+  private readonly legOf: (order: Order) => PositionState;
   /** An L2 book per instrument with book data. */
   private readonly books: (OrderBook | undefined)[];
   private bars = 0;
@@ -259,7 +282,8 @@ export class BacktestEngine {
     const given = new Map((options.instruments ?? []).map((i) => [i.symbol, i]));
     this.instruments = symbols.map((s) => given.get(s) ?? makeInstrument(s));
     const accountCurrency = options.account?.currency ?? 'USD';
-    this.portfolio = new Portfolio(options.cash, this.instruments, accountCurrency);
+    this.hedging = options.account?.positionMode === 'hedging';
+    this.portfolio = new Portfolio(options.cash, this.instruments, accountCurrency, this.hedging ? 'hedging' : 'netting');
     this.portfolio.rate = conversionRates(this.portfolio, this.instruments, accountCurrency);
     this.leverage = options.account?.leverage ?? 1;
     this.maintenanceRate = options.account?.maintenanceMargin ?? 0.25;
@@ -273,7 +297,11 @@ export class BacktestEngine {
     this.riskView = {
       now: () => this.clock,
       equity: () => pf.equity(),
-      position: (symbol) => positionBy(symbol)?.quantity ?? 0,
+      position: (symbol, side) => {
+        const idx = this.symbolIndexOf.get(symbol);
+        if (idx === undefined) return 0;
+        return side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity;
+      },
       lastPrice: (symbol) => positionBy(symbol)?.lastPrice ?? NaN,
       instrument: (symbol) => positionBy(symbol)?.instrument,
       grossExposure: () => pf.positions.reduce((a, p) => a + Math.abs(p.notional), 0),
@@ -281,28 +309,34 @@ export class BacktestEngine {
     };
     const symbolIdx = new Map(symbols.map((s, i) => [s, i]));
     this.symbolIndexOf = symbolIdx;
-    const positionOf = (symbol: string): number => this.portfolio.positions[symbolIdx.get(symbol) ?? -1]?.quantity ?? 0;
+    // The book an order acts on: the instrument's position, or the leg it names.
+    const legOf = (order: Order): PositionState => {
+      const idx = symbolIdx.get(order.symbol);
+      if (idx === undefined) throw new InvariantError(`order for unknown instrument ${order.symbol}`);
+      return this.portfolio.leg(idx, order.positionSide);
+    };
+    const positionOf = (order: Order): number => legOf(order).quantity;
+    this.legOf = legOf;
     this.orders = new OrderManager(
       options.fees ?? new NoFee(),
       (order, qty, price, fee) => {
         // Risk rules first (pure), then cash or margin (which commits it), then the order counts for the rate limit.
         const denied = this.risk.evaluate(order, this.riskView, { price, fee });
         if (denied !== undefined) return denied;
-        const short = this.buyingPower.check(order, qty, price, fee, this.portfolio.positions[symbolIdx.get(order.symbol) ?? 0] as PositionState);
+        const short = this.buyingPower.check(order, qty, price, fee, legOf(order));
         if (short === undefined) this.risk.recordAccepted(this.clock);
         return short;
       },
       {
         event: (e) => this.pending.push(e),
         fill: (order, fill) => {
-          const pos = this.portfolio.positions[symbolIdx.get(order.symbol) ?? -1];
-          if (pos === undefined) throw new InvariantError(`fill for unknown instrument ${order.symbol}`);
+          const pos = legOf(order);
           this.portfolio.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
-          this.positionLog.onFill(symbolIdx.get(order.symbol) ?? 0, fill.time);
+          this.positionLog.onFill(pos.side === 'short' ? this.portfolio.size + pos.index : pos.index, fill.time);
         },
         released: (order) => this.buyingPower.release(order.id),
       },
-      { positionOf },
+      { positionOf, hedging: this.hedging },
     );
     this.exchange = new SimulatedExchange(
       this.instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
@@ -347,7 +381,45 @@ export class BacktestEngine {
       tradingState: (symbol) => (symbol === undefined ? this.risk.state('account') : this.risk.effectiveState(symbol)),
       log: options.log ?? silentLog,
       now: () => this.clock,
+      size: this.sizer(),
     });
+  }
+
+  /** ctx.size: the sizers over this run's figures, limits and pre-trade checks. */
+  private sizer(): RunSizer {
+    const pf = this.portfolio;
+    const fees = this.options.fees ?? new NoFee();
+    return new RunSizer({
+      hedging: this.hedging,
+      risk: this.risk,
+      indexOf: (symbol) => this.ctxIndexOf(symbol),
+      instrument: (idx) => this.instruments[idx] as Instrument,
+      lastPrice: (idx) => (pf.positions[idx] as PositionState).lastPrice,
+      equity: () => pf.equity(),
+      position: (idx, side) => (side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity),
+      closable: (order) => this.orders.closable(order),
+      grossExposure: () => this.riskView.grossExposure(),
+      netExposure: () => this.riskView.netExposure(),
+      conversion: (idx) => {
+        const ccy = (this.instruments[idx] as Instrument).currency;
+        return ccy === pf.currency ? 1 : pf.rate(ccy);
+      },
+      bars: (idx) => ((this.series[idx] as Series[])[0] as Series).history,
+      preview: (order, price) => {
+        const inst = this.instruments[this.symbolIndexOf.get(order.symbol) ?? 0] as Instrument;
+        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker' });
+        return this.risk.evaluate(order, this.riskView, { price, fee }) ?? this.buyingPower.preview(sideSign(order.side) * order.quantity, price, fee, this.legOf(order));
+      },
+    });
+  }
+
+  private ctxIndexOf(symbol: string | undefined): number {
+    if (symbol === undefined) return 0;
+    const i = this.symbolIndexOf.get(symbol);
+    if (i === undefined) {
+      throw new InputError({ code: 'invalid_strategy', field: 'symbol', value: symbol, message: `no data for this symbol; the run has ${this.instruments.map((x) => x.symbol).join(', ')}` });
+    }
+    return i;
   }
 
   run(): BacktestResult {
@@ -432,6 +504,7 @@ export class BacktestEngine {
     this.bars++;
     const pos = this.portfolio.positions[idx] as PositionState;
     pos.bars++;
+    if (this.hedging) (this.portfolio.shortLeg(idx) as PositionState).bars++;
     // Broker phase: orders first, then the mark at the close.
     this.orders.beforeData(pos.instrument.symbol, t);
     this.exchange.onBar(idx, t, open, high, low, close, volume);
@@ -442,6 +515,7 @@ export class BacktestEngine {
   private afterBrokerPhase(idx: number, pos: PositionState, t: number, open: number, high: number, low: number, close: number, volume: number): void {
     this.portfolio.mark(pos, close);
     pos.openTrade?.observe(high, low);
+    if (this.hedging) this.markShort(idx, close, high, low);
     const list = this.series[idx] as Series[];
     const base = list[0] as Series;
     base.history.push(t, open, high, low, close, volume);
@@ -551,6 +625,7 @@ export class BacktestEngine {
     this.bars++;
     const pos = this.portfolio.positions[idx] as PositionState;
     pos.bars++;
+    if (this.hedging) (this.portfolio.shortLeg(idx) as PositionState).bars++;
     this.orders.beforeData(pos.instrument.symbol, t);
     this.exchange.onQuoteBar(idx, t, h[1] as number, h[2] as number, h[3] as number, h[4] as number, h[7] as number, h[8] as number, h[9] as number, h[10] as number, volume);
     this.afterBrokerPhase(idx, pos, t, open, high, low, close, volume);
@@ -573,6 +648,7 @@ export class BacktestEngine {
     if (mark === mark) {
       this.portfolio.mark(pos, mark);
       pos.openTrade?.observe(mark, mark);
+      if (this.hedging) this.markShort(idx, mark, mark, mark);
       this.updateTickIndicators(idx, t, mark, NaN, true);
     }
     if (this.pending.length > 0) this.drain();
@@ -591,6 +667,7 @@ export class BacktestEngine {
     const mid = addExact(bid, ask) / 2;
     this.portfolio.mark(pos, mid);
     pos.openTrade?.observe(mid, mid);
+    if (this.hedging) this.markShort(idx, mid, mid, mid);
     this.updateTickIndicators(idx, t, mid, NaN, true);
     if (this.pending.length > 0) this.drain();
     const q = this.quoteViews[idx] as QuoteView;
@@ -612,6 +689,7 @@ export class BacktestEngine {
     this.exchange.onTrade(idx, t, price, cols.size[i] as number);
     this.portfolio.mark(pos, price);
     pos.openTrade?.observe(price, price);
+    if (this.hedging) this.markShort(idx, price, price, price);
     this.updateTickIndicators(idx, t, price, cols.size[i] as number, false);
     if (this.pending.length > 0) this.drain();
     const tr = this.tradeViews[idx] as TradeView;
@@ -622,6 +700,13 @@ export class BacktestEngine {
     tr.aggressor = side === SIDE_BUY ? 'buy' : side === SIDE_SELL ? 'sell' : 'unknown';
     this.options.strategy.onTrade(tr, this.ctx);
     if (this.pending.length > 0) this.drain();
+  }
+
+  /** The short leg of a hedging account follows the same marks as the long one. */
+  private markShort(idx: number, price: number, high: number, low: number): void {
+    const leg = this.portfolio.shortLeg(idx) as PositionState;
+    this.portfolio.mark(leg, price);
+    leg.openTrade?.observe(high, low);
   }
 
   /** Ticks have one price: every price field reads it, volume reads NaN; subscribed aggregations take the tick. */
@@ -726,12 +811,35 @@ export class BacktestEngine {
     let sent = false;
     for (const pos of this.portfolio.positions) {
       if ((!pos.margined && !onMargin) || pos.quantity === 0) continue;
+      if (pos.side !== 'net') {
+        sent = this.liquidateLeg(pos, t) || sent;
+        continue;
+      }
       if (this.ctx.openOrders(pos.instrument.symbol).some((o) => o.tag === 'liquidation')) continue;
       this.ctx.targetPosition(0, { symbol: pos.instrument.symbol, tag: 'liquidation' });
       sent = true;
     }
     if (sent) this.marginCalls.push({ time: t, equity, maintenance });
     if (this.pending.length > 0) this.drain();
+  }
+
+  /**
+   * Closes one leg of a hedging account at market: the working orders that
+   * reduce the leg are cancelled first (the liquidation takes their place),
+   * then a market order closes the whole leg. Returns whether it sent one.
+   */
+  private liquidateLeg(pos: PositionState, t: Micros): boolean {
+    const symbol = pos.instrument.symbol;
+    const side = pos.side === 'short' ? 'short' : 'long';
+    const closing = side === 'long' ? 'sell' : 'buy';
+    const same = (o: Order): boolean => o.symbol === symbol && o.positionSide === side && o.side === closing;
+    const live = [...this.orders.liveOrders()].filter(same);
+    if (live.some((o) => o.tag === 'liquidation')) return false;
+    for (const o of live) this.orders.cancel(o.id, t);
+    const qty = Math.abs(pos.quantity);
+    if (closing === 'sell') this.ctx.sell(qty, { symbol, positionSide: side, tag: 'liquidation' });
+    else this.ctx.buy(qty, { symbol, positionSide: side, tag: 'liquidation' });
+    return true;
   }
 
   /** The kill switch watches equity at each step; a halt cancels the working orders. */
@@ -748,8 +856,19 @@ export class BacktestEngine {
     const p = this.portfolio;
     const skipped: Issue[] = [];
     for (const c of this.cursors) skipped.push(...c.feed.skipped);
+    const legResult = (pos: PositionState): PositionResult => ({
+      quantity: pos.quantity,
+      averagePrice: pos.averagePrice,
+      realizedPnl: pos.realizedPnl,
+      unrealizedPnl: pos.unrealizedPnl,
+      fees: pos.fees,
+      carry: pos.carry,
+      margin: pos.margin,
+      closedTrades: p.closedTrades.filter((t) => t.symbol === pos.instrument.symbol && t.direction === (pos.side === 'short' ? 'short' : 'long')).length,
+    });
     return {
       symbols: this.instruments.map((i) => i.symbol),
+      positionMode: this.hedging ? 'hedging' : 'netting',
       initialCash: p.initialCash,
       finalCash: p.cashValue(),
       finalEquity: p.equity(),
@@ -771,18 +890,33 @@ export class BacktestEngine {
       },
       orders: this.orders.orders,
       positions: this.positionLog.rows(),
-      instruments: p.positions.map((pos) => ({
-        symbol: pos.instrument.symbol,
-        kind: pos.instrument.kind,
-        quantity: pos.quantity,
-        averagePrice: pos.averagePrice,
-        lastPrice: pos.lastPrice,
-        realizedPnl: pos.realizedPnl,
-        unrealizedPnl: pos.unrealizedPnl,
-        fees: pos.fees,
-        margin: pos.margin,
-        closedTrades: p.closedTrades.filter((t) => t.symbol === pos.instrument.symbol).length,
-      })),
+      instruments: this.instruments.map((inst, idx) => {
+        const pos = p.positions[idx] as PositionState;
+        const short = p.shortLeg(idx);
+        const all = {
+          symbol: inst.symbol,
+          kind: inst.kind,
+          quantity: pos.quantity,
+          averagePrice: pos.averagePrice,
+          lastPrice: pos.lastPrice,
+          realizedPnl: pos.realizedPnl,
+          unrealizedPnl: pos.unrealizedPnl,
+          fees: pos.fees,
+          margin: pos.margin,
+          closedTrades: p.closedTrades.filter((t) => t.symbol === inst.symbol).length,
+        };
+        if (short === undefined) return all;
+        return {
+          ...all,
+          quantity: addExact(pos.quantity, short.quantity),
+          averagePrice: pos.quantity === 0 ? short.averagePrice : short.quantity === 0 ? pos.averagePrice : NaN,
+          realizedPnl: addExact(pos.realizedPnl, short.realizedPnl),
+          unrealizedPnl: pos.unrealizedPnl + short.unrealizedPnl,
+          fees: addExact(pos.fees, short.fees),
+          margin: addExact(pos.margin, short.margin),
+          legs: { long: legResult(pos), short: legResult(short) },
+        };
+      }),
       fills: this.orders.fills,
       riskEvents: [...this.risk.events],
       marginCalls: this.marginCalls,

@@ -16,21 +16,25 @@ export interface PositionRows {
   readonly unrealizedPnl: Float64Array;
   readonly realizedPnl: Float64Array;
   readonly fees: Float64Array;
+  /** The leg: 0 the net position (netting), 1 the long leg, -1 the short leg (hedging). */
+  readonly side: Float64Array;
 }
 
 /**
  * Records positions compactly: every change (after a fill) and a daily
  * snapshot of every instrument (at the last time step of each UTC day), so a
- * multi-year minute run does not write a row per bar per instrument.
+ * multi-year minute run does not write a row per bar per instrument. In a
+ * hedging account each leg is a position of its own: a fill records its
+ * leg, a snapshot every leg.
  */
 export class PositionLog {
-  private readonly cols = Array.from({ length: 9 }, () => new GrowableFloat64(256));
+  private readonly cols = Array.from({ length: 10 }, () => new GrowableFloat64(256));
   private lastDay = NaN;
   private lastStep = NaN;
 
   constructor(private readonly positions: readonly PositionState[]) {}
 
-  /** After a fill of instrument `idx`. */
+  /** After a fill of position `idx` (an index into the portfolio's positions). */
   onFill(idx: number, time: Micros): void {
     this.push(idx, time);
   }
@@ -49,10 +53,10 @@ export class PositionLog {
   }
 
   rows(): PositionRows {
-    const [time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees] = this.cols.map((c) => c.view()) as [
-      Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+    const [time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side] = this.cols.map((c) => c.view()) as [
+      Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
     ];
-    return { length: time.length, time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees };
+    return { length: time.length, time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side };
   }
 
   private snapshot(time: Micros): void {
@@ -63,7 +67,7 @@ export class PositionLog {
     const p = this.positions[idx] as PositionState;
     const c = this.cols;
     (c[0] as GrowableFloat64).push(time);
-    (c[1] as GrowableFloat64).push(idx);
+    (c[1] as GrowableFloat64).push(p.index);
     (c[2] as GrowableFloat64).push(p.quantity);
     (c[3] as GrowableFloat64).push(p.averagePrice);
     (c[4] as GrowableFloat64).push(p.lastPrice);
@@ -71,5 +75,6 @@ export class PositionLog {
     (c[6] as GrowableFloat64).push(p.unrealizedPnl);
     (c[7] as GrowableFloat64).push(p.realizedPnl);
     (c[8] as GrowableFloat64).push(p.fees);
+    (c[9] as GrowableFloat64).push(p.side === 'long' ? 1 : p.side === 'short' ? -1 : 0);
   }
 }

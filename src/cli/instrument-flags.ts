@@ -26,7 +26,8 @@ export function addInstrumentFlags(cmd: Command): Command {
     .option('--interest-rate <r>', 'annual interest on cash (negative cash pays it), accrued daily')
     .option('--borrow-rate <r>', 'annual borrow fee on short stock positions, accrued daily')
     .option('--leverage <x>', 'margin account for stocks: orders need 1/x of the notional they open; liquidation below 25% maintenance')
-    .option('--account-currency <c>', 'currency of the account (default USD); an instrument in another needs its pair in the data');
+    .option('--account-currency <c>', 'currency of the account (default USD); an instrument in another needs its pair in the data')
+    .option('--position-mode <mode>', 'netting (default): one position per instrument; hedging: long and short legs side by side, each order names one');
 }
 
 /** The given flags as an `instrument` object, merged over the config file's. */

@@ -3,8 +3,8 @@ import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
-import type { Contingency, MutableOrder, Order, OrderSide, OrderType, RejectReason, TimeInForce } from '../model/order.js';
-import { isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import type { Contingency, MutableOrder, Order, OrderSide, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
+import { closesPositionSide, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
@@ -24,6 +24,13 @@ export interface NewOrder {
   readonly postOnly: boolean;
   readonly tag: string;
   readonly multiplier: number;
+  /** Hedging accounts: the position the order acts on. */
+  readonly positionSide?: PositionSide | undefined;
+}
+
+/** Whether closing `quantity` is more than `closable` (float noise of 1e-12 aside). */
+function exceedsClosable(quantity: number, closable: number): boolean {
+  return quantity > closable && quantity - closable > closable * 1e-12;
 }
 
 /**
@@ -48,8 +55,19 @@ export interface ManagedVenue extends ExecutionClient {
 }
 
 export interface OrderManagerOptions {
-  /** Signed position of an instrument, for reduce-only checks. */
-  readonly positionOf?: (symbol: string) => number;
+  /**
+   * Signed position the order acts on, for reduce-only checks: the
+   * instrument's net position, or in a hedging account the leg the order
+   * names (long >= 0, short <= 0).
+   */
+  readonly positionOf?: (order: Order) => number;
+  /**
+   * A hedging account: every order must name its position side, and an order
+   * that reduces a side may not close more than it holds less what other
+   * working orders already close (`exceeds_position_side`). Otherwise orders
+   * must not name one (`position_side_not_allowed`).
+   */
+  readonly hedging?: boolean;
 }
 
 /**
@@ -67,7 +85,8 @@ export class OrderManager implements ExecutionReports {
   /** Parents done (filled, or finished with a partial fill): their children arm on data after this time. */
   private readonly armAfter = new Map<number, Micros>();
   private venue: ManagedVenue | undefined;
-  private readonly positionOf: (symbol: string) => number;
+  private readonly positionOf: (order: Order) => number;
+  private readonly hedging: boolean;
 
   constructor(
     private readonly fees: FeeModel,
@@ -76,6 +95,7 @@ export class OrderManager implements ExecutionReports {
     options: OrderManagerOptions = {},
   ) {
     this.positionOf = options.positionOf ?? (() => 0);
+    this.hedging = options.hedging ?? false;
   }
 
   connect(venue: ManagedVenue): void {
@@ -299,6 +319,7 @@ export class OrderManager implements ExecutionReports {
       reduceOnly: req.reduceOnly,
       postOnly: req.postOnly,
       tag: req.tag,
+      positionSide: req.positionSide,
       status: 'submitted',
       reason: '',
       createdTime: time,
@@ -333,16 +354,34 @@ export class OrderManager implements ExecutionReports {
     if (!(o.validBars >= 0) || !Number.isInteger(o.validBars)) return 'invalid_expiry';
     if (time > o.expireTime) return 'expired_on_submit';
     if (o.postOnly && o.type !== 'limit') return 'invalid_price';
+    if (this.hedging ? o.positionSide === undefined : o.positionSide !== undefined) return this.hedging ? 'position_side_required' : 'position_side_not_allowed';
     if (!withMarket) return undefined;
     const ref = o.referencePrice;
     const needsRef = o.type === 'market' || o.type === 'market_on_open' || o.type === 'market_on_close' || o.type === 'trailing_stop';
     if (needsRef && !(ref > 0)) return 'no_market_data';
     if (o.reduceOnly) {
-      const pos = this.positionOf(o.symbol);
+      const pos = this.positionOf(o);
       if (o.side === 'buy' ? pos >= 0 : pos <= 0) return 'reduce_only_would_increase';
     }
+    if (this.hedging && closesPositionSide(o.side, o.positionSide) && exceedsClosable(o.quantity, this.closable(o))) return 'exceeds_position_side';
     if (o.postOnly && ref > 0 && (o.side === 'buy' ? o.price >= ref : o.price <= ref)) return 'post_only_would_take';
     return undefined;
+  }
+
+  /**
+   * What an order that reduces a leg of a hedging account may still close:
+   * the leg's quantity less the open quantity of the other working orders
+   * that reduce the same leg (an OCO partner of the order does not count:
+   * only one of them fills).
+   */
+  closable(o: Order): number {
+    let open = 0;
+    for (const w of this.live.values()) {
+      if (w === o || w.symbol !== o.symbol || w.positionSide !== o.positionSide || w.side !== o.side || !isWorking(w.status)) continue;
+      if (o.ocoIds.includes(w.id)) continue;
+      open = addExact(open, w.quantity - w.filledQuantity);
+    }
+    return Math.max(0, Math.abs(this.positionOf(o)) - open);
   }
 
   /** The price an order is costed at before acceptance. */

@@ -3,6 +3,7 @@ import type { Micros } from '../core/time.js';
 import type { Liquidity } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { Order } from '../model/order.js';
+import { closesPositionSide } from '../model/order.js';
 import type { OrderBook } from '../model/order-book.js';
 import { BOOK_ASK, BOOK_BID, QueuePosition } from '../model/order-book.js';
 import { addExact, subExact } from '../core/decimal.js';
@@ -29,8 +30,11 @@ export interface SimulatedExchangeOptions {
   readonly latency?: LatencyModel;
   /** At most this fraction of a bar's volume (or a tick's size) fills per instrument and bar; 0 = no limit. */
   readonly volumeLimit?: number;
-  /** Signed position of an instrument, for reduce-only orders. */
-  readonly positionOf?: (symbol: string) => number;
+  /**
+   * Signed position an order acts on (the instrument's, or its leg in a
+   * hedging account), for reduce-only orders and orders that reduce a leg.
+   */
+  readonly positionOf?: (order: Order) => number;
 }
 
 /** The venue's working state of one order. */
@@ -87,7 +91,7 @@ export class SimulatedExchange implements ExecutionClient {
   private readonly slippage: SlippageModel;
   private readonly latency: LatencyModel;
   private readonly volumeLimit: number;
-  private readonly positionOf: (symbol: string) => number;
+  private readonly positionOf: (order: Order) => number;
   /** Fills whose OCO partner could also have filled on the same bar: the bar alone cannot tell which came first. */
   ambiguousFills = 0;
 
@@ -287,7 +291,10 @@ export class SimulatedExchange implements ExecutionClient {
     const buy = o.side === 'buy';
     const levels = buy ? book.asks : book.bids;
     const used = this.consumedMaps(w.symbolIdx)[buy ? 1 : 0] as Map<number, number>;
-    const leaves = o.quantity - o.filledQuantity;
+    const open = o.quantity - o.filledQuantity;
+    const cap = this.legCap(w, time);
+    if (!(cap > 0)) return;
+    const leaves = cap < open ? cap : open;
     const n = limit === limit ? levels.levelsAtOrBetter(limit) : levels.count;
     if (o.timeInForce === 'fok') {
       let available = 0;
@@ -308,6 +315,22 @@ export class SimulatedExchange implements ExecutionClient {
       if (remaining === 0) this.remove(w);
       this.reports.filled(o.id, time, qty, resting ? limit : price, resting ? 'maker' : 'taker');
     }
+    if (remaining === 0 && leaves < open) this.reports.cancelled(o.id, time, 'reduce_only');
+  }
+
+  /**
+   * What an order that reduces a leg of a hedging account may fill (the
+   * leg's quantity; Infinity for other orders). At 0 the order is cancelled
+   * ('reduce_only') and 0 is returned.
+   */
+  private legCap(w: Working, time: Micros): number {
+    const o = w.order;
+    if (o.positionSide === undefined || !closesPositionSide(o.side, o.positionSide)) return Infinity;
+    const cap = Math.abs(this.positionOf(o));
+    if (cap > 0) return cap;
+    this.remove(w);
+    this.reports.cancelled(o.id, time, 'reduce_only');
+    return 0;
   }
 
   /** A resting limit order: its queue place, and fills when size leaves the front or the book trades through it. */
@@ -329,10 +352,14 @@ export class SimulatedExchange implements ExecutionClient {
     const atTouch = !(touch === touch) || (side === BOOK_BID ? limit >= touch : limit <= touch);
     const reached = atTouch && before > displayed ? before - displayed - aheadBefore : 0;
     if (reached <= 0) return;
+    const cap = this.legCap(w, time);
+    if (!(cap > 0)) return;
     const leaves = o.quantity - o.filledQuantity;
-    const qty = Math.min(leaves, reached);
-    if (qty >= leaves) this.remove(w);
+    const qty = Math.min(leaves, reached, cap);
+    const capped = qty === cap && cap < leaves;
+    if (qty >= leaves || capped) this.remove(w);
     this.reports.filled(o.id, time, qty, limit, 'maker');
+    if (capped) this.reports.cancelled(o.id, time, 'reduce_only');
   }
 
   /** Quote tick: buys trade at the ask, sells at the bid. */
@@ -446,8 +473,9 @@ export class SimulatedExchange implements ExecutionClient {
           budget = v > 0 ? this.volumeLimit * v : Number.isNaN(v) ? Infinity : 0;
         }
         let qty = Math.min(leaves(o), this.roundLot(idx, budget));
-        if (o.reduceOnly) {
-          const pos = this.positionOf(o.symbol);
+        // An order that reduces a leg of a hedging account never takes it through zero, as a reduce-only order.
+        if (o.reduceOnly || (o.positionSide !== undefined && closesPositionSide(o.side, o.positionSide))) {
+          const pos = this.positionOf(o);
           const reducible = buy ? Math.max(0, -pos) : Math.max(0, pos);
           if (reducible <= 0) {
             this.remove(w);

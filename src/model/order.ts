@@ -4,6 +4,26 @@ import type { Micros } from '../core/time.js';
 export type OrderSide = 'buy' | 'sell';
 
 /**
+ * How an account holds positions:
+ * - netting: one signed position per instrument; a sell reduces a long;
+ * - hedging: a long and a short position side by side per instrument; each
+ *   order names the one it acts on (`positionSide`).
+ */
+export type PositionMode = 'netting' | 'hedging';
+
+/**
+ * The position an order of a hedging account acts on: buy + long opens or
+ * adds to the long, sell + long reduces it; sell + short opens or adds to the
+ * short, buy + short reduces it.
+ */
+export type PositionSide = 'long' | 'short';
+
+/** Whether an order of a hedging account reduces the position it names (sell + long, buy + short). */
+export function closesPositionSide(side: OrderSide, positionSide: PositionSide | undefined): boolean {
+  return positionSide === 'long' ? side === 'sell' : positionSide === 'short' && side === 'buy';
+}
+
+/**
  * - market: at the next price the venue offers;
  * - limit: at `price` or better;
  * - stop: a market order once the price reaches `triggerPrice`;
@@ -72,6 +92,10 @@ export type RejectReason =
   | 'reduce_only_would_increase'
   | 'post_only_would_take'
   | 'parent_rejected'
+  // Position modes:
+  | 'position_side_required'
+  | 'position_side_not_allowed'
+  | 'exceeds_position_side'
   // Pre-trade risk (src/risk):
   | 'max_order_quantity'
   | 'max_order_notional'
@@ -140,6 +164,8 @@ export interface OrderRequest {
   readonly postOnly?: boolean;
   /** Free text carried into the order record. */
   readonly tag?: string;
+  /** Hedging accounts: the position the order acts on (required there); netting accounts: must be absent. */
+  readonly positionSide?: PositionSide;
 }
 
 /**
@@ -166,6 +192,8 @@ export interface Order {
   readonly reduceOnly: boolean;
   readonly postOnly: boolean;
   readonly tag: string;
+  /** The position the order acts on in a hedging account; undefined in a netting account. */
+  readonly positionSide: PositionSide | undefined;
   readonly status: OrderStatus;
   readonly reason: string;
   readonly createdTime: Micros;

@@ -6,7 +6,9 @@ import type { Portfolio, PositionState } from './portfolio.js';
  * what live orders already committed, pays for it at the reference price:
  * signed quantity x price x multiplier + fee for cash instruments (sells
  * raise cash and pass; short exposure is for risk limits to bound), initial
- * margin for the contracts it opens + fee for margined ones.
+ * margin for the contracts it opens + fee for margined ones. `pos` is the
+ * book the order acts on: the net position, or one leg of a hedging account
+ * (an order that reduces its leg opens nothing there).
  */
 export class BuyingPower {
   private readonly committed = new Map<number, number>();
@@ -23,9 +25,26 @@ export class BuyingPower {
   ) {}
 
   check(order: Order, signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | undefined {
+    const r = this.evaluate(signedQuantity, referencePrice, fee, pos);
+    if (typeof r === 'string') return r;
+    if (r > 0) {
+      this.committed.set(order.id, r);
+      this.total += r;
+    }
+    return undefined;
+  }
+
+  /** As `check`, without committing anything: whether such an order would pass now. */
+  preview(signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | undefined {
+    const r = this.evaluate(signedQuantity, referencePrice, fee, pos);
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /** The reason to refuse, or the amount the order commits (0: none). */
+  private evaluate(signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | number {
     const inst = pos.instrument;
     let cost: number;
-    if (!pos.margined && this.leverage > 1) return this.checkOnMargin(order, signedQuantity, referencePrice, fee, pos);
+    if (!pos.margined && this.leverage > 1) return this.evaluateOnMargin(signedQuantity, referencePrice, fee, pos);
     if (pos.margined) {
       // Margin for the contracts the order opens, less what the contracts it closes release.
       const held = pos.quantity;
@@ -33,34 +52,30 @@ export class BuyingPower {
       const closing = held === 0 || Math.sign(held) === Math.sign(signedQuantity) ? 0 : Math.min(q, Math.abs(held));
       const opening = q - closing;
       // An order that only closes always passes: it frees margin.
-      if (opening === 0) return undefined;
+      if (opening === 0) return 0;
       cost = (opening - closing) * inst.marginInit + fee;
     } else {
       cost = signedQuantity * referencePrice * inst.multiplier + fee;
     }
-    if (cost <= 0) return undefined;
+    if (cost <= 0) return 0;
     // Costs in another currency count at its current rate against all cash.
     if (inst.currency !== this.portfolio.currency) cost *= this.portfolio.rate(inst.currency);
     if (!(this.portfolio.cashValue() - this.total - cost >= 0)) return pos.margined ? 'insufficient_margin' : 'insufficient_cash';
-    this.committed.set(order.id, cost);
-    this.total += cost;
-    return undefined;
+    return cost;
   }
 
-  private checkOnMargin(order: Order, signedQuantity: number, price: number, fee: number, pos: PositionState): RejectReason | undefined {
+  private evaluateOnMargin(signedQuantity: number, price: number, fee: number, pos: PositionState): RejectReason | number {
     const held = pos.quantity;
     const q = Math.abs(signedQuantity);
     const closing = held === 0 || Math.sign(held) === Math.sign(signedQuantity) ? 0 : Math.min(q, Math.abs(held));
     const opening = q - closing;
-    if (opening === 0) return undefined;
+    if (opening === 0) return 0;
     const inst = pos.instrument;
     const rate = inst.currency === this.portfolio.currency ? 1 : this.portfolio.rate(inst.currency);
     const cost = ((opening * price * inst.multiplier) / this.leverage + fee) * rate;
     const available = this.portfolio.equity() - this.portfolio.grossExposure() / this.leverage - this.total;
     if (!(available - cost >= 0)) return 'insufficient_margin';
-    this.committed.set(order.id, cost);
-    this.total += cost;
-    return undefined;
+    return cost;
   }
 
   /** The order is no longer live: its commitment ends. */

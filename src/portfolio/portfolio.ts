@@ -3,10 +3,18 @@ import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Instrument } from '../model/instrument.js';
 import { isMargined } from '../model/instrument.js';
+import type { PositionMode, PositionSide } from '../model/order.js';
 import type { ClosedTrade } from './trade-book.js';
 import { OpenTrade } from './trade-book.js';
 
-/** The book of one instrument: net position, average price, P&L, round trip. */
+/** Which position of an instrument a book holds: the net position (netting) or one side of a hedging account. */
+export type LegSide = 'net' | PositionSide;
+
+/**
+ * The book of one position: net position, average price, P&L, round trip.
+ * A netting account has one per instrument; a hedging account two, a long
+ * leg (quantity >= 0) and a short leg (quantity <= 0), which never cross zero.
+ */
 export class PositionState {
   /** Signed quantity. */
   quantity = 0;
@@ -27,7 +35,13 @@ export class PositionState {
   /** Margined instruments: initial margin held for the open contracts. */
   margin = 0;
   readonly margined: boolean;
-  constructor(readonly instrument: Instrument) {
+  constructor(
+    readonly instrument: Instrument,
+    /** 'net' in a netting account; 'long' or 'short' for the legs of a hedging account. */
+    readonly side: LegSide = 'net',
+    /** Index of the instrument in the account's instruments. */
+    readonly index = 0,
+  ) {
     this.margined = isMargined(instrument);
   }
 
@@ -50,7 +64,8 @@ export class PositionState {
 }
 
 /**
- * A single-currency account with net positions, long and short.
+ * An account with net positions (netting) or long and short legs per
+ * instrument (hedging), long and short.
  * - Cash instruments (stocks, shorts included): cash changes by
  *   -quantity x price x multiplier - fee on each fill.
  * - Margined instruments (futures): opening a contract moves its initial
@@ -58,6 +73,9 @@ export class PositionState {
  *   cash as variation margin (price change x quantity x multiplier) at each
  *   fill and each bar close.
  * Equity = cash + margin in use + sum of cash positions x mark x multiplier.
+ * In a hedging account every leg is a position of its own in these sums:
+ * both legs are valued, margined and carried, and book their own P&L and
+ * round trips.
  */
 export class Portfolio {
   cash: number;
@@ -71,7 +89,14 @@ export class Portfolio {
   /** Account currency per unit of a currency, from market data; set by the engine. */
   rate: (currency: string) => number = () => NaN;
   readonly closedTrades: ClosedTrade[] = [];
+  /**
+   * Every position book: [i] is instrument i's net position (netting) or
+   * long leg (hedging); in a hedging account [n + i] is its short leg.
+   */
   readonly positions: PositionState[];
+  readonly hedging: boolean;
+  /** Number of instruments. */
+  readonly size: number;
   private readonly bySymbol = new Map<string, PositionState>();
   private nextTradeId = 1;
 
@@ -80,16 +105,45 @@ export class Portfolio {
     instruments: readonly Instrument[],
     /** The account's currency; instruments quoted in another settle into a balance in theirs. */
     readonly currency = 'USD',
+    readonly mode: PositionMode = 'netting',
   ) {
     this.cash = initialCash;
-    this.positions = instruments.map((i) => new PositionState(i));
-    for (const p of this.positions) this.bySymbol.set(p.instrument.symbol, p);
+    this.hedging = mode === 'hedging';
+    this.size = instruments.length;
+    this.positions = instruments.map((inst, i) => new PositionState(inst, this.hedging ? 'long' : 'net', i));
+    if (this.hedging) for (let i = 0; i < instruments.length; i++) this.positions.push(new PositionState(instruments[i] as Instrument, 'short', i));
+    for (let i = 0; i < this.size; i++) {
+      const p = this.positions[i] as PositionState;
+      this.bySymbol.set(p.instrument.symbol, p);
+    }
   }
 
+  /** The net position (netting) or the long leg (hedging) of an instrument. */
   position(symbol: string): PositionState {
     const p = this.bySymbol.get(symbol);
     if (p === undefined) throw new InvariantError(`unknown instrument ${symbol}`);
     return p;
+  }
+
+  /**
+   * The book an order of instrument `idx` acts on: the net position in a
+   * netting account, the leg it names in a hedging one.
+   */
+  leg(idx: number, positionSide: PositionSide | undefined): PositionState {
+    const p = this.positions[positionSide === 'short' && this.hedging ? this.size + idx : idx];
+    if (p === undefined) throw new InvariantError(`unknown instrument index ${idx}`);
+    return p;
+  }
+
+  /** The short leg of instrument `idx` in a hedging account; undefined in a netting one. */
+  shortLeg(idx: number): PositionState | undefined {
+    return this.hedging ? this.positions[this.size + idx] : undefined;
+  }
+
+  /** Net quantity of instrument `idx`: the position, or long leg + short leg. */
+  netQuantity(idx: number): number {
+    const p = (this.positions[idx] as PositionState).quantity;
+    return this.hedging ? addExact(p, (this.positions[this.size + idx] as PositionState).quantity) : p;
   }
 
   /** Sum of positions at their marks, in the account currency. */
@@ -175,6 +229,11 @@ export class Portfolio {
     if (!(price > 0) || !Number.isFinite(price)) throw new InvariantError(`fill with price ${price}`);
     // A negative fee is a maker rebate.
     if (!Number.isFinite(fee)) throw new InvariantError(`fill with fee ${fee}`);
+    if (pos.side !== 'net') {
+      // A leg of a hedging account never crosses zero: the order manager and the venue see to it.
+      const after = (pos.side === 'long' ? 1 : -1) * (pos.quantity + quantity);
+      if (after < -Math.abs(pos.quantity) * 1e-12) throw new InvariantError(`${pos.instrument.symbol}: a fill of ${quantity} would take the ${pos.side} leg (${pos.quantity}) through zero`);
+    }
     const mult = pos.instrument.multiplier;
     if (pos.margined) {
       // Variation margin on what was held, up to the fill price; then margin moves with the contracts.
@@ -207,7 +266,8 @@ export class Portfolio {
       if (pos.margined) this.moveMargin(pos, -closing);
       // Fractional lots: a residue of float subtraction is zero, not a dust position.
       if (Math.abs(pos.quantity) <= Math.abs(held) * 1e-12) pos.quantity = 0;
-      remaining = absQty - closing;
+      // A leg of a hedging account only reduces here (a residue is float noise).
+      remaining = pos.side === 'net' ? absQty - closing : 0;
       if (pos.quantity === 0) {
         this.closedTrades.push(trade.close(time, pos.bars, mult));
         pos.openTrade = undefined;

@@ -1,5 +1,5 @@
 import { addExact, subExact } from '../core/decimal.js';
-import type { BacktestResult } from '../backtest/engine.js';
+import type { BacktestResult, PositionResult } from '../backtest/engine.js';
 import type { RunAdjustment } from '../backtest/run.js';
 import { formatTime } from './format.js';
 import { inferPeriodsPerYear, maxDrawdown, sharpeRatio, stepReturns } from './metrics.js';
@@ -57,6 +57,8 @@ export interface Summary extends PerformanceMetrics {
   readonly rejections: Readonly<Record<string, number>>;
   /** Trading state changes (kill switch trips, manual changes), in order. */
   readonly risk_events: readonly { time: string; scope: string; symbol: string | null; from: string; to: string; reason: string }[];
+  /** 'hedging' for a hedging account; absent for a netting one (the default). */
+  readonly position_mode?: 'hedging';
   /** Per instrument: position, P&L, fees and round trips at the end. */
   readonly instruments: Readonly<Record<string, InstrumentSummary>>;
   readonly params: Readonly<Record<string, unknown>>;
@@ -70,6 +72,20 @@ export interface InstrumentSummary {
   readonly realized_pnl: number;
   readonly unrealized_pnl: number;
   readonly fees: number;
+  readonly net_pnl: number;
+  readonly margin: number;
+  readonly closed_trades: number;
+  /** Hedging accounts: each leg's own figures (the fields above are their sums). */
+  readonly legs?: { readonly long: LegSummary; readonly short: LegSummary };
+}
+
+export interface LegSummary {
+  readonly position: number;
+  readonly average_price: number | null;
+  readonly realized_pnl: number;
+  readonly unrealized_pnl: number;
+  readonly fees: number;
+  readonly carry: number;
   readonly net_pnl: number;
   readonly margin: number;
   readonly closed_trades: number;
@@ -187,10 +203,26 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
           net_pnl: addExact(subExact(addExact(i.realizedPnl, i.unrealizedPnl), i.fees), 0),
           margin: i.margin,
           closed_trades: i.closedTrades,
+          ...(i.legs !== undefined ? { legs: { long: legSummary(i.legs.long), short: legSummary(i.legs.short) } } : {}),
         },
       ]),
     ),
+    ...(result.positionMode === 'hedging' ? { position_mode: 'hedging' as const } : {}),
     ...performance,
     params,
+  };
+}
+
+function legSummary(l: PositionResult): LegSummary {
+  return {
+    position: l.quantity,
+    average_price: Number.isFinite(l.averagePrice) ? l.averagePrice : null,
+    realized_pnl: l.realizedPnl,
+    unrealized_pnl: l.unrealizedPnl,
+    fees: l.fees,
+    carry: l.carry,
+    net_pnl: addExact(subExact(addExact(l.realizedPnl, l.unrealizedPnl), l.fees), 0),
+    margin: l.margin,
+    closed_trades: l.closedTrades,
   };
 }

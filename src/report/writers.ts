@@ -10,6 +10,8 @@ export const ORDERS_HEADER =
   'id,symbol,type,side,quantity,price,status,reason,created_time,filled_time,fill_price,fee,trigger_price,time_in_force,filled_quantity,parent_id,tag';
 export const FILLS_HEADER = 'order_id,symbol,time,side,quantity,price,fee,liquidity';
 export const POSITIONS_HEADER = 'time,symbol,quantity,average_price,price,market_value,unrealized_pnl,realized_pnl,fees';
+/** positions.csv of a hedging account: a row per leg, `side` long or short. */
+export const HEDGING_POSITIONS_HEADER = 'time,symbol,side,quantity,average_price,price,market_value,unrealized_pnl,realized_pnl,fees';
 export const EQUITY_HEADER = 'time,equity,cash,position_value,margin';
 
 /** Buffered line writer: large outputs without one string per file. */
@@ -57,10 +59,11 @@ export function writeTrades(path: string, result: BacktestResult): void {
 
 export function writeOrders(path: string, result: BacktestResult): void {
   const w = new LineWriter(path);
-  w.line(ORDERS_HEADER);
+  // A hedging account's orders name their position side, in one more column.
+  const hedging = result.positionMode === 'hedging';
+  w.line(hedging ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
   for (const o of result.orders) {
-    w.line(
-      [
+    const row = [
         o.id,
         csvField(o.symbol),
         o.type,
@@ -79,8 +82,9 @@ export function writeOrders(path: string, result: BacktestResult): void {
         n(o.filledQuantity),
         o.parentId > 0 ? o.parentId : '',
         csvField(o.tag),
-      ].join(','),
-    );
+      ];
+    if (hedging) row.push(o.positionSide ?? '');
+    w.line(row.join(','));
   }
   w.close();
 }
@@ -98,22 +102,26 @@ export function writeEquity(path: string, result: BacktestResult): void {
 /** Every execution: several per order when it fills in parts. */
 export function writeFills(path: string, result: BacktestResult): void {
   const w = new LineWriter(path);
-  w.line(FILLS_HEADER);
+  const hedging = result.positionMode === 'hedging';
+  w.line(hedging ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
   for (const f of result.fills) {
-    w.line([f.orderId, csvField(f.symbol), t(f.time), f.quantity > 0 ? 'buy' : 'sell', n(Math.abs(f.quantity)), n(f.price), n(f.fee), f.liquidity].join(','));
+    const line = [f.orderId, csvField(f.symbol), t(f.time), f.quantity > 0 ? 'buy' : 'sell', n(Math.abs(f.quantity)), n(f.price), n(f.fee), f.liquidity].join(',');
+    w.line(hedging ? `${line},${result.orders[f.orderId - 1]?.positionSide ?? ''}` : line);
   }
   w.close();
 }
 
-/** Positions of every instrument after each fill and at the last step of each day. */
+/** Positions of every instrument (every leg in a hedging account) after each fill and at the last step of each day. */
 export function writePositions(path: string, result: BacktestResult): void {
   const w = new LineWriter(path);
-  w.line(POSITIONS_HEADER);
+  const hedging = result.positionMode === 'hedging';
+  w.line(hedging ? HEDGING_POSITIONS_HEADER : POSITIONS_HEADER);
   const p = result.positions;
   for (let i = 0; i < p.length; i++) {
     const symbol = result.symbols[p.symbol[i] as number] ?? '';
+    const where = hedging ? `${csvField(symbol)},${(p.side[i] as number) < 0 ? 'short' : 'long'}` : csvField(symbol);
     w.line(
-      [t(p.time[i] as number), csvField(symbol), n(p.quantity[i] as number), n(p.averagePrice[i] as number), n(p.price[i] as number), n(p.marketValue[i] as number), n(p.unrealizedPnl[i] as number), n(p.realizedPnl[i] as number), n(p.fees[i] as number)].join(','),
+      [t(p.time[i] as number), where, n(p.quantity[i] as number), n(p.averagePrice[i] as number), n(p.price[i] as number), n(p.marketValue[i] as number), n(p.unrealizedPnl[i] as number), n(p.realizedPnl[i] as number), n(p.fees[i] as number)].join(','),
     );
   }
   w.close();

@@ -43,6 +43,7 @@ function order(o: Partial<MutableOrder> & { side: OrderSide }): Order {
     reduceOnly: false,
     postOnly: false,
     tag: '',
+    positionSide: undefined,
     status: 'submitted',
     reason: '',
     createdTime: 0,

@@ -296,7 +296,8 @@ export class RiskEngine {
     const q = order.quantity;
     const sign: 1 | -1 = order.side === 'buy' ? 1 : -1;
     const inst = view.instrument(symbol);
-    const position = finiteOr(view.position(symbol), 0);
+    // A hedging account's order acts on its leg: the limits and the reducing state apply to that leg.
+    const position = finiteOr(order.positionSide === undefined ? view.position(symbol) : view.position(symbol, order.positionSide), 0);
 
     // 1. Trading state.
     const st = this.effectiveState(symbol);

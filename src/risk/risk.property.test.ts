@@ -1,12 +1,21 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { barFeed } from '../../test/helpers/feeds.js';
+import { runBacktest } from '../backtest/engine.js';
+import { PercentFee } from '../execution/models/fee.js';
+import type { Bar } from '../model/market.js';
+import type { StrategyContext } from '../strategy/context.js';
+import { Strategy } from '../strategy/strategy.js';
 import { mulExact } from '../core/decimal.js';
 import type { Order, OrderSide, OrderType } from '../model/order.js';
 import { ORDER_TYPES, RISK_REJECT_REASONS } from '../model/order.js';
 import { RiskEngine, type TradingState } from './engine.js';
 import { isOnGrid } from './grid.js';
 import type { RiskLimitsInput } from './limits.js';
-import type { RiskInstrument, RiskView } from './view.js';
+import { MapRiskView, type RiskInstrument, type RiskView } from './view.js';
+
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b));
 import { cappedKelly, fixedFractional, fixedNotional, fixedQuantity, percentOfEquity, volatilityTarget } from './sizers.js';
 
 /** Positive numbers, both short decimals (exact paths) and arbitrary doubles (fallback paths). */
@@ -158,6 +167,7 @@ const orderArb: fc.Arbitrary<Order> = fc
         reduceOnly: false,
         postOnly: false,
         tag: '',
+        positionSide: undefined,
         status: 'submitted',
         reason: '',
         createdTime: 0,
@@ -229,5 +239,107 @@ describe('RiskEngine.check (property)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+// ------------------------------------------------------------ hedging
+
+const BASE_ORDER: Order = {
+  id: 1, symbol: 'A', side: 'buy', type: 'market', quantity: 1, price: NaN, triggerPrice: NaN, trailOffset: 0, trailPercent: 0, timeInForce: 'gtc',
+  expireTime: NaN, validBars: 0, reduceOnly: false, postOnly: false, tag: '', positionSide: undefined, status: 'submitted', reason: '', createdTime: 0,
+  referencePrice: 1, filledTime: NaN, filledQuantity: 0, cancelledQuantity: 0, fillPrice: NaN, fee: 0, contingency: 'none', parentId: 0, ocoIds: [], triggered: false,
+};
+
+describe('RiskEngine.check in a hedging account (property)', () => {
+  const qty = fc.integer({ min: 0, max: 5_000 });
+  it('checks an order on a leg as a netting order on a position equal to that leg, the other leg counted in the exposures', () => {
+    fc.assert(
+      fc.property(
+        limitsArb,
+        qty,
+        qty,
+        fc.integer({ min: -3_000, max: 3_000 }),
+        fc.integer({ min: 1, max: 100_000 }).map((c) => c / 100),
+        fc.constantFrom<OrderSide>('buy', 'sell'),
+        fc.constantFrom<'long' | 'short'>('long', 'short'),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        (limits, longQty, shortQty, other, price, side, leg, quantity, equity) => {
+          const hedged = new MapRiskView({ equity });
+          const netted = new MapRiskView({ equity });
+          for (const v of [hedged, netted]) {
+            v.prices.set('A', price).set('A2', price).set('B', 50);
+            v.positions.set('B', other);
+          }
+          hedged.legs.set('A', [longQty, -shortQty]);
+          // The netting twin: the order's leg as A's position, the other leg as a second instrument at the same price.
+          netted.positions.set('A', leg === 'long' ? longQty : -shortQty).set('A2', leg === 'long' ? -shortQty : longQty);
+          expect(hedged.grossExposure()).toBe(netted.grossExposure());
+          expect(hedged.netExposure()).toBe(netted.netExposure());
+          const base = { ...BASE_ORDER, side, quantity, referencePrice: price };
+          const a = new RiskEngine({ ...limits, orderRate: undefined });
+          const b = new RiskEngine({ ...limits, orderRate: undefined });
+          expect(a.evaluate({ ...base, positionSide: leg }, hedged)).toBe(b.evaluate(base, netted));
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('a hedging account under risk limits: random orders on ORCL 2003 (property)', () => {
+  const action = fc.record({
+    side: fc.constantFrom<OrderSide>('buy', 'sell'),
+    leg: fc.constantFrom<'long' | 'short'>('long', 'short'),
+    quantity: fc.integer({ min: 1, max: 4_000 }),
+    limitOffset: fc.option(fc.integer({ min: -50, max: 50 }).map((c) => c / 100), { nil: undefined }),
+  });
+  const bars = (() => {
+    const text = readFileSync(new URL('../../data/samples/ORCL-1995-2014.csv', import.meta.url), 'utf8');
+    return text.split(/\r?\n/).filter((l) => l.startsWith('2003-'));
+  })();
+
+  it('keeps legs on their side of zero, equity = cash + position value + margin, equity change = realised + unrealised - fees, and denied orders change nothing', () => {
+    const reasons = new Set<string>();
+    fc.assert(
+      fc.property(
+        fc.record({ maxPosition: fc.integer({ min: 100, max: 6_000 }), maxGrossExposure: fc.integer({ min: 5_000, max: 200_000 }), maxNetExposure: fc.integer({ min: 5_000, max: 200_000 }) }, { requiredKeys: [] }),
+        fc.array(fc.array(action, { maxLength: 3 }), { minLength: 20, maxLength: 60 }),
+        fc.constantFrom(1, 2),
+        (limits, plan, leverage) => {
+          const state = (ctx: StrategyContext): number[] => [ctx.cash, ctx.equity, ctx.position('ORCL', 'long'), ctx.position('ORCL', 'short')];
+
+          class Random extends Strategy<object> {
+            i = -1;
+            override onBar(bar: Bar, ctx: StrategyContext): void {
+              this.i++;
+              expect(ctx.position('ORCL', 'long')).toBeGreaterThanOrEqual(0);
+              expect(ctx.position('ORCL', 'short')).toBeLessThanOrEqual(0);
+              for (const a of plan[this.i % plan.length] ?? []) {
+                const before = state(ctx);
+                const options = { positionSide: a.leg, ...(a.limitOffset !== undefined ? { limit: Math.round((bar.close + a.limitOffset) * 100) / 100 } : {}) };
+                const o = a.side === 'buy' ? ctx.buy(a.quantity, options) : ctx.sell(a.quantity, options);
+                if (o.status === 'rejected') {
+                  reasons.add(o.reason);
+                  expect(state(ctx)).toEqual(before);
+                }
+              }
+            }
+          }
+          const feed = barFeed('ORCL', bars.map((l) => { const f = l.split(','); return [f[0] as string, Number(f[1]), Number(f[2]), Number(f[3]), Number(f[4]), Number(f[6])] as const; }), 64);
+          const r = runBacktest({ strategy: new Random({}), feeds: [feed], cash: 100_000, fees: new PercentFee(0.001), risk: new RiskEngine(limits), account: { positionMode: 'hedging', leverage } });
+          const e = r.equity;
+          for (let i = 0; i < e.time.length; i++) expect(rel(e.equity[i] as number, (e.cash[i] as number) + (e.positionValue[i] as number) + (e.margin[i] as number))).toBeLessThan(1e-12);
+          expect(rel(r.finalEquity - r.initialCash, r.realizedPnl + r.unrealizedPnl - r.fees)).toBeLessThan(1e-9);
+          const legs = r.instruments[0]?.legs;
+          expect(legs).toBeDefined();
+          expect(r.instruments[0]?.quantity).toBe((legs?.long.quantity ?? 0) + (legs?.short.quantity ?? 0));
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // The runs met the leg rule and the limits.
+    expect(reasons.has('exceeds_position_side')).toBe(true);
+    expect(reasons.has('max_position') || reasons.has('max_gross_exposure') || reasons.has('max_net_exposure')).toBe(true);
   });
 });

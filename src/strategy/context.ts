@@ -1,5 +1,5 @@
 import type { Micros } from '../core/time.js';
-import type { Order, OrderRequest, OrderSide, OrderType, TimeInForce } from '../model/order.js';
+import type { Order, OrderRequest, OrderSide, OrderType, PositionMode, PositionSide, TimeInForce } from '../model/order.js';
 import type { OrderChanges } from '../model/execution.js';
 import type { Indicator } from './indicators/indicator.js';
 import type { OrderBook } from '../model/order-book.js';
@@ -30,6 +30,8 @@ export interface BarHistory {
 
 export interface PositionView {
   readonly symbol: string;
+  /** Which position: 'net' (the instrument's whole position), or one leg ('long', 'short'). */
+  readonly side: 'net' | PositionSide;
   /** Signed: positive long, negative short, 0 flat. */
   readonly quantity: number;
   /** Average entry price of the open position; NaN when flat. */
@@ -64,6 +66,12 @@ export interface OrderOptions {
   readonly tag?: string;
   /** Held until this order fills (one-triggers-other), then armed on the next data. */
   readonly parent?: Order;
+  /**
+   * Hedging accounts (required there): the position the order acts on. buy +
+   * long opens or adds to the long, sell + long reduces it; sell + short opens
+   * or adds to the short, buy + short reduces it. Netting accounts: leave out.
+   */
+  readonly positionSide?: PositionSide;
 }
 
 /** A bracket: an entry, a stop-loss and a take-profit that cancel each other. */
@@ -83,6 +91,8 @@ export interface BracketOptions {
   readonly expire?: Micros | string;
   readonly validBars?: number;
   readonly tag?: string;
+  /** Hedging accounts: the leg the entry opens and the exits reduce. */
+  readonly positionSide?: PositionSide;
 }
 
 export interface Bracket {
@@ -93,6 +103,47 @@ export interface Bracket {
 
 /** active: anything passes the risk rules; reducing: only orders that reduce exposure; halted: nothing. */
 export type TradingState = 'active' | 'reducing' | 'halted';
+
+/** What a sizer sizes: the order to come. */
+export interface SizeOptions {
+  /** Instrument; defaults to the first one. */
+  readonly symbol?: string;
+  /** Direction of the order (default 'buy'): position, exposure and cash limits depend on it. */
+  readonly side?: OrderSide;
+  /** Hedging accounts (required there): the position the order will act on. */
+  readonly positionSide?: PositionSide;
+  /** The limit price the order will carry; default the last price (a market order). */
+  readonly limit?: number;
+}
+
+/**
+ * Position sizing with the run's figures: each method returns a quantity
+ * >= 0 on the instrument's lot grid, from the last price (or `limit`), the
+ * account's equity and the instrument's multiplier, capped so that an order
+ * of that quantity, submitted now, passes the run's size limits
+ * (maxOrderQuantity, maxOrderNotional, maxPosition with the current position,
+ * maxGrossExposure, maxNetExposure, maxLeverage) and its cash or margin check.
+ * 0 means no order fits (or no price yet, or trading halted). Sizes count
+ * the account as it is: size and submit one order at a time.
+ */
+export interface Sizer {
+  /** A fixed quantity, within the limits. */
+  fixed(quantity: number, options?: SizeOptions): number;
+  /** amount / (price x multiplier). */
+  notional(amount: number, options?: SizeOptions): number;
+  /** equity x fraction / (price x multiplier). */
+  percentOfEquity(fraction: number, options?: SizeOptions): number;
+  /** equity x riskFraction / (stopDistance x multiplier): the stop, hit, costs riskFraction of equity. */
+  fixedFractional(riskFraction: number, stopDistance: number, options?: SizeOptions): number;
+  /**
+   * equity x targetVolatility / (ATR x multiplier). The ATR is `atr`, or
+   * Wilder's ATR(`period`, default 14) of the instrument's kept bars; 0
+   * until there are more than `period` bars.
+   */
+  volatilityTarget(targetVolatility: number, options?: SizeOptions & { readonly atr?: number; readonly period?: number }): number;
+  /** equity x min(maxFraction, max(0, p - (1 - p) / b)) / (price x multiplier). */
+  kelly(winRate: number, payoffRatio: number, maxFraction: number, options?: SizeOptions): number;
+}
 
 export interface Logger {
   info(message: string, data?: Record<string, unknown>): void;
@@ -144,16 +195,28 @@ export interface StrategyContext {
   /**
    * Trades to a target signed quantity with one market order for the
    * difference between the target and the position plus live market orders.
-   * Returns the order, or undefined when already there.
+   * Returns the order, or undefined when already there. Hedging accounts:
+   * give `positionSide`; the target is that leg's (>= 0 long, <= 0 short).
    */
-  targetPosition(quantity: number, options?: { readonly symbol?: string; readonly tag?: string }): Order | undefined;
+  targetPosition(quantity: number, options?: { readonly symbol?: string; readonly tag?: string; readonly positionSide?: PositionSide }): Order | undefined;
   openOrders(symbol?: string): readonly Order[];
   hasOpenOrders(symbol?: string): boolean;
 
-  position(symbol?: string): number;
-  positionInfo(symbol?: string): PositionView;
+  /**
+   * Signed position of an instrument. Without `side`: the net position (in
+   * a hedging account, long leg + short leg). With `side`: that leg (long
+   * >= 0, short <= 0); in a netting account the long or short part of the
+   * net position.
+   */
+  position(symbol?: string, side?: PositionSide): number;
+  /** As `position`, with average price and P&L (both legs summed when `side` is absent; averagePrice is then NaN if both are open). */
+  positionInfo(symbol?: string, side?: PositionSide): PositionView;
+  /** 'netting' (one position per instrument) or 'hedging' (a long and a short leg per instrument). */
+  readonly positionMode: PositionMode;
   readonly cash: number;
   readonly equity: number;
+  /** Position sizers with the run's prices, equity, lot sizes and limits. */
+  readonly size: Sizer;
 
   /** Fires onTimer at `at` (µs or ISO text) with this name. */
   setTimer(name: string, at: Micros | string): void;

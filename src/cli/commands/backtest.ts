@@ -76,10 +76,11 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
   if (flags.adjust !== undefined) out.adjust = adjustFlag(flags.adjust);
   if (flags.actions !== undefined) out.actions = flags.actions;
-  const fl = flags as { interestRate?: string; borrowRate?: string; accountCurrency?: string; leverage?: string };
-  if (fl.interestRate !== undefined || fl.borrowRate !== undefined || fl.accountCurrency !== undefined || fl.leverage !== undefined) {
+  const fl = flags as { interestRate?: string; borrowRate?: string; accountCurrency?: string; leverage?: string; positionMode?: string };
+  if (fl.interestRate !== undefined || fl.borrowRate !== undefined || fl.accountCurrency !== undefined || fl.leverage !== undefined || fl.positionMode !== undefined) {
     out.account = {
       ...((base.account ?? {}) as Record<string, unknown>),
+      ...(fl.positionMode !== undefined ? { positionMode: fl.positionMode } : {}),
       ...(fl.leverage !== undefined ? { leverage: numberFlag('--leverage', fl.leverage) } : {}),
       ...(fl.accountCurrency !== undefined ? { currency: fl.accountCurrency } : {}),
       ...(fl.interestRate !== undefined ? { interestRate: numberFlag('--interest-rate', fl.interestRate) } : {}),
