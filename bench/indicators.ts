@@ -11,17 +11,21 @@
  * `updateBar(open, high, low, close, volume)`), trading-signals `add(close)`
  * (ATR: `add({high, low, close})`), technicalindicators `nextValue(close)`
  * (ATR: `nextValue({high, low, close})`); candle objects for the other two
- * libraries are built before timing. Each run is preceded by a warm-up run on
+ * libraries are built before timing. Each indicator is measured in its own
+ * child process (`--case NAME` runs one), so that no indicator runs with
+ * type feedback left in a library's shared code (base classes, helpers) by
+ * the indicators measured before it. Each run is preceded by a warm-up run on
  * a fresh instance; the three libraries are timed in turn (interleaved, R
  * times, default 7) so that load from other processes hits them alike, and
  * each figure is the median of its R runs. The process pins itself to one
- * CPU with taskset where it can (--no-pin to skip). Prints a table and writes
- * bench/indicators-results.json as [{name, value, unit}]: ns per value for each
- * library, and the ratio of the faster other library to QuantFlow (floor: 5).
+ * CPU with taskset where it can (--no-pin to skip); the child processes
+ * inherit the pin. Prints a table and writes bench/indicators-results.json as
+ * [{name, value, unit}]: ns per value for each library, and the ratio of the
+ * faster other library to QuantFlow (floor: 5).
  */
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,15 +79,18 @@ function arg(name: string, def: number): number {
 }
 const N = arg('--values', 1_000_000);
 const REPS = arg('--reps', 7);
+/** Set in a child process: the one case it measures. */
+const CASE = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : undefined;
 
-const bars = generateBarColumns({ bars: N, seed: 7 });
+// The parent process only starts the cases and reports: it needs no input.
+const bars = generateBarColumns({ bars: CASE === undefined ? 1 : N, seed: 7 });
 const open = bars.open.subarray(0, N);
 const high = bars.high.subarray(0, N);
 const low = bars.low.subarray(0, N);
 const close = bars.close.subarray(0, N);
 const volume = bars.volume.subarray(0, N);
 const candles: { high: number; low: number; close: number }[] = [];
-for (let i = 0; i < N; i++) candles.push({ high: high[i] as number, low: low[i] as number, close: close[i] as number });
+for (let i = 0; i < close.length; i++) candles.push({ high: high[i] as number, low: low[i] as number, close: close[i] as number });
 
 let sink = 0;
 
@@ -118,9 +125,12 @@ function measure(c: Case): { qf: number; ts: number; ti: number } {
 }
 
 /*
- * Each case has its own loop (no shared helper), so that every call site sees
- * one class, as in a strategy that updates its indicators: a loop shared by
- * several classes would measure V8's polymorphic dispatch instead.
+ * Each case and library has its own loop (no shared helper), so that every
+ * call site sees one class, as in a strategy that updates its indicators: a
+ * loop shared by several classes would measure V8's polymorphic dispatch
+ * instead. With each case in its own process, the code inside each library
+ * (trading-signals' `add` and `setResult`, shared by all its indicators; our
+ * SMA, read by BBANDS and EMA) also sees only the classes of that case.
  */
 interface Case {
   readonly name: string;
@@ -240,6 +250,24 @@ const cases: Case[] = [
   },
 ];
 
+if (CASE !== undefined) {
+  const c = cases.find((x) => x.name === CASE);
+  if (c === undefined) throw new Error(`unknown case '${CASE}'; cases are ${cases.map((x) => x.name).join(', ')}`);
+  // One line of JSON for the parent (see runCase); `sink` keeps the results alive.
+  writeSync(1, JSON.stringify({ ...measure(c), sink }) + '\n');
+  process.exit(0);
+}
+
+/** Measures one case in a fresh child process (same runtime flags, same CPU). */
+function runCase(name: string): { qf: number; ts: number; ti: number } {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1), '--case', name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`${name}: child process failed (status ${String(r.status)})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { qf: number; ts: number; ti: number };
+}
+
 const results: { name: string; value: number; unit: string }[] = [];
 const rows: string[][] = [];
 console.log(
@@ -247,7 +275,7 @@ console.log(
     `cpu ${process.env.QF_BENCH_CPU ?? 'unpinned'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
 );
 for (const c of cases) {
-  const m = measure(c);
+  const m = runCase(c.name);
   const qf = { median: m.qf };
   const ts = { median: m.ts };
   const ti = { median: m.ti };
