@@ -41,7 +41,12 @@ const isoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, { messag
 export const RunConfigSchema = z
   .object({
     strategy: z.string().min(1),
-    data: z.array(z.string().min(1)).min(1),
+    /** CSV files (bars, quotes, trades, L2 books); with `catalog`, may be empty. */
+    data: z.array(z.string().min(1)).default([]),
+    /** A Parquet catalog (folder or s3:// URI) to read the symbols of `symbol` from (docs/catalog.md). */
+    catalog: z.string().min(1).optional(),
+    /** Catalog runs: replay from the binary column cache, filling it on the first run. */
+    cache: z.boolean().optional(),
     /** One symbol for all files, or one per file in order. */
     symbol: z.array(z.string().min(1)).optional(),
     from: isoTime.optional(),
@@ -94,7 +99,13 @@ export const RunConfigSchema = z
     message: 'give either a fee rate or a fee per unit, not both',
     path: ['feePerUnit'],
   })
-  .refine((c) => c.symbol === undefined || c.symbol.length === 1 || c.symbol.length === c.data.length, {
+  .refine((c) => c.data.length > 0 || c.catalog !== undefined, { message: 'give data files or a catalog', path: ['data'] })
+  .refine((c) => c.catalog === undefined || (c.symbol !== undefined && c.symbol.length > 0), {
+    message: 'a catalog run needs the symbols to read (--symbol, repeatable)',
+    path: ['symbol'],
+  })
+  .refine((c) => c.cache !== true || c.catalog !== undefined, { message: 'the column cache is for catalog runs', path: ['cache'] })
+  .refine((c) => c.catalog !== undefined || c.symbol === undefined || c.symbol.length === 1 || c.symbol.length === c.data.length, {
     message: 'give one symbol, or one per data file',
     path: ['symbol'],
   })

@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { AdjustedFeed, adjustFeed, openBookFeed, openCsvFeed, readActionsFile, type AdjustmentInfo } from '../data/index.js';
+import { AdjustedFeed, adjustFeed, describeDataset, findDatasets, openBookFeed, openCatalogFeed, openCsvFeed, readActionsFile, type AdjustmentInfo, type DatasetKey, type ReadRequest } from '../data/index.js';
 import type { CsvFeedOptions } from '../data/index.js';
 import { InputError } from '../core/errors.js';
 import type { FeeModel } from '../execution/models/fee.js';
@@ -133,12 +133,13 @@ export function isBookFile(path: string): boolean {
  * for L2 files (a snapshot and its updates make one book). With `adjust`,
  * bar feeds are wrapped to adjust their prices for corporate actions.
  */
-export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): MarketFeed[] {
+export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void, catalogSets: readonly DatasetKey[] = []): MarketFeed[] {
   const from = config.from !== undefined ? parseIsoTime(config.from, 'start') : undefined;
   const to = config.to !== undefined ? parseIsoTime(config.to, 'end') : undefined;
   const feeds: MarketFeed[] = [];
+  // With a catalog, --symbol names the catalog's symbols; data files then name their own.
   const symbolOf = (i: number): string | undefined =>
-    config.symbol === undefined ? undefined : config.symbol.length === 1 ? config.symbol[0] : config.symbol[i];
+    config.symbol === undefined || config.catalog !== undefined ? undefined : config.symbol.length === 1 ? config.symbol[0] : config.symbol[i];
   const bookFiles = new Map<string, string[]>();
   const adjust = config.adjust ?? 'none';
   const actions = adjust !== 'none' && config.actions !== undefined ? readActionsFile(config.actions) : undefined;
@@ -170,6 +171,26 @@ export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void): 
         throw e;
       }
     });
+    for (const key of catalogSets) {
+      const root = config.catalog as string;
+      const request = { root, key, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+      const open = (r: ReadRequest): MarketFeed => openCatalogFeed(r, { cache: config.cache === true });
+      const feed = open(request);
+      if (key.kind !== 'bar') {
+        if (adjust !== 'none') {
+          feed.close();
+          throw new InputError({ code: 'invalid_option', file: root, field: 'adjust', value: adjust, message: `corporate actions adjust bars, and ${describeDataset(key)} is not` });
+        }
+        feeds.push(feed);
+        continue;
+      }
+      try {
+        feeds.push(adjustFeed(feed, { mode: adjust, actions, reopen: () => open({ root, key }) }));
+      } catch (e) {
+        feed.close();
+        throw e;
+      }
+    }
     for (const [symbol, paths] of bookFiles) {
       if (adjust !== 'none') {
         throw new InputError({ code: 'invalid_option', file: paths[0] as string, field: 'adjust', value: adjust, message: 'corporate actions adjust bars, and this file holds an order book' });
@@ -210,7 +231,8 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
   const cls = await loadStrategyFile(config.strategy);
   const params = parseStrategyParams(cls, config.params) as Record<string, unknown>;
   const strategy = new cls(params);
-  const feeds = openFeeds(config, hooks.onIssue);
+  const catalogSets = config.catalog !== undefined ? await findDatasets(config.catalog, config.symbol ?? []) : [];
+  const feeds = openFeeds(config, hooks.onIssue, catalogSets);
   const engine = new BacktestEngine({
     strategy,
     feeds,

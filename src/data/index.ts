@@ -27,3 +27,4 @@ export {
   type AggregatedFeedOptions,
   type WriteBarsCsvResult,
 } from './aggregate/index.js';
+export * from './catalog/index.js';

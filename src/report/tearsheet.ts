@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openFeeds } from '../backtest/run.js';
+import { isRemoteRoot, listDatasets, type DatasetKey } from '../data/index.js';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import { STYLE, TEARSHEET_APP, escapeHtml, jsonScript, lightweightChartsSource, scriptText } from './assets.js';
@@ -412,8 +413,21 @@ export function runPrices(run: RunFiles, notes: string[]): OhlcSeries[] {
     notes.push(`prices: data file not found: ${missing.join(', ')}`);
     return [];
   }
+  let catalogSets: DatasetKey[] = [];
+  if (cfg.catalog !== undefined) {
+    if (isRemoteRoot(cfg.catalog)) {
+      notes.push(`prices: not read again from the object store ${cfg.catalog}`);
+      return [];
+    }
+    const symbols = cfg.symbol ?? [];
+    catalogSets = existsSync(cfg.catalog) ? listDatasets(cfg.catalog).filter((k) => symbols.includes(k.symbol)) : [];
+    if (catalogSets.length === 0) {
+      notes.push(`prices: catalog not found: ${cfg.catalog}`);
+      return [];
+    }
+  }
   try {
-    return readPriceSeries(openFeeds({ ...cfg, onInvalid: 'skip' }));
+    return readPriceSeries(openFeeds({ ...cfg, onInvalid: 'skip', cache: false }, undefined, catalogSets));
   } catch (e) {
     if (e instanceof InputError) {
       notes.push(`prices: ${e.message}`);

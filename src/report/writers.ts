@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../backtest/config.js';
 import type { BacktestResult } from '../backtest/engine.js';
+import { isRemoteRoot } from '../data/index.js';
 import { csvField, formatNumber, formatTime } from './format.js';
 import type { Summary } from './summary.js';
 
@@ -150,6 +151,7 @@ export function writeRunSettings(path: string, config: RunConfig, benchmark?: st
     ...config,
     strategy: resolve(config.strategy),
     data: config.data.map((d) => resolve(d)),
+    ...(config.catalog !== undefined && !isRemoteRoot(config.catalog) ? { catalog: resolve(config.catalog) } : {}),
     out: resolve(config.out),
     ...(config.actions !== undefined ? { actions: resolve(config.actions) } : {}),
   };

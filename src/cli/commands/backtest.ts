@@ -44,6 +44,8 @@ interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, Ri
   benchmark?: string;
   adjust?: string;
   actions?: string;
+  catalog?: string;
+  cache?: boolean;
 }
 
 /** Flags over the config file: only flags actually given override it. */
@@ -55,6 +57,8 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   else if (typeof out.data === 'string') out.data = [out.data];
   if (flags.symbol !== undefined) out.symbol = flags.symbol;
   else if (typeof out.symbol === 'string') out.symbol = [out.symbol];
+  if (flags.catalog !== undefined) out.catalog = flags.catalog;
+  if (flags.cache === true) out.cache = true;
   if (flags.from !== undefined) out.from = flags.from;
   if (flags.to !== undefined) out.to = flags.to;
   if (flags.cash !== undefined) out.cash = numberFlag('--cash', flags.cash);
@@ -141,7 +145,9 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .description('run a strategy over market data and write summary.json, trades.csv, orders.csv, equity.csv')
     .option('--strategy <file>', 'strategy file (.ts or .js), loaded at run time')
     .option('--data <csv>', 'market data file; repeat for several feeds', collect)
-    .option('--symbol <symbol>', 'symbol of the data (one for all files, or one per --data)', collect)
+    .option('--symbol <symbol>', 'symbol of the data (one for all files, or one per --data); with --catalog, a symbol to read from it (repeatable)', collect)
+    .option('--catalog <dir>', 'read the --symbol data sets from this Parquet catalog (a folder or s3://bucket/prefix)')
+    .option('--cache', 'catalog runs: replay from the binary column cache, filling it on the first run')
     .option('--from <date>', 'first time to use (ISO 8601); earlier rows are dropped before any indicator sees them')
     .option('--to <date>', 'last time to use (ISO 8601; a date includes the whole day)')
     .option('--cash <n>', 'starting cash (default 100000)')

@@ -8,6 +8,7 @@ import { formatTime } from '../../report/format.js';
 import { adjustFlag, integerFlag, numberFlag } from '../args.js';
 import type { MarketFeed } from '../../model/market.js';
 import type { CliIO } from '../io.js';
+import { registerCatalogCommands } from './catalog.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
 import { AdjustedFeed, AggregatedFeed, adjustFeed, parseBarSpec, parseCsvFormatOptions, readActionsFile, writeBarsCsv } from '../../data/index.js';
@@ -30,6 +31,7 @@ interface CheckFlags extends FormatFlags {
 export function registerData(program: Command, io: CliIO, done: (code: number) => void): void {
   const data = program.command('data').description('market data tools');
   registerResample(data, io, done);
+  registerCatalogCommands(data, io, done);
 
   data
     .command('generate')

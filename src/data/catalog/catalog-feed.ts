@@ -135,6 +135,7 @@ export class CatalogFeed implements MarketFeed {
         o.low.set(col(3));
         o.close.set(col(4));
         o.volume.set(col(5));
+        o.adjClose.set(col(6));
         break;
       case 'quote':
         o.bid.set(col(1));

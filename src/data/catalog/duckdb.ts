@@ -56,7 +56,7 @@ export function feedColumnNames(kind: Columns['kind']): string[] {
 function chunkColumns(c: Columns, scratch: Float64Array[]): Float64Array[] {
   switch (c.kind) {
     case 'bar':
-      return [c.open, c.high, c.low, c.close, c.volume];
+      return [c.open, c.high, c.low, c.close, c.volume, c.adjClose];
     case 'quote':
       return [c.bid, c.ask, c.bidSize, c.askSize];
     case 'trade':

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InputError } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
 import type { MarketFeed } from '../../model/market.js';
 import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString, sqlStringList } from './duckdb.js';
@@ -63,14 +62,15 @@ export function parquetFilesUnder(dir: string): string[] {
 
 /** SQL turning the DOUBLE columns of a feed table (time in µs) into the catalog's typed columns plus its time partitions. */
 function catalogSelect(key: DatasetKey, from: string): string {
-  const values = VALUE_COLUMNS[key.kind].map((c) => `CAST(${c.name} AS ${c.sql}) AS ${c.name}`);
+  // NaN marks a missing value in the columns (adj_close of a source without one): NULL in Parquet.
+  const values = VALUE_COLUMNS[key.kind].map((c) => `CAST(CASE WHEN isnan(${c.name}) THEN NULL ELSE ${c.name} END AS ${c.sql}) AS ${c.name}`);
   const parts = timePartitions(key.kind).map((p) => `${p}(make_timestamp(CAST(time AS BIGINT))) AS ${p}`);
   return `SELECT make_timestamp(CAST(time AS BIGINT)) AS time, CAST(n AS INTEGER) AS n, ${values.join(', ')}, ${parts.join(', ')} FROM ${from}`;
 }
 
 /** SQL reading catalog files back into the feed table's DOUBLE columns. */
 function feedSelect(key: DatasetKey, files: readonly string[]): string {
-  const values = VALUE_COLUMNS[key.kind].map((c) => `CAST(${c.name} AS DOUBLE) AS ${c.name}`);
+  const values = VALUE_COLUMNS[key.kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
   return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, CAST(n AS DOUBLE) AS n, ${values.join(', ')} FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
 }
 
@@ -220,11 +220,4 @@ function swapPartitions(staging: string, dir: string): number {
     } else renameSync(leaf, target);
   }
   return files;
-}
-
-/** Fails with a clear message when `root` is not a catalog folder. */
-export function requireCatalog(root: string): void {
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new InputError({ code: 'file_not_found', file: root, message: 'no catalog here (import data first: quantflow data import FILE --catalog DIR)' });
-  }
 }

@@ -5,9 +5,9 @@ import type { DataKind, PriceSide } from '../../model/market.js';
  *
  *   <root>/_catalog.json                                  imports done so far
  *   <root>/bars/symbol=ORCL/side=trade/year=1995/data_0.parquet
- *   <root>/quotes/symbol=USDJPY/year=2013/month=01/data_0.parquet
- *   <root>/trades/symbol=XBTUSD/year=2019/month=03/data_0.parquet
- *   <root>/book/symbol=BTCUSDT/year=2023/month=01/data_0.parquet
+ *   <root>/quotes/symbol=USDJPY/year=2013/month=1/data_0.parquet
+ *   <root>/trades/symbol=XBTUSD/year=2019/month=3/data_0.parquet
+ *   <root>/book/symbol=BTCUSDT/year=2023/month=1/data_0.parquet
  *
  * Hive-style partition folders, so any Parquet reader (DuckDB, Polars, Spark,
  * pyarrow) sees symbol/side/year/month as columns. Bars are partitioned by
@@ -39,6 +39,8 @@ export const VALUE_COLUMNS: Readonly<Record<DataKind, readonly CatalogColumn[]>>
     { name: 'low', sql: 'DOUBLE' },
     { name: 'close', sql: 'DOUBLE' },
     { name: 'volume', sql: 'DOUBLE' },
+    /** The source's adjusted close (Yahoo's Adj Close), NULL when it has none. */
+    { name: 'adj_close', sql: 'DOUBLE' },
   ],
   quote: [
     { name: 'bid', sql: 'DOUBLE' },

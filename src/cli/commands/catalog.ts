@@ -1,0 +1,245 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { isBookFile } from '../../backtest/run.js';
+import { InputError, formatIssue, type Issue } from '../../core/errors.js';
+import { parseIsoTime } from '../../core/time.js';
+import {
+  datasetInfo,
+  describeDataset,
+  exportDataset,
+  findDatasets,
+  importFeed,
+  openBookFeed,
+  openCsvFeed,
+  parseCsvFormatOptions,
+  queryCatalog,
+  sha256File,
+  summarizeCatalog,
+  OUTLIER_SIGMAS,
+  type DatasetInfo,
+  type DatasetKey,
+  type ImportReport,
+} from '../../data/index.js';
+import type { MarketFeed } from '../../model/market.js';
+import type { FormatFlags } from '../format-flags.js';
+import { addFormatFlags, formatFromFlags } from '../format-flags.js';
+import type { CliIO } from '../io.js';
+
+const DEFAULT_CATALOG = './catalog';
+
+interface ImportFlags extends FormatFlags {
+  catalog?: string;
+  symbol?: string;
+  onInvalid?: string;
+  onConflict?: string;
+  progress?: boolean;
+}
+
+function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], def: T): T {
+  if (value === undefined) return def;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InputError({ code: 'invalid_option', field: flag, value, message: `expected ${allowed.join(' or ')}` });
+  }
+  return value as T;
+}
+
+function timeFlag(flag: string, text: string | undefined, end: 'start' | 'end'): number | undefined {
+  if (text === undefined) return undefined;
+  const t = parseIsoTime(text, end);
+  if (t === undefined) throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'not an ISO 8601 date or time' });
+  return t;
+}
+
+/** One line per import: what went where, and what was found. */
+function importLine(r: ImportReport): string {
+  const set = describeDataset({ kind: r.kind, symbol: r.symbol, ...(r.side !== undefined ? { side: r.side } : {}) });
+  if (r.alreadyImported) return `${r.source} -> ${set}: already imported (same content), 0 rows added\n`;
+  const parts = [`${r.rows} rows`, `${r.added} added`];
+  if (r.duplicates > 0) parts.push(`${r.duplicates} already in the catalog (identical, skipped)`);
+  if (r.conflicts > 0) {
+    parts.push(`${r.conflicts} already in the catalog with other values (${r.onConflict === 'keep' ? "the catalog's kept" : 'replaced'})`);
+  }
+  if (r.invalid > 0) parts.push(`${r.invalid} invalid skipped`);
+  const range = r.first !== null ? ` [${r.first} .. ${r.last}]` : '';
+  return `${r.source} -> ${set}: ${parts.join(', ')}${range}\n`;
+}
+
+/** `data import`, `data ls`, `data info`, `data query`, `data export` over a Parquet catalog. */
+export function registerCatalogCommands(data: Command, io: CliIO, done: (code: number) => void): void {
+  const imp = data
+    .command('import')
+    .description('validate data files and add their rows to a Parquet catalog (idempotent: rows already there are not added again)')
+    .argument('<files...>', 'CSV files (bars, quotes, trades) and L2 book files (a snapshot and its updates make one book)')
+    .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG}; created if missing)`)
+    .option('--symbol <symbol>', 'symbol, when the file names do not give it')
+    .option('--on-invalid <mode>', 'a bad row: fail (default, nothing is imported from that file) or skip')
+    .option('--on-conflict <mode>', "a row already in the catalog with other values: keep (default, the catalog's) or replace")
+    .option('--no-progress', 'no progress bar');
+  addFormatFlags(imp).action(async (files: string[], flags: ImportFlags) => {
+    const root = flags.catalog ?? DEFAULT_CATALOG;
+    const onInvalid = choice('--on-invalid', flags.onInvalid, ['fail', 'skip'] as const, 'fail');
+    const onConflict = choice('--on-conflict', flags.onConflict, ['keep', 'replace'] as const, 'keep');
+    const format = parseCsvFormatOptions({ ...formatFromFlags(flags), ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}) });
+    const skipped: Issue[] = [];
+    const onIssue = (i: Issue): void => {
+      skipped.push(i);
+    };
+    // Book files of one symbol are one source; every other file is its own.
+    const sources: { name: string; paths: string[]; open: () => MarketFeed }[] = [];
+    const books = new Map<string, string[]>();
+    for (const path of files) {
+      if (isBookFile(path)) {
+        const key = flags.symbol ?? '';
+        books.set(key, [...(books.get(key) ?? []), path]);
+        continue;
+      }
+      sources.push({
+        name: basename(path),
+        paths: [path],
+        open: () => openCsvFeed(path, { ...format, onInvalid, onIssue, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) }),
+      });
+    }
+    for (const [symbol, paths] of books) {
+      sources.push({
+        name: paths.map((p) => basename(p)).join(' + '),
+        paths,
+        open: () => openBookFeed(paths, { onInvalid, onIssue, ...(symbol !== '' ? { symbol } : {}) }),
+      });
+    }
+    const showProgress = flags.progress !== false && io.stderr.isTTY === true && process.env.CI === undefined;
+    let totalRows = 0;
+    let added = 0;
+    const started = performance.now();
+    for (const src of sources) {
+      const sha = src.paths.length === 1 ? sha256File(src.paths[0] as string) : src.paths.map((p) => sha256File(p)).join('+');
+      const feed = src.open();
+      const bytes = src.paths.reduce((a, p) => a + statSync(p).size, 0);
+      const bar = showProgress
+        ? new cliProgress.SingleBar(
+            { stream: io.stderr as NodeJS.WritableStream, format: `${src.name} [{bar}] {percentage}% | {eta_formatted} left`, hideCursor: true, clearOnComplete: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(bytes, 0);
+      const tick = bar !== undefined ? setInterval(() => bar.update((feed as { bytesRead?: number }).bytesRead ?? 0), 200) : undefined;
+      let report: ImportReport;
+      try {
+        report = await importFeed(root, feed, { source: src.name, sha256: sha, onConflict });
+      } finally {
+        if (tick !== undefined) clearInterval(tick);
+        bar?.stop();
+      }
+      totalRows += report.alreadyImported ? 0 : report.rows;
+      added += report.added;
+      io.stdout.write(importLine(report));
+    }
+    for (const i of skipped) io.stderr.write(`skipped: ${formatIssue(i)}\n`);
+    const seconds = (performance.now() - started) / 1000;
+    io.stdout.write(`${added} rows added to ${root} (${totalRows} read in ${seconds.toFixed(2)} s)\n`);
+    done(0);
+  });
+
+  data
+    .command('ls')
+    .description('list the data sets of a catalog: rows, files, size, time range')
+    .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG})`)
+    .option('--json', 'print JSON')
+    .action(async (flags: { catalog?: string; json?: boolean }) => {
+      const list = await summarizeCatalog(flags.catalog ?? DEFAULT_CATALOG);
+      if (flags.json === true) {
+        io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      } else {
+        const rows = list.map((d) => [describeDataset(d), String(d.rows), String(d.files), `${(d.bytes / 1024).toFixed(1)} KiB`, d.first ?? '', d.last ?? '']);
+        io.stdout.write(table(['data set', 'rows', 'files', 'size', 'first', 'last'], rows));
+      }
+      done(0);
+    });
+
+  data
+    .command('info')
+    .description('time range, rows, gaps, duplicates and price outliers of a symbol in the catalog')
+    .argument('<symbol>', 'symbol')
+    .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG})`)
+    .option('--json', 'print JSON')
+    .action(async (symbol: string, flags: { catalog?: string; json?: boolean }) => {
+      const infos = await datasetInfo(flags.catalog ?? DEFAULT_CATALOG, symbol);
+      io.stdout.write(flags.json === true ? `${JSON.stringify(infos, null, 2)}\n` : infos.map(infoText).join('\n'));
+      done(0);
+    });
+
+  data
+    .command('query')
+    .description('run DuckDB SQL over the catalog; views: bars, quotes, trades, book (partition folders are columns: symbol, side, year, month)')
+    .argument('<sql>', "e.g. \"SELECT symbol, count(*) FROM bars GROUP BY ALL\"")
+    .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG})`)
+    .option('--csv', 'print CSV instead of a table')
+    .action(async (text: string, flags: { catalog?: string; csv?: boolean }) => {
+      const r = await queryCatalog(flags.catalog ?? DEFAULT_CATALOG, text);
+      if (flags.csv === true) {
+        io.stdout.write(`${r.columns.map(csvCell).join(',')}\n`);
+        for (const row of r.rows) io.stdout.write(`${row.map(csvCell).join(',')}\n`);
+      } else io.stdout.write(table(r.columns, r.rows));
+      done(0);
+    });
+
+  data
+    .command('export')
+    .description('write a data set of the catalog as CSV (ISO 8601 UTC times) or Parquet')
+    .requiredOption('--symbol <symbol>', 'symbol')
+    .requiredOption('--out <file>', 'file to write (.csv or .parquet)')
+    .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG})`)
+    .option('--kind <kind>', 'bar, quote, trade or book (default: the only kind the symbol has)')
+    .option('--side <side>', 'bars: trade, bid or ask (default: the only side the symbol has)')
+    .option('--from <date>', 'first time (ISO 8601)')
+    .option('--to <date>', 'last time (ISO 8601; a date includes the whole day)')
+    .option('--format <fmt>', 'csv or parquet (default from the file name)')
+    .action(async (flags: { symbol: string; out: string; catalog?: string; kind?: string; side?: string; from?: string; to?: string; format?: string }) => {
+      const root = flags.catalog ?? DEFAULT_CATALOG;
+      const sets = (await findDatasets(root, [flags.symbol])).filter(
+        (k) => (flags.kind === undefined || k.kind === flags.kind) && (flags.side === undefined || k.side === flags.side),
+      );
+      if (sets.length !== 1) {
+        const what = sets.length === 0 ? 'no data set matches' : `several data sets match (${sets.map((k) => describeDataset(k)).join(', ')}); choose with --kind / --side`;
+        throw new InputError({ code: 'invalid_option', field: '--symbol', value: flags.symbol, message: what });
+      }
+      const format = flags.format === undefined ? undefined : choice('--format', flags.format, ['csv', 'parquet'] as const, 'csv');
+      const from = timeFlag('--from', flags.from, 'start');
+      const to = timeFlag('--to', flags.to, 'end');
+      const key = sets[0] as DatasetKey;
+      const rows = await exportDataset(root, key, flags.out, {
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        ...(format !== undefined ? { format } : {}),
+      });
+      io.stdout.write(`wrote ${rows} rows of ${describeDataset(key)} to ${flags.out}\n`);
+      done(0);
+    });
+}
+
+function infoText(d: DatasetInfo): string {
+  const lines = [
+    `${describeDataset(d)}`,
+    `  range       ${d.first ?? '-'} .. ${d.last ?? '-'}`,
+    `  rows        ${d.rows} in ${d.files} file(s), ${(d.bytes / 1024).toFixed(1)} KiB; ${d.imports} import(s)`,
+    `  spacing     median ${d.spacing_seconds === null ? '-' : `${d.spacing_seconds} s`}`,
+    `  gaps        ${d.gaps}${d.session_breaks > 0 ? ` (besides ${d.session_breaks} recurring session breaks)` : ''}${d.largest_gaps.length > 0 ? ` (largest: ${d.largest_gaps.map((g) => `${g.from} .. ${g.to}, ${g.hours} h`).join('; ')})` : ''}`,
+    `  duplicates  ${d.duplicates_on_import} identical and ${d.conflicts_on_import} conflicting rows found on import; ${d.same_time_rows} rows share the previous row's time`,
+    `  invalid     ${d.invalid_rows_skipped} rows skipped on import`,
+    `  outliers    ${d.outliers} returns beyond ${OUTLIER_SIGMAS} robust sigmas${d.largest_outliers.length > 0 ? ':' : ''}`,
+    ...d.largest_outliers.map((o) => `    ${o.time}  ${o.previous} -> ${o.price}  (${(o.return * 100).toFixed(2)}%, ${o.sigmas.toFixed(1)} sigmas)`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function csvCell(v: string): string {
+  return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/** A plain text table with aligned columns. */
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}

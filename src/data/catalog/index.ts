@@ -1,0 +1,25 @@
+/**
+ * The Parquet catalog (docs/catalog.md): import feeds into partitioned
+ * Parquet with DuckDB, explore it with SQL, stream it back with bounded
+ * memory, and keep hot data sets in a binary column cache.
+ */
+export { KIND_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
+export { importFeed, sha256File, datasetOfFeed, type ImportOptions, type ImportReport } from './import.js';
+export { readManifest, type ImportRecord, type Manifest } from './manifest.js';
+export { CatalogFeed, type CatalogFeedOptions } from './catalog-feed.js';
+export { CacheFeed, CacheWritingFeed, cacheFingerprint, cachePath, defaultCacheDir, readCacheHeader } from './cache.js';
+export { openCatalogFeed, type OpenCatalogOptions } from './open.js';
+export { isRemoteRoot, type ReadRequest } from './read-plan.js';
+export {
+  datasetInfo,
+  exportDataset,
+  findDatasets,
+  listDatasets,
+  queryCatalog,
+  requireCatalog,
+  summarizeCatalog,
+  OUTLIER_SIGMAS,
+  type DatasetInfo,
+  type DatasetSummary,
+  type QueryResult,
+} from './explore.js';
