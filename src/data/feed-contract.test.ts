@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketFeed } from '../model/market.js';
-import { openCsvFeed } from './csv/csv-feed.js';
+import { openCsvFeed } from './csv/open.js';
 import { generateBarColumns } from './generator.js';
 import { ColumnsFeed } from './memory-feed.js';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_MINUTE, parseIsoTime } from '../core/time.js';
 import { collectColumns } from './collect.js';
-import { openCsvFeed } from './csv/csv-feed.js';
+import { openCsvFeed } from './csv/open.js';
 import { generateBarColumns, writeGeneratedCsv } from './generator.js';
 import { Xoshiro128 } from '../core/random.js';
 

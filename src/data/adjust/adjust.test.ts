@@ -8,7 +8,7 @@ import type { BarColumns } from '../../model/market.js';
 import { SMA } from '../../strategy/indicators/sma.js';
 import { ORCL_DIVIDENDS, ORCL_SPLITS, orclRows, splitsAfter, writeOrclActions, writeOrclAsTraded } from '../../../test/helpers/orcl-actions.js';
 import { collectColumns } from '../collect.js';
-import { openCsvFeed } from '../csv/csv-feed.js';
+import { openCsvFeed } from '../csv/open.js';
 import type { CsvFeedOptions } from '../csv/options.js';
 import { ColumnsFeed } from '../memory-feed.js';
 import { parseActions, readActionsFile } from './actions.js';

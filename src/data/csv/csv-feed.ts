@@ -14,9 +14,10 @@ import {
 } from '../../model/market.js';
 import { latin1, parseDecimal } from './decimal.js';
 import { ChunkedLines } from '../chunked-lines.js';
-import { detectCsvFormat } from './detect.js';
 import type { CsvFormat } from './format.js';
-import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions, type CsvReadSettings } from './options.js';
+// Types only: the options' zod schemas stay out of this module, so a worker
+// thread that parses CSV (catalog import) starts without loading zod.
+import type { CsvReadSettings } from './options.js';
 import { TIME_INVALID, TimestampParser } from './timestamp.js';
 import { Zone } from './timezone.js';
 
@@ -27,19 +28,6 @@ const KIND_BAR = 0;
 const KIND_QUOTE = 1;
 const KIND_TRADE = 2;
 const SHOWN_CHARS = 200;
-
-/**
- * Opens a CSV file of bars, quotes or trades as a MarketFeed. The layout is
- * detected from the header and first rows; `options` override detection
- * field by field and say how to treat bad rows and which time window to keep.
- * Throws InputError for a missing, empty or unrecognisable file, bad options,
- * and (under the default `onInvalid: 'fail'`) at the first bad row.
- */
-export function openCsvFeed(path: string, options: CsvFeedOptions = {}): CsvFeed {
-  const opts = parseCsvFeedOptions(options);
-  const format = detectCsvFormat(path, formatPart(opts));
-  return new CsvFeed(path, format, readSettings(opts));
-}
 
 /**
  * Streams a CSV file in fixed-size byte chunks and parses the bytes in place

@@ -2,7 +2,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, type Issue } from '../../core/errors.js';
 import { REQUIRED_FIELDS, noColumns, type CsvColumnIndexes, type CsvFormat, type CsvKind } from './format.js';
 import { kindOfHeader, looksLikeOrderBook, mapHeader, normalizeName } from './header.js';
-import { CSV_FIELDS, parseCsvFormatOptions, type CsvColumnRef, type CsvField, type CsvFormatOptions } from './options.js';
+import { CSV_FIELDS, type CsvField } from './format.js';
+import type { CsvColumnRef, CsvFormatOptions } from './options.js';
 import { priceSideFromFileName, symbolFromFileName } from './symbol.js';
 import { TimestampParser, guessTimeFormat, looksLikeTimeOfDay, type TimeFormat } from './timestamp.js';
 
@@ -20,13 +21,10 @@ interface SampleLine {
 }
 
 /**
- * Works out how a CSV file is laid out from its header and first data rows,
- * then applies `options` field by field. Throws InputError: 'file_not_found',
- * 'empty_file', 'unknown_format' (nothing recognisable and no options saying
- * what it is), 'missing_column', 'invalid_option'.
+ * detectCsvFormat with its options validated already (by parseCsvFormatOptions):
+ * this module stays free of the option schemas (zod), for worker threads.
  */
-export function detectCsvFormat(path: string, options: CsvFormatOptions = {}): CsvFormat {
-  const opts = parseCsvFormatOptions(options);
+export function detectCsvFormatWith(path: string, opts: CsvFormatOptions): CsvFormat {
   const lines = readSampleLines(path);
   const first = lines[0];
   if (first === undefined) throw new InputError({ code: 'empty_file', file: path, message: 'the file has no lines' });

@@ -3,7 +3,6 @@ import type { DataKind } from '../../model/market.js';
 
 /** The kinds a CSV feed reads (order books have their own readers in data/book). */
 export type CsvKind = Exclude<DataKind, 'book'>;
-import type { CsvField } from './options.js';
 import type { TimeFormat } from './timestamp.js';
 
 /** 0-based field index of each field in a row; -1 when the file has no such column. */
@@ -67,3 +66,26 @@ export const REQUIRED_FIELDS: Readonly<Record<CsvKind, readonly CsvField[]>> = {
   quote: ['bid', 'ask'],
   trade: ['price'],
 };
+
+/** The fields a CSV column can hold. */
+export const CSV_FIELDS = [
+  'time',
+  'date',
+  'timeOfDay',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'openInterest',
+  'adjClose',
+  'bid',
+  'ask',
+  'bidSize',
+  'askSize',
+  'price',
+  'size',
+  'side',
+  'symbol',
+] as const;
+export type CsvField = (typeof CSV_FIELDS)[number];

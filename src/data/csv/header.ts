@@ -1,5 +1,5 @@
 import { noColumns, type CsvColumnIndexes, type CsvKind } from './format.js';
-import type { CsvField } from './options.js';
+import type { CsvField } from './format.js';
 
 /** 'Adj Close' -> 'adjclose', 'local_timestamp' -> 'localtimestamp', '"Open"' -> 'open'. */
 export function normalizeName(name: string): string {

@@ -1,5 +1,6 @@
-export { openCsvFeed, CsvFeed } from './csv-feed.js';
-export { detectCsvFormat } from './detect.js';
+export { CsvFeed } from './csv-feed.js';
+export { openCsvFeed } from './open.js';
+export { detectCsvFormat } from './open.js';
 export type { CsvFormat, CsvColumnIndexes } from './format.js';
 export {
   CSV_FIELDS,

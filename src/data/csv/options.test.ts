@@ -6,8 +6,8 @@ import { InputError } from '../../core/errors.js';
 import { parseIsoTime } from '../../core/time.js';
 import type { Columns } from '../../model/market.js';
 import { collectColumns } from '../collect.js';
-import { openCsvFeed } from './csv-feed.js';
-import { detectCsvFormat } from './detect.js';
+import { openCsvFeed } from './open.js';
+import { detectCsvFormat } from './open.js';
 import { parseCsvFeedOptions, parseCsvFormatOptions, safeParseCsvFeedOptions, safeParseCsvFormatOptions, type CsvFeedOptions } from './options.js';
 
 const SAMPLES = join(import.meta.dirname, '../../../data/samples');

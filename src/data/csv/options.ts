@@ -4,28 +4,9 @@ import type { Micros } from '../../core/time.js';
 import { TIME_FORMATS } from './timestamp.js';
 import { Zone } from './timezone.js';
 
-/** The fields a CSV column can hold. */
-export const CSV_FIELDS = [
-  'time',
-  'date',
-  'timeOfDay',
-  'open',
-  'high',
-  'low',
-  'close',
-  'volume',
-  'openInterest',
-  'adjClose',
-  'bid',
-  'ask',
-  'bidSize',
-  'askSize',
-  'price',
-  'size',
-  'side',
-  'symbol',
-] as const;
-export type CsvField = (typeof CSV_FIELDS)[number];
+import { CSV_FIELDS, type CsvField } from './format.js';
+
+export { CSV_FIELDS, type CsvField };
 
 /** A column by its header name (any letter case) or by 0-based index. */
 const columnRef = z.union([z.string().min(1), z.number().int().nonnegative()]);

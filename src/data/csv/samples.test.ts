@@ -5,8 +5,8 @@ import { InputError } from '../../core/errors.js';
 import { END_OF_DAY_OFFSET, parseIsoTime } from '../../core/time.js';
 import { SIDE_BUY, SIDE_SELL, SIDE_UNKNOWN, type Columns, type DataKind } from '../../model/market.js';
 import { collectColumns } from '../collect.js';
-import { detectCsvFormat } from './detect.js';
-import { openCsvFeed } from './csv-feed.js';
+import { detectCsvFormat } from './open.js';
+import { openCsvFeed } from './open.js';
 
 const SAMPLES = join(import.meta.dirname, '../../../data/samples');
 const sample = (file: string): string => join(SAMPLES, file);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, type Issue } from '../../core/errors.js';
 import { parseIsoTime } from '../../core/time.js';
 import { collectColumns } from '../collect.js';
-import { openCsvFeed } from './csv-feed.js';
+import { openCsvFeed } from './open.js';
 import type { CsvFeedOptions } from './options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'quantflow-csv-'));
