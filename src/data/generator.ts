@@ -1,8 +1,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from '../core/errors.js';
+import { InputError, type Issue } from '../core/errors.js';
 import { MICROS_PER_DAY, MICROS_PER_MINUTE, civilFromDays, type Micros } from '../core/time.js';
-import { BarColumns } from '../model/market.js';
+import { BarColumns, type MarketFeed } from '../model/market.js';
 import { Xoshiro128 } from '../core/random.js';
 
 const generateOptionsSchema = z
@@ -127,21 +127,54 @@ export class BarWalk {
 
 /** All bars in memory (for benchmarks and tests). Rows carry line 0 (generated). */
 export function generateBarColumns(options: GenerateBarsOptions): BarColumns {
-  const walk = new BarWalk(options);
-  const n = options.bars;
-  const cols = new BarColumns(n);
-  const scale = walk.scale;
-  for (let i = 0; i < n; i++) {
-    walk.step();
-    cols.time[i] = walk.time;
-    cols.open[i] = walk.open / scale;
-    cols.high[i] = walk.high / scale;
-    cols.low[i] = walk.low / scale;
-    cols.close[i] = walk.close / scale;
-    cols.volume[i] = walk.volume;
+  return new GeneratedBarFeed('', options, Math.max(1, options.bars)).next() ?? new BarColumns(0);
+}
+
+/**
+ * The same bars as generateBarColumns as a feed of reused chunks: any number
+ * of bars in constant memory (e.g. to fill a catalog with 100M bars).
+ */
+export class GeneratedBarFeed implements MarketFeed {
+  readonly kind = 'bar' as const;
+  readonly source: string;
+  readonly skipped: readonly Issue[] = [];
+  private readonly walk: BarWalk;
+  private readonly out: BarColumns;
+  private left: number;
+
+  constructor(
+    readonly symbol: string,
+    options: GenerateBarsOptions,
+    chunkRows = 65_536,
+  ) {
+    this.walk = new BarWalk(options);
+    this.left = options.bars;
+    this.out = new BarColumns(chunkRows);
+    this.source = `generated:seed=${options.seed}`;
   }
-  cols.length = n;
-  return cols;
+
+  next(): BarColumns | null {
+    if (this.left <= 0) return null;
+    const n = Math.min(this.left, this.out.capacity);
+    const { walk, out } = this;
+    const scale = walk.scale;
+    for (let i = 0; i < n; i++) {
+      walk.step();
+      out.time[i] = walk.time;
+      out.open[i] = walk.open / scale;
+      out.high[i] = walk.high / scale;
+      out.low[i] = walk.low / scale;
+      out.close[i] = walk.close / scale;
+      out.volume[i] = walk.volume;
+    }
+    out.length = n;
+    this.left -= n;
+    return out;
+  }
+
+  close(): void {
+    this.left = 0;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ export * from './book/index.js';
 export {
   BarWalk,
   generateBarColumns,
+  GeneratedBarFeed,
   writeGeneratedCsv,
   type GenerateBarsOptions,
   type WriteGeneratedCsvOptions,

@@ -12,7 +12,7 @@ import {
   findDatasets,
   importFeed,
   openBookFeed,
-  openCsvFeed,
+  CsvWorkerFeed,
   parseCsvFormatOptions,
   queryCatalog,
   sha256File,
@@ -98,7 +98,8 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
       sources.push({
         name: basename(path),
         paths: [path],
-        open: () => openCsvFeed(path, { ...format, onInvalid, onIssue, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) }),
+        // Parsed on a worker thread, beside DuckDB writing the Parquet files.
+        open: () => new CsvWorkerFeed(path, { ...format, onInvalid, onIssue, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) }, { blocks: 16 }),
       });
     }
     for (const [symbol, paths] of books) {
@@ -113,8 +114,15 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     let added = 0;
     const started = performance.now();
     for (const src of sources) {
-      const sha = src.paths.length === 1 ? sha256File(src.paths[0] as string) : src.paths.map((p) => sha256File(p)).join('+');
+      // The feed first: a CSV starts parsing on its worker while the file is hashed here.
       const feed = src.open();
+      let sha: string;
+      try {
+        sha = src.paths.length === 1 ? sha256File(src.paths[0] as string) : src.paths.map((p) => sha256File(p)).join('+');
+      } catch (e) {
+        feed.close();
+        throw e;
+      }
       const bytes = src.paths.reduce((a, p) => a + statSync(p).size, 0);
       const bar = showProgress
         ? new cliProgress.SingleBar(

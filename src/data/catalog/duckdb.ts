@@ -1,6 +1,7 @@
 import { DOUBLE, DuckDBInstance, DuckDBTableFunction, type DuckDBConnection } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { Columns, MarketFeed } from '../../model/market.js';
+import { chunkColumns } from './columns.js';
 import { VALUE_COLUMNS } from './schema.js';
 
 /** An embedded DuckDB database in memory with one connection: the catalog's SQL engine. */
@@ -52,30 +53,6 @@ export function feedColumnNames(kind: Columns['kind']): string[] {
   return ['time', 'n', ...VALUE_COLUMNS[kind].map((c) => c.name)];
 }
 
-/** The value columns of a chunk in catalog order (signed and flag columns are widened to doubles in `scratch`). */
-function chunkColumns(c: Columns, scratch: Float64Array[]): Float64Array[] {
-  switch (c.kind) {
-    case 'bar':
-      return [c.open, c.high, c.low, c.close, c.volume, c.adjClose];
-    case 'quote':
-      return [c.bid, c.ask, c.bidSize, c.askSize];
-    case 'trade':
-      return [c.price, c.size, widen(c.side, c.length, scratch, 0)];
-    case 'book':
-      return [widen(c.side, c.length, scratch, 0), c.price, c.size, widen(c.flags, c.length, scratch, 1), c.sequence];
-  }
-}
-
-function widen(src: Int8Array | Uint8Array, n: number, scratch: Float64Array[], slot: number): Float64Array {
-  let out = scratch[slot];
-  if (out === undefined || out.length < src.length) {
-    out = new Float64Array(src.length);
-    scratch[slot] = out;
-  }
-  for (let i = 0; i < n; i++) out[i] = src[i] as number;
-  return out;
-}
-
 /**
  * Registers a table function that pulls a feed chunk by chunk, so that SQL
  * (`SELECT * FROM name()`) reads the feed without the data being held in
@@ -96,6 +73,10 @@ export interface FeedFunction {
   last(): number;
   /** What the feed threw, if it threw. */
   error(): unknown;
+  /** The time of the next row to yield (loading the feed's next chunk if needed), or null at the end. */
+  peek(): number | null;
+  /** Until changed, a scan ends before the first row at or after this time (µs): one statement per partition. */
+  setLimit(end: number): void;
 }
 
 export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
@@ -114,6 +95,32 @@ export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
   let sameTime = 0;
   let first = NaN;
   let failure: unknown;
+  let limit = Infinity;
+  /** Makes chunk[at] the next row, loading chunks as needed; false at the end of the feed. */
+  const load = (): boolean => {
+    while (!done && (chunk === null || at >= chunk.length)) {
+      chunk = feed.next();
+      at = 0;
+      if (chunk === null) {
+        done = true;
+        break;
+      }
+      cols = chunkColumns(chunk, scratch);
+      if (Number.isNaN(first) && chunk.length > 0) first = chunk.time[0] as number;
+      if (nCol.length < chunk.length) nCol = new Float64Array(chunk.capacity);
+      const time = chunk.time;
+      for (let i = 0; i < chunk.length; i++) {
+        const t = time[i] as number;
+        if (t === lastTime) {
+          rank++;
+          sameTime++;
+        } else rank = 0;
+        lastTime = t;
+        nCol[i] = rank;
+      }
+    }
+    return !done && chunk !== null;
+  };
   const fn = DuckDBTableFunction.create({
     name,
     bindFunction: (bind) => {
@@ -122,32 +129,21 @@ export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
     initFunction: (init) => init.setMaxThreads(1),
     mainFunction: (info, out) => {
       try {
-        while (!done && (chunk === null || at >= chunk.length)) {
-          chunk = feed.next();
-          at = 0;
-          if (chunk === null) {
-            done = true;
-            break;
-          }
-          cols = chunkColumns(chunk, scratch);
-          if (total === 0 && chunk.length > 0) first = chunk.time[0] as number;
-          if (nCol.length < chunk.length) nCol = new Float64Array(chunk.capacity);
-          const time = chunk.time;
-          for (let i = 0; i < chunk.length; i++) {
-            const t = time[i] as number;
-            if (t === lastTime) {
-              rank++;
-              sameTime++;
-            } else rank = 0;
-            lastTime = t;
-            nCol[i] = rank;
-          }
-        }
-        if (done || chunk === null) {
+        if (!load() || chunk === null) {
           out.rowCount = 0;
           return;
         }
-        const n = Math.min(vectorSize, chunk.length - at);
+        let n = Math.min(vectorSize, chunk.length - at);
+        const time = chunk.time;
+        if ((time[at + n - 1] as number) >= limit) {
+          let k = 0;
+          while (k < n && (time[at + k] as number) < limit) k++;
+          n = k;
+        }
+        if (n === 0) {
+          out.rowCount = 0;
+          return;
+        }
         out.rowCount = n;
         const raw = out.chunk;
         copyColumn(raw, 0, chunk.time, at, n);
@@ -163,7 +159,18 @@ export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
     },
   });
   sql.connection.registerTableFunction(fn);
-  return { name, rows: () => total, sameTime: () => sameTime, first: () => first, last: () => lastTime, error: () => failure };
+  return {
+    name,
+    rows: () => total,
+    sameTime: () => sameTime,
+    first: () => first,
+    last: () => lastTime,
+    error: () => failure,
+    peek: () => (load() && chunk !== null ? (chunk.time[at] as number) : null),
+    setLimit: (end: number) => {
+      limit = end;
+    },
+  };
 }
 
 function copyColumn(chunk: duckdb.DataChunk, index: number, src: Float64Array, at: number, n: number): void {

@@ -5,7 +5,7 @@ import type { DataKind, PriceSide } from '../../model/market.js';
 import { openSql, queryRows, sqlString, sqlStringList, type Sql } from './duckdb.js';
 import { parquetFilesUnder } from './import.js';
 import { readManifest } from './manifest.js';
-import { enableRemote, listDatasetFiles } from './read-worker.js';
+import { enableRemote, listDatasetFiles } from './catalog-pump.js';
 import { isRemoteRoot } from './read-plan.js';
 import { KIND_DIR, KIND_OF_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
 

@@ -6,7 +6,7 @@
 export { KIND_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
 export { importFeed, sha256File, datasetOfFeed, type ImportOptions, type ImportReport } from './import.js';
 export { readManifest, type ImportRecord, type Manifest } from './manifest.js';
-export { CatalogFeed, type CatalogFeedOptions } from './catalog-feed.js';
+export { CatalogFeed, CsvWorkerFeed, RingFeed, type CatalogFeedOptions } from './ring-feed.js';
 export { CacheFeed, CacheWritingFeed, cacheFingerprint, cachePath, defaultCacheDir, readCacheHeader } from './cache.js';
 export { openCatalogFeed, type OpenCatalogOptions } from './open.js';
 export { isRemoteRoot, type ReadRequest } from './read-plan.js';

@@ -1,6 +1,6 @@
 import type { MarketFeed } from '../../model/market.js';
 import { CacheFeed, CacheWritingFeed, cacheFingerprint, cachePath, cacheable, defaultCacheDir, readCacheHeader } from './cache.js';
-import { CatalogFeed, type CatalogFeedOptions } from './catalog-feed.js';
+import { CatalogFeed, type CatalogFeedOptions } from './ring-feed.js';
 import type { ReadRequest } from './read-plan.js';
 
 export interface OpenCatalogOptions extends CatalogFeedOptions {

@@ -1,106 +1,141 @@
 /**
- * The catalog reader's worker thread: runs DuckDB over the partitions of one
- * data set in time order and writes the rows into the shared ring for the
- * CatalogFeed on the engine's thread (ring.ts). Started by catalog-feed.ts.
+ * The decoding side of a ring feed, on a worker thread: fills the shared
+ * ring (ring.ts) with the rows of one source while the engine's thread
+ * consumes earlier blocks. Two sources: a catalog data set (DuckDB over its
+ * Parquet partitions, in time order) and a CSV file (the CSV feed, so that
+ * parsing runs beside whatever consumes the rows, e.g. a catalog import).
+ * Started by ring-feed.ts.
  */
-import duckdb from '@duckdb/node-bindings';
 import type { MessagePort } from 'node:worker_threads';
-import { openSql, type Sql } from './duckdb.js';
-import { parquetFilesUnder } from './import.js';
-import { isRemoteRoot, partitionQuery, planPartitions, type ReadRequest } from './read-plan.js';
-import { CANCEL, CONSUMED, ColumnRing, PRODUCED, STATE, STATE_DONE, STATE_FAILED, type RingLayout } from './ring.js';
-import { datasetDir } from './schema.js';
+import { InputError, type Issue } from '../../core/errors.js';
+import type { Columns } from '../../model/market.js';
+import { CsvFeed } from '../csv/csv-feed.js';
+import { detectCsvFormatWith } from '../csv/detect.js';
+import type { CsvFormatOptions, CsvReadSettings } from '../csv/options.js';
+import { chunkColumns } from './columns.js';
+import type { ReadRequest } from './read-plan.js';
+import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, STATE, STATE_DONE, STATE_FAILED, type RingLayout } from './ring.js';
+
+/** What a worker reads. CSV options are plain data (no callbacks: issues come back as messages). */
+export type WorkerSource =
+  | { readonly type: 'catalog'; readonly request: ReadRequest }
+  | {
+      readonly type: 'csv';
+      readonly path: string;
+      /** Validated on the consumer's side already (the worker does not load the option schemas). */
+      readonly format: CsvFormatOptions;
+      readonly settings: Omit<CsvReadSettings, 'onIssue'>;
+    };
 
 export interface ReadWorkerData {
-  readonly request: ReadRequest;
+  readonly source: WorkerSource;
   readonly buffer: SharedArrayBuffer;
   readonly layout: RingLayout;
-  /** Where errors are posted (read synchronously by the feed). */
-  readonly errors: MessagePort;
+  /** Where skipped-row issues and the failure, if any, are posted (read synchronously by the feed). */
+  readonly messages: MessagePort;
 }
 
-/** Loads httpfs for object-store roots (needs the extension installed or a network to fetch it). */
-export async function enableRemote(sql: Sql, root: string): Promise<void> {
-  if (!isRemoteRoot(root)) return;
-  await sql.connection.run('INSTALL httpfs');
-  await sql.connection.run('LOAD httpfs');
-  if (/^s3:\/\//i.test(root)) {
-    await sql.connection.run("CREATE OR REPLACE SECRET qf_s3 (TYPE s3, PROVIDER credential_chain)");
+/** A message from the worker: a skipped row, or the failure that ended it. */
+export type WorkerMessage = { readonly issue: Issue } | { readonly error: string; readonly issues?: readonly Issue[] };
+
+/** Copies rows into the ring's slots (exported for the catalog source, loaded on demand). */
+export interface RowSink {
+  write(columns: readonly Float64Array[], n: number): boolean;
+}
+
+/** Copies rows into the ring's slots, publishing each full slot; waits while the ring is full. */
+class RingWriter implements RowSink {
+  private produced = 0;
+  private fill = 0;
+  private readonly targets: Float64Array[] = [];
+  cancelled = false;
+
+  constructor(private readonly ring: ColumnRing) {}
+
+  /** Appends rows [0, n) of the columns (time first); false once the consumer has gone. */
+  write(columns: readonly Float64Array[], n: number): boolean {
+    const { slotRows } = this.ring.layout;
+    let done = 0;
+    while (done < n) {
+      if (this.fill === 0 && !this.openSlot()) return false;
+      const take = Math.min(n - done, slotRows - this.fill);
+      for (let k = 0; k < columns.length; k++) (this.targets[k] as Float64Array).set((columns[k] as Float64Array).subarray(done, done + take), this.fill);
+      this.fill += take;
+      done += take;
+      if (this.fill === slotRows) this.publish();
+    }
+    return true;
+  }
+
+  finish(): void {
+    if (!this.cancelled && this.fill > 0 && this.waitForSlot()) this.publish();
+  }
+
+  private openSlot(): boolean {
+    if (!this.waitForSlot()) return false;
+    const slot = this.produced % this.ring.layout.slots;
+    for (let k = 0; k < this.ring.layout.columns; k++) this.targets[k] = this.ring.column(slot, k);
+    return true;
+  }
+
+  private publish(): void {
+    const { control, lengths, layout } = this.ring;
+    lengths[this.produced % layout.slots] = this.fill;
+    this.produced++;
+    Atomics.store(control, PRODUCED, this.produced);
+    this.ring.signal();
+    this.fill = 0;
+  }
+
+  /** Waits until the next slot is free; false when the consumer has gone. */
+  private waitForSlot(): boolean {
+    const { control, layout } = this.ring;
+    for (;;) {
+      if (Atomics.load(control, CANCEL) !== 0) {
+        this.cancelled = true;
+        return false;
+      }
+      const consumed = Atomics.load(control, CONSUMED);
+      if (this.produced - consumed < layout.slots) return true;
+      Atomics.wait(control, CONSUMED, consumed, 1000);
+    }
   }
 }
 
-/** Every Parquet file of a data set, local or remote. */
-export async function listDatasetFiles(sql: Sql, request: ReadRequest): Promise<string[]> {
-  const dir = `${request.root.replace(/\/+$/, '')}/${datasetDir(request.key)}`;
-  if (!isRemoteRoot(request.root)) return parquetFilesUnder(dir);
-  const reader = await sql.connection.runAndReadAll(`SELECT file FROM glob('${dir.replaceAll("'", "''")}/**/*.parquet') ORDER BY file`);
-  return reader.getRows().map((r) => String(r[0]));
+function pumpCsv(writer: RingWriter, ring: ColumnRing, source: Extract<WorkerSource, { type: 'csv' }>, port: MessagePort): void {
+  const onIssue = (issue: Issue): void => port.postMessage({ issue } satisfies WorkerMessage);
+  const feed = new CsvFeed(source.path, detectCsvFormatWith(source.path, source.format), { ...source.settings, onIssue });
+  const scratch: Float64Array[] = [];
+  try {
+    for (let c: Columns | null = feed.next(); c !== null; c = feed.next()) {
+      Atomics.store(ring.control, BYTES_READ, Math.min(0x7fffffff, Math.floor(feed.bytesRead / 1024)));
+      if (c.length > 0 && !writer.write([c.time, ...chunkColumns(c, scratch)], c.length)) return;
+    }
+    Atomics.store(ring.control, BYTES_READ, Math.min(0x7fffffff, Math.floor(feed.bytesRead / 1024)));
+  } finally {
+    feed.close();
+  }
 }
 
-/** The worker's body: decodes the request into the ring until the end, a failure or a cancel. */
+/** The worker's body: fills the ring from the source until the end, a failure or a cancel. */
 export async function runReadWorker(data: ReadWorkerData): Promise<void> {
   const ring = new ColumnRing(data.buffer, data.layout);
-  const { slots, slotRows, columns } = data.layout;
-  const control = ring.control;
-  const sql = await openSql();
-  let produced = 0;
-  let fill = 0;
-  const publish = (): void => {
-    ring.lengths[produced % slots] = fill;
-    produced++;
-    Atomics.store(control, PRODUCED, produced);
-    ring.signal();
-    fill = 0;
-  };
-  /** Waits until the slot to fill next is free (the consumer has taken it); false when the consumer has gone. */
-  const waitForSlot = (): boolean => {
-    for (;;) {
-      if (Atomics.load(control, CANCEL) !== 0) return false;
-      const consumed = Atomics.load(control, CONSUMED);
-      if (produced - consumed < slots) return true;
-      Atomics.wait(control, CONSUMED, consumed, 1000);
-    }
-  };
+  const writer = new RingWriter(ring);
   try {
-    await enableRemote(sql, data.request.root);
-    const { request } = data;
-    const files = await listDatasetFiles(sql, request);
-    const targets: Float64Array[] = [];
-    let cancelled = false;
-    for (const group of planPartitions(files, request.from, request.to)) {
-      if (cancelled) break;
-      const result = await sql.connection.stream(partitionQuery(request.key.kind, group, request.from, request.to));
-      for (let chunk = await result.fetchChunk(); !cancelled && chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        const n = chunk.rowCount;
-        let done = 0;
-        while (done < n) {
-          if (fill === 0) {
-            if (!waitForSlot()) {
-              cancelled = true;
-              break;
-            }
-            const slot = produced % slots;
-            for (let k = 0; k < columns; k++) targets[k] = ring.column(slot, k);
-          }
-          const take = Math.min(n - done, slotRows - fill);
-          for (let k = 0; k < columns; k++) {
-            const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, k), n * 8);
-            const src = new Float64Array(bytes.buffer, bytes.byteOffset, n);
-            (targets[k] as Float64Array).set(src.subarray(done, done + take), fill);
-          }
-          fill += take;
-          done += take;
-          if (fill === slotRows) publish();
-        }
-      }
+    if (data.source.type === 'catalog') {
+      // DuckDB is loaded only by workers that read Parquet (a CSV worker starts faster without it).
+      const { pumpCatalog } = await import('./catalog-pump.js');
+      await pumpCatalog(writer, data.source.request, data.layout.columns);
     }
-    if (!cancelled && fill > 0 && waitForSlot()) publish();
-    Atomics.store(control, STATE, STATE_DONE);
+    else pumpCsv(writer, ring, data.source, data.messages);
+    writer.finish();
+    Atomics.store(ring.control, STATE, STATE_DONE);
   } catch (e) {
-    data.errors.postMessage({ message: e instanceof Error ? e.message : String(e) });
-    Atomics.store(control, STATE, STATE_FAILED);
+    const msg: WorkerMessage =
+      e instanceof InputError ? { error: e.message, issues: e.issues } : { error: e instanceof Error ? e.message : String(e) };
+    data.messages.postMessage(msg);
+    Atomics.store(ring.control, STATE, STATE_FAILED);
   } finally {
     ring.signal();
-    sql.close();
   }
 }

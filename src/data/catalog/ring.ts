@@ -14,6 +14,8 @@ export const STATE = 2;
 export const SIGNAL = 3;
 /** Set by the consumer to stop the producer early (the feed was closed before its end). */
 export const CANCEL = 4;
+/** KiB of the source read so far, for progress (CSV sources). */
+export const BYTES_READ = 5;
 export const STATE_RUNNING = 0;
 export const STATE_DONE = 1;
 export const STATE_FAILED = 2;

@@ -1,0 +1,248 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { InputError, type Issue } from '../../core/errors.js';
+import type { Columns, DataKind, MarketFeed, PriceSide } from '../../model/market.js';
+import { openCsvFeed } from '../csv/open.js';
+import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions } from '../csv/options.js';
+import type { CsvFormat } from '../csv/format.js';
+import { emptyColumns } from '../collect.js';
+import { readColumnCount, type ReadRequest } from './read-plan.js';
+import type { ReadWorkerData, WorkerMessage, WorkerSource } from './read-worker.js';
+import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, SIGNAL, STATE, STATE_DONE, STATE_FAILED } from './ring.js';
+import { describeDataset } from './schema.js';
+
+export interface CatalogFeedOptions {
+  /** Rows per block handed to the engine (default 65,536). */
+  readonly blockRows?: number;
+  /** Blocks decoded ahead of the engine (default 4). Memory: blocks x blockRows x columns x 8 bytes. */
+  readonly blocks?: number;
+}
+
+/**
+ * The worker runs a small CommonJS bootstrap that imports the reader module:
+ * compiled JavaScript next to this file, or, when running from the
+ * TypeScript sources (tests), the .ts file through tsx's loader. A module
+ * that fails to load is reported through the ring like any other failure,
+ * since the engine's thread, waiting on the ring, would never see the
+ * worker's error event.
+ */
+function workerBootstrap(): string {
+  const js = new URL('./read-worker.js', import.meta.url);
+  const fromSource = !import.meta.url.endsWith('.js') && !existsSync(js);
+  const entry = fromSource ? new URL('./read-worker.ts', import.meta.url).href : js.href;
+  // tsx's ESM API entry (its package exports map it; require.resolve finds the CommonJS twin beside it).
+  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
+  return `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  try {
+    ${fromSource ? `(await import(${JSON.stringify(tsx)})).register();` : ''}
+    await (await import(${JSON.stringify(entry)})).runReadWorker(workerData);
+  } catch (e) {
+    workerData.messages.postMessage({ error: String((e && e.message) || e) });
+    const control = new Int32Array(workerData.buffer, 0, 8);
+    Atomics.store(control, ${STATE}, ${STATE_FAILED});
+    Atomics.add(control, ${SIGNAL}, 1);
+    Atomics.notify(control, ${SIGNAL});
+  }
+})();
+`;
+}
+
+/** What a ring feed says about its rows before the first one arrives. */
+interface FeedMeta {
+  readonly kind: DataKind;
+  readonly symbol: string;
+  readonly priceSide?: PriceSide | undefined;
+  readonly source: string;
+}
+
+/**
+ * A feed whose rows are decoded on a worker thread into a small ring of
+ * shared blocks while the consumer replays the previous ones; `next()` waits
+ * (Atomics.wait) only when the consumer is ahead of the decoder. Issues of
+ * skipped rows and the failure that ends the worker come back as messages,
+ * read synchronously, so they surface in order with the rows.
+ */
+export class RingFeed implements MarketFeed {
+  readonly kind: DataKind;
+  readonly symbol: string;
+  readonly source: string;
+  readonly priceSide?: PriceSide;
+  readonly skipped: Issue[] = [];
+  /** Rows delivered so far. */
+  rows = 0;
+  private readonly ring: ColumnRing;
+  private readonly out: Columns;
+  private readonly worker: Worker;
+  private readonly messages: MessagePort;
+  private consumed = 0;
+  private holding = false;
+  private finished = false;
+  private failure: Extract<WorkerMessage, { error: string }> | undefined;
+
+  constructor(
+    meta: FeedMeta,
+    private readonly workerSource: WorkerSource,
+    options: CatalogFeedOptions = {},
+    private readonly onIssue?: (issue: Issue) => void,
+  ) {
+    this.kind = meta.kind;
+    this.symbol = meta.symbol;
+    if (meta.priceSide !== undefined) this.priceSide = meta.priceSide;
+    this.source = meta.source;
+    const slotRows = options.blockRows ?? 65_536;
+    const layout = { slots: options.blocks ?? 4, slotRows, columns: readColumnCount(meta.kind) };
+    this.ring = ColumnRing.allocate(layout);
+    this.out = emptyColumns(meta.kind, slotRows);
+    const channel = new MessageChannel();
+    this.messages = channel.port1;
+    const data: ReadWorkerData = { source: workerSource, buffer: this.ring.buffer, layout, messages: channel.port2 };
+    this.worker = new Worker(workerBootstrap(), { eval: true, workerData: data, transferList: [channel.port2] });
+    this.worker.unref();
+  }
+
+  /** Bytes of the source read so far (CSV sources; KiB resolution). */
+  get bytesRead(): number {
+    return Atomics.load(this.ring.control, BYTES_READ) * 1024;
+  }
+
+  next(): Columns | null {
+    if (this.finished) return null;
+    const control = this.ring.control;
+    if (this.holding) {
+      this.holding = false;
+      this.consumed++;
+      Atomics.store(control, CONSUMED, this.consumed);
+      Atomics.notify(control, CONSUMED);
+    }
+    for (;;) {
+      const signal = Atomics.load(control, SIGNAL);
+      this.readMessages();
+      if (Atomics.load(control, PRODUCED) > this.consumed) break;
+      const state = Atomics.load(control, STATE);
+      if (state === STATE_DONE) {
+        this.readMessages();
+        this.close();
+        return null;
+      }
+      if (state === STATE_FAILED) {
+        this.readMessages();
+        this.close();
+        throw this.failureError(this.failure);
+      }
+      Atomics.wait(control, SIGNAL, signal, 5000);
+    }
+    const slot = this.consumed % this.ring.layout.slots;
+    this.fill(slot, this.ring.lengths[slot] as number);
+    this.holding = true;
+    return this.out;
+  }
+
+  /** Takes the worker's pending messages: skipped rows go to `skipped` and onIssue, a failure to `failure`. */
+  private readMessages(): void {
+    for (let m = receiveMessageOnPort(this.messages); m !== undefined; m = receiveMessageOnPort(this.messages)) {
+      const msg = m.message as WorkerMessage;
+      if ('issue' in msg) {
+        this.skipped.push(msg.issue);
+        this.onIssue?.(msg.issue);
+      } else this.failure = msg;
+    }
+  }
+
+  /** The error a worker failure becomes: the source's own input error, or one naming the source. */
+  protected failureError(failure: Extract<WorkerMessage, { error: string }> | undefined): Error {
+    if (failure?.issues !== undefined && failure.issues.length > 0) return new InputError(failure.issues);
+    const where = this.workerSource.type === 'catalog' ? this.workerSource.request.root : this.workerSource.path;
+    return new InputError({ code: 'file_not_found', file: where, message: `reading ${this.source}: ${failure?.error ?? 'the reader failed'}` });
+  }
+
+  /** Copies a block into the reused columns, so the slot goes back to the decoder at once. */
+  private fill(slot: number, n: number): void {
+    const o = this.out;
+    const col = (k: number): Float64Array => this.ring.column(slot, k).subarray(0, n);
+    o.time.set(col(0));
+    for (let i = 0; i < n; i++) o.line[i] = this.rows + i + 1;
+    switch (o.kind) {
+      case 'bar':
+        o.open.set(col(1));
+        o.high.set(col(2));
+        o.low.set(col(3));
+        o.close.set(col(4));
+        o.volume.set(col(5));
+        o.adjClose.set(col(6));
+        break;
+      case 'quote':
+        o.bid.set(col(1));
+        o.ask.set(col(2));
+        o.bidSize.set(col(3));
+        o.askSize.set(col(4));
+        break;
+      case 'trade':
+        o.price.set(col(1));
+        o.size.set(col(2));
+        o.side.set(col(3));
+        break;
+      case 'book':
+        o.side.set(col(1));
+        o.price.set(col(2));
+        o.size.set(col(3));
+        o.flags.set(col(4));
+        o.sequence.set(col(5));
+        break;
+    }
+    o.length = n;
+    this.rows += n;
+  }
+
+  close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.holding = false;
+    // Ask a decoder still running to stop; it cleans up and exits by itself
+    // (terminating it inside a native call would take the process down).
+    Atomics.store(this.ring.control, CANCEL, 1);
+    Atomics.notify(this.ring.control, CONSUMED);
+    this.messages.close();
+  }
+}
+
+/** Streams one data set of a catalog (local folder or s3://) in time order with bounded memory. */
+export class CatalogFeed extends RingFeed {
+  constructor(
+    readonly request: ReadRequest,
+    options: CatalogFeedOptions = {},
+  ) {
+    const { key } = request;
+    super(
+      { kind: key.kind, symbol: key.symbol, priceSide: key.kind === 'bar' ? (key.side ?? 'trade') : undefined, source: `${request.root} (${describeDataset(key)})` },
+      { type: 'catalog', request },
+      options,
+    );
+  }
+}
+
+/**
+ * A CSV file parsed on a worker thread: the same rows, checks and errors as
+ * openCsvFeed (the format is detected here first), while the consumer works
+ * in parallel; used by the catalog import so parsing overlaps the Parquet writer.
+ */
+export class CsvWorkerFeed extends RingFeed {
+  readonly format: CsvFormat;
+
+  constructor(path: string, options: CsvFeedOptions = {}, ringOptions: CatalogFeedOptions = {}) {
+    const opts = parseCsvFeedOptions(options);
+    const { onIssue, ...settings } = readSettings(opts);
+    const probe = openCsvFeed(path, { ...opts, onIssue: undefined });
+    probe.close();
+    super(
+      { kind: probe.kind, symbol: probe.symbol, priceSide: probe.kind === 'bar' ? probe.priceSide : undefined, source: probe.source },
+      { type: 'csv', path, format: formatPart(opts), settings },
+      ringOptions,
+      onIssue,
+    );
+    this.format = probe.format;
+  }
+}
