@@ -57,6 +57,8 @@ export const RunConfigSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
     onInvalid: z.enum(['fail', 'skip']).default('fail'),
     out: z.string().min(1).default('runs/latest'),
+    /** Rows of the equity curve: every time step (default) or the last step of each UTC day (bounded memory on long intraday runs). */
+    equitySampling: z.enum(['step', 'day'], { message: 'expected step or day' }).optional(),
     /** Bars of history kept per instrument for ctx.bars(). */
     history: z.number().int().positive().default(10_000),
     timezone: z.string().optional(),

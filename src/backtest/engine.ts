@@ -74,6 +74,12 @@ export interface BacktestOptions {
   readonly sessions?: SessionCalendar;
   /** Bars of history kept per instrument for `ctx.bars()` (default 10,000). */
   readonly historyCapacity?: number;
+  /**
+   * Rows of the equity curve: one per time step (default), or one per UTC day
+   * (the day's last step), which keeps memory O(days) on very long runs of
+   * intraday data; the metrics are then computed from daily points.
+   */
+  readonly equitySampling?: 'step' | 'day';
   readonly log?: Logger;
   /** Called every `progressEvery` events with the count so far. */
   readonly onProgress?: (events: number) => void;
@@ -123,6 +129,8 @@ export interface InstrumentResult {
 export interface BacktestResult {
   readonly symbols: readonly string[];
   readonly positionMode: PositionMode;
+  /** Rows of `equity`: one per time step, or one per UTC day. */
+  readonly equitySampling: 'step' | 'day';
   readonly initialCash: number;
   readonly finalCash: number;
   readonly finalEquity: number;
@@ -351,6 +359,7 @@ export class BacktestEngine {
     );
     this.orders.connect(this.exchange);
     const capacity = options.historyCapacity ?? 10_000;
+    this.sampleDaily = options.equitySampling === 'day';
     this.historyCapacity = capacity;
     this.series = symbols.map((s, i) => [new Series(i, '', new RingBarHistory(s, capacity), new BarView(s), undefined)]);
     this.quoteViews = symbols.map((s) => new QuoteView(s));
@@ -484,6 +493,7 @@ export class BacktestEngine {
         this.dropUnpaired();
         this.recordEquity(stepTime);
       }
+      if (this.sampleDaily && this.heldDay === this.heldDay) this.pushHeldRow();
       strategy.onStop(ctx);
       this.drain();
       this.positionLog.finish();
@@ -751,13 +761,38 @@ export class BacktestEngine {
     const cash = p.balances.size === 0 ? p.cash : p.cashValue();
     const base = p.marginInUse === 0 ? cash : addExact(cash, p.marginInUse);
     const equity = posValue === 0 ? base : addExact(base, posValue);
-    this.eqTime.push(t);
-    this.eqCash.push(p.balances.size === 0 ? p.cash : p.cashValue());
-    this.eqPosValue.push(posValue);
-    this.eqMargin.push(p.marginInUse);
-    this.eqEquity.push(equity);
+    if (this.sampleDaily) {
+      const day = Math.floor(t / MICROS_PER_DAY);
+      if (day !== this.heldDay && this.heldDay === this.heldDay) this.pushHeldRow();
+      this.heldDay = day;
+      this.held[0] = t;
+      this.held[1] = equity;
+      this.held[2] = cash;
+      this.held[3] = posValue;
+      this.held[4] = p.marginInUse;
+    } else {
+      this.eqTime.push(t);
+      this.eqCash.push(cash);
+      this.eqPosValue.push(posValue);
+      this.eqMargin.push(p.marginInUse);
+      this.eqEquity.push(equity);
+    }
     if (this.watchEquity) this.checkKillSwitch(t, equity);
     if (p.marginInUse !== 0 || this.leverage > 1) this.checkMaintenance(t, equity);
+  }
+
+  private readonly sampleDaily: boolean;
+  /** Daily sampling: the latest step of the current day, pushed when the day ends. */
+  private readonly held = new Float64Array(5);
+  private heldDay = NaN;
+
+  private pushHeldRow(): void {
+    const h = this.held;
+    this.eqTime.push(h[0] as number);
+    this.eqEquity.push(h[1] as number);
+    this.eqCash.push(h[2] as number);
+    this.eqPosValue.push(h[3] as number);
+    this.eqMargin.push(h[4] as number);
   }
 
   private lastCarryTime = NaN;
@@ -869,6 +904,7 @@ export class BacktestEngine {
     return {
       symbols: this.instruments.map((i) => i.symbol),
       positionMode: this.hedging ? 'hedging' : 'netting',
+      equitySampling: this.sampleDaily ? 'day' : 'step',
       initialCash: p.initialCash,
       finalCash: p.cashValue(),
       finalEquity: p.equity(),

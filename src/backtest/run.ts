@@ -242,6 +242,7 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
     cash: config.cash,
     ...executionOptionsOf(config),
     historyCapacity: config.history,
+    ...(config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : {}),
     ...(hooks.log !== undefined ? { log: hooks.log } : {}),
     ...(hooks.onProgress !== undefined ? { onProgress: hooks.onProgress } : {}),
   });

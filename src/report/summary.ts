@@ -59,6 +59,8 @@ export interface Summary extends PerformanceMetrics {
   readonly risk_events: readonly { time: string; scope: string; symbol: string | null; from: string; to: string; reason: string }[];
   /** 'hedging' for a hedging account; absent for a netting one (the default). */
   readonly position_mode?: 'hedging';
+  /** Present when the equity curve (and the metrics computed from it) has one row per UTC day. */
+  readonly equity_sampling?: 'day';
   /** Per instrument: position, P&L, fees and round trips at the end. */
   readonly instruments: Readonly<Record<string, InstrumentSummary>>;
   readonly params: Readonly<Record<string, unknown>>;
@@ -208,6 +210,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
       ]),
     ),
     ...(result.positionMode === 'hedging' ? { position_mode: 'hedging' as const } : {}),
+    ...(result.equitySampling === 'day' ? { equity_sampling: 'day' as const } : {}),
     ...performance,
     params,
   };

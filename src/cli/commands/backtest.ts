@@ -46,6 +46,7 @@ interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, Ri
   actions?: string;
   catalog?: string;
   cache?: boolean;
+  equitySampling?: string;
 }
 
 /** Flags over the config file: only flags actually given override it. */
@@ -58,6 +59,7 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.symbol !== undefined) out.symbol = flags.symbol;
   else if (typeof out.symbol === 'string') out.symbol = [out.symbol];
   if (flags.catalog !== undefined) out.catalog = flags.catalog;
+  if (flags.equitySampling !== undefined) out.equitySampling = flags.equitySampling;
   if (flags.cache === true) out.cache = true;
   if (flags.from !== undefined) out.from = flags.from;
   if (flags.to !== undefined) out.to = flags.to;
@@ -158,6 +160,7 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .option('--out <dir>', 'output directory (default runs/latest)')
     .option('--config <file>', 'JSON file with the same settings; flags override it')
     .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
+    .option('--equity-sampling <mode>', 'equity curve rows: step (every time step, default) or day (last step of each UTC day; bounded memory on long runs)')
     .option('--no-progress', 'no progress bar')
     .option('--benchmark <csv>', 'benchmark prices (any detected format) for alpha and beta in summary.json')
     .option('--report', 'also write report.html, a self-contained performance report')
