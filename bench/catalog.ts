@@ -35,7 +35,7 @@ function arg(name: string): string | undefined {
 const REPS = Number(arg('--reps') ?? 3);
 const BIG = Number(arg('--big') ?? 100_000_000);
 const ONLY = arg('--only')?.split(',') ?? null;
-const selected = (name: string): boolean => ONLY === null || ONLY.some((o) => name.startsWith(o));
+const selected = (name: string): boolean => ONLY === null || ONLY.some((o) => name.startsWith(o) || o.startsWith(name));
 
 interface Row {
   name: string;

@@ -15,7 +15,10 @@
  *   cli_end_to_end_seconds  wall time of `node bin/quantflow.js backtest ...` on the 1M-bar CSV
  *   l2_replay               deltas/s applied to an OrderBook from a generated 5M-delta L2 stream
  *
- * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, cli, l2), --no-pin.
+ * Then, unpinned, the catalog benchmarks of bench/catalog.ts (catalog_import,
+ * catalog_read, cache, backtest_100m; see that file).
+ *
+ * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, cli, l2, catalog, cache, backtest_100m), --no-pin.
  * Generated inputs live in bench/out/ (gitignored) and are reused while their
  * generator settings and size still match.
  */
@@ -139,7 +142,17 @@ function pinToOneCore(): void {
     stdio: 'inherit',
     env: { ...process.env, QF_BENCH_CPU: cpu },
   });
-  process.exit(r.status ?? 1);
+  process.exit(r.status === 0 ? runCatalogBench() : (r.status ?? 1));
+}
+
+/** The catalog benchmarks they select (names or prefixes), run unpinned as a child process: bench/catalog.ts. */
+const CATALOG_BENCHES = ['catalog_import_rows_per_sec', 'catalog_read_rows_per_sec', 'cache_read_gb_per_sec', 'backtest_100m_peak_rss_mb'];
+function runCatalogBench(): number {
+  const wanted = args.only === null ? CATALOG_BENCHES : CATALOG_BENCHES.filter((b) => args.only?.some((o) => b.startsWith(o)));
+  if (wanted.length === 0) return 0;
+  const only = args.only === null ? [] : ['--only', wanted.map((b) => b.replace(/_(rows|gb|peak).*$/, '')).join(',')];
+  const r = spawnSync(process.execPath, [...process.execArgv, join(ROOT, 'bench', 'catalog.ts'), '--reps', String(Math.min(args.reps, 3)), ...only], { stdio: 'inherit' });
+  return r.status ?? 1;
 }
 pinToOneCore();
 
@@ -568,3 +581,5 @@ const failures = printTable();
 writeFileSync(RESULTS, `${JSON.stringify(rows.map(({ name, value, unit }) => ({ name, value, unit })), null, 2)}\n`);
 console.log(`\nwrote ${rel(RESULTS)}`);
 if (failures > 0) console.log(`${failures} floor(s) not met`);
+// Pinned, the parent process runs the catalog benchmarks once this child is done.
+if (process.env.QF_BENCH_CPU === undefined) process.exitCode = runCatalogBench();
