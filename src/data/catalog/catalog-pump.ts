@@ -4,6 +4,7 @@
  * come. Also where remote (object-store) catalogs are listed and opened.
  */
 import duckdb from '@duckdb/node-bindings';
+import { InputError } from '../../core/errors.js';
 import { openSql, type Sql } from './duckdb.js';
 import { parquetFilesUnder } from './import.js';
 import { isRemoteRoot, partitionQuery, planPartitions, type ReadRequest } from './read-plan.js';
@@ -13,8 +14,16 @@ import { datasetDir } from './schema.js';
 /** Loads httpfs for object-store roots (needs the extension installed or a network to fetch it). */
 export async function enableRemote(sql: Sql, root: string): Promise<void> {
   if (!isRemoteRoot(root)) return;
-  await sql.connection.run('INSTALL httpfs');
-  await sql.connection.run('LOAD httpfs');
+  try {
+    await sql.connection.run('INSTALL httpfs');
+    await sql.connection.run('LOAD httpfs');
+  } catch (e) {
+    throw new InputError({
+      code: 'file_not_found',
+      file: root,
+      message: `an object-store catalog needs DuckDB's httpfs extension, which is not installed here and could not be fetched (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); see docs/catalog.md`,
+    });
+  }
   if (/^s3:\/\//i.test(root)) {
     await sql.connection.run('CREATE OR REPLACE SECRET qf_s3 (TYPE s3, PROVIDER credential_chain)');
   }
