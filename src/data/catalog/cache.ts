@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InvariantError, type Issue } from '../../core/errors.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../../model/market.js';
 import { emptyColumns } from '../collect.js';
+import { valueArrays } from './columns.js';
 import { parquetFilesUnder } from './import.js';
 import { isRemoteRoot, readColumnCount, type ReadRequest } from './read-plan.js';
 import { datasetDir, describeDataset, type DatasetKey } from './schema.js';
@@ -62,16 +63,9 @@ export function cachePath(cacheDir: string, request: ReadRequest, fingerprint = 
   return join(cacheDir, name);
 }
 
+/** Time and the value columns of a cacheable chunk (all Float64). */
 function columnsOf(c: Columns): Float64Array[] {
-  switch (c.kind) {
-    case 'bar':
-      return [c.time, c.open, c.high, c.low, c.close, c.volume, c.adjClose];
-    case 'quote':
-      return [c.time, c.bid, c.ask, c.bidSize, c.askSize];
-    case 'trade':
-    case 'book':
-      return [];
-  }
+  return [c.time, ...(valueArrays(c) as Float64Array[])];
 }
 
 /** Whether a kind can be cached (bars and quotes: all-Float64 columns). */

@@ -1,17 +1,22 @@
 import type { Columns } from '../../model/market.js';
 
-/** The value columns of a chunk in catalog order (signed and flag columns are widened to doubles in `scratch`). */
-export function chunkColumns(c: Columns, scratch: Float64Array[]): Float64Array[] {
+/** A chunk's arrays for the catalog's value columns (schema.ts VALUE_COLUMNS), in that order. */
+export function valueArrays(c: Columns): (Float64Array | Int8Array | Uint8Array)[] {
   switch (c.kind) {
     case 'bar':
       return [c.open, c.high, c.low, c.close, c.volume, c.adjClose];
     case 'quote':
       return [c.bid, c.ask, c.bidSize, c.askSize];
     case 'trade':
-      return [c.price, c.size, widen(c.side, c.length, scratch, 0)];
+      return [c.price, c.size, c.side];
     case 'book':
-      return [widen(c.side, c.length, scratch, 0), c.price, c.size, widen(c.flags, c.length, scratch, 1), c.sequence];
+      return [c.side, c.price, c.size, c.flags, c.sequence];
   }
+}
+
+/** The value columns of a chunk as doubles (signed and flag columns widened into `scratch`, reused between calls). */
+export function chunkColumns(c: Columns, scratch: Float64Array[]): Float64Array[] {
+  return valueArrays(c).map((a, k) => (a instanceof Float64Array ? a : widen(a, c.length, scratch, k)));
 }
 
 function widen(src: Int8Array | Uint8Array, n: number, scratch: Float64Array[], slot: number): Float64Array {

@@ -8,6 +8,7 @@ import { openCsvFeed } from '../csv/open.js';
 import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions } from '../csv/options.js';
 import type { CsvFormat } from '../csv/format.js';
 import { emptyColumns } from '../collect.js';
+import { valueArrays } from './columns.js';
 import { readColumnCount, type ReadRequest } from './read-plan.js';
 import type { ReadWorkerData, WorkerMessage, WorkerSource } from './read-worker.js';
 import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, SIGNAL, STATE, STATE_DONE, STATE_FAILED } from './ring.js';
@@ -76,6 +77,8 @@ export class RingFeed implements MarketFeed {
   rows = 0;
   private readonly ring: ColumnRing;
   private readonly out: Columns;
+  /** The out columns' value arrays, in the ring's column order after time. */
+  private readonly values: (Float64Array | Int8Array | Uint8Array)[];
   private readonly worker: Worker;
   private readonly messages: MessagePort;
   private consumed = 0;
@@ -97,6 +100,7 @@ export class RingFeed implements MarketFeed {
     const layout = { slots: options.blocks ?? 4, slotRows, columns: readColumnCount(meta.kind) };
     this.ring = ColumnRing.allocate(layout);
     this.out = emptyColumns(meta.kind, slotRows);
+    this.values = valueArrays(this.out);
     const channel = new MessageChannel();
     this.messages = channel.port1;
     const data: ReadWorkerData = { source: workerSource, buffer: this.ring.buffer, layout, messages: channel.port2 };
@@ -162,37 +166,9 @@ export class RingFeed implements MarketFeed {
   /** Copies a block into the reused columns, so the slot goes back to the decoder at once. */
   private fill(slot: number, n: number): void {
     const o = this.out;
-    const col = (k: number): Float64Array => this.ring.column(slot, k).subarray(0, n);
-    o.time.set(col(0));
+    o.time.set(this.ring.column(slot, 0).subarray(0, n));
+    for (let k = 0; k < this.values.length; k++) (this.values[k] as Float64Array).set(this.ring.column(slot, k + 1).subarray(0, n));
     for (let i = 0; i < n; i++) o.line[i] = this.rows + i + 1;
-    switch (o.kind) {
-      case 'bar':
-        o.open.set(col(1));
-        o.high.set(col(2));
-        o.low.set(col(3));
-        o.close.set(col(4));
-        o.volume.set(col(5));
-        o.adjClose.set(col(6));
-        break;
-      case 'quote':
-        o.bid.set(col(1));
-        o.ask.set(col(2));
-        o.bidSize.set(col(3));
-        o.askSize.set(col(4));
-        break;
-      case 'trade':
-        o.price.set(col(1));
-        o.size.set(col(2));
-        o.side.set(col(3));
-        break;
-      case 'book':
-        o.side.set(col(1));
-        o.price.set(col(2));
-        o.size.set(col(3));
-        o.flags.set(col(4));
-        o.sequence.set(col(5));
-        break;
-    }
     o.length = n;
     this.rows += n;
   }
