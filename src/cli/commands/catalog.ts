@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isBookFile } from '../../backtest/run.js';
 import { InputError, formatIssue, type Issue } from '../../core/errors.js';
@@ -90,6 +90,7 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     const sources: { name: string; paths: string[]; open: () => MarketFeed }[] = [];
     const books = new Map<string, string[]>();
     for (const path of files) {
+      if (!existsSync(path) || !statSync(path).isFile()) throw new InputError({ code: 'file_not_found', file: path, message: 'no such file' });
       if (isBookFile(path)) {
         const key = flags.symbol ?? '';
         books.set(key, [...(books.get(key) ?? []), path]);

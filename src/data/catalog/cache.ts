@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +101,8 @@ export class CacheWritingFeed implements MarketFeed {
     this.source = inner.source;
     if (inner.priceSide !== undefined) this.priceSide = inner.priceSide;
     mkdirSync(join(path, '..'), { recursive: true });
-    this.tmp = `${path}.tmp-${process.pid}`;
+    // A name of its own: two writers of the same cache (a feed and its reopened twin) must not share a file.
+    this.tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     this.fd = openSync(this.tmp, 'w');
     writeSync(this.fd, Buffer.alloc(HEADER_BYTES), 0, HEADER_BYTES, 0);
   }

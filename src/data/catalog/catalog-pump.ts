@@ -9,7 +9,7 @@ import { openSql, type Sql } from './duckdb.js';
 import { parquetFilesUnder } from './import.js';
 import { isRemoteRoot, partitionQuery, planPartitions, type ReadRequest } from './read-plan.js';
 import type { RowSink } from './read-worker.js';
-import { datasetDir } from './schema.js';
+import { datasetDir, describeDataset } from './schema.js';
 
 /** Loads httpfs for object-store roots (needs the extension installed or a network to fetch it). */
 export async function enableRemote(sql: Sql, root: string): Promise<void> {
@@ -43,6 +43,7 @@ export async function pumpCatalog(writer: RowSink, request: ReadRequest, columns
   try {
     await enableRemote(sql, request.root);
     const files = await listDatasetFiles(sql, request);
+    if (files.length === 0) throw new Error(`no ${describeDataset(request.key)} in this catalog`);
     const views: Float64Array[] = [];
     for (const group of planPartitions(files, request.from, request.to)) {
       const result = await sql.connection.stream(partitionQuery(request.key.kind, group, request.from, request.to));

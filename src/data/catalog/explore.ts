@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { DataKind, PriceSide } from '../../model/market.js';
 import { openSql, queryRows, sqlString, sqlStringList, type Sql } from './duckdb.js';
@@ -51,6 +51,10 @@ export function requireCatalog(root: string): void {
 /** Rows, files, bytes and time range of every data set (`quantflow data ls`). */
 export async function summarizeCatalog(root: string): Promise<DatasetSummary[]> {
   requireCatalog(root);
+  if (isRemoteRoot(root)) {
+    // The data sets are found from local folders; an empty list would say the catalog is empty.
+    throw new InputError({ code: 'invalid_option', file: root, message: 'listing needs a local catalog folder; query an object-store catalog with: quantflow data query' });
+  }
   const sql = await openSql();
   try {
     const out: DatasetSummary[] = [];
@@ -286,6 +290,7 @@ export async function exportDataset(
       (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
       ' ORDER BY time, n';
     const [r] = await queryRows(sql, `SELECT count(*) AS c FROM (${select})`);
+    mkdirSync(dirname(out), { recursive: true });
     await sql.connection.run(
       `COPY (${select}) TO ${sqlString(out)} (${format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd'})`,
     );
@@ -319,6 +324,9 @@ export async function findDatasets(root: string, symbols: readonly string[]): Pr
         seen.set(datasetDir(key), key);
       }
       all = [...seen.values()];
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError({ code: 'file_not_found', file: root, message: `cannot list the catalog: ${e instanceof Error ? e.message : String(e)}` });
     } finally {
       sql.close();
     }

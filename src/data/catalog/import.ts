@@ -103,8 +103,14 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
     ...(key.side !== undefined ? { side: key.side } : {}),
     onConflict,
   };
+  // The same source again changes nothing, unless its conflicts were kept then and are to be replaced now.
   const before = manifest.imports.find(
-    (r) => r.sha256 === options.sha256 && r.kind === key.kind && r.symbol === key.symbol && r.side === key.side,
+    (r) =>
+      r.sha256 === options.sha256 &&
+      r.kind === key.kind &&
+      r.symbol === key.symbol &&
+      r.side === key.side &&
+      !(onConflict === 'replace' && r.onConflict === 'keep' && r.conflicts > 0),
   );
   if (before !== undefined) {
     feed.close();
