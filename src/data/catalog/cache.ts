@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InvariantError, type Issue } from '../../core/errors.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../../model/market.js';
 import { emptyColumns } from '../collect.js';
@@ -40,27 +40,38 @@ export function defaultCacheDir(root: string): string {
 }
 
 /**
- * What a cache must match: the data set's Parquet files (paths, sizes,
- * modification times) and the window. Any import that touches the data set
- * changes it, so a stale cache is never read.
+ * What a cache must match, in two parts: the request (catalog, data set,
+ * window) and the data set's Parquet files (paths, sizes, modification
+ * times). Any import that touches the data set changes the second part, so a
+ * stale cache is never read, and is deleted when its replacement is written.
  */
 export function cacheFingerprint(request: ReadRequest): string {
-  const hash = createHash('sha256');
-  hash.update(`${MAGIC}\n${request.root}\n${datasetDir(request.key)}\n${request.from ?? ''}\n${request.to ?? ''}\n`);
+  const req = createHash('sha256').update(`${MAGIC}\n${request.root}\n${datasetDir(request.key)}\n${request.from ?? ''}\n${request.to ?? ''}\n`);
+  const data = createHash('sha256');
   if (!isRemoteRoot(request.root)) {
     for (const f of parquetFilesUnder(join(request.root, datasetDir(request.key)))) {
       const s = statSync(f);
-      hash.update(`${f}\t${s.size}\t${s.mtimeMs}\n`);
+      data.update(`${f}\t${s.size}\t${s.mtimeMs}\n`);
     }
   }
-  return hash.digest('hex');
+  return `${req.digest('hex').slice(0, 16)}-${data.digest('hex').slice(0, 16)}`;
 }
 
-/** The cache file of a request. */
+/** The cache file of a request: `<kind>-<symbol>[-<side>]-<request>-<data>.qfcols`. */
 export function cachePath(cacheDir: string, request: ReadRequest, fingerprint = cacheFingerprint(request)): string {
   const k = request.key;
-  const name = `${k.kind}-${encodeURIComponent(k.symbol)}${k.kind === 'bar' ? `-${k.side ?? 'trade'}` : ''}-${fingerprint.slice(0, 16)}.qfcols`;
+  const name = `${k.kind}-${encodeURIComponent(k.symbol)}${k.kind === 'bar' ? `-${k.side ?? 'trade'}` : ''}-${fingerprint}.qfcols`;
   return join(cacheDir, name);
+}
+
+/** Deletes the caches of the same request made from older data (same name up to the data part). */
+function removeStaleCaches(path: string): void {
+  const dir = dirname(path);
+  const name = basename(path);
+  const stem = name.slice(0, name.lastIndexOf('-') + 1);
+  for (const f of readdirSync(dir)) {
+    if (f !== name && f.startsWith(stem) && f.endsWith('.qfcols')) rmSync(join(dir, f), { force: true });
+  }
 }
 
 /** Time and the value columns of a cacheable chunk (all Float64). */
@@ -142,6 +153,7 @@ export class CacheWritingFeed implements MarketFeed {
     closeSync(this.fd);
     this.fd = -1;
     renameSync(this.tmp, this.path);
+    removeStaleCaches(this.path);
   }
 
   close(): void {

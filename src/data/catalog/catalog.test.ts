@@ -227,10 +227,11 @@ describe('the column cache', () => {
     expect(rows.close![i]).toBe(Number(f[2]));
     expect(rows.close![i]).not.toBe(original.close![i]);
     expect(rows.time).toEqual(original.time);
-    // The new cache holds the new rows.
+    // The new cache holds the new rows, and replaced the stale one.
     const hit = openCatalogFeed(request, { cache: true });
     expect(hit).toBeInstanceOf(CacheFeed);
     expect(drain(hit).rows).toEqual(rows);
+    expect(cacheFiles()).toEqual([cachePath(defaultCacheDir(cacheRoot), request).slice(defaultCacheDir(cacheRoot).length + 1)]);
   });
 
   it('leaves no file behind when the feed that writes it is closed before its end', () => {

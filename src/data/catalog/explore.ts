@@ -48,13 +48,18 @@ export function requireCatalog(root: string): void {
   }
 }
 
+/** Fails unless `root` is a local catalog folder (commands that walk its folders). */
+function requireLocalCatalog(root: string, command: string): void {
+  if (isRemoteRoot(root)) {
+    // The data sets are found from local folders; an empty answer would be wrong.
+    throw new InputError({ code: 'invalid_option', file: root, message: `${command} needs a local catalog folder; query an object-store catalog with: quantflow data query` });
+  }
+  requireCatalog(root);
+}
+
 /** Rows, files, bytes and time range of every data set (`quantflow data ls`). */
 export async function summarizeCatalog(root: string): Promise<DatasetSummary[]> {
-  requireCatalog(root);
-  if (isRemoteRoot(root)) {
-    // The data sets are found from local folders; an empty list would say the catalog is empty.
-    throw new InputError({ code: 'invalid_option', file: root, message: 'listing needs a local catalog folder; query an object-store catalog with: quantflow data query' });
-  }
+  requireLocalCatalog(root, 'data ls');
   const sql = await openSql();
   try {
     const out: DatasetSummary[] = [];
@@ -135,7 +140,7 @@ function priceExpr(kind: DataKind): string {
  * breaks. Book deltas are not checked for outliers.
  */
 export async function datasetInfo(root: string, symbol: string): Promise<DatasetInfo[]> {
-  requireCatalog(root);
+  requireLocalCatalog(root, 'data info');
   const keys = listDatasets(root).filter((k) => k.symbol === symbol);
   if (keys.length === 0) {
     const known = [...new Set(listDatasets(root).map((k) => k.symbol))].join(', ');
@@ -282,7 +287,10 @@ export async function exportDataset(
     const where: string[] = [];
     if (options.from !== undefined) where.push(`time >= make_timestamp(${Math.ceil(options.from)})`);
     if (options.to !== undefined) where.push(`time <= make_timestamp(${Math.floor(options.to)})`);
-    const values = VALUE_COLUMNS[key.kind].map((c) => c.name).filter((c) => c !== 'adj_close' || key.kind !== 'bar');
+    // adj_close goes out only when every row has one (an empty CSV field would not read back).
+    const src = `read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
+    const [adj] = key.kind === 'bar' ? await queryRows(sql, `SELECT count(*) = count(adj_close) AS full FROM ${src}`) : [];
+    const values = VALUE_COLUMNS[key.kind].map((c) => c.name).filter((c) => c !== 'adj_close' || adj?.full === true);
     const format = options.format ?? (out.endsWith('.parquet') ? 'parquet' : 'csv');
     const time = format === 'csv' ? `strftime(time, ${ISO}) AS time` : 'time';
     const select =
