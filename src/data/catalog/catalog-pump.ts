@@ -8,7 +8,7 @@ import { InputError } from '../../core/errors.js';
 import { openSql, type Sql } from './duckdb.js';
 import { parquetFilesUnder } from './import.js';
 import { isRemoteRoot, partitionQuery, planPartitions, type ReadRequest } from './read-plan.js';
-import type { RowSink } from './read-worker.js';
+import type { RowSink } from './ring.js';
 import { datasetDir, describeDataset } from './schema.js';
 
 /** Loads httpfs for object-store roots (needs the extension installed or a network to fetch it). */

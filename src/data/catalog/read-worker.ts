@@ -14,7 +14,7 @@ import { detectCsvFormatWith } from '../csv/detect.js';
 import type { CsvFormatOptions, CsvReadSettings } from '../csv/options.js';
 import { chunkColumns } from './columns.js';
 import type { ReadRequest } from './read-plan.js';
-import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, STATE, STATE_DONE, STATE_FAILED, type RingLayout } from './ring.js';
+import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, STATE, STATE_DONE, STATE_FAILED, type RingLayout, type RowSink } from './ring.js';
 
 /** What a worker reads. CSV options are plain data (no callbacks: issues come back as messages). */
 export type WorkerSource =
@@ -37,11 +37,6 @@ export interface ReadWorkerData {
 
 /** A message from the worker: a skipped row, or the failure that ended it. */
 export type WorkerMessage = { readonly issue: Issue } | { readonly error: string; readonly issues?: readonly Issue[] };
-
-/** Copies rows into the ring's slots (exported for the catalog source, loaded on demand). */
-export interface RowSink {
-  write(columns: readonly Float64Array[], n: number): boolean;
-}
 
 /** Copies rows into the ring's slots, publishing each full slot; waits while the ring is full. */
 class RingWriter implements RowSink {

@@ -60,3 +60,8 @@ export class ColumnRing {
     Atomics.notify(this.control, SIGNAL);
   }
 }
+
+/** Where a decoder puts rows: columns (time first) of n rows; false once the consumer has gone. */
+export interface RowSink {
+  write(columns: readonly Float64Array[], n: number): boolean;
+}
