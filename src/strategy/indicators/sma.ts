@@ -31,7 +31,7 @@ function zeros(n: number): number[] {
  * The steady state (exact mode, a value that fits the scale) is one
  * multiplication, a rounding, the check, the ring update and the division:
  * float mode and values that need a wider scale fail the check (float mode
- * has a NaN scale) and go to `updateSlow`; the warm-up divides by a NaN
+ * has a NaN scale) and take the slow path; the warm-up divides by a NaN
  * divisor, which keeps `value` NaN without a test per value.
  */
 export class SMA extends Indicator {
@@ -75,22 +75,16 @@ export class SMA extends Indicator {
   }
 
   update(input: number): number {
-    const units = input * this.scale;
+    let units = input * this.scale;
     // Round to the nearest integer (valid below 2^51, which `limit` keeps).
-    const whole = units + ROUNDER - ROUNDER;
+    let whole = units + ROUNDER - ROUNDER;
     const size = Math.abs(units);
-    if (!(Math.abs(units - whole) <= size * ULPS && size <= this.limit)) return this.updateSlow(input);
-    return this.add(whole);
-  }
-
-  /** Float mode, or a value that needs a wider scale or float mode. */
-  private updateSlow(input: number): number {
-    if (this.float || !this.rescale(input)) return this.updateFloat(input);
-    return this.add(input * this.scale + ROUNDER - ROUNDER);
-  }
-
-  /** Adds a value in integer units (exact mode). */
-  private add(whole: number): number {
+    if (!(Math.abs(units - whole) <= size * ULPS && size <= this.limit)) {
+      // Float mode (NaN scale), or a value that needs a wider scale or float mode.
+      if (this.float || !this.rescale(input)) return this.updateFloat(input);
+      units = input * this.scale;
+      whole = units + ROUNDER - ROUNDER;
+    }
     const c = this.count;
     let i = c - this.base;
     if (i === this.period) i = this.wrap(c);
