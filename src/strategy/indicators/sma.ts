@@ -7,6 +7,13 @@ const ULPS = 4 * Number.EPSILON;
 /** 1.5 x 2^52: adding and subtracting it rounds a double below 2^51 to an integer. */
 const ROUNDER = 6755399441055744.0;
 
+/** n zeros in a packed array of doubles (V8 stores them unboxed, with no hole checks). */
+function zeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0.5);
+  return a.fill(0);
+}
+
 /**
  * Simple moving average (TA-Lib SMA), exact for decimal inputs: the mean of
  * the last n inputs taken as the decimal numbers they were written as,
@@ -20,57 +27,85 @@ const ROUNDER = 6755399441055744.0;
  * another indicator) or too large for exact sums switch the average, for
  * good, to TA-Lib's float running sum (add the new value, divide, subtract
  * the oldest), so it then equals TA-Lib's SMA bit for bit.
+ *
+ * The steady state (exact mode, a value that fits the scale) is one
+ * multiplication, a rounding, the check, the ring update and the division:
+ * float mode and values that need a wider scale fail the check (float mode
+ * has a NaN scale) and take the slow path; the warm-up divides by a NaN
+ * divisor, which keeps `value` NaN without a test per value.
  */
 export class SMA extends Indicator {
-  private readonly window: Float64Array;
+  // Every field starts with a value of its final kind (a small integer, a
+  // double, a boolean, an array of doubles): a field declared without one
+  // starts as undefined, and V8 then keeps it as a tagged value of any type
+  // that the hot path re-checks (small integer or boxed double?) on each read.
+  readonly period: number = 0;
+  /** The last `period` values (integer units in exact mode); slot (k + 1) mod period holds the k-th value. */
+  private readonly window: number[] = [];
+  /**
+   * `count` of the last wrap of the ring: the next value goes to slot
+   * count - base, or 0 when that is `period`. Starts at -1 (the first value
+   * goes to slot 1), so that the ring first wraps on the period-th value,
+   * when the average becomes ready.
+   */
+  private base = -1;
+  /** Float mode's next slot (set when switching to float mode). */
   private head = 0;
-  private sum = 0;
+  private sum = NaN;
   private decimals = 0;
-  private scale = 1;
-  private readonly limit: number;
-  /** period * scale */
-  private divisor: number;
+  /** 10^decimals; NaN in float mode. */
+  private scale = NaN;
+  private readonly limit: number = NaN;
+  /** period * scale once ready; NaN while warming up. */
+  private divisor = NaN;
   /** True once in float mode. */
-  private float: boolean;
+  private float = false;
 
   /** `exact` false: TA-Lib's float running sum from the start (as TA-Lib's MA(matype 0) inside other indicators). */
-  constructor(
-    readonly period: number,
-    exact = true,
-  ) {
+  constructor(period: number, exact = true) {
     super();
     assertPeriod('SMA', period);
+    this.period = period;
     this.float = !exact;
     this.warmup = period;
-    this.window = new Float64Array(period);
+    this.window = zeros(period);
+    this.sum = 0;
+    this.scale = exact ? 1 : NaN;
     this.limit = Math.min(Math.floor(2 ** 53 / period), 2 ** 51);
-    this.divisor = period;
   }
 
   update(input: number): number {
-    if (this.float) return this.updateFloat(input);
     let units = input * this.scale;
     // Round to the nearest integer (valid below 2^51, which `limit` keeps).
     let whole = units + ROUNDER - ROUNDER;
     const size = Math.abs(units);
     if (!(Math.abs(units - whole) <= size * ULPS && size <= this.limit)) {
-      if (!this.rescale(input)) return this.updateFloat(input);
+      // Float mode (NaN scale), or a value that needs a wider scale or float mode.
+      if (this.float || !this.rescale(input)) return this.updateFloat(input);
       units = input * this.scale;
       whole = units + ROUNDER - ROUNDER;
     }
+    const c = this.count;
+    let i = c - this.base;
+    if (i === this.period) i = this.wrap(c);
     // Empty slots hold 0, so the oldest can be subtracted before the window is full.
     const w = this.window;
-    const h = this.head;
-    const old = w[h] as number;
-    w[h] = whole;
-    this.sum += whole - old;
-    this.head = h + 1 === this.period ? 0 : h + 1;
-    const c = ++this.count;
-    if (c >= this.period) {
-      this.value = this.sum / this.divisor;
-      if (c === this.period) this.ready = true;
+    const old = w[i] as number;
+    w[i] = whole;
+    const sum = this.sum + (whole - old);
+    this.sum = sum;
+    this.count = c + 1;
+    return (this.value = sum / this.divisor);
+  }
+
+  /** The ring wraps (once per `period` values): the next slot is 0; the first time, the average becomes ready. */
+  private wrap(c: number): number {
+    this.base = c;
+    if (!this.ready) {
+      this.ready = true;
+      this.divisor = this.period * this.scale;
     }
-    return this.value;
+    return 0;
   }
 
   /**
@@ -115,7 +150,7 @@ export class SMA extends Indicator {
     this.sum *= factor;
     this.decimals = d;
     this.scale = POW10[d] as number;
-    this.divisor = this.period * this.scale;
+    if (this.ready) this.divisor = this.period * this.scale;
     if (!(Math.abs(this.sum) <= 2 ** 53)) return false;
     return true;
   }
@@ -125,6 +160,9 @@ export class SMA extends Indicator {
     const n = this.period;
     for (let i = 0; i < n; i++) this.window[i] = (this.window[i] as number) / this.scale;
     this.float = true;
+    this.scale = NaN;
+    const next = this.count - this.base;
+    this.head = next === n ? 0 : next;
     const have = Math.min(this.count, n - 1);
     let s = 0;
     for (let ago = have; ago >= 1; ago--) {
