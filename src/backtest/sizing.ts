@@ -2,7 +2,7 @@ import { mulExact } from '../core/decimal.js';
 import { InputError } from '../core/errors.js';
 import type { Instrument } from '../model/instrument.js';
 import type { Order, OrderSide, PositionSide, RejectReason } from '../model/order.js';
-import { closesPositionSide } from '../model/order.js';
+import { closesPositionSide, draftOrder } from '../model/order.js';
 import type { RiskEngine } from '../risk/engine.js';
 import { cappedKelly, fixedFractional, fixedNotional, fixedQuantity, percentOfEquity, volatilityTarget } from '../risk/sizers.js';
 import { lastAtr } from '../risk/atr.js';
@@ -198,35 +198,5 @@ export class RunSizer implements Sizer {
 
 /** An order as the checks read it: a market order at the last price, or a limit order. */
 function probe(symbol: string, side: OrderSide, quantity: number, limit: number | undefined, last: number, positionSide: PositionSide | undefined): Order {
-  return {
-    id: 0,
-    symbol,
-    side,
-    type: limit === undefined ? 'market' : 'limit',
-    quantity,
-    price: limit ?? NaN,
-    triggerPrice: NaN,
-    trailOffset: 0,
-    trailPercent: 0,
-    timeInForce: 'gtc',
-    expireTime: NaN,
-    validBars: 0,
-    reduceOnly: false,
-    postOnly: false,
-    tag: '',
-    positionSide,
-    status: 'submitted',
-    reason: '',
-    createdTime: NaN,
-    referencePrice: last,
-    filledTime: NaN,
-    filledQuantity: 0,
-    cancelledQuantity: 0,
-    fillPrice: NaN,
-    fee: 0,
-    contingency: 'none',
-    parentId: 0,
-    ocoIds: [],
-    triggered: false,
-  };
+  return draftOrder({ symbol, side, quantity, type: limit === undefined ? 'market' : 'limit', price: limit ?? NaN, positionSide, referencePrice: last });
 }

@@ -219,6 +219,42 @@ export interface Order {
 /** The engine's own writable view of an order. */
 export type MutableOrder = { -readonly [K in keyof Order]: Order[K] };
 
+/**
+ * A just-submitted market order with nothing filled, the given fields over
+ * it: a what-if order for checks that take an Order (sizing, tests).
+ */
+export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> & Partial<Order>): MutableOrder {
+  return {
+    id: 0,
+    type: 'market',
+    price: NaN,
+    triggerPrice: NaN,
+    trailOffset: 0,
+    trailPercent: 0,
+    timeInForce: 'gtc',
+    expireTime: NaN,
+    validBars: 0,
+    reduceOnly: false,
+    postOnly: false,
+    tag: '',
+    positionSide: undefined,
+    status: 'submitted',
+    reason: '',
+    createdTime: NaN,
+    referencePrice: NaN,
+    filledTime: NaN,
+    filledQuantity: 0,
+    cancelledQuantity: 0,
+    fillPrice: NaN,
+    fee: 0,
+    contingency: 'none',
+    parentId: 0,
+    ocoIds: [],
+    triggered: false,
+    ...fields,
+  };
+}
+
 const LIVE: ReadonlySet<OrderStatus> = new Set(['submitted', 'held', 'accepted', 'triggered', 'partially_filled']);
 const WORKING: ReadonlySet<OrderStatus> = new Set(['accepted', 'triggered', 'partially_filled']);
 

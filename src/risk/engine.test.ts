@@ -4,7 +4,7 @@ import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import type { OrderEvent } from '../model/events.js';
 import type { MutableOrder, Order, OrderSide, RejectReason } from '../model/order.js';
-import { RISK_REJECT_REASONS } from '../model/order.js';
+import { RISK_REJECT_REASONS, draftOrder } from '../model/order.js';
 import { NoFee } from '../execution/models/fee.js';
 import { OrderManager, type ManagedVenue, type NewOrder, type PreTradeCheck } from '../execution/order-manager.js';
 import { RISK_RULE_ORDER, RiskEngine, costPriceOf } from './engine.js';
@@ -28,37 +28,7 @@ const FUT = Number((sampleRows('FUT-2006-min.csv')[0] as string[])[5]);
 
 let nextId = 1;
 function order(o: Partial<MutableOrder> & { side: OrderSide }): Order {
-  return {
-    id: nextId++,
-    symbol: 'ORCL',
-    type: 'market',
-    quantity: 1,
-    price: NaN,
-    triggerPrice: NaN,
-    trailOffset: 0,
-    trailPercent: 0,
-    timeInForce: 'gtc',
-    expireTime: NaN,
-    validBars: 0,
-    reduceOnly: false,
-    postOnly: false,
-    tag: '',
-    positionSide: undefined,
-    status: 'submitted',
-    reason: '',
-    createdTime: 0,
-    referencePrice: o.symbol === 'FUT' ? FUT : ORCL,
-    filledTime: NaN,
-    filledQuantity: 0,
-    cancelledQuantity: 0,
-    fillPrice: NaN,
-    fee: 0,
-    contingency: 'none',
-    parentId: 0,
-    ocoIds: [],
-    triggered: false,
-    ...o,
-  };
+  return draftOrder({ id: nextId++, symbol: 'ORCL', quantity: 1, createdTime: 0, referencePrice: o.symbol === 'FUT' ? FUT : ORCL, ...o });
 }
 const buy = (quantity: number, extra: Partial<MutableOrder> = {}): Order => order({ side: 'buy', quantity, ...extra });
 const sell = (quantity: number, extra: Partial<MutableOrder> = {}): Order => order({ side: 'sell', quantity, ...extra });

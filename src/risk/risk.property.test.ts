@@ -9,7 +9,7 @@ import type { StrategyContext } from '../strategy/context.js';
 import { Strategy } from '../strategy/strategy.js';
 import { mulExact } from '../core/decimal.js';
 import type { Order, OrderSide, OrderType } from '../model/order.js';
-import { ORDER_TYPES, RISK_REJECT_REASONS } from '../model/order.js';
+import { ORDER_TYPES, RISK_REJECT_REASONS, draftOrder } from '../model/order.js';
 import { RiskEngine, type TradingState } from './engine.js';
 import { isOnGrid } from './grid.js';
 import type { RiskLimitsInput } from './limits.js';
@@ -155,34 +155,7 @@ const orderArb: fc.Arbitrary<Order> = fc
     triggerPrice: priceLike,
     referencePrice: priceLike,
   })
-  .map(
-    (o) =>
-      ({
-        id: 1,
-        trailOffset: 0,
-        trailPercent: 0,
-        timeInForce: 'gtc',
-        expireTime: NaN,
-        validBars: 0,
-        reduceOnly: false,
-        postOnly: false,
-        tag: '',
-        positionSide: undefined,
-        status: 'submitted',
-        reason: '',
-        createdTime: 0,
-        filledTime: NaN,
-        filledQuantity: 0,
-        cancelledQuantity: 0,
-        fillPrice: NaN,
-        fee: 0,
-        contingency: 'none',
-        parentId: 0,
-        ocoIds: [],
-        triggered: false,
-        ...o,
-      }) as Order,
-  );
+  .map((o) => draftOrder({ id: 1, createdTime: 0, ...o }) as Order);
 
 type Step =
   | { kind: 'check'; order: Order; view: ViewData; fee: number; useCost: boolean; costPrice: number }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
+import { SAMPLES, cli, tempDir, summaryOf } from '../helpers/cli.js';
 import { ORCL_DIVIDENDS, orclRows, splitsAfter, writeOrclActions, writeOrclAsTraded } from '../helpers/orcl-actions.js';
 
 const ORCL = join(SAMPLES, 'ORCL-1995-2014.csv');
@@ -21,7 +21,6 @@ function fills(dir: string): [string, number][] {
   });
 }
 
-const summaryOf = (dir: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
 
 /** The adjusted open of a row of the sample, from its Adj Close: open x adjClose / close. */
 function adjustedOpen(date: string): number {

@@ -7,15 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulExact } from '../../src/core/decimal.js';
-import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
+import { SAMPLES, cli, tempDir, readCsv, type CsvRow } from '../helpers/cli.js';
 import { readYahoo, type RawBar } from '../helpers/sample-bars.js';
 
-type Row = Record<string, string>;
-function readCsv(path: string): Row[] {
-  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const names = head!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
-}
+type Row = CsvRow;
 const day = (iso: string | undefined): string => (iso ?? '').slice(0, 10);
 
 /** Wilder's RSI computed plainly. */

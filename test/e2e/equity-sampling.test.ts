@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCsvFeed } from '../../src/data/index.js';
 import { MICROS_PER_DAY } from '../../src/core/time.js';
-import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
+import { SAMPLES, cli, tempDir, summaryOf } from '../helpers/cli.js';
 
 const FUT = join(SAMPLES, 'FUT-2006-min.csv');
 const ARGS = ['--strategy', 'examples/sma-reversal.ts', '--data', FUT, '--cash', '100000', '--multiplier', '10', '--margin', '2000',
   '--fee-per-unit', '2', '--param', 'fast=10', '--param', 'slow=30', '--param', 'size=1'];
 
 const equityRows = (dir: string): string[][] => readFileSync(join(dir, 'equity.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-const summaryOf = (dir: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
 
 /** The UTC days of the file's bars, from the file itself. */
 function utcDays(): number[] {

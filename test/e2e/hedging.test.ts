@@ -13,16 +13,10 @@ import { openCsvFeed } from '../../src/data/index.js';
 import type { Bar } from '../../src/model/market.js';
 import type { StrategyContext } from '../../src/strategy/context.js';
 import { Strategy } from '../../src/strategy/strategy.js';
-import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
+import { SAMPLES, cli, tempDir, readCsv, type CsvRow, summaryOf } from '../helpers/cli.js';
 import { readYahoo } from '../helpers/sample-bars.js';
 
-type Row = Record<string, string>;
-function readCsv(path: string): Row[] {
-  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const names = head!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
-}
-const summaryOf = (dir: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+type Row = CsvRow;
 const ORCL = join(SAMPLES, 'ORCL-1995-2014.csv');
 
 /** Opens long 100 and short 50 on the first bar, closes the short on bar 10, tries to sell 150 of the long on bar 12, closes the long on bar 20. */

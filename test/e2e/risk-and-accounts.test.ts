@@ -1,15 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
+import { SAMPLES, cli, tempDir, readCsv, type CsvRow, summaryOf } from '../helpers/cli.js';
 
-type Row = Record<string, string>;
-function readCsv(path: string): Row[] {
-  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const names = head!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
-}
-const summaryOf = (dir: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+type Row = CsvRow;
 const ORCL = join(SAMPLES, 'ORCL-1995-2014.csv');
 
 describe('pre-trade risk in CLI runs: every rule denies with its reason, and changes nothing else', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,4 +20,17 @@ export function cli(args: readonly string[], cwd = ROOT): CliRun {
 
 export function tempDir(prefix = 'qf-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A CSV output of a run (no quoted fields) as rows keyed by column name. */
+export type CsvRow = Record<string, string>;
+export function readCsv(path: string): CsvRow[] {
+  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+  const names = head!.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
+}
+
+/** summary.json of a run directory. */
+export function summaryOf(dir: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
 }
