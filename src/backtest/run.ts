@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { AdjustedFeed, adjustFeed, describeDataset, findDatasets, openBookFeed, openCatalogFeed, openCsvFeed, readActionsFile, type AdjustmentInfo, type DatasetKey, type ReadRequest } from '../data/index.js';
+import { AdjustedFeed, ColumnsFeed, adjustFeed, datasetDir, describeDataset, findDatasets, preloadDatasets, openBookFeed, openCatalogFeed, openCsvFeed, readActionsFile, type AdjustmentInfo, type DatasetKey, type ReadRequest } from '../data/index.js';
 import type { CsvFeedOptions } from '../data/index.js';
 import { InputError } from '../core/errors.js';
 import type { FeeModel } from '../execution/models/fee.js';
@@ -11,7 +11,7 @@ import { barFillModel } from '../execution/models/fill.js';
 import { FixedLatency, NoLatency } from '../execution/models/latency.js';
 import type { SlippageModel } from '../execution/models/slippage.js';
 import { FixedTickSlippage, NoSlippage, PercentSlippage, RandomTickSlippage, SqrtImpactSlippage } from '../execution/models/slippage.js';
-import type { MarketFeed } from '../model/market.js';
+import type { Columns, MarketFeed } from '../model/market.js';
 import type { Instrument } from '../model/instrument.js';
 import { RiskEngine } from '../risk/engine.js';
 import { makeInstrument } from '../model/instrument.js';
@@ -127,15 +127,26 @@ export function isBookFile(path: string): boolean {
   return (names.includes('update_type') && names.includes('last_update_id')) || names.some((n) => n.startsWith('asks[0]'));
 }
 
+/** The run's from/to window in µs (a date `to` includes its whole day). */
+function windowOf(config: RunConfig): { from?: number; to?: number } {
+  const from = config.from !== undefined ? parseIsoTime(config.from, 'start') : undefined;
+  const to = config.to !== undefined ? parseIsoTime(config.to, 'end') : undefined;
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
 /**
  * Opens the data files of a run with its window and invalid-row policy: a
  * CSV feed per bar, quote or trade file, and one book feed per instrument
  * for L2 files (a snapshot and its updates make one book). With `adjust`,
  * bar feeds are wrapped to adjust their prices for corporate actions.
  */
-export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void, catalogSets: readonly DatasetKey[] = []): MarketFeed[] {
-  const from = config.from !== undefined ? parseIsoTime(config.from, 'start') : undefined;
-  const to = config.to !== undefined ? parseIsoTime(config.to, 'end') : undefined;
+export function openFeeds(
+  config: RunConfig,
+  onIssue?: (issue: Issue) => void,
+  catalogSets: readonly DatasetKey[] = [],
+  preloaded: ReadonlyMap<string, Columns> = new Map(),
+): MarketFeed[] {
+  const { from, to } = windowOf(config);
   const feeds: MarketFeed[] = [];
   // With a catalog, --symbol names the catalog's symbols; data files then name their own.
   const symbolOf = (i: number): string | undefined =>
@@ -174,7 +185,11 @@ export function openFeeds(config: RunConfig, onIssue?: (issue: Issue) => void, c
     for (const key of catalogSets) {
       const root = config.catalog as string;
       const request = { root, key, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-      const open = (r: ReadRequest): MarketFeed => openCatalogFeed(r, { cache: config.cache === true });
+      const inMemory = preloaded.get(datasetDir(key));
+      const open = (r: ReadRequest): MarketFeed =>
+        inMemory !== undefined && r === request
+          ? new ColumnsFeed(key.symbol, inMemory, `${root} (${describeDataset(key)})`, key.kind === 'bar' ? (key.side ?? 'trade') : undefined)
+          : openCatalogFeed(r, { cache: config.cache === true });
       const feed = open(request);
       if (key.kind !== 'bar') {
         if (adjust !== 'none') {
@@ -232,7 +247,13 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
   const params = parseStrategyParams(cls, config.params) as Record<string, unknown>;
   const strategy = new cls(params);
   const catalogSets = config.catalog !== undefined ? await findDatasets(config.catalog, config.symbol ?? []) : [];
-  const feeds = openFeeds(config, hooks.onIssue, catalogSets);
+  // Small data sets are read up front in one DuckDB session; large ones (and
+  // cached runs, which read or fill the column cache) stream from a worker.
+  const preloaded =
+    config.catalog !== undefined && config.cache !== true
+      ? await preloadDatasets(catalogSets.map((key) => ({ root: config.catalog as string, key, ...windowOf(config) })))
+      : new Map<string, Columns>();
+  const feeds = openFeeds(config, hooks.onIssue, catalogSets, preloaded);
   const engine = new BacktestEngine({
     strategy,
     feeds,

@@ -1,18 +1,22 @@
 import type { Issue } from '../core/errors.js';
-import type { Columns, DataKind, MarketFeed } from '../model/market.js';
+import type { Columns, DataKind, MarketFeed, PriceSide } from '../model/market.js';
 
 /** Replays columns already in memory (generated bars, a loaded catalog) as one chunk. */
 export class ColumnsFeed implements MarketFeed {
   readonly kind: DataKind;
   readonly skipped: readonly Issue[] = [];
+  readonly priceSide?: PriceSide;
   private consumed = false;
 
   constructor(
     readonly symbol: string,
     private readonly columns: Columns,
     readonly source: string = 'memory',
+    /** Bars: which side of the market the prices are ('bid' / 'ask' for quote bars). */
+    priceSide?: PriceSide,
   ) {
     this.kind = columns.kind;
+    if (priceSide !== undefined) this.priceSide = priceSide;
   }
 
   next(): Columns | null {

@@ -3,7 +3,6 @@
  * set's partitions in time order, column vectors handed to the ring as they
  * come. Also where remote (object-store) catalogs are listed and opened.
  */
-import duckdb from '@duckdb/node-bindings';
 import { InputError } from '../../core/errors.js';
 import { openSql, type Sql } from './duckdb.js';
 import { parquetFilesUnder } from './import.js';
@@ -38,26 +37,27 @@ export async function listDatasetFiles(sql: Sql, request: ReadRequest): Promise<
 }
 
 /** Streams a catalog data set's partitions, in time order, into the sink. */
-export async function pumpCatalog(writer: RowSink, request: ReadRequest, columns: number): Promise<void> {
-  const sql = await openSql();
+export async function pumpCatalog(writer: RowSink, request: ReadRequest, columns: number, shared?: Sql): Promise<void> {
+  const sql = shared ?? (await openSql());
   try {
-    await enableRemote(sql, request.root);
+    if (shared === undefined) await enableRemote(sql, request.root);
     const files = await listDatasetFiles(sql, request);
     if (files.length === 0) throw new Error(`no ${describeDataset(request.key)} in this catalog`);
     const views: Float64Array[] = [];
+    const bindings = sql.bindings;
     for (const group of planPartitions(files, request.from, request.to)) {
       const result = await sql.connection.stream(partitionQuery(request.key.kind, group, request.from, request.to));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const n = chunk.rowCount;
         for (let k = 0; k < columns; k++) {
-          const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, k), n * 8);
+          const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk.chunk, k), n * 8);
           views[k] = new Float64Array(bytes.buffer, bytes.byteOffset, n);
         }
         if (!writer.write(views, n)) return;
       }
     }
   } finally {
-    sql.close();
+    if (shared === undefined) sql.close();
   }
 }
 

@@ -24,6 +24,8 @@ import {
   importFeed,
   openCatalogFeed,
   readCacheHeader,
+  datasetDir,
+  preloadDatasets,
   sha256File,
   type DatasetKey,
   type ReadRequest,
@@ -265,5 +267,24 @@ describe('the column cache', () => {
     copyFileSync(ORCL, path);
     expect(readCacheHeader(path)).toBeUndefined();
     expect(readCacheHeader(join(dir, 'missing.qfcols'))).toBeUndefined();
+  });
+});
+
+describe('preloadDatasets', () => {
+  it('reads small data sets whole, as the CSV feed does, and leaves the rest to be streamed', async () => {
+    const window = { from: parseIsoTime('2003-02-10', 'start') as number, to: parseIsoTime('2003-02-20', 'end') as number };
+    const requests = SETS.map(({ key }) => ({ root, key }));
+    const all = await preloadDatasets([...requests, { root, key: ORCL_KEY, ...window }]);
+    // Keyed by data set: the windowed ORCL request replaced the whole one.
+    expect(all.size).toBe(SETS.length);
+    for (const { key, open } of SETS.slice(1)) expect(rowsOf(all.get(datasetDir(key))!)).toEqual(rowsOf(collectColumns(open())));
+    const windowed = rowsOf(collectColumns(openCsvFeed(ORCL, window)));
+    expect(windowed.time!.length).toBe(8);
+    expect(rowsOf(all.get(datasetDir(ORCL_KEY))!)).toEqual(windowed);
+    // Over the per-set limit (ORCL has 5,036 rows), or over the total budget: not loaded.
+    const limited = await preloadDatasets([{ root, key: ORCL_KEY }, { root, key: { kind: 'quote', symbol: 'USDJPY' } }], { maxRowsPerSet: 5_000 });
+    expect([...limited.keys()]).toEqual([datasetDir({ kind: 'quote', symbol: 'USDJPY' })]);
+    const budget = await preloadDatasets([{ root, key: { kind: 'quote', symbol: 'USDJPY' } }, { root, key: ORCL_KEY }], { maxRows: 5_100 });
+    expect([...budget.keys()]).toEqual([datasetDir({ kind: 'quote', symbol: 'USDJPY' })]);
   });
 });

@@ -9,6 +9,7 @@ export { readManifest, type ImportRecord, type Manifest } from './manifest.js';
 export { CatalogFeed, CsvWorkerFeed, RingFeed, type CatalogFeedOptions } from './ring-feed.js';
 export { CacheFeed, CacheWritingFeed, cacheFingerprint, cachePath, defaultCacheDir, readCacheHeader } from './cache.js';
 export { openCatalogFeed, type OpenCatalogOptions } from './open.js';
+export { preloadDatasets, type PreloadOptions } from './preload.js';
 export { isRemoteRoot, type ReadRequest } from './read-plan.js';
 export {
   datasetInfo,
