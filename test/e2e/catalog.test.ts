@@ -314,3 +314,28 @@ describe('importing rows the catalog already has', () => {
     expect(info[0]).toMatchObject({ conflicts_on_import: 2, duplicates_on_import: 2 * (part.length - 1) });
   });
 });
+
+describe('importing a folder', () => {
+  it('imports the .csv files in it, in name order, and nothing else', () => {
+    const folder = tempDir();
+    for (const f of ['ORCL-1995-2014.csv', 'NVDA-1999-2014.csv']) writeFileSync(join(folder, f), readFileSync(join(SAMPLES, f)));
+    writeFileSync(join(folder, 'notes.txt'), 'not data\n');
+    const catalog = tempDir();
+    const r = cli(['data', 'import', folder, '--catalog', catalog, '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const rows = (f: string): number => collectColumns(openCsvFeed(join(SAMPLES, f))).length;
+    const nvda = rows('NVDA-1999-2014.csv');
+    const orcl = rows('ORCL-1995-2014.csv');
+    expect(lines[0]).toContain(`NVDA-1999-2014.csv -> bars NVDA: ${nvda} rows, ${nvda} added`);
+    expect(lines[1]).toContain(`ORCL-1995-2014.csv -> bars ORCL: ${orcl} rows, ${orcl} added`);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('refuses a folder without .csv files, exit 2', () => {
+    const r = cli(['data', 'import', tempDir(), '--catalog', tempDir()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no \.csv files to import/);
+  });
+});

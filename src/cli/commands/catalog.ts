@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { isBookFile } from '../../backtest/run.js';
 import { InputError, formatIssue, type Issue } from '../../core/errors.js';
 import { parseIsoTime } from '../../core/time.js';
@@ -71,7 +71,7 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
   const imp = data
     .command('import')
     .description('validate data files and add their rows to a Parquet catalog (idempotent: rows already there are not added again)')
-    .argument('<files...>', 'CSV files (bars, quotes, trades) and L2 book files (a snapshot and its updates make one book)')
+    .argument('<files...>', 'CSV files (bars, quotes, trades) and L2 book files (a snapshot and its updates make one book); a folder stands for its .csv files')
     .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG}; created if missing)`)
     .option('--symbol <symbol>', 'symbol, when the file names do not give it')
     .option('--on-invalid <mode>', 'a bad row: fail (default, nothing is imported from that file) or skip')
@@ -89,7 +89,17 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     // Book files of one symbol are one source; every other file is its own.
     const sources: { name: string; paths: string[]; open: () => MarketFeed }[] = [];
     const books = new Map<string, string[]>();
-    for (const path of files) {
+    // A folder stands for the .csv files in it (not its subfolders), in name order.
+    const paths = files.flatMap((p) =>
+      existsSync(p) && statSync(p).isDirectory()
+        ? readdirSync(p)
+            .filter((f) => f.toLowerCase().endsWith('.csv'))
+            .sort()
+            .map((f) => join(p, f))
+        : [p],
+    );
+    if (paths.length === 0) throw new InputError({ code: 'file_not_found', file: files.join(', '), message: 'no .csv files to import' });
+    for (const path of paths) {
       if (!existsSync(path) || !statSync(path).isFile()) throw new InputError({ code: 'file_not_found', file: path, message: 'no such file' });
       if (isBookFile(path)) {
         const key = flags.symbol ?? '';
