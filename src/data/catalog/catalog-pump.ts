@@ -53,7 +53,7 @@ export async function pumpCatalog(writer: RowSink, request: ReadRequest, columns
           const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk.chunk, k), n * 8);
           views[k] = new Float64Array(bytes.buffer, bytes.byteOffset, n);
         }
-        if (!writer.write(views, n)) return;
+        if (!(await writer.write(views, n))) return;
       }
     }
   } finally {

@@ -16,6 +16,8 @@ export interface Sql {
   /** The loaded modules, for table functions and raw vector access. */
   readonly api: Api;
   readonly bindings: Bindings;
+  /** Another connection to the same database (one per concurrent streaming query); closing it leaves the database open. */
+  connect(): Promise<Sql>;
   close(): void;
 }
 
@@ -24,16 +26,17 @@ export async function openSql(): Promise<Sql> {
   const api = await import('@duckdb/node-api');
   const bindings = (await import('@duckdb/node-bindings')).default;
   const instance = await api.DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  return {
+  const session = (connection: DuckDBConnection, closeDatabase: boolean): Sql => ({
     connection,
     api,
     bindings,
+    connect: async () => session(await instance.connect(), false),
     close() {
       connection.closeSync();
-      instance.closeSync();
+      if (closeDatabase) instance.closeSync();
     },
-  };
+  });
+  return session(await instance.connect(), true);
 }
 
 /** A SQL string literal. */

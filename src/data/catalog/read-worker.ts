@@ -38,6 +38,11 @@ export interface ReadWorkerData {
 /** A message from the worker: a skipped row, or the failure that ended it. */
 export type WorkerMessage = { readonly issue: Issue } | { readonly error: string; readonly issues?: readonly Issue[] };
 
+/** Atomics.waitAsync (Node 16+; in the ES2024 library, newer than this project's type target). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync.bind(Atomics);
+
 /** Copies rows into the ring's slots, publishing each full slot; waits while the ring is full. */
 class RingWriter implements RowSink {
   private produced = 0;
@@ -64,6 +69,47 @@ class RingWriter implements RowSink {
 
   finish(): void {
     if (!this.cancelled && this.fill > 0 && this.waitForSlot()) this.publish();
+  }
+
+  /**
+   * write() for a thread that serves several rings: waits for a free slot
+   * without blocking the thread (Atomics.waitAsync), so the other rings'
+   * readers go on meanwhile.
+   */
+  async writeAsync(columns: readonly Float64Array[], n: number): Promise<boolean> {
+    const { slotRows } = this.ring.layout;
+    let done = 0;
+    while (done < n) {
+      if (this.fill === 0) {
+        if (!(await this.slotFreed())) return false;
+        this.openSlot();
+      }
+      const take = Math.min(n - done, slotRows - this.fill);
+      for (let k = 0; k < columns.length; k++) (this.targets[k] as Float64Array).set((columns[k] as Float64Array).subarray(done, done + take), this.fill);
+      this.fill += take;
+      done += take;
+      if (this.fill === slotRows) this.publish();
+    }
+    return true;
+  }
+
+  async finishAsync(): Promise<void> {
+    if (!this.cancelled && this.fill > 0 && (await this.slotFreed())) this.publish();
+  }
+
+  /** Resolves true once the next slot is free, false when the consumer has gone. */
+  private async slotFreed(): Promise<boolean> {
+    const { control, layout } = this.ring;
+    for (;;) {
+      if (Atomics.load(control, CANCEL) !== 0) {
+        this.cancelled = true;
+        return false;
+      }
+      const consumed = Atomics.load(control, CONSUMED);
+      if (this.produced - consumed < layout.slots) return true;
+      const w = waitAsync(control, CONSUMED, consumed, 1000);
+      if (w.async) await w.value;
+    }
   }
 
   private openSlot(): boolean {
@@ -112,18 +158,10 @@ function pumpCsv(writer: RingWriter, ring: ColumnRing, source: Extract<WorkerSou
   }
 }
 
-/** The worker's body: fills the ring from the source until the end, a failure or a cancel. */
-export async function runReadWorker(data: ReadWorkerData): Promise<void> {
-  const ring = new ColumnRing(data.buffer, data.layout);
-  const writer = new RingWriter(ring);
+/** Ends a ring: done, or failed with the error posted to its consumer. */
+async function settle(data: ReadWorkerData, ring: ColumnRing, body: () => Promise<void>): Promise<void> {
   try {
-    if (data.source.type === 'catalog') {
-      // DuckDB is loaded only by workers that read Parquet (a CSV worker starts faster without it).
-      const { pumpCatalog } = await import('./catalog-pump.js');
-      await pumpCatalog(writer, data.source.request, data.layout.columns);
-    }
-    else pumpCsv(writer, ring, data.source, data.messages);
-    writer.finish();
+    await body();
     Atomics.store(ring.control, STATE, STATE_DONE);
   } catch (e) {
     const msg: WorkerMessage =
@@ -133,4 +171,48 @@ export async function runReadWorker(data: ReadWorkerData): Promise<void> {
   } finally {
     ring.signal();
   }
+}
+
+/** A dedicated worker's body (a CSV file being parsed): fills the ring until the end, a failure or a cancel. */
+export async function runReadWorker(data: ReadWorkerData): Promise<void> {
+  const ring = new ColumnRing(data.buffer, data.layout);
+  const writer = new RingWriter(ring);
+  await settle(data, ring, async () => {
+    if (data.source.type === 'catalog') {
+      const { pumpCatalog } = await import('./catalog-pump.js');
+      await pumpCatalog(writer, data.source.request, data.layout.columns);
+    } else pumpCsv(writer, ring, data.source, data.messages);
+    writer.finish();
+  });
+}
+
+/**
+ * The shared catalog reader's body: one worker thread and one DuckDB
+ * database serve every catalog stream of the process. Each request (a ring
+ * and its message port, posted by a CatalogFeed) gets its own connection and
+ * runs concurrently with the others; a full ring waits without blocking the
+ * thread, so a consumer that needs another stream first is never stuck.
+ */
+export async function serveCatalogReads(): Promise<void> {
+  const { parentPort } = await import('node:worker_threads');
+  const { pumpCatalog, enableRemote } = await import('./catalog-pump.js');
+  const { openSql } = await import('./duckdb.js');
+  let database: ReturnType<typeof openSql> | undefined;
+  parentPort?.on('message', (data: ReadWorkerData) => {
+    const ring = new ColumnRing(data.buffer, data.layout);
+    const writer = new RingWriter(ring);
+    void settle(data, ring, async () => {
+      if (data.source.type !== 'catalog') throw new Error('the shared reader reads catalogs only');
+      const request = data.source.request;
+      database ??= openSql();
+      const sql = await (await database).connect();
+      try {
+        await enableRemote(sql, request.root);
+        await pumpCatalog({ write: (columns, n) => writer.writeAsync(columns, n) }, request, data.layout.columns, sql);
+        await writer.finishAsync();
+      } finally {
+        sql.close();
+      }
+    });
+  });
 }

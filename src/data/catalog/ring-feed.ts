@@ -22,34 +22,52 @@ export interface CatalogFeedOptions {
 }
 
 /**
- * The worker runs a small CommonJS bootstrap that imports the reader module:
+ * A worker runs a small CommonJS bootstrap that imports the reader module:
  * compiled JavaScript next to this file, or, when running from the
  * TypeScript sources (tests), the .ts file through tsx's loader. A module
- * that fails to load is reported through the ring like any other failure,
- * since the engine's thread, waiting on the ring, would never see the
- * worker's error event.
+ * that fails to load is reported through the ring(s) like any other failure,
+ * since the consumer's thread, waiting on a ring, would never see the
+ * worker's error event. `shared`: the catalog reader serving every catalog
+ * stream of the process (requests arrive as messages); otherwise one source,
+ * from workerData.
  */
-function workerBootstrap(): string {
+function workerBootstrap(shared: boolean): string {
   const js = new URL('./read-worker.js', import.meta.url);
   const fromSource = !import.meta.url.endsWith('.js') && !existsSync(js);
   const entry = fromSource ? new URL('./read-worker.ts', import.meta.url).href : js.href;
   // tsx's ESM API entry (its package exports map it; require.resolve finds the CommonJS twin beside it).
   const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
   return `
-const { workerData } = require('node:worker_threads');
+const { workerData, parentPort } = require('node:worker_threads');
+const fail = (data, message) => {
+  data.messages.postMessage({ error: message });
+  const control = new Int32Array(data.buffer, 0, 8);
+  Atomics.store(control, ${STATE}, ${STATE_FAILED});
+  Atomics.add(control, ${SIGNAL}, 1);
+  Atomics.notify(control, ${SIGNAL});
+};
 (async () => {
   try {
     ${fromSource ? `(await import(${JSON.stringify(tsx)})).register();` : ''}
-    await (await import(${JSON.stringify(entry)})).runReadWorker(workerData);
+    const reader = await import(${JSON.stringify(entry)});
+    ${shared ? 'await reader.serveCatalogReads();' : 'await reader.runReadWorker(workerData);'}
   } catch (e) {
-    workerData.messages.postMessage({ error: String((e && e.message) || e) });
-    const control = new Int32Array(workerData.buffer, 0, 8);
-    Atomics.store(control, ${STATE}, ${STATE_FAILED});
-    Atomics.add(control, ${SIGNAL}, 1);
-    Atomics.notify(control, ${SIGNAL});
+    const message = String((e && e.message) || e);
+    ${shared ? 'parentPort.on("message", (data) => fail(data, message));' : 'fail(workerData, message);'}
   }
 })();
 `;
+}
+
+let sharedReader: Worker | undefined;
+
+/** The process's catalog reader thread, started on first use; it does not keep the process alive. */
+function catalogReader(): Worker {
+  if (sharedReader === undefined) {
+    sharedReader = new Worker(workerBootstrap(true), { eval: true });
+    sharedReader.unref();
+  }
+  return sharedReader;
 }
 
 /** What a ring feed says about its rows before the first one arrives. */
@@ -79,7 +97,6 @@ export class RingFeed implements MarketFeed {
   private readonly out: Columns;
   /** The out columns' value arrays, in the ring's column order after time. */
   private readonly values: (Float64Array | Int8Array | Uint8Array)[];
-  private readonly worker: Worker;
   private readonly messages: MessagePort;
   private consumed = 0;
   private holding = false;
@@ -104,8 +121,8 @@ export class RingFeed implements MarketFeed {
     const channel = new MessageChannel();
     this.messages = channel.port1;
     const data: ReadWorkerData = { source: workerSource, buffer: this.ring.buffer, layout, messages: channel.port2 };
-    this.worker = new Worker(workerBootstrap(), { eval: true, workerData: data, transferList: [channel.port2] });
-    this.worker.unref();
+    if (workerSource.type === 'catalog') catalogReader().postMessage(data, [channel.port2]);
+    else new Worker(workerBootstrap(false), { eval: true, workerData: data, transferList: [channel.port2] }).unref();
   }
 
   /** Bytes of the source read so far (CSV sources; KiB resolution). */

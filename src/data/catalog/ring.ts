@@ -63,5 +63,5 @@ export class ColumnRing {
 
 /** Where a decoder puts rows: columns (time first) of n rows; false once the consumer has gone. */
 export interface RowSink {
-  write(columns: readonly Float64Array[], n: number): boolean;
+  write(columns: readonly Float64Array[], n: number): boolean | Promise<boolean>;
 }
