@@ -52,31 +52,13 @@ class RingWriter implements RowSink {
 
   constructor(private readonly ring: ColumnRing) {}
 
-  /** Appends rows [0, n) of the columns (time first); false once the consumer has gone. */
-  write(columns: readonly Float64Array[], n: number): boolean {
-    const { slotRows } = this.ring.layout;
-    let done = 0;
-    while (done < n) {
-      if (this.fill === 0 && !this.openSlot()) return false;
-      const take = Math.min(n - done, slotRows - this.fill);
-      for (let k = 0; k < columns.length; k++) (this.targets[k] as Float64Array).set((columns[k] as Float64Array).subarray(done, done + take), this.fill);
-      this.fill += take;
-      done += take;
-      if (this.fill === slotRows) this.publish();
-    }
-    return true;
-  }
-
-  finish(): void {
-    if (!this.cancelled && this.fill > 0 && this.waitForSlot()) this.publish();
-  }
-
   /**
-   * write() for a thread that serves several rings: waits for a free slot
-   * without blocking the thread (Atomics.waitAsync), so the other rings'
-   * readers go on meanwhile.
+   * Appends rows [0, n) of the columns (time first); false once the consumer
+   * has gone. Waits for a free slot without blocking the thread
+   * (Atomics.waitAsync), so that a thread serving several rings goes on
+   * filling the others meanwhile.
    */
-  async writeAsync(columns: readonly Float64Array[], n: number): Promise<boolean> {
+  async write(columns: readonly Float64Array[], n: number): Promise<boolean> {
     const { slotRows } = this.ring.layout;
     let done = 0;
     while (done < n) {
@@ -93,7 +75,7 @@ class RingWriter implements RowSink {
     return true;
   }
 
-  async finishAsync(): Promise<void> {
+  async finish(): Promise<void> {
     if (!this.cancelled && this.fill > 0 && (await this.slotFreed())) this.publish();
   }
 
@@ -112,11 +94,9 @@ class RingWriter implements RowSink {
     }
   }
 
-  private openSlot(): boolean {
-    if (!this.waitForSlot()) return false;
+  private openSlot(): void {
     const slot = this.produced % this.ring.layout.slots;
     for (let k = 0; k < this.ring.layout.columns; k++) this.targets[k] = this.ring.column(slot, k);
-    return true;
   }
 
   private publish(): void {
@@ -128,29 +108,16 @@ class RingWriter implements RowSink {
     this.fill = 0;
   }
 
-  /** Waits until the next slot is free; false when the consumer has gone. */
-  private waitForSlot(): boolean {
-    const { control, layout } = this.ring;
-    for (;;) {
-      if (Atomics.load(control, CANCEL) !== 0) {
-        this.cancelled = true;
-        return false;
-      }
-      const consumed = Atomics.load(control, CONSUMED);
-      if (this.produced - consumed < layout.slots) return true;
-      Atomics.wait(control, CONSUMED, consumed, 1000);
-    }
-  }
 }
 
-function pumpCsv(writer: RingWriter, ring: ColumnRing, source: Extract<WorkerSource, { type: 'csv' }>, port: MessagePort): void {
+async function pumpCsv(writer: RingWriter, ring: ColumnRing, source: Extract<WorkerSource, { type: 'csv' }>, port: MessagePort): Promise<void> {
   const onIssue = (issue: Issue): void => port.postMessage({ issue } satisfies WorkerMessage);
   const feed = new CsvFeed(source.path, detectCsvFormatWith(source.path, source.format), { ...source.settings, onIssue });
   const scratch: Float64Array[] = [];
   try {
     for (let c: Columns | null = feed.next(); c !== null; c = feed.next()) {
       Atomics.store(ring.control, BYTES_READ, Math.min(0x7fffffff, Math.floor(feed.bytesRead / 1024)));
-      if (c.length > 0 && !writer.write([c.time, ...chunkColumns(c, scratch)], c.length)) return;
+      if (c.length > 0 && !(await writer.write([c.time, ...chunkColumns(c, scratch)], c.length))) return;
     }
     Atomics.store(ring.control, BYTES_READ, Math.min(0x7fffffff, Math.floor(feed.bytesRead / 1024)));
   } finally {
@@ -181,8 +148,8 @@ export async function runReadWorker(data: ReadWorkerData): Promise<void> {
     if (data.source.type === 'catalog') {
       const { pumpCatalog } = await import('./catalog-pump.js');
       await pumpCatalog(writer, data.source.request, data.layout.columns);
-    } else pumpCsv(writer, ring, data.source, data.messages);
-    writer.finish();
+    } else await pumpCsv(writer, ring, data.source, data.messages);
+    await writer.finish();
   });
 }
 
@@ -208,8 +175,8 @@ export async function serveCatalogReads(): Promise<void> {
       const sql = await (await database).connect();
       try {
         await enableRemote(sql, request.root);
-        await pumpCatalog({ write: (columns, n) => writer.writeAsync(columns, n) }, request, data.layout.columns, sql);
-        await writer.finishAsync();
+        await pumpCatalog(writer, request, data.layout.columns, sql);
+        await writer.finish();
       } finally {
         sql.close();
       }
