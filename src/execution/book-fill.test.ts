@@ -1,45 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../backtest/engine.js';
-import type { Issue } from '../core/errors.js';
-import type { MarketFeed } from '../model/market.js';
-import { BookColumns, F_CLEAR, F_LAST, F_SNAPSHOT } from '../model/market.js';
 import type { OrderBook } from '../model/order-book.js';
 import type { StrategyContext } from '../strategy/context.js';
 import { Strategy } from '../strategy/strategy.js';
+import { bookFeed, type BookRow } from '../../test/helpers/feeds.js';
 
-/** [side (+1 bid / -1 ask), price, size] rows per event; the first event is a snapshot. */
-type Row = readonly [number, number, number];
-
-function bookFeed(events: readonly (readonly Row[])[]): MarketFeed {
-  let done = false;
-  const n = events.reduce((a, e) => a + e.length, 0);
-  const cols = new BookColumns(n);
-  return {
-    symbol: 'BTC',
-    kind: 'book',
-    source: 'memory:book',
-    skipped: [] as Issue[],
-    next() {
-      if (done) return null;
-      done = true;
-      let k = 0;
-      events.forEach((rows, e) => {
-        rows.forEach(([side, price, size], j) => {
-          cols.time[k] = (e + 1) * 1_000_000;
-          cols.side[k] = side;
-          cols.price[k] = price;
-          cols.size[k] = size;
-          cols.flags[k] = (e === 0 ? F_SNAPSHOT : 0) | (e === 0 && j === 0 ? F_CLEAR : 0) | (j === rows.length - 1 ? F_LAST : 0);
-          cols.sequence[k] = e;
-          k++;
-        });
-      });
-      cols.length = k;
-      return cols;
-    },
-    close() {},
-  };
-}
+type Row = BookRow;
 
 class Scripted extends Strategy<{ steps: Record<number, (ctx: StrategyContext, book: OrderBook) => void> }> {
   i = 0;
@@ -60,7 +26,7 @@ describe('L2 book fills', () => {
   it('a market order walks the levels: a fill per level, at their prices', () => {
     const r = runBacktest({
       strategy: new Scripted({ steps: { 0: (ctx) => ctx.buy(5) } }),
-      feeds: [bookFeed([snapshot, [[1, 99, 11]]])],
+      feeds: [bookFeed('BTC', [snapshot, [[1, 99, 11]]])],
       cash: 1e6,
     });
     expect(r.fills.map((f) => [f.quantity, f.price, f.liquidity])).toEqual([
@@ -74,7 +40,7 @@ describe('L2 book fills', () => {
   it('fok takes all or nothing; ioc what is displayed', () => {
     const r = runBacktest({
       strategy: new Scripted({ steps: { 0: (ctx) => { ctx.buy(20, { timeInForce: 'fok' }); ctx.buy(20, { timeInForce: 'ioc' }); } } }),
-      feeds: [bookFeed([snapshot, [[1, 99, 11]]])],
+      feeds: [bookFeed('BTC', [snapshot, [[1, 99, 11]]])],
       cash: 1e6,
     });
     expect(r.orders[0]).toMatchObject({ status: 'cancelled', reason: 'fok_unfilled', filledQuantity: 0 });
@@ -85,7 +51,7 @@ describe('L2 book fills', () => {
     const r = runBacktest({
       strategy: new Scripted({ steps: { 0: (ctx) => ctx.buy(6, { limit: 101 }) } }),
       feeds: [
-        bookFeed([
+        bookFeed('BTC', [
           snapshot,
           [[1, 99, 11]], // takes 3 @ 101; the rest (3) rests at 101, an empty bid level: nothing ahead
           [[1, 101, 2]], // others join behind
@@ -107,7 +73,7 @@ describe('L2 book fills', () => {
     const r = runBacktest({
       strategy: new Scripted({ steps: { 0: (ctx) => ctx.buy(4, { limit: 100 }) } }),
       feeds: [
-        bookFeed([
+        bookFeed('BTC', [
           snapshot,
           [[1, 99, 11]], // joins behind 5 at 100
           [[1, 100, 2]], // 3 leave: still 2 ahead
@@ -124,7 +90,7 @@ describe('L2 book fills', () => {
   it('a stop reads the touch, then walks the book', () => {
     const r = runBacktest({
       strategy: new Scripted({ steps: { 0: (ctx) => ctx.buy(4, { stop: 102 }) } }),
-      feeds: [bookFeed([snapshot, [[-1, 101, 0]], [[-1, 102, 2]]])],
+      feeds: [bookFeed('BTC', [snapshot, [[-1, 101, 0]], [[-1, 102, 2]]])],
       cash: 1e6,
     });
     // Event 2: best ask 102 >= 102 triggers; walks 4 @ 102 (ask 102 x 4).  Event 3 never needed.

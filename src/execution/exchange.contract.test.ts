@@ -8,13 +8,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { barFeed, quoteFeed } from '../../test/helpers/feeds.js';
+import { barFeed, bookFeed, quoteFeed } from '../../test/helpers/feeds.js';
 import { runBacktest } from '../backtest/engine.js';
 import type { BacktestOptions } from '../backtest/engine.js';
 import { MICROS_PER_MINUTE } from '../core/time.js';
 import type { OrderEvent } from '../model/events.js';
 import type { Bar, MarketFeed, QuoteTick, TradeTick } from '../model/market.js';
-import { BookColumns, F_CLEAR, F_LAST, F_SNAPSHOT, TradeColumns } from '../model/market.js';
+import { TradeColumns } from '../model/market.js';
 import type { OrderBook } from '../model/order-book.js';
 import type { Order, OrderType } from '../model/order.js';
 import { isLive } from '../model/order.js';
@@ -236,7 +236,7 @@ describe('fill model contract on L2 books', () => {
           return sizes.map((size, k) => [k < 5 ? 1 : -1, k < 5 ? mid - 1 - k : mid + 1 + (k - 5), size] as const);
         });
         const strategy = new Random({ script });
-        const r = runBacktest({ strategy, feeds: [snapshotFeed('BTC', snapshots)], cash: 10_000_000 });
+        const r = runBacktest({ strategy, feeds: [bookFeed('BTC', snapshots, 'every')], cash: 10_000_000 });
         // Prices are checked below: takers at a displayed level, makers at their own limit.
         checkContract(r, strategy.amended, () => [-Infinity, Infinity]);
         for (const f of r.fills) {
@@ -282,36 +282,6 @@ function tradeFeed(symbol: string, rows: readonly (readonly [string, number, num
         cols.size[i] = size;
       });
       cols.length = rows.length;
-      return cols;
-    },
-    close() {},
-  };
-}
-
-function snapshotFeed(symbol: string, events: readonly (readonly (readonly [number, number, number])[])[]): MarketFeed {
-  let done = false;
-  const n = events.reduce((a, e) => a + e.length, 0);
-  const cols = new BookColumns(n);
-  return {
-    symbol,
-    kind: 'book',
-    source: `memory:${symbol}`,
-    skipped: [],
-    next() {
-      if (done) return null;
-      done = true;
-      let k = 0;
-      events.forEach((rows, e) => {
-        rows.forEach(([side, price, size], j) => {
-          cols.time[k] = (e + 1) * 1_000_000;
-          cols.side[k] = side;
-          cols.price[k] = price;
-          cols.size[k] = size;
-          cols.flags[k] = F_SNAPSHOT | (j === 0 ? F_CLEAR : 0) | (j === rows.length - 1 ? F_LAST : 0);
-          k++;
-        });
-      });
-      cols.length = k;
       return cols;
     },
     close() {},
