@@ -5,6 +5,7 @@ import { formatIso } from '../../core/time.js';
 import type { MarketFeed } from '../../model/market.js';
 import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString, sqlStringList } from './duckdb.js';
 import { readManifest, writeManifest, type ImportRecord } from './manifest.js';
+import { partitionOverlaps } from './read-plan.js';
 import { VALUE_COLUMNS, datasetDir, timePartitions, type DatasetKey } from './schema.js';
 
 export interface ImportOptions {
@@ -153,7 +154,7 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
       const lo = src.first();
       const hi = src.last();
       // Only partitions the new rows fall in can overlap; read those.
-      const touched = Number.isNaN(lo) ? [] : existing.filter((f) => partitionMayHold(relative(dir, f), lo, hi));
+      const touched = Number.isNaN(lo) ? [] : existing.filter((f) => partitionOverlaps(relative(dir, f), lo, hi));
       await sql.connection.run(
         touched.length > 0
           ? `CREATE TEMP TABLE existing AS ${feedSelect(key, touched)}`
@@ -204,22 +205,6 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
     sql.close();
     rmSync(staging, { recursive: true, force: true });
   }
-}
-
-/** Whether a partition file (path relative to its data set: year=Y[/month=M]/file) can hold rows in [lo, hi] (µs). */
-function partitionMayHold(rel: string, lo: number, hi: number): boolean {
-  const y = /year=(\d+)/.exec(rel);
-  if (y === null) return true;
-  const year = Number(y[1]);
-  const loYear = new Date(lo / 1000).getUTCFullYear();
-  const hiYear = new Date(hi / 1000).getUTCFullYear();
-  if (year < loYear || year > hiYear) return false;
-  const m = /month=(\d+)/.exec(rel);
-  if (m === null) return true;
-  const key = year * 12 + Number(m[1]) - 1;
-  const lod = new Date(lo / 1000);
-  const hid = new Date(hi / 1000);
-  return key >= lod.getUTCFullYear() * 12 + lod.getUTCMonth() && key <= hid.getUTCFullYear() * 12 + hid.getUTCMonth();
 }
 
 /** Moves each staged leaf partition over its place in the data set; returns the files moved. */

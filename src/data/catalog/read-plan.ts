@@ -43,6 +43,12 @@ export function planPartitions(files: readonly string[], from?: number, to?: num
   return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, list]) => list.sort());
 }
 
+/** Whether a file's partition can hold rows in [from, to] (µs); true for a file outside the partition layout. */
+export function partitionOverlaps(path: string, from?: number, to?: number): boolean {
+  const p = partitionOf(path);
+  return p === null || overlaps(p, from, to);
+}
+
 function overlaps([year, month]: [number, number], from?: number, to?: number): boolean {
   const start = month === 0 ? Date.UTC(year, 0, 1) : Date.UTC(year, month - 1, 1);
   const end = month === 0 ? Date.UTC(year + 1, 0, 1) : Date.UTC(year, month, 1);
