@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { DataKind, PriceSide } from '../../model/market.js';
-import { openSql, queryRows, sqlString, sqlStringList, type Sql } from './duckdb.js';
+import { openSql, queryRows, sqlString, type Sql } from './duckdb.js';
+
+/** DuckDB strftime format of the ISO 8601 UTC times the project writes. */
+const ISO = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 import { parquetFilesUnder } from './import.js';
 import { readManifest } from './manifest.js';
 import { enableRemote, listDatasetFiles } from './catalog-pump.js';
-import { isRemoteRoot } from './read-plan.js';
+import { isRemoteRoot, parquetTable, windowWhere } from './read-plan.js';
 import { KIND_DIR, KIND_OF_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
 
 /** A data set of the catalog with its size and time range. */
@@ -68,7 +71,7 @@ export async function summarizeCatalog(root: string): Promise<DatasetSummary[]> 
       if (files.length === 0) continue;
       const [r] = await queryRows(
         sql,
-        `SELECT count(*) AS rows, strftime(min(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS first, strftime(max(time), '%Y-%m-%dT%H:%M:%S.%fZ') AS last FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)`,
+        `SELECT count(*) AS rows, strftime(min(time), ${ISO}) AS first, strftime(max(time), ${ISO}) AS last FROM ${parquetTable(files)}`,
       );
       out.push({
         ...key,
@@ -122,7 +125,6 @@ export interface DatasetInfo extends DatasetSummary {
 /** How many robust standard deviations (1.4826 x MAD of log returns) make a price an outlier. */
 export const OUTLIER_SIGMAS = 10;
 
-const ISO = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 
 /** The price column outliers are looked for in. */
 function priceExpr(kind: DataKind): string {
@@ -153,7 +155,7 @@ export async function datasetInfo(root: string, symbol: string): Promise<Dataset
     const out: DatasetInfo[] = [];
     for (const s of summaries) {
       const files = parquetFilesUnder(join(root, datasetDir(s)));
-      const src = `read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
+      const src = parquetTable(files);
       const price = priceExpr(s.kind);
       await sql.connection.run(
         `CREATE OR REPLACE TEMP TABLE steps AS SELECT time, epoch_us(time) - epoch_us(lag(time) OVER w) AS dt, lag(time) OVER w AS prev_time, ` +
@@ -284,19 +286,13 @@ export async function exportDataset(
     if (files.length === 0) {
       throw new InputError({ code: 'invalid_option', field: '--symbol', value: key.symbol, message: `no ${describeDataset(key)} in the catalog ${root}` });
     }
-    const where: string[] = [];
-    if (options.from !== undefined) where.push(`time >= make_timestamp(${Math.ceil(options.from)})`);
-    if (options.to !== undefined) where.push(`time <= make_timestamp(${Math.floor(options.to)})`);
     // adj_close goes out only when every row has one (an empty CSV field would not read back).
-    const src = `read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
+    const src = parquetTable(files);
     const [adj] = key.kind === 'bar' ? await queryRows(sql, `SELECT count(*) = count(adj_close) AS full FROM ${src}`) : [];
     const values = VALUE_COLUMNS[key.kind].map((c) => c.name).filter((c) => c !== 'adj_close' || adj?.full === true);
     const format = options.format ?? (out.endsWith('.parquet') ? 'parquet' : 'csv');
     const time = format === 'csv' ? `strftime(time, ${ISO}) AS time` : 'time';
-    const select =
-      `SELECT ${time}, ${values.join(', ')} FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)` +
-      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY time, n';
+    const select = `SELECT ${time}, ${values.join(', ')} FROM ${src}${windowWhere(options.from, options.to)} ORDER BY time, n`;
     const [r] = await queryRows(sql, `SELECT count(*) AS c FROM (${select})`);
     mkdirSync(dirname(out), { recursive: true });
     await sql.connection.run(

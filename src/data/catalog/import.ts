@@ -3,9 +3,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rena
 import { join, relative } from 'node:path';
 import { formatIso } from '../../core/time.js';
 import type { MarketFeed } from '../../model/market.js';
-import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString, sqlStringList } from './duckdb.js';
+import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString } from './duckdb.js';
 import { readManifest, writeManifest, type ImportRecord } from './manifest.js';
-import { partitionOverlaps } from './read-plan.js';
+import { parquetTable, partitionOverlaps } from './read-plan.js';
 import { VALUE_COLUMNS, datasetDir, timePartitions, type DatasetKey } from './schema.js';
 
 export interface ImportOptions {
@@ -81,7 +81,7 @@ function catalogSelect(key: DatasetKey, from: string, partitionColumns = true): 
 /** SQL reading catalog files back into the feed table's DOUBLE columns. */
 function feedSelect(key: DatasetKey, files: readonly string[]): string {
   const values = VALUE_COLUMNS[key.kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
-  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, CAST(n AS DOUBLE) AS n, ${values.join(', ')} FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
+  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, CAST(n AS DOUBLE) AS n, ${values.join(', ')} FROM ${parquetTable(files)}`;
 }
 
 /**

@@ -2,8 +2,8 @@ import type { Columns } from '../../model/market.js';
 import { emptyColumns } from '../collect.js';
 import { enableRemote, listDatasetFiles, pumpCatalog } from './catalog-pump.js';
 import { valueArrays } from './columns.js';
-import { openSql, queryNumber, sqlStringList } from './duckdb.js';
-import { readColumnCount, type ReadRequest } from './read-plan.js';
+import { openSql, queryNumber } from './duckdb.js';
+import { parquetTable, readColumnCount, windowWhere, type ReadRequest } from './read-plan.js';
 import { datasetDir } from './schema.js';
 
 export interface PreloadOptions {
@@ -30,13 +30,7 @@ export async function preloadDatasets(requests: readonly ReadRequest[], options:
     for (const request of requests) {
       const files = await listDatasetFiles(sql, request);
       if (files.length === 0) continue; // the streaming reader reports it
-      const where: string[] = [];
-      if (request.from !== undefined) where.push(`time >= make_timestamp(${Math.ceil(request.from)})`);
-      if (request.to !== undefined) where.push(`time <= make_timestamp(${Math.floor(request.to)})`);
-      const rows = await queryNumber(
-        sql,
-        `SELECT count(*) FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`,
-      );
+      const rows = await queryNumber(sql, `SELECT count(*) FROM ${parquetTable(files)}${windowWhere(request.from, request.to)}`);
       if (rows > perSet || rows > budget) continue;
       budget -= rows;
       const cols = emptyColumns(request.key.kind, Math.max(1, rows));

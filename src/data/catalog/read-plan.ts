@@ -57,16 +57,21 @@ function overlaps([year, month]: [number, number], from?: number, to?: number): 
   return true;
 }
 
-/** SQL reading one partition's files as doubles in (time, n) order, within the window. */
-export function partitionQuery(kind: DataKind, files: readonly string[], from?: number, to?: number): string {
-  const values = VALUE_COLUMNS[kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
+/** The files of a data set as a SQL table. */
+export function parquetTable(files: readonly string[]): string {
+  return `read_parquet(${sqlStringList(files)}, hive_partitioning = false)`;
+}
+
+/** ` WHERE` clause keeping times in [from, to] (µs), or '' with no window. */
+export function windowWhere(from?: number, to?: number): string {
   const where: string[] = [];
   if (from !== undefined) where.push(`time >= make_timestamp(${Math.ceil(from)})`);
   if (to !== undefined) where.push(`time <= make_timestamp(${Math.floor(to)})`);
-  return (
-    `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, ${values.join(', ')} ` +
-    `FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false)` +
-    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ' ORDER BY time, n'
-  );
+  return where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+}
+
+/** SQL reading one partition's files as doubles in (time, n) order, within the window. */
+export function partitionQuery(kind: DataKind, files: readonly string[], from?: number, to?: number): string {
+  const values = VALUE_COLUMNS[kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
+  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, ${values.join(', ')} FROM ${parquetTable(files)}${windowWhere(from, to)} ORDER BY time, n`;
 }
