@@ -18,6 +18,7 @@ import {
   CacheFeed,
   CacheWritingFeed,
   CatalogFeed,
+  CsvWorkerFeed,
   cacheFingerprint,
   cachePath,
   defaultCacheDir,
@@ -287,4 +288,16 @@ describe('preloadDatasets', () => {
     const budget = await preloadDatasets([{ root, key: { kind: 'quote', symbol: 'USDJPY' } }, { root, key: ORCL_KEY }], { maxRows: 5_100 });
     expect([...budget.keys()]).toEqual([datasetDir({ kind: 'quote', symbol: 'USDJPY' })]);
   });
+});
+
+describe('importing from the CSV worker', () => {
+  it('finishes when the ring is full while the writer is busy (the worker waits for a free slot, it does not quietly exit)', async () => {
+    // Two slots of 64 rows against 20 yearly partitions: the parser fills the
+    // ring long before DuckDB has written a partition, and must then wait.
+    const into = join(dir, 'worker-import');
+    const report = await importFeed(into, new CsvWorkerFeed(ORCL, {}, { blocks: 2, blockRows: 64 }), { source: ORCL, sha256: sha256File(ORCL) });
+    const csv = collectColumns(openCsvFeed(ORCL));
+    expect(report.added).toBe(csv.length);
+    expect(rowsOf(collectColumns(new CatalogFeed({ root: into, key: ORCL_KEY })))).toEqual(rowsOf(csv));
+  }, 60_000);
 });

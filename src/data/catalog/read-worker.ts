@@ -14,11 +14,24 @@ import { detectCsvFormatWith } from '../csv/detect.js';
 import type { CsvFormatOptions, CsvReadSettings } from '../csv/options.js';
 import { chunkColumns } from './columns.js';
 import type { ReadRequest } from './read-plan.js';
-import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, STATE, STATE_DONE, STATE_FAILED, type RingLayout, type RowSink } from './ring.js';
+import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, THREAD_ENDED, type RingLayout, type RowSink } from './ring.js';
 
 /** What a worker reads. CSV options are plain data (no callbacks: issues come back as messages). */
 export type WorkerSource =
   | { readonly type: 'catalog'; readonly request: ReadRequest }
+  | {
+      /**
+       * Any decoder: the function `run` exported by the ES module `module`
+       * (a URL; a .ts file is loaded through tsx) is called with the
+       * ReadWorkerData on a thread of its own, fills the ring with a
+       * RingWriter and ends it with `settleRing`.
+       */
+      readonly type: 'module';
+      readonly module: string;
+      readonly run: string;
+      /** Plain data for the decoder (structured-cloned). */
+      readonly params?: unknown;
+    }
   | {
       readonly type: 'csv';
       readonly path: string;
@@ -43,8 +56,23 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync.bind(Atomics);
 
+/**
+ * Awaits a promise with the thread's event loop held open. A pending
+ * Atomics.waitAsync is no libuv handle: a worker with nothing else to do
+ * while it waits for a free slot would simply exit, mid-stream, and leave
+ * its consumer waiting for rows that never come.
+ */
+export async function keepingAlive<T>(promise: Promise<T>): Promise<T> {
+  const hold = setInterval(() => {}, 1 << 30);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** Copies rows into the ring's slots, publishing each full slot; waits while the ring is full. */
-class RingWriter implements RowSink {
+export class RingWriter implements RowSink {
   private produced = 0;
   private fill = 0;
   private readonly targets: Float64Array[] = [];
@@ -90,7 +118,7 @@ class RingWriter implements RowSink {
       const consumed = Atomics.load(control, CONSUMED);
       if (this.produced - consumed < layout.slots) return true;
       const w = waitAsync(control, CONSUMED, consumed, 1000);
-      if (w.async) await w.value;
+      if (w.async) await keepingAlive(w.value);
     }
   }
 
@@ -126,29 +154,39 @@ async function pumpCsv(writer: RingWriter, ring: ColumnRing, source: Extract<Wor
 }
 
 /** Ends a ring: done, or failed with the error posted to its consumer. */
-async function settle(data: ReadWorkerData, ring: ColumnRing, body: () => Promise<void>): Promise<void> {
+export async function settleRing(data: ReadWorkerData, ring: ColumnRing, body: () => Promise<void>): Promise<void> {
   try {
     await body();
     Atomics.store(ring.control, STATE, STATE_DONE);
-  } catch (e) {
-    const msg: WorkerMessage =
-      e instanceof InputError ? { error: e.message, issues: e.issues } : { error: e instanceof Error ? e.message : String(e) };
-    data.messages.postMessage(msg);
-    Atomics.store(ring.control, STATE, STATE_FAILED);
-  } finally {
     ring.signal();
+  } catch (e) {
+    failRing(data, ring, e instanceof InputError ? { error: e.message, issues: e.issues } : { error: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/** Ends a ring that is still running as failed, the message posted first; a ring already ended is left alone. */
+export function failRing(data: ReadWorkerData, ring: ColumnRing, failure: string | Extract<WorkerMessage, { error: string }>): void {
+  if (Atomics.load(ring.control, STATE) !== STATE_RUNNING) return;
+  try {
+    data.messages.postMessage(typeof failure === 'string' ? { error: failure } : failure);
+  } catch {
+    // The consumer has closed its port: nobody is waiting.
+  }
+  Atomics.store(ring.control, STATE, STATE_FAILED);
+  ring.signal();
 }
 
 /** A dedicated worker's body (a CSV file being parsed): fills the ring until the end, a failure or a cancel. */
 export async function runReadWorker(data: ReadWorkerData): Promise<void> {
   const ring = new ColumnRing(data.buffer, data.layout);
   const writer = new RingWriter(ring);
-  await settle(data, ring, async () => {
-    if (data.source.type === 'catalog') {
+  await settleRing(data, ring, async () => {
+    const source = data.source;
+    if (source.type === 'catalog') {
       const { pumpCatalog } = await import('./catalog-pump.js');
-      await pumpCatalog(writer, data.source.request, data.layout.columns);
-    } else await pumpCsv(writer, ring, data.source, data.messages);
+      await pumpCatalog(writer, source.request, data.layout.columns);
+    } else if (source.type === 'csv') await pumpCsv(writer, ring, source, data.messages);
+    else throw new Error(`a ${source.type} source runs its own module`);
     await writer.finish();
   });
 }
@@ -165,10 +203,16 @@ export async function serveCatalogReads(): Promise<void> {
   const { pumpCatalog, enableRemote } = await import('./catalog-pump.js');
   const { openSql } = await import('./duckdb.js');
   let database: ReturnType<typeof openSql> | undefined;
+  // Rings still being filled: failed, not left running, if this thread ends.
+  const serving = new Set<ReadWorkerData>();
+  process.on('exit', () => {
+    for (const data of serving) failRing(data, new ColumnRing(data.buffer, data.layout), THREAD_ENDED);
+  });
   parentPort?.on('message', (data: ReadWorkerData) => {
     const ring = new ColumnRing(data.buffer, data.layout);
     const writer = new RingWriter(ring);
-    void settle(data, ring, async () => {
+    serving.add(data);
+    void settleRing(data, ring, async () => {
       if (data.source.type !== 'catalog') throw new Error('the shared reader reads catalogs only');
       const request = data.source.request;
       database ??= openSql();
@@ -180,6 +224,6 @@ export async function serveCatalogReads(): Promise<void> {
       } finally {
         sql.close();
       }
-    });
+    }).finally(() => serving.delete(data));
   });
 }

@@ -11,7 +11,7 @@ import { emptyColumns } from '../collect.js';
 import { valueArrays } from './columns.js';
 import { readColumnCount, type ReadRequest } from './read-plan.js';
 import type { ReadWorkerData, WorkerMessage, WorkerSource } from './read-worker.js';
-import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, SIGNAL, STATE, STATE_DONE, STATE_FAILED } from './ring.js';
+import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, SIGNAL, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, THREAD_ENDED } from './ring.js';
 import { describeDataset } from './schema.js';
 
 export interface CatalogFeedOptions {
@@ -31,12 +31,14 @@ export interface CatalogFeedOptions {
  * stream of the process (requests arrive as messages); otherwise one source,
  * from workerData.
  */
-function workerBootstrap(shared: boolean): string {
+function workerBootstrap(shared: boolean, source?: WorkerSource): string {
   const js = new URL('./read-worker.js', import.meta.url);
   const fromSource = !import.meta.url.endsWith('.js') && !existsSync(js);
-  const entry = fromSource ? new URL('./read-worker.ts', import.meta.url).href : js.href;
+  const reader = fromSource ? new URL('./read-worker.ts', import.meta.url).href : js.href;
+  const entry = source?.type === 'module' ? source.module : reader;
+  const run = shared ? 'serveCatalogReads' : source?.type === 'module' ? source.run : 'runReadWorker';
   // tsx's ESM API entry (its package exports map it; require.resolve finds the CommonJS twin beside it).
-  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
+  const tsx = entry.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
   return `
 const { workerData, parentPort } = require('node:worker_threads');
 const fail = (data, message) => {
@@ -46,11 +48,24 @@ const fail = (data, message) => {
   Atomics.add(control, ${SIGNAL}, 1);
   Atomics.notify(control, ${SIGNAL});
 };
+// Whatever ends this thread, its ring is not left running: the consumer
+// waits on the ring and would never see the thread go. (The shared reader
+// keeps the list of the rings it serves itself.)
+process.on('exit', () => {
+  const data = workerData;
+  if (!data) return;
+  const control = new Int32Array(data.buffer, 0, 8);
+  if (Atomics.compareExchange(control, ${STATE}, ${STATE_RUNNING}, ${STATE_FAILED}) === ${STATE_RUNNING}) {
+    try { data.messages.postMessage({ error: ${JSON.stringify(THREAD_ENDED)} }); } catch {}
+    Atomics.add(control, ${SIGNAL}, 1);
+    Atomics.notify(control, ${SIGNAL});
+  }
+});
 (async () => {
   try {
-    ${fromSource ? `(await import(${JSON.stringify(tsx)})).register();` : ''}
-    const reader = await import(${JSON.stringify(entry)});
-    ${shared ? 'await reader.serveCatalogReads();' : 'await reader.runReadWorker(workerData);'}
+    ${tsx !== '' ? `(await import(${JSON.stringify(tsx)})).register();` : ''}
+    const entry = await import(${JSON.stringify(entry)});
+    await entry[${JSON.stringify(run)}](${shared ? '' : 'workerData'});
   } catch (e) {
     const message = String((e && e.message) || e);
     ${shared ? 'parentPort.on("message", (data) => fail(data, message));' : 'fail(workerData, message);'}
@@ -122,7 +137,7 @@ export class RingFeed implements MarketFeed {
     this.messages = channel.port1;
     const data: ReadWorkerData = { source: workerSource, buffer: this.ring.buffer, layout, messages: channel.port2 };
     if (workerSource.type === 'catalog') catalogReader().postMessage(data, [channel.port2]);
-    else new Worker(workerBootstrap(false), { eval: true, workerData: data, transferList: [channel.port2] }).unref();
+    else new Worker(workerBootstrap(false, workerSource), { eval: true, workerData: data, transferList: [channel.port2] }).unref();
   }
 
   /** Bytes of the source read so far (CSV sources; KiB resolution). */
@@ -176,7 +191,8 @@ export class RingFeed implements MarketFeed {
   /** The error a worker failure becomes: the source's own input error, or one naming the source. */
   protected failureError(failure: Extract<WorkerMessage, { error: string }> | undefined): Error {
     if (failure?.issues !== undefined && failure.issues.length > 0) return new InputError(failure.issues);
-    const where = this.workerSource.type === 'catalog' ? this.workerSource.request.root : this.workerSource.path;
+    const src = this.workerSource;
+    const where = src.type === 'catalog' ? src.request.root : src.type === 'csv' ? src.path : this.source;
     return new InputError({ code: 'file_not_found', file: where, message: `reading ${this.source}: ${failure?.error ?? 'the reader failed'}` });
   }
 

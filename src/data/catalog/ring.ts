@@ -20,6 +20,8 @@ export const STATE_RUNNING = 0;
 export const STATE_DONE = 1;
 export const STATE_FAILED = 2;
 const HEADER_INTS = 8;
+/** The failure of a ring whose thread ended while the ring was still running. */
+export const THREAD_ENDED = 'the reader thread ended before the end of the data';
 
 export interface RingLayout {
   readonly slots: number;
