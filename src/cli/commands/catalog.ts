@@ -34,7 +34,15 @@ interface ImportFlags extends FormatFlags {
   symbol?: string;
   onInvalid?: string;
   onConflict?: string;
+  lockTimeout?: string;
   progress?: boolean;
+}
+
+function secondsFlag(flag: string, text: string | undefined, def: number): number {
+  if (text === undefined) return def;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'expected a number of seconds >= 0' });
+  return v;
 }
 
 function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], def: T): T {
@@ -76,9 +84,11 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     .option('--symbol <symbol>', 'symbol, when the file names do not give it')
     .option('--on-invalid <mode>', 'a bad row: fail (default, nothing is imported from that file) or skip')
     .option('--on-conflict <mode>', "a row already in the catalog with other values: keep (default, the catalog's) or replace")
+    .option('--lock-timeout <seconds>', 'how long to wait while another process writes to the catalog (default 600; 0: fail at once)')
     .option('--no-progress', 'no progress bar');
   addFormatFlags(imp).action(async (files: string[], flags: ImportFlags) => {
     const root = flags.catalog ?? DEFAULT_CATALOG;
+    const lockTimeoutMs = secondsFlag('--lock-timeout', flags.lockTimeout, 600) * 1000;
     const onInvalid = choice('--on-invalid', flags.onInvalid, ['fail', 'skip'] as const, 'fail');
     const onConflict = choice('--on-conflict', flags.onConflict, ['keep', 'replace'] as const, 'keep');
     const format = parseCsvFormatOptions({ ...formatFromFlags(flags), ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}) });
@@ -145,7 +155,12 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
       const tick = bar !== undefined ? setInterval(() => bar.update((feed as { bytesRead?: number }).bytesRead ?? 0), 200) : undefined;
       let report: ImportReport;
       try {
-        report = await importFeed(root, feed, { source: src.name, sha256: sha, onConflict });
+        report = await importFeed(root, feed, {
+          source: src.name,
+          sha256: sha,
+          onConflict,
+          lock: { timeoutMs: lockTimeoutMs, onWait: (message) => io.stderr.write(`${message}\n`) },
+        });
       } finally {
         if (tick !== undefined) clearInterval(tick);
         bar?.stop();

@@ -9,6 +9,7 @@ const ISO = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 import { parquetFilesUnder } from './import.js';
 import { readManifest } from './manifest.js';
 import { enableRemote, listDatasetFiles } from './catalog-pump.js';
+import { withReadLease } from './lock.js';
 import { isRemoteRoot, parquetTable, windowWhere } from './read-plan.js';
 import { KIND_DIR, KIND_OF_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
 
@@ -62,6 +63,11 @@ function requireLocalCatalog(root: string, command: string): void {
 
 /** Rows, files, bytes and time range of every data set (`quantflow data ls`). */
 export async function summarizeCatalog(root: string): Promise<DatasetSummary[]> {
+  return withReadLease(root, () => summarizeCatalogUnleased(root));
+}
+
+/** summarizeCatalog itself, run under a read lease. */
+async function summarizeCatalogUnleased(root: string): Promise<DatasetSummary[]> {
   requireLocalCatalog(root, 'data ls');
   const sql = await openSql();
   try {
@@ -142,6 +148,11 @@ function priceExpr(kind: DataKind): string {
  * breaks. Book deltas are not checked for outliers.
  */
 export async function datasetInfo(root: string, symbol: string): Promise<DatasetInfo[]> {
+  return withReadLease(root, () => datasetInfoUnleased(root, symbol));
+}
+
+/** datasetInfo itself, run under a read lease. */
+async function datasetInfoUnleased(root: string, symbol: string): Promise<DatasetInfo[]> {
   requireLocalCatalog(root, 'data info');
   const keys = listDatasets(root).filter((k) => k.symbol === symbol);
   if (keys.length === 0) {
@@ -258,6 +269,11 @@ export interface QueryResult {
 
 /** Runs SQL over the catalog's views; a SQL error is an input error naming the query. */
 export async function queryCatalog(root: string, text: string): Promise<QueryResult> {
+  return withReadLease(root, () => queryCatalogUnleased(root, text));
+}
+
+/** queryCatalog itself, run under a read lease. */
+async function queryCatalogUnleased(root: string, text: string): Promise<QueryResult> {
   const sql = await openCatalogSql(root);
   try {
     const reader = await sql.connection.runAndReadAll(text).catch((e: unknown) => {
@@ -273,6 +289,16 @@ export async function queryCatalog(root: string, text: string): Promise<QueryRes
 
 /** Writes a data set (optionally within [from, to] µs) as CSV (time ISO 8601 UTC, the kind's columns) or Parquet. */
 export async function exportDataset(
+  root: string,
+  key: DatasetKey,
+  out: string,
+  options: { from?: number; to?: number; format?: 'csv' | 'parquet' } = {},
+): Promise<number> {
+  return withReadLease(root, () => exportDatasetUnleased(root, key, out, options));
+}
+
+/** exportDataset itself, run under a read lease. */
+async function exportDatasetUnleased(
   root: string,
   key: DatasetKey,
   out: string,

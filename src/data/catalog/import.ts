@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { formatIso } from '../../core/time.js';
 import type { MarketFeed } from '../../model/market.js';
 import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString } from './duckdb.js';
+import { acquireWriterLock, type WriterLock, type WriterLockOptions } from './lock.js';
 import { readManifest, writeManifest, type ImportRecord } from './manifest.js';
 import { parquetTable, partitionOverlaps } from './read-plan.js';
 import { VALUE_COLUMNS, datasetDir, timePartitions, type DatasetKey } from './schema.js';
@@ -15,6 +16,8 @@ export interface ImportOptions {
   readonly sha256: string;
   /** A row whose key (time, n) is in the catalog with other values: keep the catalog's (default) or replace it. */
   readonly onConflict?: 'keep' | 'replace';
+  /** Waiting for the catalog's writer lock and for readers (lock.ts). */
+  readonly lock?: WriterLockOptions;
 }
 
 export interface ImportReport extends ImportRecord {
@@ -93,6 +96,23 @@ function feedSelect(key: DatasetKey, files: readonly string[]): string {
  * fall in are rewritten, each replaced by a rename once complete.
  */
 export async function importFeed(root: string, feed: MarketFeed, options: ImportOptions): Promise<ImportReport> {
+  let lock: WriterLock;
+  try {
+    lock = await acquireWriterLock(root, options.lock);
+  } catch (e) {
+    feed.close();
+    throw e;
+  }
+  try {
+    return await importLocked(lock, feed, options);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The import, under the catalog's writer lock: nobody else changes the catalog meanwhile. */
+async function importLocked(lock: WriterLock, feed: MarketFeed, options: ImportOptions): Promise<ImportReport> {
+  const root = lock.root;
   const key = datasetOfFeed(feed);
   const onConflict = options.onConflict ?? 'keep';
   const manifest = readManifest(root);
@@ -147,7 +167,6 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
         mkdirSync(join(staging, part.folder), { recursive: true });
         await run(`COPY (${catalogSelect(key, `${src.name}()`, false)}) TO ${sqlString(join(staging, part.folder, 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
       }
-      filesWritten = swapPartitions(staging, dir);
       added = src.rows();
     } else {
       await run(`CREATE TEMP TABLE incoming AS SELECT * FROM ${src.name}()`);
@@ -183,7 +202,6 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
       await run(
         `COPY (${catalogSelect(key, write)}) TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${parts}), OVERWRITE_OR_IGNORE true)`,
       );
-      filesWritten = swapPartitions(staging, dir);
     }
     const rows = src.rows();
     const record: ImportRecord = {
@@ -198,7 +216,10 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
       last: rows > 0 ? formatIso(src.last()) : null,
     };
     manifest.imports.push(record);
-    writeManifest(root, manifest);
+    // Readers see all of it at once: the staged partitions and the manifest entry.
+    const moves = existsSync(staging) ? stagedPartitions(staging, dir) : [];
+    filesWritten = moves.reduce((a, [leaf]) => a + readdirSync(leaf).filter((f) => f.endsWith('.parquet')).length, 0);
+    await lock.publish(moves, () => writeManifest(root, manifest));
     return { ...record, alreadyImported: false, filesWritten };
   } finally {
     feed.close();
@@ -207,9 +228,8 @@ export async function importFeed(root: string, feed: MarketFeed, options: Import
   }
 }
 
-/** Moves each staged leaf partition over its place in the data set; returns the files moved. */
-function swapPartitions(staging: string, dir: string): number {
-  let files = 0;
+/** Each staged leaf partition folder and its place in the data set, in path order. */
+function stagedPartitions(staging: string, dir: string): [string, string][] {
   const leaves: string[] = [];
   const walk = (d: string): void => {
     const entries = readdirSync(d, { withFileTypes: true });
@@ -217,16 +237,5 @@ function swapPartitions(staging: string, dir: string): number {
     for (const e of entries) if (e.isDirectory()) walk(join(d, e.name));
   };
   walk(staging);
-  for (const leaf of leaves.sort()) {
-    const target = join(dir, relative(staging, leaf));
-    files += readdirSync(leaf).filter((f) => f.endsWith('.parquet')).length;
-    mkdirSync(join(target, '..'), { recursive: true });
-    if (existsSync(target)) {
-      const old = `${target}.old-${process.pid}`;
-      renameSync(target, old);
-      renameSync(leaf, target);
-      rmSync(old, { recursive: true, force: true });
-    } else renameSync(leaf, target);
-  }
-  return files;
+  return leaves.sort().map((leaf) => [leaf, join(dir, relative(staging, leaf))]);
 }

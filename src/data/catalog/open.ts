@@ -1,5 +1,6 @@
 import type { MarketFeed } from '../../model/market.js';
 import { CacheFeed, CacheWritingFeed, cacheFingerprint, cachePath, cacheable, defaultCacheDir, readCacheHeader } from './cache.js';
+import { acquireReadLease } from './lock.js';
 import { CatalogFeed, type CatalogFeedOptions } from './ring-feed.js';
 import type { ReadRequest } from './read-plan.js';
 
@@ -13,9 +14,15 @@ export interface OpenCatalogOptions extends CatalogFeedOptions {
 /** A feed over one data set of a catalog: from the column cache when asked and present, else from Parquet. */
 export function openCatalogFeed(request: ReadRequest, options: OpenCatalogOptions = {}): MarketFeed {
   if (options.cache !== true || !cacheable(request.key.kind)) return new CatalogFeed(request, options);
-  const fingerprint = cacheFingerprint(request);
-  const path = cachePath(options.cacheDir ?? defaultCacheDir(request.root), request, fingerprint);
-  const header = readCacheHeader(path, fingerprint);
-  if (header !== undefined) return new CacheFeed(path, request.key, header);
-  return new CacheWritingFeed(new CatalogFeed(request, options), path, fingerprint);
+  // The fingerprint and the files read must be of one state of the catalog.
+  const release = acquireReadLease(request.root);
+  try {
+    const fingerprint = cacheFingerprint(request);
+    const path = cachePath(options.cacheDir ?? defaultCacheDir(request.root), request, fingerprint);
+    const header = readCacheHeader(path, fingerprint);
+    if (header !== undefined) return new CacheFeed(path, request.key, header);
+    return new CacheWritingFeed(new CatalogFeed(request, options), path, fingerprint);
+  } finally {
+    release();
+  }
 }

@@ -3,6 +3,7 @@ import { emptyColumns } from '../collect.js';
 import { enableRemote, listDatasetFiles, pumpCatalog } from './catalog-pump.js';
 import { valueArrays } from './columns.js';
 import { openSql, queryNumber } from './duckdb.js';
+import { acquireReadLease } from './lock.js';
 import { parquetTable, readColumnCount, windowWhere, type ReadRequest } from './read-plan.js';
 import { datasetDir } from './schema.js';
 
@@ -24,9 +25,14 @@ export async function preloadDatasets(requests: readonly ReadRequest[], options:
   if (requests.length === 0) return out;
   const perSet = options.maxRowsPerSet ?? 2_000_000;
   let budget = options.maxRows ?? 10_000_000;
-  const sql = await openSql();
+  const root = (requests[0] as ReadRequest).root;
+  const release = acquireReadLease(root);
+  const sql = await openSql().catch((e: unknown) => {
+    release();
+    throw e;
+  });
   try {
-    await enableRemote(sql, (requests[0] as ReadRequest).root);
+    await enableRemote(sql, root);
     for (const request of requests) {
       const files = await listDatasetFiles(sql, request);
       if (files.length === 0) continue; // the streaming reader reports it
@@ -55,5 +61,6 @@ export async function preloadDatasets(requests: readonly ReadRequest[], options:
     return out;
   } finally {
     sql.close();
+    release();
   }
 }

@@ -12,6 +12,7 @@ import { valueArrays } from './columns.js';
 import { readColumnCount, type ReadRequest } from './read-plan.js';
 import type { ReadWorkerData, WorkerMessage, WorkerSource } from './read-worker.js';
 import { BYTES_READ, CANCEL, CONSUMED, ColumnRing, PRODUCED, SIGNAL, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, THREAD_ENDED } from './ring.js';
+import { acquireReadLease } from './lock.js';
 import { describeDataset } from './schema.js';
 
 export interface CatalogFeedOptions {
@@ -220,16 +221,26 @@ export class RingFeed implements MarketFeed {
 
 /** Streams one data set of a catalog (local folder or s3://) in time order with bounded memory. */
 export class CatalogFeed extends RingFeed {
+  /** Lets go of the catalog's read lease (lock.ts): imports publish only while no feed reads. */
+  private readonly releaseLease: () => void;
+
   constructor(
     readonly request: ReadRequest,
     options: CatalogFeedOptions = {},
   ) {
     const { key } = request;
+    const releaseLease = acquireReadLease(request.root);
     super(
       { kind: key.kind, symbol: key.symbol, priceSide: key.kind === 'bar' ? (key.side ?? 'trade') : undefined, source: `${request.root} (${describeDataset(key)})` },
       { type: 'catalog', request },
       options,
     );
+    this.releaseLease = releaseLease;
+  }
+
+  override close(): void {
+    super.close();
+    this.releaseLease();
   }
 }
 
