@@ -59,6 +59,7 @@ section.card { background: var(--panel); border: 1px solid var(--line); border-r
 section.card > h2 { font-size: 13px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 10px; display: flex; align-items: center; gap: 12px; }
 .legend { display: inline-flex; gap: 14px; font-size: 12px; text-transform: none; letter-spacing: 0; font-weight: 400; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
+.sw-accent { background: var(--accent); } .sw-bench { background: var(--bench); } .sw-down { background: var(--down); }
 .chart { position: relative; width: 100%; }
 .h-equity { height: 500px; } .h-price { height: 400px; } .h-rolling { height: 200px; } .h-yearly { height: 210px; }
 .grid2 { display: grid; grid-template-columns: minmax(0, 1.25fr) minmax(0, 1fr); gap: 16px; align-items: start; }
@@ -250,25 +251,36 @@ export const TEARSHEET_APP = String.raw`
     showPrice(0);
   }
 
-  // Monthly returns heatmap.
+  // Monthly returns heatmap. Every table is built with createElement and textContent: data never becomes markup.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
   var heat = document.getElementById('heatmap');
   if (heat && D.monthly.years.length > 0) {
     var scale = D.monthly.scale || 1;
     var digits = scale < 0.01 ? 2 : 1;
     var months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-    var html = '<thead><tr><th></th>' + months.map(function (m) { return '<th>' + m + '</th>'; }).join('') + '<th>Year</th></tr></thead><tbody>';
+    var thead = el('thead');
+    var hr = thead.appendChild(el('tr'));
+    hr.appendChild(el('th'));
+    months.concat(['Year']).forEach(function (m) { hr.appendChild(el('th', '', m)); });
+    var tbody = el('tbody');
     D.monthly.years.forEach(function (row) {
-      html += '<tr><td class="year">' + row.year + '</td>';
+      var tr = tbody.appendChild(el('tr'));
+      tr.appendChild(el('td', 'year', String(row.year)));
       row.months.concat([row.total]).forEach(function (v, i) {
         var cls = i === 12 ? 'total' : '';
-        if (v === null) { html += '<td class="none ' + cls + '">\u00b7</td>'; return; }
+        if (v === null) { tr.appendChild(el('td', 'none ' + cls, '\u00b7')); return; }
         var a = Math.min(1, Math.abs(v) / scale);
-        var bg = v > 0 ? 'rgba(38,166,154,' + (0.12 + 0.78 * a).toFixed(3) + ')' : v < 0 ? 'rgba(239,83,80,' + (0.12 + 0.78 * a).toFixed(3) + ')' : 'rgba(138,150,168,0.08)';
-        html += '<td class="' + cls + '" style="background:' + bg + '" title="' + row.year + (i < 12 ? '-' + months[i] : '') + ': ' + fmtPct(v, 3) + '">' + fmtPct(v, digits) + '</td>';
+        var td = tr.appendChild(el('td', cls, fmtPct(v, digits)));
+        td.style.background = v > 0 ? 'rgba(38,166,154,' + (0.12 + 0.78 * a).toFixed(3) + ')' : v < 0 ? 'rgba(239,83,80,' + (0.12 + 0.78 * a).toFixed(3) + ')' : 'rgba(138,150,168,0.08)';
+        td.title = row.year + (i < 12 ? '-' + months[i] : '') + ': ' + fmtPct(v, 3);
       });
-      html += '</tr>';
     });
-    heat.innerHTML = html + '</tbody>';
+    heat.replaceChildren(thead, tbody);
   }
 
   // Annual returns as bars.
@@ -305,21 +317,26 @@ export const TEARSHEET_APP = String.raw`
   var sortKey = 0;
   var sortDir = 1;
   function renderTrades() {
-    var head = '<thead><tr>' + cols.map(function (c) {
-      var s = c.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none';
-      return '<th data-key="' + c.key + '" aria-sort="' + s + '" class="' + (c.l ? 'l' : '') + '">' + c.label + '</th>';
-    }).join('') + '</tr></thead>';
-    var body = '<tbody>';
+    var thead = el('thead');
+    var hr = thead.appendChild(el('tr'));
+    cols.forEach(function (c) {
+      var th = hr.appendChild(el('th', c.l ? 'l' : '', c.label));
+      th.setAttribute('data-key', String(c.key));
+      th.setAttribute('aria-sort', c.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+    var tbody = el('tbody');
     var n = Math.min(rows.length, MAX);
     for (var i = 0; i < n; i++) {
       var r = rows[i];
-      body += '<tr>' + cols.map(function (c) {
+      var tr = tbody.appendChild(el('tr'));
+      for (var k = 0; k < cols.length; k++) {
+        var c = cols[k];
         var v = r[c.key];
-        var cls = (c.l ? 'l ' : '') + (c.pnl && v > 0 ? 'pos' : c.pnl && v < 0 ? 'neg' : '');
-        return '<td class="' + cls + '" data-v="' + (v === null ? '' : v) + '">' + (v === null ? '\u2014' : c.f(v)) + '</td>';
-      }).join('') + '</tr>';
+        var td = tr.appendChild(el('td', (c.l ? 'l ' : '') + (c.pnl && v > 0 ? 'pos' : c.pnl && v < 0 ? 'neg' : ''), v === null ? '\u2014' : c.f(v)));
+        td.setAttribute('data-v', v === null ? '' : String(v));
+      }
     }
-    table.innerHTML = head + body + '</tbody>';
+    table.replaceChildren(thead, tbody);
     var note = document.getElementById('trades-note');
     if (note) note.textContent = rows.length > MAX ? 'Showing ' + MAX + ' of ' + rows.length + ' trades in the current order; click a column to sort.' : rows.length + ' closed trades; click a column to sort.';
   }

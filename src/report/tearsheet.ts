@@ -4,7 +4,8 @@ import { openFeeds } from '../backtest/run.js';
 import { isRemoteRoot, listDatasets, type DatasetKey } from '../data/index.js';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
-import { STYLE, TEARSHEET_APP, escapeHtml, jsonScript, lightweightChartsSource, scriptText } from './assets.js';
+import { STYLE, TEARSHEET_APP, escapeHtml, lightweightChartsSource } from './assets.js';
+import { htmlPage } from './html-page.js';
 import { drawdownSeries, periodReturns, rollingSharpeAndVolatility, stepReturns } from './metrics.js';
 import type { Num, PerformanceMetrics, PriceSeries } from './performance.js';
 import type { OhlcSeries } from './prices.js';
@@ -330,23 +331,15 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
   const count = (k: string, what: string): string | undefined => (typeof summary[k] === 'number' && (summary[k] as number) > 0 ? `${fmtInt(summary[k] as number)} ${what}` : undefined);
   const bars = [count('bars', 'bars'), count('quotes', 'quotes'), count('trades', 'trade prints')].filter((x) => x !== undefined).join(', ') || '0 bars';
   const groups = metricRows(summary, metrics);
-  const legend = (items: [string, string][]): string =>
-    `<span class="legend">${items.map(([c, l]) => `<span><i style="background:${c}"></i>${escapeHtml(l)}</span>`).join('')}</span>`;
+  // Legend swatches by class (the page's CSP allows no style attributes).
+  type Swatch = readonly [swatch: 'accent' | 'bench' | 'down', label: string];
+  const legend = (items: readonly Swatch[]): string =>
+    `<span class="legend">${items.map(([c, l]) => `<span><i class="sw-${c}"></i>${escapeHtml(l)}</span>`).join('')}</span>`;
   const priceSection =
     data.prices.length > 0
       ? `<div class="chart h-price" id="chart-price"></div><div class="note">Blue arrows mark entries (up: long, down: short); exits are green for a winning trade, red for a losing one.</div>`
       : `<div class="empty" id="chart-price">No price data: ${escapeHtml(notes.find((n) => n.startsWith('prices:'))?.slice(8).trim() ?? 'the run has no run.json to find its data.')}</div>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="QuantFlow">
-<title>${escapeHtml(title)} \u2014 backtest report</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
+  const body = `<main>
 <header class="top">
   <div>
     <h1>${escapeHtml(strategy)}${symbols.length > 0 ? ` <span class="sym">${escapeHtml(symbols.join(', '))}</span>` : ''}</h1>
@@ -359,9 +352,9 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
     .map(([l, v, c]) => `<div class="kpi"><div class="label">${escapeHtml(l)}</div><div class="value ${c ?? ''}">${escapeHtml(v)}</div></div>`)
     .join('')}</div>
 <section class="card" id="equity"><h2>Equity and drawdown ${legend([
-    ['#4c9aff', 'Equity'],
-    ...(data.benchmark !== null ? ([['#c9a227', `${data.benchmark.symbol}, rebased (left axis)`]] as [string, string][]) : []),
-    ['#ef5350', 'Drawdown from peak'],
+    ['accent', 'Equity'],
+    ...(data.benchmark !== null ? [['bench', `${data.benchmark.symbol}, rebased (left axis)`] as const] : []),
+    ['down', 'Drawdown from peak'],
   ])}</h2>
   <div class="chart h-equity" id="chart-equity"></div></section>
 <section class="card" id="price"><h2>Price and trades <span class="tabs" id="price-tabs"></span></h2>${priceSection}</section>
@@ -369,7 +362,7 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
   <section class="card" id="monthly"><h2>Monthly returns</h2><table class="heat" id="heatmap"></table></section>
   <div>
     <section class="card" id="yearly"><h2>Annual returns</h2><div class="chart h-yearly" id="chart-yearly"></div></section>
-    <section class="card" id="rolling"><h2>Rolling, ${escapeHtml(String(metrics.rolling_window))} bars ${legend([['#4c9aff', 'Sharpe (right)'], ['#c9a227', 'volatility (left)']])}</h2>${
+    <section class="card" id="rolling"><h2>Rolling, ${escapeHtml(String(metrics.rolling_window))} bars ${legend([['accent', 'Sharpe (right)'], ['bench', 'volatility (left)']])}</h2>${
       data.rolling !== null ? '<div class="chart h-rolling" id="chart-rolling"></div>' : '<div class="empty">Too few periods for a rolling window.</div>'
     }</section>
   </div>
@@ -379,13 +372,8 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
     .join('')}</div></section>
 <section class="card" id="trade-list"><h2>Trades</h2><div class="trades-wrap"><table class="trades" id="trades"></table></div><div class="note" id="trades-note"></div></section>
 <footer>Metrics follow empyrical's conventions (see docs/metrics.md). Charts: TradingView Lightweight Charts\u2122, Copyright (c) TradingView, Inc., <a href="https://www.tradingview.com/">tradingview.com</a>.</footer>
-</main>
-<script type="application/json" id="qf-data">${jsonScript(data)}</script>
-<script>${scriptText(lightweightChartsSource())}</script>
-<script>${scriptText(TEARSHEET_APP)}</script>
-</body>
-</html>
-`;
+</main>`;
+  return htmlPage({ title: `${title} \u2014 backtest report`, style: STYLE, body, data, scripts: [lightweightChartsSource(), TEARSHEET_APP] });
 }
 
 export interface ReportOptions {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,31 @@ function pageData(html: string): Record<string, unknown> {
   const m = /<script type="application\/json" id="qf-data">([\s\S]*?)<\/script>/.exec(html);
   expect(m).not.toBeNull();
   return JSON.parse(m![1]!) as Record<string, unknown>;
+}
+
+/**
+ * The page's Content-Security-Policy: it names the hash of every inline
+ * script and style, allows nothing inline by category, loads nothing, and the
+ * markup has no style or event-handler attributes it would refuse.
+ */
+function expectStrictCsp(html: string): void {
+  const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html);
+  expect(meta).not.toBeNull();
+  const csp = meta![1]!.replace(/&#39;/g, "'");
+  const directive = (name: string): string[] => csp.split(/;\s*/).find((d) => d.startsWith(`${name} `))?.split(/\s+/).slice(1) ?? [];
+  const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => hash(m[1]!));
+  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => hash(m[1]!));
+  expect(scripts).toHaveLength(2);
+  expect(directive('default-src')).toEqual(["'none'"]);
+  expect(directive('script-src')).toEqual(scripts);
+  expect(directive('style-src')).toEqual(styles);
+  expect(directive('require-trusted-types-for')).toEqual(["'script'"]);
+  expect(csp).not.toMatch(/unsafe-|\*|https?:|data:/);
+  // The CSP comes before anything it governs.
+  expect(html.indexOf('http-equiv="Content-Security-Policy"')).toBeLessThan(html.indexOf('<style>'));
+  const markup = html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '').replace(/<style>[\s\S]*?<\/style>/g, '');
+  expect(markup).not.toMatch(/\sstyle=|\son[a-z]+=/i);
 }
 
 describe('backtest --report --benchmark on the ORCL sma-cross run', () => {
@@ -87,6 +113,7 @@ describe('backtest --report --benchmark on the ORCL sma-cross run', () => {
     expect((d.benchmark as { symbol: string }).symbol).toBe('NVDA');
     expect((d.monthly as { years: unknown[] }).years).toHaveLength(20);
     expect(html).toContain('Sortino ratio');
+    expectStrictCsp(html);
   });
 });
 
@@ -102,6 +129,12 @@ describe('quantflow report RUN_DIR', () => {
     const d = pageData(readFileSync(join(out, 'report.html'), 'utf8'));
     expect(d.benchmark).toBeNull();
     expect((d.prices as unknown[]).length).toBe(1);
+  });
+
+  it('writes the same bytes every time', () => {
+    const first = readFileSync(join(out, 'report.html'));
+    expect(cli(['report', out]).status).toBe(0);
+    expect(readFileSync(join(out, 'report.html')).equals(first)).toBe(true);
   });
 
   it('takes a benchmark and another output file', () => {
@@ -181,6 +214,7 @@ describe('quantflow compare RUN_DIR RUN_DIR...', () => {
     expect(html).toContain('window.LightweightCharts');
     expect(html).not.toMatch(/<script[^>]+src=/i);
     expect(((JSON.parse(/id="qf-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { runs: unknown[] }).runs)).toHaveLength(3);
+    expectStrictCsp(html);
   });
 
   it('needs at least two run directories', () => {
