@@ -35,7 +35,14 @@ export interface TearsheetData {
     readonly h: number[];
     readonly l: number[];
     readonly c: number[];
-    readonly markers: readonly { t: number; kind: 'entry' | 'exit'; dir: string; win: boolean }[];
+    /**
+     * Trade entries and exits, by bar: `bar` indexes into `t` (ascending),
+     * `flag` has bit 1 for an entry (else an exit), 2 for a long trade (else
+     * short), 4 for a winning trade. Columns keep 38,834 trades to a few
+     * hundred kB; the page draws only those in view (at most a couple of
+     * hundred, counted per time bucket beyond that).
+     */
+    readonly marks: { readonly bar: number[]; readonly flag: number[] };
   }[];
   readonly monthly: { readonly scale: number; readonly years: readonly { year: number; months: Num[]; total: Num }[] };
   /** Rows: id, symbol, direction, quantity, entry (s), entry price, exit (s), exit price, net P&L, return, bars, MAE, MFE. */
@@ -87,8 +94,8 @@ export function chartPoints(times: ArrayLike<number>, max = MAX_CHART_POINTS): n
   return out;
 }
 
-/** The smallest bar time at or after `t` (the bar that contains it), or the last bar. */
-function snap(times: readonly number[], t: number): number {
+/** The first bar at or after time `t` (the bar that contains it), or the last bar. */
+function barAt(times: readonly number[], t: number): number {
   let lo = 0;
   let hi = times.length - 1;
   while (lo < hi) {
@@ -96,8 +103,13 @@ function snap(times: readonly number[], t: number): number {
     if ((times[mid] as number) < t) lo = mid + 1;
     else hi = mid;
   }
-  return times[lo] as number;
+  return lo;
 }
+
+/** Flags of a trade mark (TearsheetData prices[].marks.flag). */
+export const MARK_ENTRY = 1;
+export const MARK_LONG = 2;
+export const MARK_WIN = 4;
 
 /** Bars for the chart: strictly increasing whole seconds (bars within one second merge). */
 function chartBars(s: OhlcSeries, trades: readonly TradeRow[]): TearsheetData['prices'][number] {
@@ -121,16 +133,17 @@ function chartBars(s: OhlcSeries, trades: readonly TradeRow[]): TearsheetData['p
     l.push(s.low[i] as number);
     c.push(s.close[i] as number);
   }
-  const markers: { t: number; kind: 'entry' | 'exit'; dir: string; win: boolean }[] = [];
+  const marks: { bar: number; flag: number }[] = [];
   if (t.length > 0) {
     for (const tr of trades) {
       if (tr.symbol !== s.symbol) continue;
-      if (Number.isFinite(tr.entryTime)) markers.push({ t: snap(t, sec(tr.entryTime)), kind: 'entry', dir: tr.direction, win: tr.netPnl > 0 });
-      if (Number.isFinite(tr.exitTime)) markers.push({ t: snap(t, sec(tr.exitTime)), kind: 'exit', dir: tr.direction, win: tr.netPnl > 0 });
+      const flag = (tr.direction === 'long' ? MARK_LONG : 0) | (tr.netPnl > 0 ? MARK_WIN : 0);
+      if (Number.isFinite(tr.entryTime)) marks.push({ bar: barAt(t, sec(tr.entryTime)), flag: flag | MARK_ENTRY });
+      if (Number.isFinite(tr.exitTime)) marks.push({ bar: barAt(t, sec(tr.exitTime)), flag });
     }
-    markers.sort((a, b) => a.t - b.t);
+    marks.sort((a, b) => a.bar - b.bar); // stable: trade order within a bar
   }
-  return { symbol: s.symbol, precision: axisPrecision(c), t, o, h, l, c, markers };
+  return { symbol: s.symbol, precision: axisPrecision(c), t, o, h, l, c, marks: { bar: marks.map((m) => m.bar), flag: marks.map((m) => m.flag) } };
 }
 
 /** Benchmark closes at the run's steps, rebased so they start at the run's first equity value. */
@@ -337,7 +350,9 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
     `<span class="legend">${items.map(([c, l]) => `<span><i class="sw-${c}"></i>${escapeHtml(l)}</span>`).join('')}</span>`;
   const priceSection =
     data.prices.length > 0
-      ? `<div class="chart h-price" id="chart-price"></div><div class="note">Blue arrows mark entries (up: long, down: short); exits are green for a winning trade, red for a losing one.</div>`
+      ? `<div class="chart-wrap"><div class="chart h-price" id="chart-price"></div><div class="chart-note" id="price-note" hidden></div></div>` +
+        `<div class="note">Blue arrows mark entries (up: long, down: short); exits are green for a winning trade, red for a losing one. ` +
+        `With more than 200 in view, entries (below the bars) and exits (above) are counted per time bucket instead; zoom in (mouse wheel) to see each trade.</div>`
       : `<div class="empty" id="chart-price">No price data: ${escapeHtml(notes.find((n) => n.startsWith('prices:'))?.slice(8).trim() ?? 'the run has no run.json to find its data.')}</div>`;
   const body = `<main>
 <header class="top">

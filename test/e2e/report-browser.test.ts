@@ -40,6 +40,13 @@ describe.skipIf(noBrowser)('the report in headless Chromium', () => {
     expect(await drawnPixels(report.page, '#chart-equity', 'red')).toBeGreaterThan(2000);
   });
 
+  it('marks every entry and exit on the price chart when they fit, with no note', async () => {
+    const markers = await report.page.evaluate(() => (globalThis as unknown as { quantflowReport: { priceMarkers(): { shape: string }[] } }).quantflowReport.priceMarkers());
+    expect(markers).toHaveLength(2 * 97);
+    expect(markers.every((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown')).toBe(true);
+    expect(await report.page.locator('#price-note').isVisible()).toBe(false);
+  });
+
   it('shows the monthly heatmap, the metrics table and every trade', async () => {
     const p = report.page;
     expect(await p.locator('#heatmap tbody tr').count()).toBe(20);

@@ -105,10 +105,16 @@ describe('backtest --report --benchmark on the ORCL sma-cross run', () => {
     for (const id of ['chart-equity', 'chart-price', 'heatmap', 'chart-yearly', 'chart-rolling', 'metrics', 'trades']) expect(html).toContain(`id="${id}"`);
     const d = pageData(html);
     expect((d.equity as { t: number[] }).t).toHaveLength(5036);
-    const prices = d.prices as { symbol: string; t: number[]; markers: unknown[] }[];
+    const prices = d.prices as { symbol: string; t: number[]; marks: { bar: number[]; flag: number[] } }[];
     expect(prices.map((p) => p.symbol)).toEqual(['ORCL']);
     expect(prices[0]!.t).toHaveLength(5036);
-    expect(prices[0]!.markers).toHaveLength(2 * (summary.closed_trades as number));
+    // An entry and an exit per closed trade, by bar index in time order.
+    const { bar, flag } = prices[0]!.marks;
+    expect(flag).toHaveLength(2 * (summary.closed_trades as number));
+    expect(flag.filter((f) => (f & 1) === 1)).toHaveLength(summary.closed_trades as number);
+    expect(bar).toHaveLength(flag.length);
+    expect(bar).toEqual([...bar].sort((x, y) => x - y));
+    expect(bar[bar.length - 1]).toBeLessThan(5036);
     expect(d.trades as unknown[]).toHaveLength(summary.closed_trades as number);
     expect((d.benchmark as { symbol: string }).symbol).toBe('NVDA');
     expect((d.monthly as { years: unknown[] }).years).toHaveLength(20);
