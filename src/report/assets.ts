@@ -57,6 +57,7 @@ h1 .sym { color: var(--accent); }
 .pos { color: var(--up); } .neg { color: var(--down); }
 section.card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px 12px; margin-bottom: 16px; }
 section.card > h2 { font-size: 13px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 10px; display: flex; align-items: center; gap: 12px; }
+section.card > h2 .dim { font-weight: 400; text-transform: none; letter-spacing: 0; }
 .legend { display: inline-flex; gap: 14px; font-size: 12px; text-transform: none; letter-spacing: 0; font-weight: 400; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 .sw-accent { background: var(--accent); } .sw-bench { background: var(--bench); } .sw-down { background: var(--down); }

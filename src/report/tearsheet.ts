@@ -6,6 +6,7 @@ import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import { STYLE, TEARSHEET_APP, escapeHtml, lightweightChartsSource } from './assets.js';
 import { htmlPage } from './html-page.js';
+import { stepsAsCount, stepsAsTime } from './time-span.js';
 import { drawdownSeries, periodReturns, rollingSharpeAndVolatility, stepReturns } from './metrics.js';
 import type { Num, PerformanceMetrics, PriceSeries } from './performance.js';
 import type { OhlcSeries } from './prices.js';
@@ -361,7 +362,7 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
     <div class="sub">${escapeHtml(period)} \u00b7 ${escapeHtml(bars)} \u00b7 ${escapeHtml(fmtMoney(initial))} \u2192 ${escapeHtml(fmtMoney(finalEq))}</div>
     <div class="chips">${params.map(([k, v]) => `<span class="chip">${escapeHtml(k)}=${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</span>`).join('')}</div>
   </div>
-  <div class="brand">QuantFlow backtest report<br>${escapeHtml(String(metrics.periods_per_year))} periods a year \u00b7 risk-free rate 0</div>
+  <div class="brand">QuantFlow backtest report<br>${escapeHtml(fmtNumber(metrics.periods_per_year, Number.isInteger(metrics.periods_per_year) ? 0 : 2))} periods a year \u00b7 risk-free rate 0</div>
 </header>
 <div class="kpis">${kpis(summary, metrics)
     .map(([l, v, c]) => `<div class="kpi"><div class="label">${escapeHtml(l)}</div><div class="value ${c ?? ''}">${escapeHtml(v)}</div></div>`)
@@ -377,7 +378,7 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
   <section class="card" id="monthly"><h2>Monthly returns</h2><table class="heat" id="heatmap"></table></section>
   <div>
     <section class="card" id="yearly"><h2>Annual returns</h2><div class="chart h-yearly" id="chart-yearly"></div></section>
-    <section class="card" id="rolling"><h2>Rolling, ${escapeHtml(String(metrics.rolling_window))} bars ${legend([['accent', 'Sharpe (right)'], ['bench', 'volatility (left)']])}</h2>${
+    <section class="card" id="rolling"><h2>Rolling ${escapeHtml(stepsAsTime(metrics.rolling_window, metrics.periods_per_year))} <span class="dim">${escapeHtml(stepsAsCount(metrics.rolling_window, metrics.periods_per_year))}</span> ${legend([['accent', 'Sharpe (right)'], ['bench', 'volatility (left)']])}</h2>${
       data.rolling !== null ? '<div class="chart h-rolling" id="chart-rolling"></div>' : '<div class="empty">Too few periods for a rolling window.</div>'
     }</section>
   </div>

@@ -142,4 +142,8 @@ describe.skipIf(noBrowser)('a report with thousands of trades in headless Chromi
     expect(seen.counted).toBeGreaterThan(0);
     expect(report.errors).toEqual([]);
   });
+
+  it('labels the rolling window in calendar time', async () => {
+    expect(await report.page.locator('#rolling h2').innerText()).toMatch(/^ROLLING 6 MONTHS\s+262,800 bars/);
+  });
 });

@@ -119,6 +119,8 @@ describe('backtest --report --benchmark on the ORCL sma-cross run', () => {
     expect((d.benchmark as { symbol: string }).symbol).toBe('NVDA');
     expect((d.monthly as { years: unknown[] }).years).toHaveLength(20);
     expect(html).toContain('Sortino ratio');
+    // The rolling window in calendar time, then in steps.
+    expect(html).toContain('<h2>Rolling 6 months <span class="dim">126 trading days</span>');
     expectStrictCsp(html);
   });
 });
