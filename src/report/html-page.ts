@@ -38,8 +38,10 @@ export interface HtmlPageParts {
 
 /** One self-contained HTML file: the style, the body, the data and the scripts inline, under a CSP naming their hashes. */
 export function htmlPage(parts: HtmlPageParts): string {
-  const scripts = parts.scripts.map(scriptText);
-  const style = parts.style.replace(/<\/(style)/gi, '<\\/$1');
+  // Line ends as the HTML parser leaves them (CR LF and CR become LF), so that the hashes match what the browser hashes.
+  const lf = (text: string): string => text.replace(/\r\n?/g, '\n');
+  const scripts = parts.scripts.map((js) => scriptText(lf(js)));
+  const style = lf(parts.style).replace(/<\/(style)/gi, '<\\/$1');
   const csp = contentSecurityPolicy(scripts, [style]);
   return `<!doctype html>
 <html lang="en">

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import { VISIBLE_MARKS_JS, escapeHtml, jsonScript, lightweightChartsSource, scriptText } from './assets.js';
+import { htmlPage, sha256Source } from './html-page.js';
 import { OhlcDownsampler } from './prices.js';
 import { splitCsvLine } from './run-dir.js';
 import { axisPrecision, chartPoints, decimalsOf, fmtNumber, fmtPercent } from './tearsheet.js';
@@ -19,6 +20,17 @@ describe('page building blocks', () => {
     expect(json).not.toContain('<');
     expect(JSON.parse(json)).toEqual({ s: '</script><b>\u2028' });
     expect(escapeHtml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('a page lists the hash of each inline script and style as the browser sees it (line ends as LF)', () => {
+    const html = htmlPage({ title: '<t>', style: 'b{}\r\ni{}', body: '<main></main>', data: { s: '</script>' }, scripts: ['var a = 1;\r\nvar b = "</script>";\r'] });
+    const script = 'var a = 1;\nvar b = "<\\/script>";\n';
+    expect(html).toContain(`<script>${script}</script>`);
+    expect(html).toContain('<style>b{}\ni{}</style>');
+    expect(html).toContain(`script-src ${sha256Source(script).replace(/'/g, '&#39;')};`);
+    expect(html).toContain(`style-src ${sha256Source('b{}\ni{}').replace(/'/g, '&#39;')};`);
+    expect(html).toContain('<title>&lt;t&gt;</title>');
+    expect(html).not.toContain('"</script>"');
   });
 
   it('formats figures, with a dash for undefined and no negative zero', () => {
