@@ -57,9 +57,14 @@ h1 .sym { color: var(--accent); }
 .pos { color: var(--up); } .neg { color: var(--down); }
 section.card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px 12px; margin-bottom: 16px; }
 section.card > h2 { font-size: 13px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 10px; display: flex; align-items: center; gap: 12px; }
+section.card > h2 .dim { font-weight: 400; text-transform: none; letter-spacing: 0; }
 .legend { display: inline-flex; gap: 14px; font-size: 12px; text-transform: none; letter-spacing: 0; font-weight: 400; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
+.sw-accent { background: var(--accent); } .sw-bench { background: var(--bench); } .sw-down { background: var(--down); }
 .chart { position: relative; width: 100%; }
+.chart-wrap { position: relative; }
+.chart-note { position: absolute; top: 6px; left: 8px; z-index: 3; pointer-events: none; max-width: calc(100% - 90px); background: rgba(21,27,35,0.88); border: 1px solid var(--line); border-radius: 6px; padding: 3px 9px; color: var(--text); font-size: 12px; }
+.chart-note[hidden] { display: none; }
 .h-equity { height: 500px; } .h-price { height: 400px; } .h-rolling { height: 200px; } .h-yearly { height: 210px; }
 .grid2 { display: grid; grid-template-columns: minmax(0, 1.25fr) minmax(0, 1fr); gap: 16px; align-items: start; }
 @media (max-width: 1000px) { .grid2 { grid-template-columns: 1fr; } }
@@ -92,6 +97,73 @@ table.trades tbody tr:hover { background: rgba(76,154,255,0.08); }
 .empty { color: var(--muted); padding: 30px 0; text-align: center; }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; text-align: center; }
 footer a { color: var(--muted); }
+`;
+
+/**
+ * How the page picks the trade marks to draw for the bars `a..b` in view
+ * (plain JavaScript inlined into TEARSHEET_APP, and unit-tested on its own).
+ * `p` is one of the page's price series (`t`, `marks.bar` ascending,
+ * `marks.flag` with bit 1 for an entry) and `entriesBefore[k]` the number of
+ * entries among its first k marks. Up to `max` marks in view come back one
+ * by one (`each`); beyond that they are counted per time bucket (`counts`:
+ * entries and exits per bucket, placed at the middle of the bucket's part in
+ * view) in the smallest calendar unit that gives at most `buckets` buckets
+ * over the range.
+ * Cost: two binary searches, plus two per bucket.
+ */
+export const VISIBLE_MARKS_JS = String.raw`
+var MARK_UNITS = [
+  { s: 60, name: 'minute' }, { s: 300, name: '5 minutes' }, { s: 900, name: '15 minutes' }, { s: 1800, name: '30 minutes' },
+  { s: 3600, name: 'hour' }, { s: 14400, name: '4 hours' }, { s: 86400, name: 'day' }, { s: 604800, name: 'week' },
+  { m: 1, name: 'month' }, { m: 3, name: 'quarter' }, { m: 12, name: 'year' }
+];
+function lowerBound(xs, x) {
+  var lo = 0, hi = xs.length;
+  while (lo < hi) { var mid = (lo + hi) >> 1; if (xs[mid] < x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+/** The smallest unit that splits a span of seconds into at most n buckets. */
+function bucketUnit(span, n) {
+  for (var i = 0; i < MARK_UNITS.length; i++) {
+    var u = MARK_UNITS[i];
+    if (span / (u.s || u.m * 2629746) <= n) return u; // 2629746 s: an average month
+  }
+  var years = Math.ceil(span / 31556952 / n);
+  return { m: 12 * years, name: years + ' years' };
+}
+/** Start and end (UTC seconds) of the bucket holding t; weeks start on Monday. */
+function bucketOf(u, t) {
+  if (u.s) {
+    var shift = u.s === 604800 ? 259200 : 0; // 1970-01-01 was a Thursday
+    var start = Math.floor((t + shift) / u.s) * u.s - shift;
+    return [start, start + u.s];
+  }
+  var d = new Date(t * 1000);
+  var m = Math.floor((d.getUTCFullYear() * 12 + d.getUTCMonth()) / u.m) * u.m;
+  return [Date.UTC(Math.floor(m / 12), m % 12, 1) / 1000, Date.UTC(Math.floor((m + u.m) / 12), (m + u.m) % 12, 1) / 1000];
+}
+function visibleMarks(p, entriesBefore, a, b, max, buckets) {
+  var bars = p.marks.bar;
+  var lo = lowerBound(bars, a), hi = lowerBound(bars, b + 1);
+  var n = Math.max(0, hi - lo);
+  var items = [];
+  if (n <= max) {
+    for (var k = lo; k < hi; k++) items.push({ bar: bars[k], flag: p.marks.flag[k] });
+    return { mode: 'each', inView: n, unit: null, items: items };
+  }
+  var u = bucketUnit(p.t[b] - p.t[a], buckets);
+  for (var i = lo; i < hi;) {
+    var span = bucketOf(u, p.t[bars[i]]);
+    var first = Math.max(a, lowerBound(p.t, span[0])), last = Math.min(b, lowerBound(p.t, span[1]) - 1);
+    var end = Math.min(hi, lowerBound(bars, last + 1));
+    var entries = entriesBefore[end] - entriesBefore[i];
+    // At the middle of the bucket's part in view, so that the counts' labels stand evenly apart.
+    var mid = (Math.max(span[0], p.t[a]) + Math.min(span[1], p.t[b])) / 2;
+    items.push({ bar: Math.min(last, Math.max(first, lowerBound(p.t, mid))), entries: entries, exits: end - i - entries });
+    i = end;
+  }
+  return { mode: 'counts', inView: n, unit: u.name, items: items };
+}
 `;
 
 /**
@@ -208,13 +280,50 @@ export const TEARSHEET_APP = String.raw`
     });
   }
 
-  // Price with entry and exit markers, one tab per symbol.
+  // Price with entry and exit markers, one tab per symbol. Only the marks of the bars in view are drawn, at most
+  // MAX_MARKS of them; with more in view they are counted per time bucket (tens of thousands of trades make a blob).
+  var MAX_MARKS = 200;
+  var BUCKET_PX = 110; // room for a count's label between two buckets
+  ${VISIBLE_MARKS_JS}
   var priceEl = document.getElementById('chart-price');
-  var priceChart = null;
+  var priceNote = document.getElementById('price-note');
+  var priceChart = null, priceMarkers = null, shown = -1, entriesBefore = null, pendingMarks = false;
+  function fmtInt(x) { return fmtNum(x, 0); }
+  function drawMarks() {
+    pendingMarks = false;
+    var p = D.prices[shown];
+    var range = priceChart.timeScale().getVisibleLogicalRange();
+    if (!p || !range) return;
+    var a = Math.max(0, Math.ceil(range.from)), b = Math.min(p.t.length - 1, Math.floor(range.to));
+    var v = visibleMarks(p, entriesBefore, a, b, MAX_MARKS, Math.max(2, Math.floor(priceEl.clientWidth / BUCKET_PX)));
+    var trades = entriesBefore[p.marks.bar.length];
+    var note = '';
+    var markers = [];
+    if (v.mode === 'each') {
+      v.items.forEach(function (m) {
+        var entry = (m.flag & 1) !== 0, long = (m.flag & 2) !== 0, win = (m.flag & 4) !== 0;
+        var up = entry ? long : !long;
+        markers.push({ time: p.t[m.bar], position: up ? 'belowBar' : 'aboveBar', shape: up ? 'arrowUp' : 'arrowDown', color: entry ? C.accent : (win ? C.up : C.down), size: 1 });
+      });
+      if (p.marks.bar.length > MAX_MARKS) note = fmtInt(trades) + ' trades: showing the ' + fmtInt(v.inView) + ' entries and exits in view.';
+    } else {
+      v.items.forEach(function (m) {
+        var time = p.t[m.bar];
+        if (m.entries > 0) markers.push({ time: time, position: 'belowBar', shape: 'arrowUp', color: C.accent, text: fmtInt(m.entries) + (m.entries === 1 ? ' entry' : ' entries') });
+        if (m.exits > 0) markers.push({ time: time, position: 'aboveBar', shape: 'arrowDown', color: C.text, text: fmtInt(m.exits) + (m.exits === 1 ? ' exit' : ' exits') });
+      });
+      note = fmtInt(trades) + ' trades, ' + fmtInt(v.inView) + ' entries and exits in view, counted per ' + v.unit + ': zoom in to see each trade.';
+    }
+    priceMarkers.setMarkers(markers);
+    priceEl.setAttribute('data-markers', String(markers.length));
+    priceNote.textContent = note;
+    priceNote.hidden = note === '';
+  }
   function showPrice(k) {
     var p = D.prices[k];
     if (!p) return;
     if (priceChart) { charts.splice(charts.indexOf(priceChart), 1); priceChart.remove(); }
+    shown = k;
     priceChart = makeChart(priceEl);
     var s = priceChart.addSeries(LC.CandlestickSeries, {
       upColor: C.up, downColor: C.down, borderVisible: false, wickUpColor: C.up, wickDownColor: C.down,
@@ -223,17 +332,15 @@ export const TEARSHEET_APP = String.raw`
     var bars = new Array(p.t.length);
     for (var i = 0; i < p.t.length; i++) bars[i] = { time: p.t[i], open: p.o[i], high: p.h[i], low: p.l[i], close: p.c[i] };
     s.setData(bars);
-    var marks = p.markers.map(function (m) {
-      var entry = m.kind === 'entry';
-      var long = m.dir === 'long';
-      var up = entry ? long : !long;
-      return {
-        time: m.t, position: up ? 'belowBar' : 'aboveBar', shape: up ? 'arrowUp' : 'arrowDown',
-        color: entry ? C.accent : (m.win ? C.up : C.down), size: 1
-      };
-    });
-    LC.createSeriesMarkers(s, marks);
+    entriesBefore = new Int32Array(p.marks.flag.length + 1);
+    for (var m = 0; m < p.marks.flag.length; m++) entriesBefore[m + 1] = entriesBefore[m] + (p.marks.flag[m] & 1);
+    priceMarkers = LC.createSeriesMarkers(s, []);
     priceChart.timeScale().fitContent();
+    drawMarks();
+    // Redrawn once per frame while the range moves (scrolling, zooming).
+    priceChart.timeScale().subscribeVisibleLogicalRangeChange(function () {
+      if (!pendingMarks) { pendingMarks = true; requestAnimationFrame(drawMarks); }
+    });
     var tabs = document.querySelectorAll('#price-tabs button');
     for (var j = 0; j < tabs.length; j++) tabs[j].classList.toggle('on', j === k);
   }
@@ -249,26 +356,42 @@ export const TEARSHEET_APP = String.raw`
     }
     showPrice(0);
   }
+  // For scripts driving the page (and its tests): the price chart and the markers it draws.
+  window.quantflowReport = {
+    priceChart: function () { return priceChart; },
+    priceMarkers: function () { return priceMarkers ? priceMarkers.markers() : []; }
+  };
 
-  // Monthly returns heatmap.
+  // Monthly returns heatmap. Every table is built with createElement and textContent: data never becomes markup.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
   var heat = document.getElementById('heatmap');
   if (heat && D.monthly.years.length > 0) {
     var scale = D.monthly.scale || 1;
     var digits = scale < 0.01 ? 2 : 1;
     var months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-    var html = '<thead><tr><th></th>' + months.map(function (m) { return '<th>' + m + '</th>'; }).join('') + '<th>Year</th></tr></thead><tbody>';
+    var thead = el('thead');
+    var hr = thead.appendChild(el('tr'));
+    hr.appendChild(el('th'));
+    months.concat(['Year']).forEach(function (m) { hr.appendChild(el('th', '', m)); });
+    var tbody = el('tbody');
     D.monthly.years.forEach(function (row) {
-      html += '<tr><td class="year">' + row.year + '</td>';
+      var tr = tbody.appendChild(el('tr'));
+      tr.appendChild(el('td', 'year', String(row.year)));
       row.months.concat([row.total]).forEach(function (v, i) {
         var cls = i === 12 ? 'total' : '';
-        if (v === null) { html += '<td class="none ' + cls + '">\u00b7</td>'; return; }
+        if (v === null) { tr.appendChild(el('td', 'none ' + cls, '\u00b7')); return; }
         var a = Math.min(1, Math.abs(v) / scale);
-        var bg = v > 0 ? 'rgba(38,166,154,' + (0.12 + 0.78 * a).toFixed(3) + ')' : v < 0 ? 'rgba(239,83,80,' + (0.12 + 0.78 * a).toFixed(3) + ')' : 'rgba(138,150,168,0.08)';
-        html += '<td class="' + cls + '" style="background:' + bg + '" title="' + row.year + (i < 12 ? '-' + months[i] : '') + ': ' + fmtPct(v, 3) + '">' + fmtPct(v, digits) + '</td>';
+        var td = tr.appendChild(el('td', cls, fmtPct(v, digits)));
+        td.style.background = v > 0 ? 'rgba(38,166,154,' + (0.12 + 0.78 * a).toFixed(3) + ')' : v < 0 ? 'rgba(239,83,80,' + (0.12 + 0.78 * a).toFixed(3) + ')' : 'rgba(138,150,168,0.08)';
+        td.title = row.year + (i < 12 ? '-' + months[i] : '') + ': ' + fmtPct(v, 3);
       });
-      html += '</tr>';
     });
-    heat.innerHTML = html + '</tbody>';
+    heat.replaceChildren(thead, tbody);
   }
 
   // Annual returns as bars.
@@ -305,21 +428,26 @@ export const TEARSHEET_APP = String.raw`
   var sortKey = 0;
   var sortDir = 1;
   function renderTrades() {
-    var head = '<thead><tr>' + cols.map(function (c) {
-      var s = c.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none';
-      return '<th data-key="' + c.key + '" aria-sort="' + s + '" class="' + (c.l ? 'l' : '') + '">' + c.label + '</th>';
-    }).join('') + '</tr></thead>';
-    var body = '<tbody>';
+    var thead = el('thead');
+    var hr = thead.appendChild(el('tr'));
+    cols.forEach(function (c) {
+      var th = hr.appendChild(el('th', c.l ? 'l' : '', c.label));
+      th.setAttribute('data-key', String(c.key));
+      th.setAttribute('aria-sort', c.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+    var tbody = el('tbody');
     var n = Math.min(rows.length, MAX);
     for (var i = 0; i < n; i++) {
       var r = rows[i];
-      body += '<tr>' + cols.map(function (c) {
+      var tr = tbody.appendChild(el('tr'));
+      for (var k = 0; k < cols.length; k++) {
+        var c = cols[k];
         var v = r[c.key];
-        var cls = (c.l ? 'l ' : '') + (c.pnl && v > 0 ? 'pos' : c.pnl && v < 0 ? 'neg' : '');
-        return '<td class="' + cls + '" data-v="' + (v === null ? '' : v) + '">' + (v === null ? '\u2014' : c.f(v)) + '</td>';
-      }).join('') + '</tr>';
+        var td = tr.appendChild(el('td', (c.l ? 'l ' : '') + (c.pnl && v > 0 ? 'pos' : c.pnl && v < 0 ? 'neg' : ''), v === null ? '\u2014' : c.f(v)));
+        td.setAttribute('data-v', v === null ? '' : String(v));
+      }
     }
-    table.innerHTML = head + body + '</tbody>';
+    table.replaceChildren(thead, tbody);
     var note = document.getElementById('trades-note');
     if (note) note.textContent = rows.length > MAX ? 'Showing ' + MAX + ' of ' + rows.length + ' trades in the current order; click a column to sort.' : rows.length + ' closed trades; click a column to sort.';
   }

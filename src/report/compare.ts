@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
-import { COMPARE_APP, PALETTE, STYLE, escapeHtml, jsonScript, lightweightChartsSource, scriptText } from './assets.js';
+import { COMPARE_APP, PALETTE, STYLE, escapeHtml, lightweightChartsSource } from './assets.js';
+import { htmlPage } from './html-page.js';
 import { csvField, formatNumber } from './format.js';
 import type { RunFiles } from './run-dir.js';
 import { initialCashOf, readRunDir, runPerformance } from './run-dir.js';
@@ -128,35 +129,25 @@ export function renderCompare(runs: readonly ComparedRun[]): string {
       };
     }),
   };
-  const head = `<tr><th class="l">metric</th>${runs.map((r, i) => `<th><i style="background:${PALETTE[i % PALETTE.length]}"></i>${escapeHtml(r.label)}</th>`).join('')}</tr>`;
-  const body = COMPARE_ROWS.map((row) => `<tr><td class="l">${escapeHtml(row.name)}</td>${runs.map((r) => `<td>${escapeHtml(row.show(r))}</td>`).join('')}</tr>`).join('');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Comparison of ${runs.length} runs \u2014 QuantFlow</title>
-<style>${STYLE}
+  const head = `<tr><th class="l">metric</th>${runs.map((r, i) => `<th><i class="pal-${i % PALETTE.length}"></i>${escapeHtml(r.label)}</th>`).join('')}</tr>`;
+  const rows = COMPARE_ROWS.map((row) => `<tr><td class="l">${escapeHtml(row.name)}</td>${runs.map((r) => `<td>${escapeHtml(row.show(r))}</td>`).join('')}</tr>`).join('');
+  // Swatch colours by class: the page's CSP allows no style attributes.
+  const style = `${STYLE}
 table.cmp th, table.cmp td { padding: 6px 12px; text-align: right; border-bottom: 1px solid var(--line); font-size: 13px; white-space: nowrap; }
 table.cmp th { color: var(--text); font-weight: 600; }
 table.cmp th i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 table.cmp .l { text-align: left; color: var(--muted); }
 .h-compare { height: 380px; }
-</style>
-</head>
-<body>
-<main>
+.cmp-wrap { max-height: none; }
+${PALETTE.map((c, i) => `.pal-${i} { background: ${c}; }`).join('\n')}
+`;
+  const page = `<main>
 <header class="top"><div><h1>Comparison <span class="sym">${runs.length} runs</span></h1><div class="sub">${escapeHtml(runs.map((r) => r.label).join(' \u00b7 '))}</div></div><div class="brand">QuantFlow</div></header>
 <section class="card"><h2>Cumulative return</h2><div class="chart h-compare" id="chart-compare"></div></section>
-<section class="card"><h2>Metrics</h2><div class="trades-wrap" style="max-height:none"><table class="cmp" id="compare-table">${head}${body}</table></div></section>
+<section class="card"><h2>Metrics</h2><div class="trades-wrap cmp-wrap"><table class="cmp" id="compare-table">${head}${rows}</table></div></section>
 <footer>Charts: TradingView Lightweight Charts\u2122, Copyright (c) TradingView, Inc., <a href="https://www.tradingview.com/">tradingview.com</a>.</footer>
-</main>
-<script type="application/json" id="qf-data">${jsonScript(data)}</script>
-<script>${scriptText(lightweightChartsSource())}</script>
-<script>${scriptText(COMPARE_APP)}</script>
-</body>
-</html>
-`;
+</main>`;
+  return htmlPage({ title: `Comparison of ${runs.length} runs \u2014 QuantFlow`, style, body: page, data, scripts: [lightweightChartsSource(), COMPARE_APP] });
 }
 
 /** Compares run directories: returns the text table and writes compare.csv and compare.html into `outDir`. */

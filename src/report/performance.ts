@@ -77,7 +77,7 @@ export interface PerformanceMetrics {
   readonly benchmark_return: Num;
   readonly alpha: Num;
   readonly beta: Num;
-  /** Window of the rolling statistics, in time steps. */
+  /** Window of the rolling statistics, in time steps: half a year of them (the report labels it "6 months"). */
   readonly rolling_window: number;
   /** Rolling Sharpe ratio and volatility at the last step of each month, by "YYYY-MM". */
   readonly rolling_sharpe: Readonly<Record<string, Num>>;

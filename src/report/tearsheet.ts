@@ -4,7 +4,9 @@ import { openFeeds } from '../backtest/run.js';
 import { isRemoteRoot, listDatasets, type DatasetKey } from '../data/index.js';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
-import { STYLE, TEARSHEET_APP, escapeHtml, jsonScript, lightweightChartsSource, scriptText } from './assets.js';
+import { STYLE, TEARSHEET_APP, escapeHtml, lightweightChartsSource } from './assets.js';
+import { htmlPage } from './html-page.js';
+import { stepsAsCount, stepsAsTime } from './time-span.js';
 import { drawdownSeries, periodReturns, rollingSharpeAndVolatility, stepReturns } from './metrics.js';
 import type { Num, PerformanceMetrics, PriceSeries } from './performance.js';
 import type { OhlcSeries } from './prices.js';
@@ -34,7 +36,14 @@ export interface TearsheetData {
     readonly h: number[];
     readonly l: number[];
     readonly c: number[];
-    readonly markers: readonly { t: number; kind: 'entry' | 'exit'; dir: string; win: boolean }[];
+    /**
+     * Trade entries and exits, by bar: `bar` indexes into `t` (ascending),
+     * `flag` has bit 1 for an entry (else an exit), 2 for a long trade (else
+     * short), 4 for a winning trade. Columns keep 38,834 trades to a few
+     * hundred kB; the page draws only those in view (at most a couple of
+     * hundred, counted per time bucket beyond that).
+     */
+    readonly marks: { readonly bar: number[]; readonly flag: number[] };
   }[];
   readonly monthly: { readonly scale: number; readonly years: readonly { year: number; months: Num[]; total: Num }[] };
   /** Rows: id, symbol, direction, quantity, entry (s), entry price, exit (s), exit price, net P&L, return, bars, MAE, MFE. */
@@ -86,8 +95,8 @@ export function chartPoints(times: ArrayLike<number>, max = MAX_CHART_POINTS): n
   return out;
 }
 
-/** The smallest bar time at or after `t` (the bar that contains it), or the last bar. */
-function snap(times: readonly number[], t: number): number {
+/** The first bar at or after time `t` (the bar that contains it), or the last bar. */
+function barAt(times: readonly number[], t: number): number {
   let lo = 0;
   let hi = times.length - 1;
   while (lo < hi) {
@@ -95,8 +104,13 @@ function snap(times: readonly number[], t: number): number {
     if ((times[mid] as number) < t) lo = mid + 1;
     else hi = mid;
   }
-  return times[lo] as number;
+  return lo;
 }
+
+/** Flags of a trade mark (TearsheetData prices[].marks.flag). */
+export const MARK_ENTRY = 1;
+export const MARK_LONG = 2;
+export const MARK_WIN = 4;
 
 /** Bars for the chart: strictly increasing whole seconds (bars within one second merge). */
 function chartBars(s: OhlcSeries, trades: readonly TradeRow[]): TearsheetData['prices'][number] {
@@ -120,16 +134,17 @@ function chartBars(s: OhlcSeries, trades: readonly TradeRow[]): TearsheetData['p
     l.push(s.low[i] as number);
     c.push(s.close[i] as number);
   }
-  const markers: { t: number; kind: 'entry' | 'exit'; dir: string; win: boolean }[] = [];
+  const marks: { bar: number; flag: number }[] = [];
   if (t.length > 0) {
     for (const tr of trades) {
       if (tr.symbol !== s.symbol) continue;
-      if (Number.isFinite(tr.entryTime)) markers.push({ t: snap(t, sec(tr.entryTime)), kind: 'entry', dir: tr.direction, win: tr.netPnl > 0 });
-      if (Number.isFinite(tr.exitTime)) markers.push({ t: snap(t, sec(tr.exitTime)), kind: 'exit', dir: tr.direction, win: tr.netPnl > 0 });
+      const flag = (tr.direction === 'long' ? MARK_LONG : 0) | (tr.netPnl > 0 ? MARK_WIN : 0);
+      if (Number.isFinite(tr.entryTime)) marks.push({ bar: barAt(t, sec(tr.entryTime)), flag: flag | MARK_ENTRY });
+      if (Number.isFinite(tr.exitTime)) marks.push({ bar: barAt(t, sec(tr.exitTime)), flag });
     }
-    markers.sort((a, b) => a.t - b.t);
+    marks.sort((a, b) => a.bar - b.bar); // stable: trade order within a bar
   }
-  return { symbol: s.symbol, precision: axisPrecision(c), t, o, h, l, c, markers };
+  return { symbol: s.symbol, precision: axisPrecision(c), t, o, h, l, c, marks: { bar: marks.map((m) => m.bar), flag: marks.map((m) => m.flag) } };
 }
 
 /** Benchmark closes at the run's steps, rebased so they start at the run's first equity value. */
@@ -330,38 +345,32 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
   const count = (k: string, what: string): string | undefined => (typeof summary[k] === 'number' && (summary[k] as number) > 0 ? `${fmtInt(summary[k] as number)} ${what}` : undefined);
   const bars = [count('bars', 'bars'), count('quotes', 'quotes'), count('trades', 'trade prints')].filter((x) => x !== undefined).join(', ') || '0 bars';
   const groups = metricRows(summary, metrics);
-  const legend = (items: [string, string][]): string =>
-    `<span class="legend">${items.map(([c, l]) => `<span><i style="background:${c}"></i>${escapeHtml(l)}</span>`).join('')}</span>`;
+  // Legend swatches by class (the page's CSP allows no style attributes).
+  type Swatch = readonly [swatch: 'accent' | 'bench' | 'down', label: string];
+  const legend = (items: readonly Swatch[]): string =>
+    `<span class="legend">${items.map(([c, l]) => `<span><i class="sw-${c}"></i>${escapeHtml(l)}</span>`).join('')}</span>`;
   const priceSection =
     data.prices.length > 0
-      ? `<div class="chart h-price" id="chart-price"></div><div class="note">Blue arrows mark entries (up: long, down: short); exits are green for a winning trade, red for a losing one.</div>`
+      ? `<div class="chart-wrap"><div class="chart h-price" id="chart-price"></div><div class="chart-note" id="price-note" hidden></div></div>` +
+        `<div class="note">Blue arrows mark entries (up: long, down: short); exits are green for a winning trade, red for a losing one. ` +
+        `With more than 200 in view, entries (below the bars) and exits (above) are counted per time bucket instead; zoom in (mouse wheel) to see each trade.</div>`
       : `<div class="empty" id="chart-price">No price data: ${escapeHtml(notes.find((n) => n.startsWith('prices:'))?.slice(8).trim() ?? 'the run has no run.json to find its data.')}</div>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="QuantFlow">
-<title>${escapeHtml(title)} \u2014 backtest report</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
+  const body = `<main>
 <header class="top">
   <div>
     <h1>${escapeHtml(strategy)}${symbols.length > 0 ? ` <span class="sym">${escapeHtml(symbols.join(', '))}</span>` : ''}</h1>
     <div class="sub">${escapeHtml(period)} \u00b7 ${escapeHtml(bars)} \u00b7 ${escapeHtml(fmtMoney(initial))} \u2192 ${escapeHtml(fmtMoney(finalEq))}</div>
     <div class="chips">${params.map(([k, v]) => `<span class="chip">${escapeHtml(k)}=${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</span>`).join('')}</div>
   </div>
-  <div class="brand">QuantFlow backtest report<br>${escapeHtml(String(metrics.periods_per_year))} periods a year \u00b7 risk-free rate 0</div>
+  <div class="brand">QuantFlow backtest report<br>${escapeHtml(fmtNumber(metrics.periods_per_year, Number.isInteger(metrics.periods_per_year) ? 0 : 2))} periods a year \u00b7 risk-free rate 0</div>
 </header>
 <div class="kpis">${kpis(summary, metrics)
     .map(([l, v, c]) => `<div class="kpi"><div class="label">${escapeHtml(l)}</div><div class="value ${c ?? ''}">${escapeHtml(v)}</div></div>`)
     .join('')}</div>
 <section class="card" id="equity"><h2>Equity and drawdown ${legend([
-    ['#4c9aff', 'Equity'],
-    ...(data.benchmark !== null ? ([['#c9a227', `${data.benchmark.symbol}, rebased (left axis)`]] as [string, string][]) : []),
-    ['#ef5350', 'Drawdown from peak'],
+    ['accent', 'Equity'],
+    ...(data.benchmark !== null ? [['bench', `${data.benchmark.symbol}, rebased (left axis)`] as const] : []),
+    ['down', 'Drawdown from peak'],
   ])}</h2>
   <div class="chart h-equity" id="chart-equity"></div></section>
 <section class="card" id="price"><h2>Price and trades <span class="tabs" id="price-tabs"></span></h2>${priceSection}</section>
@@ -369,7 +378,7 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
   <section class="card" id="monthly"><h2>Monthly returns</h2><table class="heat" id="heatmap"></table></section>
   <div>
     <section class="card" id="yearly"><h2>Annual returns</h2><div class="chart h-yearly" id="chart-yearly"></div></section>
-    <section class="card" id="rolling"><h2>Rolling, ${escapeHtml(String(metrics.rolling_window))} bars ${legend([['#4c9aff', 'Sharpe (right)'], ['#c9a227', 'volatility (left)']])}</h2>${
+    <section class="card" id="rolling"><h2>Rolling ${escapeHtml(stepsAsTime(metrics.rolling_window, metrics.periods_per_year))} <span class="dim">${escapeHtml(stepsAsCount(metrics.rolling_window, metrics.periods_per_year))}</span> ${legend([['accent', 'Sharpe (right)'], ['bench', 'volatility (left)']])}</h2>${
       data.rolling !== null ? '<div class="chart h-rolling" id="chart-rolling"></div>' : '<div class="empty">Too few periods for a rolling window.</div>'
     }</section>
   </div>
@@ -379,13 +388,8 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
     .join('')}</div></section>
 <section class="card" id="trade-list"><h2>Trades</h2><div class="trades-wrap"><table class="trades" id="trades"></table></div><div class="note" id="trades-note"></div></section>
 <footer>Metrics follow empyrical's conventions (see docs/metrics.md). Charts: TradingView Lightweight Charts\u2122, Copyright (c) TradingView, Inc., <a href="https://www.tradingview.com/">tradingview.com</a>.</footer>
-</main>
-<script type="application/json" id="qf-data">${jsonScript(data)}</script>
-<script>${scriptText(lightweightChartsSource())}</script>
-<script>${scriptText(TEARSHEET_APP)}</script>
-</body>
-</html>
-`;
+</main>`;
+  return htmlPage({ title: `${title} \u2014 backtest report`, style: STYLE, body, data, scripts: [lightweightChartsSource(), TEARSHEET_APP] });
 }
 
 export interface ReportOptions {

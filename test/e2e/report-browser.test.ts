@@ -1,97 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, SAMPLES, cli, tempDir } from '../helpers/cli.js';
+import { type Opened, SHOTS, drawnPixels, launch, noBrowser, open, warnIfNoBrowser } from '../helpers/browser.js';
+import { SAMPLES, cli, tempDir } from '../helpers/cli.js';
 
-/**
- * The report in a real browser: Debian's Chromium driven by playwright-core.
- * Skipped (with a message) only when /usr/bin/chromium is missing outside CI;
- * under CI it must run, so a CI machine without Chromium fails here.
- */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const inCI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-if (!available && !inCI) {
-  console.warn(`report-browser.test.ts: skipped: ${CHROMIUM} not found (apt-get install chromium); under CI this test runs and fails without it`);
-}
+warnIfNoBrowser('report-browser.test.ts');
 
-/** Where screenshots go: runs/ is ignored by git. */
-const SHOTS = process.env.QF_SCREENSHOT_DIR ?? join(ROOT, 'runs', 'screenshots');
-
-async function launch(): Promise<BrowserContext> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'qf-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-interface Opened {
-  page: Page;
-  errors: string[];
-  requests: string[];
-}
-
-/** Opens a file, recording console errors, page errors and any request that is not for a local file. */
-async function open(ctx: BrowserContext, file: string): Promise<Opened> {
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    requests.push(url);
-    return route.abort();
-  });
-  await page.goto(pathToFileURL(file).href);
-  await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
-  return { page, errors, requests };
-}
-
-/** What the test reads of a canvas in the page (the project compiles without the DOM library). */
-interface CanvasLike {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
-}
-
-/**
- * Coloured pixels on the canvases inside an element: drawn (not transparent)
- * and saturated, as the series are (blue, red, green, gold), unlike the grey
- * grid and axis text that a chart without data would still show. With `hue`
- * ('red' or 'blue'), only pixels where that channel leads.
- */
-async function drawnPixels(page: Page, selector: string, hue?: 'red' | 'blue', leftShare = 1): Promise<number> {
-  return page.locator(`${selector} canvas`).evaluateAll((els, [want, share]) => {
-    let n = 0;
-    for (const canvas of els as unknown as CanvasLike[]) {
-      if (canvas.width === 0 || canvas.height === 0) continue;
-      const ctx = canvas.getContext('2d');
-      if (ctx === null) continue;
-      const w = Math.max(1, Math.floor(canvas.width * (share as number)));
-      const px = ctx.getImageData(0, 0, w, canvas.height).data;
-      for (let i = 0; i < px.length; i += 4) {
-        const [r, g, b, a] = [px[i] as number, px[i + 1] as number, px[i + 2] as number, px[i + 3] as number];
-        if (!(a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60)) continue;
-        if (want === 'red' && !(r > g + 60 && r > b + 60)) continue;
-        if (want === 'blue' && !(b > r + 60 && b > g)) continue;
-        n++;
-      }
-    }
-    return n;
-  }, [hue, leftShare] as const);
-}
-
-describe.skipIf(!available && !inCI)('the report in headless Chromium', () => {
+describe.skipIf(noBrowser)('the report in headless Chromium', () => {
   let ctx: BrowserContext;
   let out: string;
   let report: Opened;
@@ -109,9 +25,10 @@ describe.skipIf(!available && !inCI)('the report in headless Chromium', () => {
     await ctx?.close();
   });
 
-  it('opens from disk with no console errors and no network requests', () => {
+  it('opens from disk with no console errors, no dialogs and no requests', () => {
     expect(report.errors).toEqual([]);
     expect(report.requests).toEqual([]);
+    expect(report.dialogs).toEqual([]);
   });
 
   it('drew the equity, drawdown, price, annual and rolling charts (non-empty canvases)', async () => {
@@ -121,6 +38,13 @@ describe.skipIf(!available && !inCI)('the report in headless Chromium', () => {
     // The equity curve (blue) and, in the pane below it, the drawdown (red).
     expect(await drawnPixels(report.page, '#chart-equity', 'blue')).toBeGreaterThan(2000);
     expect(await drawnPixels(report.page, '#chart-equity', 'red')).toBeGreaterThan(2000);
+  });
+
+  it('marks every entry and exit on the price chart when they fit, with no note', async () => {
+    const markers = await report.page.evaluate(() => (globalThis as unknown as { quantflowReport: { priceMarkers(): { shape: string }[] } }).quantflowReport.priceMarkers());
+    expect(markers).toHaveLength(2 * 97);
+    expect(markers.every((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown')).toBe(true);
+    expect(await report.page.locator('#price-note').isVisible()).toBe(false);
   });
 
   it('shows the monthly heatmap, the metrics table and every trade', async () => {

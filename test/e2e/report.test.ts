@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,31 @@ function pageData(html: string): Record<string, unknown> {
   const m = /<script type="application\/json" id="qf-data">([\s\S]*?)<\/script>/.exec(html);
   expect(m).not.toBeNull();
   return JSON.parse(m![1]!) as Record<string, unknown>;
+}
+
+/**
+ * The page's Content-Security-Policy: it names the hash of every inline
+ * script and style, allows nothing inline by category, loads nothing, and the
+ * markup has no style or event-handler attributes it would refuse.
+ */
+function expectStrictCsp(html: string): void {
+  const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html);
+  expect(meta).not.toBeNull();
+  const csp = meta![1]!.replace(/&#39;/g, "'");
+  const directive = (name: string): string[] => csp.split(/;\s*/).find((d) => d.startsWith(`${name} `))?.split(/\s+/).slice(1) ?? [];
+  const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => hash(m[1]!));
+  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => hash(m[1]!));
+  expect(scripts).toHaveLength(2);
+  expect(directive('default-src')).toEqual(["'none'"]);
+  expect(directive('script-src')).toEqual(scripts);
+  expect(directive('style-src')).toEqual(styles);
+  expect(directive('require-trusted-types-for')).toEqual(["'script'"]);
+  expect(csp).not.toMatch(/unsafe-|\*|https?:|data:/);
+  // The CSP comes before anything it governs.
+  expect(html.indexOf('http-equiv="Content-Security-Policy"')).toBeLessThan(html.indexOf('<style>'));
+  const markup = html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '').replace(/<style>[\s\S]*?<\/style>/g, '');
+  expect(markup).not.toMatch(/\sstyle=|\son[a-z]+=/i);
 }
 
 describe('backtest --report --benchmark on the ORCL sma-cross run', () => {
@@ -79,14 +105,23 @@ describe('backtest --report --benchmark on the ORCL sma-cross run', () => {
     for (const id of ['chart-equity', 'chart-price', 'heatmap', 'chart-yearly', 'chart-rolling', 'metrics', 'trades']) expect(html).toContain(`id="${id}"`);
     const d = pageData(html);
     expect((d.equity as { t: number[] }).t).toHaveLength(5036);
-    const prices = d.prices as { symbol: string; t: number[]; markers: unknown[] }[];
+    const prices = d.prices as { symbol: string; t: number[]; marks: { bar: number[]; flag: number[] } }[];
     expect(prices.map((p) => p.symbol)).toEqual(['ORCL']);
     expect(prices[0]!.t).toHaveLength(5036);
-    expect(prices[0]!.markers).toHaveLength(2 * (summary.closed_trades as number));
+    // An entry and an exit per closed trade, by bar index in time order.
+    const { bar, flag } = prices[0]!.marks;
+    expect(flag).toHaveLength(2 * (summary.closed_trades as number));
+    expect(flag.filter((f) => (f & 1) === 1)).toHaveLength(summary.closed_trades as number);
+    expect(bar).toHaveLength(flag.length);
+    expect(bar).toEqual([...bar].sort((x, y) => x - y));
+    expect(bar[bar.length - 1]).toBeLessThan(5036);
     expect(d.trades as unknown[]).toHaveLength(summary.closed_trades as number);
     expect((d.benchmark as { symbol: string }).symbol).toBe('NVDA');
     expect((d.monthly as { years: unknown[] }).years).toHaveLength(20);
     expect(html).toContain('Sortino ratio');
+    // The rolling window in calendar time, then in steps.
+    expect(html).toContain('<h2>Rolling 6 months <span class="dim">126 trading days</span>');
+    expectStrictCsp(html);
   });
 });
 
@@ -102,6 +137,12 @@ describe('quantflow report RUN_DIR', () => {
     const d = pageData(readFileSync(join(out, 'report.html'), 'utf8'));
     expect(d.benchmark).toBeNull();
     expect((d.prices as unknown[]).length).toBe(1);
+  });
+
+  it('writes the same bytes every time', () => {
+    const first = readFileSync(join(out, 'report.html'));
+    expect(cli(['report', out]).status).toBe(0);
+    expect(readFileSync(join(out, 'report.html')).equals(first)).toBe(true);
   });
 
   it('takes a benchmark and another output file', () => {
@@ -181,6 +222,7 @@ describe('quantflow compare RUN_DIR RUN_DIR...', () => {
     expect(html).toContain('window.LightweightCharts');
     expect(html).not.toMatch(/<script[^>]+src=/i);
     expect(((JSON.parse(/id="qf-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { runs: unknown[] }).runs)).toHaveLength(3);
+    expectStrictCsp(html);
   });
 
   it('needs at least two run directories', () => {
