@@ -4,7 +4,7 @@
  * and backtests from a catalog. Expected values come from the CSV and book
  * feeds reading the same files, never from the commands' own output.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoTime } from '../../src/core/time.js';
@@ -242,6 +242,32 @@ describe('a catalog of every sample file', () => {
     it('a query that is not SQL, or names a column that is not there', () => {
       expectInputError(cli(['data', 'query', 'SELEC count(*) FROM bars', '--catalog', catalog]), /field 'SQL'/, /syntax error/i);
       expectInputError(cli(['data', 'query', 'SELECT nope FROM bars', '--catalog', catalog]), /field 'SQL'/, /nope/);
+    });
+
+    it('data query is read-only by default: no file written (in or out of the catalog), attached or read outside it; --allow-write lifts it', () => {
+      const outside = join(dir, 'written.csv');
+      const inside = join(catalog, 'written.csv');
+      const refused: [string, RegExp][] = [
+        [`COPY (SELECT 1) TO '${outside}'`, /disabled by configuration|read-only/],
+        [`COPY (SELECT * FROM bars) TO '${inside}'`, /read-only: COPY statements are refused/],
+        [`COPY bars TO '${join(catalog, 'x.parquet')}' (FORMAT parquet)`, /read-only|disabled by configuration/],
+        [`ATTACH '${join(dir, 'x.duckdb')}' AS x`, /read-only: ATTACH statements are refused/],
+        ["SELECT * FROM read_csv('/etc/passwd')", /disabled by configuration/],
+        ["SELECT * FROM glob('/etc/*')", /disabled by configuration/],
+        ['SET enable_external_access = true', /read-only: SET statements are refused/],
+        ['CREATE TABLE t AS SELECT 1', /read-only: CREATE statements are refused/],
+        ['SELECT 1; COPY (SELECT 1) TO \'/tmp/q.csv\'', /disabled by configuration|read-only/],
+      ];
+      for (const [text, why] of refused) expectInputError(cli(['data', 'query', text, '--catalog', catalog]), /field 'SQL'/, why);
+      expect(existsSync(outside) || existsSync(inside) || existsSync(join(dir, 'x.duckdb'))).toBe(false);
+      // The views, the catalog's own files by path, DESCRIBE and EXPLAIN still work.
+      expect(cli(['data', 'query', 'SELECT count(*) FROM bars', '--catalog', catalog]).status).toBe(0);
+      expect(cli(['data', 'query', `SELECT count(*) FROM read_parquet('${catalog}/bars/**/*.parquet')`, '--catalog', catalog]).status).toBe(0);
+      expect(cli(['data', 'query', 'DESCRIBE bars', '--catalog', catalog]).status).toBe(0);
+      expect(cli(['data', 'query', 'EXPLAIN SELECT * FROM bars', '--catalog', catalog]).status).toBe(0);
+      const allowed = cli(['data', 'query', `COPY (SELECT 1 AS one) TO '${outside}'`, '--catalog', catalog, '--allow-write']);
+      expect(allowed.status, allowed.stderr).toBe(0);
+      expect(readFileSync(outside, 'utf8')).toBe('one\n1\n');
     });
 
     it('a bad row in an imported file: file:line, column and value, and nothing imported from that file', () => {

@@ -209,8 +209,9 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     .argument('<sql>', "e.g. \"SELECT symbol, count(*) FROM bars GROUP BY ALL\"")
     .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG})`)
     .option('--csv', 'print CSV instead of a table')
-    .action(async (text: string, flags: { catalog?: string; csv?: boolean }) => {
-      const r = await queryCatalog(flags.catalog ?? DEFAULT_CATALOG, text);
+    .option('--allow-write', 'let the SQL write files (COPY ... TO), attach databases and read files outside the catalog (read-only by default)')
+    .action(async (text: string, flags: { catalog?: string; csv?: boolean; allowWrite?: boolean }) => {
+      const r = await queryCatalog(flags.catalog ?? DEFAULT_CATALOG, text, { allowWrite: flags.allowWrite === true });
       if (flags.csv === true) {
         io.stdout.write(`${r.columns.map(csvCell).join(',')}\n`);
         for (const row of r.rows) io.stdout.write(`${row.map(csvCell).join(',')}\n`);

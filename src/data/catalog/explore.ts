@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { DataKind, PriceSide } from '../../model/market.js';
 import { openSql, queryRows, sqlString, type Sql } from './duckdb.js';
@@ -267,18 +267,62 @@ export interface QueryResult {
   readonly rows: readonly (readonly string[])[];
 }
 
-/** Runs SQL over the catalog's views; a SQL error is an input error naming the query. */
-export async function queryCatalog(root: string, text: string): Promise<QueryResult> {
-  return withReadLease(root, () => queryCatalogUnleased(root, text));
+export interface QueryOptions {
+  /**
+   * Let the SQL write files, attach databases and read files outside the
+   * catalog (DuckDB unrestricted). Off by default: only SELECT and EXPLAIN
+   * statements run, and files are read from the catalog folder only.
+   */
+  readonly allowWrite?: boolean;
+}
+
+/** Statement types a read-only query may run (DuckDB's StatementType). */
+const READ_ONLY_STATEMENTS = new Set([1 /* SELECT */, 4 /* EXPLAIN */]);
+const STATEMENT_NAMES: Record<number, string> = { 2: 'INSERT', 3: 'UPDATE', 5: 'DELETE', 7: 'CREATE', 9: 'ALTER', 11: 'COPY', 13: 'SET', 15: 'DROP', 16: 'EXPORT', 17: 'PRAGMA', 19: 'CALL', 20: 'SET', 21: 'LOAD', 23: 'INSTALL', 25: 'ATTACH', 26: 'DETACH', 28: 'COPY DATABASE' };
+
+/**
+ * Closes a session over a catalog to everything but reading it: files only
+ * from the catalog folder (the DuckDB settings enable_external_access and
+ * allowed_directories, locked so that SQL cannot set them back), and only
+ * SELECT and EXPLAIN statements, so nothing is written, not even into the
+ * catalog. An object-store catalog keeps network access (the views need it)
+ * and relies on the statement check.
+ */
+async function readOnly(sql: Sql, root: string, text: string): Promise<void> {
+  if (!isRemoteRoot(root)) {
+    await sql.connection.run(`SET allowed_directories = [${sqlString(`${resolve(root)}/`)}]`);
+    await sql.connection.run('SET enable_external_access = false');
+  }
+  await sql.connection.run('SET lock_configuration = true');
+  const statements = await sql.connection.extractStatements(text);
+  for (let i = 0; i < statements.count; i++) {
+    const type = (await statements.prepare(i)).statementType as number;
+    if (!READ_ONLY_STATEMENTS.has(type)) {
+      throw new InputError({
+        code: 'invalid_option',
+        field: 'SQL',
+        value: text,
+        message: `data query is read-only: ${STATEMENT_NAMES[type] ?? 'this'} statements are refused (SELECT and EXPLAIN run; --allow-write lifts this)`,
+      });
+    }
+  }
+}
+
+/** Runs SQL over the catalog's views, read-only unless asked; a SQL error is an input error naming the query. */
+export async function queryCatalog(root: string, text: string, options: QueryOptions = {}): Promise<QueryResult> {
+  return withReadLease(root, () => queryCatalogUnleased(root, text, options));
 }
 
 /** queryCatalog itself, run under a read lease. */
-async function queryCatalogUnleased(root: string, text: string): Promise<QueryResult> {
+async function queryCatalogUnleased(root: string, text: string, options: QueryOptions): Promise<QueryResult> {
   const sql = await openCatalogSql(root);
+  const sqlError = (e: unknown): never => {
+    if (e instanceof InputError) throw e;
+    throw new InputError({ code: 'invalid_option', field: 'SQL', value: text, message: e instanceof Error ? e.message : String(e) });
+  };
   try {
-    const reader = await sql.connection.runAndReadAll(text).catch((e: unknown) => {
-      throw new InputError({ code: 'invalid_option', field: 'SQL', value: text, message: e instanceof Error ? e.message : String(e) });
-    });
+    if (options.allowWrite !== true) await readOnly(sql, root, text).catch(sqlError);
+    const reader = await sql.connection.runAndReadAll(text).catch(sqlError);
     const columns = reader.columnNames();
     const rows = reader.getRowsJson().map((r) => r.map((v) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v))));
     return { columns, rows };
