@@ -180,5 +180,7 @@ export interface MarketFeed {
   next(): Columns | null;
   /** Rows rejected and skipped so far (only under `onInvalid: 'skip'`). */
   readonly skipped: readonly import('../core/errors.js').Issue[];
+  /** Facts about the data worth telling but not errors in a row (an order book's sequence gaps, when accepted). */
+  readonly warnings?: readonly import('../core/errors.js').Issue[];
   close(): void;
 }

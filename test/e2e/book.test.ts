@@ -156,12 +156,13 @@ describe('quantflow book: Binance depth samples', () => {
     expect(r.stderr).toMatch(/column 'first_update_id'/);
     expect(r.stderr).toMatch(/value '2098041693435'/);
     expect(r.stderr).toMatch(/sequence gap .*last_update_id 2098021528332.*update ids 2098021528333\.\.2098041693434 \(20165102\) are missing/);
-    expect(r.stderr).toMatch(/--on-invalid skip/);
+    expect(r.stderr).toMatch(/--on-gap warn/);
     noStack(r.stderr);
   });
 
-  it('with --on-invalid skip replays the update past the gap, says so, and prints the book at the end', () => {
-    const b = bookJson(['--data', SNAP, '--data', UPDATE, '--on-invalid', 'skip', '--depth', '12']);
+  it('with --on-gap warn (or --on-invalid skip) replays the update past the gap, says so, and prints the book at the end', () => {
+    expect(bookJson(['--data', SNAP, '--data', UPDATE, '--on-invalid', 'skip', '--depth', '12'])).toEqual(bookJson(['--data', SNAP, '--data', UPDATE, '--on-gap', 'warn', '--depth', '12']));
+    const b = bookJson(['--data', SNAP, '--data', UPDATE, '--on-gap', 'warn', '--depth', '12']);
     const want = replay([SNAP, UPDATE]);
     // Hand-checked: in the update file the highest bid with a size is
     // `b,set,20472.10,22.276` (line 58; the bids above it, 20472.20, 20472.90
@@ -181,7 +182,7 @@ describe('quantflow book: Binance depth samples', () => {
     expect(b.issues.map((i) => [i.code, i.file, i.line, i.column, i.value])).toEqual([['sequence_gap', UPDATE, 2, 'first_update_id', '2098041693435']]);
     expect(b.stats).toMatchObject({ events: 2, snapshots: 1, updates: 1, gaps: 1, crossedEvents: 0, invalidRows: 0 });
 
-    const text = cli(['book', '--data', SNAP, '--data', UPDATE, '--on-invalid', 'skip', '--depth', '2']);
+    const text = cli(['book', '--data', SNAP, '--data', UPDATE, '--on-gap', 'warn', '--depth', '2']);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^ask\s+20472\.2\s+4\.211\s+4\.211$/m);
     expect(text.stdout).toMatch(/^\s+spread 0\.1\s+mid 20472\.15$/m);
@@ -251,6 +252,7 @@ describe('quantflow book: bad input', () => {
     bad(['--data', SNAP, '--at', 'yesterday'], /--at.*value 'yesterday'/);
     bad(['--data', SNAP, '--depth', '0'], /--depth/);
     bad(['--data', SNAP, '--on-invalid', 'maybe'], /--on-invalid/);
+    bad(['--data', SNAP, '--on-gap', 'skip'], /--on-gap/);
     bad([], /at least one order-book file/);
     bad(['--data', join(SAMPLES, 'nope.csv')], /no such file/);
     bad(['--data', join(SAMPLES, 'ORCL-1995-2014.csv')], /not an order-book layout/);
@@ -269,5 +271,60 @@ describe('quantflow book: bad input', () => {
     expect(s.status).toBe(0);
     expect(s.stdout).toMatch(/1 invalid row/);
     expect(s.stdout).toMatch(/^skipped: .*depth-bad\.csv:6/m);
+  });
+});
+
+describe('data check on order-book files', () => {
+  const noStack = (s: string): void => expect(s).not.toMatch(/^\s+at /m);
+
+  it('checks a snapshot and its updates as one book: the gap between them is a warning, exit 0', () => {
+    const r = cli(['data', 'check', SNAP, UPDATE]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${SNAP} (binance-depth) + ${UPDATE} (binance-depth): order book of BTCUSDT, 2 events (1 snapshot, 1 update), 200 rows`);
+    expect(r.stdout).toMatch(/1 sequence gap, 0 crossed events, 0 invalid; at the end: 120 bid and 30 ask levels, out of sync since a gap/);
+    expect(r.stdout).toMatch(/^ {2}warning: .*binance-btcusdt-depth-update\.csv:2: column 'first_update_id' .*value '2098041693435'.*\(20165102\) are missing/m);
+    expect(r.stderr).toMatch(/^warning: .*1 sequence gap .*--on-gap warn/);
+  });
+
+  it('passes the Tardis snapshots (no gap, never crossed) beside a bar file, each checked its own way', () => {
+    const r = cli(['data', 'check', TARDIS, join(SAMPLES, 'KO-1997-1998.csv')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/KO-1997-1998\.csv: format yahoo-daily, bars of KO, 356 rows/);
+    expect(r.stdout).toMatch(/tardis-book-snapshot\): order book of BTCUSDT, 10 events \(10 snapshots, 0 updates\), 500 rows, 2020-09-01T00:00:03\.696000Z \.\. 2020-09-01T00:00:04\.005000Z, 0 sequence gaps, 0 crossed events, 0 invalid/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('reports updates without a snapshot, and a crossed book, as warnings', () => {
+    const alone = cli(['data', 'check', UPDATE]);
+    expect(alone.status).toBe(0);
+    expect(alone.stdout).toMatch(/warning: .*no snapshot among the files/);
+    // The snapshot's best bid raised above an ask the update sets: crossed after the update.
+    const lines = readFileSync(TARDIS, 'utf8').split('\n');
+    const f = lines[3]!.split(',');
+    f[6] = '99999.99'; // bids[0].price above the asks
+    lines[3] = f.join(',');
+    const path = join(tempDir(), 'tardis-crossed-book-snapshot-25.csv');
+    writeFileSync(path, lines.join('\n'));
+    const r = cli(['data', 'check', path]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 crossed event/);
+    expect(r.stdout).toMatch(new RegExp(`warning: ${path}:4: column 'bids\\[0\\]\\.price'.*value '99999\\.99': crossed book`));
+  });
+
+  it('a malformed row is an error: exit 2 naming file, line, column and value (every one under --on-invalid skip)', () => {
+    const lines = readFileSync(SNAP, 'utf8').split('\n');
+    lines[5] = lines[5]!.replace('20376.60', '20376.6x');
+    lines[9] = lines[9]!.replace(/,b,/, ',x,');
+    const path = join(tempDir(), 'binance-bad-depth-snap.csv');
+    writeFileSync(path, lines.join('\n'));
+    const r = cli(['data', 'check', path, UPDATE]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${path}:6: column 'price' .*value '20376\\.6x'`));
+    noStack(r.stderr);
+    const s = cli(['data', 'check', path, UPDATE, '--on-invalid', 'skip']);
+    expect(s.status).toBe(2);
+    expect(s.stdout).toMatch(/2 invalid/);
+    expect(s.stdout).toMatch(new RegExp(`^ {2}${path}:6: column 'price'`, 'm'));
+    expect(s.stdout).toMatch(new RegExp(`^ {2}${path}:10: column 'side'`, 'm'));
   });
 });

@@ -125,24 +125,31 @@ describe('a catalog of every sample file', () => {
     for (const e of expected.values()) expect(text).toMatch(new RegExp(`^${e.name.replace(/[()]/g, '\\$&')}\\s+${e.rows}\\s`, 'm'));
   });
 
-  it('refuses the Binance snapshot and update pair under --on-invalid fail: the update does not connect to the snapshot', () => {
+  it('imports the Binance snapshot and update pair as written: the sequence gap between them is a warning, recorded and shown by data info', () => {
     const r = cli(['data', 'import', ...BINANCE, '--symbol', 'BTCUSDT-SPOT', '--catalog', catalog]);
-    expectInputError(r, /binance-btcusdt-depth-update\.csv:2/, /sequence gap/);
-    expect(listOf(catalog).some((d) => d.symbol === 'BTCUSDT-SPOT')).toBe(false);
-  });
-
-  it('imports the pair as one book under --on-invalid skip, reporting the gap', () => {
-    const r = cli(['data', 'import', ...BINANCE, '--symbol', 'BTCUSDT-SPOT', '--on-invalid', 'skip', '--catalog', catalog]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^skipped: .*binance-btcusdt-depth-update\.csv:2: .*sequence gap/);
-    const feed = openBookFeed(BINANCE, { onInvalid: 'skip', symbol: 'BTCUSDT-SPOT' });
+    expect(r.stderr).toMatch(/^warning: .*binance-btcusdt-depth-update\.csv:2: column 'first_update_id' .*value '2098041693435': sequence gap/);
+    expect(r.stderr).not.toMatch(/skipped/);
+    const feed = openBookFeed(BINANCE, { onGap: 'warn', symbol: 'BTCUSDT-SPOT' });
     const book = collectColumns(feed);
-    expect(feed.skipped).toHaveLength(1);
-    expect(r.stdout).toContain(`-> book BTCUSDT-SPOT: ${book.length} rows, ${book.length} added, 1 invalid skipped`);
+    expect(feed.skipped).toHaveLength(0);
+    expect(feed.warnings).toHaveLength(1);
+    expect(r.stdout).toContain(`-> book BTCUSDT-SPOT: ${book.length} rows, ${book.length} added, 1 sequence gap (stored as written; warning below)`);
     const d = listOf(catalog).find((x) => x.symbol === 'BTCUSDT-SPOT')!;
     expect(d.rows).toBe(book.length);
     expect(parseIsoTime(d.first!)).toBe(book.time[0]);
     expect(parseIsoTime(d.last!)).toBe(book.time[book.length - 1]);
+    const info = cli(['data', 'info', 'BTCUSDT-SPOT', '--catalog', catalog]);
+    expect(info.stdout).toMatch(/sequence +1 gap\(s\) and 0 crossed book\(s\) found on import \(rows stored as written\); first: .*binance-btcusdt-depth-update\.csv:2: .*20165102\) are missing/);
+    const json = JSON.parse(cli(['data', 'info', 'BTCUSDT-SPOT', '--catalog', catalog, '--json']).stdout) as { sequence_gaps_on_import: number }[];
+    expect(json[0]!.sequence_gaps_on_import).toBe(1);
+    // A malformed row is still an error: nothing of that book is written.
+    const bad = join(tempDir(), 'binance-bad-depth-update.csv');
+    const lines = readFileSync(BINANCE[1]!, 'utf8').split('\n');
+    lines[3] = lines[3]!.replace(/,([0-9.]+),([0-9.]+),/, ',abc,$2,');
+    writeFileSync(bad, lines.join('\n'));
+    expectInputError(cli(['data', 'import', BINANCE[0]!, bad, '--symbol', 'BTCUSDT-BAD', '--catalog', catalog]), /binance-bad-depth-update\.csv:4/);
+    expect(listOf(catalog).some((x) => x.symbol === 'BTCUSDT-BAD')).toBe(false);
   });
 
   it('adds nothing when a file is imported again', () => {

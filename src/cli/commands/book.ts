@@ -12,6 +12,7 @@ interface BookFlags {
   depth?: string;
   at?: string;
   onInvalid?: string;
+  onGap?: string;
   symbol?: string;
   json?: boolean;
 }
@@ -25,7 +26,8 @@ export function registerBook(program: Command, io: CliIO, done: (code: number) =
     .option('--data <file>', 'order-book file; repeat for a snapshot and its updates (merged in time order)', collect)
     .option('--depth <n>', `levels shown per side (default ${DEFAULT_DEPTH})`)
     .option('--at <time>', 'replay events up to this time: ISO 8601, or epoch seconds, ms, µs or ns (default: to the end)')
-    .option('--on-invalid <mode>', 'at a bad row, a sequence gap or a crossed book: fail (default) or skip (report, count, go on)')
+    .option('--on-invalid <mode>', 'at a bad row: fail (default) or skip (report, count, go on); skip also sets --on-gap warn')
+    .option('--on-gap <mode>', 'at a sequence gap or a crossed book: fail (default) or warn (report it and replay on, the rows as written)')
     .option('--symbol <symbol>', 'instrument name, when the files do not give one')
     .option('--json', 'print the book as JSON')
     .action((flags: BookFlags) => {
@@ -37,10 +39,19 @@ export function registerBook(program: Command, io: CliIO, done: (code: number) =
       if (mode !== 'fail' && mode !== 'skip') {
         throw new InputError({ code: 'invalid_option', field: '--on-invalid', value: mode, message: 'expected fail or skip' });
       }
+      const gapMode = flags.onGap ?? (mode === 'skip' ? 'warn' : 'fail');
+      if (gapMode !== 'fail' && gapMode !== 'warn') {
+        throw new InputError({ code: 'invalid_option', field: '--on-gap', value: gapMode, message: 'expected fail or warn' });
+      }
       const at = flags.at === undefined ? undefined : parseAt(flags.at);
 
+      // Skipped rows and warnings, in the order found.
+      const issues: Issue[] = [];
       const feed = openBookFeed(files, {
         onInvalid: mode,
+        onGap: gapMode,
+        onIssue: (i) => issues.push(i),
+        onWarning: (i) => issues.push(i),
         ...(at !== undefined ? { to: at } : {}),
         ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}),
       });
@@ -53,7 +64,6 @@ export function registerBook(program: Command, io: CliIO, done: (code: number) =
       } finally {
         feed.close();
       }
-      const issues = feed.skipped;
       if (flags.json === true) {
         io.stdout.write(`${JSON.stringify(jsonOf(book, depth, at, feed.sources, feed.stats, issues), null, 2)}\n`);
       } else {
@@ -63,12 +73,12 @@ export function registerBook(program: Command, io: CliIO, done: (code: number) =
     });
 }
 
-/** `--on-invalid skip` goes on past a gap or a crossed book: say so where the replay stopped. */
+/** `--on-gap warn` goes on past a gap or a crossed book: say so where the replay stopped. */
 function withHint(e: InputError): InputError {
   if (!e.issues.some((i) => i.code === 'sequence_gap' || i.code === 'crossed_book')) return e;
   return new InputError(
     e.issues.map((i) =>
-      i.code === 'sequence_gap' || i.code === 'crossed_book' ? { ...i, message: `${i.message} (--on-invalid skip reports it and replays on)` } : i,
+      i.code === 'sequence_gap' || i.code === 'crossed_book' ? { ...i, message: `${i.message} (--on-gap warn reports it and replays on)` } : i,
     ),
   );
 }

@@ -70,6 +70,11 @@ function importLine(r: ImportReport): string {
     parts.push(`${r.conflicts} already in the catalog with other values (${r.onConflict === 'keep' ? "the catalog's kept" : 'replaced'})`);
   }
   if (r.invalid > 0) parts.push(`${r.invalid} invalid skipped`);
+  const gaps = r.sequenceGaps ?? 0;
+  const crossed = r.crossedBooks ?? 0;
+  if (gaps + crossed > 0) {
+    parts.push(`${[gaps > 0 ? `${gaps} sequence gap${gaps === 1 ? '' : 's'}` : '', crossed > 0 ? `${crossed} crossed book${crossed === 1 ? '' : 's'}` : ''].filter((x) => x !== '').join(' and ')} (stored as written; warning below)`);
+  }
   const range = r.first !== null ? ` [${r.first} .. ${r.last}]` : '';
   return `${r.source} -> ${set}: ${parts.join(', ')}${range}\n`;
 }
@@ -95,6 +100,10 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     const skipped: Issue[] = [];
     const onIssue = (i: Issue): void => {
       skipped.push(i);
+    };
+    const warnings: Issue[] = [];
+    const onWarning = (i: Issue): void => {
+      warnings.push(i);
     };
     // Book files of one symbol are one source; every other file is its own.
     const sources: { name: string; paths: string[]; open: () => MarketFeed }[] = [];
@@ -127,7 +136,8 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
       sources.push({
         name: paths.map((p) => basename(p)).join(' + '),
         paths,
-        open: () => openBookFeed(paths, { onInvalid, onIssue, ...(symbol !== '' ? { symbol } : {}) }),
+        // A sequence gap or a crossed book is a fact about the data: stored as written, told as a warning.
+        open: () => openBookFeed(paths, { onInvalid, onIssue, onGap: 'warn', onWarning, ...(symbol !== '' ? { symbol } : {}) }),
       });
     }
     const showProgress = flags.progress !== false && io.stderr.isTTY === true && process.env.CI === undefined;
@@ -168,6 +178,7 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
       totalRows += report.alreadyImported ? 0 : report.rows;
       added += report.added;
       io.stdout.write(importLine(report));
+      for (const i of warnings.splice(0)) io.stderr.write(`warning: ${formatIssue(i)}\n`);
     }
     for (const i of skipped) io.stderr.write(`skipped: ${formatIssue(i)}\n`);
     const seconds = (performance.now() - started) / 1000;
@@ -262,6 +273,11 @@ function infoText(d: DatasetInfo): string {
     `  gaps        ${d.gaps}${d.session_breaks > 0 ? ` (besides ${d.session_breaks} recurring session breaks)` : ''}${d.largest_gaps.length > 0 ? ` (largest: ${d.largest_gaps.map((g) => `${g.from} .. ${g.to}, ${g.hours} h`).join('; ')})` : ''}`,
     `  duplicates  ${d.duplicates_on_import} identical and ${d.conflicts_on_import} conflicting rows found on import; ${d.same_time_rows} rows share the previous row's time`,
     `  invalid     ${d.invalid_rows_skipped} rows skipped on import`,
+    ...(d.sequence_gaps_on_import !== undefined
+      ? [
+          `  sequence    ${d.sequence_gaps_on_import} gap(s) and ${d.crossed_books_on_import ?? 0} crossed book(s) found on import (rows stored as written)${d.first_book_warning !== undefined ? `; first: ${d.first_book_warning}` : ''}`,
+        ]
+      : []),
     `  outliers    ${d.outliers} returns beyond ${OUTLIER_SIGMAS} robust sigmas${d.largest_outliers.length > 0 ? ':' : ''}`,
     ...d.largest_outliers.map((o) => `    ${o.time}  ${o.previous} -> ${o.price}  (${(o.return * 100).toFixed(2)}%, ${o.sigmas.toFixed(1)} sigmas)`),
   ];

@@ -8,7 +8,9 @@ import { formatTime } from '../../report/format.js';
 import { adjustFlag, integerFlag, numberFlag } from '../args.js';
 import type { MarketFeed } from '../../model/market.js';
 import type { CliIO } from '../io.js';
+import { checkBookFiles } from './book-check.js';
 import { registerCatalogCommands } from './catalog.js';
+import { isBookFile } from '../../backtest/run.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
 import { AdjustedFeed, AggregatedFeed, adjustFeed, parseBarSpec, parseCsvFormatOptions, readActionsFile, writeBarsCsv } from '../../data/index.js';
@@ -66,8 +68,8 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
 
   const check = data
     .command('check')
-    .description('detect the format of CSV files and validate every row')
-    .argument('<files...>', 'CSV files')
+    .description('detect the format of data files and validate every row; order-book files also for their update sequence and crossed books')
+    .argument('<files...>', 'CSV files: bars, quotes, trades, and order books (a snapshot and its updates are checked together)')
     .option('--on-invalid <mode>', 'fail at the first bad row (default) or skip and list them all')
     .option('--symbol <symbol>', 'symbol, when the file name does not give it');
   addFormatFlags(check).action((files: string[], flags: CheckFlags) => {
@@ -80,7 +82,10 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
         ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
       });
       let bad = 0;
+      // Order-book files are checked as one book per instrument (a snapshot and its updates), after the others.
+      const books = files.filter((f) => isBookFile(f));
       for (const file of files) {
+        if (books.includes(file)) continue;
         const issues: Issue[] = [];
         const feed = openCsvFeed(file, {
           ...format,
@@ -107,6 +112,7 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
         );
         for (const i of issues) io.stdout.write(`  ${formatIssue(i)}\n`);
       }
+      if (books.length > 0) bad += checkBookFiles(books, { onInvalid: mode, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) }, io);
       done(bad > 0 ? 2 : 0);
     });
 }

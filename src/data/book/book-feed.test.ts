@@ -105,9 +105,12 @@ describe('Binance depth files', () => {
     expect(issue.message).toMatch(/last_update_id 2098021528332.*update ids 2098021528333\.\.2098041693434 \(20165102\) are missing/);
 
     const seen: Issue[] = [];
-    const { rows, feed } = read([SNAP, UPDATE], { onInvalid: 'skip', onIssue: (i) => seen.push(i) });
-    expect(feed.skipped).toHaveLength(1);
-    expect(seen).toEqual(feed.skipped);
+    const { rows, feed } = read([SNAP, UPDATE], { onInvalid: 'skip', onIssue: () => expect.unreachable('no row is bad'), onWarning: (i) => seen.push(i) });
+    expect(feed.skipped).toHaveLength(0);
+    expect(feed.warnings).toHaveLength(1);
+    expect(seen).toEqual(feed.warnings);
+    // A gap does not fail a feed that fails at bad rows, when gaps are only warned of.
+    expect(read([SNAP, UPDATE], { onGap: 'warn' }).feed.warnings).toEqual(feed.warnings);
     expect(feed.stats).toMatchObject({ events: 2, snapshots: 1, updates: 1, rows: 200, gaps: 1, crossedEvents: 0, invalidRows: 0 });
     expect(feed.inSync).toBe(false);
     // The update is one event of 100 rows, from file 1.
@@ -138,7 +141,7 @@ describe('Binance depth files', () => {
 
     const { rows, feed } = read([upd, snap], { onInvalid: 'skip' });
     expect(feed.stats).toMatchObject({ events: 4, snapshots: 1, updates: 3, beforeSnapshot: 1, staleDropped: 1, gaps: 1 });
-    expect(feed.skipped.map((i) => [i.code, i.line, i.column])).toEqual([['sequence_gap', 8, 'pu']]);
+    expect(feed.issues.map((i) => [i.code, i.line, i.column])).toEqual([['sequence_gap', 8, 'pu']]);
     const book = new OrderBook();
     const cols = openBookFeed([upd, snap], { onInvalid: 'skip' });
     for (let c = cols.next(); c !== null; c = cols.next()) book.applyRows(c);
@@ -173,7 +176,7 @@ describe('Binance depth files', () => {
       ]),
     );
     const { rows, feed } = read(p, { onInvalid: 'skip' });
-    expect(feed.skipped.map((i) => [i.code, i.line])).toEqual([['sequence_gap', 4]]);
+    expect(feed.issues.map((i) => [i.code, i.line])).toEqual([['sequence_gap', 4]]);
     expect(rows.map((r) => r.size)).toEqual([1, 2, 3]);
   });
 
@@ -192,7 +195,7 @@ describe('Binance depth files', () => {
     expect(issue).toMatchObject({ code: 'crossed_book', file: p, line: 5, column: 'price', value: '11.5' });
     const { feed } = read(p, { onInvalid: 'skip' });
     expect(feed.stats.crossedEvents).toBe(2);
-    expect(feed.skipped).toHaveLength(1);
+    expect(feed.warnings).toHaveLength(1);
     expect(feed.book.isCrossed()).toBe(false);
   });
 
@@ -207,7 +210,7 @@ describe('Binance depth files', () => {
       ]),
     );
     expect(inputError(() => read(p))).toMatchObject({ code: 'crossed_book', line: 4 });
-    expect(read(p, { onInvalid: 'skip' }).feed.skipped.map((i) => [i.code, i.line])).toEqual([
+    expect(read(p, { onInvalid: 'skip' }).feed.issues.map((i) => [i.code, i.line])).toEqual([
       ['crossed_book', 4],
       ['unparseable_field', 5],
       ['sequence_gap', 6], // the left-out row was update 12, which the next one follows
@@ -347,7 +350,7 @@ describe('Tardis book_snapshot files', () => {
       [-1, 101, 1, F_SNAPSHOT | F_LAST],
     ]);
     expect(rows.filter((r) => r.line === 3).map((r) => [r.price, r.size, r.flags])).toEqual([[0, 0, F_SNAPSHOT | F_CLEAR | F_LAST]]);
-    expect(feed.skipped.map((i) => [i.code, i.line, i.column, i.value])).toEqual([
+    expect(feed.issues.map((i) => [i.code, i.line, i.column, i.value])).toEqual([
       ['crossed_book', 4, 'bids[0].price', '102'],
       ['unparseable_field', 5, 'bids[0].amount', '2'],
     ]);

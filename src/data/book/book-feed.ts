@@ -17,6 +17,15 @@ export const bookFeedOptionsSchema = z
     onInvalid: z.enum(['fail', 'skip']).optional(),
     /** Called with each issue as it is found (under 'skip'). */
     onIssue: z.custom<(issue: Issue) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+    /**
+     * A sequence gap or a crossed book, facts about well-formed data rather
+     * than bad rows: 'fail' throws InputError; 'warn' records it in
+     * `warnings` (and onWarning) and goes on, the rows as they are. Default:
+     * 'fail' under onInvalid 'fail', 'warn' under 'skip'.
+     */
+    onGap: z.enum(['fail', 'warn']).optional(),
+    /** Called with each gap or crossed book as it is found (under onGap 'warn'). */
+    onWarning: z.custom<(issue: Issue) => void>((v) => typeof v === 'function', 'must be a function').optional(),
     /** The instrument; default: the files' symbol column, else the first file's name. */
     symbol: z.string().min(1).optional(),
     /** Stop before the first event stamped after `to` (Micros, inclusive). */
@@ -64,8 +73,9 @@ export interface BookFeedStats {
  * are merged event by event in time order; at equal times snapshots come
  * first, then the order of the paths. Throws InputError for a missing, empty
  * or unknown file, files naming different instruments, bad options, and
- * (under the default `onInvalid: 'fail'`) at the first bad row, sequence gap
- * or crossed book.
+ * (under the default `onInvalid: 'fail'`) at the first bad row, and (under
+ * the default `onGap`, which follows onInvalid) at the first sequence gap or
+ * crossed book.
  */
 export function openBookFeed(paths: string | readonly string[], options: BookFeedOptions = {}): BookFeed {
   const r = bookFeedOptionsSchema.safeParse(options);
@@ -101,8 +111,8 @@ export function openBookFeed(paths: string | readonly string[], options: BookFee
  * Anything else is a gap: an issue 'sequence_gap' naming the file, line,
  * column and id. After every event the feed's own book is checked; a book
  * whose best bid is at or above its best ask is an issue 'crossed_book'
- * (once per run of crossed events). Under 'fail' either stops the feed with
- * an InputError; under 'skip' it is recorded in `skipped`, and the event is
+ * (once per run of crossed events). Under onGap 'fail' either stops the feed
+ * with an InputError; under 'warn' it is recorded in `warnings`, and the event is
  * handed out as read (after a gap the levels no update has touched since may
  * be stale, until the next snapshot). Updates whose ids go backwards are
  * left out under 'skip'.
@@ -134,6 +144,12 @@ export class BookFeed implements MarketFeed {
   private readonly readers: BookSource[] = [];
   private readonly onInvalid: 'fail' | 'skip';
   private readonly onIssue: ((issue: Issue) => void) | undefined;
+  private readonly onGap: 'fail' | 'warn';
+  private readonly onWarning: ((issue: Issue) => void) | undefined;
+  /** Sequence gaps and crossed books found under onGap 'warn', in the order found. */
+  readonly warnings: Issue[] = [];
+  /** Every issue reported and gone past, skipped rows and warnings alike, in file order. */
+  readonly issues: Issue[] = [];
   private readonly to: Micros;
   private readonly out: BookColumns;
   private readonly anySnapshots: boolean;
@@ -162,6 +178,8 @@ export class BookFeed implements MarketFeed {
   constructor(paths: readonly string[], options: BookFeedOptions) {
     this.onInvalid = options.onInvalid ?? 'fail';
     this.onIssue = options.onIssue;
+    this.onGap = options.onGap ?? (this.onInvalid === 'skip' ? 'warn' : 'fail');
+    this.onWarning = options.onWarning;
     this.to = options.to ?? Infinity;
     this.out = new BookColumns(options.capacity ?? 8192);
     const report = (issue: Issue): void => this.report(issue);
@@ -438,11 +456,18 @@ export class BookFeed implements MarketFeed {
   }
 
   private report(issue: Issue): void {
-    if (issue.code === 'sequence_gap') {
-      // counted by gap()
-    } else if (issue.code !== 'crossed_book') this.stats.invalidRows++;
+    if (issue.code === 'sequence_gap' || issue.code === 'crossed_book') {
+      // Counted by gap() and endEvent(). The event is handed out as read either way.
+      if (this.onGap === 'fail') throw new InputError(issue);
+      this.warnings.push(issue);
+      this.issues.push(issue);
+      this.onWarning?.(issue);
+      return;
+    }
+    this.stats.invalidRows++;
     if (this.onInvalid === 'fail') throw new InputError(issue);
     this.skipped.push(issue);
+    this.issues.push(issue);
     this.onIssue?.(issue);
   }
 }

@@ -123,6 +123,10 @@ export interface DatasetInfo extends DatasetSummary {
   /** Rows sharing a timestamp with the previous row (normal for ticks; a sign of trouble for bars). */
   readonly same_time_rows: number;
   readonly invalid_rows_skipped: number;
+  /** Order books: sequence gaps and crossed books found on import (the rows are stored as written), and the first one. */
+  readonly sequence_gaps_on_import?: number;
+  readonly crossed_books_on_import?: number;
+  readonly first_book_warning?: string;
   readonly outliers: number;
   readonly largest_outliers: readonly Outlier[];
   readonly imports: number;
@@ -131,6 +135,11 @@ export interface DatasetInfo extends DatasetSummary {
 /** How many robust standard deviations (1.4826 x MAD of log returns) make a price an outlier. */
 export const OUTLIER_SIGMAS = 10;
 
+
+const firstOf = (warnings: readonly (string | undefined)[]): { first_book_warning?: string } => {
+  const w = warnings.find((x) => x !== undefined);
+  return w !== undefined ? { first_book_warning: w } : {};
+};
 
 /** The price column outliers are looked for in. */
 function priceExpr(kind: DataKind): string {
@@ -219,6 +228,13 @@ async function datasetInfoUnleased(root: string, symbol: string): Promise<Datase
         conflicts_on_import: mine.reduce((a, r) => a + r.conflicts, 0),
         same_time_rows: Number(m?.same ?? 0),
         invalid_rows_skipped: mine.reduce((a, r) => a + r.invalid, 0),
+        ...(s.kind === 'book'
+          ? {
+              sequence_gaps_on_import: mine.reduce((a, r) => a + (r.sequenceGaps ?? 0), 0),
+              crossed_books_on_import: mine.reduce((a, r) => a + (r.crossedBooks ?? 0), 0),
+              ...firstOf(mine.map((r) => r.firstBookWarning)),
+            }
+          : {}),
         outliers: outlierCount,
         largest_outliers: outliers.map((r) => ({
           time: String(r.time),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { formatIssue } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
 import type { MarketFeed } from '../../model/market.js';
 import { feedColumnNames, openSql, queryNumber, registerFeedFunction, sqlString } from './duckdb.js';
@@ -214,6 +215,7 @@ async function importLocked(lock: WriterLock, feed: MarketFeed, options: ImportO
       sameTime: src.sameTime(),
       first: rows > 0 ? formatIso(src.first()) : null,
       last: rows > 0 ? formatIso(src.last()) : null,
+      ...bookWarnings(feed),
     };
     manifest.imports.push(record);
     // Readers see all of it at once: the staged partitions and the manifest entry.
@@ -226,6 +228,18 @@ async function importLocked(lock: WriterLock, feed: MarketFeed, options: ImportO
     sql.close();
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** What a book feed warned of (gaps, crossed books), for the import record. */
+function bookWarnings(feed: MarketFeed): Pick<ImportRecord, 'sequenceGaps' | 'crossedBooks' | 'firstBookWarning'> {
+  if (feed.kind !== 'book' || feed.warnings === undefined) return {};
+  const w = feed.warnings;
+  const first = w[0];
+  return {
+    sequenceGaps: w.filter((i) => i.code === 'sequence_gap').length,
+    crossedBooks: w.filter((i) => i.code === 'crossed_book').length,
+    ...(first !== undefined ? { firstBookWarning: formatIssue(first) } : {}),
+  };
 }
 
 /** Each staged leaf partition folder and its place in the data set, in path order. */

@@ -31,6 +31,17 @@ export const ImportRecordSchema = z
     sameTime: z.number().int().nonnegative(),
     first: z.string().nullable(),
     last: z.string().nullable(),
+    /**
+     * Order books: sequence gaps (updates missing between a snapshot and its
+     * updates, or between updates) and events after which the book was
+     * crossed, found on import. The rows were stored as written; these are
+     * facts about the data. Absent in records of other kinds and of older
+     * catalogs.
+     */
+    sequenceGaps: z.number().int().nonnegative().optional(),
+    crossedBooks: z.number().int().nonnegative().optional(),
+    /** The first of those, as the import reported it (file:line, column, value, message). */
+    firstBookWarning: z.string().optional(),
   })
   .strict();
 
