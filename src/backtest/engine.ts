@@ -868,9 +868,8 @@ export class BacktestEngine {
     const side = pos.side === 'short' ? 'short' : 'long';
     const closing = side === 'long' ? 'sell' : 'buy';
     const same = (o: Order): boolean => o.symbol === symbol && o.positionSide === side && o.side === closing;
-    const live = [...this.orders.liveOrders()].filter(same);
-    if (live.some((o) => o.tag === 'liquidation')) return false;
-    for (const o of live) this.orders.cancel(o.id, t);
+    for (const o of this.orders.liveOrders()) if (same(o) && o.tag === 'liquidation') return false;
+    this.orders.cancelAll(t, same);
     const qty = Math.abs(pos.quantity);
     if (closing === 'sell') this.ctx.sell(qty, { symbol, positionSide: side, tag: 'liquidation' });
     else this.ctx.buy(qty, { symbol, positionSide: side, tag: 'liquidation' });
@@ -882,7 +881,7 @@ export class BacktestEngine {
     const events = this.risk.onEquity(t, equity);
     if (events.length === 0) return;
     if (events.some((e) => e.to === 'halted')) {
-      for (const o of [...this.orders.liveOrders()]) this.orders.cancel(o.id, t);
+      this.orders.cancelAll(t);
       if (this.pending.length > 0) this.drain();
     }
   }

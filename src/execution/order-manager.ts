@@ -52,6 +52,8 @@ export interface OrderSink {
 /** A venue the manager can also pull an order from at once (OCO, a parent gone). */
 export interface ManagedVenue extends ExecutionClient {
   withdraw(orderId: number): boolean;
+  /** Requests (cancels, modifies) that reached the venue before data stamped `time` take effect now. */
+  deliver?(symbol: string, time: Micros): void;
 }
 
 export interface OrderManagerOptions {
@@ -163,10 +165,15 @@ export class OrderManager implements ExecutionReports {
     return [e, sl, tp];
   }
 
-  /** Links live orders so that a fill or cancel of one cancels the others. */
+  /**
+   * Links live orders so that a fill or cancel of one cancels the others.
+   * Refused (false) for fewer than two orders, an order named twice, one that
+   * is not live, or one already in a group (a bracket's exits included):
+   * groups never overlap, so one fill ends a whole group.
+   */
   oco(ids: readonly number[], time: Micros): boolean {
     const orders = ids.map((id) => this.live.get(id));
-    if (orders.some((o) => o === undefined) || new Set(ids).size !== ids.length || ids.length < 2) return false;
+    if (orders.some((o) => o === undefined || o.ocoIds.length > 0) || new Set(ids).size !== ids.length || ids.length < 2) return false;
     for (const o of orders as MutableOrder[]) {
       o.ocoIds = ids.filter((id) => id !== o.id);
       if (o.contingency === 'none') o.contingency = 'oco';
@@ -190,6 +197,17 @@ export class OrderManager implements ExecutionReports {
     return true;
   }
 
+  /**
+   * Cancels every live order (or those `which` picks). Cancelling one may end
+   * others (its OCO partners, its held children): each is checked again when
+   * its turn comes, so none is refused as no longer live.
+   */
+  cancelAll(time: Micros, which?: (order: Order) => boolean): void {
+    const ids: number[] = [];
+    for (const o of this.live.values()) if (which === undefined || which(o)) ids.push(o.id);
+    for (const id of ids) if (this.live.has(id)) this.cancel(id, time);
+  }
+
   modify(orderId: number, changes: OrderChanges, time: Micros): boolean {
     const order = this.live.get(orderId);
     const reason = order === undefined ? 'not_live' : this.checkChanges(order, changes);
@@ -206,8 +224,13 @@ export class OrderManager implements ExecutionReports {
     return true;
   }
 
-  /** Arms held children whose parent finished before `time`: they may trade on this data. */
+  /**
+   * Before data stamped `time`: requests that reached the venue earlier take
+   * effect first (they may end orders, or a held child's parent), then held
+   * children whose parent finished before `time` arm: they may trade on this data.
+   */
   beforeData(symbol: string, time: Micros): void {
+    this.venue?.deliver?.(symbol, time);
     if (this.armAfter.size === 0) return;
     for (const [parentId, doneAt] of this.armAfter) {
       if (!(time > doneAt)) continue;
@@ -286,6 +309,12 @@ export class OrderManager implements ExecutionReports {
   modified(orderId: number, time: Micros, changes: OrderChanges): void {
     const order = this.live.get(orderId);
     if (order === undefined) return; // filled or cancelled while the request travelled
+    // Fills may have come while the request travelled: it is checked again against the order as it is now.
+    const reason = this.checkChanges(order, changes);
+    if (reason !== undefined) {
+      this.emit('modify_rejected', order, time, reason);
+      return;
+    }
     this.applyChanges(order, changes, time);
   }
 
@@ -433,15 +462,18 @@ export class OrderManager implements ExecutionReports {
     this.parentDone(order, time);
   }
 
-  /** Ends a live order as cancelled or expired, with what follows for linked orders. */
-  private finish(order: MutableOrder, time: Micros, status: 'cancelled' | 'expired', reason: string): void {
+  /**
+   * Ends a live order as cancelled or expired, with what follows for linked
+   * orders: its OCO partners are cancelled unless `withPartners` is false.
+   */
+  private finish(order: MutableOrder, time: Micros, status: 'cancelled' | 'expired', reason: string, withPartners = true): void {
     transition(order, status);
     order.reason = reason;
     order.cancelledQuantity = order.quantity - order.filledQuantity;
     this.live.delete(order.id);
     this.emit(status, order, time, reason);
     this.sink.released(order);
-    this.cancelSiblings(order, time);
+    if (withPartners) this.cancelSiblings(order, time);
     this.parentDone(order, time);
   }
 
@@ -454,7 +486,12 @@ export class OrderManager implements ExecutionReports {
     }
   }
 
-  /** One-updates-other: a partial fill of one member takes the same quantity off the others. */
+  /**
+   * One-updates-other: a partial fill of one member takes the same quantity
+   * off the others. A member left with nothing is cancelled on its own: the
+   * order that is filling keeps working, and the other members are shrunk
+   * here too.
+   */
   private shrinkSiblings(order: Order, quantity: number, time: Micros): void {
     for (const id of order.ocoIds) {
       const s = this.live.get(id);
@@ -462,7 +499,7 @@ export class OrderManager implements ExecutionReports {
       const q = s.quantity - quantity;
       if (q <= s.filledQuantity) {
         if (isWorking(s.status)) this.requireVenue().withdraw(id);
-        this.finish(s, time, 'cancelled', 'oco');
+        this.finish(s, time, 'cancelled', 'oco', false);
       } else {
         s.quantity = q;
         this.emit('updated', s, time, '');
