@@ -344,7 +344,7 @@ export class BacktestEngine {
         },
         released: (order) => this.buyingPower.release(order.id),
       },
-      { positionOf, hedging: this.hedging },
+      { positionOf, hedging: this.hedging, tradedVolume: () => this.portfolio.tradedVolume },
     );
     this.exchange = new SimulatedExchange(
       this.instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
@@ -416,7 +416,7 @@ export class BacktestEngine {
       bars: (idx) => ((this.series[idx] as Series[])[0] as Series).history,
       preview: (order, price) => {
         const inst = this.instruments[this.symbolIndexOf.get(order.symbol) ?? 0] as Instrument;
-        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker' });
+        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker', tradedVolume: pf.tradedVolume });
         return this.risk.evaluate(order, this.riskView, { price, fee }) ?? this.buyingPower.preview(sideSign(order.side) * order.quantity, price, fee, this.legOf(order));
       },
     });

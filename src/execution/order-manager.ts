@@ -70,6 +70,12 @@ export interface OrderManagerOptions {
    * must not name one (`position_side_not_allowed`).
    */
   readonly hedging?: boolean;
+  /**
+   * The account's traded notional so far (FeeParams.tradedVolume), read for
+   * every fee quoted. Without it, the manager sums its own fills (|quantity|
+   * x price x multiplier).
+   */
+  readonly tradedVolume?: () => number;
 }
 
 /**
@@ -89,6 +95,9 @@ export class OrderManager implements ExecutionReports {
   private venue: ManagedVenue | undefined;
   private readonly positionOf: (order: Order) => number;
   private readonly hedging: boolean;
+  private readonly tradedVolume: () => number;
+  /** Traded notional of this manager's fills, for fees when no account volume is given. */
+  private ownVolume = 0;
 
   constructor(
     private readonly fees: FeeModel,
@@ -98,6 +107,7 @@ export class OrderManager implements ExecutionReports {
   ) {
     this.positionOf = options.positionOf ?? (() => 0);
     this.hedging = options.hedging ?? false;
+    this.tradedVolume = options.tradedVolume ?? (() => this.ownVolume);
   }
 
   connect(venue: ManagedVenue): void {
@@ -260,7 +270,8 @@ export class OrderManager implements ExecutionReports {
     const order = this.takeWorking(orderId);
     if (!(quantity > 0) || quantity > leavesQuantity(order) + 1e-9) throw new InvariantError(`order ${orderId}: fill of ${quantity} with ${leavesQuantity(order)} open`);
     const multiplier = this.multipliers.get(order.id) ?? 1;
-    const fee = this.fees.fee({ symbol: order.symbol, quantity, price, multiplier, liquidity });
+    const fee = this.fees.fee({ symbol: order.symbol, quantity, price, multiplier, liquidity, tradedVolume: this.tradedVolume() });
+    this.ownVolume = addExact(this.ownVolume, mulExact(mulExact(quantity, price), multiplier));
     const before = order.filledQuantity;
     order.filledQuantity = addExact(before, quantity);
     order.fillPrice = before === 0 ? price : (order.fillPrice * before + price * quantity) / order.filledQuantity;
@@ -433,7 +444,7 @@ export class OrderManager implements ExecutionReports {
     if (reason === undefined) {
       const price = this.costPrice(order);
       const multiplier = this.multipliers.get(order.id) ?? 1;
-      const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier, liquidity: 'taker' });
+      const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier, liquidity: 'taker', tradedVolume: this.tradedVolume() });
       reason = this.check(order, sideSign(order.side) * order.quantity, price, fee);
     }
     if (reason !== undefined) {

@@ -1,7 +1,7 @@
-import { addExact, mulExact } from '../../core/decimal.js';
+import { mulExact } from '../../core/decimal.js';
 import type { Liquidity } from '../../model/events.js';
 
-/** What a fee model is told about a fill. */
+/** What a fee model is told about a fill (or an order it quotes a fee for). */
 export interface FeeParams {
   readonly symbol: string;
   /** Absolute quantity. */
@@ -9,9 +9,20 @@ export interface FeeParams {
   readonly price: number;
   readonly multiplier: number;
   readonly liquidity: Liquidity;
+  /**
+   * The account's traded notional before this fill, run to date, in the
+   * account currency (sum of |quantity| x price x multiplier over its fills).
+   * The account keeps it and adds to it on fills only.
+   */
+  readonly tradedVolume: number;
 }
 
-/** Computes the fee of one fill, in the account currency. */
+/**
+ * Computes the fee of one fill, in the account currency. A pure function of
+ * its parameters: quoting a fee (a pre-trade cost check, a sizer) changes
+ * nothing, so a model keeps no state of its own; what depends on the account
+ * (its traded volume) comes in the parameters.
+ */
 export interface FeeModel {
   readonly name: string;
   fee(params: FeeParams): number;
@@ -59,11 +70,12 @@ export class MakerTakerFee implements FeeModel {
 
 /**
  * Percent fees by volume tier: the rate of the highest tier whose threshold
- * the cumulative traded notional (before this fill) has reached.
+ * (`from`, in the account currency) the account's traded notional before
+ * this fill (`tradedVolume`, run to date) has reached; below the lowest
+ * threshold, the lowest tier's rate.
  */
 export class TieredFee implements FeeModel {
   readonly name = 'tiered';
-  private traded = 0;
   private readonly tiers: readonly { readonly from: number; readonly rate: number }[];
   constructor(tiers: readonly { readonly from: number; readonly rate: number }[]) {
     if (tiers.length === 0) throw new RangeError('tiered fees need at least one tier');
@@ -71,10 +83,8 @@ export class TieredFee implements FeeModel {
   }
   fee(p: FeeParams): number {
     let rate = (this.tiers[0] as { rate: number }).rate;
-    for (const t of this.tiers) if (this.traded >= t.from) rate = t.rate;
-    const n = notional(p);
-    this.traded = addExact(this.traded, n);
-    return mulExact(n, rate);
+    for (const t of this.tiers) if (p.tradedVolume >= t.from) rate = t.rate;
+    return mulExact(notional(p), rate);
   }
 }
 
