@@ -1,3 +1,4 @@
+import { numberArg } from '../core/arguments.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Liquidity } from '../model/events.js';
@@ -116,7 +117,7 @@ export class SimulatedExchange implements ExecutionClient {
     this.fillModel = options.fillModel ?? new ClassicBarFill();
     this.slippage = options.slippage ?? new NoSlippage();
     this.latency = options.latency ?? new NoLatency();
-    this.volumeLimit = options.volumeLimit ?? 0;
+    this.volumeLimit = numberArg('new SimulatedExchange', 'options.volumeLimit', options.volumeLimit ?? 0, { min: 0, max: 1 });
     this.positionOf = options.positionOf ?? (() => 0);
   }
 
