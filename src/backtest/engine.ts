@@ -3,7 +3,7 @@ import type { Issue } from '../core/errors.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
-import { MICROS_PER_DAY } from '../core/time.js';
+import { MICROS_PER_DAY, formatIso } from '../core/time.js';
 import { TimerQueue } from '../core/timer-queue.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import { NoFee } from '../execution/models/fee.js';
@@ -154,6 +154,8 @@ export interface BacktestResult {
   readonly fills: readonly Fill[];
   /** Trading state changes: kill switch trips, manual changes. */
   readonly riskEvents: readonly TradingStateEvent[];
+  /** Submissions refused without a record (after the max-orders kill switch), by reason: `{ max_orders: n }`, or `{}`. */
+  readonly ordersNotRecorded: Readonly<Record<string, number>>;
   /** Margin calls: equity below maintenance margin, margined positions closed. */
   readonly marginCalls: readonly { readonly time: Micros; readonly equity: number; readonly maintenance: number }[];
   /** Funding, borrow fees and interest received (+) or paid (-). */
@@ -344,7 +346,13 @@ export class BacktestEngine {
         },
         released: (order) => this.buyingPower.release(order.id),
       },
-      { positionOf, hedging: this.hedging, tradedVolume: () => this.portfolio.tradedVolume },
+      {
+        positionOf,
+        hedging: this.hedging,
+        tradedVolume: () => this.portfolio.tradedVolume,
+        maxOrders: this.risk.limits.maxOrders,
+        onOrderLimit: (time) => this.orderLimitReached(time),
+      },
     );
     this.exchange = new SimulatedExchange(
       this.instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
@@ -876,6 +884,15 @@ export class BacktestEngine {
     return true;
   }
 
+  /** The run reached risk.maxOrders: the kill switch halts the account and cancels the working orders. */
+  private orderLimitReached(time: Micros): void {
+    this.risk.tripMaxOrders(time);
+    (this.options.log ?? silentLog).warn(
+      `max orders (${this.risk.limits.maxOrders}) reached at ${formatIso(time)}: kill switch tripped (max_orders), trading halted, working orders cancelled; later orders are refused without a record`,
+    );
+    this.orders.cancelAll(time);
+  }
+
   /** The kill switch watches equity at each step; a halt cancels the working orders. */
   private checkKillSwitch(t: Micros, equity: number): void {
     const events = this.risk.onEquity(t, equity);
@@ -954,6 +971,7 @@ export class BacktestEngine {
       }),
       fills: this.orders.fills,
       riskEvents: [...this.risk.events],
+      ordersNotRecorded: this.orders.notRecorded > 0 ? { max_orders: this.orders.notRecorded } : {},
       marginCalls: this.marginCalls,
       carry: p.carry,
       balances: [...p.balances].sort(),

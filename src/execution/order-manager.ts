@@ -1,10 +1,10 @@
 import { addExact, mulExact } from '../core/decimal.js';
-import { InvariantError } from '../core/errors.js';
+import { InputError, InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { Contingency, MutableOrder, Order, OrderSide, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
-import { closesPositionSide, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import { closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
@@ -76,7 +76,20 @@ export interface OrderManagerOptions {
    * x price x multiplier).
    */
   readonly tradedVolume?: () => number;
+  /**
+   * At most this many order records per run (default: no limit). The
+   * submission that would go beyond calls `onOrderLimit` once; it and every
+   * later one are refused without a record or an event (the returned order
+   * has id 0, status rejected, reason max_orders) and counted in
+   * `notRecorded`, so memory stays bounded. More than `max(maxOrders,
+   * 10,000)` such refusals stop the run with an InputError.
+   */
+  readonly maxOrders?: number;
+  readonly onOrderLimit?: (time: Micros) => void;
 }
+
+/** Refusals after the max-orders cap tolerated before the run is stopped: at least this many. */
+const MIN_REFUSALS_BEFORE_STOP = 10_000;
 
 /**
  * Owns every order's record and lifecycle (the table in model/order.ts), the
@@ -86,6 +99,8 @@ export interface OrderManagerOptions {
 export class OrderManager implements ExecutionReports {
   readonly orders: MutableOrder[] = [];
   readonly fills: Fill[] = [];
+  /** Submissions refused after the max-orders cap (no record, no event). */
+  notRecorded = 0;
   private readonly live = new Map<number, MutableOrder>();
   private readonly multipliers = new Map<number, number>();
   /** Held children by parent id. */
@@ -98,6 +113,8 @@ export class OrderManager implements ExecutionReports {
   private readonly tradedVolume: () => number;
   /** Traded notional of this manager's fills, for fees when no account volume is given. */
   private ownVolume = 0;
+  private readonly maxOrders: number;
+  private readonly onOrderLimit: ((time: Micros) => void) | undefined;
 
   constructor(
     private readonly fees: FeeModel,
@@ -108,6 +125,8 @@ export class OrderManager implements ExecutionReports {
     this.positionOf = options.positionOf ?? (() => 0);
     this.hedging = options.hedging ?? false;
     this.tradedVolume = options.tradedVolume ?? (() => this.ownVolume);
+    this.maxOrders = options.maxOrders ?? Infinity;
+    this.onOrderLimit = options.onOrderLimit;
   }
 
   connect(venue: ManagedVenue): void {
@@ -130,6 +149,7 @@ export class OrderManager implements ExecutionReports {
 
   /** Creates an order, checks it, and accepts it (sending it to the venue) or rejects it. With a parent, it is held until the parent fills. */
   submit(req: NewOrder, time: Micros, referencePrice: number, parent?: Order): Order {
+    if (this.overLimit(1, time)) return notRecorded(req, time, referencePrice);
     const order = this.create(req, time, referencePrice, parent !== undefined ? 'oto' : 'none', parent?.id ?? 0);
     this.emit('submitted', order, time, '');
     if (parent !== undefined && parent.status !== 'filled') {
@@ -155,6 +175,7 @@ export class OrderManager implements ExecutionReports {
    * each other (the stop-loss first, so it wins a bar where both could fill).
    */
   bracket(entry: NewOrder, stopLoss: NewOrder, takeProfit: NewOrder, time: Micros, referencePrice: number): [Order, Order, Order] {
+    if (this.overLimit(3, time)) return [notRecorded(entry, time, referencePrice), notRecorded(stopLoss, time, referencePrice), notRecorded(takeProfit, time, referencePrice)];
     const e = this.submit(entry, time, referencePrice);
     const sl = this.create(stopLoss, time, referencePrice, 'bracket', e.id);
     const tp = this.create(takeProfit, time, referencePrice, 'bracket', e.id);
@@ -335,6 +356,23 @@ export class OrderManager implements ExecutionReports {
   }
 
   // ------------------------------------------------------------ internals
+
+  /**
+   * Whether `n` more orders would go beyond maxOrders: then the first time
+   * calls onOrderLimit, and every time counts the refusals (too many stop the run).
+   */
+  private overLimit(n: number, time: Micros): boolean {
+    if (this.orders.length + n <= this.maxOrders) return false;
+    if (this.notRecorded === 0) this.onOrderLimit?.(time);
+    this.notRecorded += n;
+    if (this.notRecorded > Math.max(this.maxOrders, MIN_REFUSALS_BEFORE_STOP)) {
+      throw new InputError({
+        code: 'invalid_strategy',
+        message: `strategy keeps submitting orders after the max-orders kill switch: stopped (${this.maxOrders} orders recorded, then ${this.notRecorded} refused; raise --max-orders or fix the strategy)`,
+      });
+    }
+    return true;
+  }
 
   private create(req: NewOrder, time: Micros, referencePrice: number, contingency: Contingency, parentId: number): MutableOrder {
     const trailing = req.type === 'trailing_stop';
@@ -568,4 +606,30 @@ export class OrderManager implements ExecutionReports {
   private emit(kind: OrderEventKind, order: Order, time: Micros, reason: string): void {
     this.sink.event({ kind, time, order, reason });
   }
+}
+
+/** A submission refused after the max-orders cap: an order that is never recorded (id 0), for the caller only. */
+function notRecorded(req: NewOrder, time: Micros, referencePrice: number): Order {
+  return draftOrder({
+    symbol: req.symbol,
+    side: req.side,
+    type: req.type,
+    quantity: req.quantity,
+    price: needsLimit(req.type) ? req.price : NaN,
+    triggerPrice: needsTrigger(req.type) ? req.triggerPrice : NaN,
+    trailOffset: req.trailOffset,
+    trailPercent: req.trailPercent,
+    timeInForce: req.timeInForce,
+    expireTime: req.expireTime,
+    validBars: req.validBars,
+    reduceOnly: req.reduceOnly,
+    postOnly: req.postOnly,
+    tag: req.tag,
+    positionSide: req.positionSide,
+    status: 'rejected',
+    reason: 'max_orders',
+    createdTime: time,
+    referencePrice,
+    cancelledQuantity: req.quantity,
+  });
 }

@@ -109,7 +109,9 @@ export type RejectReason =
   | 'trading_reducing'
   | 'insufficient_margin'
   | 'off_tick'
-  | 'off_lot';
+  | 'off_lot'
+  // The run's order count (risk.maxOrders) was reached: refused without a record.
+  | 'max_orders';
 
 /** Every reason a risk check may give, for validation and reports. */
 export const RISK_REJECT_REASONS = [
