@@ -262,6 +262,8 @@ export class BacktestEngine {
   private readonly legOf: (order: Order) => PositionState;
   /** An L2 book per instrument with book data. */
   private readonly books: (OrderBook | undefined)[];
+  /** Order events one hook may leave waiting before the run is stopped (bounded memory for runaway loops). */
+  private readonly maxPendingEvents: number;
   private bars = 0;
   private quotes = 0;
   private tradeTicks = 0;
@@ -301,6 +303,7 @@ export class BacktestEngine {
     this.positionLog = new PositionLog(this.portfolio.positions);
     this.risk = options.risk ?? new RiskEngine();
     this.watchEquity = this.risk.limits.maxDrawdown !== undefined || this.risk.limits.maxDailyLoss !== undefined;
+    this.maxPendingEvents = 4 * this.risk.limits.maxOrders + 10_000;
     this.hasCarry = options.account !== undefined || this.instruments.some((i) => i.kind === 'perpetual' && i.fundingRate !== 0);
     const pf = this.portfolio;
     const positionBy = (symbol: string): PositionState | undefined => pf.positions[this.symbolIndexOf.get(symbol) ?? -1];
@@ -338,7 +341,10 @@ export class BacktestEngine {
         return short;
       },
       {
-        event: (e) => this.pending.push(e),
+        event: (e) => {
+          // Events wait for the end of the hook that caused them: a hook that never ends its requests is stopped.
+          if (this.pending.push(e) > this.maxPendingEvents) throw tooManyRequests(this.maxPendingEvents);
+        },
         fill: (order, fill) => {
           const pos = legOf(order);
           this.portfolio.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
@@ -983,6 +989,13 @@ export class BacktestEngine {
       skipped,
     };
   }
+}
+
+function tooManyRequests(limit: number): InputError {
+  return new InputError({
+    code: 'invalid_strategy',
+    message: `strategy keeps making order requests within one call (more than ${limit} order events waiting for it to return): stopped`,
+  });
 }
 
 /** Runs a backtest to completion. */

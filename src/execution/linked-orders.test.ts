@@ -256,6 +256,26 @@ describe('requests on their way to the venue (latency)', () => {
     expect(s.events.filter((e) => e.includes('cancel'))).toEqual(['2020-01-06 2 cancelled user', '2020-01-06 1 cancelled oco', '2020-01-06 1 cancel_rejected not_live']);
   });
 
+  it('a second cancel while one is on its way is refused at once (cancel_pending), so a loop waiting for it cannot queue them', () => {
+    let cancels = 0;
+    const s = new Scripted({
+      script: {
+        0: (ctx) => ctx.buy(1, { limit: 5 }),
+        1: (ctx) => {
+          // The order stays live until the first cancel arrives: these calls all find it live.
+          for (let k = 0; k < 50 && ctx.hasOpenOrders(); k++) if (ctx.cancel(1)) cancels++;
+        },
+      },
+    });
+    const r = runBacktest({ strategy: s, feeds: [barFeed('X', days)], cash: 10_000, latency: new FixedLatency(3_600_000_000) });
+    expect(cancels).toBe(50);
+    expect(s.events.filter((e) => e.includes('cancel'))).toEqual([
+      ...Array.from({ length: 49 }, () => '2020-01-02 1 cancel_rejected cancel_pending'),
+      '2020-01-03 1 cancelled user',
+    ]);
+    expect(r.orders[0]?.status).toBe('cancelled');
+  });
+
   it('two modifies on their way are both applied, in turn', () => {
     const s = new Scripted({
       script: {

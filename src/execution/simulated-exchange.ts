@@ -143,6 +143,11 @@ export class SimulatedExchange implements ExecutionClient {
       this.reports.cancelRejected(orderId, time, 'not_live');
       return;
     }
+    // One cancel on its way is enough: another is refused at once (a loop that waits for the cancel cannot queue them forever).
+    if (w.requests !== undefined && w.requests.some((r) => r.changes === undefined)) {
+      this.reports.cancelRejected(orderId, time, 'cancel_pending');
+      return;
+    }
     const delay = this.latency.delay('cancel');
     if (delay === 0) {
       this.remove(w);

@@ -103,6 +103,30 @@ describe('maxOrders', () => {
     expect(s.calls).toBe(100 + 10_000 + 1);
   });
 
+  it('a hook that never stops making requests (modifying an order in an endless loop) is stopped once its events pass a bound', () => {
+    class Fidget extends Strategy<object> {
+      calls = 0;
+      override onBar(_bar: unknown, ctx: StrategyContext): void {
+        const o = ctx.buy(1, { limit: 1 });
+        for (;;) {
+          this.calls++;
+          ctx.modify(o, { price: 1 + (this.calls % 2) });
+        }
+      }
+    }
+    const s = new Fidget({});
+    let error: unknown;
+    try {
+      runBacktest({ strategy: s, feeds: [barFeed('X', days)], cash: 1_000_000, risk: new RiskEngine({ maxOrders: 100 }) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toMatch(/^strategy keeps making order requests within one call \(more than 10400 order events/);
+    // submitted + accepted, then one 'updated' per modify: stopped at the 10,401st event.
+    expect(s.calls).toBe(10_401 - 2);
+  });
+
   it('a run under the limit is unchanged: no event, nothing refused', () => {
     const s = new Spammer({ perBar: 1 });
     const r = runBacktest({ strategy: s, feeds: [barFeed('X', days)], cash: 1_000_000, risk: new RiskEngine({ maxOrders: 20 }) });
