@@ -1,3 +1,4 @@
+import { argumentError, integerArg, numberArg, oneOfArg } from '../core/arguments.js';
 import { InputError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { parseIsoTime } from '../core/time.js';
@@ -15,7 +16,9 @@ import type { Indicator } from '../strategy/indicators/indicator.js';
 import { createIndicator } from '../strategy/indicators/registry.js';
 import { RSI } from '../strategy/indicators/rsi.js';
 import { SMA } from '../strategy/indicators/sma.js';
+import { MAX_WINDOW, isIndicator } from '../strategy/indicators/indicator.js';
 import type { Series } from './series.js';
+import { checkBracketOptions, checkChanges, checkOrderOptions, checkOrderRequest, orderIdOf } from './strategy-arguments.js';
 import type { OrderBook } from '../model/order-book.js';
 
 /** The parts of the engine the context reads and drives. */
@@ -66,45 +69,50 @@ export class BacktestContext implements StrategyContext {
   }
 
   bars(symbol?: string, timeframe = ''): BarHistory {
-    return this.host.series(this.indexOf(symbol), timeframe).history;
+    return this.seriesOf('ctx.bars', symbol, timeframe).history;
   }
 
   subscribe(timeframe: string, symbol?: string): BarHistory {
-    return this.host.series(this.indexOf(symbol), timeframe).history;
+    return this.seriesOf('ctx.subscribe', symbol, timeframe).history;
+  }
+
+  /** A series of the run; a bad symbol or timeframe is an InputError naming `call`. */
+  private seriesOf(call: string, symbol: string | undefined, timeframe: unknown, name = 'timeframe'): Series {
+    const idx = this.indexOf(symbol, call, name === 'timeframe' ? 'symbol' : 'options.symbol');
+    if (typeof timeframe !== 'string') throw argumentError(call, name, timeframe, `${name} must be text such as '5m', '1h', '1d' or 'ticks:100'`);
+    try {
+      return this.host.series(idx, timeframe);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw argumentError(call, name, timeframe, e.issues[0]?.message ?? e.message);
+    }
   }
 
   indicator(name: string, params: Record<string, unknown> = {}, options?: IndicatorOptions): Indicator {
-    let ind: Indicator;
-    try {
-      ind = createIndicator(name, params);
-    } catch (e) {
-      throw new InputError({ code: 'invalid_strategy', field: name, value: JSON.stringify(params), message: e instanceof Error ? e.message : String(e) });
-    }
-    return this.register(ind, options);
+    return this.registerAs('ctx.indicator', createIndicator(name, params, 'ctx.indicator'), options);
   }
 
   book(symbol?: string): OrderBook | undefined {
-    return this.host.books[this.indexOf(symbol)];
+    return this.host.books[this.indexOf(symbol, 'ctx.book')];
   }
 
   sma(period: number, options?: IndicatorOptions): Indicator {
-    return this.register(new SMA(period), options);
+    return this.registerAs('ctx.sma', new SMA(indicatorPeriod('ctx.sma', period)), options);
   }
   ema(period: number, options?: IndicatorOptions): Indicator {
-    return this.register(new EMA(period), options);
+    return this.registerAs('ctx.ema', new EMA(indicatorPeriod('ctx.ema', period)), options);
   }
   rsi(period = 14, options?: IndicatorOptions): Indicator {
-    return this.register(new RSI(period), options);
+    return this.registerAs('ctx.rsi', new RSI(indicatorPeriod('ctx.rsi', period)), options);
   }
 
   crossover(a: Indicator, b: Indicator): Indicator {
     const sa = this.owner.get(a);
     const sb = this.owner.get(b);
-    if (sa === undefined || sb === undefined) {
-      throw new InputError({ code: 'invalid_strategy', message: 'crossover(a, b) takes indicators created through the context' });
-    }
+    if (sa === undefined) throw argumentError('ctx.crossover', 'a', isIndicator(a) ? a.constructor.name : a, 'crossover(a, b) takes indicators created through the context', 'invalid_strategy');
+    if (sb === undefined) throw argumentError('ctx.crossover', 'b', isIndicator(b) ? b.constructor.name : b, 'crossover(a, b) takes indicators created through the context', 'invalid_strategy');
     if (sa !== sb) {
-      throw new InputError({ code: 'invalid_strategy', message: 'crossover(a, b) compares two indicators of the same instrument and timeframe' });
+      throw new InputError({ code: 'invalid_strategy', field: 'ctx.crossover(a, b)', message: 'crossover(a, b) compares two indicators of the same instrument and timeframe' });
     }
     const cross = sa.add(new Crossover(a, b));
     this.owner.set(cross, sa);
@@ -112,12 +120,18 @@ export class BacktestContext implements StrategyContext {
   }
 
   register<T extends Indicator>(indicator: T, options?: IndicatorOptions): T {
-    const series = this.host.series(this.indexOf(options?.symbol), options?.timeframe ?? '');
+    return this.registerAs('ctx.register', indicator, options);
+  }
+
+  private registerAs<T extends Indicator>(call: string, indicator: T, options?: IndicatorOptions): T {
+    if (!isIndicator(indicator)) throw argumentError(call, 'indicator', indicator, 'indicator must be an Indicator (new SMA(20), ...)');
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw argumentError(call, 'options', options, 'options must be an object');
+    const series = this.seriesOf(call, options?.symbol, options?.timeframe ?? '', 'options.timeframe');
     if (options?.source !== undefined) {
       try {
         indicator.withSource(options.source);
       } catch {
-        throw new InputError({ code: 'invalid_strategy', field: 'source', value: String(options.source), message: 'unknown price source' });
+        throw argumentError(call, 'options.source', options.source, 'unknown price source; give open, high, low, close or volume');
       }
     }
     series.add(indicator);
@@ -126,21 +140,30 @@ export class BacktestContext implements StrategyContext {
   }
 
   submit(request: OrderRequest, link: { readonly parent?: Order } = {}): Order {
-    const idx = this.indexOf(request.symbol);
-    const pos = this.host.portfolio.positions[idx] as PositionState;
-    return this.host.orders.submit(this.resolve(request, idx), this.host.now(), pos.lastPrice, link.parent);
+    checkOrderRequest('ctx.submit', request, link);
+    return this.place('ctx.submit', request, link.parent);
   }
 
   buy(quantity: number, options: OrderOptions = {}): Order {
-    return this.submit(toRequest('buy', quantity, options), options.parent !== undefined ? { parent: options.parent } : {});
+    checkOrderOptions('ctx.buy', quantity, options);
+    return this.place('ctx.buy', toRequest('buy', quantity, options), options.parent);
   }
 
   sell(quantity: number, options: OrderOptions = {}): Order {
-    return this.submit(toRequest('sell', quantity, options), options.parent !== undefined ? { parent: options.parent } : {});
+    checkOrderOptions('ctx.sell', quantity, options);
+    return this.place('ctx.sell', toRequest('sell', quantity, options), options.parent);
+  }
+
+  /** A checked request to the order manager. */
+  private place(call: string, request: OrderRequest, parent: Order | undefined): Order {
+    const idx = this.indexOf(request.symbol, call, call === 'ctx.submit' ? 'request.symbol' : 'options.symbol');
+    const pos = this.host.portfolio.positions[idx] as PositionState;
+    return this.host.orders.submit(this.resolve(call, request, idx), this.host.now(), pos.lastPrice, parent);
   }
 
   bracket(o: BracketOptions): Bracket {
-    const idx = this.indexOf(o.symbol);
+    checkBracketOptions('ctx.bracket', o);
+    const idx = this.indexOf(o.symbol, 'ctx.bracket', 'options.symbol');
     const side = o.side ?? 'buy';
     const exit = side === 'buy' ? 'sell' : 'buy';
     const symbol = this.symbols[idx] as string;
@@ -158,25 +181,27 @@ export class BacktestContext implements StrategyContext {
     const stopLoss = toRequest(exit, o.quantity, { ...common, ...side_, stop: o.stopLoss });
     const takeProfit = toRequest(exit, o.quantity, { ...common, ...side_, limit: o.takeProfit });
     const pos = this.host.portfolio.positions[idx] as PositionState;
-    const [e, sl, tp] = this.host.orders.bracket(this.resolve(entry, idx), this.resolve(stopLoss, idx), this.resolve(takeProfit, idx), this.host.now(), pos.lastPrice);
+    const call = 'ctx.bracket';
+    const [e, sl, tp] = this.host.orders.bracket(this.resolve(call, entry, idx), this.resolve(call, stopLoss, idx), this.resolve(call, takeProfit, idx), this.host.now(), pos.lastPrice);
     return { entry: e, stopLoss: sl, takeProfit: tp };
   }
 
   oco(...orders: Order[]): boolean {
     return this.host.orders.oco(
-      orders.map((o) => o.id),
+      orders.map((o, i) => orderIdOf('ctx.oco', `orders[${i}]`, o)),
       this.host.now(),
     );
   }
 
   modify(order: Order | number, changes: OrderChanges): boolean {
-    return this.host.orders.modify(typeof order === 'number' ? order : order.id, changes, this.host.now());
+    const id = orderIdOf('ctx.modify', 'order', order);
+    return this.host.orders.modify(id, checkChanges('ctx.modify', changes), this.host.now());
   }
 
   /** A strategy's request in the engine's terms. */
-  private resolve(request: OrderRequest, idx: number): NewOrder {
+  private resolve(call: string, request: OrderRequest, idx: number): NewOrder {
     const instrument = this.host.instruments[idx] as Instrument;
-    const expireTime = this.resolveTime(request.expire, 'expire');
+    const expireTime = this.resolveTime(request.expire, call, call === 'ctx.submit' ? 'request.expire' : 'options.expire');
     // A plain stop given only a price: that price is its trigger.
     const trigger = request.triggerPrice ?? (request.type === 'stop' ? request.price : undefined);
     return this.host.round({
@@ -200,16 +225,20 @@ export class BacktestContext implements StrategyContext {
   }
 
   cancel(order: Order | number): boolean {
-    const id = typeof order === 'number' ? order : order.id;
-    return this.host.orders.cancel(id, this.host.now());
+    return this.host.orders.cancel(orderIdOf('ctx.cancel', 'order', order), this.host.now());
   }
 
   targetPosition(quantity: number, options: { readonly symbol?: string; readonly tag?: string; readonly positionSide?: PositionSide } = {}): Order | undefined {
-    const idx = this.indexOf(options.symbol);
+    const call = 'ctx.targetPosition';
+    numberArg(call, 'quantity', quantity);
+    if (options === null || typeof options !== 'object') throw argumentError(call, 'options', options, 'options must be an object');
+    if (options.tag !== undefined && typeof options.tag !== 'string') throw argumentError(call, 'options.tag', options.tag, 'options.tag must be text');
+    if (options.positionSide !== undefined) oneOfArg(call, 'options.positionSide', options.positionSide, ['long', 'short']);
+    const idx = this.indexOf(options.symbol, call, 'options.symbol');
     const symbol = this.symbols[idx] as string;
     const side = options.positionSide;
     if (side !== undefined && (side === 'long' ? quantity < 0 : quantity > 0)) {
-      throw new InputError({ code: 'invalid_strategy', field: 'targetPosition', value: String(quantity), message: `a ${side} leg's target is ${side === 'long' ? '>= 0' : '<= 0'}` });
+      throw argumentError(call, 'quantity', quantity, `a ${side} leg's target is ${side === 'long' ? '>= 0' : '<= 0'}`, 'invalid_strategy');
     }
     const pf = this.host.portfolio;
     let planned = side !== undefined && pf.hedging ? pf.leg(idx, side).quantity : (pf.positions[idx] as PositionState).quantity;
@@ -224,21 +253,22 @@ export class BacktestContext implements StrategyContext {
 
   openOrders(symbol?: string): readonly Order[] {
     const out: Order[] = [];
-    const only = symbol === undefined ? undefined : this.symbols[this.indexOf(symbol)];
+    const only = symbol === undefined ? undefined : this.symbols[this.indexOf(symbol, 'ctx.openOrders')];
     for (const o of this.host.orders.liveOrders()) if (only === undefined || o.symbol === only) out.push(o);
     return out;
   }
 
   hasOpenOrders(symbol?: string): boolean {
     if (symbol === undefined) return this.host.orders.liveCount > 0;
-    const only = this.symbols[this.indexOf(symbol)];
+    const only = this.symbols[this.indexOf(symbol, 'ctx.hasOpenOrders')];
     for (const o of this.host.orders.liveOrders()) if (o.symbol === only) return true;
     return false;
   }
 
   position(symbol?: string, side?: PositionSide): number {
     const pf = this.host.portfolio;
-    const idx = this.indexOf(symbol);
+    const idx = this.indexOf(symbol, 'ctx.position');
+    if (side !== undefined) oneOfArg('ctx.position', 'side', side, ['long', 'short']);
     if (pf.hedging) return side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity;
     const q = (pf.positions[idx] as PositionState).quantity;
     return side === undefined ? q : side === 'long' ? Math.max(q, 0) : Math.min(q, 0);
@@ -246,7 +276,8 @@ export class BacktestContext implements StrategyContext {
 
   positionInfo(symbol?: string, side?: PositionSide): PositionView {
     const pf = this.host.portfolio;
-    const idx = this.indexOf(symbol);
+    const idx = this.indexOf(symbol, 'ctx.positionInfo');
+    if (side !== undefined) oneOfArg('ctx.positionInfo', 'side', side, ['long', 'short']);
     const p = pf.positions[idx] as PositionState;
     const short = pf.shortLeg(idx);
     if (short === undefined) {
@@ -284,44 +315,59 @@ export class BacktestContext implements StrategyContext {
   }
 
   setTimer(name: string, at: Micros | string): void {
-    this.host.timers.set(name, this.resolveTime(at, 'timer'));
+    timerName('ctx.setTimer', name);
+    if (typeof at !== 'string') numberArg('ctx.setTimer', 'at', at);
+    const time = this.resolveTime(at, 'ctx.setTimer', 'at');
+    this.host.timers.set(name, time);
   }
 
   setInterval(name: string, everyMicros: number): void {
-    if (!(everyMicros > 0) || !Number.isInteger(everyMicros)) {
-      throw new InputError({ code: 'invalid_strategy', field: 'setInterval', value: String(everyMicros), message: 'interval must be a positive integer of microseconds' });
-    }
+    timerName('ctx.setInterval', name);
+    integerArg('ctx.setInterval', 'everyMicros', everyMicros, 1);
     this.host.timers.set(name, this.host.now() + everyMicros, everyMicros);
   }
 
   setTradingState(state: TradingState, symbol?: string): void {
-    this.host.setTradingState(state, symbol === undefined ? undefined : this.symbols[this.indexOf(symbol)]);
+    oneOfArg('ctx.setTradingState', 'state', state, ['active', 'reducing', 'halted']);
+    this.host.setTradingState(state, symbol === undefined ? undefined : this.symbols[this.indexOf(symbol, 'ctx.setTradingState')]);
   }
 
   tradingState(symbol?: string): TradingState {
-    return this.host.tradingState(symbol === undefined ? undefined : this.symbols[this.indexOf(symbol)]);
+    return this.host.tradingState(symbol === undefined ? undefined : this.symbols[this.indexOf(symbol, 'ctx.tradingState')]);
   }
 
   cancelTimer(name: string): void {
+    timerName('ctx.cancelTimer', name);
     this.host.timers.cancel(name);
   }
 
-  private resolveTime(t: Micros | string | undefined, field: string): Micros {
+  /** A time given as µs since the epoch or as ISO text; NaN when absent. */
+  private resolveTime(t: Micros | string | undefined, call: string, name: string): Micros {
     if (t === undefined) return NaN;
     if (typeof t === 'number') return t;
     const parsed = parseIsoTime(t, 'end');
-    if (parsed === undefined) throw new InputError({ code: 'invalid_strategy', field, value: t, message: 'not an ISO 8601 date or time' });
+    if (parsed === undefined) throw argumentError(call, name, t, 'not an ISO 8601 date or time', 'invalid_strategy');
     return parsed;
   }
 
-  private indexOf(symbol: string | undefined): number {
+  /** The index of a symbol of the run (undefined: the first); an unknown one is an InputError naming `call`. */
+  private indexOf(symbol: string | undefined, call: string, name = 'symbol'): number {
     if (symbol === undefined) return 0;
     const i = this.index.get(symbol);
-    if (i === undefined) {
-      throw new InputError({ code: 'invalid_strategy', field: 'symbol', value: symbol, message: `no data for this symbol; the run has ${this.symbols.join(', ')}` });
-    }
+    if (i === undefined) throw argumentError(call, name, symbol, `no data for this symbol; the run has ${this.symbols.join(', ')}`, 'invalid_strategy');
     return i;
   }
+}
+
+/** An indicator period given to a context helper: an integer from 1 to MAX_WINDOW. */
+function indicatorPeriod(call: string, period: unknown): number {
+  const p = integerArg(call, 'period', period, 1);
+  if (p > MAX_WINDOW) throw argumentError(call, 'period', p, `period must be at most ${MAX_WINDOW}`);
+  return p;
+}
+
+function timerName(call: string, name: unknown): void {
+  if (typeof name !== 'string' || name.length === 0) throw argumentError(call, 'name', name, 'name must be non-empty text');
 }
 
 function toRequest(side: 'buy' | 'sell', quantity: number, o: OrderOptions): OrderRequest {

@@ -3,7 +3,7 @@ import type { Issue } from '../core/errors.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
-import { MICROS_PER_DAY } from '../core/time.js';
+import { MICROS_PER_DAY, formatIso } from '../core/time.js';
 import { TimerQueue } from '../core/timer-queue.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import { NoFee } from '../execution/models/fee.js';
@@ -154,6 +154,8 @@ export interface BacktestResult {
   readonly fills: readonly Fill[];
   /** Trading state changes: kill switch trips, manual changes. */
   readonly riskEvents: readonly TradingStateEvent[];
+  /** Submissions refused without a record (after the max-orders kill switch), by reason: `{ max_orders: n }`, or `{}`. */
+  readonly ordersNotRecorded: Readonly<Record<string, number>>;
   /** Margin calls: equity below maintenance margin, margined positions closed. */
   readonly marginCalls: readonly { readonly time: Micros; readonly equity: number; readonly maintenance: number }[];
   /** Funding, borrow fees and interest received (+) or paid (-). */
@@ -260,6 +262,8 @@ export class BacktestEngine {
   private readonly legOf: (order: Order) => PositionState;
   /** An L2 book per instrument with book data. */
   private readonly books: (OrderBook | undefined)[];
+  /** Order events one hook may leave waiting before the run is stopped (bounded memory for runaway loops). */
+  private readonly maxPendingEvents: number;
   private bars = 0;
   private quotes = 0;
   private tradeTicks = 0;
@@ -299,6 +303,7 @@ export class BacktestEngine {
     this.positionLog = new PositionLog(this.portfolio.positions);
     this.risk = options.risk ?? new RiskEngine();
     this.watchEquity = this.risk.limits.maxDrawdown !== undefined || this.risk.limits.maxDailyLoss !== undefined;
+    this.maxPendingEvents = 4 * this.risk.limits.maxOrders + 10_000;
     this.hasCarry = options.account !== undefined || this.instruments.some((i) => i.kind === 'perpetual' && i.fundingRate !== 0);
     const pf = this.portfolio;
     const positionBy = (symbol: string): PositionState | undefined => pf.positions[this.symbolIndexOf.get(symbol) ?? -1];
@@ -336,7 +341,10 @@ export class BacktestEngine {
         return short;
       },
       {
-        event: (e) => this.pending.push(e),
+        event: (e) => {
+          // Events wait for the end of the hook that caused them: a hook that never ends its requests is stopped.
+          if (this.pending.push(e) > this.maxPendingEvents) throw tooManyRequests(this.maxPendingEvents);
+        },
         fill: (order, fill) => {
           const pos = legOf(order);
           this.portfolio.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
@@ -344,7 +352,13 @@ export class BacktestEngine {
         },
         released: (order) => this.buyingPower.release(order.id),
       },
-      { positionOf, hedging: this.hedging },
+      {
+        positionOf,
+        hedging: this.hedging,
+        tradedVolume: () => this.portfolio.tradedVolume,
+        maxOrders: this.risk.limits.maxOrders,
+        onOrderLimit: (time) => this.orderLimitReached(time),
+      },
     );
     this.exchange = new SimulatedExchange(
       this.instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
@@ -416,7 +430,7 @@ export class BacktestEngine {
       bars: (idx) => ((this.series[idx] as Series[])[0] as Series).history,
       preview: (order, price) => {
         const inst = this.instruments[this.symbolIndexOf.get(order.symbol) ?? 0] as Instrument;
-        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker' });
+        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker', tradedVolume: pf.tradedVolume });
         return this.risk.evaluate(order, this.riskView, { price, fee }) ?? this.buyingPower.preview(sideSign(order.side) * order.quantity, price, fee, this.legOf(order));
       },
     });
@@ -868,13 +882,21 @@ export class BacktestEngine {
     const side = pos.side === 'short' ? 'short' : 'long';
     const closing = side === 'long' ? 'sell' : 'buy';
     const same = (o: Order): boolean => o.symbol === symbol && o.positionSide === side && o.side === closing;
-    const live = [...this.orders.liveOrders()].filter(same);
-    if (live.some((o) => o.tag === 'liquidation')) return false;
-    for (const o of live) this.orders.cancel(o.id, t);
+    for (const o of this.orders.liveOrders()) if (same(o) && o.tag === 'liquidation') return false;
+    this.orders.cancelAll(t, same);
     const qty = Math.abs(pos.quantity);
     if (closing === 'sell') this.ctx.sell(qty, { symbol, positionSide: side, tag: 'liquidation' });
     else this.ctx.buy(qty, { symbol, positionSide: side, tag: 'liquidation' });
     return true;
+  }
+
+  /** The run reached risk.maxOrders: the kill switch halts the account and cancels the working orders. */
+  private orderLimitReached(time: Micros): void {
+    this.risk.tripMaxOrders(time);
+    (this.options.log ?? silentLog).warn(
+      `max orders (${this.risk.limits.maxOrders}) reached at ${formatIso(time)}: kill switch tripped (max_orders), trading halted, working orders cancelled; later orders are refused without a record`,
+    );
+    this.orders.cancelAll(time);
   }
 
   /** The kill switch watches equity at each step; a halt cancels the working orders. */
@@ -882,7 +904,7 @@ export class BacktestEngine {
     const events = this.risk.onEquity(t, equity);
     if (events.length === 0) return;
     if (events.some((e) => e.to === 'halted')) {
-      for (const o of [...this.orders.liveOrders()]) this.orders.cancel(o.id, t);
+      this.orders.cancelAll(t);
       if (this.pending.length > 0) this.drain();
     }
   }
@@ -955,6 +977,7 @@ export class BacktestEngine {
       }),
       fills: this.orders.fills,
       riskEvents: [...this.risk.events],
+      ordersNotRecorded: this.orders.notRecorded > 0 ? { max_orders: this.orders.notRecorded } : {},
       marginCalls: this.marginCalls,
       carry: p.carry,
       balances: [...p.balances].sort(),
@@ -966,6 +989,13 @@ export class BacktestEngine {
       skipped,
     };
   }
+}
+
+function tooManyRequests(limit: number): InputError {
+  return new InputError({
+    code: 'invalid_strategy',
+    message: `strategy keeps making order requests within one call (more than ${limit} order events waiting for it to return): stopped`,
+  });
 }
 
 /** Runs a backtest to completion. */

@@ -1,4 +1,5 @@
 import { mulExact } from '../core/decimal.js';
+import { argumentError, integerArg, numberArg, oneOfArg } from '../core/arguments.js';
 import { InputError } from '../core/errors.js';
 import type { Instrument } from '../model/instrument.js';
 import type { Order, OrderSide, PositionSide, RejectReason } from '../model/order.js';
@@ -59,27 +60,36 @@ export class RunSizer implements Sizer {
   constructor(private readonly host: SizingHost) {}
 
   fixed(quantity: number, options?: SizeOptions): number {
-    const k = this.prepare(options);
+    numberArg('ctx.size.fixed', 'quantity', quantity, { min: 0 });
+    const k = this.prepare('ctx.size.fixed', options);
     return this.finish(k, fixedQuantity({ quantity, price: k.price, ...k.caps }));
   }
 
   notional(amount: number, options?: SizeOptions): number {
-    const k = this.prepare(options);
+    numberArg('ctx.size.notional', 'amount', amount, { min: 0 });
+    const k = this.prepare('ctx.size.notional', options);
     return this.finish(k, fixedNotional({ notional: amount, price: k.price, ...k.caps }));
   }
 
   percentOfEquity(fraction: number, options?: SizeOptions): number {
-    const k = this.prepare(options);
+    numberArg('ctx.size.percentOfEquity', 'fraction', fraction, { above: 0 });
+    const k = this.prepare('ctx.size.percentOfEquity', options);
     return this.finish(k, percentOfEquity({ equity: k.equity, fraction, price: k.price, ...k.caps }));
   }
 
   fixedFractional(riskFraction: number, stopDistance: number, options?: SizeOptions): number {
-    const k = this.prepare(options);
+    numberArg('ctx.size.fixedFractional', 'riskFraction', riskFraction, { above: 0, max: 1 });
+    numberArg('ctx.size.fixedFractional', 'stopDistance', stopDistance, { above: 0 });
+    const k = this.prepare('ctx.size.fixedFractional', options);
     return this.finish(k, fixedFractional({ equity: k.equity, riskFraction, stopDistance, price: k.price, ...k.caps }));
   }
 
   volatilityTarget(targetVolatility: number, options?: SizeOptions & { readonly atr?: number; readonly period?: number }): number {
-    const k = this.prepare(options);
+    const call = 'ctx.size.volatilityTarget';
+    numberArg(call, 'targetVolatility', targetVolatility, { above: 0, max: 1 });
+    if (options?.atr !== undefined) numberArg(call, 'options.atr', options.atr, { above: 0 });
+    if (options?.period !== undefined) integerArg(call, 'options.period', options.period, 1, 100_000);
+    const k = this.prepare(call, options, ['atr', 'period']);
     let atr = options?.atr;
     if (atr === undefined) {
       const period = options?.period ?? 14;
@@ -101,12 +111,17 @@ export class RunSizer implements Sizer {
   }
 
   kelly(winRate: number, payoffRatio: number, maxFraction: number, options?: SizeOptions): number {
-    const k = this.prepare(options);
+    const call = 'ctx.size.kelly';
+    numberArg(call, 'winRate', winRate, { min: 0, max: 1 });
+    numberArg(call, 'payoffRatio', payoffRatio, { above: 0 });
+    numberArg(call, 'maxFraction', maxFraction, { above: 0, max: 1 });
+    const k = this.prepare(call, options);
     return this.finish(k, cappedKelly({ equity: k.equity, price: k.price, winRate, payoffRatio, maxFraction, ...k.caps }));
   }
 
-  /** The order's figures and the caps the limits set in closed form. */
-  private prepare(o: SizeOptions = {}): Sizing {
+  /** The order's figures and the caps the limits set in closed form; bad options are InputErrors naming `call`. */
+  private prepare(call: string, o: SizeOptions = {}, more: readonly string[] = []): Sizing {
+    checkSizeOptions(call, o, more);
     const h = this.host;
     const idx = h.indexOf(o.symbol);
     const inst = h.instrument(idx);
@@ -194,6 +209,20 @@ export class RunSizer implements Sizer {
     }
     return lo;
   }
+}
+
+const SIZE_OPTIONS = ['symbol', 'side', 'positionSide', 'limit'];
+
+function checkSizeOptions(call: string, o: unknown, more: readonly string[]): void {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw argumentError(call, 'options', o, 'options must be an object');
+  const x = o as Record<string, unknown>;
+  for (const key of Object.keys(x)) {
+    if (!SIZE_OPTIONS.includes(key) && !more.includes(key)) throw argumentError(call, `options.${key}`, x[key], `unknown option; options takes ${[...SIZE_OPTIONS, ...more].join(', ')}`);
+  }
+  if (x.symbol !== undefined && typeof x.symbol !== 'string') throw argumentError(call, 'options.symbol', x.symbol, 'options.symbol must be text');
+  if (x.side !== undefined) oneOfArg(call, 'options.side', x.side, ['buy', 'sell']);
+  if (x.positionSide !== undefined) oneOfArg(call, 'options.positionSide', x.positionSide, ['long', 'short']);
+  if (x.limit !== undefined) numberArg(call, 'options.limit', x.limit, { above: 0 });
 }
 
 /** An order as the checks read it: a market order at the last price, or a limit order. */

@@ -14,6 +14,7 @@ export interface RiskFlags {
   orderRate?: string;
   maxDrawdown?: string;
   maxDailyLoss?: string;
+  maxOrders?: string;
   roundToGrid?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function addRiskFlags(cmd: Command): Command {
     .option('--order-rate <n/seconds>', 'at most n orders per rolling window, e.g. 10/60')
     .option('--max-drawdown <fraction>', 'kill switch: halt trading when equity falls this far from its peak')
     .option('--max-daily-loss <amount>', 'kill switch: halt trading for the day after losing this much (or 0.02 for 2%)')
+    .option('--max-orders <n>', 'kill switch: at most n orders per run (default 1000000); later ones are refused without a record')
     .option('--round-to-grid', 'round order prices to the tick and quantities to the lot instead of rejecting them');
 }
 
@@ -50,6 +52,7 @@ export function riskFromFlags(flags: RiskFlags, base: unknown): Record<string, u
   num('--max-leverage', flags.maxLeverage, 'maxLeverage');
   num('--price-band', flags.priceBand, 'priceBand');
   num('--max-drawdown', flags.maxDrawdown, 'maxDrawdown');
+  num('--max-orders', flags.maxOrders, 'maxOrders');
   if (flags.maxDailyLoss !== undefined) {
     const v = numberFlag('--max-daily-loss', flags.maxDailyLoss);
     r.maxDailyLoss = v < 1 ? { fraction: v } : { amount: v };

@@ -1,10 +1,10 @@
 import { addExact, mulExact } from '../core/decimal.js';
-import { InvariantError } from '../core/errors.js';
+import { InputError, InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { Contingency, MutableOrder, Order, OrderSide, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
-import { closesPositionSide, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import { closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
@@ -52,6 +52,8 @@ export interface OrderSink {
 /** A venue the manager can also pull an order from at once (OCO, a parent gone). */
 export interface ManagedVenue extends ExecutionClient {
   withdraw(orderId: number): boolean;
+  /** Requests (cancels, modifies) that reached the venue before data stamped `time` take effect now. */
+  deliver?(symbol: string, time: Micros): void;
 }
 
 export interface OrderManagerOptions {
@@ -68,7 +70,26 @@ export interface OrderManagerOptions {
    * must not name one (`position_side_not_allowed`).
    */
   readonly hedging?: boolean;
+  /**
+   * The account's traded notional so far (FeeParams.tradedVolume), read for
+   * every fee quoted. Without it, the manager sums its own fills (|quantity|
+   * x price x multiplier).
+   */
+  readonly tradedVolume?: () => number;
+  /**
+   * At most this many order records per run (default: no limit). The
+   * submission that would go beyond calls `onOrderLimit` once; it and every
+   * later one are refused without a record or an event (the returned order
+   * has id 0, status rejected, reason max_orders) and counted in
+   * `notRecorded`, so memory stays bounded. More than `max(maxOrders,
+   * 10,000)` such refusals stop the run with an InputError.
+   */
+  readonly maxOrders?: number;
+  readonly onOrderLimit?: (time: Micros) => void;
 }
+
+/** Refusals after the max-orders cap tolerated before the run is stopped: at least this many. */
+const MIN_REFUSALS_BEFORE_STOP = 10_000;
 
 /**
  * Owns every order's record and lifecycle (the table in model/order.ts), the
@@ -78,6 +99,8 @@ export interface OrderManagerOptions {
 export class OrderManager implements ExecutionReports {
   readonly orders: MutableOrder[] = [];
   readonly fills: Fill[] = [];
+  /** Submissions refused after the max-orders cap (no record, no event). */
+  notRecorded = 0;
   private readonly live = new Map<number, MutableOrder>();
   private readonly multipliers = new Map<number, number>();
   /** Held children by parent id. */
@@ -87,6 +110,11 @@ export class OrderManager implements ExecutionReports {
   private venue: ManagedVenue | undefined;
   private readonly positionOf: (order: Order) => number;
   private readonly hedging: boolean;
+  private readonly tradedVolume: () => number;
+  /** Traded notional of this manager's fills, for fees when no account volume is given. */
+  private ownVolume = 0;
+  private readonly maxOrders: number;
+  private readonly onOrderLimit: ((time: Micros) => void) | undefined;
 
   constructor(
     private readonly fees: FeeModel,
@@ -96,6 +124,9 @@ export class OrderManager implements ExecutionReports {
   ) {
     this.positionOf = options.positionOf ?? (() => 0);
     this.hedging = options.hedging ?? false;
+    this.tradedVolume = options.tradedVolume ?? (() => this.ownVolume);
+    this.maxOrders = options.maxOrders ?? Infinity;
+    this.onOrderLimit = options.onOrderLimit;
   }
 
   connect(venue: ManagedVenue): void {
@@ -118,6 +149,7 @@ export class OrderManager implements ExecutionReports {
 
   /** Creates an order, checks it, and accepts it (sending it to the venue) or rejects it. With a parent, it is held until the parent fills. */
   submit(req: NewOrder, time: Micros, referencePrice: number, parent?: Order): Order {
+    if (this.overLimit(1, time)) return notRecorded(req, time, referencePrice);
     const order = this.create(req, time, referencePrice, parent !== undefined ? 'oto' : 'none', parent?.id ?? 0);
     this.emit('submitted', order, time, '');
     if (parent !== undefined && parent.status !== 'filled') {
@@ -143,6 +175,7 @@ export class OrderManager implements ExecutionReports {
    * each other (the stop-loss first, so it wins a bar where both could fill).
    */
   bracket(entry: NewOrder, stopLoss: NewOrder, takeProfit: NewOrder, time: Micros, referencePrice: number): [Order, Order, Order] {
+    if (this.overLimit(3, time)) return [notRecorded(entry, time, referencePrice), notRecorded(stopLoss, time, referencePrice), notRecorded(takeProfit, time, referencePrice)];
     const e = this.submit(entry, time, referencePrice);
     const sl = this.create(stopLoss, time, referencePrice, 'bracket', e.id);
     const tp = this.create(takeProfit, time, referencePrice, 'bracket', e.id);
@@ -163,10 +196,15 @@ export class OrderManager implements ExecutionReports {
     return [e, sl, tp];
   }
 
-  /** Links live orders so that a fill or cancel of one cancels the others. */
+  /**
+   * Links live orders so that a fill or cancel of one cancels the others.
+   * Refused (false) for fewer than two orders, an order named twice, one that
+   * is not live, or one already in a group (a bracket's exits included):
+   * groups never overlap, so one fill ends a whole group.
+   */
   oco(ids: readonly number[], time: Micros): boolean {
     const orders = ids.map((id) => this.live.get(id));
-    if (orders.some((o) => o === undefined) || new Set(ids).size !== ids.length || ids.length < 2) return false;
+    if (orders.some((o) => o === undefined || o.ocoIds.length > 0) || new Set(ids).size !== ids.length || ids.length < 2) return false;
     for (const o of orders as MutableOrder[]) {
       o.ocoIds = ids.filter((id) => id !== o.id);
       if (o.contingency === 'none') o.contingency = 'oco';
@@ -190,6 +228,17 @@ export class OrderManager implements ExecutionReports {
     return true;
   }
 
+  /**
+   * Cancels every live order (or those `which` picks). Cancelling one may end
+   * others (its OCO partners, its held children): each is checked again when
+   * its turn comes, so none is refused as no longer live.
+   */
+  cancelAll(time: Micros, which?: (order: Order) => boolean): void {
+    const ids: number[] = [];
+    for (const o of this.live.values()) if (which === undefined || which(o)) ids.push(o.id);
+    for (const id of ids) if (this.live.has(id)) this.cancel(id, time);
+  }
+
   modify(orderId: number, changes: OrderChanges, time: Micros): boolean {
     const order = this.live.get(orderId);
     const reason = order === undefined ? 'not_live' : this.checkChanges(order, changes);
@@ -206,8 +255,13 @@ export class OrderManager implements ExecutionReports {
     return true;
   }
 
-  /** Arms held children whose parent finished before `time`: they may trade on this data. */
+  /**
+   * Before data stamped `time`: requests that reached the venue earlier take
+   * effect first (they may end orders, or a held child's parent), then held
+   * children whose parent finished before `time` arm: they may trade on this data.
+   */
   beforeData(symbol: string, time: Micros): void {
+    this.venue?.deliver?.(symbol, time);
     if (this.armAfter.size === 0) return;
     for (const [parentId, doneAt] of this.armAfter) {
       if (!(time > doneAt)) continue;
@@ -237,7 +291,8 @@ export class OrderManager implements ExecutionReports {
     const order = this.takeWorking(orderId);
     if (!(quantity > 0) || quantity > leavesQuantity(order) + 1e-9) throw new InvariantError(`order ${orderId}: fill of ${quantity} with ${leavesQuantity(order)} open`);
     const multiplier = this.multipliers.get(order.id) ?? 1;
-    const fee = this.fees.fee({ symbol: order.symbol, quantity, price, multiplier, liquidity });
+    const fee = this.fees.fee({ symbol: order.symbol, quantity, price, multiplier, liquidity, tradedVolume: this.tradedVolume() });
+    this.ownVolume = addExact(this.ownVolume, mulExact(mulExact(quantity, price), multiplier));
     const before = order.filledQuantity;
     order.filledQuantity = addExact(before, quantity);
     order.fillPrice = before === 0 ? price : (order.fillPrice * before + price * quantity) / order.filledQuantity;
@@ -286,6 +341,12 @@ export class OrderManager implements ExecutionReports {
   modified(orderId: number, time: Micros, changes: OrderChanges): void {
     const order = this.live.get(orderId);
     if (order === undefined) return; // filled or cancelled while the request travelled
+    // Fills may have come while the request travelled: it is checked again against the order as it is now.
+    const reason = this.checkChanges(order, changes);
+    if (reason !== undefined) {
+      this.emit('modify_rejected', order, time, reason);
+      return;
+    }
     this.applyChanges(order, changes, time);
   }
 
@@ -295,6 +356,23 @@ export class OrderManager implements ExecutionReports {
   }
 
   // ------------------------------------------------------------ internals
+
+  /**
+   * Whether `n` more orders would go beyond maxOrders: then the first time
+   * calls onOrderLimit, and every time counts the refusals (too many stop the run).
+   */
+  private overLimit(n: number, time: Micros): boolean {
+    if (this.orders.length + n <= this.maxOrders) return false;
+    if (this.notRecorded === 0) this.onOrderLimit?.(time);
+    this.notRecorded += n;
+    if (this.notRecorded > Math.max(this.maxOrders, MIN_REFUSALS_BEFORE_STOP)) {
+      throw new InputError({
+        code: 'invalid_strategy',
+        message: `strategy keeps submitting orders after the max-orders kill switch: stopped (${this.maxOrders} orders recorded, then ${this.notRecorded} refused; raise --max-orders or fix the strategy)`,
+      });
+    }
+    return true;
+  }
 
   private create(req: NewOrder, time: Micros, referencePrice: number, contingency: Contingency, parentId: number): MutableOrder {
     const trailing = req.type === 'trailing_stop';
@@ -404,7 +482,7 @@ export class OrderManager implements ExecutionReports {
     if (reason === undefined) {
       const price = this.costPrice(order);
       const multiplier = this.multipliers.get(order.id) ?? 1;
-      const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier, liquidity: 'taker' });
+      const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier, liquidity: 'taker', tradedVolume: this.tradedVolume() });
       reason = this.check(order, sideSign(order.side) * order.quantity, price, fee);
     }
     if (reason !== undefined) {
@@ -433,15 +511,18 @@ export class OrderManager implements ExecutionReports {
     this.parentDone(order, time);
   }
 
-  /** Ends a live order as cancelled or expired, with what follows for linked orders. */
-  private finish(order: MutableOrder, time: Micros, status: 'cancelled' | 'expired', reason: string): void {
+  /**
+   * Ends a live order as cancelled or expired, with what follows for linked
+   * orders: its OCO partners are cancelled unless `withPartners` is false.
+   */
+  private finish(order: MutableOrder, time: Micros, status: 'cancelled' | 'expired', reason: string, withPartners = true): void {
     transition(order, status);
     order.reason = reason;
     order.cancelledQuantity = order.quantity - order.filledQuantity;
     this.live.delete(order.id);
     this.emit(status, order, time, reason);
     this.sink.released(order);
-    this.cancelSiblings(order, time);
+    if (withPartners) this.cancelSiblings(order, time);
     this.parentDone(order, time);
   }
 
@@ -454,7 +535,12 @@ export class OrderManager implements ExecutionReports {
     }
   }
 
-  /** One-updates-other: a partial fill of one member takes the same quantity off the others. */
+  /**
+   * One-updates-other: a partial fill of one member takes the same quantity
+   * off the others. A member left with nothing is cancelled on its own: the
+   * order that is filling keeps working, and the other members are shrunk
+   * here too.
+   */
   private shrinkSiblings(order: Order, quantity: number, time: Micros): void {
     for (const id of order.ocoIds) {
       const s = this.live.get(id);
@@ -462,7 +548,7 @@ export class OrderManager implements ExecutionReports {
       const q = s.quantity - quantity;
       if (q <= s.filledQuantity) {
         if (isWorking(s.status)) this.requireVenue().withdraw(id);
-        this.finish(s, time, 'cancelled', 'oco');
+        this.finish(s, time, 'cancelled', 'oco', false);
       } else {
         s.quantity = q;
         this.emit('updated', s, time, '');
@@ -520,4 +606,30 @@ export class OrderManager implements ExecutionReports {
   private emit(kind: OrderEventKind, order: Order, time: Micros, reason: string): void {
     this.sink.event({ kind, time, order, reason });
   }
+}
+
+/** A submission refused after the max-orders cap: an order that is never recorded (id 0), for the caller only. */
+function notRecorded(req: NewOrder, time: Micros, referencePrice: number): Order {
+  return draftOrder({
+    symbol: req.symbol,
+    side: req.side,
+    type: req.type,
+    quantity: req.quantity,
+    price: needsLimit(req.type) ? req.price : NaN,
+    triggerPrice: needsTrigger(req.type) ? req.triggerPrice : NaN,
+    trailOffset: req.trailOffset,
+    trailPercent: req.trailPercent,
+    timeInForce: req.timeInForce,
+    expireTime: req.expireTime,
+    validBars: req.validBars,
+    reduceOnly: req.reduceOnly,
+    postOnly: req.postOnly,
+    tag: req.tag,
+    positionSide: req.positionSide,
+    status: 'rejected',
+    reason: 'max_orders',
+    createdTime: time,
+    referencePrice,
+    cancelledQuantity: req.quantity,
+  });
 }

@@ -1,3 +1,4 @@
+import { numberArg } from '../core/arguments.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Liquidity } from '../model/events.js';
@@ -37,6 +38,15 @@ export interface SimulatedExchangeOptions {
   readonly positionOf?: (order: Order) => number;
 }
 
+/** A cancel (no changes) or modify on its way to the venue (latency). */
+interface InFlight {
+  /** When it reaches the venue: it acts on data stamped after this. */
+  readonly at: Micros;
+  /** Order of the requests, for those arriving at the same time. */
+  readonly seq: number;
+  readonly changes: OrderChanges | undefined;
+}
+
 /** The venue's working state of one order. */
 class Working {
   /** Removed from the book (filled, cancelled, expired) during the current pass. */
@@ -47,10 +57,8 @@ class Working {
   /** Best price seen by a trailing stop. */
   extreme = NaN;
   triggered = false;
-  /** Pending cancel / modify arriving at these times (latency). */
-  cancelAt = NaN;
-  modifyAt = NaN;
-  pendingChanges: OrderChanges | undefined = undefined;
+  /** Cancels and modifies on their way (latency), in the order they were sent. */
+  requests: InFlight[] | undefined = undefined;
   // Candidate of the current pass.
   candTime = NaN;
   candPrice = NaN;
@@ -83,8 +91,11 @@ export class SimulatedExchange implements ExecutionClient {
   private readonly symbolIndex = new Map<string, number>();
   private readonly lastSession: Float64Array;
   private readonly pass: Working[] = [];
-  /** Orders that ended while a cancel or modify was on its way: those requests are refused on arrival. */
+  /** Orders that ended while a cancel or modify was on its way: those requests are refused. */
   private readonly orphans: Working[] = [];
+  /** Requests on their way to the venue, over all orders. */
+  private inFlight = 0;
+  private requestSeq = 0;
   private seq = 0;
   private visiting = false;
   private readonly fillModel: BarFillModel;
@@ -106,7 +117,7 @@ export class SimulatedExchange implements ExecutionClient {
     this.fillModel = options.fillModel ?? new ClassicBarFill();
     this.slippage = options.slippage ?? new NoSlippage();
     this.latency = options.latency ?? new NoLatency();
-    this.volumeLimit = options.volumeLimit ?? 0;
+    this.volumeLimit = numberArg('new SimulatedExchange', 'options.volumeLimit', options.volumeLimit ?? 0, { min: 0, max: 1 });
     this.positionOf = options.positionOf ?? (() => 0);
   }
 
@@ -132,12 +143,17 @@ export class SimulatedExchange implements ExecutionClient {
       this.reports.cancelRejected(orderId, time, 'not_live');
       return;
     }
+    // One cancel on its way is enough: another is refused at once (a loop that waits for the cancel cannot queue them forever).
+    if (w.requests !== undefined && w.requests.some((r) => r.changes === undefined)) {
+      this.reports.cancelRejected(orderId, time, 'cancel_pending');
+      return;
+    }
     const delay = this.latency.delay('cancel');
     if (delay === 0) {
       this.remove(w);
       this.reports.cancelled(orderId, time, 'user');
     } else {
-      w.cancelAt = time + delay;
+      this.send(w, time + delay, undefined);
     }
   }
 
@@ -151,9 +167,20 @@ export class SimulatedExchange implements ExecutionClient {
     if (delay === 0) {
       this.reports.modified(orderId, time, changes);
     } else {
-      w.modifyAt = time + delay;
-      w.pendingChanges = changes;
+      this.send(w, time + delay, changes);
     }
+  }
+
+  private send(w: Working, at: Micros, changes: OrderChanges | undefined): void {
+    (w.requests ??= []).push({ at, seq: this.requestSeq++, changes });
+    this.inFlight++;
+  }
+
+  /** Cancels and modifies of the instrument's orders that arrived before data stamped `time` take effect. */
+  deliver(symbol: string, time: Micros): void {
+    if (this.inFlight === 0) return;
+    this.deliverRequests(this.indexOf(symbol), time);
+    this.refuseOrphans();
   }
 
   /** Cancels an order now, for the order manager's own reasons (OCO, parent gone). */
@@ -216,11 +243,24 @@ export class SimulatedExchange implements ExecutionClient {
     const calendar = this.sessionOf(symbolIdx);
     this.lastSession[symbolIdx] = calendar.sessionKey(time);
     if (this.countBySymbol[symbolIdx] === 0) return;
+    if (this.visiting) throw new InvariantError('re-entrant broker phase');
+    this.visiting = true;
+    try {
+      this.matchBook(symbolIdx, time, book);
+    } finally {
+      this.visiting = false;
+      if (this.working.length !== this.byId.size) this.compact();
+      this.refuseOrphans();
+    }
+  }
+
+  /** One pass over the instrument's working orders for a book event; an order ended earlier in the pass is skipped. */
+  private matchBook(symbolIdx: number, time: Micros, book: OrderBook): void {
+    this.deliverRequests(symbolIdx, time);
     const bestBid = book.bestBid;
     const bestAsk = book.bestAsk;
     for (const w of this.working) {
       if (w.symbolIdx !== symbolIdx || w.done) continue;
-      if (this.cancelArrived(w, time)) continue;
       if (!(time > w.eligibleAfter)) continue;
       const o = w.order;
       if (time > o.expireTime) {
@@ -257,8 +297,6 @@ export class SimulatedExchange implements ExecutionClient {
       }
       if (!market && limit === limit) this.restInQueue(w, time, book, limit);
     }
-    if (this.working.length !== this.byId.size) this.compact();
-    this.refuseOrphans();
   }
 
   /**
@@ -406,27 +444,23 @@ export class SimulatedExchange implements ExecutionClient {
     if (this.visiting) throw new InvariantError('re-entrant broker phase');
     this.visiting = true;
     try {
+      // Requests that reached the venue before this data, then the orders this data can reach.
+      this.deliverRequests(idx, time);
       const pass = this.pass;
       pass.length = 0;
       for (const w of this.working) {
         if (w.symbolIdx !== idx || w.done) continue;
-        // Requests that reached the venue before this data.
-        if (this.cancelArrived(w, time)) continue;
-        if (w.modifyAt < time && w.pendingChanges !== undefined) {
-          const changes = w.pendingChanges;
-          const at = w.modifyAt;
-          w.pendingChanges = undefined;
-          w.modifyAt = NaN;
-          this.reports.modified(w.order.id, at, changes);
-        }
         if (!(time > w.eligibleAfter)) continue;
         pass.push(w);
       }
       if (pass.length === 0) return;
 
-      // Expiry first, then a candidate fill per order (nothing changes yet).
+      // Expiry first, then a candidate fill per order (nothing changes yet). Every report below may end
+      // other orders of the pass (an OCO partner withdrawn, a parent's children): each order is
+      // checked again when its turn comes.
       const model = this.fillModel;
       for (const w of pass) {
+        if (w.done) continue;
         const o = w.order;
         if (isBar) w.barsSeen++;
         if (Number.isNaN(w.sessionEnd) && (o.timeInForce === 'day' || o.type === 'market_on_close')) {
@@ -631,24 +665,55 @@ export class SimulatedExchange implements ExecutionClient {
     return Math.floor(q / step + 1e-9) * step;
   }
 
-  /** A cancel that reached the venue before data stamped `time` takes the order out first. */
-  private cancelArrived(w: Working, time: Micros): boolean {
-    if (!(w.cancelAt < time)) return false;
-    const at = w.cancelAt;
-    w.cancelAt = NaN;
-    w.pendingChanges = undefined;
-    this.remove(w);
-    this.reports.cancelled(w.order.id, at, 'user');
-    return true;
+  /**
+   * Cancels and modifies of the instrument's orders that reached the venue
+   * before data stamped `time`, in the order they arrived (not the order of
+   * the book): a cancel that came first wins, and what it ends (its OCO
+   * partners) refuses the requests that come after it.
+   */
+  private deliverRequests(idx: number, time: Micros): void {
+    if (this.inFlight === 0) return;
+    let due: [Working, InFlight][] | undefined;
+    for (const w of this.working) {
+      if (w.symbolIdx !== idx || w.done || w.requests === undefined) continue;
+      for (const r of w.requests) if (r.at < time) (due ??= []).push([w, r]);
+    }
+    if (due === undefined) return;
+    due.sort((a, b) => a[1].at - b[1].at || a[1].seq - b[1].seq);
+    for (const [w, r] of due) {
+      if (w.done) {
+        this.refuse(w, r);
+        continue;
+      }
+      this.take(w, r);
+      if (r.changes === undefined) {
+        this.remove(w);
+        this.reports.cancelled(w.order.id, r.at, 'user');
+      } else {
+        this.reports.modified(w.order.id, r.at, r.changes);
+      }
+    }
+  }
+
+  /** A request leaves the way: it arrived, or it is refused. */
+  private take(w: Working, r: InFlight): void {
+    const list = w.requests as InFlight[];
+    list.splice(list.indexOf(r), 1);
+    if (list.length === 0) w.requests = undefined;
+    this.inFlight--;
+  }
+
+  /** A request for an order that is no longer live: refused when it arrives. */
+  private refuse(w: Working, r: InFlight): void {
+    this.take(w, r);
+    if (r.changes === undefined) this.reports.cancelRejected(w.order.id, r.at, 'not_live');
+    else this.reports.modifyRejected(w.order.id, r.at, 'not_live');
   }
 
   private refuseOrphans(): void {
     if (this.orphans.length === 0) return;
     const list = this.orphans.splice(0);
-    for (const w of list) {
-      if (w.pendingChanges !== undefined) this.reports.modifyRejected(w.order.id, w.modifyAt, 'not_live');
-      if (!Number.isNaN(w.cancelAt)) this.reports.cancelRejected(w.order.id, w.cancelAt, 'not_live');
-    }
+    for (const w of list) while (w.requests !== undefined) this.refuse(w, w.requests[0] as InFlight);
   }
 
   private sessionOf(idx: number): SessionCalendar {
@@ -658,10 +723,12 @@ export class SimulatedExchange implements ExecutionClient {
   private remove(w: Working): void {
     if (w.done) return;
     w.done = true;
-    if (!Number.isNaN(w.cancelAt) || w.pendingChanges !== undefined) this.orphans.push(w);
+    if (w.requests !== undefined) this.orphans.push(w);
     this.byId.delete(w.order.id);
     this.countBySymbol[w.symbolIdx] = (this.countBySymbol[w.symbolIdx] as number) - 1;
-    if (!this.visiting) this.compact();
+    // Outside a pass, ended orders are dropped from the list once they are half of it: cancelling
+    // every working order (a kill-switch halt) stays linear. Passes skip them meanwhile.
+    if (!this.visiting && this.working.length > 2 * this.byId.size + 16) this.compact();
   }
 
   private compact(): void {

@@ -109,7 +109,9 @@ export type RejectReason =
   | 'trading_reducing'
   | 'insufficient_margin'
   | 'off_tick'
-  | 'off_lot';
+  | 'off_lot'
+  // The run's order count (risk.maxOrders) was reached: refused without a record.
+  | 'max_orders';
 
 /** Every reason a risk check may give, for validation and reports. */
 export const RISK_REJECT_REASONS = [
@@ -132,7 +134,7 @@ export const RISK_REJECT_REASONS = [
 export type CancelReason = 'user' | 'oco' | 'ioc_remainder' | 'fok_unfilled' | 'reduce_only' | 'parent_cancelled';
 
 /** Why a modify or cancel request was refused. */
-export type AmendRejectReason = 'not_live' | 'invalid_price' | 'invalid_trigger' | 'invalid_quantity' | 'not_modifiable';
+export type AmendRejectReason = 'not_live' | 'cancel_pending' | 'invalid_price' | 'invalid_trigger' | 'invalid_quantity' | 'not_modifiable';
 
 /** How orders depend on one another. */
 export type Contingency = 'none' | 'oco' | 'oto' | 'bracket';

@@ -84,6 +84,12 @@ export class Portfolio {
   marginInUse = 0;
   /** Funding, borrow fees and interest received (+) or paid (-). */
   carry = 0;
+  /**
+   * Traded notional, run to date, in the account currency: the sum of
+   * |quantity| x price x multiplier over every fill (what volume-tiered fees
+   * read). Changed by fills only.
+   */
+  tradedVolume = 0;
   /** Balances in currencies other than the account's (instruments quoted in them), in those currencies. */
   readonly balances = new Map<string, number>();
   /** Account currency per unit of a currency, from market data; set by the engine. */
@@ -244,6 +250,8 @@ export class Portfolio {
     }
     const ccy = pos.instrument.currency;
     this.fees = addExact(this.fees, ccy === this.currency ? fee : fee * this.rate(ccy));
+    const traded = mulExact(mulExact(Math.abs(quantity), price), mult);
+    this.tradedVolume = addExact(this.tradedVolume, ccy === this.currency ? traded : traded * this.rate(ccy));
     pos.fees = addExact(pos.fees, fee);
     pos.lastPrice = Number.isNaN(pos.lastPrice) ? price : pos.lastPrice;
 

@@ -182,8 +182,13 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     carry: result.carry,
     balances: Object.fromEntries(result.balances),
     margin_calls: result.marginCalls.map((m) => ({ time: formatTime(m.time), equity: m.equity, maintenance: m.maintenance })),
+    // Rejected orders by reason, and the submissions refused without a record (max_orders).
     rejections: Object.fromEntries(
-      [...result.orders.filter((o) => o.status === 'rejected').reduce((m, o) => m.set(o.reason, (m.get(o.reason) ?? 0) + 1), new Map<string, number>())].sort(),
+      [
+        ...result.orders
+          .filter((o) => o.status === 'rejected')
+          .reduce((m, o) => m.set(o.reason, (m.get(o.reason) ?? 0) + 1), new Map<string, number>(Object.entries(result.ordersNotRecorded ?? {}))),
+      ].sort(),
     ),
     risk_events: result.riskEvents.map((e) => ({ time: formatTime(e.time), scope: e.scope, symbol: e.symbol ?? null, from: e.from, to: e.to, reason: e.reason })),
     ambiguous_fills: result.ambiguousFills,

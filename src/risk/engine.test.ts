@@ -56,8 +56,8 @@ describe('the real prices used below', () => {
 
 describe('RiskLimits', () => {
   it('is a zod schema in which every limit is optional', () => {
-    // Only the grids are checked by default: prices on the tick, quantities on the lot.
-    expect(RiskLimits.parse({})).toEqual({ enforceTick: 'reject', enforceLot: 'reject' });
+    // Only the grids (prices on the tick, quantities on the lot) and the run's order count are checked by default.
+    expect(RiskLimits.parse({})).toEqual({ enforceTick: 'reject', enforceLot: 'reject', maxOrders: 1_000_000 });
     expect(RiskLimits.safeParse({ maxPosition: { default: 100, symbols: { FUT: 0 } }, maxDailyLoss: { fraction: 0.02 } }).success).toBe(true);
     expect(RiskLimits.safeParse({ maxDrawdown: 1.5 }).success).toBe(false);
     expect(RiskLimits.safeParse({ maxOrderQuantity: -1 }).success).toBe(false);

@@ -18,10 +18,10 @@ export type RiskScope = 'account' | { readonly symbol: string };
 
 /**
  * Why a trading state changed: the kill switch (max_drawdown,
- * max_daily_loss), the end of a daily-loss halt at the next UTC day
- * (new_day), or a call of setState (manual).
+ * max_daily_loss, max_orders), the end of a daily-loss halt at the next UTC
+ * day (new_day), or a call of setState (manual).
  */
-export type TradingStateReason = 'max_drawdown' | 'max_daily_loss' | 'new_day' | 'manual';
+export type TradingStateReason = 'max_drawdown' | 'max_daily_loss' | 'max_orders' | 'new_day' | 'manual';
 
 /** One change of a trading state, for the run's report. */
 export interface TradingStateEvent {
@@ -126,7 +126,7 @@ export class RiskEngine {
   private dayBase = NaN;
   private lastEquity = NaN;
   private rearm = false;
-  private tripped: 'max_drawdown' | 'max_daily_loss' | undefined;
+  private tripped: 'max_drawdown' | 'max_daily_loss' | 'max_orders' | undefined;
   private stateBeforeTrip: TradingState = 'active';
   private lastTime: Micros = NaN;
 
@@ -247,6 +247,19 @@ export class RiskEngine {
       if (equity < threshold) return this.trip(out, time, target, 'max_daily_loss', equity, base, threshold);
     }
     return out ?? NO_EVENTS;
+  }
+
+  /**
+   * The run reached `maxOrders` orders (the order manager counts them): the
+   * account halts (whatever `killSwitchState` says: no further order can be
+   * recorded, reducing ones included) and the change is recorded. Returns it.
+   */
+  tripMaxOrders(time: Micros): TradingStateEvent {
+    const from = this.accountState;
+    this.stateBeforeTrip = from;
+    this.accountState = 'halted';
+    this.tripped = 'max_orders';
+    return this.record({ time, scope: 'account', from, to: 'halted', reason: 'max_orders' });
   }
 
   private trip(

@@ -78,6 +78,13 @@ export const RiskLimits = z
     enforceTick: GridEnforcement.default('reject'),
     /** Quantities off the lot grid: 'reject' (off_lot), 'round' (roundOrder, then checked), 'off' (default). */
     enforceLot: GridEnforcement.default('reject'),
+    /**
+     * Kill switch: at most this many orders per run (default 1,000,000). The
+     * submission that would go beyond halts the account (reason max_orders);
+     * later submissions are refused without a record, so a run that floods
+     * orders keeps bounded memory.
+     */
+    maxOrders: z.number().int().positive().default(1_000_000),
   })
   .strict();
 

@@ -1,3 +1,5 @@
+import { oneOfArg } from '../../core/arguments.js';
+
 /**
  * How prices unfold inside one bar, as the simulated exchange needs it: when
  * (and at what price) the bar first reaches a level. Time runs from 0 at the
@@ -84,6 +86,8 @@ export class IntrabarFill implements BarFillModel {
 
 export type FillModelName = 'classic' | 'intrabar';
 
+/** The bar fill model of a name: 'classic' or 'intrabar' (anything else is an InputError). */
 export function barFillModel(name: FillModelName): BarFillModel {
-  return name === 'intrabar' ? new IntrabarFill() : new ClassicBarFill();
+  const n = oneOfArg('barFillModel', 'name', name, ['classic', 'intrabar']);
+  return n === 'intrabar' ? new IntrabarFill() : new ClassicBarFill();
 }

@@ -1,3 +1,4 @@
+import { integerArg, numberArg } from '../../core/arguments.js';
 import { Xoshiro128 } from '../../core/random.js';
 import type { Micros } from '../../core/time.js';
 
@@ -16,7 +17,9 @@ export class NoLatency implements LatencyModel {
 
 export class FixedLatency implements LatencyModel {
   readonly name = 'fixed';
-  constructor(readonly micros: Micros) {}
+  constructor(readonly micros: Micros) {
+    integerArg('new FixedLatency', 'micros', micros, 0);
+  }
   delay(): Micros {
     return this.micros;
   }
@@ -27,6 +30,9 @@ export class JitterLatency implements LatencyModel {
   readonly name = 'jitter';
   private readonly rng: Xoshiro128;
   constructor(readonly baseMicros: Micros, readonly jitterMicros: Micros, seed: number) {
+    integerArg('new JitterLatency', 'baseMicros', baseMicros, 0);
+    integerArg('new JitterLatency', 'jitterMicros', jitterMicros, 0);
+    numberArg('new JitterLatency', 'seed', seed);
     this.rng = new Xoshiro128(seed);
   }
   delay(): Micros {

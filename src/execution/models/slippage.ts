@@ -1,3 +1,4 @@
+import { integerArg, numberArg } from '../../core/arguments.js';
 import { Xoshiro128 } from '../../core/random.js';
 
 /** What a slippage model is told about a fill that takes liquidity. */
@@ -26,7 +27,10 @@ export class NoSlippage implements SlippageModel {
 /** A fixed number of ticks. */
 export class FixedTickSlippage implements SlippageModel {
   readonly name = 'ticks';
-  constructor(readonly ticks: number, readonly tickSize?: number) {}
+  constructor(readonly ticks: number, readonly tickSize?: number) {
+    numberArg('new FixedTickSlippage', 'ticks', ticks, { min: 0 });
+    if (tickSize !== undefined) numberArg('new FixedTickSlippage', 'tickSize', tickSize, { above: 0 });
+  }
   slippage(p: SlippageParams): number {
     return this.ticks * (this.tickSize ?? (p.tickSize > 0 ? p.tickSize : 0.01));
   }
@@ -35,7 +39,9 @@ export class FixedTickSlippage implements SlippageModel {
 /** A fraction of the price, e.g. 0.0005. */
 export class PercentSlippage implements SlippageModel {
   readonly name = 'percent';
-  constructor(readonly fraction: number) {}
+  constructor(readonly fraction: number) {
+    numberArg('new PercentSlippage', 'fraction', fraction, { min: 0, below: 1 });
+  }
   slippage(p: SlippageParams): number {
     return p.price * this.fraction;
   }
@@ -47,7 +53,9 @@ export class PercentSlippage implements SlippageModel {
  */
 export class SqrtImpactSlippage implements SlippageModel {
   readonly name = 'sqrt_impact';
-  constructor(readonly coefficient = 0.1) {}
+  constructor(readonly coefficient = 0.1) {
+    numberArg('new SqrtImpactSlippage', 'coefficient', coefficient, { min: 0 });
+  }
   slippage(p: SlippageParams): number {
     if (!(p.volume > 0)) return 0;
     return p.price * this.coefficient * Math.sqrt(p.quantity / p.volume);
@@ -59,6 +67,9 @@ export class RandomTickSlippage implements SlippageModel {
   readonly name = 'random_ticks';
   private readonly rng: Xoshiro128;
   constructor(readonly maxTicks: number, seed: number, readonly tickSize?: number) {
+    integerArg('new RandomTickSlippage', 'maxTicks', maxTicks, 0);
+    numberArg('new RandomTickSlippage', 'seed', seed);
+    if (tickSize !== undefined) numberArg('new RandomTickSlippage', 'tickSize', tickSize, { above: 0 });
     this.rng = new Xoshiro128(seed);
   }
   slippage(p: SlippageParams): number {

@@ -1,3 +1,4 @@
+import { argumentError } from '../../core/arguments.js';
 import { Indicator } from './indicator.js';
 
 /**
@@ -14,6 +15,10 @@ export class Crossover extends Indicator {
     readonly b: Indicator,
   ) {
     super();
+    // Anything with a value, a ready flag and a warm-up will do (it is read, never updated, here).
+    const readable = (x: unknown): boolean => x !== null && typeof x === 'object' && 'value' in x && 'ready' in x && typeof (x as Indicator).warmup === 'number';
+    if (!readable(a)) throw argumentError(`new ${new.target.name}`, 'a', a, 'a must be an indicator');
+    if (!readable(b)) throw argumentError(`new ${new.target.name}`, 'b', b, 'b must be an indicator');
     this.warmup = Math.max(a.warmup, b.warmup);
   }
 

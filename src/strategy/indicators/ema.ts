@@ -1,4 +1,4 @@
-import { Indicator, assertPeriod } from './indicator.js';
+import { Indicator, assertNumber, assertPeriod } from './indicator.js';
 import { SMA } from './sma.js';
 
 /**
@@ -15,7 +15,8 @@ export class EMA extends Indicator {
     k?: number,
   ) {
     super();
-    assertPeriod('EMA', period);
+    assertPeriod(new.target.name, period);
+    if (k !== undefined) assertNumber(new.target.name, 'k', k, { above: 0, max: 1 });
     this.warmup = period;
     this.k = k ?? 2 / (period + 1);
     this.seed = new SMA(period);

@@ -1,5 +1,6 @@
 import { EMA } from './ema.js';
-import { BarIndicator, assertPeriod } from './indicator.js';
+import { integerArg } from '../../core/arguments.js';
+import { BarIndicator, assertNumber, assertPeriod } from './indicator.js';
 import { ATR } from './volatility.js';
 import { Ring, RollingExtreme } from './window.js';
 
@@ -23,6 +24,8 @@ export class VWAP extends BarIndicator {
     readonly utcOffset = 0,
   ) {
     super();
+    integerArg(`new ${new.target.name}`, 'sessionStart', sessionStart, 0, 1439);
+    integerArg(`new ${new.target.name}`, 'utcOffset', utcOffset, -1440, 1440);
     this.warmup = 1;
     this.shift = (utcOffset - sessionStart) * MICROS_PER_MINUTE;
   }
@@ -63,6 +66,9 @@ export class KELTNER extends BarIndicator {
     readonly nbatr = 2,
   ) {
     super();
+    assertPeriod(new.target.name, period);
+    assertPeriod(new.target.name, atrPeriod, 1, 'atrPeriod');
+    assertNumber(new.target.name, 'nbatr', nbatr);
     this.ema = new EMA(period);
     this.atr = new ATR(atrPeriod);
     this.warmup = Math.max(period, atrPeriod + 1);
@@ -91,7 +97,7 @@ export class DONCHIAN extends BarIndicator {
   private readonly lo: RollingExtreme;
   constructor(readonly period = 20) {
     super();
-    assertPeriod('DONCHIAN', period);
+    assertPeriod(new.target.name, period);
     this.hi = new RollingExtreme(period, true);
     this.lo = new RollingExtreme(period, false);
     this.warmup = period;
@@ -137,9 +143,9 @@ export class ICHIMOKU extends BarIndicator {
     readonly senkouPeriod = 52,
   ) {
     super();
-    assertPeriod('ICHIMOKU', tenkanPeriod);
-    assertPeriod('ICHIMOKU', kijunPeriod);
-    assertPeriod('ICHIMOKU', senkouPeriod);
+    assertPeriod(new.target.name, tenkanPeriod, 1, 'tenkanPeriod');
+    assertPeriod(new.target.name, kijunPeriod, 1, 'kijunPeriod');
+    assertPeriod(new.target.name, senkouPeriod, 1, 'senkouPeriod');
     this.t = [new RollingExtreme(tenkanPeriod, true), new RollingExtreme(tenkanPeriod, false)];
     this.k = [new RollingExtreme(kijunPeriod, true), new RollingExtreme(kijunPeriod, false)];
     this.s = [new RollingExtreme(senkouPeriod, true), new RollingExtreme(senkouPeriod, false)];
@@ -191,6 +197,8 @@ export class SUPERTREND extends BarIndicator {
     readonly multiplier = 3,
   ) {
     super();
+    assertPeriod(new.target.name, period);
+    assertNumber(new.target.name, 'multiplier', multiplier, { min: 0 });
     this.atr = new ATR(period);
     this.warmup = period + 1;
   }

@@ -1,3 +1,5 @@
+import { argumentError, integerArg, numberArg, type NumberRule } from '../../core/arguments.js';
+
 /**
  * One base for every indicator.
  *
@@ -67,7 +69,7 @@ export abstract class Indicator {
   /** The named output's current value. */
   get(name: string): number {
     const k = this.outputs.indexOf(name);
-    if (k < 0) throw new RangeError(`no output '${name}'; outputs are ${this.outputs.join(', ')}`);
+    if (k < 0) throw argumentError('indicator.get', 'name', name, `no such output; outputs are ${this.outputs.join(', ')}`);
     return this.output(k);
   }
 
@@ -81,10 +83,11 @@ export abstract class Indicator {
    * Only for single-input indicators, before the first update.
    */
   of(input: Indicator, output: string | number = 0): this {
-    if (this.count > 0) throw new Error('of(): the indicator has already been updated');
-    if (this.input !== null) throw new Error('of(): the indicator already reads another indicator');
+    if (!isIndicator(input)) throw argumentError('indicator.of', 'input', input, 'input must be an indicator');
+    if (this.count > 0) throw argumentError('indicator.of', 'input', input.constructor.name, 'of(): the indicator has already been updated');
+    if (this.input !== null) throw argumentError('indicator.of', 'input', input.constructor.name, 'of(): the indicator already reads another indicator');
     const k = typeof output === 'number' ? output : input.outputs.indexOf(output);
-    if (k < 0 || k >= input.outputs.length) throw new RangeError(`of(): no output '${String(output)}'; outputs are ${input.outputs.join(', ')}`);
+    if (!Number.isInteger(k) || k < 0 || k >= input.outputs.length) throw argumentError('indicator.of', 'output', output, `of(): no such output; outputs are ${input.outputs.join(', ')}`);
     this.input = input;
     this.inputOutput = k;
     this.warmup += input.warmup - 1;
@@ -93,8 +96,8 @@ export abstract class Indicator {
 
   /** Sets the bar field a single-input indicator reads. */
   withSource(source: PriceField | number): this {
-    const code = typeof source === 'number' ? source : SOURCE_CODES[source];
-    if (code === undefined || code < 0 || code > 4) throw new RangeError(`unknown price source '${String(source)}'`);
+    const code = typeof source === 'number' ? source : Object.hasOwn(SOURCE_CODES, source) ? SOURCE_CODES[source] : undefined;
+    if (code === undefined || !Number.isInteger(code) || code < 0 || code > 4) throw argumentError('indicator.withSource', 'source', source, 'unknown price source; give open, high, low, close or volume');
     this.source = code;
     return this;
   }
@@ -110,7 +113,7 @@ export abstract class BarIndicator extends Indicator {
     return this.updateBar(x, x, x, x, 0);
   }
   override of(): this {
-    throw new Error('of(): an indicator of bars cannot read another indicator');
+    throw argumentError('indicator.of', 'input', this.constructor.name, 'of(): an indicator of bars cannot read another indicator');
   }
 }
 
@@ -204,8 +207,32 @@ export function runBatchBars(indicator: Indicator, bars: BarArrays, n: number = 
   return outs;
 }
 
-export function assertPeriod(name: string, period: number, min = 1): void {
-  if (!Number.isInteger(period) || period < min) throw new RangeError(`${name}: period must be an integer >= ${min}, got ${period}`);
+/** Largest window an indicator takes: a guard against allocating gigabytes by mistake. */
+export const MAX_WINDOW = 10_000_000;
+
+/**
+ * Checks an indicator's period (or another window length, `param`): an
+ * integer from `min` to MAX_WINDOW, else an InputError naming the
+ * constructor and the value (`new SMA(period)`, value '0').
+ */
+export function assertPeriod(name: string, period: unknown, min = 1, param = 'period'): asserts period is number {
+  integerArg(`new ${name}`, param, period, min);
+  if ((period as number) > MAX_WINDOW) throw argumentError(`new ${name}`, param, period, `${param} must be at most ${MAX_WINDOW}`);
+}
+
+/** Checks a moving-average type code (0..8, as TA-Lib's MA). */
+export function assertMatype(name: string, matype: unknown, param = 'matype'): asserts matype is number {
+  integerArg(`new ${name}`, param, matype, 0, 8);
+}
+
+/** Checks a numeric parameter of an indicator: finite, within the rule. */
+export function assertNumber(name: string, param: string, value: unknown, rule: NumberRule = {}): asserts value is number {
+  numberArg(`new ${name}`, param, value, rule);
+}
+
+/** Whether a value is an indicator (from this copy of the library or another). */
+export function isIndicator(x: unknown): x is Indicator {
+  return x instanceof Indicator || (typeof x === 'object' && x !== null && typeof (x as Indicator).update === 'function' && typeof (x as Indicator).updateBar === 'function' && Array.isArray((x as Indicator).outputs));
 }
 
 /** TA-Lib's TA_EPSILON and its zero tests. */

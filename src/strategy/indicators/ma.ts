@@ -1,5 +1,6 @@
 import { EMA } from './ema.js';
-import { Indicator, REAL, assertPeriod, isZero } from './indicator.js';
+import { argumentError, integerArg } from '../../core/arguments.js';
+import { Indicator, REAL, assertNumber, assertPeriod, isZero } from './indicator.js';
 import { SMA } from './sma.js';
 import { Ring } from './window.js';
 
@@ -13,7 +14,7 @@ export class WMA extends Indicator {
 
   constructor(readonly period: number) {
     super();
-    assertPeriod('WMA', period);
+    assertPeriod(new.target.name, period);
     this.warmup = period;
     this.ring = new Ring(period);
     this.divider = (period * (period + 1)) / 2;
@@ -49,7 +50,7 @@ export class DEMA extends Indicator {
   private readonly e2: EMA;
   constructor(readonly period: number) {
     super();
-    assertPeriod('DEMA', period);
+    assertPeriod(new.target.name, period);
     this.e1 = new EMA(period);
     this.e2 = new EMA(period);
     this.warmup = 2 * period - 1;
@@ -72,7 +73,7 @@ export class TEMA extends Indicator {
   private readonly e3: EMA;
   constructor(readonly period: number) {
     super();
-    assertPeriod('TEMA', period);
+    assertPeriod(new.target.name, period);
     this.e1 = new EMA(period);
     this.e2 = new EMA(period);
     this.e3 = new EMA(period);
@@ -104,7 +105,7 @@ export class TRIMA extends Indicator {
 
   constructor(readonly period: number) {
     super();
-    assertPeriod('TRIMA', period);
+    assertPeriod(new.target.name, period);
     this.warmup = period;
     this.ring = new Ring(period);
     this.half = period >> 1;
@@ -174,7 +175,7 @@ export class KAMA extends Indicator {
 
   constructor(readonly period: number) {
     super();
-    assertPeriod('KAMA', period);
+    assertPeriod(new.target.name, period);
     this.warmup = period + 1;
     this.ring = new Ring(period + 1);
   }
@@ -231,7 +232,8 @@ export class T3 extends Indicator {
     readonly vfactor: number = 0.7,
   ) {
     super();
-    assertPeriod('T3', period);
+    assertPeriod(new.target.name, period);
+    assertNumber(new.target.name, 'vfactor', vfactor, { min: 0, max: 1 });
     this.warmup = 6 * (period - 1) + 1;
     this.k = 2.0 / (period + 1.0);
     this.k1 = 1.0 - this.k;
@@ -375,6 +377,9 @@ export class MAMA extends Indicator {
     mamaOnly = false,
   ) {
     super();
+    assertNumber(new.target.name, 'fastLimit', fastLimit, { min: 0.01, max: 0.99 });
+    assertNumber(new.target.name, 'slowLimit', slowLimit, { min: 0.01, max: 0.99 });
+    integerArg(`new ${new.target.name}`, 'indexOffset', indexOffset, 0);
     this.warmup = 33;
     if (mamaOnly) (this as { outputs: readonly string[] }).outputs = REAL;
   }
@@ -488,6 +493,8 @@ export const MA_TYPES = ['SMA', 'EMA', 'WMA', 'DEMA', 'TEMA', 'TRIMA', 'KAMA', '
  * first input, which only MAMA's Hilbert transform depends on.
  */
 export function createMA(period: number, matype: number, indexOffset = 0): Indicator {
+  integerArg('createMA', 'period', period, 1);
+  integerArg('createMA', 'matype', matype, 0, 8);
   if (period === 1 && matype !== 7) return new Identity();
   switch (matype) {
     case 0:
@@ -509,7 +516,7 @@ export function createMA(period: number, matype: number, indexOffset = 0): Indic
     case 8:
       return new T3(period, 0.7);
     default:
-      throw new RangeError(`matype must be 0..8, got ${matype}`);
+      throw argumentError('createMA', 'matype', matype, 'matype must be an integer from 0 to 8');
   }
 }
 
@@ -534,6 +541,6 @@ export function maLookback(period: number, matype: number): number {
     case 8:
       return 6 * (period - 1);
     default:
-      throw new RangeError(`matype must be 0..8, got ${matype}`);
+      throw argumentError('createMA', 'matype', matype, 'matype must be an integer from 0 to 8');
   }
 }

@@ -1,5 +1,6 @@
 import { EMA } from './ema.js';
-import { BarIndicator, Indicator, assertPeriod, isZero } from './indicator.js';
+import { booleanArg, integerArg } from '../../core/arguments.js';
+import { BarIndicator, Indicator, assertMatype, assertPeriod, isZero } from './indicator.js';
 import { createMA, maLookback } from './ma.js';
 import { RSI } from './rsi.js';
 import { Ring, RollingExtreme } from './window.js';
@@ -30,9 +31,12 @@ export class MACD extends Indicator {
 
   constructor(fastPeriod = 12, slowPeriod = 26, signalPeriod = 9, fixedK = false) {
     super();
+    const name = new.target.name;
+    assertPeriod(name, fastPeriod, 1, 'fastPeriod');
+    assertPeriod(name, slowPeriod, 1, 'slowPeriod');
+    assertPeriod(name, signalPeriod, 1, 'signalPeriod');
+    booleanArg(`new ${name}`, 'fixedK', fixedK, false);
     if (slowPeriod < fastPeriod) [fastPeriod, slowPeriod] = [slowPeriod, fastPeriod];
-    assertPeriod('MACD', fastPeriod);
-    assertPeriod('MACD', signalPeriod);
     this.slow = new EMA(slowPeriod, fixedK ? 0.075 : undefined);
     this.fast = new EMA(fastPeriod, fixedK ? 0.15 : undefined);
     this.sig = new EMA(signalPeriod);
@@ -105,6 +109,13 @@ export class MACDEXT extends Indicator {
 
   constructor(fastPeriod = 12, fastType = 0, slowPeriod = 26, slowType = 0, signalPeriod = 9, signalType = 0) {
     super();
+    const name = new.target.name;
+    assertPeriod(name, fastPeriod, 1, 'fastPeriod');
+    assertMatype(name, fastType, 'fastType');
+    assertPeriod(name, slowPeriod, 1, 'slowPeriod');
+    assertMatype(name, slowType, 'slowType');
+    assertPeriod(name, signalPeriod, 1, 'signalPeriod');
+    assertMatype(name, signalType, 'signalType');
     if (slowPeriod < fastPeriod) {
       [fastPeriod, slowPeriod] = [slowPeriod, fastPeriod];
       [fastType, slowType] = [slowType, fastType];
@@ -150,6 +161,11 @@ export class APO extends Indicator {
     readonly percent = false,
   ) {
     super();
+    const name = new.target.name;
+    assertPeriod(name, fastPeriod, 1, 'fastPeriod');
+    assertPeriod(name, slowPeriod, 1, 'slowPeriod');
+    assertMatype(name, matype);
+    booleanArg(`new ${name}`, 'percent', percent, false);
     if (slowPeriod < fastPeriod) [fastPeriod, slowPeriod] = [slowPeriod, fastPeriod];
     this.fast = createMA(fastPeriod, matype);
     this.slow = createMA(slowPeriod, matype);
@@ -183,7 +199,8 @@ export class Momentum extends Indicator {
     readonly kind: number = MOM_KIND.MOM,
   ) {
     super();
-    assertPeriod('MOM', period);
+    assertPeriod(new.target.name, period);
+    integerArg(`new ${new.target.name}`, 'kind', kind, 0, 4);
     this.ring = new Ring(period + 1);
     this.warmup = period + 1;
   }
@@ -241,7 +258,7 @@ export class TRIX extends Indicator {
   private prev = NaN;
   constructor(readonly period = 30) {
     super();
-    assertPeriod('TRIX', period);
+    assertPeriod(new.target.name, period);
     this.e1 = new EMA(period);
     this.e2 = new EMA(period);
     this.e3 = new EMA(period);
@@ -298,7 +315,12 @@ export class STOCH extends BarIndicator {
   private readonly dMA: Indicator;
   constructor(fastkPeriod = 5, slowkPeriod = 3, slowkMatype = 0, slowdPeriod = 3, slowdMatype = 0) {
     super();
-    assertPeriod('STOCH', fastkPeriod);
+    const name = new.target.name;
+    assertPeriod(name, fastkPeriod, 1, 'fastkPeriod');
+    assertPeriod(name, slowkPeriod, 1, 'slowkPeriod');
+    assertMatype(name, slowkMatype, 'slowkMatype');
+    assertPeriod(name, slowdPeriod, 1, 'slowdPeriod');
+    assertMatype(name, slowdMatype, 'slowdMatype');
     this.k = new FastK(fastkPeriod);
     this.kMA = createMA(slowkPeriod, slowkMatype);
     this.dMA = createMA(slowdPeriod, slowdMatype);
@@ -329,7 +351,10 @@ export class STOCHF extends BarIndicator {
   private readonly dMA: Indicator;
   constructor(fastkPeriod = 5, fastdPeriod = 3, fastdMatype = 0) {
     super();
-    assertPeriod('STOCHF', fastkPeriod);
+    const name = new.target.name;
+    assertPeriod(name, fastkPeriod, 1, 'fastkPeriod');
+    assertPeriod(name, fastdPeriod, 1, 'fastdPeriod');
+    assertMatype(name, fastdMatype, 'fastdMatype');
     this.k = new FastK(fastkPeriod);
     this.dMA = createMA(fastdPeriod, fastdMatype);
     this.warmup = fastkPeriod + maLookback(fastdPeriod, fastdMatype);
@@ -358,6 +383,11 @@ export class STOCHRSI extends Indicator {
   private readonly dMA: Indicator;
   constructor(period = 14, fastkPeriod = 5, fastdPeriod = 3, fastdMatype = 0) {
     super();
+    const name = new.target.name;
+    assertPeriod(name, period);
+    assertPeriod(name, fastkPeriod, 1, 'fastkPeriod');
+    assertPeriod(name, fastdPeriod, 1, 'fastdPeriod');
+    assertMatype(name, fastdMatype, 'fastdMatype');
     this.rsi = new RSI(period);
     this.k = new FastK(fastkPeriod);
     this.dMA = createMA(fastdPeriod, fastdMatype);
@@ -386,7 +416,7 @@ export class WILLR extends BarIndicator {
   private readonly lo: RollingExtreme;
   constructor(readonly period = 14) {
     super();
-    assertPeriod('WILLR', period);
+    assertPeriod(new.target.name, period);
     this.hi = new RollingExtreme(period, true);
     this.lo = new RollingExtreme(period, false);
     this.warmup = period;
@@ -416,7 +446,8 @@ export class AROON extends BarIndicator {
     readonly oscillator = false,
   ) {
     super();
-    assertPeriod('AROON', period);
+    assertPeriod(new.target.name, period);
+    booleanArg(`new ${new.target.name}`, 'oscillator', oscillator, false);
     this.hi = new RollingExtreme(period + 1, true);
     this.lo = new RollingExtreme(period + 1, false);
     this.factor = 100.0 / period;
@@ -470,7 +501,7 @@ export class CCI extends BarIndicator {
   private idx = 0;
   constructor(readonly period = 14) {
     super();
-    assertPeriod('CCI', period);
+    assertPeriod(new.target.name, period);
     this.buf = new Float64Array(period);
     this.warmup = period;
   }
@@ -502,7 +533,7 @@ export class MFI extends BarIndicator {
   private negSum = 0;
   constructor(readonly period = 14) {
     super();
-    assertPeriod('MFI', period);
+    assertPeriod(new.target.name, period);
     this.pos = new Float64Array(period);
     this.neg = new Float64Array(period);
     this.warmup = period + 1;
@@ -558,11 +589,13 @@ export class ULTOSC extends BarIndicator {
   private b3 = 0;
   constructor(period1 = 7, period2 = 14, period3 = 28) {
     super();
+    assertPeriod(new.target.name, period1, 1, 'period1');
+    assertPeriod(new.target.name, period2, 1, 'period2');
+    assertPeriod(new.target.name, period3, 1, 'period3');
     const sorted = [period1, period2, period3].sort((x, y) => x - y);
     this.p1 = sorted[0] as number;
     this.p2 = sorted[1] as number;
     this.p3 = sorted[2] as number;
-    assertPeriod('ULTOSC', this.p1);
     this.a = new Ring(this.p3);
     this.b = new Ring(this.p3);
     this.warmup = this.p3 + 1;

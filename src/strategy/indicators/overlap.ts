@@ -1,4 +1,5 @@
-import { BarIndicator, Indicator, assertPeriod } from './indicator.js';
+import { booleanArg, oneOfArg } from '../../core/arguments.js';
+import { BarIndicator, Indicator, assertMatype, assertNumber, assertPeriod } from './indicator.js';
 import { createMA, maLookback } from './ma.js';
 import { SMA } from './sma.js';
 import { STDDEV } from './statistic.js';
@@ -28,7 +29,10 @@ export class BBANDS extends Indicator {
     readonly matype = 0,
   ) {
     super();
-    assertPeriod('BBANDS', period);
+    assertPeriod(new.target.name, period);
+    assertNumber(new.target.name, 'nbdevup', nbdevup);
+    assertNumber(new.target.name, 'nbdevdn', nbdevdn);
+    assertMatype(new.target.name, matype);
     this.ma = matype === 0 ? new SMA(period) : createMA(period, matype);
     this.std = matype === 0 ? null : new STDDEV(period, 1.0);
     this.ring = matype === 0 ? new Ring(period) : null;
@@ -84,6 +88,8 @@ export class SAR extends BarIndicator {
     readonly maximum = 0.2,
   ) {
     super();
+    assertNumber(new.target.name, 'acceleration', acceleration, { min: 0 });
+    assertNumber(new.target.name, 'maximum', maximum, { min: 0 });
     this.accel = acceleration > maximum ? maximum : acceleration;
     this.warmup = 2;
   }
@@ -177,7 +183,7 @@ export class MIDPOINT extends Indicator {
   private readonly lo: RollingExtreme;
   constructor(readonly period = 14) {
     super();
-    assertPeriod('MIDPOINT', period);
+    assertPeriod(new.target.name, period);
     this.hi = new RollingExtreme(period, true);
     this.lo = new RollingExtreme(period, false);
     this.warmup = period;
@@ -197,7 +203,7 @@ export class MIDPRICE extends BarIndicator {
   private readonly lo: RollingExtreme;
   constructor(readonly period = 14) {
     super();
-    assertPeriod('MIDPRICE', period);
+    assertPeriod(new.target.name, period);
     this.hi = new RollingExtreme(period, true);
     this.lo = new RollingExtreme(period, false);
     this.warmup = period;
@@ -219,7 +225,8 @@ export class MAX extends Indicator {
     isMax = true,
   ) {
     super();
-    assertPeriod('MAX', period);
+    assertPeriod(new.target.name, period);
+    booleanArg(`new ${new.target.name}`, 'isMax', isMax, true);
     this.ext = new RollingExtreme(period, isMax);
     this.warmup = period;
   }
@@ -242,7 +249,7 @@ export class SUM extends Indicator {
   private sum = 0;
   constructor(readonly period = 30) {
     super();
-    assertPeriod('SUM', period);
+    assertPeriod(new.target.name, period);
     this.ring = new Ring(period);
     this.warmup = period;
   }
@@ -261,6 +268,7 @@ export class SUM extends Indicator {
 export class PriceTransform extends BarIndicator {
   constructor(readonly kind: 'AVGPRICE' | 'MEDPRICE' | 'TYPPRICE' | 'WCLPRICE') {
     super();
+    oneOfArg(`new ${new.target.name}`, 'kind', kind, ['AVGPRICE', 'MEDPRICE', 'TYPPRICE', 'WCLPRICE']);
     this.warmup = 1;
   }
   updateBar(open: number, high: number, low: number, close: number, _volume?: number): number {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { shownValue } from '../../core/arguments.js';
+import { InputError, type Issue } from '../../core/errors.js';
 import { EMA } from './ema.js';
 import { DONCHIAN, HEIKINASHI, ICHIMOKU, KELTNER, SUPERTREND, VWAP } from './extra.js';
 import { SRC_CLOSE, SRC_HIGH, SRC_LOW, SRC_OPEN, SRC_VOLUME, type Indicator } from './indicator.js';
@@ -73,8 +75,17 @@ export interface IndicatorDescriptor {
   readonly params: readonly ParamInfo[];
   /** Validates and defaults parameters (unknown names are errors). */
   readonly schema: z.ZodType<Record<string, number>>;
-  /** A new instance; `params` are validated with `schema` first. */
+  /**
+   * A new instance; `params` are validated first: an InputError names the
+   * call, each bad parameter and its value (as `createIndicator`).
+   */
   create(params?: Record<string, unknown>): Indicator;
+  /**
+   * The class's constructor with these values as given, without the schema:
+   * the constructor's own checks apply (for tests and tools; missing values
+   * take the constructor's defaults).
+   */
+  construct(params: Record<string, unknown>): Indicator;
 }
 
 type Params = Record<string, number>;
@@ -109,7 +120,7 @@ function def(
   talib = true,
 ): IndicatorDescriptor {
   const schema = schemaOf(params);
-  return Object.freeze({
+  const d: IndicatorDescriptor = Object.freeze({
     name,
     group,
     description,
@@ -119,9 +130,48 @@ function def(
     params: Object.freeze(params),
     schema,
     create(raw: Record<string, unknown> = {}): Indicator {
-      return make(schema.parse(raw));
+      return make(parseParams(d, raw, 'createIndicator'));
+    },
+    construct(raw: Record<string, unknown>): Indicator {
+      return make(raw as Params);
     },
   });
+  return d;
+}
+
+/** What a parameter must be, as an error message says it. */
+function ruleOf(p: ParamInfo): string {
+  const range = p.max >= 3e37 ? (p.min <= -3e37 ? '' : ` >= ${p.min}`) : ` from ${p.min} to ${p.max}`;
+  return `${p.name} must be ${p.type === 'integer' ? 'an integer' : 'a finite number'}${range}`;
+}
+
+/**
+ * An indicator's parameters, validated and defaulted: every problem is an
+ * issue naming the call, the parameter and its value
+ * (`createIndicator('SMA', { timeperiod })`, value '0').
+ */
+export function parseParams(d: IndicatorDescriptor, raw: unknown, call: string): Params {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InputError({ code: 'invalid_param', field: `${call}('${d.name}', params)`, value: shownValue(raw), message: 'params must be an object of named numbers' });
+  }
+  const r = d.schema.safeParse(raw);
+  if (r.success) return r.data;
+  const values = raw as Record<string, unknown>;
+  const issues: Issue[] = [];
+  const named = d.params.length > 0 ? `${d.name} takes ${d.params.map((p) => p.name).join(', ')}` : `${d.name} takes no parameters`;
+  for (const issue of r.error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? (issue.keys as string[]) : [issue.path.map(String).join('.')];
+    for (const key of keys) {
+      const info = d.params.find((p) => p.name === key);
+      issues.push({
+        code: 'invalid_param',
+        field: `${call}('${d.name}', { ${key} })`,
+        value: shownValue(values[key]),
+        message: info === undefined ? `unknown parameter; ${named}` : ruleOf(info),
+      });
+    }
+  }
+  throw new InputError(issues);
 }
 
 const P = (p: Params, k: string): number => p[k] as number;
@@ -370,20 +420,16 @@ export function findIndicator(name: string): IndicatorDescriptor | undefined {
 
 /**
  * Creates an indicator by TA-Lib name with Python-wrapper parameter names:
- * `createIndicator('BBANDS', { timeperiod: 20, nbdevup: 2 })`. Throws a
- * RangeError naming the problem for an unknown name or a bad parameter.
+ * `createIndicator('BBANDS', { timeperiod: 20, nbdevup: 2 })`. An unknown
+ * name or a bad parameter is an InputError naming the call, the parameter
+ * and its value. `call` names the caller in those messages.
  */
-export function createIndicator(name: string, params: Record<string, unknown> = {}): Indicator {
-  const d = findIndicator(name);
-  if (d === undefined) throw new RangeError(`unknown indicator '${name}'`);
-  const r = d.schema.safeParse(params);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const field = issue?.path.map(String).join('.') ?? '';
-    const keys = issue !== undefined && 'keys' in issue ? (issue.keys as string[]).join(', ') : '';
-    throw new RangeError(`${d.name}: ${keys !== '' ? `unknown parameter ${keys}` : `${field}: ${issue?.message ?? 'invalid'}`}`);
+export function createIndicator(name: string, params: Record<string, unknown> = {}, call = 'createIndicator'): Indicator {
+  const d = typeof name === 'string' ? findIndicator(name) : undefined;
+  if (d === undefined) {
+    throw new InputError({ code: 'invalid_param', field: `${call}(name)`, value: shownValue(name), message: 'unknown indicator; `quantflow indicator --list` shows them all' });
   }
-  return d.create(r.data);
+  return d.construct(parseParams(d, params, call));
 }
 
 /** Bar field codes of a descriptor's inputs (for callers that feed arrays). */

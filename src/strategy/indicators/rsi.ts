@@ -11,12 +11,9 @@ abstract class WilderGainLoss extends Indicator {
   private avgGain = 0;
   private avgLoss = 0;
 
-  constructor(
-    name: string,
-    readonly period: number,
-  ) {
+  constructor(readonly period: number) {
     super();
-    assertPeriod(name, period);
+    assertPeriod(new.target.name, period);
     this.warmup = period + 1;
   }
 
@@ -54,7 +51,7 @@ abstract class WilderGainLoss extends Indicator {
 /** Wilder's RSI, equal to TA-Lib's: 100 * gain / (gain + loss) of the Wilder averages. */
 export class RSI extends WilderGainLoss {
   constructor(period = 14) {
-    super('RSI', period);
+    super(period);
   }
   protected fromAverages(gain: number, loss: number): number {
     const total = gain + loss;
@@ -65,7 +62,7 @@ export class RSI extends WilderGainLoss {
 /** Chande momentum oscillator (TA-Lib CMO): RSI's Wilder averages, 100 * (gain - loss) / (gain + loss). */
 export class CMO extends WilderGainLoss {
   constructor(period = 14) {
-    super('CMO', period);
+    super(period);
   }
   protected fromAverages(gain: number, loss: number): number {
     const total = gain + loss;

@@ -1,3 +1,4 @@
+import { booleanArg } from '../../core/arguments.js';
 import { Indicator, assertPeriod } from './indicator.js';
 
 const MAX_DECIMALS = 10;
@@ -64,9 +65,9 @@ export class SMA extends Indicator {
   /** `exact` false: TA-Lib's float running sum from the start (as TA-Lib's MA(matype 0) inside other indicators). */
   constructor(period: number, exact = true) {
     super();
-    assertPeriod('SMA', period);
+    assertPeriod(new.target.name, period);
     this.period = period;
-    this.float = !exact;
+    this.float = !booleanArg(`new ${new.target.name}`, 'exact', exact, true);
     this.warmup = period;
     this.window = zeros(period);
     this.sum = 0;

@@ -1,4 +1,5 @@
-import { BarIndicator, Indicator, SRC_HIGH, SRC_LOW, assertPeriod, isZero } from './indicator.js';
+import { integerArg } from '../../core/arguments.js';
+import { BarIndicator, Indicator, SRC_HIGH, SRC_LOW, assertNumber, assertPeriod, isZero } from './indicator.js';
 import { Ring } from './window.js';
 
 /**
@@ -11,7 +12,7 @@ export class VAR extends Indicator {
   private s2 = 0;
   constructor(readonly period = 5) {
     super();
-    assertPeriod('VAR', period);
+    assertPeriod(new.target.name, period);
     this.ring = new Ring(period);
     this.warmup = period;
   }
@@ -38,6 +39,7 @@ export class STDDEV extends VAR {
     readonly nbdev = 1,
   ) {
     super(period);
+    assertNumber(new.target.name, 'nbdev', nbdev);
   }
   override update(x: number): number {
     const v = super.update(x);
@@ -71,7 +73,8 @@ export class LinearRegression extends Indicator {
     readonly kind: number = LINREG,
   ) {
     super();
-    assertPeriod('LINEARREG', period, 2);
+    assertPeriod(new.target.name, period, 2);
+    integerArg(`new ${new.target.name}`, 'kind', kind, 0, 4);
     const n = period;
     this.ring = new Ring(n);
     this.sumX = n * (n - 1) * 0.5;
@@ -169,7 +172,7 @@ export class CORREL extends PairIndicator {
   private sxy = 0;
   constructor(readonly period = 30) {
     super();
-    assertPeriod('CORREL', period);
+    assertPeriod(new.target.name, period);
     this.rx = new Ring(period);
     this.ry = new Ring(period);
     this.warmup = period;
@@ -212,7 +215,7 @@ export class BETA extends PairIndicator {
   private sy = 0;
   constructor(readonly period = 5) {
     super();
-    assertPeriod('BETA', period);
+    assertPeriod(new.target.name, period);
     this.rx = new Ring(period);
     this.ry = new Ring(period);
     this.warmup = period + 1;

@@ -1,3 +1,4 @@
+import { booleanArg, integerArg } from '../../core/arguments.js';
 import { BarIndicator, assertPeriod, isZero } from './indicator.js';
 import { Ring } from './window.js';
 
@@ -39,7 +40,8 @@ export class ATR extends BarIndicator {
     readonly normalized = false,
   ) {
     super();
-    assertPeriod('ATR', period);
+    assertPeriod(new.target.name, period);
+    booleanArg(`new ${new.target.name}`, 'normalized', normalized, false);
     this.warmup = period + 1;
   }
   /** The ATR itself (for NATR `value` is the normalised one). */
@@ -107,7 +109,8 @@ export class DirectionalMovement extends BarIndicator {
     readonly mode: number,
   ) {
     super();
-    assertPeriod('DM', period, 2);
+    assertPeriod(new.target.name, period, 2);
+    integerArg(`new ${new.target.name}`, 'mode', mode, 0, 6);
     const n = period;
     this.warmup = [n, n, n + 1, n + 1, n + 1, 2 * n, 3 * n - 1][mode] as number;
     this.adxRing = mode === DM_ADXR ? new Ring(n) : null;

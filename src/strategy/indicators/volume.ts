@@ -1,4 +1,4 @@
-import { BarIndicator, SRC_CLOSE } from './indicator.js';
+import { BarIndicator, SRC_CLOSE, assertPeriod } from './indicator.js';
 
 /** TA-Lib OBV: starts at the first bar's volume; adds the volume on an up close, subtracts it on a down close. */
 export class OBV extends BarIndicator {
@@ -54,6 +54,8 @@ export class ADOSC extends BarIndicator {
   private readonly sk: number;
   constructor(fastPeriod = 3, slowPeriod = 10) {
     super();
+    assertPeriod(new.target.name, fastPeriod, 1, 'fastPeriod');
+    assertPeriod(new.target.name, slowPeriod, 1, 'slowPeriod');
     this.fk = 2.0 / (fastPeriod + 1);
     this.sk = 2.0 / (slowPeriod + 1);
     this.warmup = Math.max(fastPeriod, slowPeriod);
