@@ -4,6 +4,7 @@ import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { ADJUST_MODES, csvFormatOptionsSchema } from '../data/index.js';
+import { fileIssue } from '../data/data-file.js';
 import { InstrumentSettingsSchema } from '../model/instrument.js';
 import { RiskLimits } from '../risk/limits.js';
 
@@ -161,8 +162,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError({ code: 'file_not_found', file: path, message: 'config file not found' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const message = code === 'ENOENT' ? 'config file not found' : fileIssue(path, e).message;
+    throw new InputError({ code: 'file_not_found', file: path, field: '--config', message });
   }
   try {
     const v: unknown = JSON.parse(text);
