@@ -137,6 +137,33 @@ describe('a strategy that throws: exit 2, its own line, its own frames, outputs 
     expect(compare.stderr).toBe(`note: ${out}: the run is incomplete: ${reason}; it shows what ran until then\n`);
   });
 
+  it("an exception of the strategy's own indicator, which the engine updates: a strategy error at its line", async () => {
+    const dir = tempDir('qf-throw-');
+    const file = join(dir, 'OwnIndicator.ts');
+    const text = `import { Indicator, Strategy, type StrategyContext } from 'quantflow';
+class Fragile extends Indicator {
+  private n = 0;
+  update(x: number): number {
+    if (++this.n === 4) throw new Error('cannot take ' + x); ${MARK}
+    this.value = x;
+    return x;
+  }
+}
+export default class UsesFragile extends Strategy {
+  override onStart(ctx: StrategyContext): void {
+    ctx.register(new Fragile());
+  }
+}
+`;
+    writeFileSync(file, text);
+    const out = join(dir, 'out');
+    const r = await runCli(['backtest', '--strategy', file, '--data', KO, '--out', out, '--no-progress']);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`error: strategy error in ${file}:5: cannot take 54.375 (during the run)`);
+    expectNoEngineFrames(r.stderr);
+    expect(summaryOf(out)).toMatchObject({ complete: false, bars: 4 });
+  });
+
   it('a thrown string, object or undefined: the value and the hook, with the file (no line exists)', async () => {
     for (const [label, value, shown] of [
       ['String', `'gave up'`, '"gave up"'],
