@@ -47,12 +47,17 @@ export { InstrumentSchema, isMargined } from './model/instrument.js';
 export type { BacktestOptions, BacktestResult, EquityCurve, InstrumentResult, PositionResult } from './backtest/engine.js';
 export { BacktestEngine, runBacktest } from './backtest/engine.js';
 export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './backtest/strategy-loader.js';
+export { StrategyError, type StrategyStage, type StrategyFrame } from './backtest/strategy-error.js';
+export { GuardedStrategy } from './backtest/guarded-strategy.js';
+export { runWarnings, COMPLETE_RUN, type RunStatus, type RunWarning } from './backtest/warnings.js';
 export type { RunConfig } from './backtest/config.js';
 export { RunConfigSchema, parseRunConfig } from './backtest/config.js';
 
 export type { Summary, SummaryOptions } from './report/summary.js';
 export { summarize } from './report/summary.js';
 export { writeRunOutputs, writeRunSettings } from './report/writers.js';
+export { StagedRunFolder, RUN_FOLDER_FILES } from './report/run-folder.js';
+export { OutputError, writeOutputFile, writeOutputFiles } from './core/output-file.js';
 export {
   sharpeRatio,
   maxDrawdown,

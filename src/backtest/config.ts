@@ -4,6 +4,7 @@ import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
 import { ADJUST_MODES, csvFormatOptionsSchema } from '../data/index.js';
+import { fileIssue } from '../data/data-file.js';
 import { InstrumentSettingsSchema } from '../model/instrument.js';
 import { RiskLimits } from '../risk/limits.js';
 
@@ -56,6 +57,8 @@ export const RunConfigSchema = z
     feePerUnit: z.number().finite().nonnegative().optional(),
     params: z.record(z.string(), z.unknown()).default({}),
     onInvalid: z.enum(['fail', 'skip']).default('fail'),
+    /** An order book's sequence gap or crossed book: stop (default; 'warn' under onInvalid 'skip') or warn and replay the rows as written. */
+    onGap: z.enum(['fail', 'warn'], { message: 'expected fail or warn' }).optional(),
     out: z.string().min(1).default('runs/latest'),
     /** Rows of the equity curve: every time step (default) or the last step of each UTC day (bounded memory on long intraday runs). */
     equitySampling: z.enum(['step', 'day'], { message: 'expected step or day' }).optional(),
@@ -161,8 +164,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError({ code: 'file_not_found', file: path, message: 'config file not found' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const message = code === 'ENOENT' ? 'config file not found' : fileIssue(path, e).message;
+    throw new InputError({ code: 'file_not_found', file: path, field: '--config', message });
   }
   try {
     const v: unknown = JSON.parse(text);

@@ -518,6 +518,29 @@ export class BacktestEngine {
     return this.result(stepTime);
   }
 
+  /** The simulated clock: the time of the event being processed (NaN before the first). */
+  get time(): Micros {
+    return this.clock;
+  }
+
+  /**
+   * The results up to the point where run() threw (a strategy error): the
+   * step it stopped in gets its equity row, as it stood, and positions their
+   * last rows. Call it only after run() threw.
+   */
+  partialResult(): BacktestResult {
+    if (!this.ran) throw new InvariantError('partialResult() is for a run that stopped');
+    const t = this.clock;
+    const n = this.eqTime.length;
+    const last = n > 0 ? this.eqTime.get(n - 1) : NaN;
+    if (this.sampleDaily) {
+      if (t === t && !((this.held[0] as number) >= t && this.heldDay === this.heldDay)) this.recordEquity(t, false);
+      if (this.heldDay === this.heldDay && !(last >= (this.held[0] as number))) this.pushHeldRow();
+    } else if (t === t && !(last >= t)) this.recordEquity(t, false);
+    this.positionLog.finish();
+    return this.result(t);
+  }
+
   private onBar(idx: number, cols: BarColumns, i: number): void {
     const t = cols.time[i] as number;
     const open = cols.open[i] as number;
@@ -767,7 +790,8 @@ export class BacktestEngine {
     q.length = 0;
   }
 
-  private recordEquity(t: Micros): void {
+  /** Equity at step `t`; `act` false records it without the kill-switch and margin checks (which may send orders). */
+  private recordEquity(t: Micros, act = true): void {
     const p = this.portfolio;
     this.accrueCarry(t);
     this.positionLog.onStep(t);
@@ -791,6 +815,7 @@ export class BacktestEngine {
       this.eqMargin.push(p.marginInUse);
       this.eqEquity.push(equity);
     }
+    if (!act) return;
     if (this.watchEquity) this.checkKillSwitch(t, equity);
     if (p.marginInUse !== 0 || this.leverage > 1) this.checkMaintenance(t, equity);
   }
@@ -892,10 +917,8 @@ export class BacktestEngine {
 
   /** The run reached risk.maxOrders: the kill switch halts the account and cancels the working orders. */
   private orderLimitReached(time: Micros): void {
+    // Reported as a run warning (backtest/warnings.ts) and a risk event.
     this.risk.tripMaxOrders(time);
-    (this.options.log ?? silentLog).warn(
-      `max orders (${this.risk.limits.maxOrders}) reached at ${formatIso(time)}: kill switch tripped (max_orders), trading halted, working orders cancelled; later orders are refused without a record`,
-    );
     this.orders.cancelAll(time);
   }
 

@@ -31,25 +31,58 @@ export class PositionLog {
   private readonly cols = Array.from({ length: 10 }, () => new GrowableFloat64(256));
   private lastDay = NaN;
   private lastStep = NaN;
+  /**
+   * The positions as they stood at the end of the latest step (FIELDS values
+   * each): the day's closing snapshot when that step turns out to be the
+   * day's last, which is known only once a step or a fill of a later day
+   * comes.
+   */
+  private readonly held: Float64Array;
+  private holding = false;
 
-  constructor(private readonly positions: readonly PositionState[]) {}
+  constructor(private readonly positions: readonly PositionState[]) {
+    this.held = new Float64Array(positions.length * FIELDS);
+  }
 
   /** After a fill of position `idx` (an index into the portfolio's positions). */
   onFill(idx: number, time: Micros): void {
+    if (this.holding && Math.floor(time / MICROS_PER_DAY) !== this.lastDay) this.flush();
     this.push(idx, time);
   }
 
-  /** At each time step; emits the previous day's closing snapshot when a new day begins. */
+  /** At the end of each time step: the previous day's closing snapshot goes out when a new day begins; this step's is held. */
   onStep(time: Micros): void {
     const day = Math.floor(time / MICROS_PER_DAY);
-    if (day !== this.lastDay && !Number.isNaN(this.lastDay)) this.snapshot(this.lastStep);
+    if (this.holding && day !== this.lastDay) this.flush();
     this.lastDay = day;
     this.lastStep = time;
+    const h = this.held;
+    for (let i = 0, k = 0; i < this.positions.length; i++, k += FIELDS) {
+      const p = this.positions[i] as PositionState;
+      h[k] = p.quantity;
+      h[k + 1] = p.averagePrice;
+      h[k + 2] = p.lastPrice;
+      h[k + 3] = p.notional;
+      h[k + 4] = p.unrealizedPnl;
+      h[k + 5] = p.realizedPnl;
+      h[k + 6] = p.fees;
+    }
+    this.holding = true;
   }
 
   /** At the end of the run: the last day's snapshot. */
   finish(): void {
-    if (!Number.isNaN(this.lastStep)) this.snapshot(this.lastStep);
+    if (this.holding) this.flush();
+  }
+
+  /** The held snapshot of the last step of a day, stamped with that step's time. */
+  private flush(): void {
+    const h = this.held;
+    for (let i = 0, k = 0; i < this.positions.length; i++, k += FIELDS) {
+      const p = this.positions[i] as PositionState;
+      this.row(this.lastStep, p, h[k] as number, h[k + 1] as number, h[k + 2] as number, h[k + 3] as number, h[k + 4] as number, h[k + 5] as number, h[k + 6] as number);
+    }
+    this.holding = false;
   }
 
   rows(): PositionRows {
@@ -59,22 +92,25 @@ export class PositionLog {
     return { length: time.length, time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side };
   }
 
-  private snapshot(time: Micros): void {
-    for (let i = 0; i < this.positions.length; i++) this.push(i, time);
-  }
-
   private push(idx: number, time: Micros): void {
     const p = this.positions[idx] as PositionState;
+    this.row(time, p, p.quantity, p.averagePrice, p.lastPrice, p.notional, p.unrealizedPnl, p.realizedPnl, p.fees);
+  }
+
+  private row(time: Micros, p: PositionState, quantity: number, averagePrice: number, price: number, marketValue: number, unrealized: number, realized: number, fees: number): void {
     const c = this.cols;
     (c[0] as GrowableFloat64).push(time);
     (c[1] as GrowableFloat64).push(p.index);
-    (c[2] as GrowableFloat64).push(p.quantity);
-    (c[3] as GrowableFloat64).push(p.averagePrice);
-    (c[4] as GrowableFloat64).push(p.lastPrice);
-    (c[5] as GrowableFloat64).push(p.notional);
-    (c[6] as GrowableFloat64).push(p.unrealizedPnl);
-    (c[7] as GrowableFloat64).push(p.realizedPnl);
-    (c[8] as GrowableFloat64).push(p.fees);
+    (c[2] as GrowableFloat64).push(quantity);
+    (c[3] as GrowableFloat64).push(averagePrice);
+    (c[4] as GrowableFloat64).push(price);
+    (c[5] as GrowableFloat64).push(marketValue);
+    (c[6] as GrowableFloat64).push(unrealized);
+    (c[7] as GrowableFloat64).push(realized);
+    (c[8] as GrowableFloat64).push(fees);
     (c[9] as GrowableFloat64).push(p.side === 'long' ? 1 : p.side === 'short' ? -1 : 0);
   }
 }
+
+/** Values held per position: quantity, average price, price, market value, unrealised and realised P&L, fees. */
+const FIELDS = 7;

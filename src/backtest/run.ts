@@ -1,10 +1,10 @@
 import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
-import { parseIsoTime } from '../core/time.js';
+import { parseIsoTime, type Micros } from '../core/time.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AdjustedFeed, ColumnsFeed, adjustFeed, datasetDir, describeDataset, findDatasets, preloadDatasets, openBookFeed, openCatalogFeed, openCsvFeed, readActionsFile, type AdjustmentInfo, type DatasetKey, type ReadRequest } from '../data/index.js';
 import type { CsvFeedOptions } from '../data/index.js';
-import { InputError } from '../core/errors.js';
+import { InputError, InvariantError } from '../core/errors.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import { MakerTakerFee, MinimumFee, NoFee, PercentFee, PerUnitFee } from '../execution/models/fee.js';
 import { barFillModel } from '../execution/models/fill.js';
@@ -21,34 +21,21 @@ import { SLIPPAGE_SPEC } from './config.js';
 import type { BacktestOptions, BacktestResult } from './engine.js';
 import { BacktestEngine } from './engine.js';
 import { loadStrategyFile, parseStrategyParams } from './strategy-loader.js';
+import { GuardedStrategy } from './guarded-strategy.js';
+import type { CompletedRun, RunAdjustment } from './completed-run.js';
+import { StrategyError, strategyFrames, toStrategyError } from './strategy-error.js';
+import type { Strategy, StrategyClass } from '../strategy/strategy.js';
 
 export interface RunHooks {
   /** Each skipped bad row as it is found (under onInvalid 'skip'). */
   readonly onIssue?: (issue: Issue) => void;
   readonly onProgress?: (events: number) => void;
   readonly log?: Logger;
+  /** The strategy's ctx.log, made with the run's simulated clock (for time stamps); over `log`. */
+  readonly logWith?: (now: () => Micros) => Logger;
 }
 
-export interface CompletedRun {
-  readonly result: BacktestResult;
-  /** The strategy's name (its class name). */
-  readonly strategyName: string;
-  /** The parameters after validation and defaults. */
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly feeds: readonly MarketFeed[];
-  /** The corporate-action adjustment of the run's bars; undefined when prices are as written. */
-  readonly adjustment: RunAdjustment | undefined;
-}
-
-/** The adjustment of a run, for its summary: the mode, the source, and for an actions file the actions used. */
-export interface RunAdjustment {
-  readonly mode: AdjustmentInfo['mode'];
-  readonly source: AdjustmentInfo['source'];
-  readonly actionsFile?: string;
-  /** Splits and dividends applied, over all instruments (actions file). */
-  readonly splits?: number;
-  readonly dividends?: number;
-}
+export type { CompletedRun, RunAdjustment } from './completed-run.js';
 
 /** What the adjusted feeds of a run did (undefined when none is adjusted). */
 export function runAdjustment(feeds: readonly MarketFeed[]): RunAdjustment | undefined {
@@ -116,7 +103,7 @@ export function isBookFile(path: string): boolean {
     try {
       const buf = Buffer.alloc(4096);
       const n = readSync(fd, buf, 0, buf.length, 0);
-      header = buf.subarray(0, n).toString('utf8').split(/\r?\n/)[0] ?? '';
+      header = buf.subarray(0, n).toString('utf8').split(/\r\n|\r|\n/)[0] ?? '';
     } finally {
       closeSync(fd);
     }
@@ -213,6 +200,7 @@ export function openFeeds(
       feeds.push(
         openBookFeed(paths, {
           onInvalid: config.onInvalid,
+          ...(config.onGap !== undefined ? { onGap: config.onGap } : {}),
           ...(symbol !== '' ? { symbol } : {}),
           ...(to !== undefined ? { to } : {}),
           ...(onIssue !== undefined ? { onIssue } : {}),
@@ -241,11 +229,31 @@ export function instrumentsOf(config: RunConfig, feeds: readonly MarketFeed[]): 
   });
 }
 
-/** Loads the strategy, opens the data and runs the backtest a config describes. */
+/** The strategy's parameters and the strategy itself; what its schema or constructor throws is a StrategyError. */
+function createStrategy(cls: StrategyClass<object>, config: RunConfig): { strategy: Strategy<object>; params: Record<string, unknown> } {
+  let params: Record<string, unknown>;
+  try {
+    params = parseStrategyParams(cls, config.params) as Record<string, unknown>;
+  } catch (e) {
+    throw e instanceof InputError ? e : toStrategyError('params', e, config.strategy);
+  }
+  try {
+    return { strategy: new cls(params), params };
+  } catch (e) {
+    throw toStrategyError('constructor', e, config.strategy);
+  }
+}
+
+/**
+ * Loads the strategy, opens the data and runs the backtest a config
+ * describes. An exception out of the strategy's code is a StrategyError;
+ * when it stopped a run, it carries the results up to that point (`partial`).
+ */
 export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {}): Promise<CompletedRun> {
+  // The strategy's own frames must survive the engine's below them.
+  if (Error.stackTraceLimit < 50) Error.stackTraceLimit = 50;
   const cls = await loadStrategyFile(config.strategy);
-  const params = parseStrategyParams(cls, config.params) as Record<string, unknown>;
-  const strategy = new cls(params);
+  const { strategy, params } = createStrategy(cls, config);
   const catalogSets = config.catalog !== undefined ? await findDatasets(config.catalog, config.symbol ?? []) : [];
   // Small data sets are read up front in one DuckDB session; large ones (and
   // cached runs, which read or fill the column cache) stream from a worker.
@@ -254,8 +262,10 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
       ? await preloadDatasets(catalogSets.map((key) => ({ root: config.catalog as string, key, ...windowOf(config) })))
       : new Map<string, Columns>();
   const feeds = openFeeds(config, hooks.onIssue, catalogSets, preloaded);
-  const engine = new BacktestEngine({
-    strategy,
+  let engine: BacktestEngine | undefined;
+  const log = hooks.logWith !== undefined ? hooks.logWith(() => engine?.time ?? NaN) : hooks.log;
+  engine = new BacktestEngine({
+    strategy: new GuardedStrategy(strategy, config.strategy),
     feeds,
     instruments: instrumentsOf(config, feeds),
     risk: new RiskEngine(config.risk ?? {}),
@@ -264,10 +274,30 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
     ...executionOptionsOf(config),
     historyCapacity: config.history,
     ...(config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : {}),
-    ...(hooks.log !== undefined ? { log: hooks.log } : {}),
+    ...(log !== undefined ? { log } : {}),
     ...(hooks.onProgress !== undefined ? { onProgress: hooks.onProgress } : {}),
   });
-  const result = engine.run();
   const name = cls.name || basename(config.strategy, extname(config.strategy));
+  let result: BacktestResult;
+  try {
+    result = engine.run();
+  } catch (e) {
+    const failure = e instanceof StrategyError ? e : userCodeError(e, config.strategy);
+    if (failure === undefined) throw e;
+    failure.time = engine.time;
+    failure.partial = { result: engine.partialResult(), strategyName: name, params, feeds, adjustment: runAdjustment(feeds) };
+    throw failure;
+  }
   return { result, strategyName: name, params, feeds, adjustment: runAdjustment(feeds) };
+}
+
+/**
+ * An exception the engine met outside a hook but in the strategy's code (an
+ * indicator class of its own, say) is a strategy error too; the engine's
+ * input errors (a bad data row) and bugs are not.
+ */
+function userCodeError(e: unknown, file: string): StrategyError | undefined {
+  if (e instanceof InputError || e instanceof InvariantError || !(e instanceof Error)) return undefined;
+  const top = strategyFrames(e)[0];
+  return top !== undefined ? new StrategyError('run', e, file) : undefined;
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { Strategy } from '../strategy/strategy.js';
 import type { StrategyClass } from '../strategy/strategy.js';
+import { StrategyError, strategyFrames } from './strategy-error.js';
 
 let loaderReady = false;
 
@@ -28,6 +29,23 @@ async function prepareLoader(): Promise<void> {
   register(hook, { data: { target: index.href } });
 }
 
+/**
+ * Why a strategy file did not load: a compile error at its line and column
+ * (one line), an exception of its top-level code as a strategy error at the
+ * strategy's line, else the loader's message.
+ */
+function loadError(path: string, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:17: ERROR: Expected ..."
+  const compile = /^(.*?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (compile !== null) {
+    return new InputError({ code: 'invalid_strategy', file: path, line: Number(compile[2]), message: `cannot compile the strategy (column ${compile[3]}): ${compile[4]}` });
+  }
+  if (strategyFrames(e).length > 0) return new StrategyError('load', e, path);
+  const first = message.split('\n')[0] ?? '';
+  return new InputError({ code: 'invalid_strategy', file: path, message: `cannot load the strategy: ${first}` });
+}
+
 function isStrategyClass(x: unknown): x is StrategyClass<object> {
   return typeof x === 'function' && typeof (x as { prototype?: { onBar?: unknown } }).prototype?.onBar === 'function';
 }
@@ -40,13 +58,13 @@ function isStrategyClass(x: unknown): x is StrategyClass<object> {
 export async function loadStrategyFile(path: string): Promise<StrategyClass<object>> {
   const abs = resolvePath(path);
   if (!existsSync(abs)) throw new InputError({ code: 'file_not_found', file: path, message: 'strategy file not found' });
+  if (statSync(abs).isDirectory()) throw new InputError({ code: 'invalid_strategy', file: path, message: 'is a folder: give the strategy file (.ts or .js)' });
   await prepareLoader();
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    throw new InputError({ code: 'invalid_strategy', file: path, message: `cannot load the strategy: ${message}` });
+    throw loadError(path, e);
   }
   // A file loaded as CommonJS arrives wrapped: { default: module.exports }.
   const inner = typeof mod.default === 'object' && mod.default !== null ? (mod.default as Record<string, unknown>) : {};

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 
 /** Parses a numeric flag, naming the flag and the text when it is not a number. */
@@ -35,4 +36,17 @@ export function parsePairs(flag: string, pairs: readonly string[], convert: (tex
     out[p.slice(0, eq).trim()] = convert(p.slice(eq + 1).trim());
   }
   return out;
+}
+
+/** Refuses an output path that is the input file itself (it would be replaced by what is read from it). */
+export function refuseSameFile(input: string, out: string, outFlag = '--out'): void {
+  let a: string;
+  let b: string;
+  try {
+    a = realpathSync(input);
+    b = realpathSync(out);
+  } catch {
+    return; // one of them does not exist: not the same file
+  }
+  if (a === b) throw new InputError({ code: 'invalid_option', field: outFlag, value: out, message: `is the input file ${input}: write to another file` });
 }

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, formatIssue } from '../core/errors.js';
+import { OutputError, systemCode } from '../core/output-file.js';
+import { StrategyError } from '../backtest/strategy-error.js';
 import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
@@ -8,7 +10,12 @@ import { registerIndicator } from './commands/indicator.js';
 import { registerReport } from './commands/report.js';
 import type { CliIO } from './io.js';
 
-/** Exit statuses: 0 done, 1 a bug (with its stack), 2 bad input (a message, no stack). */
+/**
+ * Exit statuses: 0 done; 1 a bug (with its stack), or the disk or device
+ * failed (one line); 2 the user's mistake: bad data, flags, parameters,
+ * config, a strategy that throws, an output path that cannot be written
+ * (a message, no engine stack).
+ */
 export const EXIT_OK = 0;
 export const EXIT_BUG = 1;
 export const EXIT_INPUT = 2;
@@ -43,11 +50,41 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
       return EXIT_INPUT;
     }
-    if (e instanceof InputError) {
-      for (const issue of e.issues) io.stderr.write(`error: ${formatIssue(issue)}\n`);
-      return EXIT_INPUT;
-    }
-    io.stderr.write(`internal error (a bug, please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return EXIT_BUG;
+    return reportFailure(e, io);
   }
+}
+
+/** What the user sees of an exception, and the exit status: one line for their mistakes, a stack only for bugs. */
+function reportFailure(e: unknown, io: CliIO): number {
+  if (e instanceof StrategyError) {
+    const input = e.inputError;
+    if (input !== undefined) {
+      // A context call refused its arguments: that input error, at the strategy's call site.
+      const at = e.frames.length > 0 ? ` (called at ${e.location}, ${e.stage})` : ` (in ${e.stage})`;
+      input.issues.forEach((issue, i) => io.stderr.write(`error: ${formatIssue(issue)}${i === 0 ? at : ''}\n`));
+    } else {
+      io.stderr.write(`error: ${e.headline()}\n`);
+      // A bug in the strategy: its own frames (a refused context call names its call site, which is enough).
+      for (const f of e.frames) io.stderr.write(`    ${f.text}\n`);
+    }
+    for (const n of e.notes) io.stderr.write(`note: ${n}\n`);
+    return EXIT_INPUT;
+  }
+  if (e instanceof InputError) {
+    for (const issue of e.issues) io.stderr.write(`error: ${formatIssue(issue)}\n`);
+    return EXIT_INPUT;
+  }
+  if (e instanceof OutputError) {
+    io.stderr.write(`error: ${e.message}\n`);
+    return e.diskFull || e.code === 'EIO' ? EXIT_BUG : EXIT_INPUT;
+  }
+  const code = systemCode(e);
+  if (code !== undefined && typeof (e as { syscall?: unknown }).syscall === 'string') {
+    // A file operation failed: the system's own words, on one line.
+    const fault = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO' || code === 'ENOMEM' || code === 'EMFILE' || code === 'ENFILE';
+    io.stderr.write(`error: ${(e as Error).message}\n`);
+    return fault ? EXIT_BUG : EXIT_INPUT;
+  }
+  io.stderr.write(`internal error (a bug, please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return EXIT_BUG;
 }

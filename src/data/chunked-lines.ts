@@ -1,8 +1,35 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { InputError } from '../core/errors.js';
-import { fileIssue } from './csv/detect.js';
+import { closeSync, readSync } from 'node:fs';
+import { openDataFile } from './data-file.js';
 
 const LF = 0x0a;
+const CR = 0x0d;
+
+const BREAKS_UNKNOWN = 0;
+const BREAKS_LF = 1;
+const BREAKS_CR = 2;
+
+/**
+ * How the lines of a file end, from its first line break in buf[start, end):
+ * 'lf' (LF or CR LF), 'cr' (CR alone: old Mac files), or undefined when
+ * there is none yet (or a CR is the last byte and more may follow; at the
+ * end of the file, `eof`, that is a CR line end).
+ */
+export function lineBreaks(buf: Uint8Array, start: number, end: number, eof: boolean): 'lf' | 'cr' | undefined {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === LF) return 'lf';
+    if (c === CR) {
+      if (i + 1 < end) return buf[i + 1] === LF ? 'lf' : 'cr';
+      return eof ? 'cr' : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** CR bytes to LF in buf[start, end): a CR-only file then reads like any other (a CR LF would read as an extra blank line). */
+function crToLf(buf: Uint8Array, start: number, end: number): void {
+  for (let i = buf.indexOf(CR, start); i >= 0 && i < end; i = buf.indexOf(CR, i + 1)) buf[i] = LF;
+}
 
 /**
  * A file read in fixed-size chunks into one reused buffer, kept so that
@@ -19,14 +46,12 @@ export abstract class ChunkedLines {
   protected dataEnd = 0;
   protected filePos = 0;
   protected eof = false;
+  /** How lines end: decided at the first line break; CR-only files are read with each CR as an LF. */
+  private breaks = BREAKS_UNKNOWN;
 
   constructor(path: string, chunkBytes: number) {
     this.buf = Buffer.allocUnsafe(chunkBytes);
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      throw new InputError(fileIssue(path, e));
-    }
+    this.fd = openDataFile(path);
   }
 
   /** Bytes of the file read so far (for progress). */
@@ -45,6 +70,20 @@ export abstract class ChunkedLines {
     const bigger = Buffer.allocUnsafe(this.buf.length * 2);
     this.buf.copy(bigger, 0, 0, this.dataEnd);
     this.buf = bigger;
+  }
+
+  /** Off the LF path: until the first line break is seen, and for a CR-only file (whose new bytes get LFs). */
+  private lineBreaksOf(start: number, eof: boolean): void {
+    if (this.breaks === BREAKS_CR) {
+      crToLf(this.buf, start, this.dataEnd);
+      return;
+    }
+    const mode = lineBreaks(this.buf, this.pos, this.dataEnd, eof);
+    if (mode === 'lf') this.breaks = BREAKS_LF;
+    else if (mode === 'cr') {
+      this.breaks = BREAKS_CR;
+      crToLf(this.buf, this.pos, this.dataEnd);
+    }
   }
 
   /**
@@ -67,6 +106,7 @@ export abstract class ChunkedLines {
       }
       this.filePos += n;
       this.dataEnd += n;
+      if (this.breaks !== BREAKS_LF) this.lineBreaksOf(start, n === 0);
       if (n === 0) {
         this.eof = true;
         if (this.dataEnd > this.pos && this.buf[this.dataEnd - 1] !== LF) {

@@ -17,6 +17,7 @@ export {
 } from './generator.js';
 export { ColumnsFeed } from './memory-feed.js';
 export { collectColumns } from './collect.js';
+export { expandDataPaths } from './paths.js';
 export { Xoshiro128 } from '../core/random.js';
 export {
   parseBarSpec,

@@ -117,11 +117,25 @@ const number = (s: string): number | undefined => {
 const time = (s: string): number | undefined => (s === '' ? NaN : parseIsoTime(s));
 const text = (s: string): string => s;
 
-/** Reads summary.json, equity.csv, trades.csv, orders.csv and (when present) run.json of a run directory. */
-export function readRunDir(dir: string): RunFiles {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError({ code: 'file_not_found', file: dir, message: 'run directory not found' });
+/** Refuses what is not a run directory (missing, a file, no summary.json) before anything is read or written. */
+export function requireRunDir(dir: string): void {
+  if (!existsSync(dir)) throw new InputError({ code: 'file_not_found', file: dir, message: 'run directory not found' });
+  if (!statSync(dir).isDirectory()) throw new InputError({ code: 'file_not_found', file: dir, message: 'is a file, not a run directory' });
   const summaryFile = join(dir, 'summary.json');
   if (!existsSync(summaryFile)) throw new InputError({ code: 'file_not_found', file: summaryFile, message: 'not found (is this a run directory written by quantflow backtest?)' });
+}
+
+/** A note for what is made of a run that stopped before the end of its data (summary.json `"complete": false`), else undefined. */
+export function incompleteNote(summary: Readonly<Record<string, unknown>>): string | undefined {
+  if (summary.complete !== false) return undefined;
+  const why = typeof summary.incomplete_reason === 'string' ? `: ${summary.incomplete_reason}` : '';
+  return `the run is incomplete${why}; it shows what ran until then`;
+}
+
+/** Reads summary.json, equity.csv, trades.csv, orders.csv and (when present) run.json of a run directory. */
+export function readRunDir(dir: string): RunFiles {
+  requireRunDir(dir);
+  const summaryFile = join(dir, 'summary.json');
   let summary: Record<string, unknown>;
   try {
     summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>;

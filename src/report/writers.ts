@@ -1,7 +1,9 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { writeAll } from '../core/output-file.js';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../backtest/config.js';
 import type { BacktestResult } from '../backtest/engine.js';
+import { COMPLETE_RUN, type RunStatus } from '../backtest/warnings.js';
 import { isRemoteRoot } from '../data/index.js';
 import { csvField, formatNumber, formatTime } from './format.js';
 import type { Summary } from './summary.js';
@@ -17,7 +19,7 @@ export const EQUITY_HEADER = 'time,equity,cash,position_value,margin';
 
 /** Buffered line writer: large outputs without one string per file. */
 class LineWriter {
-  private readonly fd: number;
+  private fd: number;
   private buf: string[] = [];
   private size = 0;
   constructor(path: string) {
@@ -30,7 +32,13 @@ class LineWriter {
   }
   flush(): void {
     if (this.buf.length === 0) return;
-    writeSync(this.fd, this.buf.join('\n') + '\n');
+    try {
+      writeAll(this.fd, this.buf.join('\n') + '\n');
+    } catch (e) {
+      closeSync(this.fd); // a full disk: the caller removes the file
+      this.fd = -1;
+      throw e;
+    }
     this.buf = [];
     this.size = 0;
   }
@@ -43,8 +51,15 @@ class LineWriter {
 const n = formatNumber;
 const t = formatTime;
 
-export function writeSummary(path: string, summary: Summary): void {
-  writeFileSync(path, JSON.stringify(summary, null, 2) + '\n');
+
+export function writeSummary(path: string, summary: Summary, status: RunStatus = COMPLETE_RUN): void {
+  const withStatus = {
+    ...summary,
+    complete: status.complete,
+    ...(status.incompleteReason !== undefined ? { incomplete_reason: status.incompleteReason } : {}),
+    warnings: status.warnings.map((w) => ({ code: w.code, message: w.message })),
+  };
+  writeFileSync(path, JSON.stringify(withStatus, null, 2) + '\n');
 }
 
 export function writeTrades(path: string, result: BacktestResult): void {
@@ -128,17 +143,22 @@ export function writePositions(path: string, result: BacktestResult): void {
   w.close();
 }
 
-/** Writes summary.json, trades.csv, orders.csv, equity.csv, fills.csv and positions.csv into `dir`. */
-export function writeRunOutputs(dir: string, result: BacktestResult, summary: Summary): string[] {
+/**
+ * Writes summary.json, trades.csv, orders.csv, equity.csv, fills.csv and
+ * positions.csv into `dir`, summary.json last (with the run's status), so
+ * that a write cut short never leaves a summary beside cut files. The CLI
+ * writes into a staging folder and swaps it into place (StagedRunFolder).
+ */
+export function writeRunOutputs(dir: string, result: BacktestResult, summary: Summary, status: RunStatus = COMPLETE_RUN): string[] {
   mkdirSync(dir, { recursive: true });
   const files = ['summary.json', 'trades.csv', 'orders.csv', 'equity.csv', 'fills.csv', 'positions.csv'].map((f) => join(dir, f));
   const [s, tr, o, e, f, p] = files as [string, string, string, string, string, string];
-  writeSummary(s, summary);
   writeTrades(tr, result);
   writeOrders(o, result);
   writeEquity(e, result);
   writeFills(f, result);
   writePositions(p, result);
+  writeSummary(s, summary, status);
   return files;
 }
 

@@ -6,6 +6,8 @@
  * so memory stays bounded; a strategy that keeps submitting long after the
  * trip is stopped with an input error.
  */
+import { formatIso } from '../core/time.js';
+import { runWarnings } from '../backtest/warnings.js';
 import { describe, expect, it } from 'vitest';
 import { barFeed, dailyRows } from '../../test/helpers/feeds.js';
 import { runBacktest } from '../backtest/engine.js';
@@ -61,8 +63,11 @@ describe('maxOrders', () => {
     expect(s.returned.slice(5).map((o) => o.quantity)).toEqual(Array.from({ length: 35 }, () => 1));
     // Events only for the 5 records (submitted, accepted, cancelled): none for the refused ones.
     expect(s.events).toBe(15);
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatch(/max orders \(5\) reached/);
+    // Said once, as a run warning (backtest/warnings.ts), not through the strategy's log.
+    expect(logged).toHaveLength(0);
+    expect(runWarnings(r, [], { cash: 1_000_000 }).map((w) => w.message)).toEqual([
+      `the run reached --max-orders (5 orders) at ${formatIso(r.riskEvents[0]!.time)}: the kill switch halted trading and cancelled the working orders; 35 later orders were refused without a record`,
+    ]);
   });
 
   it('a bracket needs room for its three orders', () => {

@@ -328,3 +328,21 @@ describe('data check on order-book files', () => {
     expect(s.stdout).toMatch(new RegExp(`^ {2}${path}:10: column 'side'`, 'm'));
   });
 });
+
+describe('backtest on the Binance snapshot and update', () => {
+  it('stops at the gap by default (exit 2 naming it); --on-gap warn replays the rows as written, warning in stderr and summary.json', () => {
+    const dir = tempDir();
+    const strict = cli(['backtest', '--strategy', 'examples/book-maker.ts', '--data', SNAP, '--data', UPDATE, '--out', join(dir, 'a')]);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toMatch(/binance-btcusdt-depth-update\.csv:2: .*sequence gap/);
+    expect(strict.stderr).not.toMatch(/^\s+at /m);
+    const out = join(dir, 'b');
+    const r = cli(['backtest', '--strategy', 'examples/book-maker.ts', '--data', SNAP, '--data', UPDATE, '--on-gap', 'warn', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^warning: .*1 sequence gap\(s\) and 0 crossed book\(s\), replayed as written \(--on-gap warn\); first: .*binance-btcusdt-depth-update\.csv:2/m);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: { code: string }[]; invalid_rows: number; complete: boolean };
+    expect(summary.warnings.map((w) => w.code)).toEqual(['book_not_continuous']);
+    expect(summary.invalid_rows).toBe(0);
+    expect(summary.complete).toBe(true);
+  });
+});

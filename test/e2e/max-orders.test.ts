@@ -43,7 +43,7 @@ describe('--max-orders', () => {
     const out = join(dir, 'out');
     const r = cli(['backtest', '--strategy', strategyFile(dir, 'steady.ts', STEADY), '--data', ORCL, '--to', '1995-01-31', '--max-orders', '10', '--out', out, '--no-progress']);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/max orders \(10\) reached at 1995-01-06T23:59:59\.999999Z: kill switch tripped \(max_orders\)/);
+    expect(r.stderr).toMatch(/^warning: the run reached --max-orders \(10 orders\) at 1995-01-06T23:59:59\.999999Z: the kill switch halted trading/m);
     const summary = summaryOf(out);
     expect(summary.risk_events).toEqual([{ time: '1995-01-06T23:59:59.999999Z', scope: 'account', symbol: null, from: 'active', to: 'halted', reason: 'max_orders' }]);
     // 21 bars x 3 = 63 submissions: 10 recorded (all cancelled by the halt), 53 refused without a record.

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { pino } from 'pino';
 import { readConfigFile, parseRunConfig } from '../../backtest/config.js';
 import { runBacktestConfig } from '../../backtest/run.js';
 import { coerceParamText } from '../../backtest/strategy-loader.js';
@@ -11,7 +10,14 @@ import type { Summary } from '../../report/summary.js';
 import { summarize } from '../../report/summary.js';
 import { writeReport } from '../../report/tearsheet.js';
 import { writeRunOutputs, writeRunSettings } from '../../report/writers.js';
-import type { Logger } from '../../strategy/context.js';
+import { StagedRunFolder } from '../../report/run-folder.js';
+import { outputError } from '../../core/output-file.js';
+import { formatTime } from '../../report/format.js';
+import type { CompletedRun } from '../../backtest/completed-run.js';
+import { StrategyError } from '../../backtest/strategy-error.js';
+import { runWarnings, type RunStatus } from '../../backtest/warnings.js';
+import { expandDataPaths } from '../../data/index.js';
+import { logFormatOf, strategyLogger } from '../logger.js';
 import { adjustFlag, collect, numberFlag, parsePairs } from '../args.js';
 import type { SummaryAdjustment } from '../../report/summary.js';
 import type { CliIO } from '../io.js';
@@ -36,6 +42,7 @@ interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, Ri
   feePerUnit?: string;
   param?: string[];
   onInvalid?: string;
+  onGap?: string;
   out?: string;
   config?: string;
   history?: string;
@@ -47,6 +54,7 @@ interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, Ri
   catalog?: string;
   cache?: boolean;
   equitySampling?: string;
+  logFormat?: string;
 }
 
 /** Flags over the config file: only flags actually given override it. */
@@ -56,6 +64,8 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.strategy !== undefined) out.strategy = flags.strategy;
   if (flags.data !== undefined) out.data = flags.data;
   else if (typeof out.data === 'string') out.data = [out.data];
+  // A folder stands for its .csv files, in name order (as data import takes it).
+  if (Array.isArray(out.data) && out.data.every((d) => typeof d === 'string')) out.data = expandDataPaths(out.data as string[]);
   if (flags.symbol !== undefined) out.symbol = flags.symbol;
   else if (typeof out.symbol === 'string') out.symbol = [out.symbol];
   if (flags.catalog !== undefined) out.catalog = flags.catalog;
@@ -77,6 +87,7 @@ function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
     out.params = { ...fromFile, ...parsePairs('--param', flags.param, coerceParamText) };
   }
   if (flags.onInvalid !== undefined) out.onInvalid = flags.onInvalid;
+  if (flags.onGap !== undefined) out.onGap = flags.onGap;
   if (flags.out !== undefined) out.out = flags.out;
   if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
   if (flags.timezone !== undefined) out.timezone = flags.timezone;
@@ -146,7 +157,7 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .command('backtest')
     .description('run a strategy over market data and write summary.json, trades.csv, orders.csv, equity.csv')
     .option('--strategy <file>', 'strategy file (.ts or .js), loaded at run time')
-    .option('--data <csv>', 'market data file; repeat for several feeds', collect)
+    .option('--data <csv>', 'market data file, or a folder (its .csv files in name order); repeat for several feeds', collect)
     .option('--symbol <symbol>', 'symbol of the data (one for all files, or one per --data); with --catalog, a symbol to read from it (repeatable)', collect)
     .option('--catalog <dir>', 'read the --symbol data sets from this Parquet catalog (a folder or s3://bucket/prefix)')
     .option('--cache', 'catalog runs: replay from the binary column cache, filling it on the first run')
@@ -157,20 +168,25 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
     .option('--fee-per-unit <a>', 'fixed fee per unit or contract on every fill')
     .option('--param <name=value>', 'strategy parameter; repeatable', collect)
     .option('--on-invalid <mode>', 'what to do with a bad data row: fail (default) or skip')
+    .option('--on-gap <mode>', "an order book's sequence gap or crossed book: fail (default) or warn (replay the rows as written)")
     .option('--out <dir>', 'output directory (default runs/latest)')
     .option('--config <file>', 'JSON file with the same settings; flags override it')
     .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
     .option('--equity-sampling <mode>', 'equity curve rows: step (every time step, default) or day (last step of each UTC day; bounded memory on long runs)')
     .option('--no-progress', 'no progress bar')
+    .option('--log-format <format>', "the strategy's ctx.log on stderr: pretty (default on a terminal) or json (JSON lines; default otherwise)")
     .option('--benchmark <csv>', 'benchmark prices (any detected format) for alpha and beta in summary.json')
     .option('--report', 'also write report.html, a self-contained performance report')
     .option('--adjust <mode>', 'adjust bar prices for corporate actions: none (default), splits, or all (splits and dividends)')
     .option('--actions <csv>', 'corporate actions (date,symbol,type,value) for --adjust; without it, --adjust all reads the Adj Close column');
   addRiskFlags(addInstrumentFlags(addExecutionFlags(addFormatFlags(cmd)))).action(async (flags: BacktestFlags) => {
-      const config = parseRunConfig(mergeSettings(flags), flags.config);
-      const benchmark = flags.benchmark !== undefined ? loadBenchmark(flags.benchmark) : undefined;
+    const config = parseRunConfig(mergeSettings(flags), flags.config);
+    const logFormat = logFormatOf(flags.logFormat, io);
+    const benchmark = flags.benchmark !== undefined ? loadBenchmark(flags.benchmark) : undefined;
+    // --out is checked (and a staging folder made beside it) before the run, not after it.
+    const folder = StagedRunFolder.begin(config.out);
+    try {
       const skippedLines: string[] = [];
-      const log = pinoLogger(io);
       const bar =
         flags.progress !== false && io.stderr.isTTY === true && process.env.CI === undefined
           ? new cliProgress.SingleBar(
@@ -179,7 +195,8 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
             )
           : undefined;
       bar?.start(0, 0);
-      let run;
+      let run: CompletedRun;
+      let failure: StrategyError | undefined;
       try {
         run = await runBacktestConfig(config, {
           onIssue: (issue) => {
@@ -188,30 +205,58 @@ export function registerBacktest(program: Command, io: CliIO, done: (code: numbe
             io.stderr.write(`${line}\n`);
           },
           ...(bar !== undefined ? { onProgress: (n: number) => bar.update(n) } : {}),
-          log,
+          logWith: (now) => strategyLogger(logFormat, io, now),
         });
+      } catch (e) {
+        // A strategy error that stopped the run: what ran so far is written, marked incomplete.
+        if (!(e instanceof StrategyError) || e.partial === undefined) throw e;
+        failure = e;
+        run = e.partial;
       } finally {
         bar?.stop();
       }
+      // What an unfinished run did not read says nothing about the data: warnings are for runs that went to the end.
+      const warnings = failure === undefined ? runWarnings(run.result, run.feeds, config) : [];
+      const status: RunStatus =
+        failure === undefined
+          ? { complete: true, warnings }
+          : { complete: false, incompleteReason: stoppedReason(failure), warnings };
       const summary = summarize(run.result, run.strategyName, run.params, { benchmark, adjustment: run.adjustment });
-      writeRunOutputs(config.out, run.result, summary);
-      writeRunSettings(join(config.out, 'run.json'), config, flags.benchmark);
+      const notes: string[] = [];
+      try {
+        writeRunOutputs(folder.dir, run.result, summary, status);
+        writeRunSettings(join(folder.dir, 'run.json'), config, flags.benchmark);
+        if (flags.report === true) notes.push(...writeReport(folder.dir).notes);
+      } catch (e) {
+        throw outputError(config.out, e); // a full disk, named by --out (the staging folder goes)
+      }
+      folder.commit();
+      for (const w of warnings) io.stderr.write(`warning: ${w.message}\n`);
+      if (failure !== undefined) {
+        failure.notes.push(`the run stopped there: its outputs up to ${failedAt(failure)} are in ${config.out}, marked incomplete in summary.json`);
+        throw failure;
+      }
       io.stdout.write(summaryTable(summary, config.out));
       if (flags.report === true) {
-        const report = writeReport(config.out);
-        for (const note of report.notes) io.stderr.write(`note: ${note}\n`);
-        io.stdout.write(`report: ${report.path}\n`);
+        for (const note of notes) io.stderr.write(`note: ${note}\n`);
+        io.stdout.write(`report: ${join(config.out, 'report.html')}\n`);
       }
       if (skippedLines.length > 0) io.stdout.write(`${skippedLines.length} invalid row(s) skipped (listed on stderr)\n`);
       done(0);
-    });
+    } finally {
+      folder.discard();
+    }
+  });
 }
 
-/** The strategy's ctx.log: pino JSON lines on stderr (no wall-clock time, so logs are reproducible). */
-function pinoLogger(io: CliIO): Logger {
-  const logger = pino({ base: null, timestamp: false }, io.stderr as pino.DestinationStream);
-  return {
-    info: (message, data) => logger.info(data ?? {}, message),
-    warn: (message, data) => logger.warn(data ?? {}, message),
-  };
+/** summary.json's incomplete_reason: the error, without the strategy's stack. */
+function stoppedReason(e: StrategyError): string {
+  const input = e.inputError;
+  if (input === undefined) return e.headline();
+  return `${input.issues.map(formatIssue).join('; ')} (called at ${e.location}, ${e.stage})`;
 }
+
+function failedAt(e: StrategyError): string {
+  return e.time === e.time ? formatTime(e.time) : 'the start (no data had been read)';
+}
+

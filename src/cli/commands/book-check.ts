@@ -37,6 +37,7 @@ export function checkBookFiles(paths: readonly string[], options: { onInvalid: '
     feed.close();
   }
   const s = feed.stats;
+  if (s.rows === 0) io.stderr.write(`warning: ${paths.join(' + ')} ${paths.length === 1 ? 'has' : 'have'} no data rows\n`);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const files = feed.sources.map((src) => `${src.path} (${src.format})`).join(' + ');
   const left = s.staleDropped + s.staleSnapshots + s.beforeSnapshot;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addExact, decimalPlaces } from '../../core/decimal.js';
 import { InputError, formatIssue, type Issue } from '../../core/errors.js';
 import { formatIso, parseIsoTime, type Micros } from '../../core/time.js';
-import { openBookFeed } from '../../data/index.js';
+import { expandDataPaths, openBookFeed } from '../../data/index.js';
 import { OrderBook, type BookLevels } from '../../model/order-book.js';
 import { collect, integerFlag } from '../args.js';
 import type { CliIO } from '../io.js';
@@ -23,7 +23,7 @@ export function registerBook(program: Command, io: CliIO, done: (code: number) =
   program
     .command('book')
     .description('replay order-book files (Binance depth, Tardis book snapshots) and print the L2 book at a time')
-    .option('--data <file>', 'order-book file; repeat for a snapshot and its updates (merged in time order)', collect)
+    .option('--data <file>', 'order-book file, or a folder of them; repeat for a snapshot and its updates (merged in time order)', collect)
     .option('--depth <n>', `levels shown per side (default ${DEFAULT_DEPTH})`)
     .option('--at <time>', 'replay events up to this time: ISO 8601, or epoch seconds, ms, µs or ns (default: to the end)')
     .option('--on-invalid <mode>', 'at a bad row: fail (default) or skip (report, count, go on); skip also sets --on-gap warn')
@@ -31,7 +31,8 @@ export function registerBook(program: Command, io: CliIO, done: (code: number) =
     .option('--symbol <symbol>', 'instrument name, when the files do not give one')
     .option('--json', 'print the book as JSON')
     .action((flags: BookFlags) => {
-      const files = flags.data ?? [];
+      // A folder stands for its .csv files (a snapshot and its updates, say), in name order.
+      const files = expandDataPaths(flags.data ?? []);
       if (files.length === 0) throw new InputError({ code: 'invalid_option', field: '--data', message: 'give at least one order-book file' });
       const depth = flags.depth === undefined ? DEFAULT_DEPTH : integerFlag('--depth', flags.depth);
       if (depth < 1) throw new InputError({ code: 'invalid_option', field: '--depth', value: String(depth), message: 'must be at least 1' });

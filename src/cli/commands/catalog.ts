@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { writeOutputFileAsync } from '../../core/output-file.js';
 import { isBookFile } from '../../backtest/run.js';
 import { InputError, formatIssue, type Issue } from '../../core/errors.js';
 import { parseIsoTime } from '../../core/time.js';
 import {
   datasetInfo,
   describeDataset,
+  expandDataPaths,
   exportDataset,
   findDatasets,
   importFeed,
@@ -109,15 +111,7 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     const sources: { name: string; paths: string[]; open: () => MarketFeed }[] = [];
     const books = new Map<string, string[]>();
     // A folder stands for the .csv files in it (not its subfolders), in name order.
-    const paths = files.flatMap((p) =>
-      existsSync(p) && statSync(p).isDirectory()
-        ? readdirSync(p)
-            .filter((f) => f.toLowerCase().endsWith('.csv'))
-            .sort()
-            .map((f) => join(p, f))
-        : [p],
-    );
-    if (paths.length === 0) throw new InputError({ code: 'file_not_found', file: files.join(', '), message: 'no .csv files to import' });
+    const paths = expandDataPaths(files, 'FILE', 'import');
     for (const path of paths) {
       if (!existsSync(path) || !statSync(path).isFile()) throw new InputError({ code: 'file_not_found', file: path, message: 'no such file' });
       if (isBookFile(path)) {
@@ -254,11 +248,16 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
       const from = timeFlag('--from', flags.from, 'start');
       const to = timeFlag('--to', flags.to, 'end');
       const key = sets[0] as DatasetKey;
-      const rows = await exportDataset(root, key, flags.out, {
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-        ...(format !== undefined ? { format } : {}),
-      });
+      const rows = await writeOutputFileAsync(flags.out, (target) =>
+        exportDataset(root, key, target, {
+          ...(from !== undefined ? { from } : {}),
+          ...(to !== undefined ? { to } : {}),
+          // The temporary file's name ends like --out's, but the format is --out's in any case.
+          format: format ?? (flags.out.endsWith('.parquet') ? 'parquet' : 'csv'),
+        }).catch((e: unknown) => {
+          throw duckdbWriteError(e);
+        }),
+      );
       io.stdout.write(`wrote ${rows} rows of ${describeDataset(key)} to ${flags.out}\n`);
       done(0);
     });
@@ -293,4 +292,23 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * DuckDB reports a failed write in its own words: a full disk or a denied
+ * path become the system error they are, so the command line reports them
+ * as such (one line, exit 1 or 2).
+ */
+function duckdbWriteError(e: unknown): unknown {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = /No space left on device/i.test(message)
+    ? 'ENOSPC'
+    : /Disk quota exceeded/i.test(message)
+      ? 'EDQUOT'
+      : /Permission denied/i.test(message)
+        ? 'EACCES'
+        : /Read-only file system/i.test(message)
+          ? 'EROFS'
+          : undefined;
+  return code === undefined ? e : Object.assign(new Error(message), { code });
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { formatIssue } from '../../core/errors.js';
 import type { Issue } from '../../core/errors.js';
 import { MICROS_PER_MINUTE, parseIsoTime } from '../../core/time.js';
-import { openCsvFeed, writeGeneratedCsv } from '../../data/index.js';
+import { openCsvFeed, writeGeneratedCsv, type CsvFormatOptions } from '../../data/index.js';
+import { isBookFile } from '../../backtest/run.js';
 import { InputError } from '../../core/errors.js';
 import { formatTime } from '../../report/format.js';
 import { adjustFlag, integerFlag, numberFlag } from '../args.js';
@@ -10,10 +11,11 @@ import type { MarketFeed } from '../../model/market.js';
 import type { CliIO } from '../io.js';
 import { checkBookFiles } from './book-check.js';
 import { registerCatalogCommands } from './catalog.js';
-import { isBookFile } from '../../backtest/run.js';
 import type { FormatFlags } from '../format-flags.js';
 import { addFormatFlags, formatFromFlags } from '../format-flags.js';
-import { AdjustedFeed, AggregatedFeed, adjustFeed, parseBarSpec, parseCsvFormatOptions, readActionsFile, writeBarsCsv } from '../../data/index.js';
+import { AdjustedFeed, AggregatedFeed, adjustFeed, expandDataPaths, parseBarSpec, parseCsvFormatOptions, readActionsFile, writeBarsCsv } from '../../data/index.js';
+import { writeOutputFile } from '../../core/output-file.js';
+import { refuseSameFile } from '../args.js';
 
 interface GenerateFlags {
   bars?: string;
@@ -53,7 +55,7 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
         throw new InputError({ code: 'invalid_option', field: '--start', value: flags.start, message: 'not an ISO 8601 time' });
       }
       const out = flags.out as string;
-      writeGeneratedCsv({
+      const options = {
         bars,
         seed: flags.seed === undefined ? 1 : integerFlag('--seed', flags.seed),
         out,
@@ -61,15 +63,16 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
         ...(flags.interval !== undefined ? { intervalMicros: numberFlag('--interval', flags.interval) * MICROS_PER_MINUTE } : {}),
         ...(flags.price !== undefined ? { startPrice: numberFlag('--price', flags.price) } : {}),
         ...(flags.decimals !== undefined ? { decimals: integerFlag('--decimals', flags.decimals) } : {}),
-      });
+      };
+      writeOutputFile(out, (target) => writeGeneratedCsv({ ...options, out: target }));
       io.stdout.write(`wrote ${bars} bars to ${out}\n`);
       done(0);
     });
 
   const check = data
     .command('check')
-    .description('detect the format of data files and validate every row; order-book files also for their update sequence and crossed books')
-    .argument('<files...>', 'CSV files: bars, quotes, trades, and order books (a snapshot and its updates are checked together)')
+    .description('detect the format of data files (bars, quotes, trades, order books) and validate every row; order books also for their update sequence and crossed books')
+    .argument('<files...>', 'CSV files; a folder stands for its .csv files (in name order); a snapshot and its updates are checked together as one book')
     .option('--on-invalid <mode>', 'fail at the first bad row (default) or skip and list them all')
     .option('--symbol <symbol>', 'symbol, when the file name does not give it');
   addFormatFlags(check).action((files: string[], flags: CheckFlags) => {
@@ -82,39 +85,48 @@ export function registerData(program: Command, io: CliIO, done: (code: number) =
         ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
       });
       let bad = 0;
-      // Order-book files are checked as one book per instrument (a snapshot and its updates), after the others.
-      const books = files.filter((f) => isBookFile(f));
-      for (const file of files) {
-        if (books.includes(file)) continue;
-        const issues: Issue[] = [];
-        const feed = openCsvFeed(file, {
-          ...format,
-          onInvalid: mode,
-          onIssue: (i: Issue) => issues.push(i),
-          ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}),
-        });
-        let rows = 0;
-        let first = NaN;
-        let last = NaN;
-        try {
-          for (let cols = feed.next(); cols !== null; cols = feed.next()) {
-            if (cols.length === 0) continue;
-            if (Number.isNaN(first)) first = cols.time[0] as number;
-            last = cols.time[cols.length - 1] as number;
-            rows += cols.length;
-          }
-        } finally {
-          feed.close();
+      const paths = expandDataPaths(files, 'FILE');
+      // Order-book files of one instrument are checked together (a snapshot and its updates are one book).
+      const books = new Map<string, string[]>();
+      for (const file of paths) {
+        if (isBookFile(file)) {
+          const key = flags.symbol ?? '';
+          books.set(key, [...(books.get(key) ?? []), file]);
+          continue;
         }
-        bad += issues.length;
-        io.stdout.write(
-          `${file}: format ${feed.format.name}, ${feed.kind}s of ${feed.symbol}, ${rows} rows, ${formatTime(first)} .. ${formatTime(last)}, ${issues.length} invalid\n`,
-        );
-        for (const i of issues) io.stdout.write(`  ${formatIssue(i)}\n`);
+        bad += checkCsvFile(file, format, mode, flags.symbol, io);
       }
-      if (books.length > 0) bad += checkBookFiles(books, { onInvalid: mode, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) }, io);
+      for (const [symbol, group] of books) bad += checkBookFiles(group, { onInvalid: mode, ...(symbol !== '' ? { symbol } : {}) }, io);
       done(bad > 0 ? 2 : 0);
     });
+}
+
+/** Reads a CSV file of bars, quotes or trades through, printing what it holds; returns its invalid rows. */
+function checkCsvFile(file: string, format: CsvFormatOptions, mode: 'fail' | 'skip', symbol: string | undefined, io: CliIO): number {
+  const issues: Issue[] = [];
+  const feed = openCsvFeed(file, {
+    ...format,
+    onInvalid: mode,
+    onIssue: (i: Issue) => issues.push(i),
+    ...(symbol !== undefined ? { symbol } : {}),
+  });
+  let rows = 0;
+  let first = NaN;
+  let last = NaN;
+  try {
+    for (let cols = feed.next(); cols !== null; cols = feed.next()) {
+      if (cols.length === 0) continue;
+      if (Number.isNaN(first)) first = cols.time[0] as number;
+      last = cols.time[cols.length - 1] as number;
+      rows += cols.length;
+    }
+  } finally {
+    feed.close();
+  }
+  if (feed.rowsRead === 0) io.stderr.write(`warning: ${file} has no data rows\n`);
+  io.stdout.write(`${file}: format ${feed.format.name}, ${feed.kind}s of ${feed.symbol}, ${rows} rows, ${formatTime(first)} .. ${formatTime(last)}, ${issues.length} invalid\n`);
+  for (const i of issues) io.stdout.write(`  ${formatIssue(i)}\n`);
+  return issues.length;
 }
 
 interface ResampleFlags extends FormatFlags {
@@ -151,6 +163,7 @@ function registerResample(data: Command, io: CliIO, done: (code: number) => void
       ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
     });
     const path = flags.data as string;
+    refuseSameFile(path, flags.out as string);
     const options = { ...format, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) };
     const raw = openCsvFeed(path, options);
     let feed: MarketFeed;
@@ -172,11 +185,19 @@ function registerResample(data: Command, io: CliIO, done: (code: number) => void
       ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
       ...(flags.session !== undefined ? { session: flags.session } : {}),
     });
-    const r = writeBarsCsv(agg, flags.out as string);
-    const outside = agg.aggregator.outsideSession;
+    const out = flags.out as string;
+    const outside = (): number => agg.aggregator.outsideSession;
+    let written;
+    try {
+      written = writeOutputFile(out, (target) => writeBarsCsv(agg, target));
+    } finally {
+      agg.close();
+    }
+    const r = { ...written, path: out };
+    if (r.bars === 0) io.stderr.write(`warning: no bars: ${path} has no rows${outside() > 0 ? ' inside the session' : ''}\n`);
     const adjusted = feed instanceof AdjustedFeed ? `, adjusted (${feed.adjustment.mode}, from ${feed.adjustment.source === 'adj_close' ? 'the Adj Close column' : feed.adjustment.actionsFile})` : '';
     io.stdout.write(
-      `wrote ${r.bars} ${spec.text} bars from ${feed.kind}s of ${feed.symbol}${adjusted} to ${r.path}${outside > 0 ? ` (${outside} rows outside the session left out)` : ''}\n`,
+      `wrote ${r.bars} ${spec.text} bars from ${feed.kind}s of ${feed.symbol}${adjusted} to ${r.path}${outside() > 0 ? ` (${outside()} rows outside the session left out)` : ''}\n`,
     );
     done(0);
   });

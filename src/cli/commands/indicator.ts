@@ -1,10 +1,11 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { writeAll, writeOutputFile } from '../../core/output-file.js';
 import type { Command } from 'commander';
 import { InputError, type Issue } from '../../core/errors.js';
 import { openCsvFeed, parseCsvFormatOptions } from '../../data/index.js';
 import { formatNumber, formatTime } from '../../report/format.js';
 import { INDICATOR_LIST, findIndicator, type IndicatorDescriptor } from '../../strategy/indicators/registry.js';
-import { collect, parsePairs } from '../args.js';
+import { collect, parsePairs, refuseSameFile } from '../args.js';
 import { addFormatFlags, formatFromFlags, type FormatFlags } from '../format-flags.js';
 import type { CliIO } from '../io.js';
 
@@ -45,16 +46,13 @@ export function registerIndicator(program: Command, io: CliIO, done: (code: numb
       ...formatFromFlags(flags),
       ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
     });
-    const feed = openCsvFeed(flags.data, { ...format, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) });
-    const fd = flags.out === undefined ? -1 : openSync(flags.out, 'w');
-    const write = (text: string): void => {
-      if (fd >= 0) writeSync(fd, text);
-      else io.stdout.write(text);
-    };
+    const data = flags.data;
+    if (flags.out !== undefined) refuseSameFile(data, flags.out);
+    const feed = openCsvFeed(data, { ...format, ...(flags.symbol !== undefined ? { symbol: flags.symbol } : {}) });
     const nOut = d.outputs.length;
     const empty = ','.repeat(nOut);
     let rows = 0;
-    try {
+    const compute = (write: (text: string) => void): void => {
       write(`time,${d.outputs.join(',')}\n`);
       for (let cols = feed.next(); cols !== null; cols = feed.next()) {
         let text = '';
@@ -69,7 +67,7 @@ export function registerIndicator(program: Command, io: CliIO, done: (code: numb
             const m = ((cols.bid[i] as number) + (cols.ask[i] as number)) / 2;
             ind.updateBarAt(t, m, m, m, m, 0);
           } else {
-            throw new InputError({ code: 'invalid_option', field: '--data', value: flags.data, message: `an indicator reads bars, quotes or trades, not ${cols.kind} rows` });
+            throw new InputError({ code: 'invalid_option', field: '--data', value: data, message: `an indicator reads bars, quotes or trades, not ${cols.kind} rows` });
           }
           if (!ind.ready) {
             text += formatTime(t) + empty + '\n';
@@ -82,10 +80,23 @@ export function registerIndicator(program: Command, io: CliIO, done: (code: numb
         rows += cols.length;
         write(text);
       }
+    };
+    try {
+      if (flags.out === undefined) compute((text) => io.stdout.write(text));
+      else {
+        writeOutputFile(flags.out, (target) => {
+          const fd = openSync(target, 'w');
+          try {
+            compute((text) => writeAll(fd, text));
+          } finally {
+            closeSync(fd);
+          }
+        });
+      }
     } finally {
       feed.close();
-      if (fd >= 0) closeSync(fd);
     }
+    if (rows === 0) io.stderr.write(`warning: ${data} has no data rows\n`);
     if (flags.out !== undefined) io.stdout.write(`wrote ${d.name} (${d.outputs.join(', ')}) for ${rows} rows to ${flags.out}\n`);
     done(0);
   });

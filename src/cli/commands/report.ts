@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
+import { writeOutputFile } from '../../core/output-file.js';
+import { readFileSync } from 'node:fs';
+import { incompleteNote, requireRunDir } from '../../report/run-dir.js';
 import { writeReport } from '../../report/tearsheet.js';
 import type { CliIO } from '../io.js';
 
@@ -15,9 +19,12 @@ export function registerReport(program: Command, io: CliIO, done: (code: number)
     .option('--benchmark <csv>', 'benchmark prices for alpha, beta and the equity overlay (default: the run\'s own --benchmark)')
     .option('--out <file>', 'where to write the report (default RUN_DIR/report.html)')
     .action((dir: string, flags: ReportFlags) => {
-      const r = writeReport(dir, { benchmark: flags.benchmark, out: flags.out });
-      for (const note of r.notes) io.stderr.write(`note: ${note}\n`);
-      io.stdout.write(`wrote ${r.path}\n`);
+      requireRunDir(dir);
+      const out = flags.out ?? join(dir, 'report.html');
+      const r = writeOutputFile(out, (target) => writeReport(dir, { benchmark: flags.benchmark, out: target }));
+      const incomplete = incompleteNote(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>);
+      for (const note of [...(incomplete !== undefined ? [incomplete] : []), ...r.notes]) io.stderr.write(`note: ${note}\n`);
+      io.stdout.write(`wrote ${out}\n`);
       done(0);
     });
 }

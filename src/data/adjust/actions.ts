@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError, type Issue } from '../../core/errors.js';
 import { parseIsoTime, type Micros } from '../../core/time.js';
+import { fileIssue } from '../data-file.js';
 
 /** What a corporate action is: a share split (or reverse split), or a cash dividend. */
 export type CorporateActionType = 'split' | 'dividend';
@@ -47,13 +48,22 @@ type Field = keyof typeof NAMES;
 
 const normalize = (name: string): string => name.trim().replace(/^"|"$/g, '').toLowerCase().replace(/[\s_-]/g, '');
 
+/** Lines of a text: LF or CR LF line ends, or CR alone (old Mac files) when the first line break is one. */
+export function splitLines(text: string): string[] {
+  const m = /\r\n?|\n/.exec(text);
+  if (m !== null && m[0] === '\r') return text.split('\r');
+  return text.split('\n').map((l) => l.replace(/\r$/, ''));
+}
+
 /** Reads and validates an actions file (see parseActions); a missing file is an InputError. */
 export function readActionsFile(path: string): ActionsFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError({ code: 'file_not_found', file: path, field: 'actions', message: 'actions file not found' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const message = code === 'ENOENT' ? 'actions file not found' : fileIssue(path, e).message;
+    throw new InputError({ code: 'file_not_found', file: path, field: 'actions', message });
   }
   return { path, actions: parseActions(text, path) };
 }
@@ -66,7 +76,7 @@ export function readActionsFile(path: string): ActionsFile {
  * and value, in one InputError.
  */
 export function parseActions(text: string, file: string): CorporateAction[] {
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = splitLines(text.replace(/^\uFEFF/, ''));
   const headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
   if (headerIndex < 0) throw new InputError({ code: 'empty_file', file, message: 'the actions file is empty: expected a header date,symbol,type,value' });
   const names = (lines[headerIndex] as string).split(',').map(normalize);

@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { writeAll } from '../../core/output-file.js';
 import { formatIso } from '../../core/time.js';
 import type { MarketFeed } from '../../model/market.js';
 
@@ -23,14 +24,14 @@ export function writeBarsCsv(feed: MarketFeed, path: string): WriteBarsCsvResult
   const fd = openSync(path, 'w');
   let bars = 0;
   try {
-    writeSync(fd, 'datetime,open,high,low,close,volume\n');
+    writeAll(fd, 'datetime,open,high,low,close,volume\n');
     for (let cols = feed.next(); cols !== null; cols = feed.next()) {
       if (cols.kind !== 'bar') throw new Error('writeBarsCsv needs a bar feed');
       let text = '';
       for (let i = 0; i < cols.length; i++) {
         text += `${formatIso(cols.time[i] as number)},${num(cols.open[i] as number)},${num(cols.high[i] as number)},${num(cols.low[i] as number)},${num(cols.close[i] as number)},${num(cols.volume[i] as number)}\n`;
       }
-      writeSync(fd, text);
+      writeAll(fd, text);
       bars += cols.length;
     }
   } finally {

@@ -11,9 +11,11 @@ const SHOWN_CHARS = 200;
  * Reads a comma-separated file line by line in fixed-size byte blocks and
  * splits each line into fields in place: field i is buf[starts[i], ends[i]).
  * Offsets are valid until the next call of nextLine(). Blank lines are
- * skipped; a UTF-8 byte order mark, CR LF line ends and a last line without a
- * line break are accepted; a quoted field's value is what is inside the
- * quotes (no line breaks or doubled quotes inside).
+ * skipped; a UTF-8 byte order mark, CR LF or CR-only line ends and a last
+ * line without a line break are accepted; a quoted field's value is what is
+ * inside the quotes (no line breaks or doubled quotes inside), and a quote
+ * left open or text after the closing one keep the whole field as the value
+ * (which then reads as nothing valid).
  */
 export class LineReader extends ChunkedLines {
   starts: Int32Array;
@@ -53,7 +55,16 @@ export class LineReader extends ChunkedLines {
           while (buf[p] !== QUOTE && buf[p] !== LF) p++;
           e = p;
           c = buf[p]!;
-          while (c !== COMMA && c !== LF) c = buf[++p]!;
+          if (c === QUOTE) {
+            c = buf[++p]!;
+            if (c === CR && buf[p + 1] === LF) c = buf[++p]!;
+          }
+          if (c !== COMMA && c !== LF) {
+            // Text after the closing quote: the whole field, quotes and all, is the value.
+            s--;
+            while (c !== COMMA && c !== LF) c = buf[++p]!;
+            e = p;
+          } else if (e === p) s--; // no closing quote before the line end
         } else {
           while (c !== COMMA && c !== LF) c = buf[++p]!;
           e = p;

@@ -32,7 +32,8 @@ const SHOWN_CHARS = 200;
 /**
  * Streams a CSV file in fixed-size byte chunks and parses the bytes in place
  * into reused columns, validating each row as it goes: memory stays constant
- * whatever the file size. Blank lines are ignored. Rows are validated whether
+ * whatever the file size. Blank lines are ignored; lines may end in LF, CR LF
+ * or CR alone (ChunkedLines). Rows are validated whether
  * or not they fall in the from/to window; reading stops at the first valid row
  * after `to` (rows are in time order, so none after it can be kept).
  */
@@ -214,16 +215,8 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
         let s = p;
         c = buf[p]!;
         if (c === QUOTE) {
-          // Quoted field: the value is inside the quotes (it may not hold a line break).
-          s = ++p;
-          while (buf[p] !== QUOTE && buf[p] !== LF) p++;
-          const e = p;
+          p = this.quotedField(buf, p, n);
           c = buf[p]!;
-          while (c !== delimiter && c !== LF) c = buf[++p]!;
-          if (n < maxFields) {
-            starts[n] = s;
-            ends[n] = e;
-          }
         } else {
           while (c !== delimiter && c !== LF) c = buf[++p]!;
           if (n < maxFields) {
@@ -261,6 +254,35 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
       if (this.done) break;
     }
     this.pos = pos;
+  }
+
+  /**
+   * A quoted field starting at `p` (field `n` of the line): its value is
+   * inside the quotes (no line break in it); a quote left open, or text
+   * after the closing one, makes the whole field the value (which reads as
+   * no number or time). Returns where the field ends (a delimiter or LF).
+   * Out of the line loop, which stays small for the JIT.
+   */
+  private quotedField(buf: Buffer, p: number, n: number): number {
+    const delimiter = this.delimiter;
+    let s = ++p;
+    while (buf[p] !== QUOTE && buf[p] !== LF) p++;
+    let e = p;
+    let c = buf[p]!;
+    if (c === QUOTE) {
+      c = buf[++p]!;
+      if (c === CR && buf[p + 1] === LF) c = buf[++p]!;
+    }
+    if (c !== delimiter && c !== LF) {
+      s--;
+      while (c !== delimiter && c !== LF) c = buf[++p]!;
+      e = p;
+    } else if (e === p) s--;
+    if (n < this.starts.length) {
+      this.starts[n] = s;
+      this.ends[n] = e;
+    }
+    return p;
   }
 
   private barRow(out: BarColumns): void {

@@ -1,4 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openDataFile } from '../data-file.js';
+import { lineBreaks } from '../chunked-lines.js';
 import { InputError, type Issue } from '../../core/errors.js';
 import { REQUIRED_FIELDS, noColumns, type CsvColumnIndexes, type CsvFormat, type CsvKind } from './format.js';
 import { kindOfHeader, looksLikeOrderBook, mapHeader, normalizeName } from './header.js';
@@ -286,12 +288,7 @@ export function splitFields(line: string, delimiter: string): string[] {
 
 /** The first non-blank lines of the file, without BOM and line ends. */
 function readSampleLines(path: string): SampleLine[] {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new InputError(fileIssue(path, e));
-  }
+  const fd = openDataFile(path);
   let size = SAMPLE_BYTES;
   let buffer: Buffer;
   let n: number;
@@ -299,7 +296,7 @@ function readSampleLines(path: string): SampleLine[] {
     for (;;) {
       buffer = Buffer.allocUnsafe(size);
       n = readSync(fd, buffer, 0, size, 0);
-      if (n < size || buffer.indexOf(10) >= 0 || size >= MAX_SAMPLE_BYTES) break;
+      if (n < size || buffer.indexOf(10) >= 0 || buffer.indexOf(13) >= 0 || size >= MAX_SAMPLE_BYTES) break;
       size *= 4;
     }
   } finally {
@@ -308,6 +305,8 @@ function readSampleLines(path: string): SampleLine[] {
   if (n === 0) throw new InputError({ code: 'empty_file', file: path, message: 'the file is empty' });
   let text = buffer.toString('utf8', 0, n);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Lines ending in CR alone (old Mac files) are read as the feed reads them: each CR a line end.
+  if (lineBreaks(buffer, 0, n, n < size) === 'cr') text = text.replaceAll('\r', '\n');
   const raw = text.split('\n', SAMPLE_LINES * 2);
   // Drop a line cut by the end of the sample.
   if (n === size && raw.length > 1 && raw.length < SAMPLE_LINES * 2) raw.pop();
@@ -317,13 +316,6 @@ function readSampleLines(path: string): SampleLine[] {
     if (t.trim() !== '' && lines.length < SAMPLE_LINES) lines.push({ text: t, line: i + 1 });
   });
   return lines;
-}
-
-export function fileIssue(path: string, e: unknown): Issue {
-  const code = (e as { code?: string }).code;
-  if (code === 'ENOENT') return { code: 'file_not_found', file: path, message: 'no such file' };
-  if (code === 'EISDIR') return { code: 'file_not_found', file: path, message: 'is a directory, not a file' };
-  return { code: 'file_not_found', file: path, message: `cannot read the file: ${(e as Error).message}` };
 }
 
 function shorten(text: string): string {
