@@ -3,15 +3,18 @@
  *
  * Dependencies point one way:
  *
- *   core <- model <- {data, strategy, execution, portfolio, risk} <- backtest <- {report, cli}
+ *   core <- model <- {data, strategy, execution, portfolio, risk} <- kernel <- backtest <- {report, cli}
  *
  * - core imports nothing else of src/.
  * - model imports only core.
  * - data, strategy, execution, portfolio and risk import only core and model
  *   (and their own folder): the middle row meets through types in model/ and
  *   events in core/, never through each other's insides.
- * - backtest (the composition root) may import everything below it, but not
- *   report or cli.
+ * - kernel (the trading kernel shared by backtest, paper and live) may
+ *   import the middle row, but of data/ only the bar aggregation (a kernel
+ *   knows no file or feed), and never backtest, report or cli.
+ * - backtest (the composition root of a replay) may import everything below
+ *   it, but not report or cli.
  * - report may import backtest and below, but not cli.
  * - cli may import anything.
  * - src/index.ts is the public entry: it re-exports from every layer and is
@@ -42,7 +45,7 @@ try {
   );
 }
 
-const LAYERS = ['core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'backtest', 'report', 'cli'];
+const LAYERS = ['core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'cli'];
 
 /** Modules that belong to a known place in src/. */
 const KNOWN = [`^src/(?:${LAYERS.join('|')})/`, '^src/index\\.ts$'];
@@ -109,11 +112,20 @@ module.exports = {
       to: { path: outside('core', 'model', '$1') },
     },
     {
+      name: 'kernel-imports-the-middle-row-only',
+      severity: 'error',
+      comment:
+        'kernel/ may import core/, model/, strategy/, execution/, portfolio/, risk/ and data/aggregate/ (bar ' +
+        'aggregation for subscribed timeframes), not the rest of data/ (files, feeds, the catalog), backtest/, report/ or cli/.',
+      from: { path: '^src/kernel/' },
+      to: { path: '^src/(?!(?:core|model|strategy|execution|portfolio|risk|kernel|data/aggregate)/)' },
+    },
+    {
       name: 'backtest-not-to-report-or-cli',
       severity: 'error',
       comment: 'backtest/ is the composition root: it may import every layer below it, but not report/ or cli/.',
       from: { path: '^src/backtest/' },
-      to: { path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'backtest') },
+      to: { path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest') },
     },
     {
       name: 'report-not-to-cli',
@@ -121,7 +133,7 @@ module.exports = {
       comment: 'report/ may import backtest/ and below, but not cli/.',
       from: { path: '^src/report/' },
       to: {
-        path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'backtest', 'report'),
+        path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report'),
       },
     },
     {

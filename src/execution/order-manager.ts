@@ -52,8 +52,6 @@ export interface OrderSink {
 /** A venue the manager can also pull an order from at once (OCO, a parent gone). */
 export interface ManagedVenue extends ExecutionClient {
   withdraw(orderId: number): boolean;
-  /** Requests (cancels, modifies) that reached the venue before data stamped `time` take effect now. */
-  deliver?(symbol: string, time: Micros): void;
 }
 
 export interface OrderManagerOptions {
@@ -256,12 +254,12 @@ export class OrderManager implements ExecutionReports {
   }
 
   /**
-   * Before data stamped `time`: requests that reached the venue earlier take
-   * effect first (they may end orders, or a held child's parent), then held
-   * children whose parent finished before `time` arm: they may trade on this data.
+   * Before data stamped `time` (and after the venue's requests that arrived
+   * by then took effect, which may end orders or a held child's parent):
+   * held children whose parent finished before `time` arm; they may trade on
+   * this data.
    */
   beforeData(symbol: string, time: Micros): void {
-    this.venue?.deliver?.(symbol, time);
     if (this.armAfter.size === 0) return;
     for (const [parentId, doneAt] of this.armAfter) {
       if (!(time > doneAt)) continue;

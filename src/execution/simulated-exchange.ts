@@ -2,7 +2,8 @@ import { numberArg } from '../core/arguments.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Liquidity } from '../model/events.js';
-import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
+import type { ExecutionClient, ExecutionReports, MarketDataSink, OrderChanges } from '../model/execution.js';
+import type { BidAskBar } from '../model/market.js';
 import type { Order } from '../model/order.js';
 import { closesPositionSide } from '../model/order.js';
 import type { OrderBook } from '../model/order-book.js';
@@ -84,7 +85,7 @@ const leaves = (o: Order): number => o.quantity - o.filledQuantity;
  * submission order (the classic rule), or in the order the bar touched them
  * when the fill model says so.
  */
-export class SimulatedExchange implements ExecutionClient {
+export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   private working: Working[] = [];
   private readonly byId = new Map<number, Working>();
   private readonly countBySymbol: Int32Array;
@@ -177,9 +178,9 @@ export class SimulatedExchange implements ExecutionClient {
   }
 
   /** Cancels and modifies of the instrument's orders that arrived before data stamped `time` take effect. */
-  deliver(symbol: string, time: Micros): void {
+  beforeData(symbolIdx: number, time: Micros): void {
     if (this.inFlight === 0) return;
-    this.deliverRequests(this.indexOf(symbol), time);
+    this.deliverRequests(symbolIdx, time);
     this.refuseOrphans();
   }
 
@@ -208,26 +209,15 @@ export class SimulatedExchange implements ExecutionClient {
   }
 
   /** Bid and ask bars of one period: buys trade on the ask bar, sells on the bid bar. */
-  onQuoteBar(
-    symbolIdx: number,
-    time: Micros,
-    bidOpen: number,
-    bidHigh: number,
-    bidLow: number,
-    bidClose: number,
-    askOpen: number,
-    askHigh: number,
-    askLow: number,
-    askClose: number,
-    volume: number,
-  ): void {
+  onBidAskBar(symbolIdx: number, b: BidAskBar): void {
+    const time = b.time;
     const calendar = this.sessionOf(symbolIdx);
     const session = calendar.sessionKey(time);
     const first = session !== this.lastSession[symbolIdx];
     this.lastSession[symbolIdx] = session;
     if (this.countBySymbol[symbolIdx] === 0) return;
     const last = time >= calendar.sessionEnd(time);
-    this.run(symbolIdx, time, true, askOpen, askHigh, askLow, askClose, bidOpen, bidHigh, bidLow, bidClose, volume, volume, first, last);
+    this.run(symbolIdx, time, true, b.askOpen, b.askHigh, b.askLow, b.askClose, b.bidOpen, b.bidHigh, b.bidLow, b.bidClose, b.volume, b.volume, first, last);
   }
 
   /**

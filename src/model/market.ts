@@ -184,3 +184,17 @@ export interface MarketFeed {
   readonly warnings?: readonly import('../core/errors.js').Issue[];
   close(): void;
 }
+
+/** The bid and ask bars of one period of an instrument that trades on both (buys at the ask, sells at the bid). */
+export interface BidAskBar {
+  time: number;
+  bidOpen: number;
+  bidHigh: number;
+  bidLow: number;
+  bidClose: number;
+  askOpen: number;
+  askHigh: number;
+  askLow: number;
+  askClose: number;
+  volume: number;
+}

@@ -17,6 +17,7 @@ import { createIndicator } from '../strategy/indicators/registry.js';
 import { RSI } from '../strategy/indicators/rsi.js';
 import { SMA } from '../strategy/indicators/sma.js';
 import { MAX_WINDOW, isIndicator } from '../strategy/indicators/indicator.js';
+import { OrderEntry, orderRequest, resolveTime } from './order-entry.js';
 import type { Series } from './series.js';
 import { checkBracketOptions, checkChanges, checkOrderOptions, checkOrderRequest, orderIdOf } from './strategy-arguments.js';
 import type { OrderBook } from '../model/order-book.js';
@@ -38,6 +39,8 @@ export interface ContextHost {
   now(): Micros;
   /** Sizers over the run's figures and limits. */
   readonly size: Sizer;
+  /** Requests into orders (shared with the kernel's own account modules). */
+  readonly entry: OrderEntry;
 }
 
 /** The backtest's StrategyContext. */
@@ -146,19 +149,18 @@ export class BacktestContext implements StrategyContext {
 
   buy(quantity: number, options: OrderOptions = {}): Order {
     checkOrderOptions('ctx.buy', quantity, options);
-    return this.place('ctx.buy', toRequest('buy', quantity, options), options.parent);
+    return this.place('ctx.buy', orderRequest('buy', quantity, options), options.parent);
   }
 
   sell(quantity: number, options: OrderOptions = {}): Order {
     checkOrderOptions('ctx.sell', quantity, options);
-    return this.place('ctx.sell', toRequest('sell', quantity, options), options.parent);
+    return this.place('ctx.sell', orderRequest('sell', quantity, options), options.parent);
   }
 
   /** A checked request to the order manager. */
   private place(call: string, request: OrderRequest, parent: Order | undefined): Order {
     const idx = this.indexOf(request.symbol, call, call === 'ctx.submit' ? 'request.symbol' : 'options.symbol');
-    const pos = this.host.portfolio.positions[idx] as PositionState;
-    return this.host.orders.submit(this.resolve(call, request, idx), this.host.now(), pos.lastPrice, parent);
+    return this.host.entry.place(idx, request, parent, call);
   }
 
   bracket(o: BracketOptions): Bracket {
@@ -168,7 +170,7 @@ export class BacktestContext implements StrategyContext {
     const exit = side === 'buy' ? 'sell' : 'buy';
     const symbol = this.symbols[idx] as string;
     const common = { symbol, ...(o.tag !== undefined ? { tag: o.tag } : {}) };
-    const entry = toRequest(side, o.quantity, {
+    const entry = orderRequest(side, o.quantity, {
       ...common,
       ...(o.positionSide !== undefined ? { positionSide: o.positionSide } : {}),
       ...(o.limit !== undefined ? { limit: o.limit } : {}),
@@ -178,11 +180,12 @@ export class BacktestContext implements StrategyContext {
       ...(o.validBars !== undefined ? { validBars: o.validBars } : {}),
     });
     const side_ = o.positionSide !== undefined ? { positionSide: o.positionSide } : {};
-    const stopLoss = toRequest(exit, o.quantity, { ...common, ...side_, stop: o.stopLoss });
-    const takeProfit = toRequest(exit, o.quantity, { ...common, ...side_, limit: o.takeProfit });
+    const stopLoss = orderRequest(exit, o.quantity, { ...common, ...side_, stop: o.stopLoss });
+    const takeProfit = orderRequest(exit, o.quantity, { ...common, ...side_, limit: o.takeProfit });
     const pos = this.host.portfolio.positions[idx] as PositionState;
     const call = 'ctx.bracket';
-    const [e, sl, tp] = this.host.orders.bracket(this.resolve(call, entry, idx), this.resolve(call, stopLoss, idx), this.resolve(call, takeProfit, idx), this.host.now(), pos.lastPrice);
+    const e_ = this.host.entry;
+    const [e, sl, tp] = this.host.orders.bracket(e_.resolve(entry, idx, call), e_.resolve(stopLoss, idx, call), e_.resolve(takeProfit, idx, call), this.host.now(), pos.lastPrice);
     return { entry: e, stopLoss: sl, takeProfit: tp };
   }
 
@@ -198,32 +201,6 @@ export class BacktestContext implements StrategyContext {
     return this.host.orders.modify(id, checkChanges('ctx.modify', changes), this.host.now());
   }
 
-  /** A strategy's request in the engine's terms. */
-  private resolve(call: string, request: OrderRequest, idx: number): NewOrder {
-    const instrument = this.host.instruments[idx] as Instrument;
-    const expireTime = this.resolveTime(request.expire, call, call === 'ctx.submit' ? 'request.expire' : 'options.expire');
-    // A plain stop given only a price: that price is its trigger.
-    const trigger = request.triggerPrice ?? (request.type === 'stop' ? request.price : undefined);
-    return this.host.round({
-      symbol: instrument.symbol,
-      side: request.side,
-      type: request.type,
-      quantity: request.quantity,
-      price: request.type === 'stop' ? NaN : (request.price ?? NaN),
-      triggerPrice: trigger ?? NaN,
-      trailOffset: request.trailOffset ?? 0,
-      trailPercent: request.trailPercent ?? 0,
-      timeInForce: request.timeInForce ?? (Number.isFinite(expireTime) ? 'gtd' : 'gtc'),
-      expireTime,
-      validBars: request.validBars ?? 0,
-      reduceOnly: request.reduceOnly ?? false,
-      postOnly: request.postOnly ?? false,
-      tag: request.tag ?? '',
-      multiplier: instrument.multiplier,
-      positionSide: request.positionSide,
-    }, instrument);
-  }
-
   cancel(order: Order | number): boolean {
     return this.host.orders.cancel(orderIdOf('ctx.cancel', 'order', order), this.host.now());
   }
@@ -235,20 +212,11 @@ export class BacktestContext implements StrategyContext {
     if (options.tag !== undefined && typeof options.tag !== 'string') throw argumentError(call, 'options.tag', options.tag, 'options.tag must be text');
     if (options.positionSide !== undefined) oneOfArg(call, 'options.positionSide', options.positionSide, ['long', 'short']);
     const idx = this.indexOf(options.symbol, call, 'options.symbol');
-    const symbol = this.symbols[idx] as string;
     const side = options.positionSide;
     if (side !== undefined && (side === 'long' ? quantity < 0 : quantity > 0)) {
       throw argumentError(call, 'quantity', quantity, `a ${side} leg's target is ${side === 'long' ? '>= 0' : '<= 0'}`, 'invalid_strategy');
     }
-    const pf = this.host.portfolio;
-    let planned = side !== undefined && pf.hedging ? pf.leg(idx, side).quantity : (pf.positions[idx] as PositionState).quantity;
-    for (const o of this.host.orders.liveOrders()) {
-      if (o.symbol === symbol && o.type === 'market' && o.positionSide === side) planned += sideSign(o.side) * o.quantity;
-    }
-    const diff = quantity - planned;
-    if (diff === 0) return undefined;
-    const base = { symbol, ...(options.tag !== undefined ? { tag: options.tag } : {}), ...(side !== undefined ? { positionSide: side } : {}) };
-    return diff > 0 ? this.buy(diff, base) : this.sell(-diff, base);
+    return this.host.entry.targetPosition(idx, quantity, { tag: options.tag, positionSide: side });
   }
 
   openOrders(symbol?: string): readonly Order[] {
@@ -317,7 +285,7 @@ export class BacktestContext implements StrategyContext {
   setTimer(name: string, at: Micros | string): void {
     timerName('ctx.setTimer', name);
     if (typeof at !== 'string') numberArg('ctx.setTimer', 'at', at);
-    const time = this.resolveTime(at, 'ctx.setTimer', 'at');
+    const time = resolveTime(at, 'ctx.setTimer', 'at');
     this.host.timers.set(name, time);
   }
 
@@ -341,15 +309,6 @@ export class BacktestContext implements StrategyContext {
     this.host.timers.cancel(name);
   }
 
-  /** A time given as µs since the epoch or as ISO text; NaN when absent. */
-  private resolveTime(t: Micros | string | undefined, call: string, name: string): Micros {
-    if (t === undefined) return NaN;
-    if (typeof t === 'number') return t;
-    const parsed = parseIsoTime(t, 'end');
-    if (parsed === undefined) throw argumentError(call, name, t, 'not an ISO 8601 date or time', 'invalid_strategy');
-    return parsed;
-  }
-
   /** The index of a symbol of the run (undefined: the first); an unknown one is an InputError naming `call`. */
   private indexOf(symbol: string | undefined, call: string, name = 'symbol'): number {
     if (symbol === undefined) return 0;
@@ -368,27 +327,4 @@ function indicatorPeriod(call: string, period: unknown): number {
 
 function timerName(call: string, name: unknown): void {
   if (typeof name !== 'string' || name.length === 0) throw argumentError(call, 'name', name, 'name must be non-empty text');
-}
-
-function toRequest(side: 'buy' | 'sell', quantity: number, o: OrderOptions): OrderRequest {
-  const trailing = o.trailOffset !== undefined || o.trailPercent !== undefined;
-  const type: OrderType =
-    o.type ?? (trailing ? 'trailing_stop' : o.limit !== undefined && o.stop !== undefined ? 'stop_limit' : o.limit !== undefined ? 'limit' : o.stop !== undefined ? 'stop' : 'market');
-  return {
-    side,
-    type,
-    quantity,
-    ...(o.limit !== undefined ? { price: o.limit } : {}),
-    ...(o.stop !== undefined ? { triggerPrice: o.stop } : {}),
-    ...(o.trailOffset !== undefined ? { trailOffset: o.trailOffset } : {}),
-    ...(o.trailPercent !== undefined ? { trailPercent: o.trailPercent } : {}),
-    ...(o.timeInForce !== undefined ? { timeInForce: o.timeInForce } : {}),
-    ...(o.symbol !== undefined ? { symbol: o.symbol } : {}),
-    ...(o.expire !== undefined ? { expire: o.expire } : {}),
-    ...(o.validBars !== undefined ? { validBars: o.validBars } : {}),
-    ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}),
-    ...(o.postOnly !== undefined ? { postOnly: o.postOnly } : {}),
-    ...(o.tag !== undefined ? { tag: o.tag } : {}),
-    ...(o.positionSide !== undefined ? { positionSide: o.positionSide } : {}),
-  };
 }

@@ -13,7 +13,7 @@ import type { Order } from '../model/order.js';
 import type { StrategyContext } from '../strategy/context.js';
 import { SMA } from '../strategy/indicators/sma.js';
 import { Strategy } from '../strategy/strategy.js';
-import { runBacktest } from './engine.js';
+import { runBacktest } from '../backtest/engine.js';
 
 const days = dailyRows('2020-01-01', [
   [10, 11, 9, 10.5],

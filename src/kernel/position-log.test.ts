@@ -4,7 +4,7 @@ import { formatTime } from '../report/format.js';
 import type { Bar } from '../model/market.js';
 import type { StrategyContext } from '../strategy/context.js';
 import { Strategy } from '../strategy/strategy.js';
-import { BacktestEngine } from './engine.js';
+import { BacktestEngine } from '../backtest/engine.js';
 
 /** Buys `qty` on the given bars (1-based), at market: filled at the next bar's open. */
 class BuysOn extends Strategy<object> {

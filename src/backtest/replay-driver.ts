@@ -1,0 +1,220 @@
+import { InvariantError } from '../core/errors.js';
+import type { Issue } from '../core/errors.js';
+import type { Micros } from '../core/time.js';
+import type { TradingKernel } from '../kernel/kernel.js';
+import type { BarColumns, BidAskBar, Columns, MarketFeed } from '../model/market.js';
+
+/** How a feed's rows reach the kernel: as they are, or as one side of a bid/ask bar pair. */
+const enum Role {
+  Plain,
+  BidBars,
+  AskBars,
+}
+
+/** A feed being replayed: its current chunk and row. */
+class Cursor {
+  cols: Columns | null = null;
+  i = 0;
+  n = 0;
+  /** Time of the current row; +Infinity when the feed is done. */
+  t = Infinity;
+
+  constructor(
+    readonly feed: MarketFeed,
+    readonly symbolIdx: number,
+    readonly role: Role,
+  ) {}
+
+  load(): void {
+    for (;;) {
+      const cols = this.feed.next();
+      if (cols === null) {
+        this.cols = null;
+        this.t = Infinity;
+        return;
+      }
+      if (cols.length > 0) {
+        this.cols = cols;
+        this.i = 0;
+        this.n = cols.length;
+        this.t = cols.time[0] as number;
+        return;
+      }
+    }
+  }
+
+  advance(): void {
+    if (++this.i < this.n) {
+      this.t = (this.cols as Columns).time[this.i] as number;
+    } else {
+      this.load();
+    }
+  }
+}
+
+/**
+ * Pairs the bid bars and the ask bars of one instrument period by period:
+ * when both halves of a period are in, the kernel gets one bid/ask bar. A
+ * period with one side only cannot be traded on: it is counted and dropped
+ * when the time step ends.
+ */
+class BidAskPairer {
+  private readonly bar: BidAskBar = {
+    time: NaN,
+    bidOpen: NaN,
+    bidHigh: NaN,
+    bidLow: NaN,
+    bidClose: NaN,
+    askOpen: NaN,
+    askHigh: NaN,
+    askLow: NaN,
+    askClose: NaN,
+    volume: NaN,
+  };
+  private bidTime = NaN;
+  private askTime = NaN;
+  private bidVolume = NaN;
+  private askVolume = NaN;
+
+  /** Takes one half; returns the pair once both halves of the period are in, else undefined. */
+  take(role: Role, cols: BarColumns, i: number): BidAskBar | undefined {
+    const b = this.bar;
+    const t = cols.time[i] as number;
+    if (role === Role.BidBars) {
+      this.bidTime = t;
+      b.bidOpen = cols.open[i] as number;
+      b.bidHigh = cols.high[i] as number;
+      b.bidLow = cols.low[i] as number;
+      b.bidClose = cols.close[i] as number;
+      this.bidVolume = cols.volume[i] as number;
+      if (this.askTime !== t) return undefined;
+    } else {
+      this.askTime = t;
+      b.askOpen = cols.open[i] as number;
+      b.askHigh = cols.high[i] as number;
+      b.askLow = cols.low[i] as number;
+      b.askClose = cols.close[i] as number;
+      this.askVolume = cols.volume[i] as number;
+      if (this.bidTime !== t) return undefined;
+    }
+    this.bidTime = NaN;
+    this.askTime = NaN;
+    b.time = t;
+    b.volume = Math.max(this.bidVolume, this.askVolume);
+    return b;
+  }
+
+  /** At the end of a step: a half left alone is dropped; returns whether one was. */
+  dropUnpaired(): boolean {
+    if (this.bidTime !== this.bidTime && this.askTime !== this.askTime) return false;
+    this.bidTime = NaN;
+    this.askTime = NaN;
+    return true;
+  }
+}
+
+/**
+ * The replay driver: merges columnar feeds (files, the catalog, memory) in
+ * time order and pushes their rows into the kernel. The earliest row goes
+ * next; ties go to the feed given first. A symbol with both a bid and an ask
+ * bar feed trades on both: its halves are paired per period. Book rows go to
+ * the kernel row by row (it completes an event at the message's last row).
+ */
+export class ReplayDriver {
+  private readonly cursors: Cursor[];
+  private readonly pairers: (BidAskPairer | undefined)[];
+  /** Bid/ask bar periods with only one side, which could not be traded on. */
+  unpairedQuoteBars = 0;
+  /** The last step's time (NaN when there was no data). */
+  lastStep: Micros = NaN;
+  /** Events replayed so far. */
+  events = 0;
+
+  constructor(
+    readonly feeds: readonly MarketFeed[],
+    symbolIndex: ReadonlyMap<string, number>,
+    private readonly progress?: { readonly every: number; readonly report: (events: number) => void },
+  ) {
+    const symbols = [...symbolIndex.keys()];
+    // A symbol with a bid bar feed and an ask bar feed trades on both: buys on the ask, sells on the bid.
+    const has = (s: string, side: string): boolean => feeds.some((f) => f.symbol === s && f.kind === 'bar' && f.priceSide === side);
+    const paired = new Set(symbols.filter((s) => has(s, 'bid') && has(s, 'ask')));
+    this.cursors = feeds.map((f) => {
+      const role = f.kind === 'bar' && paired.has(f.symbol) ? (f.priceSide === 'bid' ? Role.BidBars : f.priceSide === 'ask' ? Role.AskBars : Role.Plain) : Role.Plain;
+      return new Cursor(f, symbolIndex.get(f.symbol) as number, role);
+    });
+    this.pairers = symbols.map((s) => (paired.has(s) ? new BidAskPairer() : undefined));
+  }
+
+  /** Replays every feed to its end into the kernel (which has started); closes the feeds. */
+  run(kernel: TradingKernel): void {
+    const cursors = this.cursors;
+    const nCursors = cursors.length;
+    const progress = this.progress;
+    const every = progress?.every ?? Infinity;
+    try {
+      for (const c of cursors) c.load();
+      let step = NaN;
+      for (;;) {
+        // The cursor with the earliest row; ties go to the earlier feed.
+        let best: Cursor | undefined;
+        let bestT = Infinity;
+        for (let k = 0; k < nCursors; k++) {
+          const c = cursors[k] as Cursor;
+          if (c.t < bestT) {
+            bestT = c.t;
+            best = c;
+          }
+        }
+        if (best === undefined) break;
+        if (bestT !== step) {
+          if (bestT < step) throw new InvariantError(`feed ${best.feed.source} went back in time`);
+          if (step === step) this.dropUnpaired();
+          kernel.advanceTo(bestT);
+          step = bestT;
+        }
+        const cols = best.cols as Columns;
+        const i = best.i;
+        const idx = best.symbolIdx;
+        switch (cols.kind) {
+          case 'bar':
+            if (best.role === Role.Plain) {
+              kernel.onBar(idx, bestT, cols.open[i] as number, cols.high[i] as number, cols.low[i] as number, cols.close[i] as number, cols.volume[i] as number);
+            } else {
+              const pair = (this.pairers[idx] as BidAskPairer).take(best.role, cols, i);
+              if (pair !== undefined) kernel.onBidAskBar(idx, pair);
+            }
+            break;
+          case 'quote':
+            kernel.onQuote(idx, bestT, cols.bid[i] as number, cols.ask[i] as number, cols.bidSize[i] as number, cols.askSize[i] as number);
+            break;
+          case 'trade':
+            kernel.onTrade(idx, bestT, cols.price[i] as number, cols.size[i] as number, cols.side[i] as number);
+            break;
+          case 'book':
+            kernel.onBookRow(idx, cols, i);
+            break;
+        }
+        best.advance();
+        if (++this.events % every === 0) progress?.report(this.events);
+      }
+      if (step === step) this.dropUnpaired();
+      this.lastStep = step;
+      kernel.finish();
+    } finally {
+      for (const c of cursors) c.feed.close();
+    }
+    this.progress?.report(this.events);
+  }
+
+  /** Rows the feeds rejected and skipped (under 'skip'). */
+  skipped(): Issue[] {
+    const out: Issue[] = [];
+    for (const c of this.cursors) out.push(...c.feed.skipped);
+    return out;
+  }
+
+  private dropUnpaired(): void {
+    for (const p of this.pairers) if (p !== undefined && p.dropUnpaired()) this.unpairedQuoteBars++;
+  }
+}

@@ -1,0 +1,664 @@
+import { addExact } from '../core/decimal.js';
+import { InputError, InvariantError } from '../core/errors.js';
+import type { Micros } from '../core/time.js';
+import { TimerQueue } from '../core/timer-queue.js';
+import { BarAggregator } from '../data/aggregate/aggregator.js';
+import { parseBarSpec } from '../data/aggregate/spec.js';
+import type { FeeModel } from '../execution/models/fee.js';
+import { NoFee } from '../execution/models/fee.js';
+import { OrderManager, type ManagedVenue } from '../execution/order-manager.js';
+import type { OrderEvent } from '../model/events.js';
+import type { MarketDataSink } from '../model/execution.js';
+import type { Instrument } from '../model/instrument.js';
+import { isMargined } from '../model/instrument.js';
+import type { BarColumns, BidAskBar, BookColumns } from '../model/market.js';
+import { F_LAST, SIDE_BUY, SIDE_SELL } from '../model/market.js';
+import { OrderBook } from '../model/order-book.js';
+import type { Order, PositionMode } from '../model/order.js';
+import { sideSign } from '../model/order.js';
+import { BuyingPower } from '../portfolio/buying-power.js';
+import { Portfolio } from '../portfolio/portfolio.js';
+import type { PositionState } from '../portfolio/portfolio.js';
+import { RiskEngine } from '../risk/engine.js';
+import type { RiskView } from '../risk/view.js';
+import type { Logger } from '../strategy/context.js';
+import type { Strategy } from '../strategy/strategy.js';
+import { CarryModule, type CarryRates } from './account/carry.js';
+import { KillSwitchModule } from './account/kill-switch.js';
+import { MarginCallModule } from './account/margin-call.js';
+import type { AccountModule } from './account/module.js';
+import { RingBarHistory } from './bar-history.js';
+import type { Clock } from './clock.js';
+import { SimulatedClock } from './clock.js';
+import { BacktestContext } from './context.js';
+import { BarView, QuoteView, TradeView } from './market-views.js';
+import { OrderEntry } from './order-entry.js';
+import { PositionLog } from './position-log.js';
+import { EquityRecorder } from './recorder.js';
+import { Series } from './series.js';
+import { RunSizer } from './sizing.js';
+
+/** The account's settings. */
+export interface AccountOptions extends CarryRates {
+  readonly currency?: string | undefined;
+  /** Above 1: a margin account for cash instruments (orders need 1/leverage of the notional they open). */
+  readonly leverage?: number | undefined;
+  /** Margin account: equity must stay above this fraction of gross exposure, or every position is closed. */
+  readonly maintenanceMargin?: number | undefined;
+  /** 'netting' (default): one position per instrument; 'hedging': a long and a short leg per instrument, each order names one. */
+  readonly positionMode?: PositionMode | undefined;
+}
+
+export interface KernelOptions {
+  readonly strategy: Strategy<object>;
+  /** The instruments traded, in the order the venue and the drivers index them. */
+  readonly instruments: readonly Instrument[];
+  readonly cash: number;
+  readonly fees?: FeeModel | undefined;
+  readonly account?: AccountOptions | undefined;
+  /** Pre-trade risk limits, trading states and the kill switch; default: no limits (tick and lot grids still checked). */
+  readonly risk?: RiskEngine | undefined;
+  /** Bars of history kept per instrument for `ctx.bars()` (default 10,000). */
+  readonly historyCapacity?: number | undefined;
+  /** Rows of the equity curve: every time step (default), or each UTC day's last step. */
+  readonly equitySampling?: 'step' | 'day' | undefined;
+  /** Which instruments (by index) have an L2 book. */
+  readonly books?: readonly boolean[] | undefined;
+  readonly clock?: Clock | undefined;
+  readonly log?: Logger | undefined;
+}
+
+const silentLog: Logger = { info: () => {}, warn: () => {} };
+
+/**
+ * The trading kernel: one for backtests, paper trading and live trading. It
+ * receives normalized market events (a driver pushes them: a replay of
+ * files, or a live feed), runs the venue's broker phase when the venue
+ * simulates on market data, marks the portfolio, updates bar series and
+ * indicators, calls the strategy, hands it its order events, and at the end
+ * of each time step values the account, records it and runs the account
+ * modules (carry, margin calls, the kill switch). It knows no file, no feed
+ * and no concrete venue: orders go out through the ExecutionClient port.
+ *
+ * A step, for each event of an instrument:
+ *   venue.beforeData (requests that reached it) -> children of filled parents
+ *   arm -> venue broker phase (fills) -> mark -> history and indicators ->
+ *   order events -> strategy hook -> order events.
+ * At a new time: the previous step's valuation and account modules, then
+ * timers due before the new time.
+ */
+export class TradingKernel {
+  readonly instruments: readonly Instrument[];
+  readonly portfolio: Portfolio;
+  readonly orders: OrderManager;
+  readonly risk: RiskEngine;
+  readonly positionLog: PositionLog;
+  readonly equity: EquityRecorder;
+  /** An L2 book per instrument with book data. */
+  readonly books: (OrderBook | undefined)[];
+  readonly clock: Clock;
+  readonly ctx: BacktestContext;
+  readonly marginCalls: MarginCallModule;
+  /** The signed quantity of the position an order acts on (its instrument's, or the leg it names): for a simulated venue's reduce-only rules. */
+  readonly positionOf: (order: Order) => number;
+  readonly killSwitch: KillSwitchModule;
+  /** Events counted by kind. */
+  bars = 0;
+  quotes = 0;
+  trades = 0;
+  /** L2 book events (whole exchange messages). */
+  bookEvents = 0;
+  /** First event time (NaN before the first). */
+  firstTime: Micros = NaN;
+
+  private readonly strategy: Strategy<object>;
+  private readonly hedging: boolean;
+  private readonly buyingPower: BuyingPower;
+  private readonly timers = new TimerQueue();
+  /** Bar series per instrument: [0] its data's bars, then subscribed aggregations. */
+  private readonly series: Series[][];
+  private readonly historyCapacity: number;
+  private readonly quoteViews: QuoteView[];
+  private readonly tradeViews: TradeView[];
+  private readonly pending: OrderEvent[] = [];
+  /** Order events one hook may leave waiting before the run is stopped (bounded memory for runaway loops). */
+  private readonly maxPendingEvents: number;
+  private readonly modules: AccountModule[];
+  private readonly riskView: RiskView;
+  private readonly symbolIndex: Map<string, number>;
+  private readonly legOf: (order: Order) => PositionState;
+  private venue: ManagedVenue | undefined;
+  private sink: MarketDataSink | undefined;
+  /** The current time step (NaN before the first event). */
+  private step: Micros = NaN;
+  /** The time of the event being processed. */
+  private now: Micros = NaN;
+  private started = false;
+
+  constructor(private readonly options: KernelOptions) {
+    if (!(options.cash >= 0) || !Number.isFinite(options.cash)) {
+      throw new InputError({ code: 'invalid_option', field: 'cash', value: String(options.cash), message: 'cash must be a non-negative number' });
+    }
+    const instruments = options.instruments;
+    this.instruments = instruments;
+    this.strategy = options.strategy;
+    this.clock = options.clock ?? new SimulatedClock();
+    const accountCurrency = options.account?.currency ?? 'USD';
+    this.hedging = options.account?.positionMode === 'hedging';
+    this.portfolio = new Portfolio(options.cash, instruments, accountCurrency, this.hedging ? 'hedging' : 'netting');
+    this.portfolio.rate = conversionRates(this.portfolio, instruments, accountCurrency);
+    const leverage = options.account?.leverage ?? 1;
+    this.buyingPower = new BuyingPower(this.portfolio, leverage);
+    this.positionLog = new PositionLog(this.portfolio.positions);
+    this.equity = new EquityRecorder(options.equitySampling === 'day' ? 'day' : 'step');
+    this.risk = options.risk ?? new RiskEngine();
+    this.maxPendingEvents = 4 * this.risk.limits.maxOrders + 10_000;
+    const symbolIndex = new Map(instruments.map((inst, i) => [inst.symbol, i]));
+    this.symbolIndex = symbolIndex;
+    const pf = this.portfolio;
+    const positionBy = (symbol: string): PositionState | undefined => pf.positions[symbolIndex.get(symbol) ?? -1];
+    this.riskView = {
+      now: () => this.clock.now(),
+      equity: () => pf.equity(),
+      position: (symbol, side) => {
+        const idx = symbolIndex.get(symbol);
+        if (idx === undefined) return 0;
+        return side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity;
+      },
+      lastPrice: (symbol) => positionBy(symbol)?.lastPrice ?? NaN,
+      instrument: (symbol) => positionBy(symbol)?.instrument,
+      grossExposure: () => pf.positions.reduce((a, p) => a + Math.abs(p.notional), 0),
+      netExposure: () => pf.positions.reduce((a, p) => a + p.notional, 0),
+    };
+    // The book an order acts on: the instrument's position, or the leg it names.
+    const legOf = (order: Order): PositionState => {
+      const idx = symbolIndex.get(order.symbol);
+      if (idx === undefined) throw new InvariantError(`order for unknown instrument ${order.symbol}`);
+      return pf.leg(idx, order.positionSide);
+    };
+    this.legOf = legOf;
+    this.positionOf = (order) => legOf(order).quantity;
+    this.orders = new OrderManager(
+      options.fees ?? new NoFee(),
+      (order, qty, price, fee) => {
+        // Risk rules first (pure), then cash or margin (which commits it), then the order counts for the rate limit.
+        const denied = this.risk.evaluate(order, this.riskView, { price, fee });
+        if (denied !== undefined) return denied;
+        const short = this.buyingPower.check(order, qty, price, fee, legOf(order));
+        if (short === undefined) this.risk.recordAccepted(this.clock.now());
+        return short;
+      },
+      {
+        event: (e) => {
+          // Events wait for the end of the hook that caused them: a hook that never ends its requests is stopped.
+          if (this.pending.push(e) > this.maxPendingEvents) throw tooManyRequests(this.maxPendingEvents);
+        },
+        fill: (order, fill) => {
+          const pos = legOf(order);
+          pf.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
+          this.positionLog.onFill(pos.side === 'short' ? pf.size + pos.index : pos.index, fill.time);
+        },
+        released: (order) => this.buyingPower.release(order.id),
+      },
+      {
+        positionOf: this.positionOf,
+        hedging: this.hedging,
+        tradedVolume: () => pf.tradedVolume,
+        maxOrders: this.risk.limits.maxOrders,
+        onOrderLimit: (time) => this.killSwitch.maxOrdersReached(time),
+      },
+    );
+    const entry = new OrderEntry({
+      instruments,
+      portfolio: pf,
+      orders: this.orders,
+      now: () => this.clock.now(),
+      round: (order, instrument) => {
+        const r = this.risk.roundOrder(order, instrument);
+        return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
+      },
+    });
+    this.killSwitch = new KillSwitchModule(this.risk, this.orders);
+    this.marginCalls = new MarginCallModule(pf, this.orders, entry, leverage, options.account?.maintenanceMargin ?? 0.25);
+    this.modules = [
+      ...(CarryModule.applies(pf, options.account) ? [new CarryModule(pf, options.account)] : []),
+      this.killSwitch,
+      this.marginCalls,
+    ];
+    const capacity = options.historyCapacity ?? 10_000;
+    this.historyCapacity = capacity;
+    this.series = instruments.map((inst, i) => [new Series(i, '', new RingBarHistory(inst.symbol, capacity), new BarView(inst.symbol), undefined)]);
+    this.quoteViews = instruments.map((inst) => new QuoteView(inst.symbol));
+    this.tradeViews = instruments.map((inst) => new TradeView(inst.symbol));
+    this.books = instruments.map((_, i) => (options.books?.[i] === true ? new OrderBook() : undefined));
+    this.ctx = new BacktestContext({
+      instruments,
+      series: (idx, timeframe) => this.seriesOf(idx, timeframe),
+      books: this.books,
+      portfolio: pf,
+      orders: this.orders,
+      timers: this.timers,
+      entry,
+      round: (order, instrument) => {
+        const r = this.risk.roundOrder(order, instrument);
+        return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
+      },
+      setTradingState: (state, symbol) => {
+        this.risk.setState(symbol === undefined ? 'account' : { symbol }, state, this.clock.now());
+      },
+      tradingState: (symbol) => (symbol === undefined ? this.risk.state('account') : this.risk.effectiveState(symbol)),
+      log: options.log ?? silentLog,
+      now: () => this.clock.now(),
+      size: this.sizer(options.fees ?? new NoFee()),
+    });
+  }
+
+  /**
+   * Where orders go, and (for a venue that simulates on market data, such as
+   * the SimulatedExchange) where market data goes first. Once, before start().
+   */
+  connectVenue(venue: ManagedVenue, sink?: MarketDataSink): void {
+    if (this.venue !== undefined) throw new InvariantError('the kernel has a venue already');
+    this.venue = venue;
+    this.sink = sink;
+    this.orders.connect(venue);
+  }
+
+  /** The strategy's onStart and its order events, before any data. */
+  start(): void {
+    if (this.venue === undefined) throw new InvariantError('the kernel needs a venue (connectVenue) before it starts');
+    if (this.started) throw new InvariantError('a kernel starts once');
+    this.started = true;
+    this.strategy.onStart(this.ctx);
+    this.drain();
+  }
+
+  /** The time of the event being processed (NaN before the first). */
+  get time(): Micros {
+    return this.now;
+  }
+
+  /** The current time step (NaN before the first event). */
+  get stepTime(): Micros {
+    return this.step;
+  }
+
+  /**
+   * Data stamped `t` comes next: when it is a new time, the previous step
+   * ends (valuation, account modules) and the timers due before `t` fire.
+   * Drivers call it before the events of each time, in time order.
+   */
+  advanceTo(t: Micros): void {
+    if (t === this.step) return;
+    if (t < this.step) throw new InvariantError(`time went back: ${t} after ${this.step}`);
+    if (this.step === this.step) this.endStep(this.step);
+    else this.firstTime = t;
+    this.fireTimers(t);
+    this.step = t;
+  }
+
+  /** After the last event: the last step ends, the strategy's onStop runs, the records close. */
+  finish(): void {
+    if (this.step === this.step) this.endStep(this.step);
+    this.equity.finish();
+    this.strategy.onStop(this.ctx);
+    this.drain();
+    this.positionLog.finish();
+  }
+
+  /**
+   * After a failure inside a step (a strategy error): the step it stopped in
+   * gets its valuation row as it stood (without acting on it), and the
+   * records close, so that what ran so far can be written.
+   */
+  finishPartial(): void {
+    const t = this.now;
+    if (t === t && !this.equity.has(t)) this.valueStep(t, false);
+    this.equity.finish();
+    this.positionLog.finish();
+  }
+
+  // ------------------------------------------------------------ market events
+
+  onBar(idx: number, t: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+    this.event(t);
+    this.bars++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    pos.bars++;
+    if (this.hedging) (this.portfolio.shortLeg(idx) as PositionState).bars++;
+    // Broker phase: orders first, then the mark at the close.
+    this.beforeData(idx, t);
+    this.sink?.onBar(idx, t, open, high, low, close, volume);
+    this.afterBrokerPhase(idx, pos, t, open, high, low, close, volume);
+  }
+
+  /** A bid/ask bar pair: fills on the side each order trades on; the strategy and indicators see the mid bar. */
+  onBidAskBar(idx: number, b: BidAskBar): void {
+    const t = b.time;
+    this.event(t);
+    const open = addExact(b.bidOpen, b.askOpen) / 2;
+    const high = addExact(b.bidHigh, b.askHigh) / 2;
+    const low = addExact(b.bidLow, b.askLow) / 2;
+    const close = addExact(b.bidClose, b.askClose) / 2;
+    this.bars++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    pos.bars++;
+    if (this.hedging) (this.portfolio.shortLeg(idx) as PositionState).bars++;
+    this.beforeData(idx, t);
+    this.sink?.onBidAskBar(idx, b);
+    this.afterBrokerPhase(idx, pos, t, open, high, low, close, b.volume);
+  }
+
+  onQuote(idx: number, t: Micros, bid: number, ask: number, bidSize: number, askSize: number): void {
+    this.event(t);
+    this.quotes++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    this.beforeData(idx, t);
+    this.sink?.onQuote(idx, t, bid, ask, bidSize, askSize);
+    const mid = addExact(bid, ask) / 2;
+    this.mark(idx, pos, mid, mid, mid);
+    this.updateTickIndicators(idx, t, mid, NaN, true);
+    if (this.pending.length > 0) this.drain();
+    const q = this.quoteViews[idx] as QuoteView;
+    q.time = t;
+    q.bid = bid;
+    q.ask = ask;
+    q.bidSize = bidSize;
+    q.askSize = askSize;
+    this.strategy.onQuote(q, this.ctx);
+    if (this.pending.length > 0) this.drain();
+  }
+
+  /** A trade print; `aggressor` is SIDE_BUY, SIDE_SELL or 0 (unknown). */
+  onTrade(idx: number, t: Micros, price: number, size: number, aggressor: number): void {
+    this.event(t);
+    this.trades++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    this.beforeData(idx, t);
+    this.sink?.onTrade(idx, t, price, size);
+    this.mark(idx, pos, price, price, price);
+    this.updateTickIndicators(idx, t, price, size, false);
+    if (this.pending.length > 0) this.drain();
+    const tr = this.tradeViews[idx] as TradeView;
+    tr.time = t;
+    tr.price = price;
+    tr.size = size;
+    tr.aggressor = aggressor === SIDE_BUY ? 'buy' : aggressor === SIDE_SELL ? 'sell' : 'unknown';
+    this.strategy.onTrade(tr, this.ctx);
+    if (this.pending.length > 0) this.drain();
+  }
+
+  /**
+   * One L2 row of instrument `idx` (its book must exist: KernelOptions.books).
+   * At the last row of an exchange message the book event is complete:
+   * broker phase, mark, strategy.
+   */
+  onBookRow(idx: number, cols: BookColumns, i: number): void {
+    const book = this.books[idx] as OrderBook;
+    book.applyRows(cols, i, i + 1);
+    this.sink?.onBookLevel(idx, cols.side[i] as number, cols.price[i] as number);
+    if (((cols.flags[i] as number) & F_LAST) === 0) return;
+    const t = cols.time[i] as number;
+    this.event(t);
+    this.bookEvents++;
+    const pos = this.portfolio.positions[idx] as PositionState;
+    this.beforeData(idx, t);
+    this.sink?.onBook(idx, t, book);
+    const bid = book.bestBid;
+    const ask = book.bestAsk;
+    const mark = bid === bid && ask === ask ? book.mid() : bid === bid ? bid : ask;
+    if (mark === mark) {
+      this.mark(idx, pos, mark, mark, mark);
+      this.updateTickIndicators(idx, t, mark, NaN, true);
+    }
+    if (this.pending.length > 0) this.drain();
+    this.strategy.onBook(book, this.ctx);
+    if (this.pending.length > 0) this.drain();
+  }
+
+  // ------------------------------------------------------------ the step
+
+  private event(t: Micros): void {
+    this.now = t;
+    this.clock.advance(t);
+  }
+
+  /** The venue's requests in flight arrive, then held children of filled parents arm. */
+  private beforeData(idx: number, t: Micros): void {
+    this.sink?.beforeData(idx, t);
+    this.orders.beforeData((this.instruments[idx] as Instrument).symbol, t);
+  }
+
+  /** After the broker phase of a bar: mark, history, indicators, order events, then the strategy. */
+  private afterBrokerPhase(idx: number, pos: PositionState, t: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.mark(idx, pos, close, high, low);
+    const list = this.series[idx] as Series[];
+    const base = list[0] as Series;
+    base.history.push(t, open, high, low, close, volume);
+    base.update(t, open, high, low, close, volume);
+    if (this.pending.length > 0) this.drain();
+    if (list.length > 1) for (let k = 1; k < list.length; k++) (list[k] as Series).aggregator?.pushBar(t, open, high, low, close, volume);
+    if (list.length > 1) this.deliverAggregated(list, t, false);
+    this.callOnBar(base, t, open, high, low, close, volume);
+    if (list.length > 1) this.deliverAggregated(list, t, true);
+  }
+
+  /** The instrument's last price (both legs of a hedging account), and the open trades' excursions. */
+  private mark(idx: number, pos: PositionState, price: number, high: number, low: number): void {
+    this.portfolio.mark(pos, price);
+    pos.openTrade?.observe(high, low);
+    if (this.hedging) {
+      const leg = this.portfolio.shortLeg(idx) as PositionState;
+      this.portfolio.mark(leg, price);
+      leg.openTrade?.observe(high, low);
+    }
+  }
+
+  /**
+   * Hands out the aggregated bars that completed. Bars that ended before `t`
+   * (completed by data of a later bucket) go before the strategy sees the data
+   * at `t`; bars that end at `t` go after it: an aggregated bar always comes
+   * after the last bar it contains, never before.
+   */
+  private deliverAggregated(list: Series[], t: number, endingNow: boolean): void {
+    for (let k = 1; k < list.length; k++) {
+      const series = list[k] as Series;
+      const out = (series.aggregator as BarAggregator).out;
+      if (out.length === 0) continue;
+      let kept = 0;
+      for (let i = 0; i < out.length; i++) {
+        const time = out.time[i] as number;
+        if ((time === t) !== endingNow) {
+          // Not this round: keep it for the other.
+          if (kept !== i) copyRow(out, i, kept);
+          kept++;
+          continue;
+        }
+        this.deliverBar(series, time, out.open[i] as number, out.high[i] as number, out.low[i] as number, out.close[i] as number, out.volume[i] as number);
+      }
+      out.length = kept;
+    }
+  }
+
+  private deliverBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
+    series.history.push(t, open, high, low, close, volume);
+    series.update(t, open, high, low, close, volume);
+    this.callOnBar(series, t, open, high, low, close, volume);
+  }
+
+  /** The strategy's onBar for a series, once its indicators are warm (or when the strategy wants every bar). */
+  private callOnBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
+    if (!series.isWarm() && !this.strategy.callOnBarBeforeReady) return;
+    const bar = series.view;
+    bar.time = t;
+    bar.open = open;
+    bar.high = high;
+    bar.low = low;
+    bar.close = close;
+    bar.volume = volume;
+    this.strategy.onBar(bar, this.ctx);
+    if (this.pending.length > 0) this.drain();
+  }
+
+  /** The series of an instrument for a timeframe, created (aggregating its data from now on) on first use. */
+  private seriesOf(idx: number, timeframe: string): Series {
+    const list = this.series[idx] as Series[];
+    const found = list.find((s) => s.timeframe === timeframe);
+    if (found !== undefined) return found;
+    const spec = parseBarSpec(timeframe, 'timeframe');
+    const symbol = (this.instruments[idx] as Instrument).symbol;
+    const series = new Series(idx, timeframe, new RingBarHistory(symbol, this.historyCapacity), new BarView(symbol, timeframe), new BarAggregator(spec));
+    list.push(series);
+    return series;
+  }
+
+  /** Ticks have one price: every price field reads it, volume reads NaN; subscribed aggregations take the tick. */
+  private updateTickIndicators(idx: number, t: number, price: number, size: number, quote: boolean): void {
+    const list = this.series[idx] as Series[];
+    (list[0] as Series).update(t, price, price, price, price, NaN);
+    if (list.length === 1) return;
+    for (let k = 1; k < list.length; k++) {
+      const agg = (list[k] as Series).aggregator as BarAggregator;
+      if (quote) agg.pushBar(t, price, price, price, price, 0);
+      else agg.pushTrade(t, price, size);
+    }
+    this.deliverAggregated(list, t, false);
+    this.deliverAggregated(list, t, true);
+  }
+
+  /** Timers due before the next data time fire after all data of earlier steps. */
+  private fireTimers(nextDataTime: Micros): void {
+    if (this.timers.size === 0) return;
+    for (;;) {
+      if (!(this.timers.peekTime() < nextDataTime)) return;
+      const due = this.timers.popDue(nextDataTime);
+      if (due === undefined) return;
+      this.event(due.time);
+      this.strategy.onTimer(due, this.ctx);
+      this.drain();
+    }
+  }
+
+  /** Delivers queued order events; handlers may queue more. */
+  private drain(): void {
+    const q = this.pending;
+    for (let i = 0; i < q.length; i++) this.strategy.onOrderEvent(q[i] as OrderEvent, this.ctx);
+    q.length = 0;
+  }
+
+  /** The end of a time step: account modules before and after the valuation, which is recorded. */
+  private endStep(t: Micros): void {
+    this.valueStep(t, true);
+  }
+
+  /** `act` false records the step without the modules that act on it (which may send orders). */
+  private valueStep(t: Micros, act: boolean): void {
+    const p = this.portfolio;
+    const modules = this.modules;
+    for (let k = 0; k < modules.length; k++) (modules[k] as AccountModule).beforeValuation?.(t);
+    this.positionLog.onStep(t);
+    const posValue = p.positionValue();
+    const cash = p.balances.size === 0 ? p.cash : p.cashValue();
+    const base = p.marginInUse === 0 ? cash : addExact(cash, p.marginInUse);
+    const equity = posValue === 0 ? base : addExact(base, posValue);
+    this.equity.record(t, equity, cash, posValue, p.marginInUse);
+    if (!act) return;
+    for (let k = 0; k < modules.length; k++) {
+      (modules[k] as AccountModule).afterValuation?.(t, equity);
+      if (this.pending.length > 0) this.drain();
+    }
+  }
+
+  // ------------------------------------------------------------ sizing
+
+  /** ctx.size: the sizers over this run's figures, limits and pre-trade checks. */
+  private sizer(fees: FeeModel): RunSizer {
+    const pf = this.portfolio;
+    return new RunSizer({
+      hedging: this.hedging,
+      risk: this.risk,
+      indexOf: (symbol) => this.ctxIndexOf(symbol),
+      instrument: (idx) => this.instruments[idx] as Instrument,
+      lastPrice: (idx) => (pf.positions[idx] as PositionState).lastPrice,
+      equity: () => pf.equity(),
+      position: (idx, side) => (side === undefined ? pf.netQuantity(idx) : pf.leg(idx, side).quantity),
+      closable: (order) => this.orders.closable(order),
+      grossExposure: () => this.riskView.grossExposure(),
+      netExposure: () => this.riskView.netExposure(),
+      conversion: (idx) => {
+        const ccy = (this.instruments[idx] as Instrument).currency;
+        return ccy === pf.currency ? 1 : pf.rate(ccy);
+      },
+      bars: (idx) => ((this.series[idx] as Series[])[0] as Series).history,
+      preview: (order, price) => {
+        const inst = this.instruments[this.symbolIndex.get(order.symbol) ?? 0] as Instrument;
+        const fee = fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier: inst.multiplier, liquidity: 'taker', tradedVolume: pf.tradedVolume });
+        return this.risk.evaluate(order, this.riskView, { price, fee }) ?? this.buyingPower.preview(sideSign(order.side) * order.quantity, price, fee, this.legOf(order));
+      },
+    });
+  }
+
+  private ctxIndexOf(symbol: string | undefined): number {
+    if (symbol === undefined) return 0;
+    const i = this.symbolIndex.get(symbol);
+    if (i === undefined) {
+      throw new InputError({ code: 'invalid_strategy', field: 'symbol', value: symbol, message: `no data for this symbol; the run has ${this.instruments.map((x) => x.symbol).join(', ')}` });
+    }
+    return i;
+  }
+}
+
+/** Moves row `from` of a bar chunk to row `to`. */
+function copyRow(c: BarColumns, from: number, to: number): void {
+  c.time[to] = c.time[from] as number;
+  c.open[to] = c.open[from] as number;
+  c.high[to] = c.high[from] as number;
+  c.low[to] = c.low[from] as number;
+  c.close[to] = c.close[from] as number;
+  c.volume[to] = c.volume[from] as number;
+  c.line[to] = c.line[from] as number;
+}
+
+function tooManyRequests(limit: number): InputError {
+  return new InputError({
+    code: 'invalid_strategy',
+    message: `strategy keeps making order requests within one call (more than ${limit} order events waiting for it to return): stopped`,
+  });
+}
+
+/**
+ * Account currency per unit of each other currency the run's instruments are
+ * quoted in, from the latest mark of a pair among the run's instruments
+ * (GBPUSD for GBP in a USD account, or the inverse of USDGBP). A currency with
+ * no pair in the data, or a margined instrument in another currency, is an
+ * input error.
+ */
+function conversionRates(portfolio: Portfolio, instruments: readonly Instrument[], account: string): (currency: string) => number {
+  const sources = new Map<string, { pos: PositionState; inverse: boolean }>();
+  for (const inst of instruments) {
+    const ccy = inst.currency;
+    if (ccy === account || sources.has(ccy)) continue;
+    if (isMargined(inst)) {
+      throw new InputError({ code: 'invalid_option', field: 'currency', value: ccy, message: `${inst.symbol}: margined instruments must be quoted in the account currency (${account})` });
+    }
+    const direct = instruments.find((i) => i.symbol.toUpperCase() === `${ccy}${account}`.toUpperCase());
+    const inverse = instruments.find((i) => i.symbol.toUpperCase() === `${account}${ccy}`.toUpperCase());
+    const source = direct ?? inverse;
+    if (source === undefined) {
+      throw new InputError({
+        code: 'invalid_option',
+        field: 'currency',
+        value: ccy,
+        message: `${inst.symbol} is quoted in ${ccy}: add market data for ${ccy}${account} (or ${account}${ccy}) to convert it to ${account}`,
+      });
+    }
+    sources.set(ccy, { pos: portfolio.position(source.symbol), inverse: source === inverse && direct === undefined });
+  }
+  return (currency) => {
+    if (currency === account) return 1;
+    const s = sources.get(currency);
+    if (s === undefined) return NaN;
+    const price = s.pos.lastPrice;
+    return s.inverse ? 1 / price : price;
+  };
+}

@@ -1,0 +1,175 @@
+import { addExact } from '../core/decimal.js';
+import type { Issue } from '../core/errors.js';
+import type { Micros } from '../core/time.js';
+import type { Fill } from '../model/events.js';
+import type { Order, PositionMode } from '../model/order.js';
+import type { PositionState } from '../portfolio/portfolio.js';
+import type { ClosedTrade } from '../portfolio/trade-book.js';
+import type { TradingStateEvent } from '../risk/engine.js';
+import type { TradingKernel } from './kernel.js';
+import type { PositionRows } from './position-log.js';
+import type { EquityCurve } from './recorder.js';
+
+export type { EquityCurve } from './recorder.js';
+
+/** One position's results at the end of a run: an instrument's net position, or one leg of it. */
+export interface PositionResult {
+  readonly quantity: number;
+  readonly averagePrice: number;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly fees: number;
+  readonly carry: number;
+  readonly margin: number;
+  readonly closedTrades: number;
+}
+
+/** One instrument's results at the end of a run. */
+export interface InstrumentResult {
+  readonly symbol: string;
+  readonly kind: string;
+  /** Net quantity: the position, or long leg + short leg in a hedging account. */
+  readonly quantity: number;
+  readonly averagePrice: number;
+  readonly lastPrice: number;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly fees: number;
+  readonly margin: number;
+  readonly closedTrades: number;
+  /** Hedging accounts: each leg's own results (the fields above are their sums; averagePrice is that of the only open leg, else NaN). */
+  readonly legs?: { readonly long: PositionResult; readonly short: PositionResult };
+}
+
+/** Everything a run produced, as plain data. */
+export interface BacktestResult {
+  readonly symbols: readonly string[];
+  readonly positionMode: PositionMode;
+  /** Rows of `equity`: one per time step, or one per UTC day. */
+  readonly equitySampling: 'step' | 'day';
+  readonly initialCash: number;
+  readonly finalCash: number;
+  readonly finalEquity: number;
+  readonly fees: number;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly bars: number;
+  readonly quotes: number;
+  readonly trades: number;
+  /** L2 book events (whole exchange messages) replayed. */
+  readonly bookEvents: number;
+  /** First and last event times (NaN when there was no data). */
+  readonly start: Micros;
+  readonly end: Micros;
+  readonly equity: EquityCurve;
+  readonly orders: readonly Order[];
+  /** Positions after each fill and at each day's last step. */
+  readonly positions: PositionRows;
+  /** Per-instrument results at the end. */
+  readonly instruments: readonly InstrumentResult[];
+  readonly fills: readonly Fill[];
+  /** Trading state changes: kill switch trips, manual changes. */
+  readonly riskEvents: readonly TradingStateEvent[];
+  /** Submissions refused without a record (after the max-orders kill switch), by reason: `{ max_orders: n }`, or `{}`. */
+  readonly ordersNotRecorded: Readonly<Record<string, number>>;
+  /** Margin calls: equity below maintenance margin, margined positions closed. */
+  readonly marginCalls: readonly { readonly time: Micros; readonly equity: number; readonly maintenance: number }[];
+  /** Funding, borrow fees and interest received (+) or paid (-). */
+  readonly carry: number;
+  /** Final balances in other currencies than the account's. */
+  readonly balances: readonly (readonly [string, number])[];
+  /** Fills whose one-cancels-other partner could have filled on the same bar. */
+  readonly ambiguousFills: number;
+  readonly fillModel: string;
+  /** Bid/ask bar periods with only one side, which could not be traded on. */
+  readonly unpairedQuoteBars: number;
+  readonly closedTrades: readonly ClosedTrade[];
+  readonly openTrades: number;
+  /** Rows the feeds rejected and skipped. */
+  readonly skipped: readonly Issue[];
+}
+
+/** What the venue and the driver add to a run's results. */
+export interface RunExtras {
+  /** The last step's time (NaN when there was no data). */
+  readonly end: Micros;
+  readonly ambiguousFills: number;
+  readonly fillModel: string;
+  readonly unpairedQuoteBars: number;
+  readonly skipped: readonly Issue[];
+}
+
+/** A run's results, as plain data, from the kernel's records. */
+export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult {
+  const p = k.portfolio;
+  const hedging = p.hedging;
+  const legResult = (pos: PositionState): PositionResult => ({
+    quantity: pos.quantity,
+    averagePrice: pos.averagePrice,
+    realizedPnl: pos.realizedPnl,
+    unrealizedPnl: pos.unrealizedPnl,
+    fees: pos.fees,
+    carry: pos.carry,
+    margin: pos.margin,
+    closedTrades: p.closedTrades.filter((t) => t.symbol === pos.instrument.symbol && t.direction === (pos.side === 'short' ? 'short' : 'long')).length,
+  });
+  return {
+    symbols: k.instruments.map((i) => i.symbol),
+    positionMode: hedging ? 'hedging' : 'netting',
+    equitySampling: k.equity.sampling,
+    initialCash: p.initialCash,
+    finalCash: p.cashValue(),
+    finalEquity: p.equity(),
+    fees: p.fees,
+    realizedPnl: p.realizedPnl(),
+    unrealizedPnl: p.unrealizedPnl(),
+    bars: k.bars,
+    quotes: k.quotes,
+    trades: k.trades,
+    bookEvents: k.bookEvents,
+    start: k.firstTime,
+    end: extras.end,
+    equity: k.equity.curve(),
+    orders: k.orders.orders,
+    positions: k.positionLog.rows(),
+    instruments: k.instruments.map((inst, idx) => {
+      const pos = p.positions[idx] as PositionState;
+      const short = p.shortLeg(idx);
+      const all = {
+        symbol: inst.symbol,
+        kind: inst.kind,
+        quantity: pos.quantity,
+        averagePrice: pos.averagePrice,
+        lastPrice: pos.lastPrice,
+        realizedPnl: pos.realizedPnl,
+        unrealizedPnl: pos.unrealizedPnl,
+        fees: pos.fees,
+        margin: pos.margin,
+        closedTrades: p.closedTrades.filter((t) => t.symbol === inst.symbol).length,
+      };
+      if (short === undefined) return all;
+      return {
+        ...all,
+        quantity: addExact(pos.quantity, short.quantity),
+        averagePrice: pos.quantity === 0 ? short.averagePrice : short.quantity === 0 ? pos.averagePrice : NaN,
+        realizedPnl: addExact(pos.realizedPnl, short.realizedPnl),
+        unrealizedPnl: pos.unrealizedPnl + short.unrealizedPnl,
+        fees: addExact(pos.fees, short.fees),
+        margin: addExact(pos.margin, short.margin),
+        legs: { long: legResult(pos), short: legResult(short) },
+      };
+    }),
+    fills: k.orders.fills,
+    riskEvents: [...k.risk.events],
+    ordersNotRecorded: k.orders.notRecorded > 0 ? { max_orders: k.orders.notRecorded } : {},
+    marginCalls: k.marginCalls.calls,
+    carry: p.carry,
+    balances: [...p.balances].sort(),
+    ambiguousFills: extras.ambiguousFills,
+    fillModel: extras.fillModel,
+    unpairedQuoteBars: extras.unpairedQuoteBars,
+    closedTrades: p.closedTrades,
+    openTrades: p.openTrades(),
+    skipped: extras.skipped,
+  };
+}
