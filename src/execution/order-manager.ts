@@ -3,8 +3,8 @@ import { InputError, InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
-import type { Contingency, MutableOrder, Order, OrderSide, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
-import { closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import type { AmendRejectReason, CancelReason, Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
+import { ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
@@ -49,10 +49,8 @@ export interface OrderSink {
   released(order: Order): void;
 }
 
-/** A venue the manager can also pull an order from at once (OCO, a parent gone). */
-export interface ManagedVenue extends ExecutionClient {
-  withdraw(orderId: number): boolean;
-}
+/** A venue as the order manager sees it: the ExecutionClient port. */
+export type ManagedVenue = ExecutionClient;
 
 export interface OrderManagerOptions {
   /**
@@ -84,6 +82,8 @@ export interface OrderManagerOptions {
    */
   readonly maxOrders?: number;
   readonly onOrderLimit?: (time: Micros) => void;
+  /** Prefix of the client order ids sent to venues: `<runId>-<order id>` (default 'QF'). */
+  readonly runId?: string;
 }
 
 /** Refusals after the max-orders cap tolerated before the run is stopped: at least this many. */
@@ -113,6 +113,13 @@ export class OrderManager implements ExecutionReports {
   private ownVolume = 0;
   private readonly maxOrders: number;
   private readonly onOrderLimit: ((time: Micros) => void) | undefined;
+  private readonly runId: string;
+  /** Orders with a cancel or change on its way to the venue: the status they return to if it is refused. */
+  private readonly underlying = new Map<number, OrderStatus>();
+  /** Changes on their way per order (several may travel at once). */
+  private readonly modifiesInFlight = new Map<number, number>();
+  /** Orders by client order id (venues may report by it). */
+  private readonly byClientId = new Map<string, MutableOrder>();
 
   constructor(
     private readonly fees: FeeModel,
@@ -125,10 +132,18 @@ export class OrderManager implements ExecutionReports {
     this.tradedVolume = options.tradedVolume ?? (() => this.ownVolume);
     this.maxOrders = options.maxOrders ?? Infinity;
     this.onOrderLimit = options.onOrderLimit;
+    this.runId = options.runId ?? 'QF';
   }
 
+  /** Where orders go; the venue reports back to this manager. */
   connect(venue: ManagedVenue): void {
     this.venue = venue;
+    venue.connect(this);
+  }
+
+  /** The order a venue knows by its client order id. */
+  byClientOrderId(clientOrderId: string): Order | undefined {
+    return this.byClientId.get(clientOrderId);
   }
 
   get liveCount(): number {
@@ -163,7 +178,8 @@ export class OrderManager implements ExecutionReports {
       this.hold(order, parent.id);
       return order;
     }
-    this.acceptOrReject(order, time, parent?.filledTime ?? time);
+    if (parent !== undefined) order.activatedTime = parent.filledTime;
+    this.acceptOrReject(order, time);
     return order;
   }
 
@@ -218,10 +234,17 @@ export class OrderManager implements ExecutionReports {
       if (known !== undefined) this.emit('cancel_rejected', known, time, 'not_live');
       return false;
     }
-    if (order.status === 'held' || order.status === 'submitted') {
+    if (order.status === 'held') {
       this.finish(order, time, 'cancelled', 'user');
       return true;
     }
+    if (order.status === 'pending_cancel') {
+      // One cancel on its way is enough.
+      this.emit('cancel_rejected', order, time, 'cancel_pending');
+      return false;
+    }
+    this.enterPending(order, 'pending_cancel');
+    this.emit('pending_cancel', order, time, '');
     this.requireVenue().cancel(orderId, time);
     return true;
   }
@@ -233,8 +256,11 @@ export class OrderManager implements ExecutionReports {
    */
   cancelAll(time: Micros, which?: (order: Order) => boolean): void {
     const ids: number[] = [];
-    for (const o of this.live.values()) if (which === undefined || which(o)) ids.push(o.id);
-    for (const id of ids) if (this.live.has(id)) this.cancel(id, time);
+    for (const o of this.live.values()) if (o.status !== 'pending_cancel' && (which === undefined || which(o))) ids.push(o.id);
+    for (const id of ids) {
+      const o = this.live.get(id);
+      if (o !== undefined && o.status !== 'pending_cancel') this.cancel(id, time);
+    }
   }
 
   modify(orderId: number, changes: OrderChanges, time: Micros): boolean {
@@ -249,8 +275,58 @@ export class OrderManager implements ExecutionReports {
       this.applyChanges(order, changes, time);
       return true;
     }
+    if (order.status === 'pending_cancel') {
+      this.emit('modify_rejected', order, time, 'cancel_pending');
+      return false;
+    }
+    this.enterPending(order, 'pending_modify');
+    this.modifiesInFlight.set(orderId, (this.modifiesInFlight.get(orderId) ?? 0) + 1);
+    this.emit('pending_modify', order, time, '');
     this.requireVenue().modify(orderId, changes, time);
     return true;
+  }
+
+  /** A request leaves for the venue: the order waits in `pending` (a cancel overrides a pending change). */
+  private enterPending(order: MutableOrder, pending: 'pending_cancel' | 'pending_modify'): void {
+    if (order.status === 'pending_modify' || order.status === 'pending_cancel') {
+      if (pending === 'pending_cancel') transition(order, 'pending_cancel');
+      return;
+    }
+    this.underlying.set(order.id, order.status);
+    transition(order, pending);
+  }
+
+  /** The status of a working order, seen through a pending request. */
+  private workingStatus(order: Order): OrderStatus {
+    return order.status === 'pending_cancel' || order.status === 'pending_modify' ? (this.underlying.get(order.id) as OrderStatus) : order.status;
+  }
+
+  /** Moves a working order on (triggered, partially filled); under a pending request, what it returns to moves on. */
+  private setWorkingStatus(order: MutableOrder, to: OrderStatus): void {
+    if (order.status !== 'pending_cancel' && order.status !== 'pending_modify') {
+      transition(order, to);
+      return;
+    }
+    const under = this.underlying.get(order.id) as OrderStatus;
+    if (!ORDER_TRANSITIONS[under].includes(to)) throw new OrderStateError(`order ${order.id}: impossible transition ${under} -> ${to} (under ${order.status})`);
+    this.underlying.set(order.id, to);
+  }
+
+  /** A pending request was answered: the order returns to its working status (a pending cancel stays while it travels). */
+  private leavePending(order: MutableOrder, answered: 'pending_cancel' | 'pending_modify'): void {
+    if (answered === 'pending_modify') {
+      const left = (this.modifiesInFlight.get(order.id) ?? 1) - 1;
+      if (left > 0) this.modifiesInFlight.set(order.id, left);
+      else this.modifiesInFlight.delete(order.id);
+      if (left > 0 || order.status !== 'pending_modify') return;
+    } else if (order.status !== 'pending_cancel') return;
+    transition(order, this.underlying.get(order.id) as OrderStatus);
+    if (this.modifiesInFlight.has(order.id)) {
+      // A change still travels: back to waiting for it.
+      transition(order, 'pending_modify');
+      return;
+    }
+    this.underlying.delete(order.id);
   }
 
   /**
@@ -272,7 +348,8 @@ export class OrderManager implements ExecutionReports {
           remaining.push(id);
           continue;
         }
-        this.acceptOrReject(child, time, doneAt);
+        child.activatedTime = doneAt;
+        this.acceptOrReject(child, time);
       }
       if (remaining.length === 0) {
         this.children.delete(parentId);
@@ -284,6 +361,25 @@ export class OrderManager implements ExecutionReports {
   }
 
   // ------------------------------------------------------------ venue reports
+
+  accepted(orderId: number, venueOrderId: string, time: Micros): void {
+    const order = this.live.get(orderId);
+    if (order === undefined) throw new InvariantError(`venue accepted order ${orderId}, which is not live`);
+    order.venueOrderId = venueOrderId;
+    if (order.status === 'submitted') transition(order, 'accepted');
+    else if (order.status === 'pending_cancel' && this.underlying.get(orderId) === 'submitted') this.underlying.set(orderId, 'accepted');
+    else throw new InvariantError(`venue accepted order ${orderId}, which is ${order.status}`);
+    this.emit('accepted', order, time, '');
+  }
+
+  rejected(orderId: number, time: Micros, reason: RejectReason): void {
+    const order = this.live.get(orderId);
+    if (order === undefined || (order.status !== 'submitted' && !(order.status === 'pending_cancel' && this.underlying.get(orderId) === 'submitted'))) {
+      throw new InvariantError(`venue rejected order ${orderId}, which is not waiting for an answer`);
+    }
+    this.underlying.delete(orderId);
+    this.reject(order, time, reason);
+  }
 
   filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity): void {
     const order = this.takeWorking(orderId);
@@ -297,7 +393,10 @@ export class OrderManager implements ExecutionReports {
     order.fee = addExact(order.fee, fee);
     order.filledTime = time;
     const complete = order.filledQuantity >= order.quantity;
-    transition(order, complete ? 'filled' : 'partially_filled');
+    if (complete) {
+      transition(order, 'filled');
+      this.forgetPending(order.id);
+    } else this.setWorkingStatus(order, 'partially_filled');
     const fill: Fill = { orderId: order.id, symbol: order.symbol, time, quantity: sideSign(order.side) * quantity, price, fee, liquidity };
     this.fills.push(fill);
     this.sink.fill(order, fill);
@@ -314,7 +413,7 @@ export class OrderManager implements ExecutionReports {
 
   triggered(orderId: number, time: Micros): void {
     const order = this.takeWorking(orderId);
-    if (order.status === 'accepted') transition(order, 'triggered');
+    if (this.workingStatus(order) === 'accepted') this.setWorkingStatus(order, 'triggered');
     order.triggered = true;
     this.emit('triggered', order, time, '');
   }
@@ -327,18 +426,21 @@ export class OrderManager implements ExecutionReports {
     this.finish(this.takeWorking(orderId), time, 'expired', '');
   }
 
-  cancelled(orderId: number, time: Micros, reason: string): void {
+  cancelled(orderId: number, time: Micros, reason: CancelReason): void {
     this.finish(this.takeWorking(orderId), time, 'cancelled', reason);
   }
 
-  cancelRejected(orderId: number, time: Micros, reason: string): void {
-    const o = this.get(orderId);
-    if (o !== undefined) this.emit('cancel_rejected', o, time, reason);
+  cancelRejected(orderId: number, time: Micros, reason: AmendRejectReason): void {
+    const o = this.live.get(orderId);
+    if (o !== undefined) this.leavePending(o, 'pending_cancel');
+    const known = o ?? this.get(orderId);
+    if (known !== undefined) this.emit('cancel_rejected', known, time, reason);
   }
 
   modified(orderId: number, time: Micros, changes: OrderChanges): void {
     const order = this.live.get(orderId);
     if (order === undefined) return; // filled or cancelled while the request travelled
+    this.leavePending(order, 'pending_modify');
     // Fills may have come while the request travelled: it is checked again against the order as it is now.
     const reason = this.checkChanges(order, changes);
     if (reason !== undefined) {
@@ -348,9 +450,17 @@ export class OrderManager implements ExecutionReports {
     this.applyChanges(order, changes, time);
   }
 
-  modifyRejected(orderId: number, time: Micros, reason: string): void {
-    const o = this.get(orderId);
-    if (o !== undefined) this.emit('modify_rejected', o, time, reason);
+  modifyRejected(orderId: number, time: Micros, reason: AmendRejectReason): void {
+    const o = this.live.get(orderId);
+    if (o !== undefined) this.leavePending(o, 'pending_modify');
+    const known = o ?? this.get(orderId);
+    if (known !== undefined) this.emit('modify_rejected', known, time, reason);
+  }
+
+  /** An order ended: no request of it is pending any more. */
+  private forgetPending(orderId: number): void {
+    if (this.underlying.size > 0) this.underlying.delete(orderId);
+    if (this.modifiesInFlight.size > 0) this.modifiesInFlight.delete(orderId);
   }
 
   // ------------------------------------------------------------ internals
@@ -379,8 +489,11 @@ export class OrderManager implements ExecutionReports {
     if (trailing && referencePrice > 0) {
       trigger = req.trailPercent > 0 ? mulExact(referencePrice, buy ? 1 + req.trailPercent : 1 - req.trailPercent) : buy ? referencePrice + req.trailOffset : referencePrice - req.trailOffset;
     }
+    const id = this.orders.length + 1;
     const order: MutableOrder = {
-      id: this.orders.length + 1,
+      id,
+      clientOrderId: `${this.runId}-${id}`,
+      venueOrderId: '',
       symbol: req.symbol,
       side: req.side,
       type: req.type,
@@ -399,6 +512,7 @@ export class OrderManager implements ExecutionReports {
       status: 'submitted',
       reason: '',
       createdTime: time,
+      activatedTime: time,
       referencePrice,
       filledTime: NaN,
       filledQuantity: 0,
@@ -411,6 +525,7 @@ export class OrderManager implements ExecutionReports {
       triggered: false,
     };
     this.orders.push(order);
+    this.byClientId.set(order.clientOrderId, order);
     this.multipliers.set(order.id, req.multiplier);
     this.live.set(order.id, order);
     return order;
@@ -475,7 +590,8 @@ export class OrderManager implements ExecutionReports {
     }
   }
 
-  private acceptOrReject(order: MutableOrder, time: Micros, eligibleAfter: Micros): void {
+  /** Pre-trade checks, then the order goes to the venue (which answers accepted or rejected), or is rejected here. */
+  private acceptOrReject(order: MutableOrder, time: Micros): void {
     let reason = this.validate(order, time, true);
     if (reason === undefined) {
       const price = this.costPrice(order);
@@ -487,9 +603,8 @@ export class OrderManager implements ExecutionReports {
       this.reject(order, time, reason);
       return;
     }
-    transition(order, 'accepted');
-    this.emit('accepted', order, time, '');
-    this.requireVenue().submit(order, time, eligibleAfter);
+    if (order.status === 'held') transition(order, 'submitted');
+    this.requireVenue().submit(order, time);
   }
 
   private hold(order: MutableOrder, parentId: number): void {
@@ -515,6 +630,7 @@ export class OrderManager implements ExecutionReports {
    */
   private finish(order: MutableOrder, time: Micros, status: 'cancelled' | 'expired', reason: string, withPartners = true): void {
     transition(order, status);
+    this.forgetPending(order.id);
     order.reason = reason;
     order.cancelledQuantity = order.quantity - order.filledQuantity;
     this.live.delete(order.id);
@@ -528,7 +644,7 @@ export class OrderManager implements ExecutionReports {
     for (const id of order.ocoIds) {
       const s = this.live.get(id);
       if (s === undefined) continue;
-      if (isWorking(s.status)) this.requireVenue().withdraw(id);
+      if (!this.pull(s, time)) continue;
       this.finish(s, time, 'cancelled', 'oco');
     }
   }
@@ -545,13 +661,30 @@ export class OrderManager implements ExecutionReports {
       if (s === undefined) continue;
       const q = s.quantity - quantity;
       if (q <= s.filledQuantity) {
-        if (isWorking(s.status)) this.requireVenue().withdraw(id);
+        if (!this.pull(s, time)) continue;
         this.finish(s, time, 'cancelled', 'oco', false);
       } else {
         s.quantity = q;
         this.emit('updated', s, time, '');
       }
     }
+  }
+
+  /**
+   * Takes a linked order off the venue for the manager's own reasons (its
+   * partner filled): at once where the venue holds linked orders itself
+   * (withdraw), and true; else by a cancel request, answered later, and false.
+   * An order not at the venue (held) is simply true.
+   */
+  private pull(o: MutableOrder, time: Micros): boolean {
+    if (!isWorking(o.status) && o.status !== 'submitted') return true;
+    const venue = this.requireVenue();
+    if (venue.withdraw !== undefined) {
+      venue.withdraw(o.id);
+      return true;
+    }
+    if (o.status !== 'pending_cancel') this.cancel(o.id, time);
+    return false;
   }
 
   /** A parent reached a final state: its held children arm (with the filled quantity) or go. */

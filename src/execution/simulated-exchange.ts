@@ -77,6 +77,23 @@ class Working {
 
 const leaves = (o: Order): number => o.quantity - o.filledQuantity;
 
+const notConnected = (): never => {
+  throw new InvariantError('the simulated exchange is not connected to an order manager');
+};
+/** Reports before connect(): any report is a bug. */
+const unconnected: ExecutionReports = {
+  accepted: notConnected,
+  rejected: notConnected,
+  filled: notConnected,
+  triggered: notConnected,
+  triggerMoved: notConnected,
+  expired: notConnected,
+  cancelled: notConnected,
+  cancelRejected: notConnected,
+  modified: notConnected,
+  modifyRejected: notConnected,
+};
+
 /**
  * A venue that works orders against market data in simulated time: bars
  * (through a bar fill model), quote ticks (buys at the ask, sells at the bid)
@@ -107,11 +124,14 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   /** Fills whose OCO partner could also have filled on the same bar: the bar alone cannot tell which came first. */
   ambiguousFills = 0;
 
+  private reports: ExecutionReports = unconnected;
+
   constructor(
     private readonly instruments: readonly VenueInstrument[],
-    private readonly reports: ExecutionReports,
+    reports?: ExecutionReports,
     options: SimulatedExchangeOptions = {},
   ) {
+    if (reports !== undefined) this.reports = reports;
     this.countBySymbol = new Int32Array(instruments.length);
     this.lastSession = new Float64Array(instruments.length).fill(NaN);
     instruments.forEach((s, i) => this.symbolIndex.set(s.symbol, i));
@@ -128,14 +148,26 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   // ------------------------------------------------------------ requests
 
-  submit(order: Order, _time: Micros, eligibleAfter: Micros): void {
+  connect(reports: ExecutionReports): void {
+    this.reports = reports;
+  }
+
+  /**
+   * Takes an order (acknowledged at once, as `SIM-<n>`). It trades only on
+   * data stamped after it became active (`activatedTime`: its creation, or
+   * its parent's fill) plus the submit latency: nothing fills on the data
+   * that produced it.
+   */
+  submit(order: Order, time: Micros): void {
     const idx = this.indexOf(order.symbol);
-    const w = new Working(order, this.seq++, idx, eligibleAfter + this.latency.delay('submit'));
+    const n = this.seq++;
+    const w = new Working(order, n, idx, order.activatedTime + this.latency.delay('submit'));
     // A trailing stop trails from the price when it was submitted.
     if (order.type === 'trailing_stop') w.extreme = order.referencePrice;
     this.working.push(w);
     this.byId.set(order.id, w);
     this.countBySymbol[idx] = (this.countBySymbol[idx] as number) + 1;
+    this.reports.accepted(order.id, `SIM-${n + 1}`, time);
   }
 
   cancel(orderId: number, time: Micros): void {

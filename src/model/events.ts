@@ -12,7 +12,9 @@ export type OrderEventKind =
   | 'expired'
   | 'updated'
   | 'modify_rejected'
-  | 'cancel_rejected';
+  | 'cancel_rejected'
+  | 'pending_cancel'
+  | 'pending_modify';
 
 /** Whether a fill added liquidity (a resting limit reached) or took it. */
 export type Liquidity = 'maker' | 'taker';

@@ -2,7 +2,7 @@ import type { Micros } from '../core/time.js';
 import type { BidAskBar } from './market.js';
 import type { OrderBook } from './order-book.js';
 import type { Liquidity } from './events.js';
-import type { Order } from './order.js';
+import type { AmendRejectReason, CancelReason, Order, RejectReason } from './order.js';
 
 /** What may change on a working order. */
 export interface OrderChanges {
@@ -13,30 +13,47 @@ export interface OrderChanges {
 
 /**
  * The port between the order manager and a venue. The simulated exchange
- * implements it, and so will live gateways: the engine cannot tell them
- * apart. Requests are answered through ExecutionReports, at once or later
- * (latency, a live venue).
+ * implements it, and so do live gateways: the kernel cannot tell them
+ * apart. Every request is answered through ExecutionReports, at once (a
+ * simulated venue without latency) or later (latency, a live venue):
+ * submit by `accepted` or `rejected`, cancel by `cancelled` or
+ * `cancelRejected`, modify by `modified` or `modifyRejected`. Orders are
+ * named by their run id (`order.id`) here; toward the exchange a venue uses
+ * `order.clientOrderId` and reports its own id in `accepted`.
  */
 export interface ExecutionClient {
-  /** Starts working an accepted order; it may trade on data stamped after `eligibleAfter`. */
-  submit(order: Order, time: Micros, eligibleAfter: Micros): void;
-  /** Asks to stop working an order; answered by `cancelled` or `cancelRejected`. */
+  /** Where the venue reports; called once, before any request. */
+  connect(reports: ExecutionReports): void;
+  /** Sends an order that passed the pre-trade checks. A venue decides itself from when it may trade (e.g. `order.activatedTime` plus its latency). */
+  submit(order: Order, time: Micros): void;
+  /** Asks to stop working an order. */
   cancel(orderId: number, time: Micros): void;
-  /** Asks to change a working order; answered by `modified` or `modifyRejected`. */
+  /** Asks to change a working order. */
   modify(orderId: number, changes: OrderChanges, time: Micros): void;
+  /**
+   * Venues that hold linked orders themselves (one-cancels-other, orders
+   * waiting for a parent) pull an order at once when its partner fills, in
+   * the same pass, as an exchange's native OCO does; returns whether it was
+   * working. Without it the order manager sends cancel requests.
+   */
+  withdraw?(orderId: number): boolean;
 }
 
 /** What a venue reports back to the order manager. */
 export interface ExecutionReports {
+  /** The venue took the order: it works under `venueOrderId`. */
+  accepted(orderId: number, venueOrderId: string, time: Micros): void;
+  /** The venue refused the order. */
+  rejected(orderId: number, time: Micros, reason: RejectReason): void;
   filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity): void;
   triggered(orderId: number, time: Micros): void;
   /** A trailing stop's trigger moved. */
   triggerMoved(orderId: number, triggerPrice: number): void;
   expired(orderId: number, time: Micros): void;
-  cancelled(orderId: number, time: Micros, reason: string): void;
-  cancelRejected(orderId: number, time: Micros, reason: string): void;
+  cancelled(orderId: number, time: Micros, reason: CancelReason): void;
+  cancelRejected(orderId: number, time: Micros, reason: AmendRejectReason): void;
   modified(orderId: number, time: Micros, changes: OrderChanges): void;
-  modifyRejected(orderId: number, time: Micros, reason: string): void;
+  modifyRejected(orderId: number, time: Micros, reason: AmendRejectReason): void;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ORDER_TRANSITIONS, OrderStateError, isLive, transition } from './order.
 
 function order(status: OrderStatus): MutableOrder {
   return {
-    id: 1, symbol: 'X', side: 'buy', type: 'market', quantity: 1, price: NaN, triggerPrice: NaN, trailOffset: 0, trailPercent: 0,
+    id: 1, clientOrderId: 'T-1', venueOrderId: '', activatedTime: 0, symbol: 'X', side: 'buy', type: 'market', quantity: 1, price: NaN, triggerPrice: NaN, trailOffset: 0, trailPercent: 0,
     timeInForce: 'gtc', expireTime: NaN, validBars: 0, reduceOnly: false, postOnly: false, tag: '', positionSide: undefined, status, reason: '',
     createdTime: 0, referencePrice: 1, filledTime: NaN, filledQuantity: 0, cancelledQuantity: 0, fillPrice: NaN, fee: 0,
     contingency: 'none', parentId: 0, ocoIds: [], triggered: false,

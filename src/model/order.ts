@@ -70,14 +70,27 @@ export type TimeInForce = 'gtc' | 'day' | 'ioc' | 'fok' | 'gtd';
 
 /**
  * Where an order is in its life:
- * - submitted: created, not yet checked;
+ * - submitted: created and checked, sent to the venue, not yet acknowledged;
  * - held: a contingent order waiting for its parent to fill;
- * - accepted: working at the venue;
+ * - accepted: working at the venue (the venue acknowledged it);
  * - triggered: a stop-limit or limit-if-touched whose trigger was reached;
  * - partially_filled: working, part filled;
+ * - pending_cancel, pending_modify: working, a cancel or a change on its way
+ *   to the venue (it may still fill meanwhile);
  * - rejected, filled, cancelled, expired: final.
  */
-export type OrderStatus = 'submitted' | 'held' | 'accepted' | 'triggered' | 'partially_filled' | 'rejected' | 'filled' | 'cancelled' | 'expired';
+export type OrderStatus =
+  | 'submitted'
+  | 'held'
+  | 'accepted'
+  | 'triggered'
+  | 'partially_filled'
+  | 'pending_cancel'
+  | 'pending_modify'
+  | 'rejected'
+  | 'filled'
+  | 'cancelled'
+  | 'expired';
 
 /** Why an order was refused: a closed list, so reports and tests can rely on it. */
 export type RejectReason =
@@ -136,6 +149,9 @@ export type CancelReason = 'user' | 'oco' | 'ioc_remainder' | 'fok_unfilled' | '
 /** Why a modify or cancel request was refused. */
 export type AmendRejectReason = 'not_live' | 'cancel_pending' | 'invalid_price' | 'invalid_trigger' | 'invalid_quantity' | 'not_modifiable';
 
+/** Why an order ended as it did: a rejection, a cancel, or nothing ('' for fills and expiries). */
+export type OrderReason = RejectReason | CancelReason | '';
+
 /** How orders depend on one another. */
 export type Contingency = 'none' | 'oco' | 'oto' | 'bracket';
 
@@ -175,7 +191,12 @@ export interface OrderRequest {
  * layer only; strategies get it as a read-only view.
  */
 export interface Order {
+  /** The run's own number for the order: 1, 2, 3, ... in creation order. */
   readonly id: number;
+  /** The order's id toward venues: stable and unique per run (`<run id>-<id>`), sent with the order. */
+  readonly clientOrderId: string;
+  /** The venue's id for the order, from its acknowledgement ('' until then). */
+  readonly venueOrderId: string;
   readonly symbol: string;
   readonly side: OrderSide;
   readonly type: OrderType;
@@ -199,6 +220,11 @@ export interface Order {
   readonly status: OrderStatus;
   readonly reason: string;
   readonly createdTime: Micros;
+  /**
+   * When the order became active: its creation, or for a contingent order
+   * the time its parent finished (filled). A venue works it from then on.
+   */
+  readonly activatedTime: Micros;
   /** The market price when the order was created (last close, trade or mid): what it was costed at, and where a trailing stop starts. */
   readonly referencePrice: number;
   /** Time of the last fill, NaN until the first. */
@@ -228,6 +254,8 @@ export type MutableOrder = { -readonly [K in keyof Order]: Order[K] };
 export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> & Partial<Order>): MutableOrder {
   return {
     id: 0,
+    clientOrderId: '',
+    venueOrderId: '',
     type: 'market',
     price: NaN,
     triggerPrice: NaN,
@@ -243,6 +271,7 @@ export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> &
     status: 'submitted',
     reason: '',
     createdTime: NaN,
+    activatedTime: NaN,
     referencePrice: NaN,
     filledTime: NaN,
     filledQuantity: 0,
@@ -257,8 +286,8 @@ export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> &
   };
 }
 
-const LIVE: ReadonlySet<OrderStatus> = new Set(['submitted', 'held', 'accepted', 'triggered', 'partially_filled']);
-const WORKING: ReadonlySet<OrderStatus> = new Set(['accepted', 'triggered', 'partially_filled']);
+const LIVE: ReadonlySet<OrderStatus> = new Set(['submitted', 'held', 'accepted', 'triggered', 'partially_filled', 'pending_cancel', 'pending_modify']);
+const WORKING: ReadonlySet<OrderStatus> = new Set(['accepted', 'triggered', 'partially_filled', 'pending_cancel', 'pending_modify']);
 
 /** Not final: may still fill, or be cancelled. */
 export function isLive(status: OrderStatus): boolean {
@@ -275,11 +304,14 @@ export function isWorking(status: OrderStatus): boolean {
  * may move to. Anything else is a bug and throws.
  */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  submitted: ['accepted', 'held', 'rejected'],
-  held: ['accepted', 'rejected', 'cancelled'],
-  accepted: ['triggered', 'partially_filled', 'filled', 'cancelled', 'expired'],
-  triggered: ['partially_filled', 'filled', 'cancelled', 'expired'],
-  partially_filled: ['partially_filled', 'filled', 'cancelled', 'expired'],
+  submitted: ['accepted', 'held', 'rejected', 'pending_cancel'],
+  held: ['submitted', 'rejected', 'cancelled'],
+  accepted: ['triggered', 'partially_filled', 'filled', 'cancelled', 'expired', 'pending_cancel', 'pending_modify'],
+  triggered: ['partially_filled', 'filled', 'cancelled', 'expired', 'pending_cancel', 'pending_modify'],
+  partially_filled: ['partially_filled', 'filled', 'cancelled', 'expired', 'pending_cancel', 'pending_modify'],
+  // A request on its way: the order may still fill or expire; a refused request returns it to where it was.
+  pending_cancel: ['cancelled', 'filled', 'expired', 'rejected', 'submitted', 'accepted', 'triggered', 'partially_filled'],
+  pending_modify: ['accepted', 'triggered', 'partially_filled', 'filled', 'cancelled', 'expired', 'pending_cancel'],
   rejected: [],
   filled: [],
   cancelled: [],

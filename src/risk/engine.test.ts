@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import type { OrderEvent } from '../model/events.js';
+import type { ExecutionReports } from '../model/execution.js';
 import type { MutableOrder, Order, OrderSide, RejectReason } from '../model/order.js';
 import { RISK_REJECT_REASONS, draftOrder } from '../model/order.js';
 import { NoFee } from '../execution/models/fee.js';
@@ -356,7 +357,17 @@ describe('wiring', () => {
     const events: OrderEvent[] = [];
     const sent: number[] = [];
     const om = new OrderManager(new NoFee(), check, { event: (e) => events.push(e), fill: () => {}, released: () => {} });
-    const venue: ManagedVenue = { submit: (o) => sent.push(o.id), cancel: () => {}, modify: () => {}, withdraw: () => false };
+    // A venue that acknowledges at once.
+    let reports: ExecutionReports | undefined;
+    const venue: ManagedVenue = {
+      connect: (r) => (reports = r),
+      submit: (o, t) => {
+        sent.push(o.id);
+        reports?.accepted(o.id, `V-${o.id}`, t);
+      },
+      cancel: () => {},
+      modify: () => {},
+    };
     om.connect(venue);
     const req = (quantity: number): NewOrder => ({
       symbol: 'ORCL', side: 'buy', type: 'market', quantity, price: NaN, triggerPrice: NaN, trailOffset: 0, trailPercent: 0,

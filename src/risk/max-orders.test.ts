@@ -61,8 +61,8 @@ describe('maxOrders', () => {
     expect(r.ordersNotRecorded).toEqual({ max_orders: 35 });
     expect(s.returned.slice(5).every((o) => o.id === 0 && o.status === 'rejected' && o.reason === 'max_orders')).toBe(true);
     expect(s.returned.slice(5).map((o) => o.quantity)).toEqual(Array.from({ length: 35 }, () => 1));
-    // Events only for the 5 records (submitted, accepted, cancelled): none for the refused ones.
-    expect(s.events).toBe(15);
+    // Events only for the 5 records (submitted, accepted, pending_cancel, cancelled): none for the refused ones.
+    expect(s.events).toBe(20);
     // Said once, as a run warning (backtest/warnings.ts), not through the strategy's log.
     expect(logged).toHaveLength(0);
     expect(runWarnings(r, [], { cash: 1_000_000 }).map((w) => w.message)).toEqual([
@@ -128,8 +128,8 @@ describe('maxOrders', () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).message).toMatch(/^strategy keeps making order requests within one call \(more than 10400 order events/);
-    // submitted + accepted, then one 'updated' per modify: stopped at the 10,401st event.
-    expect(s.calls).toBe(10_401 - 2);
+    // submitted + accepted, then 'pending_modify' and 'updated' per modify: stopped at the 10,401st event.
+    expect(s.calls).toBe((10_401 - 2 + 1) / 2);
   });
 
   it('a run under the limit is unchanged: no event, nothing refused', () => {

@@ -307,7 +307,7 @@ describe('models', () => {
       { latency: new FixedLatency(hour) },
     );
     expect(race.r.orders[0]).toMatchObject({ status: 'filled', fillPrice: b(11).open });
-    expect(race.s.kinds(1)).toEqual(['submitted', 'accepted', 'filled', 'cancel_rejected:not_live']);
+    expect(race.s.kinds(1)).toEqual(['submitted', 'accepted', 'pending_cancel', 'filled', 'cancel_rejected:not_live']);
     // The same cancel sent an hour and a half earlier wins.
     const early = run(
       { 10: (ctx) => { ctx.buy(100); ctx.setTimer('cancel', bar11 - 3 * hour); }, 'timer:cancel': (ctx) => ctx.cancel(1) },
