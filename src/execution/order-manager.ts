@@ -672,17 +672,15 @@ export class OrderManager implements ExecutionReports {
 
   /**
    * Takes a linked order off the venue for the manager's own reasons (its
-   * partner filled): at once where the venue holds linked orders itself
-   * (withdraw), and true; else by a cancel request, answered later, and false.
-   * An order not at the venue (held) is simply true.
+   * partner filled): true when it is off at once (the venue withdrew it, or
+   * it was not at the venue: held); false when the venue will tell its fate
+   * (it had already moved on it, or it has no withdraw and gets a cancel
+   * request).
    */
   private pull(o: MutableOrder, time: Micros): boolean {
     if (!isWorking(o.status) && o.status !== 'submitted') return true;
     const venue = this.requireVenue();
-    if (venue.withdraw !== undefined) {
-      venue.withdraw(o.id);
-      return true;
-    }
+    if (venue.withdraw !== undefined) return venue.withdraw(o.id);
     if (o.status !== 'pending_cancel') this.cancel(o.id, time);
     return false;
   }

@@ -374,6 +374,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
       remaining = qty === remaining ? 0 : subExact(remaining, qty);
       if (remaining === 0) this.remove(w);
       this.reports.filled(o.id, time, qty, resting ? limit : price, resting ? 'maker' : 'taker');
+      if (remaining === 0) this.cancelPartners(o, time);
     }
     if (remaining === 0 && leaves < open) this.reports.cancelled(o.id, time, 'reduce_only');
   }
@@ -419,6 +420,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
     const capped = qty === cap && cap < leaves;
     if (qty >= leaves || capped) this.remove(w);
     this.reports.filled(o.id, time, qty, limit, 'maker');
+    if (qty >= leaves) this.cancelPartners(o, time);
     if (capped) this.reports.cancelled(o.id, time, 'reduce_only');
   }
 
@@ -567,6 +569,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
         const complete = qty >= leaves(o);
         if (complete) this.remove(w);
         this.reports.filled(o.id, time, qty, price, w.candLiquidity);
+        if (complete) this.cancelPartners(o, time);
         if (!complete && ioc && !w.done) {
           this.remove(w);
           this.reports.cancelled(o.id, time, 'ioc_remainder');
@@ -740,6 +743,21 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   private sessionOf(idx: number): SessionCalendar {
     return (this.instruments[idx] as VenueInstrument).sessions ?? UTC_DAILY_SESSIONS;
+  }
+
+  /**
+   * One-cancels-other held at the venue: an order that filled takes its
+   * partners still working with it, in the same pass. (The order manager,
+   * told of the fill, usually withdraws them first; a venue whose answers
+   * travel cancels them here.)
+   */
+  private cancelPartners(o: Order, time: Micros): void {
+    for (const id of o.ocoIds) {
+      const p = this.byId.get(id);
+      if (p === undefined || p.done) continue;
+      this.remove(p);
+      this.reports.cancelled(id, time, 'oco');
+    }
   }
 
   private remove(w: Working): void {

@@ -329,6 +329,7 @@ export class TradingKernel {
     // Broker phase: orders first, then the mark at the close.
     this.beforeData(idx, t);
     this.sink?.onBar(idx, t, open, high, low, close, volume);
+    this.afterVenue();
     this.afterBrokerPhase(idx, pos, t, open, high, low, close, volume);
   }
 
@@ -346,6 +347,7 @@ export class TradingKernel {
     if (this.hedging) (this.portfolio.shortLeg(idx) as PositionState).bars++;
     this.beforeData(idx, t);
     this.sink?.onBidAskBar(idx, b);
+    this.afterVenue();
     this.afterBrokerPhase(idx, pos, t, open, high, low, close, b.volume);
   }
 
@@ -355,6 +357,7 @@ export class TradingKernel {
     const pos = this.portfolio.positions[idx] as PositionState;
     this.beforeData(idx, t);
     this.sink?.onQuote(idx, t, bid, ask, bidSize, askSize);
+    this.afterVenue();
     const mid = addExact(bid, ask) / 2;
     this.mark(idx, pos, mid, mid, mid);
     this.updateTickIndicators(idx, t, mid, NaN, true);
@@ -376,6 +379,7 @@ export class TradingKernel {
     const pos = this.portfolio.positions[idx] as PositionState;
     this.beforeData(idx, t);
     this.sink?.onTrade(idx, t, price, size);
+    this.afterVenue();
     this.mark(idx, pos, price, price, price);
     this.updateTickIndicators(idx, t, price, size, false);
     if (this.pending.length > 0) this.drain();
@@ -404,6 +408,7 @@ export class TradingKernel {
     const pos = this.portfolio.positions[idx] as PositionState;
     this.beforeData(idx, t);
     this.sink?.onBook(idx, t, book);
+    this.afterVenue();
     const bid = book.bestBid;
     const ask = book.bestAsk;
     const mark = bid === bid && ask === ask ? book.mid() : bid === bid ? bid : ask;
@@ -423,10 +428,16 @@ export class TradingKernel {
     this.clock.advance(t);
   }
 
-  /** The venue's requests in flight arrive, then held children of filled parents arm. */
+  /** Reports that arrived, then the venue's requests in flight arrive, then held children of filled parents arm. */
   private beforeData(idx: number, t: Micros): void {
+    this.venue?.poll?.();
     this.sink?.beforeData(idx, t);
     this.orders.beforeData((this.instruments[idx] as Instrument).symbol, t);
+  }
+
+  /** After the venue's broker phase: the reports of what it did, when they come out of step. */
+  private afterVenue(): void {
+    this.venue?.poll?.();
   }
 
   /** After the broker phase of a bar: mark, history, indicators, order events, then the strategy. */
@@ -553,6 +564,10 @@ export class TradingKernel {
 
   /** `act` false records the step without the modules that act on it (which may send orders). */
   private valueStep(t: Micros, act: boolean): void {
+    if (act) {
+      this.venue?.poll?.();
+      if (this.pending.length > 0) this.drain();
+    }
     const p = this.portfolio;
     const modules = this.modules;
     for (let k = 0; k < modules.length; k++) (modules[k] as AccountModule).beforeValuation?.(t);

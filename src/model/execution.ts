@@ -37,6 +37,13 @@ export interface ExecutionClient {
    * working. Without it the order manager sends cancel requests.
    */
   withdraw?(orderId: number): boolean;
+  /**
+   * Venues whose reports arrive out of step with the kernel's calls (a live
+   * gateway, whose answers come in on another thread) hand over what has
+   * arrived when the kernel polls: before each market event, after the
+   * venue's broker phase, and at the end of each time step.
+   */
+  poll?(): void;
 }
 
 /** What a venue reports back to the order manager. */
