@@ -88,6 +88,8 @@ export class BacktestEngine {
       historyCapacity: options.historyCapacity,
       equitySampling: options.equitySampling,
       books: symbols.map((s) => options.feeds.some((f) => f.symbol === s && f.kind === 'book')),
+      // At most one step per row; a single feed knows its steps.
+      stepsHint: options.feeds.length === 1 ? options.feeds[0]?.rowsHint : undefined,
       log: options.log,
     });
     const k = this.kernel;

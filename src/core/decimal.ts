@@ -25,6 +25,9 @@ export function decimalPlaces(x: number): number {
 
 /** a x b, exactly rounded. */
 export function mulExact(a: number, b: number): number {
+  // Multiplying by one (a contract multiplier, an exchange rate) changes nothing: the common case, kept cheap.
+  if (b === 1) return a === 0 ? 0 : a;
+  if (a === 1) return b === 0 ? 0 : b;
   const da = decimalPlaces(a);
   const db = decimalPlaces(b);
   if (da < 0 || db < 0 || da + db > 22) return a * b;

@@ -19,6 +19,10 @@ export class ColumnsFeed implements MarketFeed {
     if (priceSide !== undefined) this.priceSide = priceSide;
   }
 
+  get rowsHint(): number {
+    return this.columns.length;
+  }
+
   next(): Columns | null {
     if (this.consumed || this.columns.length === 0) {
       this.consumed = true;

@@ -1,11 +1,12 @@
 import { addExact, mulExact } from '../core/decimal.js';
 import { InputError, InvariantError } from '../core/errors.js';
+import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { AmendRejectReason, CancelReason, Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
 import { ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
-import type { FeeModel } from './models/fee.js';
+import type { FeeModel, FeeParams } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
 export interface NewOrder {
@@ -100,7 +101,8 @@ export class OrderManager implements ExecutionReports {
   /** Submissions refused after the max-orders cap (no record, no event). */
   notRecorded = 0;
   private readonly live = new Map<number, MutableOrder>();
-  private readonly multipliers = new Map<number, number>();
+  /** Contract multiplier per order, by id - 1. */
+  private readonly multipliers = new GrowableFloat64(1024);
   /** Held children by parent id. */
   private readonly children = new Map<number, number[]>();
   /** Parents done (filled, or finished with a partial fill): their children arm on data after this time. */
@@ -118,8 +120,6 @@ export class OrderManager implements ExecutionReports {
   private readonly underlying = new Map<number, OrderStatus>();
   /** Changes on their way per order (several may travel at once). */
   private readonly modifiesInFlight = new Map<number, number>();
-  /** Orders by client order id (venues may report by it). */
-  private readonly byClientId = new Map<string, MutableOrder>();
 
   constructor(
     private readonly fees: FeeModel,
@@ -143,7 +143,10 @@ export class OrderManager implements ExecutionReports {
 
   /** The order a venue knows by its client order id. */
   byClientOrderId(clientOrderId: string): Order | undefined {
-    return this.byClientId.get(clientOrderId);
+    const prefix = `${this.runId}-`;
+    if (!clientOrderId.startsWith(prefix)) return undefined;
+    const id = Number(clientOrderId.slice(prefix.length));
+    return Number.isInteger(id) && id > 0 ? this.get(id) : undefined;
   }
 
   get liveCount(): number {
@@ -384,8 +387,8 @@ export class OrderManager implements ExecutionReports {
   filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity): void {
     const order = this.takeWorking(orderId);
     if (!(quantity > 0) || quantity > leavesQuantity(order) + 1e-9) throw new InvariantError(`order ${orderId}: fill of ${quantity} with ${leavesQuantity(order)} open`);
-    const multiplier = this.multipliers.get(order.id) ?? 1;
-    const fee = this.fees.fee({ symbol: order.symbol, quantity, price, multiplier, liquidity, tradedVolume: this.tradedVolume() });
+    const multiplier = this.multiplierOf(order.id);
+    const fee = this.quote(order.symbol, quantity, price, multiplier, liquidity);
     this.ownVolume = addExact(this.ownVolume, mulExact(mulExact(quantity, price), multiplier));
     const before = order.filledQuantity;
     order.filledQuantity = addExact(before, quantity);
@@ -525,8 +528,7 @@ export class OrderManager implements ExecutionReports {
       triggered: false,
     };
     this.orders.push(order);
-    this.byClientId.set(order.clientOrderId, order);
-    this.multipliers.set(order.id, req.multiplier);
+    this.multipliers.push(req.multiplier);
     this.live.set(order.id, order);
     return order;
   }
@@ -595,8 +597,8 @@ export class OrderManager implements ExecutionReports {
     let reason = this.validate(order, time, true);
     if (reason === undefined) {
       const price = this.costPrice(order);
-      const multiplier = this.multipliers.get(order.id) ?? 1;
-      const fee = this.fees.fee({ symbol: order.symbol, quantity: order.quantity, price, multiplier, liquidity: 'taker', tradedVolume: this.tradedVolume() });
+      const multiplier = this.multiplierOf(order.id);
+      const fee = this.quote(order.symbol, order.quantity, price, multiplier, 'taker');
       reason = this.check(order, sideSign(order.side) * order.quantity, price, fee);
     }
     if (reason !== undefined) {
@@ -725,6 +727,31 @@ export class OrderManager implements ExecutionReports {
     const order = this.live.get(orderId);
     if (order === undefined || !isWorking(order.status)) throw new InvariantError(`venue reported on order ${orderId}, which is not working`);
     return order;
+  }
+
+  /** The fee model's quote, through one reused parameter object (fee models are pure and keep nothing). */
+  private quote(symbol: string, quantity: number, price: number, multiplier: number, liquidity: Liquidity): number {
+    const p = this.feeParams;
+    p.symbol = symbol;
+    p.quantity = quantity;
+    p.price = price;
+    p.multiplier = multiplier;
+    p.liquidity = liquidity;
+    p.tradedVolume = this.tradedVolume();
+    return this.fees.fee(p);
+  }
+
+  private readonly feeParams: { -readonly [K in keyof FeeParams]: FeeParams[K] } = {
+    symbol: '',
+    quantity: 0,
+    price: 0,
+    multiplier: 1,
+    liquidity: 'taker',
+    tradedVolume: 0,
+  };
+
+  private multiplierOf(id: number): number {
+    return id >= 1 && id <= this.multipliers.length ? this.multipliers.get(id - 1) : 1;
   }
 
   private requireVenue(): ManagedVenue {

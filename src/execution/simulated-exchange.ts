@@ -107,7 +107,8 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   private readonly byId = new Map<number, Working>();
   private readonly countBySymbol: Int32Array;
   private readonly symbolIndex = new Map<string, number>();
-  private readonly lastSession: Float64Array;
+  /** Time of the instrument's latest data (NaN before any): whether data opens a new session is known from it when needed. */
+  private readonly lastDataTime: Float64Array;
   private readonly pass: Working[] = [];
   /** Orders that ended while a cancel or modify was on its way: those requests are refused. */
   private readonly orphans: Working[] = [];
@@ -133,7 +134,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   ) {
     if (reports !== undefined) this.reports = reports;
     this.countBySymbol = new Int32Array(instruments.length);
-    this.lastSession = new Float64Array(instruments.length).fill(NaN);
+    this.lastDataTime = new Float64Array(instruments.length).fill(NaN);
     instruments.forEach((s, i) => this.symbolIndex.set(s.symbol, i));
     this.fillModel = options.fillModel ?? new ClassicBarFill();
     this.slippage = options.slippage ?? new NoSlippage();
@@ -232,10 +233,11 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   /** Broker phase of one bar: requests that arrived, expiry, then the fill rules. */
   onBar(symbolIdx: number, time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
-    const session = this.sessionOf(symbolIdx).sessionKey(time);
-    const first = session !== this.lastSession[symbolIdx];
-    this.lastSession[symbolIdx] = session;
-    if (this.countBySymbol[symbolIdx] === 0) return;
+    if (this.countBySymbol[symbolIdx] === 0) {
+      this.lastDataTime[symbolIdx] = time;
+      return;
+    }
+    const first = this.opensSession(symbolIdx, time);
     const last = time >= this.sessionOf(symbolIdx).sessionEnd(time);
     this.run(symbolIdx, time, true, open, high, low, close, open, high, low, close, volume, volume, first, last);
   }
@@ -243,11 +245,12 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   /** Bid and ask bars of one period: buys trade on the ask bar, sells on the bid bar. */
   onBidAskBar(symbolIdx: number, b: BidAskBar): void {
     const time = b.time;
+    if (this.countBySymbol[symbolIdx] === 0) {
+      this.lastDataTime[symbolIdx] = time;
+      return;
+    }
     const calendar = this.sessionOf(symbolIdx);
-    const session = calendar.sessionKey(time);
-    const first = session !== this.lastSession[symbolIdx];
-    this.lastSession[symbolIdx] = session;
-    if (this.countBySymbol[symbolIdx] === 0) return;
+    const first = this.opensSession(symbolIdx, time);
     const last = time >= calendar.sessionEnd(time);
     this.run(symbolIdx, time, true, b.askOpen, b.askHigh, b.askLow, b.askClose, b.bidOpen, b.bidHigh, b.bidLow, b.bidClose, b.volume, b.volume, first, last);
   }
@@ -262,8 +265,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
    * it; a book that moves through its price fills it at its price.
    */
   onBook(symbolIdx: number, time: Micros, book: OrderBook): void {
-    const calendar = this.sessionOf(symbolIdx);
-    this.lastSession[symbolIdx] = calendar.sessionKey(time);
+    this.lastDataTime[symbolIdx] = time;
     if (this.countBySymbol[symbolIdx] === 0) return;
     if (this.visiting) throw new InvariantError('re-entrant broker phase');
     this.visiting = true;
@@ -426,19 +428,21 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   /** Quote tick: buys trade at the ask, sells at the bid. */
   onQuote(symbolIdx: number, time: Micros, bid: number, ask: number, bidSize: number, askSize: number): void {
-    const session = this.sessionOf(symbolIdx).sessionKey(time);
-    const first = session !== this.lastSession[symbolIdx];
-    this.lastSession[symbolIdx] = session;
-    if (this.countBySymbol[symbolIdx] === 0) return;
+    if (this.countBySymbol[symbolIdx] === 0) {
+      this.lastDataTime[symbolIdx] = time;
+      return;
+    }
+    const first = this.opensSession(symbolIdx, time);
     this.run(symbolIdx, time, false, ask, ask, ask, ask, bid, bid, bid, bid, askSize, bidSize, first, false);
   }
 
   /** Trade print: both sides at the print. */
   onTrade(symbolIdx: number, time: Micros, price: number, size: number): void {
-    const session = this.sessionOf(symbolIdx).sessionKey(time);
-    const first = session !== this.lastSession[symbolIdx];
-    this.lastSession[symbolIdx] = session;
-    if (this.countBySymbol[symbolIdx] === 0) return;
+    if (this.countBySymbol[symbolIdx] === 0) {
+      this.lastDataTime[symbolIdx] = time;
+      return;
+    }
+    const first = this.opensSession(symbolIdx, time);
     this.run(symbolIdx, time, false, price, price, price, price, price, price, price, price, size, size, first, false);
   }
 
@@ -739,6 +743,15 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
     if (this.orphans.length === 0) return;
     const list = this.orphans.splice(0);
     for (const w of list) while (w.requests !== undefined) this.refuse(w, w.requests[0] as InFlight);
+  }
+
+  /** Whether data stamped `time` is the instrument's first of a session (sessions computed only when orders work). */
+  private opensSession(idx: number, time: Micros): boolean {
+    const prev = this.lastDataTime[idx] as number;
+    this.lastDataTime[idx] = time;
+    if (prev !== prev) return true;
+    const calendar = this.sessionOf(idx);
+    return calendar.sessionKey(time) !== calendar.sessionKey(prev);
   }
 
   private sessionOf(idx: number): SessionCalendar {

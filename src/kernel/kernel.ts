@@ -62,6 +62,8 @@ export interface KernelOptions {
   readonly historyCapacity?: number | undefined;
   /** Rows of the equity curve: every time step (default), or each UTC day's last step. */
   readonly equitySampling?: 'step' | 'day' | undefined;
+  /** Time steps expected, when known: the equity record is sized for them at once. */
+  readonly stepsHint?: number | undefined;
   /** Which instruments (by index) have an L2 book. */
   readonly books?: readonly boolean[] | undefined;
   readonly clock?: Clock | undefined;
@@ -123,7 +125,9 @@ export class TradingKernel {
   private readonly pending: OrderEvent[] = [];
   /** Order events one hook may leave waiting before the run is stopped (bounded memory for runaway loops). */
   private readonly maxPendingEvents: number;
-  private readonly modules: AccountModule[];
+  /** Account modules run before / after each step's valuation. */
+  private readonly beforeValuation: AccountModule[];
+  private readonly afterValuation: AccountModule[];
   private readonly riskView: RiskView;
   private readonly symbolIndex: Map<string, number>;
   private readonly legOf: (order: Order) => PositionState;
@@ -150,7 +154,8 @@ export class TradingKernel {
     const leverage = options.account?.leverage ?? 1;
     this.buyingPower = new BuyingPower(this.portfolio, leverage);
     this.positionLog = new PositionLog(this.portfolio.positions);
-    this.equity = new EquityRecorder(options.equitySampling === 'day' ? 'day' : 'step');
+    const daily = options.equitySampling === 'day';
+    this.equity = new EquityRecorder(daily ? 'day' : 'step', daily ? 1024 : (options.stepsHint ?? 1024));
     this.risk = options.risk ?? new RiskEngine();
     this.maxPendingEvents = 4 * this.risk.limits.maxOrders + 10_000;
     const symbolIndex = new Map(instruments.map((inst, i) => [inst.symbol, i]));
@@ -220,11 +225,14 @@ export class TradingKernel {
     });
     this.killSwitch = new KillSwitchModule(this.risk, this.orders);
     this.marginCalls = new MarginCallModule(pf, this.orders, entry, leverage, options.account?.maintenanceMargin ?? 0.25);
-    this.modules = [
+    // Only the modules with something to do in this run: the step's end runs for every bar.
+    const modules: AccountModule[] = [
       ...(CarryModule.applies(pf, options.account) ? [new CarryModule(pf, options.account)] : []),
-      this.killSwitch,
-      this.marginCalls,
+      ...(this.killSwitch.watching ? [this.killSwitch] : []),
+      ...(leverage > 1 || pf.positions.some((p) => p.margined) ? [this.marginCalls] : []),
     ];
+    this.beforeValuation = modules.filter((m) => m.beforeValuation !== undefined);
+    this.afterValuation = modules.filter((m) => m.afterValuation !== undefined);
     const capacity = options.historyCapacity ?? 10_000;
     this.historyCapacity = capacity;
     this.series = instruments.map((inst, i) => [new Series(i, '', new RingBarHistory(inst.symbol, capacity), new BarView(inst.symbol), undefined)]);
@@ -569,8 +577,8 @@ export class TradingKernel {
       if (this.pending.length > 0) this.drain();
     }
     const p = this.portfolio;
-    const modules = this.modules;
-    for (let k = 0; k < modules.length; k++) (modules[k] as AccountModule).beforeValuation?.(t);
+    const before = this.beforeValuation;
+    for (let k = 0; k < before.length; k++) (before[k] as AccountModule).beforeValuation?.(t);
     this.positionLog.onStep(t);
     const posValue = p.positionValue();
     const cash = p.balances.size === 0 ? p.cash : p.cashValue();
@@ -578,8 +586,9 @@ export class TradingKernel {
     const equity = posValue === 0 ? base : addExact(base, posValue);
     this.equity.record(t, equity, cash, posValue, p.marginInUse);
     if (!act) return;
-    for (let k = 0; k < modules.length; k++) {
-      (modules[k] as AccountModule).afterValuation?.(t, equity);
+    const after = this.afterValuation;
+    for (let k = 0; k < after.length; k++) {
+      (after[k] as AccountModule).afterValuation?.(t, equity);
       if (this.pending.length > 0) this.drain();
     }
   }

@@ -97,21 +97,19 @@ export function orderRequest(side: 'buy' | 'sell', quantity: number, o: OrderOpt
   const trailing = o.trailOffset !== undefined || o.trailPercent !== undefined;
   const type: OrderType =
     o.type ?? (trailing ? 'trailing_stop' : o.limit !== undefined && o.stop !== undefined ? 'stop_limit' : o.limit !== undefined ? 'limit' : o.stop !== undefined ? 'stop' : 'market');
-  return {
-    side,
-    type,
-    quantity,
-    ...(o.limit !== undefined ? { price: o.limit } : {}),
-    ...(o.stop !== undefined ? { triggerPrice: o.stop } : {}),
-    ...(o.trailOffset !== undefined ? { trailOffset: o.trailOffset } : {}),
-    ...(o.trailPercent !== undefined ? { trailPercent: o.trailPercent } : {}),
-    ...(o.timeInForce !== undefined ? { timeInForce: o.timeInForce } : {}),
-    ...(o.symbol !== undefined ? { symbol: o.symbol } : {}),
-    ...(o.expire !== undefined ? { expire: o.expire } : {}),
-    ...(o.validBars !== undefined ? { validBars: o.validBars } : {}),
-    ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}),
-    ...(o.postOnly !== undefined ? { postOnly: o.postOnly } : {}),
-    ...(o.tag !== undefined ? { tag: o.tag } : {}),
-    ...(o.positionSide !== undefined ? { positionSide: o.positionSide } : {}),
-  };
+  // Assigned field by field (no spread of a temporary object per option): this runs for every order.
+  const r: { -readonly [K in keyof OrderRequest]: OrderRequest[K] } = { side, type, quantity };
+  if (o.limit !== undefined) r.price = o.limit;
+  if (o.stop !== undefined) r.triggerPrice = o.stop;
+  if (o.trailOffset !== undefined) r.trailOffset = o.trailOffset;
+  if (o.trailPercent !== undefined) r.trailPercent = o.trailPercent;
+  if (o.timeInForce !== undefined) r.timeInForce = o.timeInForce;
+  if (o.symbol !== undefined) r.symbol = o.symbol;
+  if (o.expire !== undefined) r.expire = o.expire;
+  if (o.validBars !== undefined) r.validBars = o.validBars;
+  if (o.reduceOnly !== undefined) r.reduceOnly = o.reduceOnly;
+  if (o.postOnly !== undefined) r.postOnly = o.postOnly;
+  if (o.tag !== undefined) r.tag = o.tag;
+  if (o.positionSide !== undefined) r.positionSide = o.positionSide;
+  return r;
 }

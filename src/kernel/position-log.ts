@@ -1,7 +1,7 @@
 import { GrowableFloat64 } from '../core/growable.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 import type { Micros } from '../core/time.js';
-import type { PositionState } from '../portfolio/portfolio.js';
+import { notionalOf, unrealizedPnlOf, type PositionState } from '../portfolio/portfolio.js';
 
 /** Positions over time, column by column: one row per instrument after each fill and at each day's last time step. */
 export interface PositionRows {
@@ -59,13 +59,12 @@ export class PositionLog {
     const h = this.held;
     for (let i = 0, k = 0; i < this.positions.length; i++, k += FIELDS) {
       const p = this.positions[i] as PositionState;
+      // The raw figures only: market value and unrealised P&L follow from them when a row is written.
       h[k] = p.quantity;
       h[k + 1] = p.averagePrice;
       h[k + 2] = p.lastPrice;
-      h[k + 3] = p.notional;
-      h[k + 4] = p.unrealizedPnl;
-      h[k + 5] = p.realizedPnl;
-      h[k + 6] = p.fees;
+      h[k + 3] = p.realizedPnl;
+      h[k + 4] = p.fees;
     }
     this.holding = true;
   }
@@ -80,7 +79,11 @@ export class PositionLog {
     const h = this.held;
     for (let i = 0, k = 0; i < this.positions.length; i++, k += FIELDS) {
       const p = this.positions[i] as PositionState;
-      this.row(this.lastStep, p, h[k] as number, h[k + 1] as number, h[k + 2] as number, h[k + 3] as number, h[k + 4] as number, h[k + 5] as number, h[k + 6] as number);
+      const q = h[k] as number;
+      const avg = h[k + 1] as number;
+      const price = h[k + 2] as number;
+      const m = p.instrument.multiplier;
+      this.row(this.lastStep, p, q, avg, price, notionalOf(q, price, m), unrealizedPnlOf(q, avg, price, m), h[k + 3] as number, h[k + 4] as number);
     }
     this.holding = false;
   }
@@ -112,5 +115,5 @@ export class PositionLog {
   }
 }
 
-/** Values held per position: quantity, average price, price, market value, unrealised and realised P&L, fees. */
-const FIELDS = 7;
+/** Values held per position: quantity, average price, price, realised P&L, fees. */
+const FIELDS = 5;

@@ -1,4 +1,3 @@
-import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 
@@ -19,11 +18,13 @@ export interface EquityCurve {
  * of a later day comes (or the run ends), so it is held until then.
  */
 export class EquityRecorder {
-  private readonly time = new GrowableFloat64();
-  private readonly equity = new GrowableFloat64();
-  private readonly cash = new GrowableFloat64();
-  private readonly positionValue = new GrowableFloat64();
-  private readonly margin = new GrowableFloat64();
+  // Five columns of one length, grown together (one capacity check per row).
+  private length = 0;
+  private time: Float64Array<ArrayBuffer>;
+  private equity: Float64Array<ArrayBuffer>;
+  private cash: Float64Array<ArrayBuffer>;
+  private positionValue: Float64Array<ArrayBuffer>;
+  private margin: Float64Array<ArrayBuffer>;
   // Daily sampling: the latest step of the current day.
   private heldDay = NaN;
   private heldTime = NaN;
@@ -32,7 +33,18 @@ export class EquityRecorder {
   private heldPositionValue = NaN;
   private heldMargin = NaN;
 
-  constructor(readonly sampling: 'step' | 'day') {}
+  /** `capacity`: rows to make room for at once (the steps expected, when known). */
+  constructor(
+    readonly sampling: 'step' | 'day',
+    capacity = 1024,
+  ) {
+    const n = Math.max(16, Math.min(capacity, 1 << 26));
+    this.time = new Float64Array(n);
+    this.equity = new Float64Array(n);
+    this.cash = new Float64Array(n);
+    this.positionValue = new Float64Array(n);
+    this.margin = new Float64Array(n);
+  }
 
   record(t: Micros, equity: number, cash: number, positionValue: number, margin: number): void {
     if (this.sampling === 'step') {
@@ -52,25 +64,27 @@ export class EquityRecorder {
   /** Whether the row of step `t` is recorded (or held) already. */
   has(t: Micros): boolean {
     if (this.sampling === 'day') return this.heldTime >= t && this.heldDay === this.heldDay;
-    const n = this.time.length;
-    return n > 0 && this.time.get(n - 1) >= t;
+    const n = this.length;
+    return n > 0 && (this.time[n - 1] as number) >= t;
   }
 
   /** At the end of the run: the last day's held row. */
   finish(): void {
     if (this.sampling === 'day' && this.heldDay === this.heldDay) {
-      const n = this.time.length;
-      if (!(n > 0 && this.time.get(n - 1) >= this.heldTime)) this.pushHeld();
+      const n = this.length;
+      if (!(n > 0 && (this.time[n - 1] as number) >= this.heldTime)) this.pushHeld();
     }
   }
 
+  /** The curve (views of the recorded rows; they share memory until more rows come). */
   curve(): EquityCurve {
+    const n = this.length;
     return {
-      time: this.time.view(),
-      equity: this.equity.view(),
-      cash: this.cash.view(),
-      positionValue: this.positionValue.view(),
-      margin: this.margin.view(),
+      time: this.time.subarray(0, n),
+      equity: this.equity.subarray(0, n),
+      cash: this.cash.subarray(0, n),
+      positionValue: this.positionValue.subarray(0, n),
+      margin: this.margin.subarray(0, n),
     };
   }
 
@@ -79,10 +93,26 @@ export class EquityRecorder {
   }
 
   private push(t: Micros, equity: number, cash: number, positionValue: number, margin: number): void {
-    this.time.push(t);
-    this.equity.push(equity);
-    this.cash.push(cash);
-    this.positionValue.push(positionValue);
-    this.margin.push(margin);
+    const n = this.length;
+    if (n === this.time.length) this.grow();
+    this.time[n] = t;
+    this.equity[n] = equity;
+    this.cash[n] = cash;
+    this.positionValue[n] = positionValue;
+    this.margin[n] = margin;
+    this.length = n + 1;
+  }
+
+  private grow(): void {
+    const twice = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.time = twice(this.time);
+    this.equity = twice(this.equity);
+    this.cash = twice(this.cash);
+    this.positionValue = twice(this.positionValue);
+    this.margin = twice(this.margin);
   }
 }

@@ -46,21 +46,31 @@ export class PositionState {
   }
 
   get unrealizedPnl(): number {
-    if (this.quantity === 0 || Number.isNaN(this.lastPrice)) return 0;
-    return this.quantity * (this.lastPrice - this.averagePrice) * this.instrument.multiplier;
+    return unrealizedPnlOf(this.quantity, this.averagePrice, this.lastPrice, this.instrument.multiplier);
   }
 
   /** Value of a cash position at its mark. Margined positions have none: their P&L is already in cash. */
   get marketValue(): number {
-    if (this.quantity === 0 || this.margined) return 0;
-    return mulExact(mulExact(this.quantity, this.lastPrice), this.instrument.multiplier);
+    if (this.margined) return 0;
+    return notionalOf(this.quantity, this.lastPrice, this.instrument.multiplier);
   }
 
   /** Notional at the mark, signed (exposure), for margined and cash positions alike. */
   get notional(): number {
-    if (this.quantity === 0) return 0;
-    return mulExact(mulExact(this.quantity, this.lastPrice), this.instrument.multiplier);
+    return notionalOf(this.quantity, this.lastPrice, this.instrument.multiplier);
   }
+}
+
+/** Signed notional of `quantity` at `price` (exact decimals). */
+export function notionalOf(quantity: number, price: number, multiplier: number): number {
+  if (quantity === 0) return 0;
+  return mulExact(mulExact(quantity, price), multiplier);
+}
+
+/** Unrealised P&L of `quantity` bought (sold) at `averagePrice`, marked at `price`. */
+export function unrealizedPnlOf(quantity: number, averagePrice: number, price: number, multiplier: number): number {
+  if (quantity === 0 || Number.isNaN(price)) return 0;
+  return quantity * (price - averagePrice) * multiplier;
 }
 
 /**
