@@ -39,7 +39,15 @@ export function mulExact(a: number, b: number): number {
 
 /** a + b, exactly rounded. */
 export function addExact(a: number, b: number): number {
-  const da = decimalPlaces(a);
+  return addExactPlaces(a, decimalPlaces(a), b);
+}
+
+/**
+ * a + b, exactly rounded, where `da` is decimalPlaces(a) already known: a
+ * value that changes rarely (the cash) added to one that changes often (the
+ * position value) need not be measured again each time.
+ */
+export function addExactPlaces(a: number, da: number, b: number): number {
   const db = decimalPlaces(b);
   if (da < 0 || db < 0) return a + b;
   const d = da > db ? da : db;

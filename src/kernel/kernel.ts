@@ -1,4 +1,4 @@
-import { addExact } from '../core/decimal.js';
+import { addExact, addExactPlaces, decimalPlaces } from '../core/decimal.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { TimerQueue } from '../core/timer-queue.js';
@@ -138,6 +138,9 @@ export class TradingKernel {
   /** The time of the event being processed. */
   private now: Micros = NaN;
   private started = false;
+  // Cash (plus margin in use) as of the latest valuation and its decimal places: it changes only with fills and carry.
+  private valuedBase = NaN;
+  private valuedBasePlaces = 0;
 
   constructor(private readonly options: KernelOptions) {
     if (!(options.cash >= 0) || !Number.isFinite(options.cash)) {
@@ -583,7 +586,11 @@ export class TradingKernel {
     const posValue = p.positionValue();
     const cash = p.balances.size === 0 ? p.cash : p.cashValue();
     const base = p.marginInUse === 0 ? cash : addExact(cash, p.marginInUse);
-    const equity = posValue === 0 ? base : addExact(base, posValue);
+    if (base !== this.valuedBase) {
+      this.valuedBase = base;
+      this.valuedBasePlaces = decimalPlaces(base);
+    }
+    const equity = posValue === 0 ? base : addExactPlaces(base, this.valuedBasePlaces, posValue);
     this.equity.record(t, equity, cash, posValue, p.marginInUse);
     if (!act) return;
     const after = this.afterValuation;

@@ -169,7 +169,9 @@ export class Portfolio {
       const p = this.positions[i] as PositionState;
       if (p.quantity === 0) continue;
       const ccy = p.instrument.currency;
-      v = addExact(v, ccy === this.currency ? p.marketValue : p.marketValue * this.rate(ccy));
+      const value = ccy === this.currency ? p.marketValue : p.marketValue * this.rate(ccy);
+      // 0 + x is x (addExact(0, x) gives x, and 0 for -0): the first position needs no exact sum.
+      v = v === 0 ? (value === 0 ? 0 : value) : addExact(v, value);
     }
     return v;
   }
