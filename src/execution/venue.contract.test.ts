@@ -334,6 +334,20 @@ function venueContract(name: string, make: Make): void {
     });
 
     describe('rejects', () => {
+      it('an order for a symbol the venue does not list comes back rejected (unknown_symbol)', () => {
+        const { h } = harness();
+        const o = h.submit({ symbol: 'ZZZ', side: 'buy', quantity: 1, type: 'limit', price: 10 });
+        h.bar(at(1), 100, 101, 99, 100);
+        expect(h.requests).toEqual([`submit ${o.id}`]);
+        expect(o).toMatchObject({ status: 'rejected', reason: 'unknown_symbol', cancelledQuantity: 1, venueOrderId: '' });
+        expect(h.kinds(o.id)).toEqual(['submitted', 'rejected unknown_symbol']);
+        // The venue goes on working for the symbols it lists.
+        const next = h.submit({ side: 'buy', quantity: 1 });
+        h.bar(at(2), 101, 102, 100, 101);
+        expect(next.status).toBe('filled');
+        expect(h.violations()).toEqual([]);
+      });
+
       it('an order refused by the pre-trade check is rejected with its reason and never reaches the venue', () => {
         const v = make();
         const h = new VenueHarness(v, { symbols: ['AAA', 'BBB'], check: (order) => (order.quantity > 100 ? 'max_order_quantity' : undefined) });
