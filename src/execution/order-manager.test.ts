@@ -238,6 +238,26 @@ describe('OrderManager against a scripted venue', () => {
   });
 
   describe('one-cancels-other', () => {
+    it('with a venue without withdraw: the partner of a filled order gets a cancel request and ends when the venue answers', () => {
+      const { working, om, r, venue, events } = setup(new ScriptedVenue());
+      const a = working(5);
+      const b = working(5);
+      expect(om.oco([a.id, b.id], T)).toBe(true);
+      r.filled(a.id, T + 1, 5, 95, 'maker');
+      expect(venue.requests.at(-1)).toBe(`cancel ${b.id}`);
+      expect(b.status).toBe('pending_cancel');
+      // The venue answers the cancel request as any other (it cannot know why it was sent).
+      r.cancelled(b.id, T + 2, 'user');
+      expect(b).toMatchObject({ status: 'cancelled', reason: 'oco', cancelledQuantity: 5 });
+      expect(events.filter((e) => e.startsWith(`${b.id} `)).map((e) => e.split(' @')[0])).toEqual([
+        `${b.id} submitted`,
+        `${b.id} accepted`,
+        `${b.id} updated`,
+        `${b.id} pending_cancel`,
+        `${b.id} cancelled oco`,
+      ]);
+    });
+
     it('with a venue without withdraw: a partner the venue filled before the cancel reached it is filled too, the cancel refused', () => {
       const { working, om, r } = setup(new ScriptedVenue());
       const a = working(5);
