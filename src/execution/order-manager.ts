@@ -120,6 +120,8 @@ export class OrderManager implements ExecutionReports {
   private readonly underlying = new Map<number, OrderStatus>();
   /** Changes on their way per order (several may travel at once). */
   private readonly modifiesInFlight = new Map<number, number>();
+  /** Partners the manager asked the venue to cancel (a venue without withdraw): their cancel is reported as 'oco'. */
+  private readonly linkedCancels = new Set<number>();
 
   constructor(
     private readonly fees: FeeModel,
@@ -380,7 +382,7 @@ export class OrderManager implements ExecutionReports {
     if (order === undefined || (order.status !== 'submitted' && !(order.status === 'pending_cancel' && this.underlying.get(orderId) === 'submitted'))) {
       throw new InvariantError(`venue rejected order ${orderId}, which is not waiting for an answer`);
     }
-    this.underlying.delete(orderId);
+    this.forgetPending(orderId);
     this.reject(order, time, reason);
   }
 
@@ -430,12 +432,15 @@ export class OrderManager implements ExecutionReports {
   }
 
   cancelled(orderId: number, time: Micros, reason: CancelReason): void {
-    this.finish(this.takeWorking(orderId), time, 'cancelled', reason);
+    // The venue cannot know why the manager sent a cancel: a partner's is 'oco', as when the venue withdraws it.
+    const why = this.linkedCancels.has(orderId) ? 'oco' : reason;
+    this.finish(this.takeWorking(orderId), time, 'cancelled', why);
   }
 
   cancelRejected(orderId: number, time: Micros, reason: AmendRejectReason): void {
     const o = this.live.get(orderId);
     if (o !== undefined) this.leavePending(o, 'pending_cancel');
+    if (this.linkedCancels.size > 0) this.linkedCancels.delete(orderId);
     const known = o ?? this.get(orderId);
     if (known !== undefined) this.emit('cancel_rejected', known, time, reason);
   }
@@ -464,6 +469,7 @@ export class OrderManager implements ExecutionReports {
   private forgetPending(orderId: number): void {
     if (this.underlying.size > 0) this.underlying.delete(orderId);
     if (this.modifiesInFlight.size > 0) this.modifiesInFlight.delete(orderId);
+    if (this.linkedCancels.size > 0) this.linkedCancels.delete(orderId);
   }
 
   // ------------------------------------------------------------ internals
@@ -683,7 +689,7 @@ export class OrderManager implements ExecutionReports {
     if (!isWorking(o.status) && o.status !== 'submitted') return true;
     const venue = this.requireVenue();
     if (venue.withdraw !== undefined) return venue.withdraw(o.id);
-    if (o.status !== 'pending_cancel') this.cancel(o.id, time);
+    if (o.status !== 'pending_cancel' && this.cancel(o.id, time)) this.linkedCancels.add(o.id);
     return false;
   }
 

@@ -154,13 +154,19 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   }
 
   /**
-   * Takes an order (acknowledged at once, as `SIM-<n>`). It trades only on
+   * Takes an order (acknowledged at once, as `SIM-<n>`; rejected,
+   * `unknown_symbol`, when the venue does not list its instrument). It trades only on
    * data stamped after it became active (`activatedTime`: its creation, or
    * its parent's fill) plus the submit latency: nothing fills on the data
    * that produced it.
    */
   submit(order: Order, time: Micros): void {
-    const idx = this.indexOf(order.symbol);
+    const idx = this.symbolIndex.get(order.symbol);
+    if (idx === undefined) {
+      // A venue answers an order for an instrument it does not list; it does not fail.
+      this.reports.rejected(order.id, time, 'unknown_symbol');
+      return;
+    }
     const n = this.seq++;
     const w = new Working(order, n, idx, order.activatedTime + this.latency.delay('submit'));
     // A trailing stop trails from the price when it was submitted.
@@ -786,11 +792,5 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   private compact(): void {
     this.working = this.working.filter((w) => !w.done);
-  }
-
-  private indexOf(symbol: string): number {
-    const idx = this.symbolIndex.get(symbol);
-    if (idx === undefined) throw new InvariantError(`exchange has no instrument ${symbol}`);
-    return idx;
   }
 }

@@ -76,7 +76,10 @@ export class AsyncVenue implements ExecutionClient, MarketDataSink {
   }
 
   submit(order: Order, time: number): void {
-    const copy: MutableOrder = { ...order, ocoIds: [...order.ocoIds] };
+    const copy: MutableOrder = { ...order };
+    // It holds one-cancels-other as the simulated exchange does, by the manager's links, those made after
+    // submission included (ExecutionClient has no request that links orders at the venue).
+    Object.defineProperty(copy, 'ocoIds', { get: () => order.ocoIds, enumerable: true });
     this.copies.set(order.id, copy);
     this.inner.submit(copy, time);
   }
