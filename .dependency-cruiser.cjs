@@ -3,7 +3,7 @@
  *
  * Dependencies point one way:
  *
- *   core <- model <- {data, strategy, execution, portfolio, risk} <- kernel <- backtest <- {report, cli}
+ *   core <- model <- {data, strategy, execution, portfolio, risk} <- kernel <- backtest <- report <- optimize <- cli
  *
  * - core imports nothing else of src/.
  * - model imports only core.
@@ -15,7 +15,9 @@
  *   knows no file or feed), and never backtest, report or cli.
  * - backtest (the composition root of a replay) may import everything below
  *   it, but not report or cli.
- * - report may import backtest and below, but not cli.
+ * - report may import backtest and below, but not optimize or cli.
+ * - optimize (parameter sweeps, walk-forward, overfitting statistics) may
+ *   import report and below, but not cli.
  * - cli may import anything.
  * - src/index.ts is the public entry: it re-exports from every layer and is
  *   exempt from the rules. It is in no layer's allowed list, so only cli/ may
@@ -45,7 +47,7 @@ try {
   );
 }
 
-const LAYERS = ['core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'cli'];
+const LAYERS = ['core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'optimize', 'cli'];
 
 /** Modules that belong to a known place in src/. */
 const KNOWN = [`^src/(?:${LAYERS.join('|')})/`, '^src/index\\.ts$'];
@@ -128,12 +130,21 @@ module.exports = {
       to: { path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest') },
     },
     {
-      name: 'report-not-to-cli',
+      name: 'report-not-to-optimize-or-cli',
       severity: 'error',
-      comment: 'report/ may import backtest/ and below, but not cli/.',
+      comment: 'report/ may import backtest/ and below, but not optimize/ or cli/.',
       from: { path: '^src/report/' },
       to: {
         path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report'),
+      },
+    },
+    {
+      name: 'optimize-not-to-cli',
+      severity: 'error',
+      comment: 'optimize/ may import report/ and below, but not cli/.',
+      from: { path: '^src/optimize/' },
+      to: {
+        path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'optimize'),
       },
     },
     {

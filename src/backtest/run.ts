@@ -115,7 +115,7 @@ export function isBookFile(path: string): boolean {
 }
 
 /** The run's from/to window in µs (a date `to` includes its whole day). */
-function windowOf(config: RunConfig): { from?: number; to?: number } {
+export function windowOf(config: RunConfig): { from?: number; to?: number } {
   const from = config.from !== undefined ? parseIsoTime(config.from, 'start') : undefined;
   const to = config.to !== undefined ? parseIsoTime(config.to, 'end') : undefined;
   return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
@@ -229,6 +229,24 @@ export function instrumentsOf(config: RunConfig, feeds: readonly MarketFeed[]): 
   });
 }
 
+/**
+ * The engine a config describes, over `feeds`, without its strategy: the
+ * backtest and every trial of an optimizer sweep build it here, so a trial
+ * and the same parameters run through `backtest` are the same run.
+ */
+export function engineOptionsOf(config: RunConfig, feeds: MarketFeed[]): Omit<BacktestOptions, 'strategy'> {
+  return {
+    feeds,
+    instruments: instrumentsOf(config, feeds),
+    risk: new RiskEngine(config.risk ?? {}),
+    ...(config.account !== undefined ? { account: config.account } : {}),
+    cash: config.cash,
+    ...executionOptionsOf(config),
+    historyCapacity: config.history,
+    ...(config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : {}),
+  };
+}
+
 /** The strategy's parameters and the strategy itself; what its schema or constructor throws is a StrategyError. */
 function createStrategy(cls: StrategyClass<object>, config: RunConfig): { strategy: Strategy<object>; params: Record<string, unknown> } {
   let params: Record<string, unknown>;
@@ -265,15 +283,8 @@ export async function runBacktestConfig(config: RunConfig, hooks: RunHooks = {})
   let engine: BacktestEngine | undefined;
   const log = hooks.logWith !== undefined ? hooks.logWith(() => engine?.time ?? NaN) : hooks.log;
   engine = new BacktestEngine({
+    ...engineOptionsOf(config, feeds),
     strategy: new GuardedStrategy(strategy, config.strategy),
-    feeds,
-    instruments: instrumentsOf(config, feeds),
-    risk: new RiskEngine(config.risk ?? {}),
-    ...(config.account !== undefined ? { account: config.account } : {}),
-    cash: config.cash,
-    ...executionOptionsOf(config),
-    historyCapacity: config.history,
-    ...(config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : {}),
     ...(log !== undefined ? { log } : {}),
     ...(hooks.onProgress !== undefined ? { onProgress: hooks.onProgress } : {}),
   });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../backtest/config.js';
+import { runBacktestConfig } from '../backtest/run.js';
+import { summarize } from '../report/summary.js';
+import { optimize } from './optimize.js';
+import { trialsCsv, returnsCsv } from './outputs.js';
+import { listSampler } from './sweep.js';
+import { TRIAL_METRICS, numericFields, simpleReturns } from './trial.js';
+
+const ORCL = 'data/samples/ORCL-1995-2014.csv';
+const config = parseRunConfig({ strategy: 'examples/sma-cross.ts', data: [ORCL], cash: 100000, feeRate: 0.001, params: { size: 50 } });
+const grid = [
+  { fast: 5, slow: 20 },
+  { fast: 10, slow: 40 },
+  { fast: 30, slow: 20 }, // the schema's refine refuses fast >= slow
+  { fast: 15, slow: 100 },
+  { fast: 20, slow: 60 },
+];
+
+describe('optimize', () => {
+  it('runs each combination exactly as `backtest` runs it, and skips what the schema refuses', async () => {
+    const sweep = await optimize({ config, sampler: listSampler(grid), workers: 0 });
+    expect(sweep.outcomes.map((o) => o.trial)).toEqual([1, 2, 3, 4, 5]);
+    expect(sweep.outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'skipped', 'ok', 'ok']);
+    expect(sweep.outcomes[2]?.reason).toMatch(/fast must be shorter than slow/);
+    for (const o of sweep.outcomes.filter((t) => t.status === 'ok')) {
+      const run = await runBacktestConfig({ ...config, params: { ...config.params, ...o.params } });
+      const summary = summarize(run.result, run.strategyName, run.params);
+      expect(o.metrics).toEqual(numericFields(summary));
+      expect(Array.from(o.returns)).toEqual(Array.from(simpleReturns(run.result.equity.equity)));
+      expect(o.metrics.closed_trades).toBeGreaterThan(0);
+    }
+    // Different parameters, different results: the trials are not one run repeated.
+    const finals = new Set(sweep.outcomes.filter((o) => o.status === 'ok').map((o) => o.metrics.final_equity));
+    expect(finals.size).toBe(4);
+    const best = sweep.best;
+    expect(best).toBeDefined();
+    for (const o of sweep.outcomes) if (o.status === 'ok') expect(o.metrics.sharpe ?? -Infinity).toBeLessThanOrEqual(best?.metrics.sharpe ?? Infinity);
+  });
+
+  it('gives byte-identical trials and returns whether trials run on this thread or on two worker threads', async () => {
+    const inline = await optimize({ config, sampler: listSampler(grid), workers: 0 });
+    const threads = await optimize({ config, sampler: listSampler(grid), workers: 2 });
+    const names = ['fast', 'slow'];
+    expect(trialsCsv(names, threads.outcomes)).toBe(trialsCsv(names, inline.outcomes));
+    expect(returnsCsv(threads.outcomes)).toBe(returnsCsv(inline.outcomes));
+    const header = trialsCsv(names, inline.outcomes).split('\n')[0];
+    expect(header).toBe(['trial', 'status', 'reason', 'fast', 'slow', ...TRIAL_METRICS].join(','));
+  }, 60_000);
+
+  it('stops asking for trials when aborted and reports the ones that ran', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const sampler = listSampler(grid);
+    const next = sampler.next.bind(sampler);
+    const stopping = { ...sampler, next: () => (seen.length >= 2 ? (controller.abort(), undefined) : (seen.push(1), next())) };
+    const sweep = await optimize({ config, sampler: stopping, workers: 0, signal: controller.signal });
+    expect(sweep.outcomes.map((o) => o.trial)).toEqual([1, 2]);
+  });
+});

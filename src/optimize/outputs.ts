@@ -1,0 +1,97 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatIso } from '../core/time.js';
+import { writeOutputFiles } from '../core/output-file.js';
+import { csvField, formatNumber } from '../report/format.js';
+import { TRIAL_METRICS, type MetricValue, type TrialMetric, type TrialOutcome } from './trial.js';
+
+/** A parameter value as trials.csv writes it: numbers in full, texts quoted when they must be. */
+export function formatParam(v: unknown): string {
+  if (typeof v === 'number') return formatNumber(v);
+  if (v === undefined || v === null) return '';
+  return csvField(typeof v === 'string' ? v : JSON.stringify(v));
+}
+
+function formatMetric(v: MetricValue | undefined): string {
+  return v === null || v === undefined ? '' : formatNumber(v);
+}
+
+/**
+ * trials.csv: one row per trial in trial order: trial, status, reason, the
+ * parameters by name, then every metric of TRIAL_METRICS. Nothing in it
+ * depends on where or how fast a trial ran (timings: trialsTimingCsv).
+ */
+export function trialsCsv(paramNames: readonly string[], outcomes: readonly TrialOutcome[]): string {
+  const lines = [['trial', 'status', 'reason', ...paramNames.map(csvField), ...TRIAL_METRICS].join(',')];
+  for (const o of outcomes) {
+    const metrics = o.metrics as Partial<Record<TrialMetric, MetricValue>>;
+    lines.push(
+      [String(o.trial), o.status, csvField(o.reason), ...paramNames.map((n) => formatParam(o.params[n])), ...TRIAL_METRICS.map((m) => formatMetric(metrics[m]))].join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** trials-timing.csv: how long each trial took (machine-dependent, kept apart from trials.csv). */
+export function trialsTimingCsv(outcomes: readonly TrialOutcome[]): string {
+  return ['trial,millis', ...outcomes.map((o) => `${o.trial},${o.millis.toFixed(3)}`)].join('\n') + '\n';
+}
+
+/**
+ * returns.csv: `time`, then one column per ok trial (headed by its number):
+ * the simple returns between consecutive equity points. Every trial of a
+ * sweep runs over the same data, so they share the time column; a trial whose
+ * curve has other times (equity sampling differs) is an error of the caller.
+ */
+export function returnsCsv(outcomes: readonly TrialOutcome[]): string {
+  const ok = outcomes.filter((o) => o.status === 'ok');
+  const first = ok[0];
+  const lines = [['time', ...ok.map((o) => String(o.trial))].join(',')];
+  if (first === undefined) return lines[0] + '\n';
+  const n = first.returns.length;
+  for (const o of ok) {
+    if (o.returns.length !== n) throw new Error(`trial ${o.trial} has ${o.returns.length} returns, trial ${first.trial} has ${n}`);
+  }
+  const row: string[] = new Array<string>(ok.length + 1);
+  for (let i = 0; i < n; i++) {
+    row[0] = formatIso(first.times[i + 1] as number);
+    for (let k = 0; k < ok.length; k++) row[k + 1] = formatNumber((ok[k] as TrialOutcome).returns[i] as number);
+    lines.push(row.join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** What best.json says of the best trial. */
+export interface BestTrial {
+  readonly trial: number;
+  readonly objective: TrialMetric;
+  readonly minimize: boolean;
+  readonly value: number;
+  /** The trial's parameters (the sampled ones). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly metrics: Readonly<Record<string, MetricValue>>;
+  /** The `quantflow backtest` command that reproduces it. */
+  readonly command: string;
+}
+
+export interface SweepFiles {
+  readonly paramNames: readonly string[];
+  readonly outcomes: readonly TrialOutcome[];
+  readonly best: BestTrial | undefined;
+  /** run.json: the sweep's settings (whatever the caller records: flags, data hashes, strategy hash). */
+  readonly run: Readonly<Record<string, unknown>>;
+  /** Further files by name (overfitting.json, report.html, ...). */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** Writes a sweep's files into `dir` (staged: a failed write leaves the folder as it was). */
+export function writeSweepFiles(dir: string, files: SweepFiles): void {
+  writeOutputFiles(dir, (staging) => {
+    writeFileSync(join(staging, 'trials.csv'), trialsCsv(files.paramNames, files.outcomes));
+    writeFileSync(join(staging, 'trials-timing.csv'), trialsTimingCsv(files.outcomes));
+    writeFileSync(join(staging, 'returns.csv'), returnsCsv(files.outcomes));
+    writeFileSync(join(staging, 'best.json'), JSON.stringify(files.best ?? null, null, 2) + '\n');
+    writeFileSync(join(staging, 'run.json'), JSON.stringify(files.run, null, 2) + '\n');
+    for (const [name, text] of Object.entries(files.extra ?? {})) writeFileSync(join(staging, name), text);
+  });
+}

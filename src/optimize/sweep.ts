@@ -1,0 +1,117 @@
+import type { TrialPool } from './pool.js';
+import type { MetricValue, TrialMetric, TrialOutcome } from './trial.js';
+
+/**
+ * Where a sweep's parameter combinations come from (a grid, random
+ * sampling, a model-based sampler). The sweep numbers them 1, 2, ... in the
+ * order they are given, and reports results back in that order, so a
+ * sampler that learns from results sees the same history whatever the
+ * number of workers.
+ */
+export interface TrialSampler {
+  /** The number of combinations it gives in all, when known up front (for progress). */
+  readonly total?: number;
+  /**
+   * 0: combinations do not depend on results (grid, random), ask at will.
+   * n > 0: the sampler learns from results; the sweep runs n trials, waits
+   * for all of them and reports them before asking again. A fixed n (not the
+   * number of workers) keeps the sweep the same on any machine.
+   */
+  readonly batch: number;
+  /** The next combination, or undefined when there is none left. */
+  next(): Readonly<Record<string, unknown>> | undefined;
+  /** A finished trial, in trial order: `score` is the objective to maximize (undefined when the trial was skipped or failed). */
+  tell?(params: Readonly<Record<string, unknown>>, score: number | undefined): void;
+}
+
+/** A sampler over a fixed list of combinations, in order. */
+export function listSampler(combinations: readonly Readonly<Record<string, unknown>>[]): TrialSampler {
+  let i = 0;
+  return {
+    total: combinations.length,
+    batch: 0,
+    next: () => combinations[i++],
+  };
+}
+
+export interface SweepOptions {
+  readonly sampler: TrialSampler;
+  readonly pool: TrialPool;
+  /** The metric the sweep optimizes (default sharpe). */
+  readonly objective?: TrialMetric;
+  /** Minimize the objective instead of maximizing it. */
+  readonly minimize?: boolean;
+  /** At most this many trials (the sampler may give fewer). */
+  readonly maxTrials?: number;
+  /** Stops asking for new trials; trials already running finish and are reported. */
+  readonly signal?: AbortSignal;
+}
+
+/** The objective of a trial as a score to maximize, or undefined when it has none (not ok, or the metric is undefined). */
+export function scoreOf(outcome: TrialOutcome, objective: TrialMetric, minimize: boolean): number | undefined {
+  if (outcome.status !== 'ok') return undefined;
+  const v: MetricValue | undefined = (outcome.metrics as Partial<Record<TrialMetric, MetricValue>>)[objective];
+  if (v === null || v === undefined || Number.isNaN(v)) return undefined;
+  return minimize ? -v : v;
+}
+
+/**
+ * Runs a sweep and yields each trial's outcome in trial order (results that
+ * come back early wait for the ones before them), so everything built from
+ * the stream is the same whatever the pool.
+ */
+export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutcome> {
+  const { sampler, pool } = options;
+  const objective = options.objective ?? 'sharpe';
+  const minimize = options.minimize === true;
+  const max = options.maxTrials ?? Infinity;
+  const running = new Map<number, Promise<TrialOutcome>>();
+  let asked = 0;
+  let emitted = 0;
+  let exhausted = false;
+  const stopped = (): boolean => options.signal?.aborted === true;
+  const capacity = Math.max(1, pool.concurrency * 2);
+
+  const ask = (): void => {
+    const limit = sampler.batch > 0 ? sampler.batch : capacity;
+    while (!exhausted && !stopped() && running.size < limit && asked < max) {
+      const params = sampler.next();
+      if (params === undefined) {
+        exhausted = true;
+        break;
+      }
+      const trial = ++asked;
+      const run = pool.run({ trial, params });
+      // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
+      run.catch(() => undefined);
+      running.set(trial, run);
+    }
+  };
+
+  for (;;) {
+    // A learning sampler is asked only once its whole batch is reported.
+    if (sampler.batch === 0 || running.size === 0) ask();
+    const promise = running.get(emitted + 1);
+    if (promise === undefined) break;
+    const outcome = await promise;
+    running.delete(outcome.trial);
+    emitted++;
+    sampler.tell?.(outcome.params, scoreOf(outcome, objective, minimize));
+    yield outcome;
+  }
+}
+
+/** The best trial by the objective (ties: the lowest trial number), or undefined when no trial has a value. */
+export function bestTrial(outcomes: Iterable<TrialOutcome>, objective: TrialMetric, minimize = false): TrialOutcome | undefined {
+  let best: TrialOutcome | undefined;
+  let bestScore = -Infinity;
+  for (const o of outcomes) {
+    const s = scoreOf(o, objective, minimize);
+    if (s === undefined) continue;
+    if (best === undefined || s > bestScore || (s === bestScore && o.trial < best.trial)) {
+      best = o;
+      bestScore = s;
+    }
+  }
+  return best;
+}

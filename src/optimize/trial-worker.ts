@@ -1,0 +1,28 @@
+/**
+ * A worker thread of the trial pool: loads the strategy once, then runs the
+ * trials it is handed over the sweep's shared data. Piscina calls the
+ * default export once per task.
+ */
+import { workerData } from 'piscina';
+import type { RunConfig } from '../backtest/config.js';
+import { loadStrategyFile } from '../backtest/strategy-loader.js';
+import type { SweepData } from './sweep-data.js';
+import { TrialRunner, type TrialOutcome, type TrialRequest } from './trial.js';
+
+/** What every worker of a sweep starts with (structured-cloned; the data's SharedArrayBuffers are shared, not copied). */
+export interface TrialWorkerData {
+  readonly config: RunConfig;
+  readonly data: SweepData;
+  readonly strategyName: string;
+}
+
+let runner: Promise<TrialRunner> | undefined;
+
+function runnerOf(init: TrialWorkerData): Promise<TrialRunner> {
+  runner ??= loadStrategyFile(init.config.strategy).then((cls) => new TrialRunner(init.config, cls, init.data, init.strategyName));
+  return runner;
+}
+
+export default async function runTrialTask(request: TrialRequest): Promise<TrialOutcome> {
+  return (await runnerOf(workerData as TrialWorkerData)).run(request);
+}

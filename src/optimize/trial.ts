@@ -1,0 +1,126 @@
+import { InputError, InvariantError } from '../core/errors.js';
+import type { RunConfig } from '../backtest/config.js';
+import { BacktestEngine } from '../backtest/engine.js';
+import { GuardedStrategy } from '../backtest/guarded-strategy.js';
+import { engineOptionsOf } from '../backtest/run.js';
+import { StrategyError } from '../backtest/strategy-error.js';
+import { parseStrategyParams } from '../backtest/strategy-loader.js';
+import { summarize, type Summary } from '../report/summary.js';
+import type { StrategyClass } from '../strategy/strategy.js';
+import { sweepFeeds, type SweepData } from './sweep-data.js';
+
+/** One combination of parameters to run. `trial` numbers a sweep's trials from 1 in sampling order. */
+export interface TrialRequest {
+  readonly trial: number;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * - ok: the run went to the end;
+ * - skipped: the strategy's schema refused the combination (not run);
+ * - failed: the strategy threw while running.
+ */
+export type TrialStatus = 'ok' | 'skipped' | 'failed';
+
+/** A metric of summary.json: a number, or null where it is undefined (a Sharpe ratio without returns, say). */
+export type MetricValue = number | null;
+
+export interface TrialOutcome {
+  readonly trial: number;
+  readonly status: TrialStatus;
+  /** Why a trial was skipped or failed ('' when ok). */
+  readonly reason: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** summary.json's numeric fields, in its order (empty unless ok). */
+  readonly metrics: Readonly<Record<string, MetricValue>>;
+  /** Simple returns between consecutive equity points (points - 1 values; empty unless ok). */
+  readonly returns: Float64Array;
+  /** The equity points' times (µs), for the returns' time column (empty unless ok). */
+  readonly times: Float64Array;
+  /** Wall time of the trial in milliseconds (not part of any deterministic output). */
+  readonly millis: number;
+}
+
+/** Runs trials of one strategy over one sweep's data, each exactly as `quantflow backtest` with those parameters would. */
+export class TrialRunner {
+  constructor(
+    private readonly config: RunConfig,
+    private readonly strategyClass: StrategyClass<object>,
+    private readonly data: SweepData,
+    private readonly strategyName: string,
+  ) {}
+
+  run(request: TrialRequest): TrialOutcome {
+    const started = performance.now();
+    const done = (status: TrialStatus, reason: string, metrics: Record<string, MetricValue> = {}, returns: Float64Array = EMPTY, times: Float64Array = EMPTY): TrialOutcome => ({
+      trial: request.trial,
+      status,
+      reason,
+      params: request.params,
+      metrics,
+      returns,
+      times,
+      millis: performance.now() - started,
+    });
+    const raw = { ...this.config.params, ...request.params };
+    let params: Record<string, unknown>;
+    try {
+      params = parseStrategyParams(this.strategyClass, raw) as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof InputError) return done('skipped', e.issues.map((i) => i.message).join('; '));
+      throw e;
+    }
+    let result;
+    try {
+      const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
+      result = new BacktestEngine({ ...engineOptionsOf(this.config, sweepFeeds(this.data)), strategy }).run();
+    } catch (e) {
+      if (e instanceof InvariantError) throw e;
+      if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
+      return done('failed', oneLine(String(e)));
+    }
+    const summary = summarize(result, this.strategyName, params, this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {});
+    const eq = result.equity;
+    return done('ok', '', numericFields(summary), simpleReturns(eq.equity), Float64Array.from(eq.time));
+  }
+}
+
+const EMPTY = new Float64Array(0);
+
+function oneLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
+
+/**
+ * The numeric metrics of summary.json a trial reports, in trials.csv's column
+ * order: the headline figures first, then the rest of docs/metrics.md. Each
+ * is a number, or null where summary.json has null (undefined for the run).
+ */
+export const TRIAL_METRICS = [
+  'final_equity', 'net_profit', 'total_return', 'annual_return', 'annual_volatility', 'closed_trades', 'sharpe', 'sortino', 'calmar', 'omega',
+  'max_drawdown', 'max_drawdown_duration', 'max_drawdown_duration_days', 'profit_factor', 'win_rate', 'expectancy', 'sqn', 'payoff_ratio',
+  'average_win', 'average_loss', 'largest_win', 'largest_loss', 'winning_trades', 'losing_trades', 'longest_winning_streak', 'longest_losing_streak',
+  'average_bars_held', 'exposure_time', 'turnover', 'annual_turnover', 'tail_ratio', 'stability', 'value_at_risk', 'conditional_value_at_risk',
+  'skew', 'kurtosis', 'open_trades', 'orders', 'orders_filled', 'orders_rejected', 'fills', 'fees', 'realized_pnl', 'unrealized_pnl', 'carry',
+  'final_cash', 'final_margin', 'ambiguous_fills', 'periods_per_year', 'bars', 'quotes', 'trades',
+] as const satisfies readonly (keyof Summary)[];
+
+export type TrialMetric = (typeof TRIAL_METRICS)[number];
+
+/** A summary's trial metrics, in TRIAL_METRICS order. */
+export function numericFields(summary: Summary): Record<TrialMetric, MetricValue> {
+  const out = {} as Record<TrialMetric, MetricValue>;
+  for (const key of TRIAL_METRICS) {
+    const value: unknown = summary[key];
+    out[key] = typeof value === 'number' ? value : null;
+  }
+  return out;
+}
+
+/** r[i] = e[i+1] / e[i] - 1 over an equity curve. */
+export function simpleReturns(equity: ArrayLike<number>): Float64Array {
+  const n = Math.max(0, equity.length - 1);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = (equity[i + 1] as number) / (equity[i] as number) - 1;
+  return r;
+}
