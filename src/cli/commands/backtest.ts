@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { readConfigFile, parseRunConfig } from '../../backtest/config.js';
+import { parseRunConfig } from '../../backtest/config.js';
 import { runBacktestConfig } from '../../backtest/run.js';
-import { coerceParamText } from '../../backtest/strategy-loader.js';
 import { formatIssue } from '../../core/errors.js';
 import { join } from 'node:path';
 import { loadBenchmark } from '../../report/prices.js';
@@ -16,104 +15,10 @@ import { formatTime } from '../../report/format.js';
 import type { CompletedRun } from '../../backtest/completed-run.js';
 import { StrategyError } from '../../backtest/strategy-error.js';
 import { runWarnings, type RunStatus } from '../../backtest/warnings.js';
-import { expandDataPaths } from '../../data/index.js';
 import { logFormatOf, strategyLogger } from '../logger.js';
-import { adjustFlag, collect, numberFlag, parsePairs } from '../args.js';
 import type { SummaryAdjustment } from '../../report/summary.js';
 import type { CliIO } from '../io.js';
-import type { ExecutionFlags } from '../execution-flags.js';
-import type { InstrumentFlags } from '../instrument-flags.js';
-import type { RiskFlags } from '../risk-flags.js';
-import { addRiskFlags, riskFromFlags } from '../risk-flags.js';
-import { addInstrumentFlags, instrumentFromFlags } from '../instrument-flags.js';
-import { addExecutionFlags, executionFromFlags } from '../execution-flags.js';
-import type { FormatFlags } from '../format-flags.js';
-import { addFormatFlags, formatFromFlags } from '../format-flags.js';
-
-interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFlags, RiskFlags {
-  instrument?: string;
-  strategy?: string;
-  data?: string[];
-  symbol?: string[];
-  from?: string;
-  to?: string;
-  cash?: string;
-  feeRate?: string;
-  feePerUnit?: string;
-  param?: string[];
-  onInvalid?: string;
-  onGap?: string;
-  out?: string;
-  config?: string;
-  history?: string;
-  progress?: boolean;
-  report?: boolean;
-  benchmark?: string;
-  adjust?: string;
-  actions?: string;
-  catalog?: string;
-  cache?: boolean;
-  equitySampling?: string;
-  logFormat?: string;
-}
-
-/** Flags over the config file: only flags actually given override it. */
-function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
-  const base = flags.config !== undefined ? readConfigFile(flags.config) : {};
-  const out: Record<string, unknown> = { ...base };
-  if (flags.strategy !== undefined) out.strategy = flags.strategy;
-  if (flags.data !== undefined) out.data = flags.data;
-  else if (typeof out.data === 'string') out.data = [out.data];
-  // A folder stands for its .csv files, in name order (as data import takes it).
-  if (Array.isArray(out.data) && out.data.every((d) => typeof d === 'string')) out.data = expandDataPaths(out.data as string[]);
-  if (flags.symbol !== undefined) out.symbol = flags.symbol;
-  else if (typeof out.symbol === 'string') out.symbol = [out.symbol];
-  if (flags.catalog !== undefined) out.catalog = flags.catalog;
-  if (flags.equitySampling !== undefined) out.equitySampling = flags.equitySampling;
-  if (flags.cache === true) out.cache = true;
-  if (flags.from !== undefined) out.from = flags.from;
-  if (flags.to !== undefined) out.to = flags.to;
-  if (flags.cash !== undefined) out.cash = numberFlag('--cash', flags.cash);
-  if (flags.feeRate !== undefined) {
-    out.feeRate = numberFlag('--fee-rate', flags.feeRate);
-    delete out.feePerUnit;
-  }
-  if (flags.feePerUnit !== undefined) {
-    out.feePerUnit = numberFlag('--fee-per-unit', flags.feePerUnit);
-    if (flags.feeRate === undefined) delete out.feeRate;
-  }
-  if (flags.param !== undefined) {
-    const fromFile = (base.params ?? {}) as Record<string, unknown>;
-    out.params = { ...fromFile, ...parsePairs('--param', flags.param, coerceParamText) };
-  }
-  if (flags.onInvalid !== undefined) out.onInvalid = flags.onInvalid;
-  if (flags.onGap !== undefined) out.onGap = flags.onGap;
-  if (flags.out !== undefined) out.out = flags.out;
-  if (flags.history !== undefined) out.history = numberFlag('--history', flags.history);
-  if (flags.timezone !== undefined) out.timezone = flags.timezone;
-  if (flags.adjust !== undefined) out.adjust = adjustFlag(flags.adjust);
-  if (flags.actions !== undefined) out.actions = flags.actions;
-  const fl = flags as { interestRate?: string; borrowRate?: string; accountCurrency?: string; leverage?: string; positionMode?: string };
-  if (fl.interestRate !== undefined || fl.borrowRate !== undefined || fl.accountCurrency !== undefined || fl.leverage !== undefined || fl.positionMode !== undefined) {
-    out.account = {
-      ...((base.account ?? {}) as Record<string, unknown>),
-      ...(fl.positionMode !== undefined ? { positionMode: fl.positionMode } : {}),
-      ...(fl.leverage !== undefined ? { leverage: numberFlag('--leverage', fl.leverage) } : {}),
-      ...(fl.accountCurrency !== undefined ? { currency: fl.accountCurrency } : {}),
-      ...(fl.interestRate !== undefined ? { interestRate: numberFlag('--interest-rate', fl.interestRate) } : {}),
-      ...(fl.borrowRate !== undefined ? { borrowRate: numberFlag('--borrow-rate', fl.borrowRate) } : {}),
-    };
-  }
-  const risk = riskFromFlags(flags, base.risk);
-  if (risk !== undefined) out.risk = risk;
-  const instrument = instrumentFromFlags(flags, base.instrument);
-  if (instrument !== undefined) out.instrument = instrument;
-  const execution = executionFromFlags(flags, base.execution);
-  if (execution !== undefined) out.execution = execution;
-  const format = formatFromFlags(flags);
-  if (format !== undefined) out.format = { ...((base.format ?? {}) as Record<string, unknown>), ...format };
-  return out;
-}
+import { addBacktestFlags, mergeSettings, type BacktestFlags } from '../backtest-flags.js';
 
 function summaryTable(s: Summary, outDir: string): string {
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
@@ -155,31 +60,8 @@ function adjustmentText(a: SummaryAdjustment): string {
 export function registerBacktest(program: Command, io: CliIO, done: (code: number) => void): void {
   const cmd = program
     .command('backtest')
-    .description('run a strategy over market data and write summary.json, trades.csv, orders.csv, equity.csv')
-    .option('--strategy <file>', 'strategy file (.ts or .js), loaded at run time')
-    .option('--data <csv>', 'market data file, or a folder (its .csv files in name order); repeat for several feeds', collect)
-    .option('--symbol <symbol>', 'symbol of the data (one for all files, or one per --data); with --catalog, a symbol to read from it (repeatable)', collect)
-    .option('--catalog <dir>', 'read the --symbol data sets from this Parquet catalog (a folder or s3://bucket/prefix)')
-    .option('--cache', 'catalog runs: replay from the binary column cache, filling it on the first run')
-    .option('--from <date>', 'first time to use (ISO 8601); earlier rows are dropped before any indicator sees them')
-    .option('--to <date>', 'last time to use (ISO 8601; a date includes the whole day)')
-    .option('--cash <n>', 'starting cash (default 100000)')
-    .option('--fee-rate <r>', 'fee as a fraction of notional on every fill, e.g. 0.001')
-    .option('--fee-per-unit <a>', 'fixed fee per unit or contract on every fill')
-    .option('--param <name=value>', 'strategy parameter; repeatable', collect)
-    .option('--on-invalid <mode>', 'what to do with a bad data row: fail (default) or skip')
-    .option('--on-gap <mode>', "an order book's sequence gap or crossed book: fail (default) or warn (replay the rows as written)")
-    .option('--out <dir>', 'output directory (default runs/latest)')
-    .option('--config <file>', 'JSON file with the same settings; flags override it')
-    .option('--history <n>', 'bars of history kept per instrument for ctx.bars() (default 10000)')
-    .option('--equity-sampling <mode>', 'equity curve rows: step (every time step, default) or day (last step of each UTC day; bounded memory on long runs)')
-    .option('--no-progress', 'no progress bar')
-    .option('--log-format <format>', "the strategy's ctx.log on stderr: pretty (default on a terminal) or json (JSON lines; default otherwise)")
-    .option('--benchmark <csv>', 'benchmark prices (any detected format) for alpha and beta in summary.json')
-    .option('--report', 'also write report.html, a self-contained performance report')
-    .option('--adjust <mode>', 'adjust bar prices for corporate actions: none (default), splits, or all (splits and dividends)')
-    .option('--actions <csv>', 'corporate actions (date,symbol,type,value) for --adjust; without it, --adjust all reads the Adj Close column');
-  addRiskFlags(addInstrumentFlags(addExecutionFlags(addFormatFlags(cmd)))).action(async (flags: BacktestFlags) => {
+    .description('run a strategy over market data and write summary.json, trades.csv, orders.csv, equity.csv');
+  addBacktestFlags(cmd).action(async (flags: BacktestFlags) => {
     const config = parseRunConfig(mergeSettings(flags), flags.config);
     const logFormat = logFormatOf(flags.logFormat, io);
     const benchmark = flags.benchmark !== undefined ? loadBenchmark(flags.benchmark) : undefined;
