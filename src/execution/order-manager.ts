@@ -229,6 +229,7 @@ export class OrderManager implements ExecutionReports {
       if (o.contingency === 'none') o.contingency = 'oco';
       this.emit('updated', o, time, '');
     }
+    this.venue?.link?.(ids, time);
     return true;
   }
 

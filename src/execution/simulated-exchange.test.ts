@@ -258,8 +258,8 @@ describe('SimulatedExchange on its own', () => {
       const { ex, rec, submit } = exchange();
       const a = submit({ side: 'sell', type: 'stop', triggerPrice: 95 });
       const b = submit({ side: 'sell', type: 'limit', price: 105 });
-      a.ocoIds = [b.id];
-      b.ocoIds = [a.id];
+      // Linked after they were sent: the venue learns the group through link (the shared order objects say nothing).
+      ex.link([a.id, b.id]);
       ex.onBar(0, T0 + MINUTE, 100, 106, 94, 100, 1_000);
       expect(rec.outcomes).toEqual([`filled 1 10@95 taker @${MINUTE}`, `cancelled 2 oco @${MINUTE}`]);
       expect(ex.ambiguousFills).toBe(1);

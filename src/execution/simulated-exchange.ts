@@ -67,13 +67,19 @@ class Working {
   candLiquidity: Liquidity = 'taker';
   /** A resting limit order's place in the queue of its price level (L2 data). */
   queue: QueuePosition | undefined = undefined;
+  /** Its one-cancels-other partners, as the venue was told (in submit, or by link). */
+  partners: readonly number[];
   constructor(
     readonly order: Order,
     readonly seq: number,
     readonly symbolIdx: number,
     readonly eligibleAfter: Micros,
-  ) {}
+  ) {
+    this.partners = order.ocoIds.length === 0 ? NO_PARTNERS : [...order.ocoIds];
+  }
 }
+
+const NO_PARTNERS: readonly number[] = [];
 
 const leaves = (o: Order): number => o.quantity - o.filledQuantity;
 
@@ -221,6 +227,14 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
     if (this.inFlight === 0) return;
     this.deliverRequests(symbolIdx, time);
     this.refuseOrphans();
+  }
+
+  /** A one-cancels-other group of orders working here: each learns its partners. */
+  link(orderIds: readonly number[]): void {
+    for (const id of orderIds) {
+      const w = this.byId.get(id);
+      if (w !== undefined) w.partners = orderIds.filter((other) => other !== id);
+    }
   }
 
   /** Cancels an order now, for the order manager's own reasons (OCO, parent gone). */
@@ -382,7 +396,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
       remaining = qty === remaining ? 0 : subExact(remaining, qty);
       if (remaining === 0) this.remove(w);
       this.reports.filled(o.id, time, qty, resting ? limit : price, resting ? 'maker' : 'taker');
-      if (remaining === 0) this.cancelPartners(o, time);
+      if (remaining === 0) this.cancelPartners(w, time);
     }
     if (remaining === 0 && leaves < open) this.reports.cancelled(o.id, time, 'reduce_only');
   }
@@ -428,7 +442,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
     const capped = qty === cap && cap < leaves;
     if (qty >= leaves || capped) this.remove(w);
     this.reports.filled(o.id, time, qty, limit, 'maker');
-    if (qty >= leaves) this.cancelPartners(o, time);
+    if (qty >= leaves) this.cancelPartners(w, time);
     if (capped) this.reports.cancelled(o.id, time, 'reduce_only');
   }
 
@@ -579,7 +593,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
         const complete = qty >= leaves(o);
         if (complete) this.remove(w);
         this.reports.filled(o.id, time, qty, price, w.candLiquidity);
-        if (complete) this.cancelPartners(o, time);
+        if (complete) this.cancelPartners(w, time);
         if (!complete && ioc && !w.done) {
           this.remove(w);
           this.reports.cancelled(o.id, time, 'ioc_remainder');
@@ -682,7 +696,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   }
 
   private siblingCouldFill(w: Working, pass: readonly Working[]): boolean {
-    const ids = w.order.ocoIds;
+    const ids = w.partners;
     if (ids.length === 0) return false;
     for (const s of pass) {
       if (s === w || s.done || Number.isNaN(s.candPrice) || !ids.includes(s.order.id)) continue;
@@ -770,8 +784,8 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
    * told of the fill, usually withdraws them first; a venue whose answers
    * travel cancels them here.)
    */
-  private cancelPartners(o: Order, time: Micros): void {
-    for (const id of o.ocoIds) {
+  private cancelPartners(w: Working, time: Micros): void {
+    for (const id of w.partners) {
       const p = this.byId.get(id);
       if (p === undefined || p.done) continue;
       this.remove(p);

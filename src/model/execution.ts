@@ -38,6 +38,13 @@ export interface ExecutionClient {
    */
   withdraw?(orderId: number): boolean;
   /**
+   * Venues that hold one-cancels-other groups themselves learn of a group
+   * made after its orders were sent (`ctx.oco`); a bracket's exits travel
+   * linked (`order.ocoIds`) in submit. Without it only the order manager
+   * knows the group, and cancels the partners when one fills.
+   */
+  link?(orderIds: readonly number[], time: Micros): void;
+  /**
    * Venues whose reports arrive out of step with the kernel's calls (a live
    * gateway, whose answers come in on another thread) hand over what has
    * arrived when the kernel polls: before each market event, after the

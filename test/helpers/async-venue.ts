@@ -76,10 +76,7 @@ export class AsyncVenue implements ExecutionClient, MarketDataSink {
   }
 
   submit(order: Order, time: number): void {
-    const copy: MutableOrder = { ...order };
-    // It holds one-cancels-other as the simulated exchange does, by the manager's links, those made after
-    // submission included (ExecutionClient has no request that links orders at the venue).
-    Object.defineProperty(copy, 'ocoIds', { get: () => order.ocoIds, enumerable: true });
+    const copy: MutableOrder = { ...order, ocoIds: [...order.ocoIds] };
     this.copies.set(order.id, copy);
     this.inner.submit(copy, time);
   }
@@ -94,6 +91,10 @@ export class AsyncVenue implements ExecutionClient, MarketDataSink {
 
   withdraw(orderId: number): boolean {
     return this.inner.withdraw(orderId);
+  }
+
+  link(orderIds: readonly number[]): void {
+    this.inner.link(orderIds);
   }
 
   poll(): void {

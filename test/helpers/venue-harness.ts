@@ -75,7 +75,7 @@ export class VenueHarness {
   readonly orders: OrderManager;
   readonly events: SeenEvent[] = [];
   readonly fills: Fill[] = [];
-  /** What reached the venue: `submit 1`, `cancel 1`, `modify 1`, `withdraw 1`. */
+  /** What reached the venue: `submit 1`, `cancel 1`, `modify 1`, `withdraw 1`, `link 1 2`. */
   readonly requests: string[] = [];
   /** The time of the latest data (commands are sent at it unless told otherwise). */
   now = NaN;
@@ -111,6 +111,14 @@ export class VenueHarness {
             withdraw: (id: number) => {
               log.push(`withdraw ${id}`);
               return (inner.withdraw as (id: number) => boolean).call(inner, id);
+            },
+          }
+        : {}),
+      ...(inner.link !== undefined
+        ? {
+            link: (ids: readonly number[], time: number) => {
+              log.push(`link ${ids.join(' ')}`);
+              (inner.link as (ids: readonly number[], time: number) => void).call(inner, ids, time);
             },
           }
         : {}),
