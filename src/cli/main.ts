@@ -7,6 +7,7 @@ import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
 import { registerData } from './commands/data.js';
 import { registerIndicator } from './commands/indicator.js';
+import { registerOptimize } from './commands/optimize.js';
 import { registerReport } from './commands/report.js';
 import type { CliIO } from './io.js';
 
@@ -36,6 +37,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     code = c;
   };
   registerBacktest(program, io, done);
+  registerOptimize(program, io, done);
   registerData(program, io, done);
   registerIndicator(program, io, done);
   registerBook(program, io, done);

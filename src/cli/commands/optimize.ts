@@ -1,0 +1,205 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseRunConfig, type RunConfig } from '../../backtest/config.js';
+import { InputError, formatIssue } from '../../core/errors.js';
+import { outputError } from '../../core/output-file.js';
+import { bestTrial } from '../../optimize/sweep.js';
+import { openSweep } from '../../optimize/optimize.js';
+import { runSweep } from '../../optimize/sweep.js';
+import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
+import { TRIAL_METRICS, type TrialMetric, type TrialOutcome } from '../../optimize/trial.js';
+import { buildSearch, type SearchMethod } from '../../optimize/search.js';
+import { defaultWorkers } from '../../optimize/pool.js';
+import { addBacktestFlags, mergeSettings, type BacktestFlags } from '../backtest-flags.js';
+import { collect, numberFlag } from '../args.js';
+import type { CliIO } from '../io.js';
+
+interface OptimizeFlags extends BacktestFlags {
+  range?: string[];
+  values?: string[];
+  method?: string;
+  trials?: string;
+  objective?: string;
+  minimize?: boolean;
+  constraint?: string[];
+  workers?: string;
+}
+
+/**
+ * Flags of optimize that `backtest` does not take (and its outputs), left out
+ * of the command that reproduces the best trial. `--seed` seeds both the
+ * sampling and the random execution models, so it stays.
+ */
+const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'out', 'param', 'report', 'progress']);
+
+const METHODS: readonly SearchMethod[] = ['grid', 'random', 'tpe'];
+
+function integerFlag(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = numberFlag(name, text);
+  if (!Number.isInteger(n) || n < min) throw new InputError({ code: 'invalid_option', field: name, value: text, message: `${name} must be an integer >= ${min}` });
+  return n;
+}
+
+function objectiveOf(text: string | undefined): TrialMetric {
+  const name = text ?? 'sharpe';
+  if ((TRIAL_METRICS as readonly string[]).includes(name)) return name as TrialMetric;
+  throw new InputError({ code: 'invalid_option', field: '--objective', value: name, message: `not a numeric metric of summary.json; one of: ${TRIAL_METRICS.join(', ')}` });
+}
+
+/** A value as a POSIX shell reads it back. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `quantflow backtest` command that runs the best trial: the sweep's own backtest flags, its fixed and chosen parameters. */
+function backtestCommand(cmd: Command, flags: OptimizeFlags, config: RunConfig, params: Readonly<Record<string, unknown>>): string {
+  const words = ['quantflow', 'backtest'];
+  for (const option of cmd.options) {
+    const key = option.attributeName();
+    if (SWEEP_FLAGS.has(key) || cmd.getOptionValueSource(key) !== 'cli') continue;
+    const value = (flags as Record<string, unknown>)[key];
+    const flag = option.long ?? '';
+    if (option.negate) words.push(flag);
+    else if (value === true) words.push(flag);
+    else if (Array.isArray(value)) for (const v of value) words.push(flag, shellWord(String(v)));
+    else if (value !== undefined) words.push(flag, shellWord(String(value)));
+  }
+  for (const [name, value] of Object.entries({ ...config.params, ...params })) words.push('--param', shellWord(`${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
+  return words.join(' ');
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export function registerOptimize(program: Command, io: CliIO, done: (code: number) => void): void {
+  const cmd = program
+    .command('optimize')
+    .description('run a strategy over a grid or a search of its parameters and write trials.csv, best.json, returns.csv')
+    .option('--range <name=from:to:step>', 'a parameter over a range (integers or exact decimals); repeatable', collect)
+    .option('--values <name=a,b,c>', 'a parameter over listed values; repeatable', collect)
+    .option('--method <method>', 'grid (default), random or tpe')
+    .option('--trials <n>', 'trials to run (random and tpe; default: the whole grid or 100)')
+    .option('--objective <metric>', 'the summary.json metric to maximize (default sharpe)')
+    .option('--minimize', 'minimize the objective instead')
+    .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
+    .option('--workers <n>', `worker threads (default: one per core, here ${defaultWorkers()}; 0 runs on this thread)`);
+  addBacktestFlags(cmd).action(async (flags: OptimizeFlags) => {
+    const settings = mergeSettings(flags);
+    if (flags.out === undefined && settings.out === undefined) settings.out = 'runs/optimize';
+    const config = parseRunConfig(settings, flags.config);
+    const method = flags.method ?? 'grid';
+    if (!(METHODS as readonly string[]).includes(method)) {
+      throw new InputError({ code: 'invalid_option', field: '--method', value: method, message: `one of: ${METHODS.join(', ')}` });
+    }
+    const objective = objectiveOf(flags.objective);
+    const minimize = flags.minimize === true;
+    const workers = integerFlag('--workers', flags.workers, 0) ?? defaultWorkers();
+    const trials = integerFlag('--trials', flags.trials, 1);
+    const seed = integerFlag('--seed', flags.seed, 0) ?? 1;
+    const search = await buildSearch({
+      strategy: config.strategy,
+      ranges: flags.range ?? [],
+      values: flags.values ?? [],
+      constraints: flags.constraint ?? [],
+      method: method as SearchMethod,
+      seed,
+      ...(trials !== undefined ? { trials } : {}),
+    });
+    const skipped: string[] = [];
+    const { pool, data, strategyName } = await openSweep({
+      config,
+      sampler: search.sampler,
+      workers,
+      onIssue: (issue) => {
+        const line = `skipped: ${formatIssue(issue)}`;
+        skipped.push(line);
+        io.stderr.write(`${line}\n`);
+      },
+    });
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      if (controller.signal.aborted) return;
+      controller.abort();
+      io.stderr.write('\nstopping: the trials running finish, then every finished trial is written (Ctrl-C again does not wait)\n');
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSigint);
+    const total = search.sampler.total;
+    const bar =
+      flags.progress !== false && io.stderr.isTTY === true && process.env.CI === undefined
+        ? new cliProgress.SingleBar(
+            {
+              stream: io.stderr as NodeJS.WritableStream,
+              format: total !== undefined ? 'optimize [{bar}] {value}/{total} trials | {rate} trials/s | ETA {eta_formatted}' : 'optimize {value} trials | {rate} trials/s | {duration_formatted}',
+              hideCursor: true,
+              clearOnComplete: true,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    const started = performance.now();
+    const outcomes: TrialOutcome[] = [];
+    bar?.start(total ?? 0, 0, { rate: '0.0' });
+    try {
+      for await (const o of runSweep({ sampler: search.sampler, pool, objective, minimize, signal: controller.signal, ...(trials !== undefined ? { maxTrials: trials } : {}) })) {
+        outcomes.push(o);
+        bar?.update(outcomes.length, { rate: (outcomes.length / ((performance.now() - started) / 1000)).toFixed(1) });
+      }
+    } finally {
+      bar?.stop();
+      process.removeListener('SIGINT', onSigint);
+      await pool.close();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const best = bestTrial(outcomes, objective, minimize);
+    const bestJson: BestTrial | undefined =
+      best === undefined
+        ? undefined
+        : {
+            trial: best.trial,
+            objective,
+            minimize,
+            value: best.metrics[objective] as number,
+            params: best.params,
+            metrics: best.metrics,
+            command: backtestCommand(cmd, flags, config, best.params),
+          };
+    const run = {
+      command: 'optimize',
+      strategy: { file: resolve(config.strategy), name: strategyName, sha256: sha256(config.strategy) },
+      data: config.data.map((path) => ({ file: resolve(path), sha256: sha256(path) })),
+      ...(config.catalog !== undefined ? { catalog: resolve(config.catalog) } : {}),
+      search: { method, ranges: flags.range ?? [], values: flags.values ?? [], constraints: flags.constraint ?? [], seed, trials: trials ?? null, parameters: search.paramNames },
+      objective,
+      minimize,
+      complete: !controller.signal.aborted,
+      config: { ...config, out: resolve(config.out) },
+      rows_skipped: data.skipped.length,
+    };
+    try {
+      writeSweepFiles(config.out, { paramNames: search.paramNames, outcomes, best: bestJson, run });
+    } catch (e) {
+      throw outputError(config.out, e);
+    }
+    const count = (s: string): number => outcomes.filter((o) => o.status === s).length;
+    io.stdout.write(
+      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) with ${workers === 0 ? 'this thread' : `${workers} worker thread(s)`}\n`,
+    );
+    if (bestJson !== undefined) {
+      io.stdout.write(`best: trial ${bestJson.trial} ${JSON.stringify(bestJson.params)} ${objective} ${bestJson.value}\n`);
+      io.stdout.write(`reproduce: ${bestJson.command}\n`);
+    } else io.stdout.write(`best: none (no trial has a ${objective})\n`);
+    io.stdout.write(`outputs: ${config.out}\n`);
+    if (controller.signal.aborted) {
+      io.stderr.write(`stopped by Ctrl-C after ${outcomes.length} trials; run.json says complete: false\n`);
+      done(130);
+      return;
+    }
+    done(0);
+  });
+}

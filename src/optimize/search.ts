@@ -1,0 +1,99 @@
+import { InputError } from '../core/errors.js';
+import { loadStrategyFile } from '../backtest/strategy-loader.js';
+import type { StrategyClass } from '../strategy/strategy.js';
+import { parseConstraint } from './constraint.js';
+import { parseSpace, type ParameterSet, type ParameterSpace, type SpaceSpec } from './space.js';
+import type { TrialSampler } from './sweep.js';
+
+export type SearchMethod = 'grid' | 'random' | 'tpe';
+
+export interface SearchSettings {
+  /** The strategy file: its parameter schema names the parameters a sweep may vary. */
+  readonly strategy: string;
+  /** `--range` texts, in the order given. */
+  readonly ranges: readonly string[];
+  /** `--values` texts, in the order given. */
+  readonly values: readonly string[];
+  /** `--constraint` expressions over the swept parameters: a combination is tried only when all hold. */
+  readonly constraints: readonly string[];
+  readonly method: SearchMethod;
+  readonly seed: number;
+  /** Trials to run (random, tpe); the grid runs all its combinations (at most this many when given). */
+  readonly trials?: number;
+}
+
+export interface Search {
+  readonly sampler: TrialSampler;
+  /** The swept parameters, in trials.csv's order. */
+  readonly paramNames: readonly string[];
+  readonly space: ParameterSpace;
+}
+
+/** Random and TPE sweeps without --trials run this many. */
+export const DEFAULT_TRIALS = 100;
+
+/** The parameter names a strategy's schema declares (empty when it has no object schema). */
+export function strategyParamNames(cls: StrategyClass<object>): string[] {
+  // As parseStrategyParams reads it (a refined object schema keeps its shape).
+  const shape = (cls.params as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape !== undefined ? Object.keys(shape) : [];
+}
+
+/**
+ * The sampler a sweep's flags describe. --range flags come first, then
+ * --values flags, each in the order given; the grid turns the first
+ * slowest. Combinations that break a --constraint are not trials: they are
+ * left out (a combination the strategy's own schema refuses is a trial,
+ * reported as skipped).
+ */
+export async function buildSearch(settings: SearchSettings): Promise<Search> {
+  const cls = await loadStrategyFile(settings.strategy);
+  const specs: SpaceSpec[] = [...settings.ranges.map((text) => ({ flag: '--range' as const, text })), ...settings.values.map((text) => ({ flag: '--values' as const, text }))];
+  if (specs.length === 0) {
+    throw new InputError({ code: 'invalid_option', field: '--range', message: 'give the parameters to vary: --range NAME=FROM:TO:STEP or --values NAME=a,b,c' });
+  }
+  const space = parseSpace(specs, { knownNames: strategyParamNames(cls) });
+  const constraints = settings.constraints.map((text) => parseConstraint(text, { knownNames: space.names }));
+  const accept = constraints.length === 0 ? undefined : (p: ParameterSet): boolean => constraints.every((c) => c.test(p));
+  const paramNames = space.names;
+  switch (settings.method) {
+    case 'grid': {
+      const grid = space.grid();
+      const total = accept === undefined ? grid.total : countAccepted(space, accept);
+      const limit = settings.trials ?? Infinity;
+      let given = 0;
+      return {
+        space,
+        paramNames,
+        sampler: {
+          total: Math.min(total, limit),
+          batch: 0,
+          next: () => {
+            if (given >= limit) return undefined;
+            for (let p = grid.nextParams(); p !== undefined; p = grid.nextParams()) {
+              if (accept === undefined || accept(p)) {
+                given++;
+                return p;
+              }
+            }
+            return undefined;
+          },
+        },
+      };
+    }
+    case 'random': {
+      const sampler = space.sample(settings.trials ?? DEFAULT_TRIALS, settings.seed, accept);
+      return { space, paramNames, sampler: { total: sampler.total, batch: 0, next: () => sampler.nextParams() } };
+    }
+    case 'tpe':
+      throw new InputError({ code: 'invalid_option', field: '--method', value: 'tpe', message: 'tpe is not available in this build' });
+  }
+}
+
+/** Combinations of the grid that pass `accept` (the grid is small enough to walk: gridSize() checked it). */
+function countAccepted(space: ParameterSpace, accept: (p: ParameterSet) => boolean): number {
+  let n = 0;
+  const grid = space.grid();
+  for (let p = grid.nextParams(); p !== undefined; p = grid.nextParams()) if (accept(p)) n++;
+  return n;
+}

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, SAMPLES, cli, readCsv, tempDir } from '../helpers/cli.js';
+
+const ORCL = join(SAMPLES, 'ORCL-1995-2014.csv');
+const BASE = ['--strategy', 'examples/sma-cross.ts', '--data', ORCL, '--cash', '100000', '--fee-rate', '0.001', '--no-progress'];
+// The issue's grid: fast 5..50 step 5 x slow 20..200 step 20; the schema refuses fast >= slow.
+const GRID = ['--range', 'fast=5:50:5', '--range', 'slow=20:200:20'];
+
+function json(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+describe('quantflow optimize', () => {
+  const runs = new Map<number, string>();
+  const sweep = (workers: number): string => {
+    const cached = runs.get(workers);
+    if (cached !== undefined) return cached;
+    const out = join(tempDir(), `w${workers}`);
+    const r = cli(['optimize', ...BASE, ...GRID, '--workers', String(workers), '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    runs.set(workers, out);
+    return out;
+  };
+
+  it('runs the grid in grid order, skipping what the strategy refuses with its message', () => {
+    const rows = readCsv(join(sweep(2), 'trials.csv'));
+    expect(rows).toHaveLength(100);
+    expect(rows.map((r) => r.trial)).toEqual(Array.from({ length: 100 }, (_, i) => String(i + 1)));
+    // First parameter slowest: fast=5 with slow 20..200, then fast=10, ...
+    expect(rows.slice(0, 3).map((r) => [r.fast, r.slow])).toEqual([['5', '20'], ['5', '40'], ['5', '60']]);
+    expect(rows[10]).toMatchObject({ fast: '10', slow: '20' });
+    const skipped = rows.filter((r) => r.status === 'skipped');
+    expect(skipped).toHaveLength(10);
+    for (const r of skipped) {
+      expect(Number(r.fast)).toBeGreaterThanOrEqual(Number(r.slow));
+      expect(r.reason).toContain('fast must be shorter than slow');
+      expect(r.sharpe).toBe('');
+    }
+    const ok = rows.filter((r) => r.status === 'ok');
+    expect(ok).toHaveLength(90);
+    expect(new Set(ok.map((r) => r.final_equity)).size).toBeGreaterThan(80);
+  }, 120_000);
+
+  it('writes byte-identical trials.csv and returns.csv with 0, 1 and 2 worker threads', () => {
+    const files = ['trials.csv', 'returns.csv', 'best.json'];
+    const two = files.map((f) => readFileSync(join(sweep(2), f), 'utf8'));
+    for (const w of [0, 1]) expect(files.map((f) => readFileSync(join(sweep(w), f), 'utf8'))).toEqual(two);
+    const timing = readCsv(join(sweep(2), 'trials-timing.csv'));
+    expect(timing).toHaveLength(100);
+  }, 240_000);
+
+  it("names a best trial whose command reproduces it: the backtest's summary has the trial's metrics", () => {
+    const dir = sweep(2);
+    const best = json(join(dir, 'best.json')) as { trial: number; params: Record<string, number>; command: string; value: number; metrics: Record<string, number | null> };
+    const rows = readCsv(join(dir, 'trials.csv'));
+    const sharpes = rows.filter((r) => r.status === 'ok').map((r) => Number(r.sharpe));
+    expect(best.value).toBe(Math.max(...sharpes));
+    expect(rows[best.trial - 1]?.sharpe).toBe(String(best.value));
+    expect(best.command).toMatch(/^quantflow backtest /);
+    expect(best.command).not.toMatch(/--range|--workers|--out/);
+    const out = join(tempDir(), 'best');
+    const args = best.command.replace(/^quantflow /, '').split(' ').concat(['--out', out]);
+    const r = cli(args);
+    expect(r.status).toBe(0);
+    const summary = json(join(out, 'summary.json'));
+    for (const key of ['final_equity', 'sharpe', 'closed_trades', 'max_drawdown', 'sortino', 'profit_factor']) expect(summary[key]).toEqual(best.metrics[key]);
+  }, 120_000);
+
+  it('writes returns.csv with one column per ok trial and run.json with the data and strategy hashes', () => {
+    const dir = sweep(2);
+    const lines = readFileSync(join(dir, 'returns.csv'), 'utf8').trim().split('\n');
+    const header = (lines[0] as string).split(',');
+    expect(header[0]).toBe('time');
+    expect(header).toHaveLength(91);
+    const orclRows = readFileSync(ORCL, 'utf8').trim().split('\n').length - 1;
+    expect(lines).toHaveLength(orclRows); // one return per pair of consecutive equity points, plus the header
+    const run = json(join(dir, 'run.json')) as { strategy: { sha256: string }; data: { sha256: string }[]; complete: boolean };
+    expect(run.strategy.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.data[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.complete).toBe(true);
+  }, 120_000);
+
+  it('refuses bad flags with status 2 and a message naming the flag', () => {
+    const cases: [string[], RegExp][] = [
+      [['--range', 'fast=10:5:1'], /--range/],
+      [['--range', 'fast=5:50:5', '--objective', 'luck'], /--objective.*luck/],
+      [['--range', 'fast=5:50:5', '--method', 'genetic'], /--method.*genetic/],
+      [['--range', 'nope=1:3:1'], /nope/],
+      [['--range', 'fast=5:50:5', '--workers', '-1'], /--workers/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = cli(['optimize', ...BASE, ...flags, '--out', join(tempDir(), 'bad')]);
+      expect(r.status, flags.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  }, 60_000);
+
+  it('keeps and writes every finished trial when stopped with Ctrl-C (SIGINT)', async () => {
+    const out = join(tempDir(), 'stopped');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/quantflow.js'), 'optimize', ...BASE, '--range', 'fast=2:60:1', '--range', 'slow=61:200:1', '--workers', '1', '--out', out], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toContain('stopping');
+    expect(code).toBe(130);
+    expect(existsSync(join(out, 'trials.csv'))).toBe(true);
+    const rows = readCsv(join(out, 'trials.csv'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(59 * 140);
+    expect(rows.map((r) => Number(r.trial))).toEqual(rows.map((_, i) => i + 1));
+    expect(json(join(out, 'run.json')).complete).toBe(false);
+  }, 60_000);
+});
