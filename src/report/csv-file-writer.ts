@@ -39,8 +39,8 @@ export class CsvFileWriter {
   private pos = 0;
   /** Past this the buffer is flushed before the next field. */
   private readonly limit: number;
-  /** The day whose "YYYY-MM-DDT" is in `datePart`, NaN for none. */
-  private day = NaN;
+  /** Start (µs) of the day whose "YYYY-MM-DDT" is in `datePart`, NaN for none. */
+  private dayStart = NaN;
   private readonly datePart = new Uint8Array(11);
 
   constructor(path: string, capacity = 1 << 20) {
@@ -133,22 +133,27 @@ export class CsvFileWriter {
   time(t: number): void {
     if (this.pos > this.limit) this.flush();
     if (t !== t || t === Infinity || t === -Infinity) return;
-    const days = Math.floor(t / MICROS_PER_DAY);
-    const rem = t - days * MICROS_PER_DAY;
-    if (days !== this.day && !this.cacheDay(days)) {
-      this.text(formatIso(t));
-      return;
+    let rem = t - this.dayStart;
+    if (!(rem >= 0 && rem < MICROS_PER_DAY)) {
+      // Another day than the last time's: its date part, worked out once.
+      const days = Math.floor(t / MICROS_PER_DAY);
+      if (!this.cacheDay(days)) {
+        this.text(formatIso(t));
+        return;
+      }
+      rem = t - this.dayStart;
     }
-    const sec = Math.floor(rem / MICROS_PER_SECOND);
+    const sec = (rem / MICROS_PER_SECOND) | 0;
     const us = rem - sec * MICROS_PER_SECOND;
-    if (us !== Math.floor(us)) {
+    if ((us | 0) !== us) {
       // Not a whole microsecond: formatIso says how that looks.
       this.text(formatIso(t));
       return;
     }
-    const h = (sec / 3600) >>> 0;
-    const m = ((sec - h * 3600) / 60) >>> 0;
-    const s = sec - h * 3600 - m * 60;
+    const h = (sec / 3600) | 0;
+    const hs = sec - h * 3600;
+    const m = (hs / 60) | 0;
+    const s = hs - m * 60;
     const buf = this.buf;
     let p = this.pos;
     const date = this.datePart;
@@ -159,10 +164,13 @@ export class CsvFileWriter {
     buf[p++] = 0x3a;
     p = pair(buf, p, s);
     if (us !== 0) {
+      const hi = (us / 10000) | 0;
+      const lo = us - hi * 10000;
+      const mid = (lo / 100) | 0;
       buf[p++] = DOT;
-      p = pair(buf, p, (us / 10000) >>> 0);
-      p = pair(buf, p, ((us / 100) >>> 0) % 100);
-      p = pair(buf, p, us % 100);
+      p = pair(buf, p, hi);
+      p = pair(buf, p, mid);
+      p = pair(buf, p, lo - mid * 100);
     }
     buf[p++] = 0x5a;
     this.pos = p;
@@ -180,7 +188,7 @@ export class CsvFileWriter {
     d[7] = MINUS;
     pair(d, 8, day);
     d[10] = 0x54;
-    this.day = days;
+    this.dayStart = days * MICROS_PER_DAY;
     return true;
   }
 
