@@ -12,13 +12,16 @@
  *   csv_ingest_orcl         MB/s on data/samples/ORCL-1995-2014.csv, opened and read many times
  *   engine_bars_per_sec     bars/s of examples/sma-cross.ts over 1M in-memory bars, engine.run() only
  *   engine_trades           closed round trips in that run (shows the strategy is trading)
+ *   csv_writers             MB/s writing the six outputs of a 1M-bar run (writeRunOutputs)
+ *   summary_metrics_ms      ms for summarize() of that run (every metric of summary.json)
  *   cli_end_to_end_seconds  wall time of `node bin/quantflow.js backtest ...` on the 1M-bar CSV
+ *   cli_peak_rss_mb         peak resident memory of that CLI run
  *   l2_replay               deltas/s applied to an OrderBook from a generated 5M-delta L2 stream
  *
  * Then, unpinned, the catalog benchmarks of bench/catalog.ts (catalog_import,
  * catalog_read, cache, backtest_100m; see that file).
  *
- * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, cli, l2, catalog, cache, backtest_100m), --no-pin.
+ * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, writers, cli, l2, catalog, cache, backtest_100m), --no-pin.
  * Generated inputs live in bench/out/ (gitignored) and are reused while their
  * generator settings and size still match.
  */
@@ -37,7 +40,9 @@ import {
   instantiateStrategy,
   loadStrategyFile,
   openCsvFeed,
+  summarize,
   writeGeneratedCsv,
+  writeRunOutputs,
   type BarColumns,
   type StrategyClass,
 } from '../dist/index.js';
@@ -54,9 +59,13 @@ const STRATEGY_FILE = join(ROOT, 'examples', 'sma-cross.ts');
 const STRATEGY_PARAMS = { fast: 10, slow: 30, size: 100 };
 const CASH = 1e9;
 
-const FLOORS: Record<string, { min: number; label: string }> = {
+/** Bounds a figure must keep: at least `min`, or at most `max`. */
+const FLOORS: Record<string, { min?: number; max?: number; label: string }> = {
   csv_ingest: { min: 150, label: '>= 150' },
   engine_bars_per_sec: { min: 2_000_000, label: '>= 2,000,000' },
+  csv_writers: { min: 200, label: '>= 200' },
+  cli_end_to_end_seconds: { max: 1.2, label: '<= 1.2' },
+  cli_peak_rss_mb: { max: 250, label: '<= 250' },
   l2_replay: { min: 5_000_000, label: '>= 5,000,000' },
 };
 
@@ -354,11 +363,54 @@ async function benchEngine(): Promise<void> {
   });
 }
 
+/** The outputs of one engine run over the generated bars in memory: summarize() and writeRunOutputs() timed. */
+async function benchWriters(): Promise<void> {
+  section('csv_writers, summary_metrics_ms: the outputs and metrics of a 1,000,000-bar run');
+  const cols: BarColumns = generateBarColumns({ bars: BARS, seed: SEED });
+  const cls = await loadExampleStrategy();
+  const engine = new BacktestEngine({ strategy: instantiateStrategy(cls, STRATEGY_PARAMS), feeds: [new ColumnsFeed('SYN', cols, 'generated')], cash: CASH });
+  const result = engine.run();
+  const outDir = join(OUT, 'writers');
+  let summary = summarize(result, 'SmaCross', STRATEGY_PARAMS);
+  const metricSecs = timeRuns(1, args.reps, () => {
+    summary = summarize(result, 'SmaCross', STRATEGY_PARAMS);
+  });
+  let bytes = 0;
+  const writeSecs = timeRuns(1, args.reps, () => {
+    rmSync(outDir, { recursive: true, force: true });
+    writeRunOutputs(outDir, result, summary);
+  });
+  for (const f of ['trades.csv', 'orders.csv', 'equity.csv', 'fills.csv', 'positions.csv']) bytes += statSync(join(outDir, f)).size;
+  const w = stats(
+    writeSecs.map((t) => bytes / 1e6 / t),
+    true,
+  );
+  rows.push({
+    name: 'csv_writers',
+    value: round(w.median, 1),
+    unit: 'MB/s',
+    detail: `${fmt(bytes / 1e6)} MB of CSV (equity ${fmt(statSync(join(outDir, 'equity.csv')).size / 1e6)} MB, ${result.equity.time.length.toLocaleString('en-US')} rows) and summary.json in ${fmt(stats(writeSecs, false).median * 1000, 0)} ms; best ${fmt(w.best)}, worst ${fmt(w.worst)} (${reps(args.reps)})`,
+  });
+  const m = stats(
+    metricSecs.map((t) => t * 1000),
+    false,
+  );
+  rows.push({
+    name: 'summary_metrics_ms',
+    value: round(m.median, 1),
+    unit: 'ms',
+    detail: `summarize() of that run: every metric of summary.json over ${result.equity.time.length.toLocaleString('en-US')} steps and ${result.closedTrades.length.toLocaleString('en-US')} trades; best ${fmt(m.best)}, worst ${fmt(m.worst)} (${reps(args.reps)})`,
+  });
+}
+
 function benchCli(): void {
   section('cli_end_to_end_seconds: quantflow backtest on the generated CSV');
   const { path } = generatedCsv();
   const outDir = join(OUT, 'run');
+  const rssFile = join(OUT, 'rss-cli.json');
   const argv = [
+    '--import',
+    join(ROOT, 'bench', 'rss-probe.mjs'),
     join(ROOT, 'bin', 'quantflow.js'),
     'backtest',
     '--strategy',
@@ -372,12 +424,15 @@ function benchCli(): void {
   ];
   console.log(`$ node ${argv.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a)).join(' ')}`);
   let lastOut = '';
+  const rss: number[] = [];
   const secs = timeRuns(1, Math.min(args.reps, 3), () => {
     rmSync(outDir, { recursive: true, force: true });
-    const r = spawnSync(process.execPath, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    rmSync(rssFile, { force: true });
+    const r = spawnSync(process.execPath, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, QF_RSS_OUT: rssFile } });
     if (r.error !== undefined) throw r.error;
     if (r.status !== 0) throw new Error(`quantflow exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
     lastOut = r.stdout;
+    rss.push((JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number }).maxRssKiB / 1024);
   });
   const s = stats(secs, false);
   const trades = /closed trades\s*\|?\s*(\d+)/.exec(lastOut)?.[1];
@@ -386,6 +441,14 @@ function benchCli(): void {
     value: round(s.median, 3),
     unit: 's',
     detail: `${BARS.toLocaleString('en-US')} bars${trades !== undefined ? `, ${trades} closed trades` : ''}; best ${fmt(s.best, 3)}, worst ${fmt(s.worst, 3)} (${secs.length} run${secs.length === 1 ? '' : 's'}); ${fmt(BARS / s.median, 0)} bars/s overall`,
+  });
+  // The warm-up run is measured too: memory does not depend on warm caches.
+  const m = stats(rss, false);
+  rows.push({
+    name: 'cli_peak_rss_mb',
+    value: Math.round(m.median),
+    unit: 'MiB',
+    detail: `peak resident memory of that command (process.resourceUsage().maxRSS at exit); best ${fmt(m.best, 0)}, worst ${fmt(m.worst, 0)} (${rss.length} runs)`,
   });
 }
 
@@ -549,11 +612,11 @@ function printTable(): number {
     const floor = FLOORS[r.name];
     let status = '';
     if (floor !== undefined) {
-      const ok = r.value >= floor.min;
+      const ok = (floor.min === undefined || r.value >= floor.min) && (floor.max === undefined || r.value <= floor.max);
       if (!ok) failures++;
       status = ok ? 'PASS' : 'FAIL';
     }
-    const value = r.unit === 'bars/s' || r.unit === 'trades' || r.unit === 'deltas/s' ? fmt(r.value, 0) : r.unit === 's' ? fmt(r.value, 3) : fmt(r.value, 1);
+    const value = r.unit === 'bars/s' || r.unit === 'trades' || r.unit === 'deltas/s' || r.unit === 'MiB' ? fmt(r.value, 0) : r.unit === 's' ? fmt(r.value, 3) : fmt(r.value, 1);
     return [r.name, value, r.unit, floor?.label ?? '', status, r.detail];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
@@ -574,7 +637,8 @@ console.log(`QuantFlow benchmarks: node ${process.version}, ${process.platform}/
 if (selected('csv_ingest')) benchCsvGenerated();
 if (selected('csv_ingest_orcl')) benchCsvOrcl();
 if (selected('engine_bars_per_sec')) await benchEngine();
-if (selected('cli_end_to_end_seconds')) benchCli();
+if (selected('csv_writers') || selected('summary_metrics_ms') || selected('writers')) await benchWriters();
+if (selected('cli_end_to_end_seconds') || selected('cli_peak_rss_mb')) benchCli();
 if (selected('l2_replay')) benchL2();
 
 const failures = printTable();

@@ -82,13 +82,16 @@ export {
   rollingSharpe,
   rollingVolatility,
   rollingSharpeAndVolatility,
+  rollingSharpeAndVolatilityAt,
   defaultRollingWindow,
   periodReturns,
   type DrawdownInfo,
   type PeriodReturn,
 } from './report/metrics.js';
 export { tradeStats, exposureTime, turnover, type TradeOutcome, type TradeStats } from './report/trade-metrics.js';
-export { computePerformance, alignBenchmark, type PerformanceInput, type PerformanceMetrics, type PriceSeries } from './report/performance.js';
+export { computePerformance, runMetrics, alignBenchmark, type PerformanceInput, type PerformanceMetrics, type PriceSeries, type RunMetrics } from './report/performance.js';
+export { summarizeReturns, returnQuantiles, type ReturnSummary, type ReturnQuantiles } from './report/return-summary.js';
+export { CsvFileWriter } from './report/csv-file-writer.js';
 export { loadBenchmark, readPriceSeries, OhlcDownsampler, type OhlcSeries } from './report/prices.js';
 export { readRunDir, runPerformance, type RunFiles, type TradeRow } from './report/run-dir.js';
 export { writeReport, type ReportOptions, type ReportResult } from './report/tearsheet.js';

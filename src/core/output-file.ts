@@ -62,7 +62,11 @@ export function outputError(path: string, e: unknown): unknown {
  * disk ends in ENOSPC rather than a silently cut file.
  */
 export function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
+  writeAllBytes(fd, Buffer.from(text, 'utf8'));
+}
+
+/** Writes all of `bytes` to a file descriptor, again and again until the last byte is written (see writeAll). */
+export function writeAllBytes(fd: number, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }

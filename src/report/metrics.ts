@@ -1,4 +1,5 @@
 import { MICROS_PER_DAY, MICROS_PER_HOUR, civilFromDays } from '../core/time.js';
+import { selectRank } from './order-statistics.js';
 import { correlationWithIndex, excessKurtosis, mean, percentileOfSorted, skewness, std, withoutNaN } from './stats.js';
 
 /**
@@ -9,23 +10,44 @@ import { correlationWithIndex, excessKurtosis, mean, percentileOfSorted, skewnes
 export function inferPeriodsPerYear(times: ArrayLike<number>): number {
   const n = times.length;
   if (n < 2) return 252;
-  const gaps: number[] = [];
+  const gaps = new Float64Array(n - 1);
   let weekend = false;
-  const perDay = new Map<number, number>();
+  // Steps per day: runs of one day while the times go forward, else counted per day.
+  const counts: number[] = [];
+  let perDay: Map<number, number> | undefined;
+  let day = NaN;
+  let run = 0;
   for (let i = 0; i < n; i++) {
     const t = times[i] as number;
-    const day = Math.floor(t / MICROS_PER_DAY);
-    const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4); 0 = Sunday
+    if (i > 0) gaps[i - 1] = t - (times[i - 1] as number);
+    const d = Math.floor(t / MICROS_PER_DAY);
+    if (d === day) {
+      run++;
+      continue;
+    }
+    const dow = (((d + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4); 0 = Sunday
     if (dow === 0 || dow === 6) weekend = true;
-    perDay.set(day, (perDay.get(day) ?? 0) + 1);
-    if (i > 0) gaps.push(t - (times[i - 1] as number));
+    if (perDay === undefined && d < day) perDay = new Map(); // out of order: a day may come back
+    if (run > 0) counts.push(run);
+    day = d;
+    run = 1;
   }
+  counts.push(run);
   const daysPerYear = weekend ? 365 : 252;
-  gaps.sort((a, b) => a - b);
-  const medianGap = gaps[gaps.length >> 1] as number;
+  const half = gaps.length >> 1;
+  selectRank(gaps, half);
+  const medianGap = gaps[half] as number;
   if (medianGap >= 20 * MICROS_PER_HOUR) return daysPerYear * (MICROS_PER_DAY / Math.max(medianGap, MICROS_PER_DAY));
-  const counts = [...perDay.values()].sort((a, b) => a - b);
-  return daysPerYear * (counts[counts.length >> 1] as number);
+  let perDayCounts = counts;
+  if (perDay !== undefined) {
+    for (let i = 0; i < n; i++) {
+      const d = Math.floor((times[i] as number) / MICROS_PER_DAY);
+      perDay.set(d, (perDay.get(d) ?? 0) + 1);
+    }
+    perDayCounts = Array.from(perDay.values());
+  }
+  perDayCounts.sort((a, b) => a - b);
+  return daysPerYear * (perDayCounts[perDayCounts.length >> 1] as number);
 }
 
 /** Simple returns of an equity series, starting from `initial`. */
@@ -344,12 +366,38 @@ export function rollingSharpeAndVolatility(returns: ArrayLike<number>, window: n
   const n = returns.length;
   const sharpe = new Float64Array(n).fill(NaN);
   const volatility = new Float64Array(n).fill(NaN);
-  if (window < 2 || n < window) return { sharpe, volatility };
+  rollingInto(returns, window, periodsPerYear, null, sharpe, volatility);
+  return { sharpe, volatility };
+}
+
+/**
+ * rollingSharpeAndVolatility's values at the given steps only (ascending):
+ * `sharpe[j]` and `volatility[j]` are those of step `at[j]`. No array as
+ * long as the returns.
+ */
+export function rollingSharpeAndVolatilityAt(
+  returns: ArrayLike<number>,
+  window: number,
+  periodsPerYear: number,
+  at: ArrayLike<number>,
+): { sharpe: Float64Array; volatility: Float64Array } {
+  const sharpe = new Float64Array(at.length).fill(NaN);
+  const volatility = new Float64Array(at.length).fill(NaN);
+  rollingInto(returns, window, periodsPerYear, at, sharpe, volatility);
+  return { sharpe, volatility };
+}
+
+/** The rolling statistics of every step (`at` null), or of the steps in `at` (ascending), into arrays filled with NaN. */
+function rollingInto(returns: ArrayLike<number>, window: number, periodsPerYear: number, at: ArrayLike<number> | null, sharpe: Float64Array, volatility: Float64Array): void {
+  const n = returns.length;
+  if (window < 2 || n < window) return;
   const k = Math.sqrt(periodsPerYear);
   let s = 0;
   let ss = 0;
   let nans = 0;
   let nonZero = 0;
+  let next = 0;
+  const wanted = at === null ? 0 : at.length;
   for (let i = 0; i < n; i++) {
     const x = returns[i] as number;
     if (Number.isNaN(x)) nans++;
@@ -379,17 +427,23 @@ export function rollingSharpeAndVolatility(returns: ArrayLike<number>, window: n
         }
       }
     }
+    let slot = i;
+    if (at !== null) {
+      while (next < wanted && (at[next] as number) < i) next++;
+      if (next >= wanted) return;
+      if ((at[next] as number) !== i) continue;
+      slot = next;
+    }
     if (nans > 0) continue;
     if (nonZero === 0) {
-      volatility[i] = 0;
+      volatility[slot] = 0;
       continue;
     }
     const m = s / window;
     const sd = Math.sqrt(Math.max(0, (ss - s * m) / (window - 1)));
-    volatility[i] = sd * k;
-    if (sd > 1e-10 * Math.abs(m)) sharpe[i] = (m / sd) * k;
+    volatility[slot] = sd * k;
+    if (sd > 1e-10 * Math.abs(m)) sharpe[slot] = (m / sd) * k;
   }
-  return { sharpe, volatility };
 }
 
 /** Rolling annualised volatility: std (ddof = 1) of the last `window` returns * sqrt(periods per year). */

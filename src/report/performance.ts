@@ -1,26 +1,7 @@
 import { MICROS_PER_DAY, civilFromDays } from '../core/time.js';
 import { formatTime } from './format.js';
-import {
-  alphaBeta,
-  annualReturn,
-  annualVolatility,
-  calmarRatio,
-  conditionalValueAtRiskOfSorted,
-  cumulativeReturn,
-  defaultRollingWindow,
-  drawdownInfo,
-  omegaRatio,
-  periodReturns,
-  returnsKurtosis,
-  returnsSkew,
-  rollingSharpeAndVolatility,
-  sortedReturns,
-  sortinoRatio,
-  stability,
-  stepReturns,
-  tailRatioOfSorted,
-} from './metrics.js';
-import { percentileOfSorted } from './stats.js';
+import { alphaBeta, calmarRatio, cumulativeReturn, defaultRollingWindow, drawdownInfo, rollingSharpeAndVolatilityAt, stepReturns } from './metrics.js';
+import { returnQuantiles, summarizeReturns } from './return-summary.js';
 import type { TradeOutcome } from './trade-metrics.js';
 import { exposureTime, tradeStats, turnover } from './trade-metrics.js';
 
@@ -133,40 +114,111 @@ export function alignBenchmark(
   return out;
 }
 
-/** The value of `series` at the last step of each UTC month, keyed "YYYY-MM". */
-function monthEnd(times: ArrayLike<number>, series: ArrayLike<number>): Record<string, Num> {
-  const out: Record<string, Num> = {};
+/**
+ * The runs of calendar months and years of the steps, in one pass: each
+ * run's key ("YYYY-MM", "YYYY"), its compounded return (prod(1 + r) - 1,
+ * NaN returns left out) and, for months, its last step. Times are in order
+ * in a run, so a month that comes back (times out of order) is a new run;
+ * written into a record, its last run's figures win, as in periodReturns.
+ */
+interface CalendarRuns {
+  readonly monthKeys: string[];
+  readonly monthLast: number[];
+  readonly monthReturns: number[];
+  readonly yearKeys: string[];
+  readonly yearReturns: number[];
+}
+
+function calendarRuns(times: ArrayLike<number>, returns: ArrayLike<number>): CalendarRuns {
+  const out: CalendarRuns = { monthKeys: [], monthLast: [], monthReturns: [], yearKeys: [], yearReturns: [] };
+  const n = Math.min(times.length, returns.length);
   let lastDay = NaN;
-  let key = '';
-  for (let i = 0; i < times.length; i++) {
+  let month = '';
+  let year = '';
+  let wMonth = 1;
+  let wYear = 1;
+  for (let i = 0; i < n; i++) {
     const dayNumber = Math.floor((times[i] as number) / MICROS_PER_DAY);
     if (dayNumber !== lastDay) {
+      // Steps are in time order: the calendar only needs working out once a day.
       lastDay = dayNumber;
-      const { year, month } = civilFromDays(dayNumber);
-      key = `${year}-${String(month).padStart(2, '0')}`;
+      const c = civilFromDays(dayNumber);
+      const m = `${c.year}-${String(c.month).padStart(2, '0')}`;
+      const y = String(c.year);
+      if (m !== month) {
+        if (month !== '') {
+          out.monthKeys.push(month);
+          out.monthLast.push(i - 1);
+          out.monthReturns.push(wMonth - 1);
+        }
+        month = m;
+        wMonth = 1;
+      }
+      if (y !== year) {
+        if (year !== '') {
+          out.yearKeys.push(year);
+          out.yearReturns.push(wYear - 1);
+        }
+        year = y;
+        wYear = 1;
+      }
     }
-    out[key] = num(series[i] as number);
+    const r = returns[i] as number;
+    if (r === r) {
+      wMonth *= 1 + r;
+      wYear *= 1 + r;
+    }
+  }
+  if (month !== '') {
+    out.monthKeys.push(month);
+    out.monthLast.push(n - 1);
+    out.monthReturns.push(wMonth - 1);
+  }
+  if (year !== '') {
+    out.yearKeys.push(year);
+    out.yearReturns.push(wYear - 1);
   }
   return out;
 }
 
-function byPeriod(times: ArrayLike<number>, returns: ArrayLike<number>, by: 'monthly' | 'yearly'): Record<string, Num> {
+function record(keys: readonly string[], values: ArrayLike<number>): Record<string, Num> {
   const out: Record<string, Num> = {};
-  for (const p of periodReturns(times, returns, by)) out[p.period] = num(p.return);
+  for (let i = 0; i < keys.length; i++) out[keys[i] as string] = num(values[i] as number);
   return out;
 }
 
 /** Computes every performance metric of a run (docs/metrics.md). */
 export function computePerformance(input: PerformanceInput, maxDrawdownFraction: number): PerformanceMetrics {
+  return runMetrics(input, maxDrawdownFraction).performance;
+}
+
+/** The performance metrics with the Sharpe ratio and the deepest drawdown that summary.json has beside them. */
+export interface RunMetrics {
+  readonly performance: PerformanceMetrics;
+  /** Annualised Sharpe ratio of the step returns (NaN when undefined). */
+  readonly sharpe: number;
+  /** Deepest fall from a running peak, a negative fraction (0 when none). */
+  readonly maxDrawdown: number;
+}
+
+/**
+ * Every metric of a run from a few passes over its equity curve: the step
+ * returns once, two passes for the return statistics, one for the
+ * drawdowns, one for the calendar and rolling figures (sampled at month
+ * ends), and a partial sort for the quantiles. `maxDrawdownFraction` is the
+ * one calmar uses (the curve's own when undefined).
+ */
+export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number): RunMetrics {
   const { time, equity, periodsPerYear: ppy } = input;
   const n = equity.length;
   const returns = stepReturns(input.initialCash, equity);
-  const sorted = sortedReturns(returns);
-  const annual = annualReturn(returns, ppy);
+  const rs = summarizeReturns(returns, ppy);
   const dd = drawdownInfo(input.initialCash, equity);
+  const mdd = maxDrawdownFraction ?? dd.maxDrawdown;
   const at = (i: number): string | null => (i >= 0 && i < n ? formatTime(time[i] as number) : null);
   const window = defaultRollingWindow(ppy);
-  const rolling = rollingSharpeAndVolatility(returns, window, ppy);
+  const cal = calendarRuns(time, returns);
+  const rolling = rollingSharpeAndVolatilityAt(returns, window, ppy, cal.monthLast);
   let alpha = NaN;
   let beta = NaN;
   let benchPeriods = 0;
@@ -177,6 +229,8 @@ export function computePerformance(input: PerformanceInput, maxDrawdownFraction:
     benchPeriods = aligned.time.length;
     if (benchPeriods > 0) benchReturn = cumulativeReturn(aligned.benchmark);
   }
+  // Last: the quantiles reorder the returns in place.
+  const q = returnQuantiles(returns);
   const ts = tradeStats(input.trades);
   const to = turnover(input.tradedNotional, equity);
   let ddDays = NaN;
@@ -184,33 +238,33 @@ export function computePerformance(input: PerformanceInput, maxDrawdownFraction:
     const start = time[Math.max(0, dd.longestStart)] as number;
     ddDays = ((time[dd.longestEnd] as number) - start) / MICROS_PER_DAY;
   } else if (n > 0) ddDays = 0;
-  return {
-    annual_return: num(annual),
-    annual_volatility: num(annualVolatility(returns, ppy)),
-    sortino: num(sortinoRatio(returns, ppy)),
-    calmar: num(calmarRatio(annual, maxDrawdownFraction)),
-    omega: num(omegaRatio(returns)),
-    tail_ratio: num(tailRatioOfSorted(sorted)),
-    stability: num(stability(returns)),
+  const performance: PerformanceMetrics = {
+    annual_return: num(rs.annualReturn),
+    annual_volatility: num(rs.annualVolatility),
+    sortino: num(rs.sortino),
+    calmar: num(calmarRatio(rs.annualReturn, mdd)),
+    omega: num(rs.omega),
+    tail_ratio: num(q.tailRatio),
+    stability: num(rs.stability),
     max_drawdown_duration: dd.longestDuration,
     max_drawdown_duration_days: num(ddDays),
     max_drawdown_peak: dd.trough >= 0 ? at(Math.max(0, dd.peak)) : null,
     max_drawdown_trough: at(dd.trough),
     max_drawdown_recovery: at(dd.recovery),
-    value_at_risk: num(percentileOfSorted(sorted, 5)),
-    conditional_value_at_risk: num(conditionalValueAtRiskOfSorted(sorted)),
-    skew: num(returnsSkew(returns)),
-    kurtosis: num(returnsKurtosis(returns)),
+    value_at_risk: num(q.valueAtRisk),
+    conditional_value_at_risk: num(q.conditionalValueAtRisk),
+    skew: num(rs.skew),
+    kurtosis: num(rs.kurtosis),
     benchmark: input.benchmark?.symbol ?? null,
     benchmark_periods: benchPeriods,
     benchmark_return: num(benchReturn),
     alpha: num(alpha),
     beta: num(beta),
     rolling_window: window,
-    rolling_sharpe: monthEnd(time, rolling.sharpe),
-    rolling_volatility: monthEnd(time, rolling.volatility),
-    monthly_returns: byPeriod(time, returns, 'monthly'),
-    yearly_returns: byPeriod(time, returns, 'yearly'),
+    rolling_sharpe: record(cal.monthKeys, rolling.sharpe),
+    rolling_volatility: record(cal.monthKeys, rolling.volatility),
+    monthly_returns: record(cal.monthKeys, cal.monthReturns),
+    yearly_returns: record(cal.yearKeys, cal.yearReturns),
     winning_trades: ts.winningTrades,
     losing_trades: ts.losingTrades,
     win_rate: num(ts.winRate),
@@ -229,4 +283,5 @@ export function computePerformance(input: PerformanceInput, maxDrawdownFraction:
     turnover: num(to),
     annual_turnover: n > 0 ? num((to * ppy) / n) : null,
   };
+  return { performance, sharpe: rs.sharpe, maxDrawdown: dd.maxDrawdown };
 }

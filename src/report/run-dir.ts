@@ -4,9 +4,9 @@ import type { RunConfig } from '../backtest/config.js';
 import { parseRunConfig } from '../backtest/config.js';
 import { InputError } from '../core/errors.js';
 import { parseIsoTime } from '../core/time.js';
-import { inferPeriodsPerYear, maxDrawdown, sharpeRatio, stepReturns } from './metrics.js';
+import { inferPeriodsPerYear } from './metrics.js';
 import type { PerformanceMetrics, PriceSeries } from './performance.js';
-import { computePerformance } from './performance.js';
+import { runMetrics } from './performance.js';
 
 /** A closed trade as read back from trades.csv (mae and mfe are NaN in files written before they existed). */
 export interface TradeRow {
@@ -225,18 +225,16 @@ export function initialCashOf(run: RunFiles): number {
 export function runPerformance(run: RunFiles, benchmark?: PriceSeries): PerformanceMetrics & { sharpe: number | null; max_drawdown: number; total_return: number; periods_per_year: number } {
   const initial = initialCashOf(run);
   const ppy = inferPeriodsPerYear(run.time);
-  const mdd = maxDrawdown(initial, run.equity);
-  const perf = computePerformance(
-    { initialCash: initial, time: run.time, equity: run.equity, positionValue: run.positionValue, trades: run.trades, tradedNotional: run.tradedNotional, periodsPerYear: ppy, benchmark },
-    mdd,
-  );
+  const { performance, sharpe, maxDrawdown: mdd } = runMetrics({
+    initialCash: initial,
+    time: run.time,
+    equity: run.equity,
+    positionValue: run.positionValue,
+    trades: run.trades,
+    tradedNotional: run.tradedNotional,
+    periodsPerYear: ppy,
+    benchmark,
+  });
   const final = run.equity.length > 0 ? (run.equity[run.equity.length - 1] as number) : initial;
-  const sharpe = sharpeOf(run, initial, ppy);
-  return { ...perf, sharpe, max_drawdown: mdd, total_return: initial > 0 ? final / initial - 1 : 0, periods_per_year: ppy };
-}
-
-
-function sharpeOf(run: RunFiles, initial: number, ppy: number): number | null {
-  const s = sharpeRatio(stepReturns(initial, run.equity), ppy);
-  return Number.isFinite(s) ? s : null;
+  return { ...performance, sharpe: Number.isFinite(sharpe) ? sharpe : null, max_drawdown: mdd, total_return: initial > 0 ? final / initial - 1 : 0, periods_per_year: ppy };
 }

@@ -2,9 +2,9 @@ import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult, PositionResult } from '../backtest/engine.js';
 import type { RunAdjustment } from '../backtest/run.js';
 import { formatTime } from './format.js';
-import { inferPeriodsPerYear, maxDrawdown, sharpeRatio, stepReturns } from './metrics.js';
+import { inferPeriodsPerYear } from './metrics.js';
 import type { PerformanceMetrics, PriceSeries } from './performance.js';
-import { computePerformance } from './performance.js';
+import { runMetrics } from './performance.js';
 
 /**
  * The run's headline numbers, written to summary.json with these snake_case
@@ -131,27 +131,22 @@ export function tradedNotional(orders: BacktestResult['orders']): number {
 export function summarize(result: BacktestResult, strategy: string, params: Readonly<Record<string, unknown>> = {}, options: SummaryOptions = {}): Summary {
   const eq = result.equity;
   const ppy = inferPeriodsPerYear(eq.time);
-  const sharpe = sharpeRatio(stepReturns(result.initialCash, eq.equity), ppy);
-  const mdd = maxDrawdown(result.initialCash, eq.equity);
   let filled = 0;
   let rejected = 0;
   for (const o of result.orders) {
     if (o.status === 'filled') filled++;
     else if (o.status === 'rejected') rejected++;
   }
-  const performance = computePerformance(
-    {
-      initialCash: result.initialCash,
-      time: eq.time,
-      equity: eq.equity,
-      positionValue: eq.positionValue,
-      trades: result.closedTrades,
-      tradedNotional: tradedNotional(result.orders),
-      periodsPerYear: ppy,
-      benchmark: options.benchmark,
-    },
-    mdd,
-  );
+  const { performance, sharpe, maxDrawdown: mdd } = runMetrics({
+    initialCash: result.initialCash,
+    time: eq.time,
+    equity: eq.equity,
+    positionValue: eq.positionValue,
+    trades: result.closedTrades,
+    tradedNotional: tradedNotional(result.orders),
+    periodsPerYear: ppy,
+    benchmark: options.benchmark,
+  });
   return {
     strategy,
     symbols: result.symbols,

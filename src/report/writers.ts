@@ -1,11 +1,11 @@
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { writeAll } from '../core/output-file.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../backtest/config.js';
 import type { BacktestResult } from '../backtest/engine.js';
 import { COMPLETE_RUN, type RunStatus } from '../backtest/warnings.js';
 import { isRemoteRoot } from '../data/index.js';
-import { csvField, formatNumber, formatTime } from './format.js';
+import { CsvFileWriter } from './csv-file-writer.js';
+import { csvField } from './format.js';
 import type { Summary } from './summary.js';
 
 export const TRADES_HEADER = 'trade_id,symbol,direction,quantity,entry_time,entry_price,exit_time,exit_price,gross_pnl,fees,net_pnl,bars_held,mae,mfe';
@@ -16,41 +16,6 @@ export const POSITIONS_HEADER = 'time,symbol,quantity,average_price,price,market
 /** positions.csv of a hedging account: a row per leg, `side` long or short. */
 export const HEDGING_POSITIONS_HEADER = 'time,symbol,side,quantity,average_price,price,market_value,unrealized_pnl,realized_pnl,fees';
 export const EQUITY_HEADER = 'time,equity,cash,position_value,margin';
-
-/** Buffered line writer: large outputs without one string per file. */
-class LineWriter {
-  private fd: number;
-  private buf: string[] = [];
-  private size = 0;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  line(s: string): void {
-    this.buf.push(s);
-    this.size += s.length;
-    if (this.size > 1 << 20) this.flush();
-  }
-  flush(): void {
-    if (this.buf.length === 0) return;
-    try {
-      writeAll(this.fd, this.buf.join('\n') + '\n');
-    } catch (e) {
-      closeSync(this.fd); // a full disk: the caller removes the file
-      this.fd = -1;
-      throw e;
-    }
-    this.buf = [];
-    this.size = 0;
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
-
-const n = formatNumber;
-const t = formatTime;
-
 
 export function writeSummary(path: string, summary: Summary, status: RunStatus = COMPLETE_RUN): void {
   const withStatus = {
@@ -63,82 +28,175 @@ export function writeSummary(path: string, summary: Summary, status: RunStatus =
 }
 
 export function writeTrades(path: string, result: BacktestResult): void {
-  const w = new LineWriter(path);
-  w.line(TRADES_HEADER);
+  const w = new CsvFileWriter(path);
+  w.text(TRADES_HEADER);
+  w.endRow();
   for (const tr of result.closedTrades) {
-    w.line(
-      [tr.tradeId, csvField(tr.symbol), tr.direction, n(tr.quantity), t(tr.entryTime), n(tr.entryPrice), t(tr.exitTime), n(tr.exitPrice), n(tr.grossPnl), n(tr.fees), n(tr.netPnl), tr.barsHeld, n(tr.mae), n(tr.mfe)].join(','),
-    );
+    w.int(tr.tradeId);
+    w.comma();
+    w.text(csvField(tr.symbol));
+    w.comma();
+    w.text(tr.direction);
+    w.comma();
+    w.number(tr.quantity);
+    w.comma();
+    w.time(tr.entryTime);
+    w.comma();
+    w.number(tr.entryPrice);
+    w.comma();
+    w.time(tr.exitTime);
+    w.comma();
+    w.number(tr.exitPrice);
+    w.comma();
+    w.number(tr.grossPnl);
+    w.comma();
+    w.number(tr.fees);
+    w.comma();
+    w.number(tr.netPnl);
+    w.comma();
+    w.int(tr.barsHeld);
+    w.comma();
+    w.number(tr.mae);
+    w.comma();
+    w.number(tr.mfe);
+    w.endRow();
   }
   w.close();
 }
 
 export function writeOrders(path: string, result: BacktestResult): void {
-  const w = new LineWriter(path);
+  const w = new CsvFileWriter(path);
   // A hedging account's orders name their position side, in one more column.
   const hedging = result.positionMode === 'hedging';
-  w.line(hedging ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
+  w.text(hedging ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
+  w.endRow();
   for (const o of result.orders) {
-    const row = [
-        o.id,
-        csvField(o.symbol),
-        o.type,
-        o.side,
-        n(o.quantity),
-        // The order's defining price: its limit, or else its trigger.
-        n(Number.isNaN(o.price) ? o.triggerPrice : o.price),
-        o.status,
-        csvField(o.reason),
-        t(o.createdTime),
-        t(o.filledTime),
-        n(o.fillPrice),
-        o.filledQuantity > 0 ? n(o.fee) : '',
-        n(o.triggerPrice),
-        o.timeInForce,
-        n(o.filledQuantity),
-        o.parentId > 0 ? o.parentId : '',
-        csvField(o.tag),
-      ];
-    if (hedging) row.push(o.positionSide ?? '');
-    w.line(row.join(','));
+    w.int(o.id);
+    w.comma();
+    w.text(csvField(o.symbol));
+    w.comma();
+    w.text(o.type);
+    w.comma();
+    w.text(o.side);
+    w.comma();
+    w.number(o.quantity);
+    w.comma();
+    // The order's defining price: its limit, or else its trigger.
+    w.number(Number.isNaN(o.price) ? o.triggerPrice : o.price);
+    w.comma();
+    w.text(o.status);
+    w.comma();
+    w.text(csvField(o.reason));
+    w.comma();
+    w.time(o.createdTime);
+    w.comma();
+    w.time(o.filledTime);
+    w.comma();
+    w.number(o.fillPrice);
+    w.comma();
+    if (o.filledQuantity > 0) w.number(o.fee);
+    w.comma();
+    w.number(o.triggerPrice);
+    w.comma();
+    w.text(o.timeInForce);
+    w.comma();
+    w.number(o.filledQuantity);
+    w.comma();
+    if (o.parentId > 0) w.int(o.parentId);
+    w.comma();
+    w.text(csvField(o.tag));
+    if (hedging) {
+      w.comma();
+      if (o.positionSide !== undefined) w.text(o.positionSide);
+    }
+    w.endRow();
   }
   w.close();
 }
 
 export function writeEquity(path: string, result: BacktestResult): void {
-  const w = new LineWriter(path);
-  w.line(EQUITY_HEADER);
-  const e = result.equity;
-  for (let i = 0; i < e.time.length; i++) {
-    w.line(`${t(e.time[i] as number)},${n(e.equity[i] as number)},${n(e.cash[i] as number)},${n(e.positionValue[i] as number)},${n(e.margin[i] as number)}`);
+  const w = new CsvFileWriter(path);
+  w.text(EQUITY_HEADER);
+  w.endRow();
+  const { time, equity, cash, positionValue, margin } = result.equity;
+  for (let i = 0; i < time.length; i++) {
+    w.time(time[i] as number);
+    w.comma();
+    w.number(equity[i] as number);
+    w.comma();
+    w.number(cash[i] as number);
+    w.comma();
+    w.number(positionValue[i] as number);
+    w.comma();
+    w.number(margin[i] as number);
+    w.endRow();
   }
   w.close();
 }
 
 /** Every execution: several per order when it fills in parts. */
 export function writeFills(path: string, result: BacktestResult): void {
-  const w = new LineWriter(path);
+  const w = new CsvFileWriter(path);
   const hedging = result.positionMode === 'hedging';
-  w.line(hedging ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
+  w.text(hedging ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
+  w.endRow();
   for (const f of result.fills) {
-    const line = [f.orderId, csvField(f.symbol), t(f.time), f.quantity > 0 ? 'buy' : 'sell', n(Math.abs(f.quantity)), n(f.price), n(f.fee), f.liquidity].join(',');
-    w.line(hedging ? `${line},${result.orders[f.orderId - 1]?.positionSide ?? ''}` : line);
+    w.int(f.orderId);
+    w.comma();
+    w.text(csvField(f.symbol));
+    w.comma();
+    w.time(f.time);
+    w.comma();
+    w.text(f.quantity > 0 ? 'buy' : 'sell');
+    w.comma();
+    w.number(Math.abs(f.quantity));
+    w.comma();
+    w.number(f.price);
+    w.comma();
+    w.number(f.fee);
+    w.comma();
+    w.text(f.liquidity);
+    if (hedging) {
+      w.comma();
+      const side = result.orders[f.orderId - 1]?.positionSide;
+      if (side !== undefined) w.text(side);
+    }
+    w.endRow();
   }
   w.close();
 }
 
 /** Positions of every instrument (every leg in a hedging account) after each fill and at the last step of each day. */
 export function writePositions(path: string, result: BacktestResult): void {
-  const w = new LineWriter(path);
+  const w = new CsvFileWriter(path);
   const hedging = result.positionMode === 'hedging';
-  w.line(hedging ? HEDGING_POSITIONS_HEADER : POSITIONS_HEADER);
+  w.text(hedging ? HEDGING_POSITIONS_HEADER : POSITIONS_HEADER);
+  w.endRow();
+  const symbols = result.symbols.map((s) => csvField(s));
   const p = result.positions;
   for (let i = 0; i < p.length; i++) {
-    const symbol = result.symbols[p.symbol[i] as number] ?? '';
-    const where = hedging ? `${csvField(symbol)},${(p.side[i] as number) < 0 ? 'short' : 'long'}` : csvField(symbol);
-    w.line(
-      [t(p.time[i] as number), where, n(p.quantity[i] as number), n(p.averagePrice[i] as number), n(p.price[i] as number), n(p.marketValue[i] as number), n(p.unrealizedPnl[i] as number), n(p.realizedPnl[i] as number), n(p.fees[i] as number)].join(','),
-    );
+    w.time(p.time[i] as number);
+    w.comma();
+    w.text(symbols[p.symbol[i] as number] ?? '');
+    if (hedging) {
+      w.comma();
+      w.text((p.side[i] as number) < 0 ? 'short' : 'long');
+    }
+    w.comma();
+    w.number(p.quantity[i] as number);
+    w.comma();
+    w.number(p.averagePrice[i] as number);
+    w.comma();
+    w.number(p.price[i] as number);
+    w.comma();
+    w.number(p.marketValue[i] as number);
+    w.comma();
+    w.number(p.unrealizedPnl[i] as number);
+    w.comma();
+    w.number(p.realizedPnl[i] as number);
+    w.comma();
+    w.number(p.fees[i] as number);
+    w.endRow();
   }
   w.close();
 }

@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MICROS_PER_DAY } from '../core/time.js';
+import { CsvFileWriter } from './csv-file-writer.js';
+import { formatNumber, formatTime } from './format.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'qf-csv-writer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** What the writer writes for each value, one per line; `capacity` small makes it flush often. */
+function written(values: readonly number[], as: 'number' | 'time' | 'int', capacity?: number): string[] {
+  const path = join(dir, `${++files}.csv`);
+  const w = new CsvFileWriter(path, capacity);
+  for (const x of values) {
+    w[as](x);
+    w.endRow();
+  }
+  w.close();
+  const lines = readFileSync(path, 'utf8').split('\n');
+  expect(lines.pop()).toBe('');
+  return lines;
+}
+
+/** Doubles of every kind: any bit pattern, integers, short decimals, and values at the fast paths' edges. */
+const anyDouble = fc.oneof(
+  fc.double(),
+  fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+  fc.integer({ min: -(2 ** 31) - 5, max: 2 ** 31 + 5 }),
+  fc.maxSafeInteger(),
+  fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(Number),
+  // m / 10^d: prices, quantities and P&L as they usually are.
+  fc.tuple(fc.integer({ min: -(10 ** 9), max: 10 ** 9 }), fc.integer({ min: 0, max: 22 })).map(([m, d]) => m / 10 ** d),
+  fc.tuple(fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }), fc.integer({ min: 0, max: 22 })).map(([m, d]) => Number(m) / 10 ** d),
+  fc.constantFrom(0, -0, 2 ** 53, 2 ** 53 - 1, 2 ** 53 + 2, 1e15, 1e15 - 0.5, 999999999999999.9, 0.1 + 0.2, 5e-324, 1e-7, 1.5e-7, 1e21, 1e-22, 123e-20, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity),
+);
+
+describe('CsvFileWriter', () => {
+  it('writes every double exactly as formatNumber does (fast paths included)', () => {
+    fc.assert(
+      fc.property(fc.array(anyDouble, { maxLength: 200 }), fc.constantFrom(undefined, 64, 1000), (xs, capacity) => {
+        expect(written(xs, 'number', capacity)).toEqual(xs.map(formatNumber));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes 200,000 random short decimals and doubles as formatNumber does', () => {
+    const xs: number[] = [];
+    fc.sample(anyDouble, { numRuns: 200_000, seed: 42 }).forEach((x) => xs.push(x));
+    const lines = written(xs, 'number');
+    for (let i = 0; i < xs.length; i++) if (lines[i] !== formatNumber(xs[i] as number)) expect([xs[i], lines[i]]).toEqual([xs[i], formatNumber(xs[i] as number)]);
+  });
+
+  it('writes times exactly as formatTime does: every day, microseconds, before 1970, outside four-digit years', () => {
+    const time = fc.oneof(
+      fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+      fc.integer({ min: -3e17, max: 3e17 }),
+      // Runs of times within a day and across midnight, as a run writes them.
+      fc.integer({ min: 0, max: 3e17 }).map((t) => t - (t % 60_000_000)),
+      fc.integer({ min: 0, max: 3e17 }).map((t) => Math.floor(t / MICROS_PER_DAY) * MICROS_PER_DAY - 1),
+      fc.double({ min: -1e16, max: 1e16, noNaN: true }),
+      fc.constantFrom(NaN, Infinity, -Infinity, 0, -1, -0, 253402300800000000, 253402300799999999),
+    );
+    fc.assert(
+      fc.property(fc.array(time, { maxLength: 200 }), (ts) => {
+        expect(written(ts, 'time', 256)).toEqual(ts.map(formatTime));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes integers as String does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.constantFrom(-0, 2 ** 53, NaN, 1e300, 0.5)), { maxLength: 100 }), (ns) => {
+        expect(written(ns, 'int')).toEqual(ns.map(String));
+      }),
+    );
+  });
+
+  it('writes text as UTF-8, short and long, in a buffer smaller than the text', () => {
+    const path = join(dir, 'text.csv');
+    const w = new CsvFileWriter(path, 16);
+    const parts = ['plain', 'ünïcödé', '"quoted, with comma"', 'x'.repeat(5000), '€'.repeat(3000), ''];
+    for (const p of parts) {
+      w.text(p);
+      w.comma();
+    }
+    w.close();
+    expect(readFileSync(path, 'utf8')).toBe(parts.map((p) => `${p},`).join(''));
+  });
+
+  it('writes every number field of the golden outputs back as it reads', () => {
+    const golden = join(import.meta.dirname, '..', '..', 'test', 'golden');
+    let checked = 0;
+    for (const run of readdirSync(golden)) {
+      for (const file of readdirSync(join(golden, run)).filter((f) => f.endsWith('.csv'))) {
+        const fields = readFileSync(join(golden, run, file), 'utf8')
+          .split('\n')
+          .slice(1)
+          .flatMap((line) => line.split(','))
+          .filter((f) => f !== '' && Number.isFinite(Number(f)));
+        expect(written(fields.map(Number), 'number')).toEqual(fields);
+        checked += fields.length;
+      }
+    }
+    expect(checked).toBeGreaterThan(10_000);
+  });
+});
