@@ -3,7 +3,11 @@ import { parseRunConfig } from '../backtest/config.js';
 import { runBacktestConfig } from '../backtest/run.js';
 import { summarize } from '../report/summary.js';
 import { optimize } from './optimize.js';
-import { trialsCsv, returnsCsv } from './outputs.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { trialsCsv, writeReturnsCsv } from './outputs.js';
 import { listSampler } from './sweep.js';
 import { TRIAL_METRICS, numericFields, simpleReturns } from './trial.js';
 
@@ -43,7 +47,10 @@ describe('optimize', () => {
     const threads = await optimize({ config, sampler: listSampler(grid), workers: 2 });
     const names = ['fast', 'slow'];
     expect(trialsCsv(names, threads.outcomes)).toBe(trialsCsv(names, inline.outcomes));
-    expect(returnsCsv(threads.outcomes)).toBe(returnsCsv(inline.outcomes));
+    const dir = mkdtempSync(join(tmpdir(), 'qf-returns-'));
+    writeReturnsCsv(join(dir, 'a.csv'), threads.outcomes);
+    writeReturnsCsv(join(dir, 'b.csv'), inline.outcomes);
+    expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe(readFileSync(join(dir, 'b.csv'), 'utf8'));
     const header = trialsCsv(names, inline.outcomes).split('\n')[0];
     expect(header).toBe(['trial', 'status', 'reason', 'fast', 'slow', ...TRIAL_METRICS].join(','));
   }, 60_000);

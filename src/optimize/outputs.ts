@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIso } from '../core/time.js';
 import { writeOutputFiles } from '../core/output-file.js';
+import { InvariantError } from '../core/errors.js';
+import { CsvFileWriter } from '../report/csv-file-writer.js';
 import { csvField, formatNumber } from '../report/format.js';
 import { TRIAL_METRICS, type MetricValue, type TrialMetric, type TrialOutcome } from './trial.js';
 
@@ -40,25 +41,42 @@ export function trialsTimingCsv(outcomes: readonly TrialOutcome[]): string {
 /**
  * returns.csv: `time`, then one column per ok trial (headed by its number):
  * the simple returns between consecutive equity points. Every trial of a
- * sweep runs over the same data, so they share the time column; a trial whose
- * curve has other times (equity sampling differs) is an error of the caller.
+ * sweep runs over the same data, so they share the time column (the times
+ * come from the first ok trial that carries them). Written row by row in
+ * large blocks: a big sweep's file is far larger than anything worth
+ * holding as one string.
  */
-export function returnsCsv(outcomes: readonly TrialOutcome[]): string {
+export function writeReturnsCsv(path: string, outcomes: readonly TrialOutcome[]): void {
   const ok = outcomes.filter((o) => o.status === 'ok');
-  const first = ok[0];
-  const lines = [['time', ...ok.map((o) => String(o.trial))].join(',')];
-  if (first === undefined) return lines[0] + '\n';
-  const n = first.returns.length;
-  for (const o of ok) {
-    if (o.returns.length !== n) throw new Error(`trial ${o.trial} has ${o.returns.length} returns, trial ${first.trial} has ${n}`);
+  const w = new CsvFileWriter(path);
+  try {
+    w.text('time');
+    for (const o of ok) {
+      w.comma();
+      w.int(o.trial);
+    }
+    w.endRow();
+    const first = ok[0];
+    if (first !== undefined) {
+      const n = first.returns.length;
+      const times = ok.find((o) => o.times.length > 0)?.times;
+      if (times === undefined || times.length !== n + 1) throw new InvariantError('returns.csv: no trial carries the equity times');
+      for (const o of ok) {
+        if (o.returns.length !== n) throw new InvariantError(`trial ${o.trial} has ${o.returns.length} returns, trial ${first.trial} has ${n}`);
+      }
+      const columns = ok.map((o) => o.returns);
+      for (let i = 0; i < n; i++) {
+        w.time(times[i + 1] as number);
+        for (let k = 0; k < columns.length; k++) {
+          w.comma();
+          w.number((columns[k] as Float64Array)[i] as number);
+        }
+        w.endRow();
+      }
+    }
+  } finally {
+    w.close();
   }
-  const row: string[] = new Array<string>(ok.length + 1);
-  for (let i = 0; i < n; i++) {
-    row[0] = formatIso(first.times[i + 1] as number);
-    for (let k = 0; k < ok.length; k++) row[k + 1] = formatNumber((ok[k] as TrialOutcome).returns[i] as number);
-    lines.push(row.join(','));
-  }
-  return lines.join('\n') + '\n';
 }
 
 /** What best.json says of the best trial. */
@@ -89,7 +107,7 @@ export function writeSweepFiles(dir: string, files: SweepFiles): void {
   writeOutputFiles(dir, (staging) => {
     writeFileSync(join(staging, 'trials.csv'), trialsCsv(files.paramNames, files.outcomes));
     writeFileSync(join(staging, 'trials-timing.csv'), trialsTimingCsv(files.outcomes));
-    writeFileSync(join(staging, 'returns.csv'), returnsCsv(files.outcomes));
+    writeReturnsCsv(join(staging, 'returns.csv'), files.outcomes);
     writeFileSync(join(staging, 'best.json'), JSON.stringify(files.best ?? null, null, 2) + '\n');
     writeFileSync(join(staging, 'run.json'), JSON.stringify(files.run, null, 2) + '\n');
     for (const [name, text] of Object.entries(files.extra ?? {})) writeFileSync(join(staging, name), text);

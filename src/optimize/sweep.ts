@@ -69,6 +69,7 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
   let asked = 0;
   let emitted = 0;
   let exhausted = false;
+  let haveTimes = false;
   const stopped = (): boolean => options.signal?.aborted === true;
   const capacity = Math.max(1, pool.concurrency * 2);
 
@@ -81,7 +82,8 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
         break;
       }
       const trial = ++asked;
-      const run = pool.run({ trial, params });
+      // The equity times are the same for every trial: asked for until a trial has brought them.
+      const run = pool.run({ trial, params, withTimes: !haveTimes });
       // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
       run.catch(() => undefined);
       running.set(trial, run);
@@ -96,6 +98,7 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
     const outcome = await promise;
     running.delete(outcome.trial);
     emitted++;
+    if (outcome.times.length > 0) haveTimes = true;
     sampler.tell?.(outcome.params, scoreOf(outcome, objective, minimize));
     yield outcome;
   }

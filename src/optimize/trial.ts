@@ -13,6 +13,8 @@ import { sweepFeeds, type SweepData } from './sweep-data.js';
 export interface TrialRequest {
   readonly trial: number;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Send the equity points' times back (every trial of a sweep has the same; one copy is enough). */
+  readonly withTimes?: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface TrialOutcome {
   readonly metrics: Readonly<Record<string, MetricValue>>;
   /** Simple returns between consecutive equity points (points - 1 values; empty unless ok). */
   readonly returns: Float64Array;
-  /** The equity points' times (µs), for the returns' time column (empty unless ok). */
+  /** The equity points' times (µs), for the returns' time column (empty unless ok and asked for). */
   readonly times: Float64Array;
   /** Wall time of the trial in milliseconds (not part of any deterministic output). */
   readonly millis: number;
@@ -81,7 +83,7 @@ export class TrialRunner {
     }
     const summary = summarize(result, this.strategyName, params, this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {});
     const eq = result.equity;
-    return done('ok', '', numericFields(summary), simpleReturns(eq.equity), Float64Array.from(eq.time));
+    return done('ok', '', numericFields(summary), simpleReturns(eq.equity), request.withTimes === false ? EMPTY : Float64Array.from(eq.time));
   }
 }
 

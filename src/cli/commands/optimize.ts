@@ -8,6 +8,7 @@ import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
 import { bestTrial } from '../../optimize/sweep.js';
 import { openSweep } from '../../optimize/optimize.js';
+import type { SweepData } from '../../optimize/sweep-data.js';
 import { runSweep } from '../../optimize/sweep.js';
 import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
 import { TRIAL_METRICS, type TrialMetric, type TrialOutcome } from '../../optimize/trial.js';
@@ -76,6 +77,24 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/** The most memory the trials' returns may take (they are all held for returns.csv and the overfitting statistics). */
+const RETURNS_BUDGET_BYTES = 4 * 2 ** 30;
+
+/** Refuses a sweep whose returns would not fit: a return per equity point per trial. */
+function checkReturnsMemory(config: RunConfig, data: SweepData, trials: number | undefined): void {
+  if (config.equitySampling === 'day' || trials === undefined) return;
+  let points = 0;
+  for (const f of data.feeds) points += f.columns.length;
+  const bytes = trials * points * 8;
+  if (bytes <= RETURNS_BUDGET_BYTES) return;
+  throw new InputError({
+    code: 'invalid_option',
+    field: '--equity-sampling',
+    value: 'step',
+    message: `${trials} trials x up to ${points} equity points would hold ${(bytes / 2 ** 30).toFixed(1)} GiB of returns: use --equity-sampling day (a point per day) or fewer trials`,
+  });
+}
+
 export function registerOptimize(program: Command, io: CliIO, done: (code: number) => void): void {
   const cmd = program
     .command('optimize')
@@ -121,6 +140,13 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
         io.stderr.write(`${line}\n`);
       },
     });
+    const total = search.sampler.total;
+    try {
+      checkReturnsMemory(config, data, total);
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
     const controller = new AbortController();
     const onSigint = (): void => {
       if (controller.signal.aborted) return;
@@ -129,7 +155,6 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       process.once('SIGINT', () => process.exit(130));
     };
     process.once('SIGINT', onSigint);
-    const total = search.sampler.total;
     const bar =
       flags.progress !== false && io.stderr.isTTY === true && process.env.CI === undefined
         ? new cliProgress.SingleBar(
