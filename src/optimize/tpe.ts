@@ -332,7 +332,7 @@ export class TpeSampler {
     if (this.trials.size >= this.space.size) return undefined;
     const finished = this.order.filter((t) => t.score !== null);
     const proposed = this.told < this.startupTrials ? undefined : this.fromModel(finished);
-    const params = proposed ?? this.random.nextParams();
+    const params = proposed ?? this.random.next();
     if (params === undefined) return undefined;
     this.register(params);
     return params;
