@@ -108,8 +108,8 @@ describe('grid', () => {
   it('is lazy: a huge (but allowed) grid yields its first combinations at once', () => {
     const it = parseSpace([range('a=1:1000:1'), range('b=1:1000:1'), range('c=1:10:1')]).grid();
     expect(it.total).toBe(10_000_000);
-    expect(it.nextParams()).toEqual({ a: 1, b: 1, c: 1 });
-    expect(it.nextParams()).toEqual({ a: 1, b: 1, c: 2 });
+    expect(it.next()).toEqual({ a: 1, b: 1, c: 1 });
+    expect(it.next()).toEqual({ a: 1, b: 1, c: 2 });
   });
 
   it('refuses a grid over the limit and a range without STEP', () => {

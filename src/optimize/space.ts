@@ -238,8 +238,8 @@ export class ParameterSpace {
    * the first dimension varies slowest, the last fastest. Lazy; `total` is
    * known up front.
    */
-  grid(): GridIterator {
-    return new GridIterator(this.dimensions as readonly DiscreteDimension[], this.gridSize());
+  grid(): GridSampler {
+    return new GridSampler(this.dimensions as readonly DiscreteDimension[], this.gridSize());
   }
 
   /** The combination at grid position `index` (0-based, grid order). */
@@ -268,8 +268,11 @@ function orderedLike(names: readonly string[], values: Record<string, ParamValue
   return out;
 }
 
-/** The grid as a lazy iterator: `next()` gives each combination in grid order, then undefined. */
-export class GridIterator implements IterableIterator<ParameterSet> {
+/**
+ * The grid, lazily: `next()` gives each combination in grid order, then
+ * undefined (the shape of the sweep's samplers); also iterable.
+ */
+export class GridSampler implements Iterable<ParameterSet> {
   readonly total: number;
   private readonly dims: readonly DiscreteDimension[];
   private readonly digits: Int32Array;
@@ -283,7 +286,7 @@ export class GridIterator implements IterableIterator<ParameterSet> {
   }
 
   /** The next combination, or undefined after the last. */
-  nextParams(): ParameterSet | undefined {
+  next(): ParameterSet | undefined {
     if (this.done) return undefined;
     const out: Record<string, ParamValue> = {};
     for (let k = 0; k < this.dims.length; k++) {
@@ -305,14 +308,14 @@ export class GridIterator implements IterableIterator<ParameterSet> {
     return out;
   }
 
-  next(): IteratorResult<ParameterSet> {
-    const p = this.nextParams();
-    return p === undefined ? { done: true, value: undefined } : { done: false, value: p };
+  [Symbol.iterator](): Iterator<ParameterSet> {
+    return iterate(this);
   }
+}
 
-  [Symbol.iterator](): this {
-    return this;
-  }
+/** The remaining combinations of a sampler as an iterator. */
+function* iterate(sampler: { next(): ParameterSet | undefined }): Generator<ParameterSet> {
+  for (let p = sampler.next(); p !== undefined; p = sampler.next()) yield p;
 }
 
 /** Stops a sampler whose filter keeps refusing: the constraint admits (almost) nothing. */
@@ -355,7 +358,7 @@ export function uniformIndex(rng: Xoshiro128, n: number): number {
  * do not count; after MAX_CONSECUTIVE_REFUSALS refusals in a row it is an
  * InputError (the constraint admits almost nothing).
  */
-export class RandomSampler implements IterableIterator<ParameterSet> {
+export class RandomSampler implements Iterable<ParameterSet> {
   /** The most combinations it gives (min of trials and the space's size). */
   readonly total: number;
   private readonly space: ParameterSpace;
@@ -378,7 +381,7 @@ export class RandomSampler implements IterableIterator<ParameterSet> {
   }
 
   /** The next combination, or undefined when `trials` were given or the space is exhausted. */
-  nextParams(): ParameterSet | undefined {
+  next(): ParameterSet | undefined {
     if (this.given >= this.total) return undefined;
     for (let refused = 0; refused < MAX_CONSECUTIVE_REFUSALS; refused++) {
       const p = this.shuffled ? this.nextShuffled() : this.nextIndependent();
@@ -420,12 +423,7 @@ export class RandomSampler implements IterableIterator<ParameterSet> {
     return out;
   }
 
-  next(): IteratorResult<ParameterSet> {
-    const p = this.nextParams();
-    return p === undefined ? { done: true, value: undefined } : { done: false, value: p };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
+  [Symbol.iterator](): Iterator<ParameterSet> {
+    return iterate(this);
   }
 }
