@@ -559,6 +559,7 @@ export function overfittingReport(input: OverfittingInput): OverfittingReport {
   const issues = overfittingIssues(trials, observations, splits);
   if (issues.length > 0) throw new InputError(issues);
 
+  for (const id of trialIds) invariant(Number.isFinite(id), `overfittingReport: trial id ${id} is not a number`);
   // Columns in ascending id order: CSCV's ties go to the lowest id.
   const order = trialIds.map((_, i) => i).sort((a, b) => trialIds[a]! - trialIds[b]!);
   for (let k = 1; k < order.length; k++) {
