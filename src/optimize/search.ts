@@ -2,6 +2,7 @@ import { InputError } from '../core/errors.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import type { StrategyClass } from '../strategy/strategy.js';
 import { parseConstraint } from './constraint.js';
+import { TpeSampler } from './tpe.js';
 import { parseSpace, type ParameterSet, type ParameterSpace, type SpaceSpec } from './space.js';
 import type { TrialSampler } from './sweep.js';
 
@@ -31,6 +32,13 @@ export interface Search {
 
 /** Random and TPE sweeps without --trials run this many. */
 export const DEFAULT_TRIALS = 100;
+
+/**
+ * TPE proposes this many trials at a time, then waits for all of them: a
+ * constant, not the number of workers, so that a sweep asks the same
+ * combinations on any machine (more workers than this sit idle).
+ */
+export const TPE_BATCH = 8;
 
 /** The parameter names a strategy's schema declares (empty when it has no object schema). */
 export function strategyParamNames(cls: StrategyClass<object>): string[] {
@@ -70,7 +78,7 @@ export async function buildSearch(settings: SearchSettings): Promise<Search> {
           batch: 0,
           next: () => {
             if (given >= limit) return undefined;
-            for (let p = grid.nextParams(); p !== undefined; p = grid.nextParams()) {
+            for (let p = grid.next(); p !== undefined; p = grid.next()) {
               if (accept === undefined || accept(p)) {
                 given++;
                 return p;
@@ -83,10 +91,24 @@ export async function buildSearch(settings: SearchSettings): Promise<Search> {
     }
     case 'random': {
       const sampler = space.sample(settings.trials ?? DEFAULT_TRIALS, settings.seed, accept);
-      return { space, paramNames, sampler: { total: sampler.total, batch: 0, next: () => sampler.nextParams() } };
+      return { space, paramNames, sampler: { total: sampler.total, batch: 0, next: () => sampler.next() } };
     }
-    case 'tpe':
-      throw new InputError({ code: 'invalid_option', field: '--method', value: 'tpe', message: 'tpe is not available in this build' });
+    case 'tpe': {
+      const tpe = new TpeSampler(space, { seed: settings.seed, ...(accept !== undefined ? { accept } : {}) });
+      const limit = Math.min(settings.trials ?? DEFAULT_TRIALS, space.size);
+      let given = 0;
+      return {
+        space,
+        paramNames,
+        sampler: {
+          total: limit,
+          batch: TPE_BATCH,
+          next: () => (given < limit ? (given++, tpe.ask()) : undefined),
+          // The sweep reports scores to maximize (a minimized objective comes negated).
+          tell: (params, score) => tpe.tell(params, score),
+        },
+      };
+    }
   }
 }
 
@@ -94,6 +116,6 @@ export async function buildSearch(settings: SearchSettings): Promise<Search> {
 function countAccepted(space: ParameterSpace, accept: (p: ParameterSet) => boolean): number {
   let n = 0;
   const grid = space.grid();
-  for (let p = grid.nextParams(); p !== undefined; p = grid.nextParams()) if (accept(p)) n++;
+  for (let p = grid.next(); p !== undefined; p = grid.next()) if (accept(p)) n++;
   return n;
 }

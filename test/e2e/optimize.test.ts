@@ -84,6 +84,40 @@ describe('quantflow optimize', () => {
     expect(run.complete).toBe(true);
   }, 120_000);
 
+  it('writes overfitting.json over the ok trials and a report.html', () => {
+    const dir = sweep(2);
+    const o = json(join(dir, 'overfitting.json')) as Record<string, number>;
+    const best = json(join(dir, 'best.json')) as { trial: number };
+    expect(o).toMatchObject({ trials: 90, best_trial: best.trial, cscv_splits: 16 });
+    expect(o.observations).toBe(readFileSync(ORCL, 'utf8').trim().split('\n').length - 2);
+    expect(o.pbo).toBeGreaterThanOrEqual(0);
+    expect(o.pbo).toBeLessThanOrEqual(1);
+    expect(o.dsr).toBeGreaterThan(0);
+    expect(o.dsr).toBeLessThan(1);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('Content-Security-Policy');
+    expect(html).toMatch(/overfit/);
+  }, 120_000);
+
+  it('samples reproducibly: random and tpe give the same trials with 1 and 2 workers, and another seed gives others', () => {
+    const space = ['--range', 'fast=2:60:1', '--range', 'slow=20:300:1', '--constraint', 'fast * 2 <= slow'];
+    const trials = (method: string, workers: number, seed: number): string => {
+      const out = join(tempDir(), `${method}-${workers}-${seed}`);
+      const r = cli(['optimize', ...BASE, ...space, '--method', method, '--trials', '24', '--seed', String(seed), '--workers', String(workers), '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(out, 'trials.csv'), 'utf8');
+    };
+    for (const method of ['random', 'tpe']) {
+      const a = trials(method, 1, 3);
+      expect(trials(method, 2, 3)).toBe(a);
+      expect(trials(method, 1, 4)).not.toBe(a);
+      const parsed = a.trim().split('\n').slice(1).map((l) => l.split(','));
+      expect(parsed).toHaveLength(24);
+      for (const f of parsed) expect(Number(f[3]) * 2).toBeLessThanOrEqual(Number(f[4]));
+      expect(new Set(parsed.map((f) => `${f[3]},${f[4]}`)).size).toBe(24);
+    }
+  }, 240_000);
+
   it('refuses bad flags with status 2 and a message naming the flag', () => {
     const cases: [string[], RegExp][] = [
       [['--range', 'fast=10:5:1'], /--range/],
@@ -91,6 +125,9 @@ describe('quantflow optimize', () => {
       [['--range', 'fast=5:50:5', '--method', 'genetic'], /--method.*genetic/],
       [['--range', 'nope=1:3:1'], /nope/],
       [['--range', 'fast=5:50:5', '--workers', '-1'], /--workers/],
+      [['--range', 'fast=5:50:5', '--cscv-splits', '15'], /--cscv-splits 15 must be even/],
+      [['--range', 'fast=5:50:5', '--constraint', 'fast <'], /--constraint.*column/],
+      [['--range', 'fast=5:50'], /STEP/],
     ];
     for (const [flags, message] of cases) {
       const r = cli(['optimize', ...BASE, ...flags, '--out', join(tempDir(), 'bad')]);

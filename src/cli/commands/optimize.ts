@@ -14,6 +14,8 @@ import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
 import { TRIAL_METRICS, type TrialMetric, type TrialOutcome } from '../../optimize/trial.js';
 import { buildSearch, type SearchMethod } from '../../optimize/search.js';
 import { defaultWorkers } from '../../optimize/pool.js';
+import { DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from '../../optimize/overfitting.js';
+import { optimizeReportHtml } from '../../optimize/report.js';
 import { addBacktestFlags, mergeSettings, type BacktestFlags } from '../backtest-flags.js';
 import { collect, numberFlag } from '../args.js';
 import type { CliIO } from '../io.js';
@@ -27,6 +29,7 @@ interface OptimizeFlags extends BacktestFlags {
   minimize?: boolean;
   constraint?: string[];
   workers?: string;
+  cscvSplits?: string;
 }
 
 /**
@@ -34,7 +37,7 @@ interface OptimizeFlags extends BacktestFlags {
  * of the command that reproduces the best trial. `--seed` seeds both the
  * sampling and the random execution models, so it stays.
  */
-const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'out', 'param', 'report', 'progress']);
+const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'cscvSplits', 'out', 'param', 'report', 'progress']);
 
 const METHODS: readonly SearchMethod[] = ['grid', 'random', 'tpe'];
 
@@ -77,6 +80,19 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/**
+ * overfitting.json from the ok trials' returns, or why there is none (fewer
+ * than two ok trials, fewer returns than CSCV blocks): a sweep that cannot
+ * have the statistics still writes everything else.
+ */
+function overfittingOf(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): { report?: OverfittingReport; note?: string } {
+  const ok = outcomes.filter((o) => o.status === 'ok');
+  const observations = ok[0]?.returns.length ?? 0;
+  const issues = overfittingIssues(ok.length, observations, splits);
+  if (best === undefined || issues.length > 0) return { note: issues.map((i) => i.message).join('; ') || 'no best trial' };
+  return { report: overfittingReport({ trialIds: ok.map((o) => o.trial), returns: ok.map((o) => o.returns), bestTrial: best.trial, splits }) };
+}
+
 /** The most memory the trials' returns may take (they are all held for returns.csv and the overfitting statistics). */
 const RETURNS_BUDGET_BYTES = 4 * 2 ** 30;
 
@@ -106,7 +122,8 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     .option('--objective <metric>', 'the summary.json metric to maximize (default sharpe)')
     .option('--minimize', 'minimize the objective instead')
     .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
-    .option('--workers <n>', `worker threads (default: one per core, here ${defaultWorkers()}; 0 runs on this thread)`);
+    .option('--workers <n>', `worker threads (default: one per core, here ${defaultWorkers()}; 0 runs on this thread)`)
+    .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
   addBacktestFlags(cmd).action(async (flags: OptimizeFlags) => {
     const settings = mergeSettings(flags);
     if (flags.out === undefined && settings.out === undefined) settings.out = 'runs/optimize';
@@ -120,6 +137,8 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     const workers = integerFlag('--workers', flags.workers, 0) ?? defaultWorkers();
     const trials = integerFlag('--trials', flags.trials, 1);
     const seed = integerFlag('--seed', flags.seed, 0) ?? 1;
+    const splits = integerFlag('--cscv-splits', flags.cscvSplits, 2) ?? DEFAULT_CSCV_SPLITS;
+    if (splits % 2 !== 0 || splits > MAX_CSCV_SPLITS) throw new InputError(overfittingIssues(2, splits, splits));
     const search = await buildSearch({
       strategy: config.strategy,
       ranges: flags.range ?? [],
@@ -206,8 +225,27 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       config: { ...config, out: resolve(config.out) },
       rows_skipped: data.skipped.length,
     };
+    const overfitting = overfittingOf(outcomes, best, splits);
+    const withTimes = best === undefined || best.times.length > 0 ? best : { ...best, times: outcomes.find((o) => o.times.length > 0)?.times ?? best.times };
+    const report = optimizeReportHtml({
+      strategyName,
+      paramNames: search.paramNames,
+      outcomes,
+      objective,
+      minimize,
+      best: withTimes,
+      initialCash: config.cash,
+      ...(overfitting.report !== undefined ? { overfitting: overfitting.report as unknown as Record<string, unknown>, verdict: overfittingVerdict(overfitting.report) } : {}),
+      settings: { method, ranges: flags.range ?? [], values: flags.values ?? [], constraints: flags.constraint ?? [], seed, trials: outcomes.length, objective: `${minimize ? 'minimize' : 'maximize'} ${objective}` },
+    });
     try {
-      writeSweepFiles(config.out, { paramNames: search.paramNames, outcomes, best: bestJson, run });
+      writeSweepFiles(config.out, {
+        paramNames: search.paramNames,
+        outcomes,
+        best: bestJson,
+        run: { ...run, overfitting: overfitting.note ?? 'overfitting.json' },
+        extra: { 'report.html': report, ...(overfitting.report !== undefined ? { 'overfitting.json': JSON.stringify(overfitting.report, null, 2) + '\n' } : {}) },
+      });
     } catch (e) {
       throw outputError(config.out, e);
     }
@@ -219,7 +257,9 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       io.stdout.write(`best: trial ${bestJson.trial} ${JSON.stringify(bestJson.params)} ${objective} ${bestJson.value}\n`);
       io.stdout.write(`reproduce: ${bestJson.command}\n`);
     } else io.stdout.write(`best: none (no trial has a ${objective})\n`);
-    io.stdout.write(`outputs: ${config.out}\n`);
+    if (overfitting.report !== undefined) io.stdout.write(`overfitting: ${overfittingVerdict(overfitting.report)} (overfitting.json)\n`);
+    else io.stderr.write(`note: no overfitting statistics: ${overfitting.note}\n`);
+    io.stdout.write(`outputs: ${config.out} (report.html)\n`);
     if (controller.signal.aborted) {
       io.stderr.write(`stopped by Ctrl-C after ${outcomes.length} trials; run.json says complete: false\n`);
       done(130);
