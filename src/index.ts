@@ -96,3 +96,40 @@ export { loadBenchmark, readPriceSeries, OhlcDownsampler, type OhlcSeries } from
 export { readRunDir, runPerformance, type RunFiles, type TradeRow } from './report/run-dir.js';
 export { writeReport, type ReportOptions, type ReportResult } from './report/tearsheet.js';
 export { compareRuns, writeCompare, type ComparedRun } from './report/compare.js';
+
+// Parameter sweeps (docs/optimize.md)
+export { optimize, optimizeTrials, openSweep, type OptimizeOptions, type OptimizeResult } from './optimize/optimize.js';
+export { runSweep, bestTrial, listSampler, scoreOf, type TrialSampler, type SweepOptions } from './optimize/sweep.js';
+export { TrialRunner, TRIAL_METRICS, simpleReturns, type TrialRequest, type TrialOutcome, type TrialStatus, type TrialMetric, type MetricValue } from './optimize/trial.js';
+export { loadSweepData, sweepFeeds, shareColumns, reviveColumns, type SweepData, type SweepFeed } from './optimize/sweep-data.js';
+export { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './optimize/pool.js';
+export { buildSearch, strategyParamNames, DEFAULT_TRIALS, TPE_BATCH, type Search, type SearchMethod, type SearchSettings } from './optimize/search.js';
+export { parseSpace, parseRange, parseValues, ParameterSpace, GridSampler, RandomSampler, MAX_GRID_SIZE, type ParameterSet, type ParamValue, type SpaceSpec, type Dimension } from './optimize/space.js';
+export { parseConstraint, printExpr, type Constraint, type Expr } from './optimize/constraint.js';
+export { TpeSampler, defaultGamma, defaultWeights, type TpeOptions } from './optimize/tpe.js';
+export { norm, invNorm, normDensity } from './optimize/normal.js';
+export {
+  sharpeRatio as perPeriodSharpe,
+  skewness,
+  kurtosis,
+  sharpeStd,
+  expectedMaxFactor,
+  expectedMaxSharpe,
+  probabilisticSharpe,
+  deflatedSharpe,
+  minimumBacktestLength,
+  pbo,
+  overfittingReport,
+  overfittingVerdict,
+  EULER_MASCHERONI,
+  DEFAULT_CSCV_SPLITS,
+  MAX_CSCV_SPLITS,
+  type PboOptions,
+  type PboResult,
+  type OverfittingInput,
+  type OverfittingReport,
+  type DeflatedSharpeInput,
+  type ProbabilisticSharpeInput,
+} from './optimize/overfitting.js';
+export { trialsCsv, writeReturnsCsv, writeSweepFiles, type BestTrial, type SweepFiles } from './optimize/outputs.js';
+export { optimizeReportHtml, type OptimizeReportInput } from './optimize/report.js';

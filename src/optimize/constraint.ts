@@ -2,7 +2,7 @@
  * `--constraint "EXPR"`: a small expression language over parameter names,
  * parsed once (tokenizer + precedence climbing, no eval, no Function) and
  * compiled to a tree of closures. Grammar, precedence and types: see
- * docs/optimize-search.md. Precedence and associativity are JavaScript's.
+ * docs/optimize.md. Precedence and associativity are JavaScript's.
  */
 import { addExact, mulExact, subExact } from '../core/decimal.js';
 import { InputError } from '../core/errors.js';

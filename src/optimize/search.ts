@@ -11,10 +11,8 @@ export type SearchMethod = 'grid' | 'random' | 'tpe';
 export interface SearchSettings {
   /** The strategy file: its parameter schema names the parameters a sweep may vary. */
   readonly strategy: string;
-  /** `--range` texts, in the order given. */
-  readonly ranges: readonly string[];
-  /** `--values` texts, in the order given. */
-  readonly values: readonly string[];
+  /** The `--range` and `--values` flags, in the order given (the grid turns the first slowest). */
+  readonly specs: readonly SpaceSpec[];
   /** `--constraint` expressions over the swept parameters: a combination is tried only when all hold. */
   readonly constraints: readonly string[];
   readonly method: SearchMethod;
@@ -48,15 +46,14 @@ export function strategyParamNames(cls: StrategyClass<object>): string[] {
 }
 
 /**
- * The sampler a sweep's flags describe. --range flags come first, then
- * --values flags, each in the order given; the grid turns the first
- * slowest. Combinations that break a --constraint are not trials: they are
+ * The sampler a sweep's flags describe; the grid turns the first
+ * parameter given slowest. Combinations that break a --constraint are not trials: they are
  * left out (a combination the strategy's own schema refuses is a trial,
  * reported as skipped).
  */
 export async function buildSearch(settings: SearchSettings): Promise<Search> {
   const cls = await loadStrategyFile(settings.strategy);
-  const specs: SpaceSpec[] = [...settings.ranges.map((text) => ({ flag: '--range' as const, text })), ...settings.values.map((text) => ({ flag: '--values' as const, text }))];
+  const specs = settings.specs;
   if (specs.length === 0) {
     throw new InputError({ code: 'invalid_option', field: '--range', message: 'give the parameters to vary: --range NAME=FROM:TO:STEP or --values NAME=a,b,c' });
   }

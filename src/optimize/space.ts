@@ -2,7 +2,7 @@
  * The parameter space of a sweep: `--range NAME=FROM:TO[:STEP]` and
  * `--values NAME=a,b,c` parsed into dimensions, the grid over them (a lazy
  * iterator, first dimension slowest) and seeded random sampling without
- * repetition. See docs/optimize-search.md.
+ * repetition. See docs/optimize.md.
  */
 import { decimalPlaces } from '../core/decimal.js';
 import { InputError, invariant } from '../core/errors.js';

@@ -6,7 +6,7 @@
  * startup trials, gamma(n) = min(ceil(0.1 n), 25), 24 candidates drawn from
  * l(x) and ranked by l(x)/g(x), prior weight 1, the "magic clip" of the
  * smallest bandwidth, the trial weights of default_weights. Our own code (no
- * maintained JavaScript TPE exists on npm); docs/optimize-search.md says
+ * maintained JavaScript TPE exists on npm); docs/optimize.md says
  * where it departs from Optuna and why.
  */
 import { InvariantError, invariant } from '../core/errors.js';

@@ -119,10 +119,16 @@ export function numericFields(summary: Summary): Record<TrialMetric, MetricValue
   return out;
 }
 
-/** r[i] = e[i+1] / e[i] - 1 over an equity curve. */
+/**
+ * r[i] = e[i+1] / e[i] - 1 over an equity curve; 0 after an equity of 0 (an
+ * account with nothing left has no return), so every return is a number.
+ */
 export function simpleReturns(equity: ArrayLike<number>): Float64Array {
   const n = Math.max(0, equity.length - 1);
   const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) r[i] = (equity[i + 1] as number) / (equity[i] as number) - 1;
+  for (let i = 0; i < n; i++) {
+    const before = equity[i] as number;
+    r[i] = before === 0 ? 0 : (equity[i + 1] as number) / before - 1;
+  }
   return r;
 }

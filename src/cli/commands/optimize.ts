@@ -13,6 +13,7 @@ import { runSweep } from '../../optimize/sweep.js';
 import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
 import { TRIAL_METRICS, type TrialMetric, type TrialOutcome } from '../../optimize/trial.js';
 import { buildSearch, type SearchMethod } from '../../optimize/search.js';
+import type { SpaceSpec } from '../../optimize/space.js';
 import { defaultWorkers } from '../../optimize/pool.js';
 import { DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from '../../optimize/overfitting.js';
 import { optimizeReportHtml } from '../../optimize/report.js';
@@ -112,11 +113,19 @@ function checkReturnsMemory(config: RunConfig, data: SweepData, trials: number |
 }
 
 export function registerOptimize(program: Command, io: CliIO, done: (code: number) => void): void {
+  // --range and --values in the order given, whichever flag: the grid's order.
+  const specs: SpaceSpec[] = [];
   const cmd = program
     .command('optimize')
     .description('run a strategy over a grid or a search of its parameters and write trials.csv, best.json, returns.csv')
-    .option('--range <name=from:to:step>', 'a parameter over a range (integers or exact decimals); repeatable', collect)
-    .option('--values <name=a,b,c>', 'a parameter over listed values; repeatable', collect)
+    .option('--range <name=from:to:step>', 'a parameter over a range (integers or exact decimals); repeatable', (text: string, prev?: string[]) => {
+      specs.push({ flag: '--range', text });
+      return collect(text, prev);
+    })
+    .option('--values <name=a,b,c>', 'a parameter over listed values; repeatable', (text: string, prev?: string[]) => {
+      specs.push({ flag: '--values', text });
+      return collect(text, prev);
+    })
     .option('--method <method>', 'grid (default), random or tpe')
     .option('--trials <n>', 'trials to run (random and tpe; default: the whole grid or 100)')
     .option('--objective <metric>', 'the summary.json metric to maximize (default sharpe)')
@@ -141,8 +150,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     if (splits % 2 !== 0 || splits > MAX_CSCV_SPLITS) throw new InputError(overfittingIssues(2, splits, splits));
     const search = await buildSearch({
       strategy: config.strategy,
-      ranges: flags.range ?? [],
-      values: flags.values ?? [],
+      specs,
       constraints: flags.constraint ?? [],
       method: method as SearchMethod,
       seed,
