@@ -45,6 +45,15 @@ describe('quantflow optimize', () => {
     expect(new Set(ok.map((r) => r.final_equity)).size).toBeGreaterThan(80);
   }, 120_000);
 
+  it('turns the first parameter given slowest, whichever of --range and --values gives it', () => {
+    const out = join(tempDir(), 'order');
+    const r = cli(['optimize', ...BASE, '--range', 'fast=5:10:5', '--values', 'size=10,20', '--range', 'slow=20:30:10', '--workers', '0', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readCsv(join(out, 'trials.csv'));
+    expect(Object.keys(rows[0] ?? {}).slice(3, 6)).toEqual(['fast', 'size', 'slow']);
+    expect(rows.map((x) => `${x.fast}/${x.size}/${x.slow}`)).toEqual(['5/10/20', '5/10/30', '5/20/20', '5/20/30', '10/10/20', '10/10/30', '10/20/20', '10/20/30']);
+  }, 60_000);
+
   it('writes byte-identical trials.csv and returns.csv with 0, 1 and 2 worker threads', () => {
     const files = ['trials.csv', 'returns.csv', 'best.json'];
     const two = files.map((f) => readFileSync(join(sweep(2), f), 'utf8'));
