@@ -147,8 +147,11 @@ export function reportAxis(name: string, values: readonly ParamCell[]): ReportAx
   const lo = distinct[0] as number;
   const hi = distinct[distinct.length - 1] as number;
   const width = (hi - lo) / HEATMAP_BINS;
+  // Edges to two significant digits of the width: enough to tell neighbouring bins apart.
+  const decimals = Math.min(12, Math.max(0, 1 - Math.floor(Math.log10(width))));
+  const edge = (x: number): string => formatNumber(Number(x.toFixed(decimals)));
   const labels: string[] = [];
-  for (let b = 0; b < HEATMAP_BINS; b++) labels.push(`${paramLabel(lo + b * width)}\u2013${paramLabel(b === HEATMAP_BINS - 1 ? hi : lo + (b + 1) * width)}`);
+  for (let b = 0; b < HEATMAP_BINS; b++) labels.push(`${edge(lo + b * width)}\u2013${edge(b === HEATMAP_BINS - 1 ? hi : lo + (b + 1) * width)}`);
   const at = values.map((v) => (typeof v === 'number' ? Math.min(HEATMAP_BINS - 1, Math.floor((v - lo) / width)) : -1));
   return { name, labels, binned: true, at, values };
 }
@@ -311,7 +314,9 @@ export function optimizeReportHtml(input: OptimizeReportInput): string {
         `<div class="chips" id="best-params">${input.paramNames
           .map((n) => {
             const v = paramCell(paramOf(best, n));
-            return `<span class="chip">${escapeHtml(n)}=${escapeHtml(v === null ? '' : String(v))}</span>`;
+            const full = v === null ? '' : String(v);
+            const short = v === null ? '' : paramLabel(v);
+            return `<span class="chip"${short !== full ? ` title="${escapeHtml(full)}"` : ''}>${escapeHtml(n)}=${escapeHtml(short)}</span>`;
           })
           .join('')}</div>`;
   const params = input.paramNames.length;
