@@ -105,7 +105,7 @@ export const OPTIMIZE_REPORT_APP = String.raw`
     var money = { type: 'custom', minMove: 0.01, formatter: function (v) { return fmtNum(v, Math.abs(v) >= 1000 ? 0 : 2); } };
     var line = chart.addSeries(LC.LineSeries, { color: C.accent, lineWidth: 2, priceFormat: money, priceLineVisible: false });
     var pts = new Array(D.equity.t.length);
-    for (var i = 0; i < pts.length; i++) pts[i] = { time: D.equity.t[i], value: D.equity.v[i] };
+    for (var i = 0; i < pts.length; i++) pts[i] = D.equity.v[i] === null ? { time: D.equity.t[i] } : { time: D.equity.t[i], value: D.equity.v[i] };
     line.setData(pts);
     chart.timeScale().fitContent();
     charts++;

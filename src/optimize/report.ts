@@ -104,8 +104,8 @@ export interface OptimizeReportData {
   /** Index of the best trial in `trials`, or -1. */
   readonly best: number;
   readonly histogram: ReportHistogram | null;
-  /** The best trial's equity (UTC seconds, cash); empty without a best trial. */
-  readonly equity: { readonly t: number[]; readonly v: number[] };
+  /** The best trial's equity (UTC seconds, cash; null where undefined); empty without a best trial. */
+  readonly equity: { readonly t: number[]; readonly v: (number | null)[] };
   readonly intraday: boolean;
   readonly maxRows: number;
 }
@@ -188,7 +188,7 @@ export function objectiveHistogram(values: readonly number[], best: number | nul
  * rule: nothing can fill before the second bar). Points within one second
  * keep the last; long curves are thinned as the tear sheet thins them.
  */
-export function bestEquity(best: TrialOutcome | undefined, initialCash: number): { t: number[]; v: number[] } {
+export function bestEquity(best: TrialOutcome | undefined, initialCash: number): { t: number[]; v: (number | null)[] } {
   if (best === undefined || best.times.length === 0) return { t: [], v: [] };
   const equity = new Float64Array(best.times.length);
   equity[0] = initialCash;
@@ -196,7 +196,8 @@ export function bestEquity(best: TrialOutcome | undefined, initialCash: number):
   const idx = chartPoints(best.times);
   return {
     t: idx.map((i) => Math.floor((best.times[i] as number) / MICROS_PER_SECOND)),
-    v: idx.map((i) => Number((equity[i] as number).toPrecision(12))),
+    // After a step at zero equity the returns are undefined (NaN): no point there.
+    v: idx.map((i) => (Number.isFinite(equity[i]) ? Number((equity[i] as number).toPrecision(12)) : null)),
   };
 }
 
