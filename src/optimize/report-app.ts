@@ -105,7 +105,7 @@ export const OPTIMIZE_REPORT_APP = String.raw`
     var money = { type: 'custom', minMove: 0.01, formatter: function (v) { return fmtNum(v, Math.abs(v) >= 1000 ? 0 : 2); } };
     var line = chart.addSeries(LC.LineSeries, { color: C.accent, lineWidth: 2, priceFormat: money, priceLineVisible: false });
     var pts = new Array(D.equity.t.length);
-    for (var i = 0; i < pts.length; i++) pts[i] = { time: D.equity.t[i], value: D.equity.v[i] };
+    for (var i = 0; i < pts.length; i++) pts[i] = D.equity.v[i] === null ? { time: D.equity.t[i] } : { time: D.equity.t[i], value: D.equity.v[i] };
     line.setData(pts);
     chart.timeScale().fitContent();
     charts++;
@@ -198,6 +198,12 @@ export const OPTIMIZE_REPORT_APP = String.raw`
     var parts = D.axes.map(function (a) { return a.name + '=' + paramText(a.values[i]); });
     return parts.join(', ') + ': ' + D.objective + ' ' + fmtMetric(OBJ[i], KIND) + ' (trial #' + D.trials.trial[i] + ')';
   }
+  /** An axis label, in full on hover (a narrow cell cuts it). */
+  function label(cls, text) {
+    var e = el('div', cls, text);
+    e.title = text;
+    return e;
+  }
   function drawHeatmap() {
     var xi = Number(xSel.value), yi = Number(ySel.value), mode = oSel ? oSel.value : 'over';
     var g = grid(xi, yi, mode);
@@ -207,7 +213,7 @@ export const OPTIMIZE_REPORT_APP = String.raw`
     var cells = [];
     // Rows from the highest Y value at the top down to the lowest; a last row of X labels.
     for (var r = g.ny - 1; r >= 0; r--) {
-      cells.push(el('div', 'lab y', ay.labels[r]));
+      cells.push(label('lab y', ay.labels[r]));
       for (var x = 0; x < g.nx; x++) {
         var c = r * g.nx + x, v = g.value[c];
         var cell = el('div', v === null ? 'cell void' : 'cell filled');
@@ -225,7 +231,7 @@ export const OPTIMIZE_REPORT_APP = String.raw`
       }
     }
     cells.push(el('div', 'lab'));
-    ax.labels.forEach(function (l) { cells.push(el('div', 'lab x', l)); });
+    ax.labels.forEach(function (l) { cells.push(label('lab x', l)); });
     heat.style.gridTemplateColumns = 'max-content repeat(' + g.nx + ', minmax(' + (small ? 44 : 10) + 'px, 1fr))';
     heat.replaceChildren.apply(heat, cells);
     heat.setAttribute('data-filled', String(g.value.filter(function (v) { return v !== null; }).length));

@@ -249,5 +249,8 @@ describe('the report data', () => {
     expect(eq.t).toEqual([0, 1, 2, 3].map((d) => (1_000 * DAY + d * DAY) / 1e6));
     expect(eq.v).toEqual([1000, 1010, 1010 * 0.98, Number((1010 * 0.98 * 1.03).toPrecision(12))]);
     expect(bestEquity(undefined, 1000)).toEqual({ t: [], v: [] });
+    // Wiped out, then undefined returns (0 / 0 - 1): no point rather than NaN, which JSON cannot carry.
+    const ruined = { ...best, returns: Float64Array.from([-1, NaN, NaN]) };
+    expect(bestEquity(ruined, 1000).v).toEqual([1000, 0, null, null]);
   });
 });

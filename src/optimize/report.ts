@@ -104,8 +104,8 @@ export interface OptimizeReportData {
   /** Index of the best trial in `trials`, or -1. */
   readonly best: number;
   readonly histogram: ReportHistogram | null;
-  /** The best trial's equity (UTC seconds, cash); empty without a best trial. */
-  readonly equity: { readonly t: number[]; readonly v: number[] };
+  /** The best trial's equity (UTC seconds, cash; null where undefined); empty without a best trial. */
+  readonly equity: { readonly t: number[]; readonly v: (number | null)[] };
   readonly intraday: boolean;
   readonly maxRows: number;
 }
@@ -147,8 +147,11 @@ export function reportAxis(name: string, values: readonly ParamCell[]): ReportAx
   const lo = distinct[0] as number;
   const hi = distinct[distinct.length - 1] as number;
   const width = (hi - lo) / HEATMAP_BINS;
+  // Edges to two significant digits of the width: enough to tell neighbouring bins apart.
+  const decimals = Math.min(12, Math.max(0, 1 - Math.floor(Math.log10(width))));
+  const edge = (x: number): string => formatNumber(Number(x.toFixed(decimals)));
   const labels: string[] = [];
-  for (let b = 0; b < HEATMAP_BINS; b++) labels.push(`${paramLabel(lo + b * width)}\u2013${paramLabel(b === HEATMAP_BINS - 1 ? hi : lo + (b + 1) * width)}`);
+  for (let b = 0; b < HEATMAP_BINS; b++) labels.push(`${edge(lo + b * width)}\u2013${edge(b === HEATMAP_BINS - 1 ? hi : lo + (b + 1) * width)}`);
   const at = values.map((v) => (typeof v === 'number' ? Math.min(HEATMAP_BINS - 1, Math.floor((v - lo) / width)) : -1));
   return { name, labels, binned: true, at, values };
 }
@@ -185,7 +188,7 @@ export function objectiveHistogram(values: readonly number[], best: number | nul
  * rule: nothing can fill before the second bar). Points within one second
  * keep the last; long curves are thinned as the tear sheet thins them.
  */
-export function bestEquity(best: TrialOutcome | undefined, initialCash: number): { t: number[]; v: number[] } {
+export function bestEquity(best: TrialOutcome | undefined, initialCash: number): { t: number[]; v: (number | null)[] } {
   if (best === undefined || best.times.length === 0) return { t: [], v: [] };
   const equity = new Float64Array(best.times.length);
   equity[0] = initialCash;
@@ -193,7 +196,8 @@ export function bestEquity(best: TrialOutcome | undefined, initialCash: number):
   const idx = chartPoints(best.times);
   return {
     t: idx.map((i) => Math.floor((best.times[i] as number) / MICROS_PER_SECOND)),
-    v: idx.map((i) => Number((equity[i] as number).toPrecision(12))),
+    // After a step at zero equity the returns are undefined (NaN): no point there.
+    v: idx.map((i) => (Number.isFinite(equity[i]) ? Number((equity[i] as number).toPrecision(12)) : null)),
   };
 }
 
@@ -311,7 +315,9 @@ export function optimizeReportHtml(input: OptimizeReportInput): string {
         `<div class="chips" id="best-params">${input.paramNames
           .map((n) => {
             const v = paramCell(paramOf(best, n));
-            return `<span class="chip">${escapeHtml(n)}=${escapeHtml(v === null ? '' : String(v))}</span>`;
+            const full = v === null ? '' : String(v);
+            const short = v === null ? '' : paramLabel(v);
+            return `<span class="chip"${short !== full ? ` title="${escapeHtml(full)}"` : ''}>${escapeHtml(n)}=${escapeHtml(short)}</span>`;
           })
           .join('')}</div>`;
   const params = input.paramNames.length;
