@@ -4,7 +4,7 @@ import type { RunConfig } from '../backtest/config.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
-import { bestTrial, runSweep, type TrialSampler } from './sweep.js';
+import { bestTrial, runSweep, withEquityTimes, type TrialSampler } from './sweep.js';
 import type { TrialMetric, TrialOutcome } from './trial.js';
 
 export interface OptimizeOptions {
@@ -25,6 +25,7 @@ export interface OptimizeOptions {
 
 export interface OptimizeResult {
   readonly outcomes: readonly TrialOutcome[];
+  /** The best trial by the objective, with the sweep's equity times. */
   readonly best: TrialOutcome | undefined;
   readonly data: SweepData;
   readonly strategyName: string;
@@ -52,7 +53,8 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   } finally {
     await pool.close();
   }
-  return { outcomes, best: bestTrial(outcomes, options.objective ?? 'sharpe', options.minimize === true), data, strategyName };
+  const best = bestTrial(outcomes, options.objective ?? 'sharpe', options.minimize === true);
+  return { outcomes, best: best === undefined ? undefined : withEquityTimes(best, outcomes), data, strategyName };
 }
 
 /** The strategy, its data and the pool a sweep runs on. */

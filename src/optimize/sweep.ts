@@ -45,6 +45,8 @@ export interface SweepOptions {
   readonly maxTrials?: number;
   /** Stops asking for new trials; trials already running finish and are reported. */
   readonly signal?: AbortSignal;
+  /** Each trial also writes its backtest outputs into DIR/trial-N (`--keep-runs`). */
+  readonly keepDir?: string;
 }
 
 /** The objective of a trial as a score to maximize, or undefined when it has none (not ok, or the metric is undefined). */
@@ -83,7 +85,7 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
       }
       const trial = ++asked;
       // The equity times are the same for every trial: asked for until a trial has brought them.
-      const run = pool.run({ trial, params, withTimes: !haveTimes });
+      const run = pool.run({ trial, params, withTimes: !haveTimes, ...(options.keepDir !== undefined ? { keepDir: options.keepDir } : {}) });
       // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
       run.catch(() => undefined);
       running.set(trial, run);
@@ -117,4 +119,15 @@ export function bestTrial(outcomes: Iterable<TrialOutcome>, objective: TrialMetr
     }
   }
   return best;
+}
+
+/**
+ * A trial with the sweep's equity times: only the first trials carry them
+ * (they are the same for every trial), so the best one may need them from
+ * another to draw its curve.
+ */
+export function withEquityTimes(trial: TrialOutcome, outcomes: readonly TrialOutcome[]): TrialOutcome {
+  if (trial.times.length > 0 || trial.status !== 'ok') return trial;
+  const times = outcomes.find((o) => o.times.length > 0)?.times;
+  return times === undefined ? trial : { ...trial, times };
 }

@@ -5,7 +5,9 @@ import { GuardedStrategy } from '../backtest/guarded-strategy.js';
 import { engineOptionsOf } from '../backtest/run.js';
 import { StrategyError } from '../backtest/strategy-error.js';
 import { parseStrategyParams } from '../backtest/strategy-loader.js';
+import { join } from 'node:path';
 import { summarize, type Summary } from '../report/summary.js';
+import { writeRunOutputs } from '../report/writers.js';
 import type { StrategyClass } from '../strategy/strategy.js';
 import { sweepFeeds, type SweepData } from './sweep-data.js';
 
@@ -15,6 +17,8 @@ export interface TrialRequest {
   readonly params: Readonly<Record<string, unknown>>;
   /** Send the equity points' times back (every trial of a sweep has the same; one copy is enough). */
   readonly withTimes?: boolean;
+  /** Also write the trial's backtest outputs (summary.json, trades.csv, ...) into this folder (`--keep-runs`). */
+  readonly keepDir?: string;
 }
 
 /**
@@ -82,6 +86,7 @@ export class TrialRunner {
       return done('failed', oneLine(String(e)));
     }
     const summary = summarize(result, this.strategyName, params, this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {});
+    if (request.keepDir !== undefined) writeRunOutputs(join(request.keepDir, `trial-${request.trial}`), result, summary);
     const eq = result.equity;
     return done('ok', '', numericFields(summary), simpleReturns(eq.equity), request.withTimes === false ? EMPTY : Float64Array.from(eq.time));
   }

@@ -54,6 +54,19 @@ describe('quantflow optimize', () => {
     expect(rows.map((x) => `${x.fast}/${x.size}/${x.slow}`)).toEqual(['5/10/20', '5/10/30', '5/20/20', '5/20/30', '10/10/20', '10/10/30', '10/20/20', '10/20/30']);
   }, 60_000);
 
+  it("writes each trial's backtest outputs with --keep-runs, the same as the trial's row", () => {
+    const out = join(tempDir(), 'keep');
+    const r = cli(['optimize', ...BASE, '--values', 'fast=10,20', '--values', 'slow=50', '--workers', '2', '--keep-runs', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readCsv(join(out, 'trials.csv'));
+    for (const row of rows) {
+      const summary = json(join(out, 'runs', `trial-${row.trial}`, 'summary.json'));
+      expect(String(summary.final_equity)).toBe(row.final_equity);
+      expect(String(summary.closed_trades)).toBe(row.closed_trades);
+      expect(existsSync(join(out, 'runs', `trial-${row.trial}`, 'trades.csv'))).toBe(true);
+    }
+  }, 60_000);
+
   it('writes byte-identical trials.csv and returns.csv with 0, 1 and 2 worker threads', () => {
     const files = ['trials.csv', 'returns.csv', 'best.json'];
     const two = files.map((f) => readFileSync(join(sweep(2), f), 'utf8'));

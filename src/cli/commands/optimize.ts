@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../../backtest/config.js';
 import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
-import { bestTrial } from '../../optimize/sweep.js';
+import { bestTrial, withEquityTimes } from '../../optimize/sweep.js';
 import { openSweep } from '../../optimize/optimize.js';
 import type { SweepData } from '../../optimize/sweep-data.js';
 import { runSweep } from '../../optimize/sweep.js';
@@ -31,6 +31,7 @@ interface OptimizeFlags extends BacktestFlags {
   constraint?: string[];
   workers?: string;
   cscvSplits?: string;
+  keepRuns?: boolean;
 }
 
 /**
@@ -38,7 +39,7 @@ interface OptimizeFlags extends BacktestFlags {
  * of the command that reproduces the best trial. `--seed` seeds both the
  * sampling and the random execution models, so it stays.
  */
-const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'cscvSplits', 'out', 'param', 'report', 'progress']);
+const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'cscvSplits', 'keepRuns', 'out', 'param', 'report', 'progress']);
 
 const METHODS: readonly SearchMethod[] = ['grid', 'random', 'tpe'];
 
@@ -132,6 +133,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     .option('--minimize', 'minimize the objective instead')
     .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
     .option('--workers <n>', `worker threads (default: one per core, here ${defaultWorkers()}; 0 runs on this thread)`)
+    .option('--keep-runs', "also write each trial's backtest outputs into OUT/runs/trial-N")
     .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
   addBacktestFlags(cmd).action(async (flags: OptimizeFlags) => {
     const settings = mergeSettings(flags);
@@ -198,7 +200,16 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     const outcomes: TrialOutcome[] = [];
     bar?.start(total ?? 0, 0, { rate: '0.0' });
     try {
-      for await (const o of runSweep({ sampler: search.sampler, pool, objective, minimize, signal: controller.signal, ...(trials !== undefined ? { maxTrials: trials } : {}) })) {
+      const keepDir = flags.keepRuns === true ? resolve(config.out, 'runs') : undefined;
+      for await (const o of runSweep({
+        sampler: search.sampler,
+        pool,
+        objective,
+        minimize,
+        signal: controller.signal,
+        ...(trials !== undefined ? { maxTrials: trials } : {}),
+        ...(keepDir !== undefined ? { keepDir } : {}),
+      })) {
         outcomes.push(o);
         bar?.update(outcomes.length, { rate: (outcomes.length / ((performance.now() - started) / 1000)).toFixed(1) });
       }
@@ -234,7 +245,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       rows_skipped: data.skipped.length,
     };
     const overfitting = overfittingOf(outcomes, best, splits);
-    const withTimes = best === undefined || best.times.length > 0 ? best : { ...best, times: outcomes.find((o) => o.times.length > 0)?.times ?? best.times };
+    const withTimes = best === undefined ? undefined : withEquityTimes(best, outcomes);
     const report = optimizeReportHtml({
       strategyName,
       paramNames: search.paramNames,
