@@ -49,6 +49,8 @@ export interface BacktestOptions {
    * intraday data; the metrics are then computed from daily points.
    */
   readonly equitySampling?: 'step' | 'day';
+  /** Record the positions over time for positions.csv (default true); runs that write no files may leave it off. */
+  readonly recordPositions?: boolean;
   /**
    * Where orders go: by default a SimulatedExchange over the feeds (with the
    * fill, slippage, latency and volume settings above). Any ExecutionClient
@@ -87,6 +89,7 @@ export class BacktestEngine {
       risk: options.risk,
       historyCapacity: options.historyCapacity,
       equitySampling: options.equitySampling,
+      recordPositions: options.recordPositions,
       books: symbols.map((s) => options.feeds.some((f) => f.symbol === s && f.kind === 'book')),
       // At most one step per row; a single feed knows its steps.
       stepsHint: options.feeds.length === 1 ? options.feeds[0]?.rowsHint : undefined,

@@ -64,6 +64,8 @@ export interface KernelOptions {
   readonly equitySampling?: 'step' | 'day' | undefined;
   /** Time steps expected, when known: the equity record is sized for them at once. */
   readonly stepsHint?: number | undefined;
+  /** Record the positions over time (positions.csv; default true). A sweep's trials, which write no files, leave it off. */
+  readonly recordPositions?: boolean | undefined;
   /** Which instruments (by index) have an L2 book. */
   readonly books?: readonly boolean[] | undefined;
   readonly clock?: Clock | undefined;
@@ -156,7 +158,7 @@ export class TradingKernel {
     this.portfolio.rate = conversionRates(this.portfolio, instruments, accountCurrency);
     const leverage = options.account?.leverage ?? 1;
     this.buyingPower = new BuyingPower(this.portfolio, leverage);
-    this.positionLog = new PositionLog(this.portfolio.positions);
+    this.positionLog = new PositionLog(this.portfolio.positions, options.recordPositions !== false);
     const daily = options.equitySampling === 'day';
     this.equity = new EquityRecorder(daily ? 'day' : 'step', daily ? 1024 : (options.stepsHint ?? 1024));
     this.risk = options.risk ?? new RiskEngine();

@@ -40,18 +40,24 @@ export class PositionLog {
   private readonly held: Float64Array;
   private holding = false;
 
-  constructor(private readonly positions: readonly PositionState[]) {
+  /** `enabled` false: records nothing (rows() is empty), for runs that write no positions.csv. */
+  constructor(
+    private readonly positions: readonly PositionState[],
+    private readonly enabled = true,
+  ) {
     this.held = new Float64Array(positions.length * FIELDS);
   }
 
   /** After a fill of position `idx` (an index into the portfolio's positions). */
   onFill(idx: number, time: Micros): void {
+    if (!this.enabled) return;
     if (this.holding && Math.floor(time / MICROS_PER_DAY) !== this.lastDay) this.flush();
     this.push(idx, time);
   }
 
   /** At the end of each time step: the previous day's closing snapshot goes out when a new day begins; this step's is held. */
   onStep(time: Micros): void {
+    if (!this.enabled) return;
     const day = Math.floor(time / MICROS_PER_DAY);
     if (this.holding && day !== this.lastDay) this.flush();
     this.lastDay = day;

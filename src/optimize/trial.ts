@@ -79,7 +79,8 @@ export class TrialRunner {
     let result;
     try {
       const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
-      result = new BacktestEngine({ ...engineOptionsOf(this.config, sweepFeeds(this.data)), strategy }).run();
+      // positions.csv is written only for --keep-runs: otherwise the trial does not record positions.
+      result = new BacktestEngine({ ...engineOptionsOf(this.config, sweepFeeds(this.data)), strategy, recordPositions: request.keepDir !== undefined }).run();
     } catch (e) {
       if (e instanceof InvariantError) throw e;
       if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
