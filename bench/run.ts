@@ -19,7 +19,8 @@
  *   l2_replay               deltas/s applied to an OrderBook from a generated 5M-delta L2 stream
  *
  * Then, unpinned, the catalog benchmarks of bench/catalog.ts (catalog_import,
- * catalog_read, cache, backtest_100m; see that file).
+ * catalog_read, cache, backtest_100m; see that file) and the optimizer's of
+ * bench/optimize.ts (optimize_grid, optimize_random, optimize_scaling).
  *
  * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, writers, cli, l2, catalog, cache, backtest_100m), --no-pin.
  * Generated inputs live in bench/out/ (gitignored) and are reused while their
@@ -156,6 +157,15 @@ function pinToOneCore(): void {
 
 /** The catalog benchmarks they select (names or prefixes), run unpinned as a child process: bench/catalog.ts. */
 const CATALOG_BENCHES = ['catalog_import_rows_per_sec', 'catalog_read_rows_per_sec', 'cache_read_gb_per_sec', 'backtest_100m_peak_rss_mb'];
+/** The optimizer's benchmarks (bench/optimize.ts), unpinned: sweeps run on worker threads. */
+function runOptimizeBench(): number {
+  const names = ['optimize_grid', 'optimize_random', 'optimize_scaling'];
+  const wanted = args.only === null ? names : names.filter((b) => args.only?.some((o) => b.startsWith(o) || o.startsWith(b)));
+  if (wanted.length === 0) return 0;
+  const r = spawnSync(process.execPath, [...process.execArgv, join(ROOT, 'bench', 'optimize.ts'), '--reps', String(Math.min(args.reps, 3)), '--only', wanted.join(',')], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
 function runCatalogBench(): number {
   const wanted = args.only === null ? CATALOG_BENCHES : CATALOG_BENCHES.filter((b) => args.only?.some((o) => b.startsWith(o)));
   if (wanted.length === 0) return 0;
@@ -646,4 +656,7 @@ writeFileSync(RESULTS, `${JSON.stringify(rows.map(({ name, value, unit }) => ({ 
 console.log(`\nwrote ${rel(RESULTS)}`);
 if (failures > 0) console.log(`${failures} floor(s) not met`);
 // Pinned, the parent process runs the catalog benchmarks once this child is done.
-if (process.env.QF_BENCH_CPU === undefined) process.exitCode = runCatalogBench();
+if (process.env.QF_BENCH_CPU === undefined) {
+  const catalog = runCatalogBench();
+  process.exitCode = Math.max(catalog, runOptimizeBench());
+}
