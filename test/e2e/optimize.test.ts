@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, SAMPLES, cli, readCsv, tempDir } from '../helpers/cli.js';
@@ -139,6 +139,35 @@ describe('quantflow optimize', () => {
       expect(new Set(parsed.map((f) => `${f[3]},${f[4]}`)).size).toBe(24);
     }
   }, 240_000);
+
+  it('reports a trial whose strategy throws as failed with the error, and goes on with the others', () => {
+    const dir = tempDir('qf-opt-throw-');
+    const file = join(dir, 'throws-at.ts');
+    writeFileSync(
+      file,
+      [
+        "import { Strategy, z, type Bar, type StrategyContext } from 'quantflow';",
+        'const params = z.object({ at: z.number().int().default(0) });',
+        'export default class ThrowsAt extends Strategy<z.infer<typeof params>> {',
+        '  static params = params;',
+        '  private n = 0;',
+        '  override onBar(_bar: Bar, ctx: StrategyContext): void {',
+        '    if (++this.n === this.params.at) throw new Error(`bar ${this.n} is cursed`);',
+        '    if (this.n === 10) ctx.buy(10);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    const r = cli(['optimize', '--strategy', file, '--data', ORCL, '--values', 'at=0,50,-1', '--workers', '2', '--no-progress', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readCsv(join(out, 'trials.csv'));
+    expect(rows.map((x) => x.status)).toEqual(['ok', 'failed', 'ok']);
+    expect(rows[1]?.reason).toContain('bar 50 is cursed');
+    expect(rows[1]?.final_equity).toBe('');
+    expect(rows[0]?.final_equity).toBe(rows[2]?.final_equity);
+  }, 60_000);
 
   it('refuses bad flags with status 2 and a message naming the flag', () => {
     const cases: [string[], RegExp][] = [
