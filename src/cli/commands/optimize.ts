@@ -135,7 +135,11 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     .option('--workers <n>', `worker threads (default: one per core, here ${defaultWorkers()}; 0 runs on this thread)`)
     .option('--keep-runs', "also write each trial's backtest outputs into OUT/runs/trial-N")
     .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
-  addBacktestFlags(cmd).action(async (flags: OptimizeFlags) => {
+  addBacktestFlags(cmd);
+  // The backtest's --seed (random execution models) also seeds the sampling.
+  const seedOption = cmd.options.find((o) => o.long === '--seed');
+  if (seedOption !== undefined) seedOption.description = 'seed of random and tpe sampling and of random execution models (default 1)';
+  cmd.action(async (flags: OptimizeFlags) => {
     const settings = mergeSettings(flags);
     if (flags.out === undefined && settings.out === undefined) settings.out = 'runs/optimize';
     const config = parseRunConfig(settings, flags.config);
