@@ -5,13 +5,13 @@ import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
 import { bestTrial, runSweep, withEquityTimes, type TrialSampler } from './sweep.js';
-import type { TrialMetric, TrialOutcome } from './trial.js';
+import { TrialRunner, type TrialMetric, type TrialOutcome } from './trial.js';
 
 export interface OptimizeOptions {
   /** The backtest every trial runs (strategy file, data, cash, execution, risk, ...); its params are the fixed ones. */
   readonly config: RunConfig;
   readonly sampler: TrialSampler;
-  /** Worker threads (default: one per core); 0 runs the trials on this thread. */
+  /** Threads that run trials (default: one per core): this one and N - 1 worker threads; 0 and 1 run them on this thread only. */
   readonly workers?: number;
   readonly objective?: TrialMetric;
   readonly minimize?: boolean;
@@ -64,6 +64,7 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const strategyName = cls.name || basename(config.strategy, extname(config.strategy));
   const data = options.data ?? (await loadSweepData(config, options.onIssue));
   const workers = options.workers ?? defaultWorkers();
-  const pool = workers === 0 ? new InlinePool(config, cls, data, strategyName) : new ThreadPool(workers, { config, data, strategyName });
+  // N threads run trials: this one and N - 1 workers (0 and 1: this thread only).
+  const pool = workers <= 1 ? new InlinePool(config, cls, data, strategyName) : new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total);
   return { pool, data, strategyName };
 }

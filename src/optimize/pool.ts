@@ -14,7 +14,7 @@ export interface TrialPool {
   close(): Promise<void>;
 }
 
-/** The default number of worker threads: one per core. */
+/** The default number of threads that run trials: one per core. */
 export function defaultWorkers(): number {
   return availableParallelism();
 }
@@ -39,35 +39,135 @@ export class InlinePool implements TrialPool {
   async close(): Promise<void> {}
 }
 
+interface QueuedTrial {
+  readonly request: TrialRequest;
+  resolve(outcome: TrialOutcome): void;
+  reject(error: unknown): void;
+}
+
 /**
- * Worker threads (piscina), each loading the strategy once and replaying the
- * sweep's data from shared memory. From the TypeScript sources (tests) the
- * workers load the worker module through tsx.
+ * Trials on this thread and on worker threads (piscina), each worker loading
+ * the strategy once and replaying the sweep's data from shared memory. From
+ * the TypeScript sources (tests) the workers load the worker module through
+ * tsx.
+ *
+ * Trials wait in one queue. This thread (`inline`) takes the next whenever it
+ * has none: it is ready at once and has little else to do. A worker takes
+ * about half a second to start (its modules, the strategy), which a small
+ * sweep would only wait for: the workers are started once this thread's
+ * trials show the sweep to be longer than that (the latest trial's time x
+ * the trials left), and handed trials once they have all started. `--workers N`
+ * thus runs trials on up to N threads: this one and N - 1 workers. Where a
+ * trial runs changes nothing in its outcome.
  */
 export class ThreadPool implements TrialPool {
-  private readonly pool: Piscina;
+  readonly concurrency: number;
+  private pool: Piscina | undefined;
+  private readonly queue: QueuedTrial[] = [];
+  private inlineBusy = false;
+  private inlineTrials = 0;
+  private inlineMillis = 0;
+  private workersReady = false;
+  private workersBusy = 0;
 
   constructor(
-    readonly concurrency: number,
-    init: TrialWorkerData,
+    private readonly threads: number,
+    private readonly init: TrialWorkerData,
+    private readonly inline?: TrialRunner,
+    /** Trials the sweep expects (when known): with this thread's first trial, whether workers are worth starting. */
+    private readonly expectedTrials?: number,
   ) {
+    this.concurrency = threads + (inline !== undefined ? 1 : 0);
+    if (inline === undefined) this.startWorkers();
+  }
+
+  private startWorkers(): void {
+    if (this.pool !== undefined || this.threads === 0) return;
     const compiled = import.meta.url.endsWith('.js');
     const filename = new URL(compiled ? './trial-worker.js' : './trial-worker.ts', import.meta.url).href;
-    this.pool = new Piscina({
+    const pool = new Piscina({
       filename,
-      minThreads: concurrency,
-      maxThreads: concurrency,
+      minThreads: this.threads,
+      maxThreads: this.threads,
       idleTimeout: 60_000,
-      workerData: init,
+      workerData: this.init,
       ...(compiled ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
     });
+    this.pool = pool;
+    const starting = Array.from({ length: this.threads }, () => pool.run(WARM_UP) as Promise<unknown>);
+    // A worker that cannot start fails the trials it is given, which reports the error.
+    const ready = (): void => {
+      this.workersReady = true;
+      this.pump();
+    };
+    Promise.all(starting).then(ready, ready);
+  }
+
+  /**
+   * After each of this thread's trials until the workers start: start them
+   * once the trials left (at the pace of the latest one; the first ones run
+   * before the code is optimized) would take longer than a worker's start.
+   */
+  private considerWorkers(trialMillis: number): void {
+    this.inlineMillis += trialMillis;
+    // A trial as long as a worker's start settles it; short ones are judged after a few (the first is slow, cold).
+    if (trialMillis < WORKER_START_MILLIS && (this.inlineTrials < 3 || this.inlineMillis < WORKER_START_MILLIS / 4)) return;
+    const rest = this.expectedTrials === undefined ? Infinity : this.expectedTrials - this.inlineTrials;
+    if ((trialMillis * rest) / (this.threads + 1) > WORKER_START_MILLIS) this.startWorkers();
   }
 
   run(request: TrialRequest): Promise<TrialOutcome> {
-    return this.pool.run(request) as Promise<TrialOutcome>;
+    return new Promise<TrialOutcome>((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Hands queued trials to whoever is free: the workers (once started), then this thread. */
+  private pump(): void {
+    const pool = this.pool;
+    while (pool !== undefined && this.workersReady && this.workersBusy < this.threads && this.queue.length > 0) {
+      const job = this.queue.shift() as QueuedTrial;
+      this.workersBusy++;
+      (pool.run(job.request) as Promise<TrialOutcome>)
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          this.workersBusy--;
+          this.pump();
+        });
+    }
+    const inline = this.inline;
+    if (inline === undefined || this.inlineBusy || this.queue.length === 0) return;
+    this.inlineBusy = true;
+    // On a later turn of the event loop: a trial blocks this thread while it runs.
+    setImmediate(() => {
+      const job = this.queue.shift();
+      try {
+        if (job !== undefined) {
+          const started = performance.now();
+          try {
+            job.resolve(inline.run(job.request));
+          } catch (e) {
+            job.reject(e);
+          }
+          this.inlineTrials++;
+          if (this.pool === undefined) this.considerWorkers(performance.now() - started);
+        }
+      } finally {
+        this.inlineBusy = false;
+        this.pump();
+      }
+    });
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    for (const job of this.queue.splice(0)) job.reject(new Error('the trial pool was closed'));
+    await this.pool?.destroy();
   }
 }
+
+/** About how long a worker thread takes to start (modules, tsx, the strategy) on the development machine. */
+const WORKER_START_MILLIS = 500;
+
+/** The task that makes a worker load its modules and the strategy (see trial-worker.ts). */
+export const WARM_UP = { warmUp: true } as const;

@@ -23,6 +23,8 @@ function runnerOf(init: TrialWorkerData): Promise<TrialRunner> {
   return runner;
 }
 
-export default async function runTrialTask(request: TrialRequest): Promise<TrialOutcome> {
-  return (await runnerOf(workerData as TrialWorkerData)).run(request);
+/** A trial, or (`{ warmUp: true }`) only the loading of the modules and the strategy, answered with null. */
+export default async function runTrialTask(request: TrialRequest | { readonly warmUp: true }): Promise<TrialOutcome | null> {
+  const runner = await runnerOf(workerData as TrialWorkerData);
+  return 'warmUp' in request ? null : runner.run(request);
 }

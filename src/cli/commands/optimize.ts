@@ -132,7 +132,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     .option('--objective <metric>', 'the summary.json metric to maximize (default sharpe)')
     .option('--minimize', 'minimize the objective instead')
     .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
-    .option('--workers <n>', `worker threads (default: one per core, here ${defaultWorkers()}; 0 runs on this thread)`)
+    .option('--workers <n>', `threads that run trials: this one and N - 1 worker threads (default: one per core, here ${defaultWorkers()}; 0 or 1: this thread only)`)
     .option('--keep-runs', "also write each trial's backtest outputs into OUT/runs/trial-N")
     .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
   addBacktestFlags(cmd);
@@ -274,7 +274,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     }
     const count = (s: string): number => outcomes.filter((o) => o.status === s).length;
     io.stdout.write(
-      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) with ${workers === 0 ? 'this thread' : `${workers} worker thread(s)`}\n`,
+      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) on ${workers <= 1 ? 'this thread' : `up to ${workers} threads (this one and ${workers - 1} worker${workers === 2 ? '' : 's'})`}\n`,
     );
     if (bestJson !== undefined) {
       io.stdout.write(`best: trial ${bestJson.trial} ${JSON.stringify(bestJson.params)} ${objective} ${bestJson.value}\n`);
