@@ -42,9 +42,9 @@ describe('optimize', () => {
     for (const o of sweep.outcomes) if (o.status === 'ok') expect(o.metrics.sharpe ?? -Infinity).toBeLessThanOrEqual(best?.metrics.sharpe ?? Infinity);
   });
 
-  it('gives byte-identical trials and returns whether trials run on this thread or on two worker threads', async () => {
+  it('gives byte-identical trials and returns whether trials run on this thread or also on two worker threads', async () => {
     const inline = await optimize({ config, sampler: listSampler(grid), workers: 0 });
-    const threads = await optimize({ config, sampler: listSampler(grid), workers: 2 });
+    const threads = await optimize({ config, sampler: listSampler(grid), workers: 2, workerStart: 'eager' });
     const names = ['fast', 'slow'];
     expect(trialsCsv(names, threads.outcomes)).toBe(trialsCsv(names, inline.outcomes));
     const dir = mkdtempSync(join(tmpdir(), 'qf-returns-'));

@@ -19,6 +19,11 @@ export interface OptimizeOptions {
   readonly signal?: AbortSignal;
   /** Each skipped bad data row as the data is read (once per sweep). */
   readonly onIssue?: (issue: Issue) => void;
+  /**
+   * 'adaptive' (default): this thread runs trials, and the workers start once the sweep shows it is worth it;
+   * 'eager': N worker threads start at once and run every trial (this thread only coordinates).
+   */
+  readonly workerStart?: 'adaptive' | 'eager';
   /** Data read already (e.g. by an earlier sweep over the same files). */
   readonly data?: SweepData;
 }
@@ -65,6 +70,9 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const data = options.data ?? (await loadSweepData(config, options.onIssue));
   const workers = options.workers ?? defaultWorkers();
   // N threads run trials: this one and N - 1 workers (0 and 1: this thread only).
-  const pool = workers <= 1 ? new InlinePool(config, cls, data, strategyName) : new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total);
+  let pool: TrialPool;
+  if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, { config, data, strategyName });
+  else if (workers <= 1) pool = new InlinePool(config, cls, data, strategyName);
+  else pool = new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total);
   return { pool, data, strategyName };
 }

@@ -74,10 +74,11 @@ export class ThreadPool implements TrialPool {
     private readonly threads: number,
     private readonly init: TrialWorkerData,
     private readonly inline?: TrialRunner,
-    /** Trials the sweep expects (when known): with this thread's first trial, whether workers are worth starting. */
+    /** Trials the sweep expects (when known): with this thread's trials, whether workers are worth starting. */
     private readonly expectedTrials?: number,
   ) {
     this.concurrency = threads + (inline !== undefined ? 1 : 0);
+    // Without this thread's help the workers are the pool: they start at once.
     if (inline === undefined) this.startWorkers();
   }
 
