@@ -45,6 +45,8 @@ export interface SweepOptions {
   readonly maxTrials?: number;
   /** Stops asking for new trials; trials already running finish and are reported. */
   readonly signal?: AbortSignal;
+  /** Every trial trades only inside this window (ISO times), seeing the data before it for warm-up. */
+  readonly window?: { readonly tradeFrom: string; readonly tradeTo: string };
 }
 
 /** The objective of a trial as a score to maximize, or undefined when it has none (not ok, or the metric is undefined). */
@@ -83,7 +85,7 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
       }
       const trial = ++asked;
       // The equity times are the same for every trial: asked for until a trial has brought them.
-      const run = pool.run({ trial, params, withTimes: !haveTimes });
+      const run = pool.run({ trial, params, withTimes: !haveTimes, ...options.window });
       // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
       run.catch(() => undefined);
       running.set(trial, run);

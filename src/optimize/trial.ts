@@ -15,6 +15,9 @@ export interface TrialRequest {
   readonly params: Readonly<Record<string, unknown>>;
   /** Send the equity points' times back (every trial of a sweep has the same; one copy is enough). */
   readonly withTimes?: boolean;
+  /** A trading window over the sweep's config (ISO times, as --trade-from/--trade-to): a walk-forward window. */
+  readonly tradeFrom?: string;
+  readonly tradeTo?: string;
 }
 
 /**
@@ -75,7 +78,7 @@ export class TrialRunner {
     let result;
     try {
       const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
-      result = new BacktestEngine({ ...engineOptionsOf(this.config, sweepFeeds(this.data)), strategy }).run();
+      result = new BacktestEngine({ ...engineOptionsOf(windowed(this.config, request), sweepFeeds(this.data)), strategy }).run();
     } catch (e) {
       if (e instanceof InvariantError) throw e;
       if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
@@ -88,6 +91,12 @@ export class TrialRunner {
 }
 
 const EMPTY = new Float64Array(0);
+
+/** The config with a request's trading window over its own. */
+function windowed(config: RunConfig, request: TrialRequest): RunConfig {
+  if (request.tradeFrom === undefined && request.tradeTo === undefined) return config;
+  return { ...config, ...(request.tradeFrom !== undefined ? { tradeFrom: request.tradeFrom } : {}), ...(request.tradeTo !== undefined ? { tradeTo: request.tradeTo } : {}) };
+}
 
 function oneLine(text: string): string {
   return text.split('\n')[0] ?? '';
