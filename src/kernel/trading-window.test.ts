@@ -113,6 +113,24 @@ describe('the trading window', () => {
     expect(r.instruments[0]?.quantity).toBe(0);
   });
 
+  it('closes both legs of a hedging account, each with an order naming its leg', () => {
+    class BothWays extends Strategy<object> {
+      override onBar(_bar: Bar, ctx: StrategyContext): void {
+        if (ctx.hasOpenOrders() || ctx.position('X', 'long') !== 0) return;
+        ctx.buy(3, { positionSide: 'long' });
+        ctx.sell(2, { positionSide: 'short' });
+      }
+    }
+    const r = runBacktest({ strategy: new BothWays({}), feeds: [barFeed('X', rows)], cash: 10_000, account: { positionMode: 'hedging' }, tradeFrom: day(1), tradeTo: day(7) });
+    const settled = r.orders.filter((o) => o.tag === 'window_end');
+    const close = (rows[7] as readonly number[])[4];
+    expect(settled.map((o) => [o.side, o.quantity, o.positionSide, o.fillPrice, o.filledTime])).toEqual([
+      ['sell', 3, 'long', close, day(7)],
+      ['buy', 2, 'short', close, day(7)],
+    ]);
+    expect(r.instruments[0]?.legs).toMatchObject({ long: { quantity: 0 }, short: { quantity: 0 } });
+  });
+
   it('stops merged feeds at tradeTo too', () => {
     const s = new Probe({ size: 1, hold: 2 });
     const r = runBacktest({ strategy: s, feeds: [barFeed('X', rows), barFeed('Y', rows)], cash: 10_000, tradeTo: day(9) });
