@@ -133,3 +133,18 @@ export {
 } from './optimize/overfitting.js';
 export { trialsCsv, writeReturnsCsv, writeSweepFiles, type BestTrial, type SweepFiles } from './optimize/outputs.js';
 export { optimizeReportHtml, type OptimizeReportInput } from './optimize/report.js';
+// Walk-forward analysis (docs/optimize.md#walk-forward)
+export {
+  walkForward,
+  walkForwardEfficiency,
+  parameterStability,
+  stitch as stitchWalkForward,
+  type WalkForwardOptions,
+  type WalkForwardResult,
+  type WalkForwardFigures,
+  type WalkForwardOverfitting,
+  type WindowResult,
+  type ParameterStability,
+} from './optimize/walk-forward.js';
+export { parseWindowLength, planWindows, stepTimes, type PlannedWindow, type WindowLength, type WindowPlanSpec } from './optimize/walk-forward-windows.js';
+export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './optimize/walk-forward-outputs.js';

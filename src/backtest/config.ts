@@ -52,6 +52,9 @@ export const RunConfigSchema = z
     symbol: z.array(z.string().min(1)).optional(),
     from: isoTime.optional(),
     to: isoTime.optional(),
+    /** The trading window: bars before tradeFrom warm the strategy up but trade nothing; nothing after tradeTo is replayed, and open positions close at its last close. */
+    tradeFrom: isoTime.optional(),
+    tradeTo: isoTime.optional(),
     cash: z.number().finite().nonnegative().default(100_000),
     feeRate: z.number().finite().nonnegative().optional(),
     feePerUnit: z.number().finite().nonnegative().optional(),
@@ -132,6 +135,15 @@ export function parseRunConfig(raw: unknown, file?: string): RunConfig {
     const c = parsed.data;
     if (c.from !== undefined && c.to !== undefined && (parseIsoTime(c.from) as number) > (parseIsoTime(c.to, 'end') as number)) {
       throw new InputError({ code: 'invalid_config', ...(file !== undefined ? { file } : {}), field: 'from', value: c.from, message: `from is after to (${c.to})` });
+    }
+    if (c.tradeFrom !== undefined && c.tradeTo !== undefined && (parseIsoTime(c.tradeFrom) as number) > (parseIsoTime(c.tradeTo, 'end') as number)) {
+      throw new InputError({
+        code: file !== undefined ? 'invalid_config' : 'invalid_option',
+        ...(file !== undefined ? { file } : {}),
+        field: file !== undefined ? 'tradeFrom' : '--trade-from',
+        value: c.tradeFrom,
+        message: `the trading window starts after it ends (${file !== undefined ? 'tradeTo' : '--trade-to'} ${c.tradeTo})`,
+      });
     }
     return c;
   }

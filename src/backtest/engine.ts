@@ -59,6 +59,15 @@ export interface BacktestOptions {
    */
   readonly venue?: { readonly client: ManagedVenue; readonly marketData?: MarketDataSink; readonly fillModel?: string; readonly ambiguousFills?: () => number };
   readonly log?: Logger;
+  /**
+   * The trading window (µs since the epoch): every bar before `tradeFrom` is
+   * replayed (the strategy and its indicators warm up) but no order is
+   * accepted and nothing is recorded; nothing after `tradeTo` is replayed,
+   * and positions open at the last step are closed at its close
+   * (docs/execution.md, "Trading window").
+   */
+  readonly tradeFrom?: number | undefined;
+  readonly tradeTo?: number | undefined;
   /** Called every `progressEvery` events with the count so far. */
   readonly onProgress?: (events: number) => void;
   readonly progressEvery?: number;
@@ -94,6 +103,8 @@ export class BacktestEngine {
       // At most one step per row; a single feed knows its steps.
       stepsHint: options.feeds.length === 1 ? options.feeds[0]?.rowsHint : undefined,
       log: options.log,
+      tradeFrom: options.tradeFrom,
+      tradeTo: options.tradeTo,
     });
     const k = this.kernel;
     if (options.venue !== undefined) {
@@ -117,6 +128,7 @@ export class BacktestEngine {
       options.feeds,
       new Map(symbols.map((s, i) => [s, i])),
       onProgress !== undefined ? { every: options.progressEvery ?? 1 << 16, report: onProgress } : undefined,
+      options.tradeTo,
     );
   }
 

@@ -134,6 +134,8 @@ export class ReplayDriver {
     readonly feeds: readonly MarketFeed[],
     symbolIndex: ReadonlyMap<string, number>,
     private readonly progress?: { readonly every: number; readonly report: (events: number) => void },
+    /** The last time replayed: rows after it are not (the end of a trading window). */
+    private readonly until: Micros = Infinity,
   ) {
     const symbols = [...symbolIndex.keys()];
     // A symbol with a bid bar feed and an ask bar feed trades on both: buys on the ask, sells on the bid.
@@ -171,7 +173,7 @@ export class ReplayDriver {
             best = c;
           }
         }
-        if (best === undefined) break;
+        if (best === undefined || bestT > this.until) break;
         if (bestT !== step) {
           if (bestT < step) throw new InvariantError(`feed ${best.feed.source} went back in time`);
           if (step === step) this.dropUnpaired();
@@ -222,12 +224,14 @@ export class ReplayDriver {
     const idx = c.symbolIdx;
     let step = NaN;
     let events = this.events;
-    for (let cols = c.cols as BarColumns | null; cols !== null; c.load(), cols = c.cols as BarColumns | null) {
+    const until = this.until;
+    feed: for (let cols = c.cols as BarColumns | null; cols !== null; c.load(), cols = c.cols as BarColumns | null) {
       const { time, open, high, low, close, volume } = cols;
       const n = c.n;
       for (let i = c.i; i < n; i++) {
         const t = time[i] as number;
         if (t !== step) {
+          if (t > until) break feed;
           if (t < step) throw new InvariantError(`feed ${c.feed.source} went back in time`);
           kernel.advanceTo(t);
           step = t;

@@ -244,6 +244,15 @@ export function engineOptionsOf(config: RunConfig, feeds: MarketFeed[]): Omit<Ba
     ...executionOptionsOf(config),
     historyCapacity: config.history,
     ...(config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : {}),
+    ...tradingWindowOf(config),
+  };
+}
+
+/** The run's trading window in µs (a date `tradeTo` includes its whole day); empty without one. */
+export function tradingWindowOf(config: Pick<RunConfig, 'tradeFrom' | 'tradeTo'>): { tradeFrom?: number; tradeTo?: number } {
+  return {
+    ...(config.tradeFrom !== undefined ? { tradeFrom: parseIsoTime(config.tradeFrom) as number } : {}),
+    ...(config.tradeTo !== undefined ? { tradeTo: parseIsoTime(config.tradeTo, 'end') as number } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ export interface BacktestFlags extends FormatFlags, ExecutionFlags, InstrumentFl
   symbol?: string[];
   from?: string;
   to?: string;
+  tradeFrom?: string;
+  tradeTo?: string;
   cash?: string;
   feeRate?: string;
   feePerUnit?: string;
@@ -56,6 +58,8 @@ export function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.cache === true) out.cache = true;
   if (flags.from !== undefined) out.from = flags.from;
   if (flags.to !== undefined) out.to = flags.to;
+  if (flags.tradeFrom !== undefined) out.tradeFrom = flags.tradeFrom;
+  if (flags.tradeTo !== undefined) out.tradeTo = flags.tradeTo;
   if (flags.cash !== undefined) out.cash = numberFlag('--cash', flags.cash);
   if (flags.feeRate !== undefined) {
     out.feeRate = numberFlag('--fee-rate', flags.feeRate);
@@ -108,6 +112,8 @@ export function addBacktestFlags(cmd: Command): Command {
     .option('--cache', 'catalog runs: replay from the binary column cache, filling it on the first run')
     .option('--from <date>', 'first time to use (ISO 8601); earlier rows are dropped before any indicator sees them')
     .option('--to <date>', 'last time to use (ISO 8601; a date includes the whole day)')
+    .option('--trade-from <date>', 'trade from this time (ISO 8601): earlier bars warm the strategy up, its orders are rejected (outside_trading_window) and nothing is recorded')
+    .option('--trade-to <date>', 'trade until this time (ISO 8601; a date includes the whole day): later data is not replayed, open positions close at the last close')
     .option('--cash <n>', 'starting cash (default 100000)')
     .option('--fee-rate <r>', 'fee as a fraction of notional on every fill, e.g. 0.001')
     .option('--fee-per-unit <a>', 'fixed fee per unit or contract on every fill')

@@ -9,6 +9,7 @@ import { registerData } from './commands/data.js';
 import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerReport } from './commands/report.js';
+import { registerWalkForward } from './commands/walkforward.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -38,6 +39,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   };
   registerBacktest(program, io, done);
   registerOptimize(program, io, done);
+  registerWalkForward(program, io, done);
   registerData(program, io, done);
   registerIndicator(program, io, done);
   registerBook(program, io, done);

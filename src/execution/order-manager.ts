@@ -189,6 +189,22 @@ export class OrderManager implements ExecutionReports {
   }
 
   /**
+   * A settlement at a price the account sets, not the venue (the close of a
+   * trading window): an order recorded as submitted, accepted and filled at
+   * once at `price`, with the fee of a taker fill, through the same fill path
+   * as any venue fill (positions, trades, fills.csv). It meets no pre-trade
+   * check (closing an account's positions is not refused) and reaches no venue.
+   */
+  settle(req: NewOrder, time: Micros, price: number): Order {
+    const order = this.create(req, time, price, 'none', 0);
+    this.emit('submitted', order, time, '');
+    transition(order, 'accepted');
+    this.emit('accepted', order, time, '');
+    this.filled(order.id, time, order.quantity, price, 'taker');
+    return order;
+  }
+
+  /**
    * A bracket: the entry, then a stop-loss and a take-profit that are held
    * until the entry fills, arm on the next data after the fill, and cancel
    * each other (the stop-loss first, so it wins a bar where both could fill).

@@ -32,7 +32,7 @@ import type { Clock } from './clock.js';
 import { SimulatedClock } from './clock.js';
 import { BacktestContext } from './context.js';
 import { BarView, QuoteView, TradeView } from './market-views.js';
-import { OrderEntry } from './order-entry.js';
+import { OrderEntry, orderRequest } from './order-entry.js';
 import { PositionLog } from './position-log.js';
 import { EquityRecorder } from './recorder.js';
 import { Series } from './series.js';
@@ -70,6 +70,16 @@ export interface KernelOptions {
   readonly books?: readonly boolean[] | undefined;
   readonly clock?: Clock | undefined;
   readonly log?: Logger | undefined;
+  /**
+   * The trading window (µs). Before `tradeFrom` the strategy runs (indicators
+   * warm up) but every order it sends is rejected (`outside_trading_window`)
+   * and nothing is recorded; the records start at the first step at or after
+   * it. At the end of a run with `tradeTo` (the driver replays nothing after
+   * it), positions still open are closed at their last price by a settlement
+   * fill. Default: no window.
+   */
+  readonly tradeFrom?: Micros | undefined;
+  readonly tradeTo?: Micros | undefined;
 }
 
 const silentLog: Logger = { info: () => {}, warn: () => {} };
@@ -143,6 +153,12 @@ export class TradingKernel {
   // Cash (plus margin in use) as of the latest valuation and its decimal places: it changes only with fills and carry.
   private valuedBase = NaN;
   private valuedBasePlaces = 0;
+  private readonly entry: OrderEntry;
+  /** The trading window: -Infinity / Infinity when open-ended. */
+  private readonly tradeFrom: Micros;
+  private readonly tradeTo: Micros;
+  /** Whether the trading window has opened (at once without tradeFrom). */
+  private trading: boolean;
 
   constructor(private readonly options: KernelOptions) {
     if (!(options.cash >= 0) || !Number.isFinite(options.cash)) {
@@ -150,6 +166,10 @@ export class TradingKernel {
     }
     const instruments = options.instruments;
     this.instruments = instruments;
+    this.tradeFrom = options.tradeFrom ?? -Infinity;
+    this.tradeTo = options.tradeTo ?? Infinity;
+    if (!(this.tradeFrom <= this.tradeTo)) throw new InvariantError(`trading window from ${this.tradeFrom} to ${this.tradeTo}`);
+    this.trading = this.tradeFrom === -Infinity;
     this.strategy = options.strategy;
     this.clock = options.clock ?? new SimulatedClock();
     const accountCurrency = options.account?.currency ?? 'USD';
@@ -191,7 +211,8 @@ export class TradingKernel {
     this.orders = new OrderManager(
       options.fees ?? new NoFee(),
       (order, qty, price, fee) => {
-        // Risk rules first (pure), then cash or margin (which commits it), then the order counts for the rate limit.
+        // Before the trading window nothing trades; then risk rules (pure), cash or margin (which commits it), the order counts for the rate limit.
+        if (this.clock.now() < this.tradeFrom) return 'outside_trading_window';
         const denied = this.risk.evaluate(order, this.riskView, { price, fee });
         if (denied !== undefined) return denied;
         const short = this.buyingPower.check(order, qty, price, fee, legOf(order));
@@ -218,7 +239,7 @@ export class TradingKernel {
         onOrderLimit: (time) => this.killSwitch.maxOrdersReached(time),
       },
     );
-    const entry = new OrderEntry({
+    const entry = (this.entry = new OrderEntry({
       instruments,
       portfolio: pf,
       orders: this.orders,
@@ -227,7 +248,7 @@ export class TradingKernel {
         const r = this.risk.roundOrder(order, instrument);
         return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
       },
-    });
+    }));
     this.killSwitch = new KillSwitchModule(this.risk, this.orders);
     this.marginCalls = new MarginCallModule(pf, this.orders, entry, leverage, options.account?.maintenanceMargin ?? 0.25);
     // Only the modules with something to do in this run: the step's end runs for every bar.
@@ -305,14 +326,47 @@ export class TradingKernel {
     if (t === this.step) return;
     if (t < this.step) throw new InvariantError(`time went back: ${t} after ${this.step}`);
     if (this.step === this.step) this.endStep(this.step);
-    else this.firstTime = t;
+    else if (this.trading) this.firstTime = t;
+    if (!this.trading && t >= this.tradeFrom) this.openWindow(t);
     this.fireTimers(t);
     this.step = t;
   }
 
+  /** The first step of the trading window: the run's records (and its event counts) start here. */
+  private openWindow(t: Micros): void {
+    this.trading = true;
+    this.firstTime = t;
+    this.bars = 0;
+    this.quotes = 0;
+    this.trades = 0;
+    this.bookEvents = 0;
+  }
+
+  /**
+   * The end of the trading window: every open position (each leg of a
+   * hedging account) is closed at its last price (a bar's close) at the last
+   * step, by a settlement fill (OrderManager.settle: a market order tagged
+   * `window_end`, filled at that price with the fee of any taker fill,
+   * without the venue). The venue cannot fill it: no later data comes.
+   */
+  private closeWindow(t: Micros): void {
+    const pf = this.portfolio;
+    for (const pos of pf.positions) {
+      const q = pos.quantity;
+      if (q === 0) continue;
+      const symbol = pos.instrument.symbol;
+      const request = orderRequest(q > 0 ? 'sell' : 'buy', Math.abs(q), { symbol, tag: 'window_end', ...(pos.side !== 'net' ? { positionSide: pos.side } : {}) });
+      this.orders.settle(this.entry.resolve(request, pos.index, 'window_end'), t, pos.lastPrice);
+    }
+    if (this.pending.length > 0) this.drain();
+  }
+
   /** After the last event: the last step ends, the strategy's onStop runs, the records close. */
   finish(): void {
-    if (this.step === this.step) this.endStep(this.step);
+    if (this.step === this.step) {
+      if (this.tradeTo !== Infinity && this.trading) this.closeWindow(this.step);
+      this.endStep(this.step);
+    }
     this.equity.finish();
     this.strategy.onStop(this.ctx);
     this.drain();
@@ -581,6 +635,8 @@ export class TradingKernel {
       this.venue?.poll?.();
       if (this.pending.length > 0) this.drain();
     }
+    // Before the trading window: nothing to value (no trade, no carry), nothing recorded.
+    if (t < this.tradeFrom) return;
     const p = this.portfolio;
     const before = this.beforeValuation;
     for (let k = 0; k < before.length; k++) (before[k] as AccountModule).beforeValuation?.(t);

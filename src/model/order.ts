@@ -124,7 +124,9 @@ export type RejectReason =
   | 'off_tick'
   | 'off_lot'
   // The run's order count (risk.maxOrders) was reached: refused without a record.
-  | 'max_orders';
+  | 'max_orders'
+  // Sent before the run's trading window opens (tradeFrom): the strategy is warming up.
+  | 'outside_trading_window';
 
 /** Every reason a risk check may give, for validation and reports. */
 export const RISK_REJECT_REASONS = [

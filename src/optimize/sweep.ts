@@ -47,6 +47,8 @@ export interface SweepOptions {
   readonly signal?: AbortSignal;
   /** Each trial also writes its backtest outputs into DIR/trial-N (`--keep-runs`). */
   readonly keepDir?: string;
+  /** Every trial trades only inside this window (ISO times), seeing the data before it for warm-up. */
+  readonly window?: { readonly tradeFrom: string; readonly tradeTo: string };
 }
 
 /** The objective of a trial as a score to maximize, or undefined when it has none (not ok, or the metric is undefined). */
@@ -85,7 +87,7 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
       }
       const trial = ++asked;
       // The equity times are the same for every trial: asked for until a trial has brought them.
-      const run = pool.run({ trial, params, withTimes: !haveTimes, ...(options.keepDir !== undefined ? { keepDir: options.keepDir } : {}) });
+      const run = pool.run({ trial, params, withTimes: !haveTimes, ...options.window, ...(options.keepDir !== undefined ? { keepDir: options.keepDir } : {}) });
       // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
       run.catch(() => undefined);
       running.set(trial, run);

@@ -19,6 +19,9 @@ export interface TrialRequest {
   readonly withTimes?: boolean;
   /** Also write the trial's backtest outputs (summary.json, trades.csv, ...) into this folder (`--keep-runs`). */
   readonly keepDir?: string;
+  /** A trading window over the sweep's config (ISO times, as --trade-from/--trade-to): a walk-forward window. */
+  readonly tradeFrom?: string;
+  readonly tradeTo?: string;
 }
 
 /**
@@ -80,7 +83,7 @@ export class TrialRunner {
     try {
       const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
       // positions.csv is written only for --keep-runs: otherwise the trial does not record positions.
-      result = new BacktestEngine({ ...engineOptionsOf(this.config, sweepFeeds(this.data)), strategy, recordPositions: request.keepDir !== undefined }).run();
+      result = new BacktestEngine({ ...engineOptionsOf(windowed(this.config, request), sweepFeeds(this.data)), strategy, recordPositions: request.keepDir !== undefined }).run();
     } catch (e) {
       if (e instanceof InvariantError) throw e;
       if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
@@ -94,6 +97,12 @@ export class TrialRunner {
 }
 
 const EMPTY = new Float64Array(0);
+
+/** The config with a request's trading window over its own. */
+function windowed(config: RunConfig, request: TrialRequest): RunConfig {
+  if (request.tradeFrom === undefined && request.tradeTo === undefined) return config;
+  return { ...config, ...(request.tradeFrom !== undefined ? { tradeFrom: request.tradeFrom } : {}), ...(request.tradeTo !== undefined ? { tradeTo: request.tradeTo } : {}) };
+}
 
 function oneLine(text: string): string {
   return text.split('\n')[0] ?? '';
