@@ -3,6 +3,7 @@ import type { Issue } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
+import { openRedisPool, type RedisSweepOptions } from './redis-pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
 import { bestTrial, runSweep, type TrialSampler } from './sweep.js';
 import type { TrialMetric, TrialOutcome } from './trial.js';
@@ -21,6 +22,8 @@ export interface OptimizeOptions {
   readonly onIssue?: (issue: Issue) => void;
   /** Data read already (e.g. by an earlier sweep over the same files). */
   readonly data?: SweepData;
+  /** Run the trials as jobs of a Redis queue, on `quantflow worker` processes (then `workers` is not used). */
+  readonly redis?: RedisSweepOptions;
 }
 
 export interface OptimizeResult {
@@ -62,6 +65,11 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const strategyName = cls.name || basename(config.strategy, extname(config.strategy));
   const data = options.data ?? (await loadSweepData(config, options.onIssue));
   const workers = options.workers ?? defaultWorkers();
-  const pool = workers === 0 ? new InlinePool(config, cls, data, strategyName) : new ThreadPool(workers, { config, data, strategyName });
+  const pool =
+    options.redis !== undefined
+      ? await openRedisPool(config, data, strategyName, options.redis)
+      : workers === 0
+        ? new InlinePool(config, cls, data, strategyName)
+        : new ThreadPool(workers, { config, data, strategyName });
   return { pool, data, strategyName };
 }
