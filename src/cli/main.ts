@@ -10,6 +10,7 @@ import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -45,6 +46,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerBook(program, io, done);
   registerReport(program, io, done);
   registerCompare(program, io, done);
+  registerWorker(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });

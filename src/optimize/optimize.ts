@@ -3,6 +3,7 @@ import type { Issue } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
+import { openRedisPool, type RedisSweepOptions } from './redis-pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
 import { bestTrial, runSweep, withEquityTimes, type TrialSampler } from './sweep.js';
 import { TrialRunner, type TrialMetric, type TrialOutcome } from './trial.js';
@@ -26,6 +27,8 @@ export interface OptimizeOptions {
   readonly workerStart?: 'adaptive' | 'eager';
   /** Data read already (e.g. by an earlier sweep over the same files). */
   readonly data?: SweepData;
+  /** Run the trials as jobs of a Redis queue, on `quantflow worker` processes (then `workers` is not used). */
+  readonly redis?: RedisSweepOptions;
 }
 
 export interface OptimizeResult {
@@ -71,7 +74,8 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const workers = options.workers ?? defaultWorkers();
   // N threads run trials: this one and N - 1 workers (0 and 1: this thread only).
   let pool: TrialPool;
-  if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, { config, data, strategyName });
+  if (options.redis !== undefined) pool = await openRedisPool(config, data, strategyName, options.redis);
+  else if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, { config, data, strategyName });
   else if (workers <= 1) pool = new InlinePool(config, cls, data, strategyName);
   else pool = new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total);
   return { pool, data, strategyName };

@@ -15,6 +15,7 @@ import { TRIAL_METRICS, type TrialMetric, type TrialOutcome } from '../../optimi
 import { buildSearch, type SearchMethod } from '../../optimize/search.js';
 import type { SpaceSpec } from '../../optimize/space.js';
 import { defaultWorkers } from '../../optimize/pool.js';
+import { RedisPool } from '../../optimize/redis-pool.js';
 import { DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from '../../optimize/overfitting.js';
 import { optimizeReportHtml } from '../../optimize/report.js';
 import { addBacktestFlags, mergeSettings, type BacktestFlags } from '../backtest-flags.js';
@@ -32,6 +33,8 @@ interface OptimizeFlags extends BacktestFlags {
   workers?: string;
   cscvSplits?: string;
   keepRuns?: boolean;
+  redis?: string;
+  resume?: boolean;
 }
 
 /**
@@ -39,7 +42,7 @@ interface OptimizeFlags extends BacktestFlags {
  * of the command that reproduces the best trial. `--seed` seeds both the
  * sampling and the random execution models, so it stays.
  */
-const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'cscvSplits', 'keepRuns', 'out', 'param', 'report', 'progress']);
+const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'cscvSplits', 'keepRuns', 'redis', 'resume', 'out', 'param', 'report', 'progress']);
 
 const METHODS: readonly SearchMethod[] = ['grid', 'random', 'tpe'];
 
@@ -134,6 +137,8 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
     .option('--workers <n>', `threads that run trials: this one and N - 1 worker threads (default: one per core, here ${defaultWorkers()}; 0 or 1: this thread only)`)
     .option('--keep-runs', "also write each trial's backtest outputs into OUT/runs/trial-N")
+    .option('--redis <url>', 'run the trials as jobs of a Redis queue (redis://HOST:PORT), on `quantflow worker` processes')
+    .option('--resume', 'with --redis: continue this sweep after an interruption, reusing its finished trials')
     .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
   addBacktestFlags(cmd);
   // The backtest's --seed (random execution models) also seeds the sampling.
@@ -149,6 +154,12 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     }
     const objective = objectiveOf(flags.objective);
     const minimize = flags.minimize === true;
+    if (flags.redis !== undefined && flags.workers !== undefined) {
+      throw new InputError({ code: 'invalid_option', field: '--workers', value: flags.workers, message: 'with --redis the trials run on `quantflow worker` processes: give their number there (--concurrency)' });
+    }
+    if (flags.resume === true && flags.redis === undefined) {
+      throw new InputError({ code: 'invalid_option', field: '--resume', message: 'needs --redis: the finished trials of a sweep are kept in Redis' });
+    }
     const workers = integerFlag('--workers', flags.workers, 0) ?? defaultWorkers();
     const trials = integerFlag('--trials', flags.trials, 1);
     const seed = integerFlag('--seed', flags.seed, 0) ?? 1;
@@ -167,6 +178,9 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       config,
       sampler: search.sampler,
       workers,
+      ...(flags.redis !== undefined
+        ? { redis: { url: flags.redis, resume: flags.resume === true, search: { method, specs, constraints: flags.constraint ?? [], seed, trials: trials ?? null, objective, minimize } } }
+        : {}),
       onIssue: (issue) => {
         const line = `skipped: ${formatIssue(issue)}`;
         skipped.push(line);
@@ -217,6 +231,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
         outcomes.push(o);
         bar?.update(outcomes.length, { rate: (outcomes.length / ((performance.now() - started) / 1000)).toFixed(1) });
       }
+      if (pool instanceof RedisPool && !controller.signal.aborted) await pool.markComplete();
     } finally {
       bar?.stop();
       process.removeListener('SIGINT', onSigint);
@@ -274,7 +289,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     }
     const count = (s: string): number => outcomes.filter((o) => o.status === s).length;
     io.stdout.write(
-      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) on ${workers <= 1 ? 'this thread' : `up to ${workers} threads (this one and ${workers - 1} worker${workers === 2 ? '' : 's'})`}\n`,
+      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) ${pool instanceof RedisPool ? `with Redis workers (${pool.stats.computed} computed, ${pool.stats.reused} reused)` : `on ${workers <= 1 ? 'this thread' : `up to ${workers} threads (this one and ${workers - 1} worker${workers === 2 ? '' : 's'})`}`}\n`,
     );
     if (bestJson !== undefined) {
       io.stdout.write(`best: trial ${bestJson.trial} ${JSON.stringify(bestJson.params)} ${objective} ${bestJson.value}\n`);

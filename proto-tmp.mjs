@@ -1,0 +1,15 @@
+import { Queue, Worker, QueueEvents, Job } from 'bullmq';
+import { Redis } from 'ioredis';
+const url = 'redis://127.0.0.1:16399';
+const conn = () => new Redis(url, { maxRetriesPerRequest: null });
+const q = new Queue('t', { connection: conn(), prefix: 'qf' });
+const ev = new QueueEvents('t', { connection: conn(), prefix: 'qf' });
+await ev.waitUntilReady();
+const w = new Worker('t', async (job) => { return { x: job.data.n * 2, f: Buffer.from(new Float64Array([1.5, -0, NaN]).buffer).toString('base64') }; }, { connection: conn(), prefix: 'qf', concurrency: 2 });
+const j = await q.add('trial', { n: 21 }, { jobId: 'abc' });
+console.log(await j.waitUntilFinished(ev));
+const j2 = await q.add('trial', { n: 5 }, { jobId: 'abc' });
+console.log(j2.id, j2.data, await j2.getState(), j2.returnvalue);
+const j3 = await Job.fromId(q, 'abc'); console.log(await j3.getState(), j3.returnvalue, j3.attemptsMade, j3.attemptsStarted);
+console.log(await Job.fromId(q, 'nope'));
+await w.close(); await ev.close(); await q.close();
