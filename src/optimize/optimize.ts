@@ -52,7 +52,17 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   } finally {
     await pool.close();
   }
-  return { outcomes, best: bestTrial(outcomes, options.objective ?? 'sharpe', options.minimize === true), data, strategyName };
+  return { outcomes, best: withEquityTimes(bestTrial(outcomes, options.objective ?? 'sharpe', options.minimize === true), outcomes), data, strategyName };
+}
+
+/**
+ * The best trial with the equity times: a sweep asks only its first trials
+ * for them (every trial has the same), so the best may not carry them itself.
+ */
+function withEquityTimes(best: TrialOutcome | undefined, outcomes: readonly TrialOutcome[]): TrialOutcome | undefined {
+  if (best === undefined || best.times.length > 0) return best;
+  const times = outcomes.find((o) => o.times.length > 0)?.times;
+  return times === undefined ? best : { ...best, times };
 }
 
 /** The strategy, its data and the pool a sweep runs on. */
