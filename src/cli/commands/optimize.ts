@@ -6,32 +6,21 @@ import { resolve } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../../backtest/config.js';
 import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
-import { bestTrial, withEquityTimes } from '../../optimize/sweep.js';
 import { openSweep } from '../../optimize/optimize.js';
 import type { SweepData } from '../../optimize/sweep-data.js';
-import { runSweep } from '../../optimize/sweep.js';
+import { bestTrial, runSweep, withEquityTimes } from '../../optimize/sweep.js';
 import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
-import { TRIAL_METRICS, type TrialMetric, type TrialOutcome } from '../../optimize/trial.js';
-import { buildSearch, type SearchMethod } from '../../optimize/search.js';
+import type { TrialOutcome } from '../../optimize/trial.js';
+import { buildSearch } from '../../optimize/search.js';
 import type { SpaceSpec } from '../../optimize/space.js';
-import { defaultWorkers } from '../../optimize/pool.js';
 import { RedisPool } from '../../optimize/redis-pool.js';
-import { DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from '../../optimize/overfitting.js';
+import { overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from '../../optimize/overfitting.js';
 import { optimizeReportHtml } from '../../optimize/report.js';
-import { addBacktestFlags, mergeSettings, type BacktestFlags } from '../backtest-flags.js';
-import { collect, numberFlag } from '../args.js';
+import { mergeSettings } from '../backtest-flags.js';
+import { addSweepFlags, sweepSettings, type SweepFlags } from '../sweep-flags.js';
 import type { CliIO } from '../io.js';
 
-interface OptimizeFlags extends BacktestFlags {
-  range?: string[];
-  values?: string[];
-  method?: string;
-  trials?: string;
-  objective?: string;
-  minimize?: boolean;
-  constraint?: string[];
-  workers?: string;
-  cscvSplits?: string;
+interface OptimizeFlags extends SweepFlags {
   keepRuns?: boolean;
   redis?: string;
   resume?: boolean;
@@ -43,21 +32,6 @@ interface OptimizeFlags extends BacktestFlags {
  * sampling and the random execution models, so it stays.
  */
 const SWEEP_FLAGS = new Set(['range', 'values', 'method', 'trials', 'objective', 'minimize', 'constraint', 'workers', 'cscvSplits', 'keepRuns', 'redis', 'resume', 'out', 'param', 'report', 'progress']);
-
-const METHODS: readonly SearchMethod[] = ['grid', 'random', 'tpe'];
-
-function integerFlag(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = numberFlag(name, text);
-  if (!Number.isInteger(n) || n < min) throw new InputError({ code: 'invalid_option', field: name, value: text, message: `${name} must be an integer >= ${min}` });
-  return n;
-}
-
-function objectiveOf(text: string | undefined): TrialMetric {
-  const name = text ?? 'sharpe';
-  if ((TRIAL_METRICS as readonly string[]).includes(name)) return name as TrialMetric;
-  throw new InputError({ code: 'invalid_option', field: '--objective', value: name, message: `not a numeric metric of summary.json; one of: ${TRIAL_METRICS.join(', ')}` });
-}
 
 /** A value as a POSIX shell reads it back. */
 function shellWord(s: string): string {
@@ -121,58 +95,26 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
   const specs: SpaceSpec[] = [];
   const cmd = program
     .command('optimize')
-    .description('run a strategy over a grid or a search of its parameters and write trials.csv, best.json, returns.csv')
-    .option('--range <name=from:to:step>', 'a parameter over a range (integers or exact decimals); repeatable', (text: string, prev?: string[]) => {
-      specs.push({ flag: '--range', text });
-      return collect(text, prev);
-    })
-    .option('--values <name=a,b,c>', 'a parameter over listed values; repeatable', (text: string, prev?: string[]) => {
-      specs.push({ flag: '--values', text });
-      return collect(text, prev);
-    })
-    .option('--method <method>', 'grid (default), random or tpe')
-    .option('--trials <n>', 'trials to run (random and tpe; default: the whole grid or 100)')
-    .option('--objective <metric>', 'the summary.json metric to maximize (default sharpe)')
-    .option('--minimize', 'minimize the objective instead')
-    .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
-    .option('--workers <n>', `threads that run trials: this one and N - 1 worker threads (default: one per core, here ${defaultWorkers()}; 0 or 1: this thread only)`)
-    .option('--keep-runs', "also write each trial's backtest outputs into OUT/runs/trial-N")
-    .option('--redis <url>', 'run the trials as jobs of a Redis queue (redis://HOST:PORT), on `quantflow worker` processes')
-    .option('--resume', 'with --redis: continue this sweep after an interruption, reusing its finished trials')
-    .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
-  addBacktestFlags(cmd);
-  // The backtest's --seed (random execution models) also seeds the sampling.
-  const seedOption = cmd.options.find((o) => o.long === '--seed');
-  if (seedOption !== undefined) seedOption.description = 'seed of random and tpe sampling and of random execution models (default 1)';
+    .description('run a strategy over a grid or a search of its parameters and write trials.csv, best.json, returns.csv');
+  addSweepFlags(cmd, specs, (c) =>
+    c
+      .option('--keep-runs', "also write each trial's backtest outputs into OUT/runs/trial-N")
+      .option('--redis <url>', 'run the trials as jobs of a Redis queue (redis://HOST:PORT), on `quantflow worker` processes')
+      .option('--resume', 'with --redis: continue this sweep after an interruption, reusing its finished trials'),
+  );
   cmd.action(async (flags: OptimizeFlags) => {
     const settings = mergeSettings(flags);
     if (flags.out === undefined && settings.out === undefined) settings.out = 'runs/optimize';
     const config = parseRunConfig(settings, flags.config);
-    const method = flags.method ?? 'grid';
-    if (!(METHODS as readonly string[]).includes(method)) {
-      throw new InputError({ code: 'invalid_option', field: '--method', value: method, message: `one of: ${METHODS.join(', ')}` });
-    }
-    const objective = objectiveOf(flags.objective);
-    const minimize = flags.minimize === true;
     if (flags.redis !== undefined && flags.workers !== undefined) {
       throw new InputError({ code: 'invalid_option', field: '--workers', value: flags.workers, message: 'with --redis the trials run on `quantflow worker` processes: give their number there (--concurrency)' });
     }
     if (flags.resume === true && flags.redis === undefined) {
       throw new InputError({ code: 'invalid_option', field: '--resume', message: 'needs --redis: the finished trials of a sweep are kept in Redis' });
     }
-    const workers = integerFlag('--workers', flags.workers, 0) ?? defaultWorkers();
-    const trials = integerFlag('--trials', flags.trials, 1);
-    const seed = integerFlag('--seed', flags.seed, 0) ?? 1;
-    const splits = integerFlag('--cscv-splits', flags.cscvSplits, 2) ?? DEFAULT_CSCV_SPLITS;
-    if (splits % 2 !== 0 || splits > MAX_CSCV_SPLITS) throw new InputError(overfittingIssues(2, splits, splits));
-    const search = await buildSearch({
-      strategy: config.strategy,
-      specs,
-      constraints: flags.constraint ?? [],
-      method: method as SearchMethod,
-      seed,
-      ...(trials !== undefined ? { trials } : {}),
-    });
+    const sweepFlags = sweepSettings(flags, config.strategy, specs);
+    const { method, objective, minimize, workers, trials, seed, splits } = sweepFlags;
+    const search = await buildSearch(sweepFlags.search);
     const skipped: string[] = [];
     const { pool, data, strategyName } = await openSweep({
       config,
