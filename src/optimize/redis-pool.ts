@@ -14,6 +14,7 @@ import {
   absoluteConfig,
   canonicalJson,
   connectRedis,
+  redactedUrl,
   sha256Hex,
   sweepDataHash,
   trialJobId,
@@ -80,7 +81,7 @@ export class RedisPool implements TrialPool {
       throw new InputError({
         code: 'invalid_option',
         field: '--redis',
-        value: options.url,
+        value: redactedUrl(options.url),
         message: 'this sweep was begun before and did not finish (or is running now): add --resume to continue it, reusing its finished trials',
       });
     }
@@ -131,7 +132,7 @@ export class RedisPool implements TrialPool {
       return result;
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      throw new InputError({ code: 'invalid_option', field: '--redis', value: this.options.url, message: `trial ${data.trial} failed on a worker: ${reason}` });
+      throw new InputError({ code: 'invalid_option', field: '--redis', value: redactedUrl(this.options.url), message: `trial ${data.trial} failed on a worker: ${reason}` });
     }
   }
 
