@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { InputError } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import type { SweepData } from './sweep-data.js';
@@ -174,6 +174,8 @@ const REASONS: Record<string, string> = {
  */
 export async function connectRedis(text: string, flag = '--redis'): Promise<Redis> {
   const { url, where } = parseRedisUrl(text, flag);
+  // Loaded here, not with the module: only a sweep on Redis pays for it.
+  const { Redis } = await import('ioredis');
   const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5000 });
   // The socket's error (ECONNREFUSED, ...) comes as an event; connect() then only says the connection closed.
   let socketError: unknown;

@@ -47,6 +47,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Every process started here, killed at the end if still running (a test that failed or timed out). */
+const started: ChildProcess[] = [];
+
 /** A started process of the built CLI whose output is collected as it comes. */
 class Proc {
   readonly child: ChildProcess;
@@ -55,6 +58,7 @@ class Proc {
   readonly exited: Promise<Run>;
   constructor(args: readonly string[]) {
     this.child = spawn(process.execPath, [join(ROOT, 'bin/quantflow.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
+    started.push(this.child);
     this.child.stdout?.on('data', (b: Buffer) => (this.stdout += b.toString()));
     this.child.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ status: code ?? (signal !== null ? -1 : 0), stdout: this.stdout, stderr: this.stderr })));
@@ -130,6 +134,7 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
 
   afterAll(async () => {
     await stopWorkers();
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     server?.kill('SIGKILL');
   });
 
