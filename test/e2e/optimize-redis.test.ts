@@ -5,7 +5,7 @@
  * under CI, where it runs (and fails): CI must test this.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -178,6 +178,40 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
     const full = new Map(readCsv(join(out, 'trials.csv')).map((row) => [`${row.fast}/${row.slow}`, row]));
     for (const row of readCsv(join(tmp, 'part', 'trials.csv'))) expect({ ...row, trial: '' }).toEqual({ ...full.get(`${row.fast}/${row.slow}`), trial: '' });
     expect(trialsRun(pair)).toBe(100);
+  }, 60_000);
+
+  it("sends the strategy's text with the jobs: a failed trial's reason names the coordinator's file, as on this thread", async () => {
+    const dir = tempDir('qf-redis-strategy-');
+    const file = join(dir, 'throws-at.ts');
+    writeFileSync(
+      file,
+      [
+        "import { Strategy, z, type Bar, type StrategyContext } from 'quantflow';",
+        '',
+        'const params = z.object({ at: z.number().int().default(0) });',
+        '',
+        'export default class ThrowsAt extends Strategy<z.infer<typeof params>> {',
+        '  static params = params;',
+        '  private n = 0;',
+        '  override onBar(_bar: Bar, _ctx: StrategyContext): void {',
+        '    if (++this.n === this.params.at) throw new Error(`bar ${this.n}`);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const w = await startWorker();
+    const args = ['--strategy', file, '--data', ORCL, '--no-progress', '--values', 'at=0,10,20'];
+    const out = join(tmp, 'throws');
+    const r = await optimize([...args, '--redis', url, '--out', out]).exited;
+    expect(r.status, r.stderr).toBe(0);
+    expect(outputsOf(out)[0]).toBe(referenceOf(args)[0]);
+    const rows = readCsv(join(out, 'trials.csv'));
+    expect(rows.map((row) => row.status)).toEqual(['ok', 'failed', 'failed']);
+    expect(rows[1]?.reason).toBe(`strategy error in ${file}:9: bar 10 (in onBar)`);
+    // The worker ran the text it was sent, cached under its hash.
+    expect(readdirSync(join(tmp, 'strategies')).filter((f) => /^[0-9a-f]{64}\.ts$/.test(f))).toHaveLength(1);
+    expect(w.lines(TRIAL_LINE)).toHaveLength(3);
   }, 60_000);
 
   // Trials of about half a second each: long enough to kill a process in the middle of one.
