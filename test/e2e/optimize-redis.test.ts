@@ -214,6 +214,26 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
     expect(w.lines(TRIAL_LINE)).toHaveLength(3);
   }, 60_000);
 
+  it('stops the sweep with status 2 and one line when a worker reads other data at the same path', async () => {
+    const dir = tempDir('qf-redis-moved-');
+    const file = join(dir, 'orcl.csv');
+    writeFileSync(file, readFileSync(ORCL));
+    const coordinator = optimize(['--strategy', 'examples/sma-cross.ts', '--data', file, '--no-progress', '--values', 'fast=5', '--values', 'slow=20,40', '--redis', url, '--out', join(dir, 'out')]);
+    // Once both jobs wait in the queue, the file changes under the coordinator's feet.
+    const redis = new Redis(url);
+    const end = Date.now() + 20_000;
+    while ((await redis.llen('quantflow:trials:wait')) < 2) {
+      if (Date.now() > end || coordinator.child.exitCode !== null) throw new Error(`the jobs were not queued: ${coordinator.stdout}${coordinator.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    redis.disconnect();
+    writeFileSync(file, readFileSync(ORCL, 'utf8').split('\n').slice(0, 3000).join('\n') + '\n');
+    await startWorker();
+    const r = await coordinator.exited;
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: field '--redis' value '[^']+': trial \d failed on a worker: the data this worker reads \(\S+orcl\.csv\) differs from the coordinator's: give every machine the same files, catalog or object store\n$/);
+  }, 60_000);
+
   // Trials of about half a second each: long enough to kill a process in the middle of one.
   const big = join(tempDir('qf-redis-data-'), 'big.csv');
   const SLOW = () => ['--strategy', 'examples/sma-cross.ts', '--data', big, '--equity-sampling', 'day', '--no-progress', '--values', 'fast=5,10', '--values', 'slow=50,100,150,200'];
