@@ -10,6 +10,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src/backtest/config.js';
+import { optimize as optimizeSweep } from '../../src/optimize/optimize.js';
+import { listSampler } from '../../src/optimize/sweep.js';
 import { ROOT, SAMPLES, cli, readCsv, tempDir } from '../helpers/cli.js';
 
 const inCI = process.env.CI !== undefined && process.env.CI !== '';
@@ -212,6 +215,16 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
     // The worker ran the text it was sent, cached under its hash.
     expect(readdirSync(join(tmp, 'strategies')).filter((f) => /^[0-9a-f]{64}\.ts$/.test(f))).toHaveLength(1);
     expect(w.lines(TRIAL_LINE)).toHaveLength(3);
+  }, 60_000);
+
+  it('runs a sweep on Redis from the library: one that ran to its end is run again without resume, every trial reused', async () => {
+    await startWorker();
+    const config = parseRunConfig({ strategy: 'examples/sma-cross.ts', data: [ORCL], cash: 100_000 });
+    const sweep = () => optimizeSweep({ config, sampler: listSampler([{ fast: 5, slow: 20 }, { fast: 30, slow: 20 }]), redis: { url, search: 'library test' } });
+    const first = await sweep();
+    expect(first.outcomes.map((o) => o.status)).toEqual(['ok', 'skipped']);
+    const second = await sweep();
+    expect(second.outcomes).toEqual(first.outcomes);
   }, 60_000);
 
   it('stops the sweep with status 2 and one line when a worker reads other data at the same path', async () => {
