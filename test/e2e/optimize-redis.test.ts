@@ -217,6 +217,23 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
     expect(w.lines(TRIAL_LINE)).toHaveLength(3);
   }, 60_000);
 
+  it("computes again a stored ok trial that was run without the equity times when a sweep needs them (returns.csv's time column)", async () => {
+    await startWorker();
+    // 150 trials: those asked after the first result came back are run without the times (every trial has the same).
+    const wide = [...BASE, '--range', 'fast=2:16:1', '--range', 'slow=20:200:20'];
+    const r = await optimize([...wide, '--redis', url, '--out', join(tmp, 'wide')]).exited;
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\(150 computed, 0 reused\)/);
+    // The last trial alone: its stored result has no times, so it is computed once more, with them.
+    const last = [...BASE, '--values', 'fast=16', '--values', 'slow=200'];
+    const one = await optimize([...last, '--redis', url, '--out', join(tmp, 'last')]).exited;
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/\(1 computed, 0 reused\)/);
+    expect(outputsOf(join(tmp, 'last'))).toEqual(referenceOf(last));
+    const again = await optimize([...last, '--redis', url, '--out', join(tmp, 'last-again')]).exited;
+    expect(again.stdout).toMatch(/\(0 computed, 1 reused\)/);
+  }, 60_000);
+
   it('runs a sweep on Redis from the library: one that ran to its end is run again without resume, every trial reused', async () => {
     await startWorker();
     const config = parseRunConfig({ strategy: 'examples/sma-cross.ts', data: [ORCL], cash: 100_000 });
