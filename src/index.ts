@@ -103,6 +103,10 @@ export { runSweep, bestTrial, listSampler, scoreOf, type TrialSampler, type Swee
 export { TrialRunner, TRIAL_METRICS, simpleReturns, type TrialRequest, type TrialOutcome, type TrialStatus, type TrialMetric, type MetricValue } from './optimize/trial.js';
 export { loadSweepData, sweepFeeds, shareColumns, reviveColumns, type SweepData, type SweepFeed } from './optimize/sweep-data.js';
 export { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './optimize/pool.js';
+export { RedisPool, openRedisPool, type RedisPoolOptions, type RedisPoolStats, type RedisSweepOptions } from './optimize/redis-pool.js';
+export { RedisTrialWorker, defaultStrategyCache, type RedisWorkerOptions } from './optimize/redis-worker.js';
+export { trialJobId, sweepDataHash, TRIAL_QUEUE, KEY_PREFIX, type TrialJobData } from './optimize/redis-job.js';
+export { encodeOutcome, decodeOutcome, type EncodedOutcome } from './optimize/trial-codec.js';
 export { buildSearch, strategyParamNames, DEFAULT_TRIALS, TPE_BATCH, type Search, type SearchMethod, type SearchSettings } from './optimize/search.js';
 export { parseSpace, parseRange, parseValues, ParameterSpace, GridSampler, RandomSampler, MAX_GRID_SIZE, type ParameterSet, type ParamValue, type SpaceSpec, type Dimension } from './optimize/space.js';
 export { parseConstraint, printExpr, type Constraint, type Expr } from './optimize/constraint.js';

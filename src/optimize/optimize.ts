@@ -3,7 +3,7 @@ import type { Issue } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
-import { openRedisPool, type RedisSweepOptions } from './redis-pool.js';
+import { RedisPool, openRedisPool, type RedisSweepOptions } from './redis-pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
 import { bestTrial, runSweep, withEquityTimes, type TrialSampler } from './sweep.js';
 import { TrialRunner, type TrialMetric, type TrialOutcome } from './trial.js';
@@ -47,6 +47,7 @@ export async function* optimizeTrials(options: OptimizeOptions): AsyncGenerator<
   const { pool } = await openSweep(options);
   try {
     yield* runSweep({ ...options, pool });
+    await sweepEnded(pool, options.signal);
   } finally {
     await pool.close();
   }
@@ -58,11 +59,17 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const outcomes: TrialOutcome[] = [];
   try {
     for await (const o of runSweep({ ...options, pool })) outcomes.push(o);
+    await sweepEnded(pool, options.signal);
   } finally {
     await pool.close();
   }
   const best = bestTrial(outcomes, options.objective ?? 'sharpe', options.minimize === true);
   return { outcomes, best: best === undefined ? undefined : withEquityTimes(best, outcomes), data, strategyName };
+}
+
+/** A sweep on Redis that ran to its end is no longer one to resume. */
+export async function sweepEnded(pool: TrialPool, signal: AbortSignal | undefined): Promise<void> {
+  if (pool instanceof RedisPool && signal?.aborted !== true) await pool.markComplete();
 }
 
 /** The strategy, its data and the pool a sweep runs on. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { InputError } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import type { SweepData } from './sweep-data.js';
@@ -131,6 +131,18 @@ export function sweepDataHash(data: SweepData): string {
   return h.digest('hex');
 }
 
+/** The URL for messages: a password in it shown as ***. */
+export function redactedUrl(text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.password === '') return text;
+    u.password = '***';
+    return u.toString();
+  } catch {
+    return text;
+  }
+}
+
 /** `redis://HOST:PORT` (or rediss://, with user, password, /db) checked, for messages and connections. */
 export function parseRedisUrl(text: string, flag = '--redis'): { url: string; where: string } {
   let u: URL;
@@ -140,7 +152,7 @@ export function parseRedisUrl(text: string, flag = '--redis'): { url: string; wh
     throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'expected a URL such as redis://127.0.0.1:6379' });
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new InputError({ code: 'invalid_option', field: flag, value: text, message: `expected redis:// or rediss://, not ${u.protocol}//` });
+    throw new InputError({ code: 'invalid_option', field: flag, value: redactedUrl(text), message: `expected redis:// or rediss://, not ${u.protocol}//` });
   }
   return { url: text, where: `${u.hostname || '127.0.0.1'}:${u.port || '6379'}` };
 }
@@ -162,15 +174,19 @@ const REASONS: Record<string, string> = {
  */
 export async function connectRedis(text: string, flag = '--redis'): Promise<Redis> {
   const { url, where } = parseRedisUrl(text, flag);
+  // Loaded here, not with the module: only a sweep on Redis pays for it.
+  const { Redis } = await import('ioredis');
   const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5000 });
-  probe.on('error', () => undefined);
+  // The socket's error (ECONNREFUSED, ...) comes as an event; connect() then only says the connection closed.
+  let socketError: unknown;
+  probe.on('error', (e) => (socketError ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = (socketError ?? e) as NodeJS.ErrnoException;
     const reason = (err.code !== undefined ? REASONS[err.code] : undefined) ?? (err.message || String(e)).split('\n')[0];
-    throw new InputError({ code: 'invalid_option', field: flag, value: text, message: `cannot reach Redis at ${where}: ${reason}` });
+    throw new InputError({ code: 'invalid_option', field: flag, value: redactedUrl(text), message: `cannot reach Redis at ${where}: ${reason}` });
   } finally {
     probe.disconnect();
   }

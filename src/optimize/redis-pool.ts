@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { InputError } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
@@ -14,6 +14,7 @@ import {
   absoluteConfig,
   canonicalJson,
   connectRedis,
+  redactedUrl,
   sha256Hex,
   sweepDataHash,
   trialJobId,
@@ -63,6 +64,7 @@ export class RedisPool implements TrialPool {
     private readonly queue: Queue,
     private readonly events: QueueEvents,
     private readonly eventsRedis: Redis,
+    private readonly jobClass: typeof Job,
   ) {
     this.concurrency = options.concurrency ?? 64;
     // A listener per trial waiting (runSweep keeps twice the concurrency in flight).
@@ -80,10 +82,12 @@ export class RedisPool implements TrialPool {
       throw new InputError({
         code: 'invalid_option',
         field: '--redis',
-        value: options.url,
+        value: redactedUrl(options.url),
         message: 'this sweep was begun before and did not finish (or is running now): add --resume to continue it, reusing its finished trials',
       });
     }
+    // BullMQ is loaded here, not with the module: only a sweep on Redis pays for it.
+    const { Job, Queue, QueueEvents } = await import('bullmq');
     const queue = new Queue(TRIAL_QUEUE, { connection: redis, prefix: KEY_PREFIX });
     const eventsRedis = redis.duplicate();
     eventsRedis.on('error', () => undefined);
@@ -92,7 +96,7 @@ export class RedisPool implements TrialPool {
     queue.on('error', () => undefined);
     events.on('error', () => undefined);
     await events.waitUntilReady();
-    return new RedisPool(options, redis, queue, events, eventsRedis);
+    return new RedisPool(options, redis, queue, events, eventsRedis, Job);
   }
 
   async run(request: TrialRequest): Promise<TrialOutcome> {
@@ -103,7 +107,7 @@ export class RedisPool implements TrialPool {
   }
 
   private async finished(id: string, data: TrialJobData): Promise<EncodedOutcome> {
-    let job = await Job.fromId<TrialJobData, EncodedOutcome>(this.queue, id);
+    let job = await this.jobClass.fromId<TrialJobData, EncodedOutcome>(this.queue, id);
     const state = job !== undefined ? await job.getState() : 'unknown';
     if (job !== undefined && state !== 'unknown') {
       if (state === 'completed') {
@@ -131,7 +135,7 @@ export class RedisPool implements TrialPool {
       return result;
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      throw new InputError({ code: 'invalid_option', field: '--redis', value: this.options.url, message: `trial ${data.trial} failed on a worker: ${reason}` });
+      throw new InputError({ code: 'invalid_option', field: '--redis', value: redactedUrl(this.options.url), message: `trial ${data.trial} failed on a worker: ${reason}` });
     }
   }
 

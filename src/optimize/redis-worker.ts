@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'n
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { extname, join, relative, sep } from 'node:path';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunConfig } from '../backtest/config.js';
 import { ThreadPool } from './pool.js';
@@ -82,6 +82,8 @@ export class RedisTrialWorker {
   private constructor(
     private readonly options: RedisWorkerOptions,
     private readonly redis: Redis,
+    /** BullMQ's error for a job that must not be tried again. */
+    private readonly Unrecoverable: new (message: string) => Error,
   ) {
     this.cacheDir = options.cacheDir ?? defaultStrategyCache();
     this.log = options.log ?? (() => undefined);
@@ -90,9 +92,11 @@ export class RedisTrialWorker {
   /** Connects (a one-line error when Redis cannot be reached) and starts taking jobs. */
   static async start(options: RedisWorkerOptions): Promise<RedisTrialWorker> {
     const redis = await connectRedis(options.url);
-    const self = new RedisTrialWorker(options, redis);
+    // BullMQ is loaded here, not with the module: only a worker pays for it.
+    const bullmq = await import('bullmq');
+    const self = new RedisTrialWorker(options, redis, bullmq.UnrecoverableError);
     const lock = options.lockDuration ?? DEFAULT_LOCK_MS;
-    const worker = new Worker<TrialJobData, EncodedOutcome>(TRIAL_QUEUE, (job) => self.process(job), {
+    const worker = new bullmq.Worker<TrialJobData, EncodedOutcome>(TRIAL_QUEUE, (job) => self.process(job), {
       connection: redis,
       prefix: KEY_PREFIX,
       concurrency: options.concurrency,
@@ -118,11 +122,11 @@ export class RedisTrialWorker {
 
   private async process(job: Job<TrialJobData, EncodedOutcome>): Promise<EncodedOutcome> {
     const d = job.data;
-    if (d.format !== JOB_FORMAT) throw new UnrecoverableError(`a job of format ${d.format}; this worker reads format ${JOB_FORMAT}: run the same quantflow version everywhere`);
+    if (d.format !== JOB_FORMAT) throw new this.Unrecoverable(`a job of format ${d.format}; this worker reads format ${JOB_FORMAT}: run the same quantflow version everywhere`);
     const file = this.strategyFile(d.strategy);
     const loaded = await this.dataOf(d.config);
     if (loaded.hash !== d.dataHash) {
-      throw new UnrecoverableError(`the data this worker reads (${describeData(d.config)}) differs from the coordinator's: give every machine the same files, catalog or object store`);
+      throw new this.Unrecoverable(`the data this worker reads (${describeData(d.config)}) differs from the coordinator's: give every machine the same files, catalog or object store`);
     }
     const key = sha256Hex(canonicalJson({ strategy: d.strategy.sha256, config: { ...d.config, out: '' } }));
     const entry = this.poolOf(key, { ...d.config, strategy: file }, loaded.data, d.strategy.name);
@@ -140,7 +144,7 @@ export class RedisTrialWorker {
 
   /** The strategy's text as a file of the cache, written once per hash. */
   private strategyFile(s: TrialJobStrategy): string {
-    if (sha256Hex(s.source) !== s.sha256) throw new UnrecoverableError(`the strategy's text does not match its SHA-256 ${s.sha256}`);
+    if (sha256Hex(s.source) !== s.sha256) throw new this.Unrecoverable(`the strategy's text does not match its SHA-256 ${s.sha256}`);
     const ext = extname(s.display) || '.ts';
     const path = join(this.cacheDir, `${s.sha256}${ext}`);
     if (existsSync(path)) return path;

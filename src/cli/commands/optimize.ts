@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../../backtest/config.js';
 import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
-import { openSweep } from '../../optimize/optimize.js';
+import { openSweep, sweepEnded } from '../../optimize/optimize.js';
 import type { SweepData } from '../../optimize/sweep-data.js';
 import { bestTrial, runSweep, withEquityTimes } from '../../optimize/sweep.js';
 import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
@@ -173,7 +173,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
         outcomes.push(o);
         bar?.update(outcomes.length, { rate: (outcomes.length / ((performance.now() - started) / 1000)).toFixed(1) });
       }
-      if (pool instanceof RedisPool && !controller.signal.aborted) await pool.markComplete();
+      await sweepEnded(pool, controller.signal);
     } finally {
       bar?.stop();
       process.removeListener('SIGINT', onSigint);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { defaultWorkers } from '../../optimize/pool.js';
+import { parseRedisUrl } from '../../optimize/redis-job.js';
 import { DEFAULT_LOCK_MS, RedisTrialWorker, defaultStrategyCache } from '../../optimize/redis-worker.js';
 import { integerFlag } from '../args.js';
 import type { CliIO } from '../io.js';
@@ -37,7 +38,8 @@ export function registerWorker(program: Command, io: CliIO, done: (code: number)
         ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
         log: (line) => io.stdout.write(`${line}\n`),
       });
-      io.stdout.write(`worker: waiting for trials on ${flags.redis} (${concurrency} at once)\n`);
+      // The server, not the URL: it may hold a password.
+      io.stdout.write(`worker: waiting for trials on ${parseRedisUrl(flags.redis).where} (${concurrency} at once)\n`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
