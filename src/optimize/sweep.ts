@@ -1,3 +1,4 @@
+import { overfittingIssues, overfittingReport, type OverfittingReport } from './overfitting.js';
 import type { TrialPool } from './pool.js';
 import type { MetricValue, TrialMetric, TrialOutcome } from './trial.js';
 
@@ -132,4 +133,16 @@ export function withEquityTimes(trial: TrialOutcome, outcomes: readonly TrialOut
   if (trial.times.length > 0 || trial.status !== 'ok') return trial;
   const times = outcomes.find((o) => o.times.length > 0)?.times;
   return times === undefined ? trial : { ...trial, times };
+}
+
+/**
+ * overfitting.json over a sweep's ok trials, or why there is none (fewer
+ * than two ok trials, fewer returns than CSCV blocks, no best trial): a
+ * sweep that cannot have the statistics still writes everything else.
+ */
+export function sweepOverfitting(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): { report?: OverfittingReport; note?: string } {
+  const ok = outcomes.filter((o) => o.status === 'ok');
+  const issues = overfittingIssues(ok.length, ok[0]?.returns.length ?? 0, splits);
+  if (best === undefined || issues.length > 0) return { note: issues.map((i) => i.message).join('; ') || 'no best trial' };
+  return { report: overfittingReport({ trialIds: ok.map((o) => o.trial), returns: ok.map((o) => o.returns), bestTrial: best.trial, splits }) };
 }

@@ -10,9 +10,9 @@ import { formatTime } from '../report/format.js';
 import { summarize, type Summary } from '../report/summary.js';
 import type { EquityCurve } from '../kernel/recorder.js';
 import { openSweep } from './optimize.js';
-import { overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from './overfitting.js';
+import { overfittingVerdict, type OverfittingReport } from './overfitting.js';
 import { loadSweepData, sweepFeeds, type SweepData } from './sweep-data.js';
-import { bestTrial, runSweep, type TrialSampler } from './sweep.js';
+import { bestTrial, runSweep, sweepOverfitting, type TrialSampler } from './sweep.js';
 import { type MetricValue, type TrialMetric, type TrialOutcome } from './trial.js';
 import { planWindows, stepTimes, type PlannedWindow, type WindowPlanSpec } from './walk-forward-windows.js';
 
@@ -145,7 +145,7 @@ export async function walkForward(options: WalkForwardOptions): Promise<WalkForw
         oos,
         oosSummary,
         efficiency: efficiency(oosSummary?.annual_return, best?.metrics.annual_return),
-        overfitting: windowOverfitting(outcomes, best, splits),
+        overfitting: sweepOverfitting(outcomes, best, splits),
       };
       windows.push(result);
       options.onWindow?.(result);
@@ -179,13 +179,6 @@ const efficiency = walkForwardEfficiency;
 function mean(values: readonly (number | null)[]): number | null {
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
   return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
-}
-
-function windowOverfitting(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): { report?: OverfittingReport; note?: string } {
-  const ok = outcomes.filter((o) => o.status === 'ok');
-  const issues = overfittingIssues(ok.length, ok[0]?.returns.length ?? 0, splits);
-  if (best === undefined || issues.length > 0) return { note: issues.map((i) => i.message).join('; ') || 'no best trial' };
-  return { report: overfittingReport({ trialIds: ok.map((o) => o.trial), returns: ok.map((o) => o.returns), bestTrial: best.trial, splits }) };
 }
 
 /** Per parameter: the values chosen across windows, how much they move, and how often a window keeps the previous one's. */

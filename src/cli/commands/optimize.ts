@@ -1,20 +1,19 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../../backtest/config.js';
 import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
 import { openSweep, sweepEnded } from '../../optimize/optimize.js';
 import type { SweepData } from '../../optimize/sweep-data.js';
-import { bestTrial, runSweep, withEquityTimes } from '../../optimize/sweep.js';
+import { bestTrial, runSweep, sweepOverfitting, withEquityTimes } from '../../optimize/sweep.js';
 import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
 import type { TrialOutcome } from '../../optimize/trial.js';
 import { buildSearch } from '../../optimize/search.js';
 import type { SpaceSpec } from '../../optimize/space.js';
 import { RedisPool } from '../../optimize/redis-pool.js';
-import { overfittingIssues, overfittingReport, overfittingVerdict, type OverfittingReport } from '../../optimize/overfitting.js';
+import { overfittingVerdict } from '../../optimize/overfitting.js';
+import { sha256File } from '../../data/index.js';
 import { optimizeReportHtml } from '../../optimize/report.js';
 import { mergeSettings } from '../backtest-flags.js';
 import { addSweepFlags, sweepSettings, type SweepFlags } from '../sweep-flags.js';
@@ -53,23 +52,6 @@ function backtestCommand(cmd: Command, flags: OptimizeFlags, config: RunConfig, 
   }
   for (const [name, value] of Object.entries({ ...config.params, ...params })) words.push('--param', shellWord(`${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
   return words.join(' ');
-}
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-/**
- * overfitting.json from the ok trials' returns, or why there is none (fewer
- * than two ok trials, fewer returns than CSCV blocks): a sweep that cannot
- * have the statistics still writes everything else.
- */
-function overfittingOf(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): { report?: OverfittingReport; note?: string } {
-  const ok = outcomes.filter((o) => o.status === 'ok');
-  const observations = ok[0]?.returns.length ?? 0;
-  const issues = overfittingIssues(ok.length, observations, splits);
-  if (best === undefined || issues.length > 0) return { note: issues.map((i) => i.message).join('; ') || 'no best trial' };
-  return { report: overfittingReport({ trialIds: ok.map((o) => o.trial), returns: ok.map((o) => o.returns), bestTrial: best.trial, splits }) };
 }
 
 /** The most memory the trials' returns may take (they are all held for returns.csv and the overfitting statistics). */
@@ -195,8 +177,8 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
           };
     const run = {
       command: 'optimize',
-      strategy: { file: resolve(config.strategy), name: strategyName, sha256: sha256(config.strategy) },
-      data: config.data.map((path) => ({ file: resolve(path), sha256: sha256(path) })),
+      strategy: { file: resolve(config.strategy), name: strategyName, sha256: sha256File(config.strategy) },
+      data: config.data.map((path) => ({ file: resolve(path), sha256: sha256File(path) })),
       ...(config.catalog !== undefined ? { catalog: resolve(config.catalog) } : {}),
       search: { method, ranges: flags.range ?? [], values: flags.values ?? [], constraints: flags.constraint ?? [], seed, trials: trials ?? null, parameters: search.paramNames },
       objective,
@@ -205,7 +187,7 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       config: { ...config, out: resolve(config.out) },
       rows_skipped: data.skipped.length,
     };
-    const overfitting = overfittingOf(outcomes, best, splits);
+    const overfitting = sweepOverfitting(outcomes, best, splits);
     const withTimes = best === undefined ? undefined : withEquityTimes(best, outcomes);
     const report = optimizeReportHtml({
       strategyName,
