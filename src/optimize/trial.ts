@@ -1,6 +1,6 @@
 import { InputError, InvariantError } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
-import { BacktestEngine } from '../backtest/engine.js';
+import { BacktestEngine, type BacktestResult } from '../backtest/engine.js';
 import { GuardedStrategy } from '../backtest/guarded-strategy.js';
 import { engineOptionsOf } from '../backtest/run.js';
 import { StrategyError } from '../backtest/strategy-error.js';
@@ -71,35 +71,52 @@ export class TrialRunner {
       times,
       millis: performance.now() - started,
     });
-    const raw = { ...this.config.params, ...request.params };
     let params: Record<string, unknown>;
     try {
-      params = parseStrategyParams(this.strategyClass, raw) as Record<string, unknown>;
+      params = this.params(request.params);
     } catch (e) {
       if (e instanceof InputError) return done('skipped', e.issues.map((i) => i.message).join('; '));
       throw e;
     }
     let result;
     try {
-      const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
       // positions.csv is written only for --keep-runs: otherwise the trial does not record positions.
-      result = new BacktestEngine({ ...engineOptionsOf(windowed(this.config, request), sweepFeeds(this.data)), strategy, recordPositions: request.keepDir !== undefined }).run();
+      result = this.backtest(params, request, request.keepDir !== undefined);
     } catch (e) {
       if (e instanceof InvariantError) throw e;
       if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
       return done('failed', oneLine(String(e)));
     }
-    const summary = summarize(result, this.strategyName, params, this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {});
+    const summary = this.summarize(result, params);
     if (request.keepDir !== undefined) writeRunOutputs(join(request.keepDir, `trial-${request.trial}`), result, summary);
     const eq = result.equity;
     return done('ok', '', numericFields(summary), simpleReturns(eq.equity), request.withTimes === false ? EMPTY : Float64Array.from(eq.time));
+  }
+
+  /** Validated parameters: the sweep's fixed ones under the given ones (an InputError when the strategy's schema refuses them). */
+  params(given: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    return parseStrategyParams(this.strategyClass, { ...this.config.params, ...given }) as Record<string, unknown>;
+  }
+
+  /**
+   * The backtest of validated parameters over the sweep's data (in a
+   * trading window when `window` gives one): a trial's run, and a
+   * walk-forward's out-of-sample run. What the strategy throws comes out.
+   */
+  backtest(params: Record<string, unknown>, window: Pick<TrialRequest, 'tradeFrom' | 'tradeTo'> = {}, recordPositions = true): BacktestResult {
+    const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
+    return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), sweepFeeds(this.data)), strategy, recordPositions }).run();
+  }
+
+  summarize(result: BacktestResult, params: Readonly<Record<string, unknown>>): Summary {
+    return summarize(result, this.strategyName, params, this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {});
   }
 }
 
 const EMPTY = new Float64Array(0);
 
 /** The config with a request's trading window over its own. */
-function windowed(config: RunConfig, request: TrialRequest): RunConfig {
+function windowed(config: RunConfig, request: Pick<TrialRequest, 'tradeFrom' | 'tradeTo'>): RunConfig {
   if (request.tradeFrom === undefined && request.tradeTo === undefined) return config;
   return { ...config, ...(request.tradeFrom !== undefined ? { tradeFrom: request.tradeFrom } : {}), ...(request.tradeTo !== undefined ? { tradeTo: request.tradeTo } : {}) };
 }

@@ -1,19 +1,16 @@
-import { basename, extname } from 'node:path';
 import type { RunConfig } from '../backtest/config.js';
-import { BacktestEngine, type BacktestResult } from '../backtest/engine.js';
-import { GuardedStrategy } from '../backtest/guarded-strategy.js';
-import { engineOptionsOf } from '../backtest/run.js';
-import { loadStrategyFile, parseStrategyParams } from '../backtest/strategy-loader.js';
+import type { BacktestResult } from '../backtest/engine.js';
+import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import type { Issue } from '../core/errors.js';
 import type { ClosedTrade } from '../portfolio/trade-book.js';
 import { formatTime } from '../report/format.js';
-import { summarize, type Summary } from '../report/summary.js';
+import type { Summary } from '../report/summary.js';
 import type { EquityCurve } from '../kernel/recorder.js';
 import { openSweep } from './optimize.js';
 import { overfittingVerdict, type OverfittingReport } from './overfitting.js';
-import { loadSweepData, sweepFeeds, type SweepData } from './sweep-data.js';
+import { loadSweepData, type SweepData } from './sweep-data.js';
 import { bestTrial, runSweep, sweepOverfitting, type TrialSampler } from './sweep.js';
-import { type MetricValue, type TrialMetric, type TrialOutcome } from './trial.js';
+import { TrialRunner, type MetricValue, type TrialMetric, type TrialOutcome } from './trial.js';
 import { planWindows, stepTimes, type PlannedWindow, type WindowPlanSpec } from './walk-forward-windows.js';
 
 export { parseWindowLength, planWindows, type PlannedWindow, type WindowLength, type WindowPlanSpec } from './walk-forward-windows.js';
@@ -118,6 +115,8 @@ export async function walkForward(options: WalkForwardOptions): Promise<WalkForw
   const plans = planWindows(stepTimes(data.feeds.map((f) => f.columns.time)), options);
   const cls = await loadStrategyFile(config.strategy);
   const { pool, strategyName } = await openSweep({ config, sampler: await options.sampler(), data, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+  // The out-of-sample runs: the same runs as a trial's, kept whole for stitching.
+  const oosRunner = new TrialRunner(config, cls, data, strategyName);
   const windows: WindowResult[] = [];
   let paramNames: string[] = [];
   try {
@@ -131,11 +130,9 @@ export async function walkForward(options: WalkForwardOptions): Promise<WalkForw
       let oos: BacktestResult | undefined;
       let oosSummary: Summary | undefined;
       if (best !== undefined) {
-        params = parseStrategyParams(cls, { ...config.params, ...best.params }) as Record<string, unknown>;
-        const oosConfig: RunConfig = { ...config, tradeFrom: formatTime(plan.oosStart), tradeTo: formatTime(plan.oosEnd) };
-        const strategy = new GuardedStrategy(new cls(params), config.strategy);
-        oos = new BacktestEngine({ ...engineOptionsOf(oosConfig, sweepFeeds(data)), strategy }).run();
-        oosSummary = summarize(oos, strategyName, params, data.adjustment !== undefined ? { adjustment: data.adjustment } : {});
+        params = oosRunner.params(best.params);
+        oos = oosRunner.backtest(params, { tradeFrom: formatTime(plan.oosStart), tradeTo: formatTime(plan.oosEnd) });
+        oosSummary = oosRunner.summarize(oos, params);
       }
       const result: WindowResult = {
         plan,
@@ -153,9 +150,9 @@ export async function walkForward(options: WalkForwardOptions): Promise<WalkForw
   } finally {
     await pool.close();
   }
-  const name = strategyName || basename(config.strategy, extname(config.strategy));
+  const name = strategyName;
   const stitched = stitch(windows, config.cash, data);
-  const summary = summarize(stitched, name, config.params, data.adjustment !== undefined ? { adjustment: data.adjustment } : {});
+  const summary = oosRunner.summarize(stitched, config.params);
   const isAnnual = windows.filter((w) => w.oos !== undefined).map((w) => w.best?.metrics.annual_return ?? null);
   const figures: WalkForwardFigures = {
     windows: windows.length,
