@@ -3,7 +3,7 @@
  *
  * Dependencies point one way:
  *
- *   core <- model <- {data, strategy, execution, portfolio, risk} <- kernel <- backtest <- report <- optimize <- cli
+ *   core <- model <- {data, strategy, execution, portfolio, risk} <- kernel <- backtest <- report <- {optimize, live} <- cli
  *
  * - core imports nothing else of src/.
  * - model imports only core.
@@ -18,6 +18,9 @@
  * - report may import backtest and below, but not optimize or cli.
  * - optimize (parameter sweeps, walk-forward, overfitting statistics) may
  *   import report and below, but not cli.
+ * - live (live market data, the I/O thread, paper trading, recording, the
+ *   local exchange) may import report and below, but not optimize or cli;
+ *   optimize does not import live.
  * - cli may import anything.
  * - src/index.ts is the public entry: it re-exports from every layer and is
  *   exempt from the rules. It is in no layer's allowed list, so only cli/ may
@@ -47,7 +50,7 @@ try {
   );
 }
 
-const LAYERS = ['core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'optimize', 'cli'];
+const LAYERS = ['core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'optimize', 'live', 'cli'];
 
 /** Modules that belong to a known place in src/. */
 const KNOWN = [`^src/(?:${LAYERS.join('|')})/`, '^src/index\\.ts$'];
@@ -145,6 +148,15 @@ module.exports = {
       from: { path: '^src/optimize/' },
       to: {
         path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'optimize'),
+      },
+    },
+    {
+      name: 'live-not-to-optimize-or-cli',
+      severity: 'error',
+      comment: 'live/ may import report/ and below, but not optimize/ or cli/.',
+      from: { path: '^src/live/' },
+      to: {
+        path: outside('core', 'model', 'data', 'strategy', 'execution', 'portfolio', 'risk', 'kernel', 'backtest', 'report', 'live'),
       },
     },
     {
