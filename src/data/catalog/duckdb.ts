@@ -87,6 +87,8 @@ export interface FeedFunction {
   /** First and last time yielded (NaN before any row). */
   first(): number;
   last(): number;
+  /** The rank n of the last row (with last(), the key of the last row). */
+  lastRank(): number;
   /** What the feed threw, if it threw. */
   error(): unknown;
   /** The time of the next row to yield (loading the feed's next chunk if needed), or null at the end. */
@@ -95,7 +97,13 @@ export interface FeedFunction {
   setLimit(end: number): void;
 }
 
-export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
+/** The row just before a feed's first, when the feed continues an earlier one: ranks `n` go on from it. */
+export interface RowBefore {
+  readonly time: number;
+  readonly n: number;
+}
+
+export function registerFeedFunction(sql: Sql, feed: MarketFeed, before?: RowBefore): FeedFunction {
   const name = `qf_feed_${++functionCount}`;
   const names = feedColumnNames(feed.kind);
   const { api, bindings } = sql;
@@ -110,8 +118,8 @@ export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
   let at = 0;
   let done = false;
   let total = 0;
-  let lastTime = NaN;
-  let rank = 0;
+  let lastTime = before?.time ?? NaN;
+  let rank = before?.n ?? 0;
   let sameTime = 0;
   let first = NaN;
   let failure: unknown;
@@ -184,7 +192,8 @@ export function registerFeedFunction(sql: Sql, feed: MarketFeed): FeedFunction {
     rows: () => total,
     sameTime: () => sameTime,
     first: () => first,
-    last: () => lastTime,
+    last: () => (total > 0 ? lastTime : NaN),
+    lastRank: () => rank,
     error: () => failure,
     peek: () => (load() && chunk !== null ? (chunk.time[at] as number) : null),
     setLimit: (end: number) => {

@@ -4,7 +4,8 @@
  * memory, and keep hot data sets in a binary column cache.
  */
 export { KIND_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
-export { importFeed, sha256File, datasetOfFeed, type ImportOptions, type ImportReport } from './import.js';
+export { importFeed, sha256File, datasetOfFeed, CHUNK_MAX_FILES, type ChunkOptions, type ImportOptions, type ImportReport } from './import.js';
+export type { RowBefore } from './duckdb.js';
 export { readManifest, type ImportRecord, type Manifest } from './manifest.js';
 export { CatalogFeed, CsvWorkerFeed, RingFeed, type CatalogFeedOptions } from './ring-feed.js';
 export { CacheFeed, CacheWritingFeed, cacheFingerprint, cachePath, defaultCacheDir, readCacheHeader } from './cache.js';

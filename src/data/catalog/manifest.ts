@@ -42,6 +42,13 @@ export const ImportRecordSchema = z
     crossedBooks: z.number().int().nonnegative().optional(),
     /** The first of those, as the import reported it (file:line, column, value, message). */
     firstBookWarning: z.string().optional(),
+    /**
+     * Recorded sets (`quantflow record`): the recording session this record
+     * counts, and how many flushes (chunks) it has added so far. One record
+     * per session and data set, updated at every flush; its sha256 is ''.
+     */
+    session: z.string().optional(),
+    chunks: z.number().int().nonnegative().optional(),
   })
   .strict();
 
