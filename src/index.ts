@@ -152,3 +152,19 @@ export {
 } from './optimize/walk-forward.js';
 export { parseWindowLength, planWindows, stepTimes, type PlannedWindow, type WindowLength, type WindowPlanSpec } from './optimize/walk-forward-windows.js';
 export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './optimize/walk-forward-outputs.js';
+
+// Live: recording market data into the catalog
+export {
+  CatalogRecorder,
+  recordMarket,
+  IncidentLog,
+  INCIDENT_COLUMNS,
+  registerRecordSource,
+  resolveRecordSource,
+  type CatalogRecorderOptions,
+  type FlushReport,
+  type RecorderStats,
+  type RecordMarketOptions,
+  type RecordSourceFactory,
+  type RecordSourceRequest,
+} from './live/record/index.js';

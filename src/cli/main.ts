@@ -8,6 +8,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerData } from './commands/data.js';
 import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
+import { registerRecord } from './commands/record.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
 import { registerWorker } from './commands/worker.js';
@@ -46,6 +47,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerBook(program, io, done);
   registerReport(program, io, done);
   registerCompare(program, io, done);
+  registerRecord(program, io, done);
   registerWorker(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
