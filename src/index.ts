@@ -152,3 +152,14 @@ export {
 } from './optimize/walk-forward.js';
 export { parseWindowLength, planWindows, stepTimes, type PlannedWindow, type WindowLength, type WindowPlanSpec } from './optimize/walk-forward-windows.js';
 export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './optimize/walk-forward-outputs.js';
+export {
+  startLocalExchange,
+  pointCcxtAt,
+  RestRateLimiter,
+  type LocalExchange,
+  type LocalExchangeOptions,
+  type LocalExchangeStatus,
+  type ExchangeDataFile,
+  type CcxtUrlTarget,
+  type RateVerdict,
+} from './live/local-exchange/index.js';
