@@ -35,6 +35,8 @@ export interface LocalExchangeOptions {
   /** Price and quantity increments for exchangeInfo (default: the finest grid of the data's own decimals). */
   readonly tickSize?: string;
   readonly lotSize?: string;
+  /** Called once, when the last event of the data has been replayed. */
+  readonly onReplayDone?: () => void;
 }
 
 export interface LocalExchangeStatus {
@@ -118,6 +120,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
   const counters = { restRequests: 0, rateLimited: 0, banned: 0, disconnects: 0, sentByClosed: 0, droppedByClosed: 0 };
   const pendingRest = new Set<NodeJS.Timeout>();
   let started = false;
+  let doneReported = false;
   let closed = false;
   let pumpTimer: NodeJS.Timeout | undefined;
   let pumpImmediate: NodeJS.Immediate | undefined;
@@ -172,6 +175,10 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       replay.step(publish);
     }
     if (!replay.done) schedule(0);
+    else if (!doneReported) {
+      doneReported = true;
+      options.onReplayDone?.();
+    }
   }
 
   function start(): void {
