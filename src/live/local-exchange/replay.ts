@@ -4,7 +4,7 @@ import { F_LAST, F_SNAPSHOT, SIDE_BUY, SIDE_SELL } from '../../model/market.js';
 import { BOOK_BID, OrderBook } from '../../model/order-book.js';
 import type { ExchangeDataset, ExchangeMarket, ServedBars } from './dataset.js';
 
-/** Where the replay's messages go: the stream names a message belongs to and its JSON text. */
+/** Where the replay's messages go: the stream (its name in lower case, as subscriptions are kept) and the JSON text. */
 export type Publish = (stream: string, payload: string) => void;
 
 /** The exchange's state of one market at the replay's current time. */
@@ -171,7 +171,7 @@ export class MarketReplay {
     const q = s.size(rows.size[i] as number);
     const id = i + 1;
     publish(`${s.streamId}@trade`, `{"e":"trade","E":${ms},"s":"${s.market.id}","t":${id},"p":"${p}","q":"${q}","T":${ms}${maker},"M":true}`);
-    publish(`${s.streamId}@aggTrade`, `{"e":"aggTrade","E":${ms},"s":"${s.market.id}","a":${id},"p":"${p}","q":"${q}","f":${id},"l":${id},"T":${ms}${maker},"M":true}`);
+    publish(`${s.streamId}@aggtrade`, `{"e":"aggTrade","E":${ms},"s":"${s.market.id}","a":${id},"p":"${p}","q":"${q}","f":${id},"l":${id},"T":${ms}${maker},"M":true}`);
   }
 
   private quote(s: MarketState, i: number, publish: Publish): void {
@@ -188,7 +188,7 @@ export class MarketReplay {
     s.tickerId = s.market.quotes === null ? s.lastUpdateId : s.tickerId + 1;
     const ms = Math.floor(t / 1000);
     publish(
-      `${s.streamId}@bookTicker`,
+      `${s.streamId}@bookticker`,
       `{"u":${s.tickerId},"s":"${s.market.id}","b":"${s.price(bid)}","B":"${s.size(bidSize)}","a":"${s.price(ask)}","A":"${s.size(askSize)}","E":${ms},"T":${ms}}`,
     );
   }
