@@ -168,3 +168,14 @@ export {
   type RecordSourceFactory,
   type RecordSourceRequest,
 } from './live/record/index.js';
+export {
+  startLocalExchange,
+  pointCcxtAt,
+  RestRateLimiter,
+  type LocalExchange,
+  type LocalExchangeOptions,
+  type LocalExchangeStatus,
+  type ExchangeDataFile,
+  type CcxtUrlTarget,
+  type RateVerdict,
+} from './live/local-exchange/index.js';

@@ -6,6 +6,7 @@ import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerCompare } from './commands/compare.js';
 import { registerData } from './commands/data.js';
+import { registerExchange } from './commands/exchange.js';
 import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRecord } from './commands/record.js';
@@ -49,6 +50,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerCompare(program, io, done);
   registerRecord(program, io, done);
   registerWorker(program, io, done);
+  registerExchange(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });
