@@ -13,7 +13,7 @@ export { OrderBook, BookLevels, BookDepth, BookWalk, walkBook, QueuePosition, BO
 export type { BookSideCode, QueueDecreaseRule } from './model/order-book.js';
 export type { Order, OrderRequest, OrderSide, OrderType, OrderStatus, RejectReason, TimeInForce, CancelReason, Contingency, PositionMode, PositionSide } from './model/order.js';
 export { ORDER_TRANSITIONS, ORDER_TYPES, OrderStateError, isLive, leavesQuantity } from './model/order.js';
-export type { OrderEvent, OrderEventKind, Fill, Liquidity, TimerEvent } from './model/events.js';
+export type { OrderEvent, OrderEventKind, Fill, Liquidity, TimerEvent, FeedStatus } from './model/events.js';
 export type { OrderChanges } from './model/execution.js';
 export type { Instrument } from './model/instrument.js';
 export { makeInstrument } from './model/instrument.js';
