@@ -8,6 +8,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerData } from './commands/data.js';
 import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
+import { registerPaper } from './commands/paper.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
 import { registerWorker } from './commands/worker.js';
@@ -47,6 +48,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerReport(program, io, done);
   registerCompare(program, io, done);
   registerWorker(program, io, done);
+  registerPaper(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });
