@@ -45,7 +45,7 @@ export type { InstrumentKind, InstrumentInput } from './model/instrument.js';
 export { InstrumentSchema, isMargined } from './model/instrument.js';
 
 export type { BacktestOptions, BacktestResult, EquityCurve, InstrumentResult, PositionResult } from './backtest/engine.js';
-export { BacktestEngine, runBacktest } from './backtest/engine.js';
+export { BacktestEngine, runBacktest, connectSimulatedExchange } from './backtest/engine.js';
 export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './backtest/strategy-loader.js';
 export { StrategyError, type StrategyStage, type StrategyFrame } from './backtest/strategy-error.js';
 export { GuardedStrategy } from './backtest/guarded-strategy.js';
@@ -152,3 +152,11 @@ export {
 } from './optimize/walk-forward.js';
 export { parseWindowLength, planWindows, stepTimes, type PlannedWindow, type WindowLength, type WindowPlanSpec } from './optimize/walk-forward-windows.js';
 export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './optimize/walk-forward-outputs.js';
+// Paper trading (docs/live.md#paper-trading)
+export { FileReplaySource, type FileReplayOptions } from './live/replay-source.js';
+export { LiveDriver, type LiveDriverOptions, type LiveEventCounts } from './live/paper/live-driver.js';
+export { LatencyHistogram } from './live/paper/latency.js';
+export { MarketDataWriter, marketDataFileName } from './live/paper/market-data-writer.js';
+export { PaperOutputs, INCIDENTS_HEADER } from './live/paper/paper-outputs.js';
+export { runPaper, type PaperRunOptions, type PaperRunResult, type PaperStopReason, type LiveSummary, type LatencyFigures } from './live/paper/paper-run.js';
+export { registerMarketSource, resolveMarketSource, marketSourceIds, type SourceRequest, type SourceChoice, type SourceFactory } from './live/paper/sources.js';
