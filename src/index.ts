@@ -155,7 +155,6 @@ export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './opti
 // Paper trading (docs/live.md#paper-trading)
 export { FileReplaySource, type FileReplayOptions } from './live/replay-source.js';
 export { LiveDriver, type LiveDriverOptions, type LiveEventCounts } from './live/paper/live-driver.js';
-export { LatencyHistogram } from './live/paper/latency.js';
 export { MarketDataWriter, marketDataFileName } from './live/paper/market-data-writer.js';
 export { PaperOutputs, INCIDENTS_HEADER } from './live/paper/paper-outputs.js';
 export { runPaper, type PaperRunOptions, type PaperRunResult, type PaperStopReason, type LiveSummary, type LatencyFigures } from './live/paper/paper-run.js';
