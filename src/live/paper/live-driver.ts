@@ -100,7 +100,7 @@ export class LiveDriver implements MarketEventSink {
   // ------------------------------------------------------------ MarketEventSink
 
   trade(symbol: number, exchangeTime: Micros, receiveTime: Micros, price: number, size: number, aggressor: number): void {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || this.finished) return;
     try {
       const t = this.enter(exchangeTime, receiveTime, true);
       this.counts.trades++;
@@ -113,7 +113,7 @@ export class LiveDriver implements MarketEventSink {
   }
 
   quote(symbol: number, exchangeTime: Micros, receiveTime: Micros, bid: number, ask: number, bidSize: number, askSize: number): void {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || this.finished) return;
     try {
       const t = this.enter(exchangeTime, receiveTime, true);
       this.counts.quotes++;
@@ -126,7 +126,7 @@ export class LiveDriver implements MarketEventSink {
   }
 
   bar(symbol: number, exchangeTime: Micros, receiveTime: Micros, open: number, high: number, low: number, close: number, volume: number): void {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || this.finished) return;
     try {
       const t = this.enter(exchangeTime, receiveTime, false);
       this.counts.bars++;
@@ -139,7 +139,7 @@ export class LiveDriver implements MarketEventSink {
   }
 
   bookLevel(symbol: number, exchangeTime: Micros, receiveTime: Micros, side: number, price: number, size: number, flags: number, sequence: number): void {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || this.finished) return;
     try {
       const last = (flags & F_LAST) !== 0;
       // The rows of one update share a time: the first row fixes it.
@@ -165,6 +165,7 @@ export class LiveDriver implements MarketEventSink {
   }
 
   incident(incident: Incident): void {
+    // Incidents are never dropped, even from a source that goes on after the run finished.
     this.incidents++;
     this.options.onIncident?.(incident);
   }
@@ -220,7 +221,6 @@ export class LiveDriver implements MarketEventSink {
 
   /** A new event: the watchdog hears it, latency is counted, the kernel moves to its time (clamped to the kernel's). */
   private enter(exchangeTime: Micros, receiveTime: Micros, measured: boolean): Micros {
-    if (this.finished) throw new InvariantError('an event after the live run finished');
     const wall = this.wallNow();
     if (this.stale) {
       this.stale = false;

@@ -115,6 +115,32 @@ describe('runPaper', () => {
     expect(lines(join(out, 'fills.csv')).length - 1).toBe(run.result.fills.length);
   });
 
+  it('finishes without a source that does not stop when asked: an incident, its later events dropped', async () => {
+    const out = tempDir('qf-paper-run-');
+    let sink: MarketEventSink | undefined;
+    let release: () => void = () => {};
+    const stuck: MarketSource = {
+      markets: () => Promise.resolve([]),
+      run: (_sub, s) => {
+        sink = s;
+        s.bar(0, T0, Date.now() * 1000, 100, 101, 99, 100, 1);
+        return new Promise<void>((resolve) => (release = resolve)); // ignores the signal
+      },
+    };
+    const stop = new AbortController();
+    const running = runPaper(options(out, stuck, new Flipper({}), { signal: stop.signal, stopGraceMs: 30 }));
+    await until(() => sink !== undefined);
+    stop.abort();
+    const run = await running;
+    expect(run.stopReason).toBe('signal');
+    expect(run.result.bars).toBe(1);
+    sink?.bar(0, T0 + MIN, Date.now() * 1000, 100, 101, 99, 100, 1); // after the end: dropped
+    release();
+    expect(run.result.bars).toBe(1);
+    expect(summary(out).complete).toBe(true);
+    expect(lines(join(out, 'incidents.csv'))[1]).toMatch(/,error,,,the market source did not stop within 30 ms of being asked to; its later events are dropped$/);
+  });
+
   it('stops after --duration', async () => {
     const out = tempDir('qf-paper-run-');
     const run = await runPaper(options(out, new ScriptedSource(3), new Flipper({}), { duration: 50_000 }));

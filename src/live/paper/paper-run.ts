@@ -47,6 +47,8 @@ export interface PaperRunOptions {
   readonly signal?: AbortSignal | undefined;
   /** summary.json is rewritten this often (ms; default 5000). */
   readonly summaryEveryMs?: number | undefined;
+  /** After the run is stopped, how long to wait for the source to end (ms; default 5000) before finishing without it. */
+  readonly stopGraceMs?: number | undefined;
   /** The watchdog and wall-clock timers are looked at this often (ms; default 50). */
   readonly tickEveryMs?: number | undefined;
   readonly wallNow?: (() => Micros) | undefined;
@@ -189,7 +191,12 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
     writeLiveSummary(result(), NaN, { complete: false, incompleteReason: 'running', warnings: [] });
     if (!stop.signal.aborted) {
       try {
-        await o.source.run(o.subscription, driver, stop.signal);
+        const running = o.source.run(o.subscription, driver, stop.signal);
+        if ((await Promise.race([running.then(() => 'ended' as const), graceAfterStop(stop.signal, o.stopGraceMs ?? 5000)])) === 'late') {
+          // A source that does not stop must not hold the outputs back: its later events are dropped (the driver has finished).
+          running.catch(() => {});
+          driver.incident({ time: wallNow(), kind: 'error', symbol: '', channel: '', detail: `the market source did not stop within ${o.stopGraceMs ?? 5000} ms of being asked to; its later events are dropped` });
+        }
         stopReason ??= 'end_of_data';
       } catch (e) {
         if (driver.failure === undefined) {
@@ -221,6 +228,17 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
     failure === undefined ? { complete: true, warnings: [] } : { complete: false, incompleteReason: failureReason(failure), warnings: [] };
   const summary = writeLiveSummary(final, stopped, status);
   return { result: final, summary, stopReason, ...(failure !== undefined ? { failure } : {}) };
+}
+
+/** Resolves 'late' `graceMs` after `signal` aborts (never before). */
+function graceAfterStop(signal: AbortSignal, graceMs: number): Promise<'late'> {
+  return new Promise((resolve) => {
+    const later = (): void => {
+      setTimeout(() => resolve('late'), graceMs).unref();
+    };
+    if (signal.aborted) later();
+    else signal.addEventListener('abort', later, { once: true });
+  });
 }
 
 function figures(h: LatencyHistogram): LatencyFigures {
