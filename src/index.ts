@@ -13,7 +13,7 @@ export { OrderBook, BookLevels, BookDepth, BookWalk, walkBook, QueuePosition, BO
 export type { BookSideCode, QueueDecreaseRule } from './model/order-book.js';
 export type { Order, OrderRequest, OrderSide, OrderType, OrderStatus, RejectReason, TimeInForce, CancelReason, Contingency, PositionMode, PositionSide } from './model/order.js';
 export { ORDER_TRANSITIONS, ORDER_TYPES, OrderStateError, isLive, leavesQuantity } from './model/order.js';
-export type { OrderEvent, OrderEventKind, Fill, Liquidity, TimerEvent } from './model/events.js';
+export type { OrderEvent, OrderEventKind, Fill, Liquidity, TimerEvent, FeedStatus } from './model/events.js';
 export type { OrderChanges } from './model/execution.js';
 export type { Instrument } from './model/instrument.js';
 export { makeInstrument } from './model/instrument.js';
@@ -45,7 +45,7 @@ export type { InstrumentKind, InstrumentInput } from './model/instrument.js';
 export { InstrumentSchema, isMargined } from './model/instrument.js';
 
 export type { BacktestOptions, BacktestResult, EquityCurve, InstrumentResult, PositionResult } from './backtest/engine.js';
-export { BacktestEngine, runBacktest } from './backtest/engine.js';
+export { BacktestEngine, runBacktest, connectSimulatedExchange } from './backtest/engine.js';
 export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './backtest/strategy-loader.js';
 export { StrategyError, type StrategyStage, type StrategyFrame } from './backtest/strategy-error.js';
 export { GuardedStrategy } from './backtest/guarded-strategy.js';
@@ -179,3 +179,10 @@ export {
   type CcxtUrlTarget,
   type RateVerdict,
 } from './live/local-exchange/index.js';
+// Paper trading (docs/live.md#paper-trading)
+export { FileReplaySource, type FileReplayOptions } from './live/replay-source.js';
+export { LiveDriver, type LiveDriverOptions, type LiveEventCounts } from './live/paper/live-driver.js';
+export { MarketDataWriter, marketDataFileName } from './live/paper/market-data-writer.js';
+export { PaperOutputs, INCIDENTS_HEADER } from './live/paper/paper-outputs.js';
+export { runPaper, type PaperRunOptions, type PaperRunResult, type PaperStopReason, type LiveSummary, type LatencyFigures } from './live/paper/paper-run.js';
+export { registerMarketSource, resolveMarketSource, marketSourceIds, type SourceRequest, type SourceChoice, type SourceFactory } from './live/paper/sources.js';

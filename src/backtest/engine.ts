@@ -110,18 +110,7 @@ export class BacktestEngine {
     if (options.venue !== undefined) {
       k.connectVenue(options.venue.client, options.venue.marketData);
     } else {
-      this.exchange = new SimulatedExchange(
-        instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
-        k.orders,
-        {
-          fillModel: options.fillModel ?? new ClassicBarFill(),
-          ...(options.slippage !== undefined ? { slippage: options.slippage } : {}),
-          ...(options.latency !== undefined ? { latency: options.latency } : {}),
-          ...(options.volumeLimit !== undefined ? { volumeLimit: options.volumeLimit } : {}),
-          positionOf: k.positionOf,
-        },
-      );
-      k.connectVenue(this.exchange, this.exchange);
+      this.exchange = connectSimulatedExchange(k, instruments, options);
     }
     const onProgress = options.onProgress;
     this.driver = new ReplayDriver(
@@ -171,6 +160,31 @@ export class BacktestEngine {
       skipped: this.driver.skipped(),
     });
   }
+}
+
+/**
+ * The venue of a backtest (and of a paper run): a SimulatedExchange over the
+ * kernel's instruments with the run's fill, slippage, latency and volume
+ * settings, connected to the kernel as its venue and market-data sink.
+ */
+export function connectSimulatedExchange(
+  k: TradingKernel,
+  instruments: readonly Instrument[],
+  options: Pick<BacktestOptions, 'fillModel' | 'slippage' | 'latency' | 'volumeLimit' | 'sessions'>,
+): SimulatedExchange {
+  const exchange = new SimulatedExchange(
+    instruments.map((i) => ({ symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, ...(options.sessions !== undefined ? { sessions: options.sessions } : {}) })),
+    k.orders,
+    {
+      fillModel: options.fillModel ?? new ClassicBarFill(),
+      ...(options.slippage !== undefined ? { slippage: options.slippage } : {}),
+      ...(options.latency !== undefined ? { latency: options.latency } : {}),
+      ...(options.volumeLimit !== undefined ? { volumeLimit: options.volumeLimit } : {}),
+      positionOf: k.positionOf,
+    },
+  );
+  k.connectVenue(exchange, exchange);
+  return exchange;
 }
 
 /** The run's symbols in feed order; two feeds of one kind (and price side) for one symbol are an input error. */

@@ -1,5 +1,5 @@
 import type { Bar, QuoteTick, TradeTick } from '../model/market.js';
-import type { OrderEvent, TimerEvent } from '../model/events.js';
+import type { FeedStatus, OrderEvent, TimerEvent } from '../model/events.js';
 import type { OrderBook } from '../model/order-book.js';
 import type { StrategyContext } from '../strategy/context.js';
 import { Strategy } from '../strategy/strategy.js';
@@ -75,6 +75,16 @@ export class GuardedStrategy extends Strategy<object> {
       this.inner.onTimer(timer, ctx);
     } catch (e) {
       throw toStrategyError('onTimer', e, this.file);
+    }
+  }
+
+  override onFeedStatus(status: FeedStatus, ctx: StrategyContext): void {
+    // A strategy class built against an older base class may not have the hook.
+    if (typeof this.inner.onFeedStatus !== 'function') return;
+    try {
+      this.inner.onFeedStatus(status, ctx);
+    } catch (e) {
+      throw toStrategyError('onFeedStatus', e, this.file);
     }
   }
 

@@ -219,7 +219,11 @@ export function openFeeds(
  * margin without a kind makes a future.
  */
 export function instrumentsOf(config: RunConfig, feeds: readonly MarketFeed[]): Instrument[] {
-  const symbols = [...new Set(feeds.map((f) => f.symbol))];
+  return instrumentsForSymbols(config, [...new Set(feeds.map((f) => f.symbol))]);
+}
+
+/** The instruments of `symbols` under a run's settings (a live run has symbols, not feeds). */
+export function instrumentsForSymbols(config: Pick<RunConfig, 'instrument' | 'instruments'>, symbols: readonly string[]): Instrument[] {
   return symbols.map((symbol) => {
     const own = config.instruments?.find((i) => i.symbol === symbol) ?? {};
     const merged = { ...config.instrument, ...own };
@@ -257,7 +261,7 @@ export function tradingWindowOf(config: Pick<RunConfig, 'tradeFrom' | 'tradeTo'>
 }
 
 /** The strategy's parameters and the strategy itself; what its schema or constructor throws is a StrategyError. */
-function createStrategy(cls: StrategyClass<object>, config: RunConfig): { strategy: Strategy<object>; params: Record<string, unknown> } {
+export function createStrategy(cls: StrategyClass<object>, config: RunConfig): { strategy: Strategy<object>; params: Record<string, unknown> } {
   let params: Record<string, unknown>;
   try {
     params = parseStrategyParams(cls, config.params) as Record<string, unknown>;

@@ -16,6 +16,7 @@ export type StrategyStage =
   | 'onBook'
   | 'onOrderEvent'
   | 'onTimer'
+  | 'onFeedStatus'
   | 'onStop'
   | 'run';
 

@@ -10,6 +10,7 @@ import { registerExchange } from './commands/exchange.js';
 import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRecord } from './commands/record.js';
+import { registerPaper } from './commands/paper.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
 import { registerWorker } from './commands/worker.js';
@@ -51,6 +52,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerRecord(program, io, done);
   registerWorker(program, io, done);
   registerExchange(program, io, done);
+  registerPaper(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -7,7 +7,7 @@ import { parseBarSpec } from '../data/aggregate/spec.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import { NoFee } from '../execution/models/fee.js';
 import { OrderManager, type ManagedVenue } from '../execution/order-manager.js';
-import type { OrderEvent } from '../model/events.js';
+import type { FeedStatus, OrderEvent } from '../model/events.js';
 import type { MarketDataSink } from '../model/execution.js';
 import type { Instrument } from '../model/instrument.js';
 import { isMargined } from '../model/instrument.js';
@@ -147,6 +147,8 @@ export class TradingKernel {
   private sink: MarketDataSink | undefined;
   /** The current time step (NaN before the first event). */
   private step: Micros = NaN;
+  /** Live runs: the current step was ended early (idleUntil) because the wall clock moved past it before more data came. */
+  private stepEnded = false;
   /** The time of the event being processed. */
   private now: Micros = NaN;
   private started = false;
@@ -325,11 +327,42 @@ export class TradingKernel {
   advanceTo(t: Micros): void {
     if (t === this.step) return;
     if (t < this.step) throw new InvariantError(`time went back: ${t} after ${this.step}`);
-    if (this.step === this.step) this.endStep(this.step);
+    if (this.stepEnded) this.stepEnded = false;
+    else if (this.step === this.step) this.endStep(this.step);
     else if (this.trading) this.firstTime = t;
     if (!this.trading && t >= this.tradeFrom) this.openWindow(t);
     this.fireTimers(t);
     this.step = t;
+  }
+
+  /**
+   * Live runs: no data has come up to `t` (the wall clock's time, in the
+   * data's time frame), and timers are due by then. The current step ends
+   * now, as advanceTo would end it (valuation, account modules), and the
+   * timers due at or before `t` fire. The next data must be stamped after
+   * the current step and not before the last timer fired (`time`); its
+   * advanceTo does not end the step again. A replay never calls it.
+   */
+  idleUntil(t: Micros): void {
+    if (!(this.timers.size > 0 && this.timers.peekTime() <= t)) return;
+    if (this.step === this.step && !this.stepEnded) {
+      this.endStep(this.step);
+      this.stepEnded = true;
+    }
+    this.fireTimers(t + 1);
+  }
+
+  /** The earliest time the next data may carry (live drivers clamp to it): after an early-ended step, and not before the last event or timer. */
+  get nextDataFloor(): Micros {
+    const floor = this.stepEnded ? this.step + 1 : this.step;
+    const now = this.now;
+    return floor === floor ? (now > floor ? now : floor) : now === now ? now : -Infinity;
+  }
+
+  /** The feed's state changed (live: a stale-feed watchdog): the strategy's onFeedStatus and its order events. */
+  onFeedStatus(status: FeedStatus): void {
+    this.strategy.onFeedStatus(status, this.ctx);
+    if (this.pending.length > 0) this.drain();
   }
 
   /** The first step of the trading window: the run's records (and its event counts) start here. */
@@ -363,7 +396,7 @@ export class TradingKernel {
 
   /** After the last event: the last step ends, the strategy's onStop runs, the records close. */
   finish(): void {
-    if (this.step === this.step) {
+    if (this.step === this.step && !this.stepEnded) {
       if (this.tradeTo !== Infinity && this.trading) this.closeWindow(this.step);
       this.endStep(this.step);
     }

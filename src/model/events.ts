@@ -46,3 +46,18 @@ export interface TimerEvent {
   readonly name: string;
   readonly time: Micros;
 }
+
+/**
+ * Live runs: the market feed went quiet or came back. `stale`: no market
+ * event for the run's stale-after time (`since` is the last event's time);
+ * `live`: events flow again after a stale spell. A replay never sends it.
+ */
+export interface FeedStatus {
+  readonly state: 'stale' | 'live';
+  /** When it was noticed (the kernel's time, µs). */
+  readonly time: Micros;
+  /** The time of the last market event before it (NaN when none came yet). */
+  readonly since: Micros;
+  /** Plain words, as written to incidents.csv. */
+  readonly detail: string;
+}

@@ -43,10 +43,11 @@ export class CsvFileWriter {
   private dayStart = NaN;
   private readonly datePart = new Uint8Array(11);
 
-  constructor(path: string, capacity = 1 << 20) {
+  /** `append`: add to the end of an existing file (live runs write their files as they go) instead of replacing it. */
+  constructor(path: string, capacity = 1 << 20, append = false) {
     this.buf = Buffer.allocUnsafe(capacity + FIELD_ROOM);
     this.limit = capacity;
-    this.fd = openSync(path, 'w');
+    this.fd = openSync(path, append ? 'a' : 'w');
   }
 
   /** A header or any other text, written as UTF-8. */

@@ -7,6 +7,11 @@ import { isRemoteRoot } from '../data/index.js';
 import { CsvFileWriter } from './csv-file-writer.js';
 import { csvField } from './format.js';
 import type { Summary } from './summary.js';
+import type { EquityCurve } from '../kernel/recorder.js';
+import type { PositionRows } from '../kernel/position-log.js';
+import type { Fill } from '../model/events.js';
+import type { Order } from '../model/order.js';
+import type { ClosedTrade } from '../portfolio/trade-book.js';
 
 export const TRADES_HEADER = 'trade_id,symbol,direction,quantity,entry_time,entry_price,exit_time,exit_price,gross_pnl,fees,net_pnl,bars_held,mae,mfe';
 export const ORDERS_HEADER =
@@ -31,36 +36,7 @@ export function writeTrades(path: string, result: BacktestResult): void {
   const w = new CsvFileWriter(path);
   w.text(TRADES_HEADER);
   w.endRow();
-  for (const tr of result.closedTrades) {
-    w.int(tr.tradeId);
-    w.comma();
-    w.text(csvField(tr.symbol));
-    w.comma();
-    w.text(tr.direction);
-    w.comma();
-    w.number(tr.quantity);
-    w.comma();
-    w.time(tr.entryTime);
-    w.comma();
-    w.number(tr.entryPrice);
-    w.comma();
-    w.time(tr.exitTime);
-    w.comma();
-    w.number(tr.exitPrice);
-    w.comma();
-    w.number(tr.grossPnl);
-    w.comma();
-    w.number(tr.fees);
-    w.comma();
-    w.number(tr.netPnl);
-    w.comma();
-    w.int(tr.barsHeld);
-    w.comma();
-    w.number(tr.mae);
-    w.comma();
-    w.number(tr.mfe);
-    w.endRow();
-  }
+  for (const tr of result.closedTrades) writeTradeRow(w, tr);
   w.close();
 }
 
@@ -70,47 +46,7 @@ export function writeOrders(path: string, result: BacktestResult): void {
   const hedging = result.positionMode === 'hedging';
   w.text(hedging ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
   w.endRow();
-  for (const o of result.orders) {
-    w.int(o.id);
-    w.comma();
-    w.text(csvField(o.symbol));
-    w.comma();
-    w.text(o.type);
-    w.comma();
-    w.text(o.side);
-    w.comma();
-    w.number(o.quantity);
-    w.comma();
-    // The order's defining price: its limit, or else its trigger.
-    w.number(Number.isNaN(o.price) ? o.triggerPrice : o.price);
-    w.comma();
-    w.text(o.status);
-    w.comma();
-    w.text(csvField(o.reason));
-    w.comma();
-    w.time(o.createdTime);
-    w.comma();
-    w.time(o.filledTime);
-    w.comma();
-    w.number(o.fillPrice);
-    w.comma();
-    if (o.filledQuantity > 0) w.number(o.fee);
-    w.comma();
-    w.number(o.triggerPrice);
-    w.comma();
-    w.text(o.timeInForce);
-    w.comma();
-    w.number(o.filledQuantity);
-    w.comma();
-    if (o.parentId > 0) w.int(o.parentId);
-    w.comma();
-    w.text(csvField(o.tag));
-    if (hedging) {
-      w.comma();
-      if (o.positionSide !== undefined) w.text(o.positionSide);
-    }
-    w.endRow();
-  }
+  for (const o of result.orders) writeOrderRow(w, o, hedging);
   w.close();
 }
 
@@ -118,19 +54,8 @@ export function writeEquity(path: string, result: BacktestResult): void {
   const w = new CsvFileWriter(path);
   w.text(EQUITY_HEADER);
   w.endRow();
-  const { time, equity, cash, positionValue, margin } = result.equity;
-  for (let i = 0; i < time.length; i++) {
-    w.time(time[i] as number);
-    w.comma();
-    w.number(equity[i] as number);
-    w.comma();
-    w.number(cash[i] as number);
-    w.comma();
-    w.number(positionValue[i] as number);
-    w.comma();
-    w.number(margin[i] as number);
-    w.endRow();
-  }
+  const time = result.equity.time;
+  for (let i = 0; i < time.length; i++) writeEquityRow(w, result.equity, i);
   w.close();
 }
 
@@ -140,29 +65,7 @@ export function writeFills(path: string, result: BacktestResult): void {
   const hedging = result.positionMode === 'hedging';
   w.text(hedging ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
   w.endRow();
-  for (const f of result.fills) {
-    w.int(f.orderId);
-    w.comma();
-    w.text(csvField(f.symbol));
-    w.comma();
-    w.time(f.time);
-    w.comma();
-    w.text(f.quantity > 0 ? 'buy' : 'sell');
-    w.comma();
-    w.number(Math.abs(f.quantity));
-    w.comma();
-    w.number(f.price);
-    w.comma();
-    w.number(f.fee);
-    w.comma();
-    w.text(f.liquidity);
-    if (hedging) {
-      w.comma();
-      const side = result.orders[f.orderId - 1]?.positionSide;
-      if (side !== undefined) w.text(side);
-    }
-    w.endRow();
-  }
+  for (const f of result.fills) writeFillRow(w, f, hedging ? result.orders : undefined);
   w.close();
 }
 
@@ -174,31 +77,148 @@ export function writePositions(path: string, result: BacktestResult): void {
   w.endRow();
   const symbols = result.symbols.map((s) => csvField(s));
   const p = result.positions;
-  for (let i = 0; i < p.length; i++) {
-    w.time(p.time[i] as number);
-    w.comma();
-    w.text(symbols[p.symbol[i] as number] ?? '');
-    if (hedging) {
-      w.comma();
-      w.text((p.side[i] as number) < 0 ? 'short' : 'long');
-    }
-    w.comma();
-    w.number(p.quantity[i] as number);
-    w.comma();
-    w.number(p.averagePrice[i] as number);
-    w.comma();
-    w.number(p.price[i] as number);
-    w.comma();
-    w.number(p.marketValue[i] as number);
-    w.comma();
-    w.number(p.unrealizedPnl[i] as number);
-    w.comma();
-    w.number(p.realizedPnl[i] as number);
-    w.comma();
-    w.number(p.fees[i] as number);
-    w.endRow();
-  }
+  for (let i = 0; i < p.length; i++) writePositionRow(w, p, i, symbols, hedging);
   w.close();
+}
+
+/** One row of trades.csv. */
+export function writeTradeRow(w: CsvFileWriter, tr: ClosedTrade): void {
+  w.int(tr.tradeId);
+  w.comma();
+  w.text(csvField(tr.symbol));
+  w.comma();
+  w.text(tr.direction);
+  w.comma();
+  w.number(tr.quantity);
+  w.comma();
+  w.time(tr.entryTime);
+  w.comma();
+  w.number(tr.entryPrice);
+  w.comma();
+  w.time(tr.exitTime);
+  w.comma();
+  w.number(tr.exitPrice);
+  w.comma();
+  w.number(tr.grossPnl);
+  w.comma();
+  w.number(tr.fees);
+  w.comma();
+  w.number(tr.netPnl);
+  w.comma();
+  w.int(tr.barsHeld);
+  w.comma();
+  w.number(tr.mae);
+  w.comma();
+  w.number(tr.mfe);
+  w.endRow();
+}
+
+/** One row of orders.csv (`hedging`: with the position_side column). */
+export function writeOrderRow(w: CsvFileWriter, o: Order, hedging: boolean): void {
+  w.int(o.id);
+  w.comma();
+  w.text(csvField(o.symbol));
+  w.comma();
+  w.text(o.type);
+  w.comma();
+  w.text(o.side);
+  w.comma();
+  w.number(o.quantity);
+  w.comma();
+  // The order's defining price: its limit, or else its trigger.
+  w.number(Number.isNaN(o.price) ? o.triggerPrice : o.price);
+  w.comma();
+  w.text(o.status);
+  w.comma();
+  w.text(csvField(o.reason));
+  w.comma();
+  w.time(o.createdTime);
+  w.comma();
+  w.time(o.filledTime);
+  w.comma();
+  w.number(o.fillPrice);
+  w.comma();
+  if (o.filledQuantity > 0) w.number(o.fee);
+  w.comma();
+  w.number(o.triggerPrice);
+  w.comma();
+  w.text(o.timeInForce);
+  w.comma();
+  w.number(o.filledQuantity);
+  w.comma();
+  if (o.parentId > 0) w.int(o.parentId);
+  w.comma();
+  w.text(csvField(o.tag));
+  if (hedging) {
+    w.comma();
+    if (o.positionSide !== undefined) w.text(o.positionSide);
+  }
+  w.endRow();
+}
+
+/** Row `i` of an equity curve, as in equity.csv. */
+export function writeEquityRow(w: CsvFileWriter, curve: EquityCurve, i: number): void {
+  w.time(curve.time[i] as number);
+  w.comma();
+  w.number(curve.equity[i] as number);
+  w.comma();
+  w.number(curve.cash[i] as number);
+  w.comma();
+  w.number(curve.positionValue[i] as number);
+  w.comma();
+  w.number(curve.margin[i] as number);
+  w.endRow();
+}
+
+/** One row of fills.csv; `orders` (a hedging account's, by id) adds the position_side column. */
+export function writeFillRow(w: CsvFileWriter, f: Fill, orders: readonly Order[] | undefined): void {
+  w.int(f.orderId);
+  w.comma();
+  w.text(csvField(f.symbol));
+  w.comma();
+  w.time(f.time);
+  w.comma();
+  w.text(f.quantity > 0 ? 'buy' : 'sell');
+  w.comma();
+  w.number(Math.abs(f.quantity));
+  w.comma();
+  w.number(f.price);
+  w.comma();
+  w.number(f.fee);
+  w.comma();
+  w.text(f.liquidity);
+  if (orders !== undefined) {
+    w.comma();
+    const side = orders[f.orderId - 1]?.positionSide;
+    if (side !== undefined) w.text(side);
+  }
+  w.endRow();
+}
+
+/** Row `i` of the position log, as in positions.csv (`symbols` CSV-quoted as needed). */
+export function writePositionRow(w: CsvFileWriter, p: PositionRows, i: number, symbols: readonly string[], hedging: boolean): void {
+  w.time(p.time[i] as number);
+  w.comma();
+  w.text(symbols[p.symbol[i] as number] ?? '');
+  if (hedging) {
+    w.comma();
+    w.text((p.side[i] as number) < 0 ? 'short' : 'long');
+  }
+  w.comma();
+  w.number(p.quantity[i] as number);
+  w.comma();
+  w.number(p.averagePrice[i] as number);
+  w.comma();
+  w.number(p.price[i] as number);
+  w.comma();
+  w.number(p.marketValue[i] as number);
+  w.comma();
+  w.number(p.unrealizedPnl[i] as number);
+  w.comma();
+  w.number(p.realizedPnl[i] as number);
+  w.comma();
+  w.number(p.fees[i] as number);
+  w.endRow();
 }
 
 /**

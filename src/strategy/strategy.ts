@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { Bar, QuoteTick, TradeTick } from '../model/market.js';
 import type { OrderBook } from '../model/order-book.js';
-import type { OrderEvent, TimerEvent } from '../model/events.js';
+import type { FeedStatus, OrderEvent, TimerEvent } from '../model/events.js';
 import type { StrategyContext } from './context.js';
 
 /**
@@ -33,6 +33,8 @@ export abstract class Strategy<P extends object = Record<string, unknown>> {
   onTrade(_trade: TradeTick, _ctx: StrategyContext): void {}
   onOrderEvent(_event: OrderEvent, _ctx: StrategyContext): void {}
   onTimer(_timer: TimerEvent, _ctx: StrategyContext): void {}
+  /** Live runs only: the market feed went stale (no data for the run's stale-after time) or came back. */
+  onFeedStatus(_status: FeedStatus, _ctx: StrategyContext): void {}
   onStop(_ctx: StrategyContext): void {}
 }
 

@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatTime } from '../../report/format.js';
+import type { TradingKernel } from '../../kernel/kernel.js';
+import type { Order } from '../../model/order.js';
+import { CsvFileWriter } from '../../report/csv-file-writer.js';
+import { csvField } from '../../report/format.js';
+import {
+  EQUITY_HEADER,
+  FILLS_HEADER,
+  HEDGING_POSITIONS_HEADER,
+  ORDERS_HEADER,
+  POSITIONS_HEADER,
+  TRADES_HEADER,
+  writeEquityRow,
+  writeFillRow,
+  writeOrderRow,
+  writeOrders,
+  writePositionRow,
+  writeTradeRow,
+} from '../../report/writers.js';
+import type { BacktestResult } from '../../kernel/result.js';
+import { writeOutputFile } from '../../core/output-file.js';
+import type { Incident } from '../source.js';
+
+export const INCIDENTS_HEADER = 'time,kind,symbol,channel,detail';
+
+/** Orders in these states change no more: their rows can be written. */
+const DONE: ReadonlySet<string> = new Set(['filled', 'cancelled', 'rejected', 'expired']);
+
+/**
+ * A paper run's files in --out, written as the run goes: fills.csv,
+ * trades.csv, equity.csv and positions.csv get their rows appended (the
+ * backtest's columns and formatting, rows in the same order) at each
+ * `flush`; orders.csv gets each order's row once the order is done (filled,
+ * cancelled, rejected, expired) and is rewritten in order id order, with
+ * the orders still open, at `close`; incidents.csv gets each incident at
+ * once. summary.json is written whole each time (a temporary file renamed
+ * over it), by the run.
+ */
+export class PaperOutputs {
+  private readonly fills: CsvFileWriter;
+  private readonly trades: CsvFileWriter;
+  private readonly equity: CsvFileWriter;
+  private readonly positions: CsvFileWriter;
+  private readonly orders: CsvFileWriter;
+  private readonly incidents: CsvFileWriter;
+  private readonly hedging: boolean;
+  private readonly symbols: string[];
+  private fillsDone = 0;
+  private tradesDone = 0;
+  private equityDone = 0;
+  private positionsDone = 0;
+  /** Orders before this index are all written; after it, `ordersWritten` marks those done early. */
+  private ordersFrom = 0;
+  private readonly ordersWritten = new Set<number>();
+  private closed = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly kernel: TradingKernel,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.hedging = kernel.portfolio.hedging;
+    this.symbols = kernel.instruments.map((i) => csvField(i.symbol));
+    const open = (name: string, header: string): CsvFileWriter => {
+      const w = new CsvFileWriter(join(dir, name), 1 << 16);
+      w.text(header);
+      w.endRow();
+      return w;
+    };
+    const h = this.hedging;
+    this.fills = open('fills.csv', h ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
+    this.trades = open('trades.csv', TRADES_HEADER);
+    this.equity = open('equity.csv', EQUITY_HEADER);
+    this.positions = open('positions.csv', h ? HEDGING_POSITIONS_HEADER : POSITIONS_HEADER);
+    this.orders = open('orders.csv', h ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
+    this.incidents = open('incidents.csv', INCIDENTS_HEADER);
+    this.flushFiles();
+  }
+
+  /** One incident, written (and flushed) at once. */
+  incident(i: Incident): void {
+    if (this.closed) return;
+    const w = this.incidents;
+    w.text(formatTime(i.time));
+    w.comma();
+    w.text(i.kind);
+    w.comma();
+    w.text(csvField(i.symbol));
+    w.comma();
+    w.text(csvField(i.channel));
+    w.comma();
+    w.text(csvField(i.detail));
+    w.endRow();
+    w.flush();
+  }
+
+  /** Appends what the kernel recorded since the last flush, and writes it to the files. */
+  flush(): void {
+    if (this.closed) return;
+    const k = this.kernel;
+    const fills = k.orders.fills;
+    const orderList = k.orders.orders;
+    for (; this.fillsDone < fills.length; this.fillsDone++) writeFillRow(this.fills, fills[this.fillsDone]!, this.hedging ? orderList : undefined);
+    const closed = k.portfolio.closedTrades;
+    for (; this.tradesDone < closed.length; this.tradesDone++) writeTradeRow(this.trades, closed[this.tradesDone]!);
+    const curve = k.equity.curve();
+    for (; this.equityDone < curve.time.length; this.equityDone++) writeEquityRow(this.equity, curve, this.equityDone);
+    const rows = k.positionLog.rows();
+    for (; this.positionsDone < rows.length; this.positionsDone++) writePositionRow(this.positions, rows, this.positionsDone, this.symbols, this.hedging);
+    this.flushOrders(orderList);
+    this.flushFiles();
+  }
+
+  /**
+   * The end of the run (the kernel finished): the last rows, orders.csv
+   * rewritten whole in id order as a backtest writes it, every file closed.
+   */
+  close(result: BacktestResult): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    for (const w of [this.fills, this.trades, this.equity, this.positions, this.orders, this.incidents]) w.close();
+    writeOutputFile(join(this.dir, 'orders.csv'), (path) => writeOrders(path, result));
+  }
+
+  /** After a failure to write: the files closed as they are. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of [this.fills, this.trades, this.equity, this.positions, this.orders, this.incidents]) {
+      try {
+        w.close();
+      } catch {
+        // the first error is the one reported
+      }
+    }
+  }
+
+  private flushOrders(orders: readonly Order[]): void {
+    for (let i = this.ordersFrom; i < orders.length; i++) {
+      const o = orders[i]!;
+      if (!DONE.has(o.status) || this.ordersWritten.has(i)) continue;
+      writeOrderRow(this.orders, o, this.hedging);
+      this.ordersWritten.add(i);
+    }
+    while (this.ordersFrom < orders.length && this.ordersWritten.has(this.ordersFrom)) this.ordersWritten.delete(this.ordersFrom++);
+  }
+
+  private flushFiles(): void {
+    for (const w of [this.fills, this.trades, this.equity, this.positions, this.orders]) w.flush();
+  }
+}
