@@ -159,14 +159,10 @@ export {
   recordMarket,
   IncidentLog,
   INCIDENT_COLUMNS,
-  registerRecordSource,
-  resolveRecordSource,
   type CatalogRecorderOptions,
   type FlushReport,
   type RecorderStats,
   type RecordMarketOptions,
-  type RecordSourceFactory,
-  type RecordSourceRequest,
 } from './live/record/index.js';
 export {
   startLocalExchange,
@@ -185,4 +181,4 @@ export { LiveDriver, type LiveDriverOptions, type LiveEventCounts } from './live
 export { MarketDataWriter, marketDataFileName } from './live/paper/market-data-writer.js';
 export { PaperOutputs, INCIDENTS_HEADER } from './live/paper/paper-outputs.js';
 export { runPaper, type PaperRunOptions, type PaperRunResult, type PaperStopReason, type LiveSummary, type LatencyFigures } from './live/paper/paper-run.js';
-export { registerMarketSource, resolveMarketSource, marketSourceIds, type SourceRequest, type SourceChoice, type SourceFactory } from './live/paper/sources.js';
+export { registerMarketSource, resolveMarketSource, marketSourceIds, type SourceRequest, type SourceChoice, type SourceFactory } from './live/sources.js';

@@ -7,7 +7,7 @@
  */
 import { run } from '../../src/cli/main.js';
 import { processIO } from '../../src/cli/io.js';
-import { registerRecordSource } from '../../src/live/record/sources.js';
+import { registerMarketSource } from '../../src/live/sources.js';
 import type { MarketEventSink, MarketSource, MarketSubscription } from '../../src/live/source.js';
 import { synthTrade } from './synthetic-trades.js';
 
@@ -30,5 +30,5 @@ class SyntheticSource implements MarketSource {
   }
 }
 
-registerRecordSource('synthetic', () => new SyntheticSource());
+registerMarketSource('synthetic', () => ({ source: new SyntheticSource(), name: 'synthetic', timeRate: 1 }));
 process.exitCode = await run(process.argv.slice(2), processIO);

@@ -7,10 +7,10 @@ import { loadStrategyFile } from '../../backtest/strategy-loader.js';
 import { GuardedStrategy } from '../../backtest/guarded-strategy.js';
 import { StrategyError } from '../../backtest/strategy-error.js';
 import { InputError } from '../../core/errors.js';
-import { MICROS_PER_SECOND, type Micros } from '../../core/time.js';
+import { MICROS_PER_SECOND } from '../../core/time.js';
 import { runPaper } from '../../live/paper/paper-run.js';
-import { resolveMarketSource } from '../../live/paper/sources.js';
-import type { DataChannel } from '../../live/source.js';
+import { resolveMarketSource } from '../../live/sources.js';
+import { channelsOf, parseDuration } from '../live-flags.js';
 import { collect, numberFlag } from '../args.js';
 import type { BacktestFlags } from '../backtest-flags.js';
 import { mergeSettings } from '../backtest-flags.js';
@@ -29,27 +29,6 @@ interface PaperFlags extends BacktestFlags {
   staleAfter?: string;
   url?: string;
   speed?: string;
-}
-
-const CHANNELS: readonly DataChannel[] = ['trades', 'quotes', 'book', 'bars'];
-
-/** `1h`, `30m`, `90s`, `500ms`, `2d`, or plain seconds: µs. */
-export function parseDuration(flag: string, text: string): Micros {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  const unit = { ms: 1000, s: MICROS_PER_SECOND, m: 60 * MICROS_PER_SECOND, h: 3600 * MICROS_PER_SECOND, d: 86400 * MICROS_PER_SECOND };
-  if (m === null || !(Number(m[1]) > 0)) {
-    throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'expected a positive duration such as 90s, 30m, 1h, 2d (plain numbers are seconds)' });
-  }
-  return Math.round(Number(m[1]) * unit[(m[2] ?? 's') as keyof typeof unit]);
-}
-
-function channelsOf(text: string): DataChannel[] {
-  const list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bad = list.find((c) => !(CHANNELS as readonly string[]).includes(c));
-  if (bad !== undefined || list.length === 0) {
-    throw new InputError({ code: 'invalid_option', field: '--data', value: bad ?? text, message: `expected a comma-separated list of ${CHANNELS.join(', ')}` });
-  }
-  return [...new Set(list)] as DataChannel[];
 }
 
 export function registerPaper(program: Command, io: CliIO, done: (code: number) => void): void {

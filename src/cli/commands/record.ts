@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { InputError } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
-import { CatalogRecorder, IncidentLog, recordMarket, resolveRecordSource, type FlushReport } from '../../live/record/index.js';
-import type { DataChannel, Incident, MarketSubscription } from '../../live/source.js';
+import { CatalogRecorder, IncidentLog, recordMarket, type FlushReport } from '../../live/record/index.js';
+import { resolveMarketSource } from '../../live/sources.js';
+import type { Incident, MarketSubscription } from '../../live/source.js';
 import { collect } from '../args.js';
+import { channelsOf, parseDuration } from '../live-flags.js';
 import type { CliIO } from '../io.js';
-
-const CHANNELS: readonly DataChannel[] = ['trades', 'quotes', 'book', 'bars'];
 
 interface RecordFlags {
   exchange: string;
@@ -19,25 +18,6 @@ interface RecordFlags {
   flushEvery?: string;
   url?: string;
   incidents?: string;
-}
-
-/** `90s`, `30m`, `1h`, `2d`, `500ms`; a plain number is seconds. In ms. */
-export function durationMs(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  if (m === null || !(Number(m[1]) > 0)) {
-    throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'expected a positive duration such as 90s, 30m, 1h, 2d (plain numbers are seconds)' });
-  }
-  return Math.round(Number(m[1]) * unit[(m[2] ?? 's') as keyof typeof unit]);
-}
-
-function channelsOf(text: string): DataChannel[] {
-  const list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bad = list.find((c) => !(CHANNELS as readonly string[]).includes(c));
-  if (bad !== undefined || list.length === 0) {
-    throw new InputError({ code: 'invalid_option', field: '--data', value: bad ?? text, message: `expected a comma-separated list of ${CHANNELS.join(', ')}` });
-  }
-  return [...new Set(list)] as DataChannel[];
 }
 
 function flushLine(n: number, report: FlushReport): string {
@@ -62,11 +42,11 @@ export function registerRecord(program: Command, io: CliIO, done: (code: number)
     .action(async (flags: RecordFlags) => {
       const root = flags.catalog ?? './catalog';
       const channels = channelsOf(flags.data ?? 'trades');
-      const flushEveryMs = durationMs('--flush-every', flags.flushEvery ?? '5');
-      const duration = flags.duration !== undefined ? durationMs('--duration', flags.duration) : undefined;
+      const flushEveryMs = parseDuration('--flush-every', flags.flushEvery ?? '5') / 1000;
+      const duration = flags.duration !== undefined ? parseDuration('--duration', flags.duration) / 1000 : undefined;
       const symbols = [...new Set(flags.symbol)];
       const subscription: MarketSubscription = { symbols, channels, timeframe: flags.timeframe ?? '1m' };
-      const source = resolveRecordSource({ exchange: flags.exchange, ...(flags.url !== undefined ? { url: flags.url } : {}) });
+      const { source } = resolveMarketSource({ exchange: flags.exchange, url: flags.url });
       const log = new IncidentLog(flags.incidents ?? join(root, '_incidents.csv'));
       const onIncident = (i: Incident): void => {
         log.append(i);

@@ -20,7 +20,7 @@ import { F_CLEAR, F_LAST, F_SNAPSHOT, TradeColumns, type BarColumns, type BookCo
 import type { Incident, MarketSubscription } from '../source.js';
 import { CatalogRecorder } from './catalog-recorder.js';
 import { recordMarket } from './record-market.js';
-import { registerRecordSource } from './sources.js';
+import { registerMarketSource } from '../sources.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const SAMPLES = join(ROOT, 'data/samples');
@@ -215,9 +215,9 @@ describe('bad events', () => {
     const err: string[] = [];
     const io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) } };
     expect(await run(['record', '--exchange', 'nowhere', '--symbol', 'BTC/USDT', '--catalog', join(dir, 'x')], io)).toBe(2);
-    expect(err.join('')).toMatch(/^error: field '--exchange' value 'nowhere': no market source of that name/m);
+    expect(err.join('')).toMatch(/^error: field '--exchange' value 'nowhere': no market source for this exchange/m);
     err.length = 0;
-    registerRecordSource('test-empty', () => new ColumnSource([]));
+    registerMarketSource('test-empty', () => ({ source: new ColumnSource([]), name: 'test-empty', timeRate: 1 }));
     expect(await run(['record', '--exchange', 'test-empty', '--symbol', 'BTC/USDT', '--data', 'trades,candles', '--catalog', join(dir, 'x')], io)).toBe(2);
     expect(err.join('')).toMatch(/^error: field '--data' value 'candles': expected a comma-separated list/m);
     err.length = 0;

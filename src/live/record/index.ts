@@ -2,4 +2,3 @@
 export { CatalogRecorder, type CatalogRecorderOptions, type FlushReport, type RecorderStats } from './catalog-recorder.js';
 export { recordMarket, type RecordMarketOptions } from './record-market.js';
 export { IncidentLog, INCIDENT_COLUMNS } from './incident-log.js';
-export { registerRecordSource, resolveRecordSource, type RecordSourceFactory, type RecordSourceRequest } from './sources.js';

@@ -1,6 +1,6 @@
-import { InputError } from '../../core/errors.js';
-import { FileReplaySource } from '../replay-source.js';
-import type { MarketSource } from '../source.js';
+import { InputError } from '../core/errors.js';
+import { FileReplaySource } from './replay-source.js';
+import type { MarketSource } from './source.js';
 
 /** What `--exchange` (with `--url` and `--speed`) names. */
 export interface SourceRequest {
