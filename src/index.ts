@@ -152,3 +152,7 @@ export {
 } from './optimize/walk-forward.js';
 export { parseWindowLength, planWindows, stepTimes, type PlannedWindow, type WindowLength, type WindowPlanSpec } from './optimize/walk-forward-windows.js';
 export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './optimize/walk-forward-outputs.js';
+
+// Live market data through ccxt pro (docs/live.md#market-data-through-ccxt)
+export { CcxtSource, DEFAULT_STALE_AFTER_MS, type CcxtSourceOptions } from './live/ccxt/ccxt-source.js';
+export { DEFAULT_BACKOFF, type BackoffOptions } from './live/ccxt/backoff.js';

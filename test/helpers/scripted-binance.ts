@@ -21,6 +21,8 @@ export class ScriptedBinance {
   /** Answers for GET /api/v3/depth, used in order (the last one repeats). */
   depth: RestAnswer[] = [{ body: { lastUpdateId: 100, bids: [['100.00', '1.0']], asks: [['101.00', '2.0']] } }];
   klines: RestAnswer = { body: [] };
+  /** While set, depth requests wait for it (to hold the snapshot back while messages are buffered). */
+  depthGate: Promise<void> | undefined;
   private depthCalls = 0;
   private readonly server: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -60,6 +62,11 @@ export class ScriptedBinance {
   disconnectAll(): void {
     for (const ws of this.wss.clients) ws.terminate();
     this.subscribers.clear();
+  }
+
+  /** WebSocket connections still open. */
+  openSockets(): number {
+    return this.wss.clients.size;
   }
 
   async close(): Promise<void> {
@@ -103,6 +110,7 @@ export class ScriptedBinance {
     if (url.startsWith('/api/v3/time')) return answer({ body: { serverTime: Date.now() } });
     if (url.startsWith('/api/v3/depth')) {
       const a = this.depth[Math.min(this.depthCalls++, this.depth.length - 1)] as RestAnswer;
+      if (this.depthGate !== undefined) return void this.depthGate.then(() => answer(a));
       return answer(a);
     }
     if (url.startsWith('/api/v3/klines')) return answer(this.klines);

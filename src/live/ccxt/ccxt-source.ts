@@ -186,7 +186,6 @@ export class CcxtSource implements MarketSource {
         step.onFault();
         if (fault.kind === 'book_gap') {
           st.gap = true;
-          st.down = true;
           report('book_gap', st.symbol, st.channel, `${fault.message}; resynchronizing from a REST snapshot`);
           continue;
         }
