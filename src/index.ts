@@ -156,3 +156,15 @@ export { windowsCsv, walkForwardReportHtml, writeWalkForwardFiles } from './opti
 // Live market data through ccxt pro (docs/live.md#market-data-through-ccxt)
 export { CcxtSource, DEFAULT_STALE_AFTER_MS, type CcxtSourceOptions } from './live/ccxt/ccxt-source.js';
 export { DEFAULT_BACKOFF, type BackoffOptions } from './live/ccxt/backoff.js';
+
+export {
+  startLocalExchange,
+  pointCcxtAt,
+  RestRateLimiter,
+  type LocalExchange,
+  type LocalExchangeOptions,
+  type LocalExchangeStatus,
+  type ExchangeDataFile,
+  type CcxtUrlTarget,
+  type RateVerdict,
+} from './live/local-exchange/index.js';

@@ -1,0 +1,399 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { InputError, formatIssue, type Issue } from '../../core/errors.js';
+import { formatIso } from '../../core/time.js';
+import { loadExchangeDataset, type ExchangeDataFile } from './dataset.js';
+import { RestRateLimiter } from './rate-limit.js';
+import { MarketReplay } from './replay.js';
+import { answerRest } from './rest.js';
+import { StreamConnection } from './stream-connection.js';
+
+export interface LocalExchangeOptions {
+  /** The data files, each with the market it is served as (default: the market its own symbol names). */
+  readonly data: readonly (string | ExchangeDataFile)[];
+  /** Default 127.0.0.1. Anything but a loopback address needs `allowRemote`. */
+  readonly host?: string;
+  /** Default 0: a free port. */
+  readonly port?: number;
+  readonly allowRemote?: boolean;
+  /** Replay speed, times real time; 0 (default 1): as fast as the clients read. */
+  readonly speed?: number;
+  /**
+   * When the replay starts: 'subscribe' (default) at the first stream
+   * subscription, 'listen' at once, 'manual' on `start()` or POST /quantflow/start.
+   */
+  readonly start?: 'subscribe' | 'listen' | 'manual';
+  /** Drop every Nth stream message of each connection (0: none). */
+  readonly dropEvery?: number;
+  /** Close every WebSocket every this many seconds of replayed data time (0: never). */
+  readonly disconnectEverySeconds?: number;
+  /** Delay every message and REST answer by this many ms. */
+  readonly delayMs?: number;
+  /** REST requests per window per client; over it 429, and 418 for a client that keeps going. */
+  readonly rateLimit?: { readonly requests: number; readonly windowSeconds: number };
+  /** Price and quantity increments for exchangeInfo (default: the finest grid of the data's own decimals). */
+  readonly tickSize?: string;
+  readonly lotSize?: string;
+}
+
+export interface LocalExchangeStatus {
+  readonly started: boolean;
+  /** Every event of the data has been replayed. */
+  readonly done: boolean;
+  /** Events replayed, of `events`. */
+  readonly position: number;
+  readonly events: number;
+  /** The replay's current data time (µs, and ISO); the exchange's clock (`/api/v3/time`). */
+  readonly timeMicros: number;
+  readonly time: string;
+  readonly connections: number;
+  readonly subscriptions: number;
+  readonly messagesSent: number;
+  readonly messagesDropped: number;
+  readonly disconnects: number;
+  readonly restRequests: number;
+  readonly rateLimited: number;
+  readonly banned: number;
+  readonly markets: readonly { symbol: string; id: string; tickSize: string; lotSize: string; channels: string[] }[];
+  /** Facts about the data (sequence gaps, crossed books), one line each. */
+  readonly warnings: readonly string[];
+}
+
+export interface LocalExchange {
+  /** http://HOST:PORT */
+  readonly url: string;
+  /** ws://HOST:PORT/ws */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Starts the replay (when started 'manual'; no-op once started). */
+  start(): void;
+  status(): LocalExchangeStatus;
+  /** Closes every socket and the server; resolves when all are closed. */
+  close(): Promise<void>;
+}
+
+/** Back-pressure at `speed` 0: the replay waits while any subscriber has more than this many bytes queued. */
+const HIGH_WATER = 1 << 20;
+/** Events per turn of the event loop at `speed` 0, so REST requests are answered meanwhile. */
+const BATCH = 256;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Starts the local exchange: reads the files, listens, and replays them as Binance spot streams and REST. */
+export async function startLocalExchange(options: LocalExchangeOptions): Promise<LocalExchange> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !/^127\./.test(host) && options.allowRemote !== true) {
+    throw new InputError({ code: 'invalid_option', field: '--host', value: host, message: 'not a loopback address: the local exchange serves this machine only unless --allow-remote is given' });
+  }
+  const speed = options.speed ?? 1;
+  check(Number.isFinite(speed) && speed >= 0, '--speed', String(speed), 'must be 0 (as fast as the clients read) or a positive number');
+  const dropEvery = options.dropEvery ?? 0;
+  check(Number.isSafeInteger(dropEvery) && (dropEvery === 0 || dropEvery >= 2), '--drop-every', String(dropEvery), 'must be an integer of at least 2 (0: no drops)');
+  const disconnectEvery = options.disconnectEverySeconds ?? 0;
+  check(Number.isFinite(disconnectEvery) && disconnectEvery >= 0, '--disconnect-every', String(disconnectEvery), 'must be a number of seconds >= 0');
+  const delayMs = options.delayMs ?? 0;
+  check(Number.isFinite(delayMs) && delayMs >= 0, '--delay-ms', String(delayMs), 'must be a number of ms >= 0');
+  const port = options.port ?? 0;
+  check(Number.isSafeInteger(port) && port >= 0 && port <= 65535, '--port', String(port), 'must be a port number 0..65535');
+  const startMode = options.start ?? 'subscribe';
+  if (options.rateLimit !== undefined) {
+    const { requests, windowSeconds } = options.rateLimit;
+    check(Number.isSafeInteger(requests) && requests >= 1 && Number.isFinite(windowSeconds) && windowSeconds > 0, '--rate-limit', `${requests}/${windowSeconds}`, 'expected N/S: N >= 1 requests per S > 0 seconds');
+  }
+  for (const [field, v] of [['--tick-size', options.tickSize], ['--lot-size', options.lotSize]] as const) {
+    if (v !== undefined) check(/^(?:0\.0*[1-9]\d*|[1-9]\d*(?:\.\d+)?)$/.test(v), field, v, 'expected a positive decimal (0.01)');
+  }
+
+  const files = options.data.map((d) => (typeof d === 'string' ? { path: d } : d));
+  const dataset = loadExchangeDataset(files, {
+    ...(options.tickSize !== undefined ? { tickSize: options.tickSize } : {}),
+    ...(options.lotSize !== undefined ? { lotSize: options.lotSize } : {}),
+  });
+  const replay = new MarketReplay(dataset);
+  const limiter = options.rateLimit === undefined ? undefined : new RestRateLimiter(options.rateLimit.requests, options.rateLimit.windowSeconds * 1000);
+
+  const connections = new Set<StreamConnection>();
+  const subscribers = new Map<string, Set<StreamConnection>>();
+  const counters = { restRequests: 0, rateLimited: 0, banned: 0, disconnects: 0, sentByClosed: 0, droppedByClosed: 0 };
+  const pendingRest = new Set<NodeJS.Timeout>();
+  let started = false;
+  let closed = false;
+  let pumpTimer: NodeJS.Timeout | undefined;
+  let pumpImmediate: NodeJS.Immediate | undefined;
+  let startWall = 0;
+  let startData = 0;
+  let nextDisconnect = Infinity;
+
+  const publish = (stream: string, payload: string): void => {
+    const set = subscribers.get(stream);
+    if (set !== undefined) for (const c of set) c.deliver(stream, payload);
+  };
+  const subscriptionCount = (): number => {
+    let n = 0;
+    for (const c of connections) n += c.streams.size;
+    return n;
+  };
+
+  const schedule = (ms: number): void => {
+    if (closed || pumpTimer !== undefined || pumpImmediate !== undefined) return;
+    if (ms <= 0) pumpImmediate = setImmediate(pump);
+    else pumpTimer = setTimeout(pump, ms);
+  };
+
+  function pump(): void {
+    pumpTimer = undefined;
+    pumpImmediate = undefined;
+    if (closed) return;
+    for (let n = 0; n < BATCH && !replay.done; n++) {
+      const t = replay.nextTime();
+      if (speed === 0) {
+        // As fast as the clients read: nobody subscribed, nothing goes; a full socket, wait.
+        if (subscriptionCount() === 0) return; // resumed by the next SUBSCRIBE
+        for (const c of connections) {
+          if (c.streams.size > 0 && c.backlog > HIGH_WATER) {
+            schedule(2);
+            return;
+          }
+        }
+      } else {
+        const due = startWall + (t - startData) / 1000 / speed;
+        const wait = due - performance.now();
+        if (wait > 0) {
+          schedule(Math.ceil(wait));
+          return;
+        }
+      }
+      if (t >= nextDisconnect) {
+        disconnectAll();
+        while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
+        if (speed === 0) return; // goes on when a client subscribes again
+      }
+      replay.step(publish);
+    }
+    if (!replay.done) schedule(0);
+  }
+
+  function start(): void {
+    if (started || closed) return;
+    started = true;
+    startWall = performance.now();
+    startData = replay.nextTime();
+    if (disconnectEvery > 0 && Number.isFinite(startData)) nextDisconnect = startData + disconnectEvery * 1e6;
+    schedule(0);
+  }
+
+  function forget(c: StreamConnection): void {
+    if (!connections.delete(c)) return;
+    for (const s of c.streams) subscribers.get(s)?.delete(c);
+    counters.sentByClosed += c.sent;
+    counters.droppedByClosed += c.dropped;
+    c.dispose();
+  }
+
+  function disconnectAll(): void {
+    for (const c of [...connections]) {
+      counters.disconnects++;
+      forget(c);
+      c.ws.close(1001, 'disconnect injected by --disconnect-every');
+    }
+  }
+
+  const subscribe = (c: StreamConnection, names: readonly string[]): void => {
+    for (const raw of names) {
+      const name = raw.toLowerCase();
+      c.streams.add(name);
+      let set = subscribers.get(name);
+      if (set === undefined) subscribers.set(name, (set = new Set()));
+      set.add(c);
+    }
+  };
+
+  const onMessage = (c: StreamConnection, data: RawData): void => {
+    let msg: { method?: unknown; params?: unknown; id?: unknown };
+    try {
+      msg = JSON.parse(data.toString()) as typeof msg;
+    } catch {
+      c.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON: the request is not JSON' }, id: null }));
+      return;
+    }
+    const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
+    const params = Array.isArray(msg.params) ? msg.params.filter((p): p is string => typeof p === 'string') : [];
+    switch (msg.method) {
+      case 'SUBSCRIBE':
+        subscribe(c, params);
+        c.send(JSON.stringify({ result: null, id }));
+        if (startMode === 'subscribe') start();
+        if (started) schedule(0); // a replay waiting for a reader goes on
+        return;
+      case 'UNSUBSCRIBE':
+        for (const p of params) {
+          c.streams.delete(p.toLowerCase());
+          subscribers.get(p.toLowerCase())?.delete(c);
+        }
+        c.send(JSON.stringify({ result: null, id }));
+        return;
+      case 'LIST_SUBSCRIPTIONS':
+        c.send(JSON.stringify({ result: [...c.streams], id }));
+        return;
+      default:
+        c.send(JSON.stringify({ error: { code: 2, msg: `Invalid request: unknown method ${String(msg.method)}` }, id }));
+    }
+  };
+
+  const wss = new WebSocketServer({ noServer: true });
+  const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const combined = url.pathname === '/stream' || url.pathname.startsWith('/stream/');
+    const c = new StreamConnection(ws, combined, { dropEvery, delayMs });
+    connections.add(c);
+    ws.on('message', (data) => onMessage(c, data));
+    ws.on('close', () => forget(c));
+    ws.on('error', () => forget(c));
+    // Binance's raw streams: /ws/<stream>; combined: /stream?streams=a/b. ccxt's /ws/<n> names no stream.
+    const named = combined ? (url.searchParams.get('streams') ?? '').split('/') : [url.pathname.slice('/ws/'.length)];
+    const streams = named.filter((s) => s.includes('@'));
+    if (streams.length > 0) {
+      subscribe(c, streams);
+      if (startMode === 'subscribe') start();
+      if (started) schedule(0);
+    }
+  };
+
+  const server = createServer((req, res) => onRequest(req, res));
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!(path === '/ws' || path.startsWith('/ws/') || path === '/stream' || path.startsWith('/stream/'))) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+  });
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const reply = (status: number, body: string, headers: Record<string, string> = {}): void => {
+      const write = (): void => {
+        res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
+        res.end(body);
+      };
+      if (delayMs <= 0) return write();
+      const timer = setTimeout(() => {
+        pendingRest.delete(timer);
+        write();
+      }, delayMs);
+      pendingRest.add(timer);
+    };
+    if (url.pathname === '/quantflow/status') return reply(200, JSON.stringify(status()));
+    if (url.pathname === '/quantflow/start') {
+      if (req.method !== 'POST') return reply(405, JSON.stringify({ code: -1, msg: 'POST to start the replay' }));
+      start();
+      return reply(200, JSON.stringify(status()));
+    }
+    counters.restRequests++;
+    if (limiter !== undefined) {
+      const ip = req.socket.remoteAddress ?? '';
+      const verdict = limiter.check(ip);
+      if (verdict.status === 429) {
+        counters.rateLimited++;
+        const { requests, windowSeconds } = options.rateLimit as NonNullable<LocalExchangeOptions['rateLimit']>;
+        return reply(
+          429,
+          JSON.stringify({ code: -1003, msg: `Too many requests; current limit of IP(${ip}) is ${requests} requests per ${windowSeconds} seconds. Please use WebSocket Streams for live updates to avoid polling the API.` }),
+          { 'retry-after': String(verdict.retryAfterSeconds) },
+        );
+      }
+      if (verdict.status === 418) {
+        counters.banned++;
+        return reply(418, JSON.stringify({ code: -1003, msg: `Way too many requests; IP(${ip}) banned until ${verdict.until}. Please use WebSocket Streams for live updates to avoid bans.` }), {
+          'retry-after': String(verdict.retryAfterSeconds),
+        });
+      }
+    }
+    if (req.method !== 'GET') return reply(405, JSON.stringify({ code: -1000, msg: 'The local exchange serves market data only (GET).' }));
+    const answer = answerRest(replay, url.pathname, url.searchParams);
+    reply(answer.status, answer.body);
+  }
+
+  function status(): LocalExchangeStatus {
+    let sent = counters.sentByClosed;
+    let dropped = counters.droppedByClosed;
+    for (const c of connections) {
+      sent += c.sent;
+      dropped += c.dropped;
+    }
+    return {
+      started,
+      done: replay.done,
+      position: replay.position,
+      events: replay.total,
+      timeMicros: replay.now,
+      time: formatIso(replay.now),
+      connections: connections.size,
+      subscriptions: subscriptionCount(),
+      messagesSent: sent,
+      messagesDropped: dropped,
+      disconnects: counters.disconnects,
+      restRequests: counters.restRequests,
+      rateLimited: counters.rateLimited,
+      banned: counters.banned,
+      markets: replay.states.map(({ market: m }) => ({
+        symbol: m.symbol,
+        id: m.id,
+        tickSize: m.tickSize,
+        lotSize: m.lotSize,
+        channels: [
+          ...(m.trades !== null ? ['trades'] : []),
+          ...(m.book !== null ? ['book'] : []),
+          ...(m.quotes !== null || m.book !== null ? ['quotes'] : []),
+          ...m.bars.map((b) => `bars ${b.interval}`),
+        ],
+      })),
+      warnings: dataset.warnings.map((w: Issue) => formatIssue(w)),
+    };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL' ? new InputError({ code: 'invalid_option', field: '--port', value: `${host}:${port}`, message: `cannot listen there: ${e.code}` }) : e),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  if (startMode === 'listen') start();
+
+  return {
+    url: `http://${hostInUrl}:${boundPort}`,
+    wsUrl: `ws://${hostInUrl}:${boundPort}/ws`,
+    port: boundPort,
+    start,
+    status,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (pumpTimer !== undefined) clearTimeout(pumpTimer);
+      if (pumpImmediate !== undefined) clearImmediate(pumpImmediate);
+      for (const t of pendingRest) clearTimeout(t);
+      pendingRest.clear();
+      for (const c of [...connections]) {
+        forget(c);
+        c.ws.terminate();
+      }
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await done;
+    },
+  };
+}
+
+function check(ok: boolean, field: string, value: string, message: string): void {
+  if (!ok) throw new InputError({ code: 'invalid_option', field, value, message });
+}
