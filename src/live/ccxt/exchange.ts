@@ -1,5 +1,6 @@
 import ccxt from 'ccxt';
 import { InputError } from '../../core/errors.js';
+import { pointCcxtAt, type CcxtUrlTarget } from '../local-exchange/ccxt-urls.js';
 import { RETRY_AFTER_MS, retryAfterMs } from './faults.js';
 
 /**
@@ -165,28 +166,18 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * Points a ccxt exchange at another origin (a local exchange): every REST
- * URL in `urls.api` keeps its path on the new origin, and the spot WebSocket
- * URL becomes `ws(s)://<host>/ws`. A non-TLS ws:// URL needs ccxt's HTTP
- * agent, loaded here.
+ * Points the exchange at another origin (a local exchange) with the local
+ * exchange's pointCcxtAt, after checking the URL as a user's input.
  */
 export async function overrideBaseUrl(exchange: CcxtProExchange, base: string): Promise<void> {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(base);
   } catch {
-    throw new InputError({ code: 'invalid_option', field: 'urls', value: base, message: 'expected a base URL such as http://127.0.0.1:8080' });
+    url = undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError({ code: 'invalid_option', field: 'urls', value: base, message: 'expected an http:// or https:// base URL' });
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InputError({ code: 'invalid_option', field: 'urls', value: base, message: 'expected an http:// or https:// base URL such as http://127.0.0.1:8080' });
   }
-  const origin = url.origin;
-  const api = exchange.urls.api;
-  for (const key of Object.keys(api)) {
-    const v = api[key];
-    if (typeof v === 'string') api[key] = v.replace(/^https?:\/\/[^/]+/, origin);
-  }
-  const wsOrigin = origin.replace(/^http/, 'ws');
-  api['ws'] = { spot: `${wsOrigin}/ws` };
-  if (wsOrigin.startsWith('ws:')) await exchange.loadHttpProxyAgent();
+  await pointCcxtAt(exchange as unknown as CcxtUrlTarget, base);
 }
