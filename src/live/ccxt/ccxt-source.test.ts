@@ -167,6 +167,28 @@ describe('CcxtSource book', () => {
   });
 });
 
+describe('CcxtSource book gap found while no watch waits', () => {
+  it('reports the gap once and resyncs once (ccxt keeps the rejected future; the source removes it)', async () => {
+    server.depth = [
+      { body: { lastUpdateId: 100, bids: [['100.00', '1.0']], asks: [['101.00', '2.0']] } },
+      { body: { lastUpdateId: 120, bids: [['100.00', '3.0']], asks: [['101.00', '2.0']] } },
+    ];
+    const { sink } = start(source(), ['book']);
+    await server.subscribed('btcusdt@depth@100ms');
+    await until(() => sink.rows.length > 0);
+    // in one write: the first resolves the watch, the second (a hole at 102) is found before the source watches again
+    server.push('btcusdt@depth@100ms', depthMessage(101, 101, 7_000, [['100.00', '2.0']], []));
+    server.push('btcusdt@depth@100ms', depthMessage(103, 103, 7_001, [['100.00', '9.0']], []));
+    await server.subscribed('btcusdt@depth@100ms', 2);
+    await until(() => sink.kinds().includes('book_resync'));
+    server.push('btcusdt@depth@100ms', depthMessage(121, 121, 7_002, [['99.00', '1.0']], []));
+    await until(() => sink.rows.some((r) => r.sequence === 121));
+    expect(sink.kinds()).toEqual(['connected', 'book_gap', 'book_resync']);
+    expect(server.requests.filter((u) => u.startsWith('/api/v3/depth'))).toHaveLength(2);
+    expect(levelsOf(sink.books.get(0))).toEqual({ bids: [[100, 3], [99, 1]], asks: [[101, 2]] });
+  });
+});
+
 describe('CcxtSource bars', () => {
   it('sends a bar once, when the exchange closes it, never a forming one', async () => {
     const { sink } = start(source(), ['bars']);
@@ -252,15 +274,19 @@ describe('CcxtSource rate limits', () => {
 
 describe('CcxtSource stale feeds', () => {
   it('reports stale_feed after staleAfterMs of silence and feed_resumed when data comes back', async () => {
-    const { sink } = start(source({ staleAfterMs: 100 }), ['trades']);
+    const { sink } = start(source({ staleAfterMs: 200 }), ['trades']);
     await server.subscribed('btcusdt@trade');
     server.push('btcusdt@trade', tradeMessage(1, 1_000, '10', '1', false));
-    await until(() => sink.kinds().includes('stale_feed'));
+    await until(() => sink.trades.length === 1);
+    // (a slow start may already have been reported stale and resumed: look from the first trade on)
+    const from = sink.incidents.length;
+    await until(() => sink.kinds().slice(from).includes('stale_feed'));
     server.push('btcusdt@trade', tradeMessage(2, 2_000, '10', '1', false));
-    await until(() => sink.kinds().includes('feed_resumed'));
-    expect(sink.kinds().slice(0, 3)).toEqual(['connected', 'stale_feed', 'feed_resumed']);
-    expect(sink.incidents[1]).toMatchObject({ symbol: 'BTC/USDT', channel: 'trades' });
-    expect(sink.incidents[1]?.detail).toMatch(/^no trades data for \d+ ms \(stale after 100 ms\)$/);
+    await until(() => sink.kinds().slice(from).includes('feed_resumed'));
+    const after = sink.incidents.slice(from);
+    expect(after.map((i) => i.kind)).toEqual(['stale_feed', 'feed_resumed']);
+    expect(after[0]).toMatchObject({ symbol: 'BTC/USDT', channel: 'trades' });
+    expect(after[0]?.detail).toMatch(/^no trades data for \d+ ms \(stale after 200 ms\)$/);
   });
 });
 

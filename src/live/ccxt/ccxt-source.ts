@@ -34,6 +34,15 @@ export const DEFAULT_STALE_AFTER_MS = 30_000;
 
 const CHANNELS: readonly DataChannel[] = ['trades', 'quotes', 'book', 'bars'];
 
+/** One stream's watch step: one await of its watch method and the events of what it returned. */
+interface Step {
+  watch(): Promise<void>;
+  /** A fault interrupted the stream (before the loop waits and watches again). */
+  onFault(): void;
+  /** The next watch() makes a REST request (a book snapshot, missed bars), so it must respect a rate limit's hold. */
+  needsRest(): boolean;
+}
+
 /** One watch loop's identity and state, shared by its steps and its fault handling. */
 interface Stream {
   readonly index: number;
@@ -65,6 +74,8 @@ export class CcxtSource implements MarketSource {
   private readonly clock = new WallClock();
   private loaded: Promise<Record<string, CcxtMarket>> | undefined;
   private urlsDone = false;
+  /** Date.now() before which no REST request may go out (a rate limit's Retry-After). */
+  private restNotBefore = 0;
 
   constructor(private readonly options: CcxtSourceOptions) {
     const stale = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
@@ -176,17 +187,34 @@ export class CcxtSource implements MarketSource {
       return now;
     };
     const step = this.stepOf(st, market, timeframe, sink, received, report);
+    let lastError: unknown;
     while (!signal.aborted) {
       try {
+        if (step.needsRest()) await this.restHold(signal);
+        if (signal.aborted) return;
         await step.watch();
       } catch (e) {
         const fault = classifyFault(e, signal.aborted);
         if (fault.kind === 'aborted') return;
         if (fault.kind === 'fatal') throw e;
         step.onFault();
+        if (e === lastError) {
+          // The same error object again: ccxt handing back a fault already
+          // reported, not a new one. Wait and watch again.
+          const delay = backoff.next();
+          this.log.debug({ symbol: st.symbol, channel: st.channel }, `${st.channel} ${st.symbol}: same fault again, watching again in ${delay} ms`);
+          await sleep(delay, signal);
+          continue;
+        }
+        lastError = e;
         if (fault.kind === 'book_gap') {
+          // A gap while the last one is still being resynced (updates lost
+          // during the snapshot's round trip) waits like a reconnect, so
+          // repeated gaps cannot turn into a storm of snapshot requests.
+          const delay = st.gap ? backoff.next() : 0;
           st.gap = true;
-          report('book_gap', st.symbol, st.channel, `${fault.message}; resynchronizing from a REST snapshot`);
+          report('book_gap', st.symbol, st.channel, `${fault.message}; resynchronizing from a REST snapshot${delay > 0 ? ` in ${delay} ms` : ''}`);
+          if (delay > 0) await sleep(delay, signal);
           continue;
         }
         st.down = true;
@@ -194,6 +222,7 @@ export class CcxtSource implements MarketSource {
           const delay = backoff.next();
           const wait = fault.retryAfterMs === fault.retryAfterMs ? Math.max(fault.retryAfterMs, delay) : delay;
           const given = fault.retryAfterMs === fault.retryAfterMs ? `Retry-After ${fault.retryAfterMs} ms` : 'no Retry-After';
+          this.holdRest(wait);
           report('rate_limited', st.symbol, st.channel, `${fault.message} (${given}); retrying in ${wait} ms`);
           await sleep(wait, signal);
         } else {
@@ -214,7 +243,7 @@ export class CcxtSource implements MarketSource {
     sink: MarketEventSink,
     received: () => Micros,
     report: (kind: IncidentKind, symbol: string, channel: string, detail: string) => void,
-  ): { watch: () => Promise<void>; onFault: () => void } {
+  ): Step {
     const ex = this.exchange;
     const symbol = st.symbol;
     const i = st.symbolIndex;
@@ -226,6 +255,7 @@ export class CcxtSource implements MarketSource {
         const idsAtLastTime = new Set<string>();
         return {
           onFault: () => {},
+          needsRest: () => false,
           watch: async () => {
             const trades = await ex.watchTrades(symbol);
             const rt = received();
@@ -253,6 +283,7 @@ export class CcxtSource implements MarketSource {
         let lastSent: CcxtTicker | undefined;
         return {
           onFault: () => {},
+          needsRest: () => false,
           watch: async () => {
             let ticker: CcxtTicker | undefined;
             if (viaBidsAsks) {
@@ -278,7 +309,12 @@ export class CcxtSource implements MarketSource {
         const depth = this.bookDepth;
         return {
           // After any fault ccxt rebuilds the book from a REST snapshot: send it whole.
-          onFault: () => differ.restart(),
+          onFault: () => {
+            differ.restart();
+            ex.forgetFuture(`orderbook::${symbol}`); // binance's (and most ccxt pro classes') hash of the book's future
+          },
+          // a (re)subscription starts with a REST snapshot
+          needsRest: () => !st.up || st.down || st.gap,
           watch: async () => {
             const book = depth === undefined ? await ex.watchOrderBook(symbol) : await ex.watchOrderBook(symbol, depth);
             const rt = received();
@@ -308,6 +344,7 @@ export class CcxtSource implements MarketSource {
             const from = closer.lastSent > -Infinity ? closer.lastSent + 1 : dropped;
             if (backfillFrom !== backfillFrom) backfillFrom = from;
           },
+          needsRest: () => backfillFrom === backfillFrom,
           watch: async () => {
             const candles = await ex.watchOHLCV(symbol, timeframe);
             rt = received();
@@ -323,6 +360,19 @@ export class CcxtSource implements MarketSource {
         };
       }
     }
+  }
+
+  /**
+   * A rate limit applies to the client, not to one stream: after a 429/418
+   * every stream's next REST request waits until the hold is over.
+   */
+  private holdRest(ms: number): void {
+    this.restNotBefore = Math.max(this.restNotBefore, Date.now() + ms);
+  }
+
+  private async restHold(signal: AbortSignal): Promise<void> {
+    const wait = this.restNotBefore - Date.now();
+    if (wait > 0) await sleep(wait, signal);
   }
 
   private report(sink: MarketEventSink, kind: IncidentKind, symbol: string, channel: string, detail: string): void {
@@ -356,6 +406,7 @@ export class CcxtSource implements MarketSource {
     const backoff = new Backoff(this.backoffOptions, this.random);
     while (!signal.aborted) {
       try {
+        await this.restHold(signal);
         return await this.loadMarkets();
       } catch (e) {
         const fault = classifyFault(e, signal.aborted);
@@ -364,6 +415,7 @@ export class CcxtSource implements MarketSource {
         const delay = backoff.next();
         if (fault.kind === 'rate_limited') {
           const wait = fault.retryAfterMs === fault.retryAfterMs ? Math.max(fault.retryAfterMs, delay) : delay;
+          this.holdRest(wait);
           report('rate_limited', '', 'rest', `loading markets: ${fault.message}; retrying in ${wait} ms`);
           await sleep(wait, signal);
         } else {

@@ -24,6 +24,8 @@ export interface CcxtProExchange {
   watchBidsAsks(symbols: string[]): Promise<Record<string, CcxtTicker>>;
   watchTicker(symbol: string): Promise<CcxtTicker>;
   close(): Promise<void>;
+  /** See instrumentedClass. */
+  forgetFuture(messageHash: string): void;
   bidsasks: Record<string, CcxtTicker | undefined>;
   tickers: Record<string, CcxtTicker | undefined>;
 }
@@ -70,7 +72,12 @@ type AnyClass = new (config?: Record<string, unknown>) => Record<string, unknown
  *   `k.x === true`) in `closedCandles`, so a closed bar is sent when the
  *   exchange closes it rather than when the next one starts;
  * - handleErrors puts the Retry-After header (as ms) on the rate-limit error
- *   it raises, and raises one for HTTP 429/418 when the class does not.
+ *   it raises, and raises one for HTTP 429/418 when the class does not;
+ * - forgetFuture(hash) removes a rejected future ccxt left behind. When a book
+ *   gap is found while no watch is waiting, ccxt stores the error, hands it to
+ *   the next watch, but keeps that rejected future under the hash, so every
+ *   later watch of the book fails at once with the same error until ccxt
+ *   settles the hash again (and that settlement is lost on the dead future).
  */
 function instrumentedClass(Base: AnyClass): AnyClass {
   return class extends Base {
@@ -87,6 +94,11 @@ function instrumentedClass(Base: AnyClass): AnyClass {
         set.add(k.t);
       }
       return result;
+    }
+
+    forgetFuture(messageHash: string): void {
+      const clients = (this['clients'] ?? {}) as Record<string, { futures?: Record<string, unknown> }>;
+      for (const client of Object.values(clients)) if (client.futures !== undefined) delete client.futures[messageHash];
     }
 
     handleErrors(code: number, reason: string, url: string, method: string, headers: Record<string, unknown>, body: string, ...rest: unknown[]): unknown {
