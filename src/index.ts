@@ -164,6 +164,10 @@ export {
   type RecorderStats,
   type RecordMarketOptions,
 } from './live/record/index.js';
+// Live market data through ccxt pro (docs/live.md#market-data-through-ccxt)
+export { CcxtSource, DEFAULT_STALE_AFTER_MS, type CcxtSourceOptions } from './live/ccxt/ccxt-source.js';
+export { DEFAULT_BACKOFF, type BackoffOptions } from './live/ccxt/backoff.js';
+
 export {
   startLocalExchange,
   pointCcxtAt,
