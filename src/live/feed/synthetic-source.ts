@@ -70,7 +70,7 @@ export class SyntheticSource implements MarketSource {
       if (rate > 0) quota = Math.min(batch, Math.floor(((performance.now() - started) / 1000) * rate) - generator.sent);
       const end = Math.min(total, generator.sent + Math.max(0, quota));
       while (generator.sent < end) {
-        generator.next(sink, Math.min(end, stop));
+        generator.next(sink, Math.min(total, stop)); // a book update may run past the batch, never past a stop
         const n = generator.sent;
         if (n < stop) continue;
         if (n === nextIncident) {
