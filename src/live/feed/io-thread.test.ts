@@ -72,7 +72,24 @@ describe('the I/O thread', () => {
     expect(stats.events).toBe(60_060);
     expect(stats.written).toBe(60_060);
     expect(stats.capacity).toBe(64);
-    expect(io.latency?.receiveToSink.count).toBe(60_000);
+    // Sampled: at least one event in 8, every event when drains take one at a time (next test).
+    expect(io.latency!.receiveToSink.count).toBeGreaterThanOrEqual(60_000 / 8);
+    expect(io.latency!.receiveToSink.count).toBeLessThanOrEqual(60_000);
+    expect(io.latency!.exchangeToReceive.count).toBe(io.latency!.receiveToSink.count);
+  });
+
+  it('records the latencies of every event when events are drained one at a time, from the records\' own times', async () => {
+    const io = start({ seed: 8, events: 400, clock: 'wall' }, { capacity: 16 });
+    const got = new EventLog();
+    expect(await drainAll(io, got, 1)).toBeUndefined();
+    const latency = io.latency!.summary();
+    expect(latency.receiveToSink.count).toBe(400);
+    expect(latency.receiveToSink.negative).toBe(0);
+    // The synthetic source puts its exchange times 100 to 4,999 µs before the receive times.
+    const rows = got.rows();
+    const delays = Array.from({ length: 400 }, (_, i) => rows[i * 10 + 3]! - rows[i * 10 + 2]!).sort((a, b) => a - b);
+    expect(latency.exchangeToReceive.count).toBe(400);
+    expect(Math.abs(latency.exchangeToReceive.p50 - delays[199]!)).toBeLessThanOrEqual(delays[199]! / 64 + 1);
   });
 
   it('makes a fast source wait for a slow consumer through a tiny ring: nothing lost, the waits counted and reported', async () => {

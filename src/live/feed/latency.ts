@@ -13,12 +13,19 @@ const BUCKETS = 2 * SUB + (MAX_EXPONENT - SUB_BITS) * SUB;
 /** The largest value kept (the top of the last bucket; exact in a double). */
 const MAX_NANOS = 2 ** (MAX_EXPONENT + 1) - 2 ** (MAX_EXPONENT - SUB_BITS);
 
+/** 2^-k, so that bucketing multiplies instead of calling Math.pow. */
+const INVERSE_POWERS = Float64Array.from({ length: MAX_EXPONENT + 2 }, (_, k) => 2 ** -k);
+
 function bucketOf(nanos: number): number {
   if (nanos < 2 * SUB) return nanos;
-  let exponent = nanos < 0x1_0000_0000 ? 31 - Math.clz32(nanos) : Math.floor(Math.log2(nanos));
-  let mantissa = Math.floor(nanos / 2 ** (exponent - SUB_BITS));
-  // log2 may round up just below a power of two: bring the mantissa back into [SUB, 2 SUB).
-  if (mantissa < SUB) mantissa = Math.floor(nanos / 2 ** (--exponent - SUB_BITS));
+  if (nanos < 0x1_0000_0000) {
+    const exponent = 31 - Math.clz32(nanos);
+    return 2 * SUB + (exponent - SUB_BITS - 1) * SUB + ((nanos >>> (exponent - SUB_BITS)) - SUB);
+  }
+  // Beyond 32 bits (seconds and more): rare, log2 may round up just below a power of two.
+  let exponent = Math.floor(Math.log2(nanos));
+  let mantissa = Math.floor(nanos * INVERSE_POWERS[exponent - SUB_BITS]!);
+  if (mantissa < SUB) mantissa = Math.floor(nanos * INVERSE_POWERS[--exponent - SUB_BITS]!);
   return 2 * SUB + (exponent - SUB_BITS - 1) * SUB + (mantissa - SUB);
 }
 
