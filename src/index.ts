@@ -160,4 +160,4 @@ export { EventRingWriter, type RingWriterOptions } from './live/feed/ring-writer
 export { EventRingReader } from './live/feed/ring-reader.js';
 export { LatencyHistogram, FeedLatency, type LatencySummary } from './live/feed/latency.js';
 export { wallMicros } from './live/feed/clock.js';
-export { SyntheticSource, EventLog, EVENT_LOG_WIDTH, type SyntheticSourceOptions } from './live/feed/synthetic-source.js';
+export { SyntheticSource, SYNTHETIC_SOURCE_MODULE, EventLog, EVENT_LOG_WIDTH, type SyntheticSourceOptions } from './live/feed/synthetic-source.js';

@@ -23,6 +23,12 @@ export interface SyntheticSourceOptions {
   readonly clock?: 'synthetic' | 'wall';
   /** First exchange time of the synthetic clock (µs; default 2023-11-14T22:13:20Z). */
   readonly startTime?: Micros;
+  /**
+   * `random` (default): the mix described on SyntheticSource; `sequence`:
+   * trades numbered 0, 1, 2, ... (price n, size 1, symbols in turn), no
+   * random draws, so that a bench measures the path and not the generator.
+   */
+  readonly pattern?: 'random' | 'sequence';
   /** An incident (kind `reconnecting`) after every this many events. */
   readonly incidentEvery?: number;
   /** `run` rejects with an error after this many events (a source that fails). */
@@ -34,6 +40,9 @@ export interface SyntheticSourceOptions {
 }
 
 const BOOK_DEPTH = 5;
+
+/** This module's URL: with the export `SyntheticSource`, what names the source to an I/O thread. */
+export const SYNTHETIC_SOURCE_MODULE = import.meta.url;
 
 /**
  * A seeded MarketSource for tests and benches: trades, quotes, closed bars
@@ -123,6 +132,12 @@ class EventGenerator {
 
   /** Sends the next event (a book update: its rows, no more than up to `limit` events in all). */
   next(sink: MarketEventSink, limit: number): void {
+    if (this.options.pattern === 'sequence') {
+      const n = this.sent++;
+      const exchangeTime = this.exchangeTime + n;
+      sink.trade(n % this.prices.length, exchangeTime, this.options.clock === 'wall' ? wallMicros() : exchangeTime + 5, n, 1, 1);
+      return;
+    }
     const r = this.random;
     const symbol = r.nextUint32() % this.prices.length;
     const channel = this.channels[r.nextUint32() % this.channels.length]!;
