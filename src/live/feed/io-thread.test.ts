@@ -92,6 +92,15 @@ describe('the I/O thread', () => {
     expect(Math.abs(latency.exchangeToReceive.p50 - delays[199]!)).toBeLessThanOrEqual(delays[199]! / 64 + 1);
   });
 
+  it("carries the bench's numbered trades (the 'sequence' pattern) intact", async () => {
+    const io = start({ events: 5000, pattern: 'sequence', batch: 4096 }, { capacity: 32 });
+    const got = new EventLog();
+    await io.pump(got);
+    const rows = got.rows();
+    expect(got.length).toBe(5000);
+    for (let n = 0; n < 5000; n++) expect([rows[n * 10], rows[n * 10 + 1], rows[n * 10 + 4]]).toEqual([1, n % 3, n]);
+  });
+
   it('makes a fast source wait for a slow consumer through a tiny ring: nothing lost, the waits counted and reported', async () => {
     const options = { seed: 11, events: 300 };
     const io = start(options, { capacity: 4, slowConsumerMs: 1 });
