@@ -186,3 +186,12 @@ export { MarketDataWriter, marketDataFileName } from './live/paper/market-data-w
 export { PaperOutputs, INCIDENTS_HEADER } from './live/paper/paper-outputs.js';
 export { runPaper, type PaperRunOptions, type PaperRunResult, type PaperStopReason, type LiveSummary, type LatencyFigures } from './live/paper/paper-run.js';
 export { registerMarketSource, resolveMarketSource, marketSourceIds, type SourceRequest, type SourceChoice, type SourceFactory } from './live/sources.js';
+// Live feed: the I/O thread and its event ring (docs/live.md#the-io-thread-and-the-ring)
+export type { MarketEventSink, MarketSource, MarketSubscription, DataChannel, LiveMarket, Incident, IncidentKind } from './live/source.js';
+export { startIoThread, IoThread, MarketSourceError, IO_THREAD_ENDED, type IoThreadOptions, type IoThreadStats, type SourceSpec } from './live/feed/io-thread.js';
+export { EventRing, ringCapacity, RECORD_WIDTH, DEFAULT_CAPACITY as DEFAULT_EVENT_RING_CAPACITY } from './live/feed/event-ring.js';
+export { EventRingWriter, type RingWriterOptions } from './live/feed/ring-writer.js';
+export { EventRingReader } from './live/feed/ring-reader.js';
+export { LatencyHistogram, FeedLatency, type LatencySummary } from './live/feed/latency.js';
+export { wallMicros } from './live/feed/clock.js';
+export { SyntheticSource, SYNTHETIC_SOURCE_MODULE, EventLog, EVENT_LOG_WIDTH, type SyntheticSourceOptions } from './live/feed/synthetic-source.js';
