@@ -14,6 +14,7 @@ import { registerPaper } from './commands/paper.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
 import { registerWorker } from './commands/worker.js';
+import { MarketSourceError } from '../live/feed/io-thread.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -89,6 +90,11 @@ function reportFailure(e: unknown, io: CliIO): number {
   if (e instanceof OutputError) {
     io.stderr.write(`error: ${e.message}\n`);
     return e.diskFull || e.code === 'EIO' ? EXIT_BUG : EXIT_INPUT;
+  }
+  if (e instanceof MarketSourceError) {
+    // Live market data that failed for good (the source's own words): not a bug, and the run's outputs are complete.
+    io.stderr.write(`error: ${e.message}\n`);
+    return EXIT_BUG;
   }
   const code = systemCode(e);
   if (code !== undefined && typeof (e as { syscall?: unknown }).syscall === 'string') {

@@ -1,6 +1,8 @@
 import { InputError } from '../core/errors.js';
+import type { CcxtSourceOptions } from './ccxt/ccxt-source.js';
+import { startIoThread, type IoThread, type SourceSpec } from './feed/io-thread.js';
 import { FileReplaySource } from './replay-source.js';
-import type { MarketSource } from './source.js';
+import type { LiveMarket, MarketEventSink, MarketSource, MarketSubscription } from './source.js';
 
 /** What `--exchange` (with `--url` and `--speed`) names. */
 export interface SourceRequest {
@@ -42,8 +44,10 @@ export function marketSourceIds(): string[] {
 
 /**
  * The market source `--exchange` names: `replay:FILE[,FILE...]` replays data
- * files (FileReplaySource; `speed` paces it), any other value an exchange id
- * registered with registerMarketSource.
+ * files (FileReplaySource; `speed` paces it), an id registered with
+ * registerMarketSource is that source, and any other value a ccxt pro exchange
+ * id (CcxtSource on an I/O thread; an id ccxt does not know is an input error
+ * when the source is first asked for its markets).
  */
 export function resolveMarketSource(request: SourceRequest): SourceChoice {
   const { exchange } = request;
@@ -55,14 +59,41 @@ export function resolveMarketSource(request: SourceRequest): SourceChoice {
     return { source: new FileReplaySource({ files, speed, onGap: request.onGap }), name: exchange, timeRate: speed };
   }
   const factory = factories.get(exchange.toLowerCase());
-  if (factory === undefined) {
-    const known = marketSourceIds();
-    throw new InputError({
-      code: 'invalid_option',
-      field: '--exchange',
-      value: exchange,
-      message: `no market source for this exchange in this build; use replay:FILE${known.length > 0 ? ` or one of ${known.join(', ')}` : ''}`,
-    });
+  return factory !== undefined ? factory(request) : ccxtSource(request);
+}
+
+/**
+ * A market source run on an I/O thread (src/live/feed): the source named by
+ * `spec` is built on the thread, its events come back through the event
+ * ring. `markets` asks a short-lived thread of its own, so that the source's
+ * library (ccxt) is never loaded on the trading thread.
+ */
+export class ThreadedSource implements MarketSource {
+  /** The last run's thread, for its statistics and latency. */
+  thread: IoThread | undefined;
+
+  constructor(private readonly spec: SourceSpec) {}
+
+  async markets(symbols: readonly string[]): Promise<readonly LiveMarket[]> {
+    const io = startIoThread({ source: this.spec, subscription: { symbols, channels: [], timeframe: '1m' }, latency: false });
+    try {
+      return await io.markets;
+    } finally {
+      await io.close();
+    }
   }
-  return factory(request);
+
+  run(subscription: MarketSubscription, sink: MarketEventSink, signal: AbortSignal): Promise<void> {
+    this.thread = startIoThread({ source: this.spec, subscription });
+    return this.thread.pump(sink, signal);
+  }
+}
+
+/** The module of CcxtSource, as the I/O thread imports it (the .ts file when running from the sources). */
+const CCXT_SOURCE_MODULE = new URL(`./ccxt/ccxt-source${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** Any exchange ccxt pro can watch, through CcxtSource on an I/O thread; `--url` points it at a local exchange. */
+function ccxtSource(request: SourceRequest): SourceChoice {
+  const options: CcxtSourceOptions = { exchange: request.exchange.toLowerCase(), ...(request.url !== undefined ? { urls: request.url } : {}) };
+  return { source: new ThreadedSource({ module: CCXT_SOURCE_MODULE, export: 'CcxtSource', options }), name: request.exchange, timeRate: 1 };
 }

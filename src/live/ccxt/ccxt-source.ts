@@ -100,7 +100,20 @@ export class CcxtSource implements MarketSource {
   }
 
   async markets(symbols: readonly string[]): Promise<readonly LiveMarket[]> {
-    const markets = await this.loadMarkets();
+    let markets: Record<string, CcxtMarket>;
+    try {
+      markets = await this.loadMarkets();
+    } catch (e) {
+      // Nothing was running yet: an exchange that cannot be reached at the start is the settings' problem (a wrong --url, no network), one line.
+      if (classifyFault(e, false).kind !== 'network') throw e;
+      const url = this.options.urls;
+      throw new InputError({
+        code: 'invalid_option',
+        field: url !== undefined ? '--url' : '--exchange',
+        value: url ?? this.options.exchange,
+        message: `cannot reach ${this.options.exchange} to load its markets: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
     return symbols.map((s) => this.liveMarket(this.marketOf(markets, s)));
   }
 

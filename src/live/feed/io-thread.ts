@@ -123,6 +123,8 @@ export class IoThread {
     this.markets.catch(() => {}); // a caller that never asks for the markets is told of the failure by drain()
     this.worker.on('message', (message: IoThreadMessage) => {
       if (message.type === 'markets') gotMarkets(message.markets);
+      // A source refusing its settings (an unknown exchange or symbol) is the user's mistake: an InputError, as on this thread.
+      else if (message.issues !== undefined && message.issues.length > 0) noMarkets(new InputError(message.issues as Issue[]));
       else noMarkets(new MarketSourceError(`${this.sourceName()} failed: ${message.message}`));
     });
     // An uncaught error on the thread (outside the source's run) ends it: fail the ring with its message.

@@ -63,7 +63,10 @@ export async function runIoWorker(data: IoWorkerData): Promise<void> {
     if (!controller.signal.aborted) await source.run(data.subscription, writer, controller.signal);
     writer.end();
   } catch (e) {
-    if (!describedMarkets) parentPort?.postMessage({ type: 'no-markets', message: e instanceof Error ? e.message : String(e) } satisfies IoThreadMessage);
+    if (!describedMarkets) {
+      const message = e instanceof Error ? e.message : String(e);
+      parentPort?.postMessage((e instanceof InputError ? { type: 'no-markets', message, issues: e.issues } : { type: 'no-markets', message }) satisfies IoThreadMessage);
+    }
     if (e instanceof InputError) writer.fail({ type: 'failure', message: e.message, issues: e.issues });
     else writer.fail({ type: 'failure', message: e instanceof Error ? e.message : String(e) });
   } finally {

@@ -12,7 +12,7 @@ export type FeedPortMessage =
   | { readonly type: 'failure'; readonly message: string; readonly issues?: readonly Issue[] };
 
 /** Messages on the worker's own channel (asynchronous): the markets the source described, or why there are none. */
-export type IoThreadMessage = { readonly type: 'markets'; readonly markets: readonly LiveMarket[] } | { readonly type: 'no-markets'; readonly message: string };
+export type IoThreadMessage = { readonly type: 'markets'; readonly markets: readonly LiveMarket[] } | { readonly type: 'no-markets'; readonly message: string; readonly issues?: readonly Issue[] };
 
 /** From the main thread to the I/O thread. */
 export type IoThreadCommand = { readonly type: 'stop' };

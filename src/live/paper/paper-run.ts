@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InputError } from '../../core/errors.js';
+import { InputError, InvariantError } from '../../core/errors.js';
 import { writeOutputFile } from '../../core/output-file.js';
 import type { Micros } from '../../core/time.js';
 import type { RunConfig } from '../../backtest/config.js';
@@ -11,6 +11,7 @@ import { TradingKernel } from '../../kernel/kernel.js';
 import type { BacktestResult } from '../../kernel/result.js';
 import { buildResult } from '../../kernel/result.js';
 import { RiskEngine } from '../../risk/engine.js';
+import type { Instrument } from '../../model/instrument.js';
 import type { Logger } from '../../strategy/context.js';
 import type { Strategy } from '../../strategy/strategy.js';
 import { formatTime } from '../../report/format.js';
@@ -18,7 +19,7 @@ import type { Summary } from '../../report/summary.js';
 import { summarize } from '../../report/summary.js';
 import { writeSummary } from '../../report/writers.js';
 import { wallMicros } from '../replay-source.js';
-import type { Incident, MarketSource, MarketSubscription } from '../source.js';
+import type { Incident, LiveMarket, MarketSource, MarketSubscription } from '../source.js';
 import { LiveDriver } from './live-driver.js';
 import type { LatencyHistogram } from './latency.js';
 import { MarketDataWriter } from './market-data-writer.js';
@@ -104,7 +105,9 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
   const wallNow = o.wallNow ?? wallMicros;
   const config = o.config;
   const symbols = o.subscription.symbols;
-  const instruments = instrumentsForSymbols(config, symbols);
+  // The exchange's price and quantity grids, unless the flags give them: orders respect the venue's tick and lot.
+  const markets = await o.source.markets(symbols);
+  const instruments = instrumentsForSymbols(config, symbols).map((i, k) => withMarketGrid(i, markets[k], config));
   const execution = executionOptionsOf(config as RunConfig);
   let kernelRef: TradingKernel | undefined;
   const log = o.logWith?.(() => kernelRef?.time ?? NaN);
@@ -251,4 +254,16 @@ function failureReason(e: unknown): string {
   if (e instanceof StrategyError) return e.headline();
   if (e instanceof InputError) return e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** An instrument with the market's tick and lot sizes where the run's settings leave them unset (0). */
+function withMarketGrid(instrument: Instrument, market: LiveMarket | undefined, config: Pick<RunConfig, 'instrument' | 'instruments'>): Instrument {
+  if (market === undefined) return instrument;
+  const own = { ...config.instrument, ...config.instruments?.find((i) => i.symbol === instrument.symbol) };
+  const tickSize = own.tickSize === undefined ? Number(market.tickSize) : instrument.tickSize;
+  const lotSize = own.lotSize === undefined ? Number(market.lotSize) : instrument.lotSize;
+  if (!(tickSize >= 0) || !(lotSize >= 0)) {
+    throw new InvariantError(`market ${market.symbol}: tick size '${market.tickSize}' and lot size '${market.lotSize}' must be decimal numbers >= 0`);
+  }
+  return tickSize === instrument.tickSize && lotSize === instrument.lotSize ? instrument : { ...instrument, tickSize, lotSize };
 }
