@@ -21,9 +21,10 @@
  * Then, unpinned, the catalog benchmarks of bench/catalog.ts (catalog_import,
  * catalog_read, cache, backtest_100m; see that file) and the optimizer's of
  * bench/optimize.ts (optimize_grid, optimize_random, optimize_scaling), and the live
- * feed's of bench/live-ring.ts (live_ring_events_per_sec, live_ring_p50_us, live_ring_p99_us).
+ * feed's of bench/live-ring.ts (live_ring_events_per_sec, live_ring_p50_us, live_ring_p99_us) and
+ * bench/live-exchange.ts (live_exchange_p50_us, live_exchange_p99_us: a paper run's receive -> onTrade latency).
  *
- * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, writers, cli, l2, catalog, cache, backtest_100m, live_ring), --no-pin.
+ * Options: --reps N (default 5), --only a,b (names or prefixes: csv, engine, writers, cli, l2, catalog, cache, backtest_100m, live_ring, live_exchange), --no-pin.
  * Generated inputs live in bench/out/ (gitignored) and are reused while their
  * generator settings and size still match.
  */
@@ -153,7 +154,7 @@ function pinToOneCore(): void {
     stdio: 'inherit',
     env: { ...process.env, QF_BENCH_CPU: cpu },
   });
-  process.exit(r.status === 0 ? Math.max(runCatalogBench(), runLiveRingBench()) : (r.status ?? 1));
+  process.exit(r.status === 0 ? Math.max(runCatalogBench(), runLiveRingBench(), runLiveExchangeBench()) : (r.status ?? 1));
 }
 
 /** The catalog benchmarks they select (names or prefixes), run unpinned as a child process: bench/catalog.ts. */
@@ -172,6 +173,14 @@ function runLiveRingBench(): number {
   const names = ['live_ring_events_per_sec', 'live_ring_p50_us', 'live_ring_p99_us'];
   if (args.only !== null && !names.some((b) => args.only?.some((o) => b.startsWith(o) || o.startsWith(b)))) return 0;
   const r = spawnSync(process.execPath, [...process.execArgv, join(ROOT, 'bench', 'live-ring.ts'), '--reps', String(Math.min(args.reps, 3))], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+/** The paper run's receive -> onTrade latency on the local exchange (bench/live-exchange.ts), unpinned: two processes, three threads. */
+function runLiveExchangeBench(): number {
+  const names = ['live_exchange_p50_us', 'live_exchange_p99_us'];
+  if (args.only !== null && !names.some((b) => args.only?.some((o) => b.startsWith(o) || o.startsWith(b)))) return 0;
+  const r = spawnSync(process.execPath, [...process.execArgv, join(ROOT, 'bench', 'live-exchange.ts')], { stdio: 'inherit' });
   return r.status ?? 1;
 }
 
@@ -667,5 +676,5 @@ if (failures > 0) console.log(`${failures} floor(s) not met`);
 // Pinned, the parent process runs the catalog benchmarks once this child is done.
 if (process.env.QF_BENCH_CPU === undefined) {
   const catalog = runCatalogBench();
-  process.exitCode = Math.max(catalog, runOptimizeBench(), runLiveRingBench());
+  process.exitCode = Math.max(catalog, runOptimizeBench(), runLiveRingBench(), runLiveExchangeBench());
 }
