@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalExchange, type LocalExchange } from '../../src/live/local-exchange/index.js';
 import { ROOT, SAMPLES, cli, readCsv, tempDir } from '../helpers/cli.js';
+import { fileBook, writeDepthFiles } from '../helpers/depth-files.js';
+import { levelsOf } from '../helpers/recording-sink.js';
 
 const BARS = 1500;
 /** The files a paper run shares with a backtest, byte for byte. */
@@ -125,4 +127,27 @@ describe('paper and record through ccxt on the local exchange', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/^error: field '--url' value 'http:\/\/127\.0\.0\.1:9': cannot reach binance to load its markets: .*ECONNREFUSED/m);
   }, 60_000);
+
+  it('with depth messages dropped, every gap is an incident followed by a resync, and the book the paper run recorded ends equal to the file\'s', async () => {
+    const dir = tempDir('qf-paper-ex-');
+    const files = writeDepthFiles(dir, 300, 11);
+    const exchange = await startLocalExchange({ data: files.map((path) => ({ path, symbol: 'BTC/USDT' })), speed: 20, dropEvery: 25, start: 'manual' });
+    exchanges.push(exchange);
+    const out = join(dir, 'paper');
+    const paper = start(['paper', ...STRATEGY, '--exchange', 'binance', '--url', exchange.url, '--symbol', 'BTC/USDT', '--data', 'book', '--out', out, '--duration', '10m']);
+    await until('the paper run to subscribe', () => exchange.status().subscriptions >= 1);
+    exchange.start();
+    const expected = JSON.stringify(levelsOf(fileBook(files)));
+    const recordedBook = join(out, 'market-data', 'BTC-USDT_book.csv');
+    await until('the recorded book to equal the file\'s', () => exchange.status().done && existsSync(recordedBook) && JSON.stringify(levelsOf(fileBook([recordedBook]))) === expected);
+    paper.child.kill('SIGINT');
+    const p = await paper.exited;
+    expect(p.code, p.stderr).toBe(0);
+    expect(exchange.status().messagesDropped).toBeGreaterThan(3);
+    const incidents = readCsv(join(out, 'incidents.csv'));
+    const gaps = incidents.filter((r) => r['kind'] === 'book_gap').length;
+    const resyncs = incidents.filter((r) => r['kind'] === 'book_resync').length;
+    expect(gaps).toBeGreaterThan(0);
+    expect(resyncs).toBe(gaps);
+  }, 120_000);
 });

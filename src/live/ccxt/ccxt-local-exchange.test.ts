@@ -5,9 +5,9 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Xoshiro128 } from '../../core/random.js';
 import { collectColumns } from '../../data/collect.js';
-import { openBookFeed, openCsvFeed } from '../../data/index.js';
+import { openCsvFeed } from '../../data/index.js';
 import { F_CLEAR, F_SNAPSHOT, type BarColumns, type TradeColumns } from '../../model/market.js';
-import { OrderBook } from '../../model/order-book.js';
+import { fileBook, writeDepthFiles as writeDepthFilesIn } from '../../../test/helpers/depth-files.js';
 import { RecordingSink, levelsOf, until } from '../../../test/helpers/recording-sink.js';
 import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/index.js';
 import type { DataChannel } from '../source.js';
@@ -60,50 +60,6 @@ async function replay(
   return sink;
 }
 
-/** The book at the end of a book file, as the backtest's reader and model build it. */
-function fileBook(paths: string[]): OrderBook {
-  // the bundled update file starts after a hole in the ids; the local exchange serves it continuous
-  const feed = openBookFeed(paths, { onGap: 'warn' });
-  const book = new OrderBook();
-  for (let chunk = feed.next(); chunk !== null; chunk = feed.next()) book.applyRows(chunk);
-  feed.close?.();
-  return book;
-}
-
-/**
- * A Binance depth snapshot and `events` update events (ids continuous, a few
- * levels each, seeded), in the bundled files' layout.
- */
-function writeDepthFiles(events: number, seed: number): string[] {
-  const rng = new Xoshiro128(seed);
-  const header = 'symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu';
-  const snap = [header];
-  for (let i = 0; i < 20; i++) {
-    snap.push(`BTCUSDT,1667346579146,1000,1000,b,snap,${(20000 - i * 0.5).toFixed(2)},${(1 + i).toFixed(3)},-1`);
-    snap.push(`BTCUSDT,1667346579146,1000,1000,a,snap,${(20001 + i * 0.5).toFixed(2)},${(2 + i).toFixed(3)},-1`);
-  }
-  const upd = [header];
-  let id = 1001;
-  for (let e = 0; e < events; e++) {
-    const n = 1 + Math.floor(rng.nextFloat() * 4);
-    const first = id;
-    const last = id + n - 1;
-    for (let k = 0; k < n; k++) {
-      const bid = rng.nextFloat() < 0.5;
-      const step = Math.floor(rng.nextFloat() * 30);
-      const price = bid ? 20000 - step * 0.5 : 20001 + step * 0.5;
-      const qty = rng.nextFloat() < 0.3 ? 0 : 0.001 * (1 + Math.floor(rng.nextFloat() * 5000));
-      upd.push(`BTCUSDT,${1667346580000 + e * 100},${first},${last},${bid ? 'b' : 'a'},set,${price.toFixed(2)},${qty.toFixed(3)},-1`);
-    }
-    id = last + 1;
-  }
-  const s = join(dir, `depth-snap-${seed}.csv`);
-  const u = join(dir, `depth-update-${seed}.csv`);
-  writeFileSync(s, `${snap.join('\n')}\n`);
-  writeFileSync(u, `${upd.join('\n')}\n`);
-  return [s, u];
-}
-
 /** `n` Tardis trade prints 100 ms apart (seeded prices, sides and sizes). */
 function writeTradesFile(n: number, seed: number): string {
   const rng = new Xoshiro128(seed);
@@ -118,6 +74,8 @@ function writeTradesFile(n: number, seed: number): string {
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
 }
+
+const writeDepthFiles = (events: number, seed: number): string[] => writeDepthFilesIn(dir, events, seed);
 
 describe('CcxtSource against the local exchange', () => {
   it('every trade of the file arrives once, in order, with the file values', async () => {

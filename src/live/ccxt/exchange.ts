@@ -145,6 +145,9 @@ function defaultOptions(id: string): Record<string, unknown> {
  * snapshot must come back to the source, which honours Retry-After, instead
  * of being retried at once by ccxt).
  */
+/** Trades ccxt may hold between two reads of a trade stream. */
+export const TRADES_LIMIT = 50_000;
+
 export function createExchange(id: string, options: Record<string, unknown> | undefined): CcxtProExchange & { readonly closedCandles: ClosedCandles } {
   const pro = ccxt.pro as unknown as Record<string, AnyClass | undefined>;
   const Base = Object.prototype.hasOwnProperty.call(pro, id) && /^[a-z0-9]+$/.test(id) ? pro[id] : undefined;
@@ -156,7 +159,10 @@ export function createExchange(id: string, options: Record<string, unknown> | un
   const userBook = (user['watchOrderBook'] as Record<string, unknown> | undefined) ?? {};
   const exchange = new Instrumented({
     enableRateLimit: true,
-    options: deepMerge(defaultOptions(id), {
+    // ccxt keeps the trades that came since the last watch in a cache of
+    // `tradesLimit` (1,000 by default) and drops the oldest beyond it: a burst
+    // larger than that between two reads would lose prints silently.
+    options: deepMerge({ ...defaultOptions(id), tradesLimit: TRADES_LIMIT }, {
       ...user,
       newUpdates: true,
       watchOrderBook: { ...userBook, checksum: true, maxRetries: 1 },
