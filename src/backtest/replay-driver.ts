@@ -11,8 +11,8 @@ const enum Role {
   AskBars,
 }
 
-/** A feed being replayed: its current chunk and row. */
-class Cursor {
+/** A feed being replayed: its current chunk and row (also the live file replay's cursor). */
+export class FeedCursor {
   cols: Columns | null = null;
   i = 0;
   n = 0;
@@ -22,7 +22,7 @@ class Cursor {
   constructor(
     readonly feed: MarketFeed,
     readonly symbolIdx: number,
-    readonly role: Role,
+    readonly role: Role = Role.Plain,
   ) {}
 
   load(): void {
@@ -121,7 +121,7 @@ class BidAskPairer {
  * the kernel row by row (it completes an event at the message's last row).
  */
 export class ReplayDriver {
-  private readonly cursors: Cursor[];
+  private readonly cursors: FeedCursor[];
   private readonly pairers: (BidAskPairer | undefined)[];
   /** Bid/ask bar periods with only one side, which could not be traded on. */
   unpairedQuoteBars = 0;
@@ -143,7 +143,7 @@ export class ReplayDriver {
     const paired = new Set(symbols.filter((s) => has(s, 'bid') && has(s, 'ask')));
     this.cursors = feeds.map((f) => {
       const role = f.kind === 'bar' && paired.has(f.symbol) ? (f.priceSide === 'bid' ? Role.BidBars : f.priceSide === 'ask' ? Role.AskBars : Role.Plain) : Role.Plain;
-      return new Cursor(f, symbolIndex.get(f.symbol) as number, role);
+      return new FeedCursor(f, symbolIndex.get(f.symbol) as number, role);
     });
     this.pairers = symbols.map((s) => (paired.has(s) ? new BidAskPairer() : undefined));
   }
@@ -164,10 +164,10 @@ export class ReplayDriver {
       let step = NaN;
       for (;;) {
         // The cursor with the earliest row; ties go to the earlier feed.
-        let best: Cursor | undefined;
+        let best: FeedCursor | undefined;
         let bestT = Infinity;
         for (let k = 0; k < nCursors; k++) {
-          const c = cursors[k] as Cursor;
+          const c = cursors[k] as FeedCursor;
           if (c.t < bestT) {
             bestT = c.t;
             best = c;
@@ -218,7 +218,7 @@ export class ReplayDriver {
    * One bar feed: no merge, no pairing, a plain loop over each chunk's
    * columns (the common single-instrument backtest, and the fastest).
    */
-  private runBars(kernel: TradingKernel, c: Cursor): void {
+  private runBars(kernel: TradingKernel, c: FeedCursor): void {
     const progress = this.progress;
     const every = progress?.every ?? Infinity;
     const idx = c.symbolIdx;

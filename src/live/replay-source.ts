@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, formatIssue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { isBookFile } from '../backtest/run.js';
+import { FeedCursor } from '../backtest/replay-driver.js';
 import { openBookFeed, openCsvFeed } from '../data/index.js';
 import type { Columns, MarketFeed } from '../model/market.js';
 import { F_LAST } from '../model/market.js';
@@ -76,14 +77,14 @@ export class FileReplaySource implements MarketSource {
       for (const f of feeds) {
         // What a book feed let through under onGap 'warn' (sequence gaps, crossed books): incidents.
         for (const w of f.feed.warnings ?? []) {
-          sink.incident({ time: this.now(), kind: 'book_gap', symbol: subscription.symbols[f.symbol] ?? '', channel: CHANNEL[f.feed.kind], detail: formatIssue(w) });
+          sink.incident({ time: this.now(), kind: 'book_gap', symbol: subscription.symbols[f.symbolIdx] ?? '', channel: CHANNEL[f.feed.kind], detail: formatIssue(w) });
         }
         f.feed.close();
       }
     }
   }
 
-  private async replay(feeds: ReplayCursor[], sink: MarketEventSink, signal: AbortSignal): Promise<void> {
+  private async replay(feeds: FeedCursor[], sink: MarketEventSink, signal: AbortSignal): Promise<void> {
     const now = this.now;
     const speed = this.speed;
     for (const c of feeds) c.load();
@@ -92,7 +93,7 @@ export class FileReplaySource implements MarketSource {
     let sinceYield = 0;
     for (;;) {
       if (signal.aborted) return;
-      let best: ReplayCursor | undefined;
+      let best: FeedCursor | undefined;
       let bestT = Infinity;
       for (const c of feeds) {
         if (c.t < bestT) {
@@ -120,7 +121,7 @@ export class FileReplaySource implements MarketSource {
       // One whole event (every row of a book message) at a time: a consumer never sees half a book update between turns.
       const cols = best.cols as Columns;
       const i = best.i;
-      const s = best.symbol;
+      const s = best.symbolIdx;
       const recv = now();
       switch (cols.kind) {
         case 'bar':
@@ -155,53 +156,17 @@ export class FileReplaySource implements MarketSource {
   }
 }
 
-/** A feed being replayed: its chunk, row and subscription symbol. */
-class ReplayCursor {
-  cols: Columns | null = null;
-  i = 0;
-  n = 0;
-  t = Infinity;
-
-  constructor(
-    readonly feed: MarketFeed,
-    readonly symbol: number,
-  ) {}
-
-  load(): void {
-    for (;;) {
-      const cols = this.feed.next();
-      if (cols === null) {
-        this.cols = null;
-        this.t = Infinity;
-        return;
-      }
-      if (cols.length > 0) {
-        this.cols = cols;
-        this.i = 0;
-        this.n = cols.length;
-        this.t = cols.time[0] as number;
-        return;
-      }
-    }
-  }
-
-  advance(): void {
-    if (++this.i < this.n) this.t = (this.cols as Columns).time[this.i] as number;
-    else this.load();
-  }
-}
-
 /** BTC/USDT, BTC-USDT, btcusdt -> BTCUSDT. */
 function compact(symbol: string): string {
   return symbol.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
 }
 
 /** Opens the files as the backtest does (book files of a symbol together) and places each on a subscribed symbol. */
-function openReplayFeeds(files: readonly string[], subscription: MarketSubscription, onGap: 'fail' | 'warn'): ReplayCursor[] {
+function openReplayFeeds(files: readonly string[], subscription: MarketSubscription, onGap: 'fail' | 'warn'): FeedCursor[] {
   const symbols = subscription.symbols;
   const single = symbols.length === 1 ? symbols[0] : undefined;
   const opened: MarketFeed[] = [];
-  const cursors: ReplayCursor[] = [];
+  const cursors: FeedCursor[] = [];
   try {
     const books = files.filter((f) => isBookFile(f));
     for (const path of files) {
@@ -234,7 +199,7 @@ function openReplayFeeds(files: readonly string[], subscription: MarketSubscript
           message: `the file's symbol is not among the subscribed symbols (${symbols.join(', ')})`,
         });
       }
-      cursors.push(new ReplayCursor(feed, idx));
+      cursors.push(new FeedCursor(feed, idx));
     }
     for (const feed of opened) if (!cursors.some((c) => c.feed === feed)) feed.close();
     return cursors;
