@@ -66,7 +66,7 @@ describe('quantflow paper', () => {
   it.each([
     [['--data', 'bars,candles'], "error: field '--data' value 'candles': expected a comma-separated list of trades, quotes, book, bars"],
     [['--duration', 'soon'], "error: field '--duration' value 'soon': expected a positive duration such as 90s, 30m, 1h, 2d (plain numbers are seconds)"],
-    [['--exchange', 'nowhere'], "error: field '--exchange' value 'nowhere': no market source for this exchange in this build; use replay:FILE"],
+    [['--exchange', 'nowhere'], "error: field 'exchange' value 'nowhere': not an exchange ccxt"],
     [['--timeframe', 'hourly'], "error: field '--timeframe' value 'hourly': expected a timeframe such as 1m, 5m, 1h, 1d"],
     [['--fill-model', 'magic'], "error: field 'execution.fillModel'"],
   ])('refuses %j with one line and exit 2', (flags, message) => {

@@ -47,6 +47,8 @@ export function registerRecord(program: Command, io: CliIO, done: (code: number)
       const symbols = [...new Set(flags.symbol)];
       const subscription: MarketSubscription = { symbols, channels, timeframe: flags.timeframe ?? '1m' };
       const { source } = resolveMarketSource({ exchange: flags.exchange, url: flags.url });
+      // The exchange is reachable and lists every symbol, before anything is created.
+      await source.markets(symbols);
       const log = new IncidentLog(flags.incidents ?? join(root, '_incidents.csv'));
       const onIncident = (i: Incident): void => {
         log.append(i);

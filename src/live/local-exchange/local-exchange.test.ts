@@ -67,6 +67,26 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const open: { exchange?: LocalExchange; clients: Ccxt[] } = { clients: [] };
+
+/*
+ * ccxt 4.5.84 queues a subscribe behind its throttle; when the client is
+ * closed first, the send fails on the closed socket and ccxt rejects a
+ * future nobody holds any more (Exchange.js, watchMultiple). That rejection
+ * is ccxt's, after this file's clients were closed; anything else still fails
+ * the run.
+ */
+const ccxtLateSends: string[] = [];
+const onRejection = (e: unknown): void => {
+  const stack = e instanceof Error ? (e.stack ?? '') : '';
+  if (e instanceof Error && e.message.startsWith('WebSocket is not open') && stack.includes('/ccxt/')) ccxtLateSends.push(e.message);
+  else throw e;
+};
+beforeAll(() => {
+  process.on('unhandledRejection', onRejection);
+});
+afterAll(() => {
+  process.off('unhandledRejection', onRejection);
+});
 afterEach(async () => {
   for (const c of open.clients) await c.close();
   open.clients = [];
@@ -222,7 +242,9 @@ describe('the local exchange through ccxt pro binance', () => {
       } catch (e) {
         expect(e).toBeInstanceOf(ccxt.ChecksumError);
         gaps++;
-        // ccxt 4.5.84 keeps handing out the rejected future on the same client: resync with a new one.
+        // ccxt 4.5.84 keeps handing out the rejected future on the same client: resync with a new one
+        // (the old one closed first: its subscription would otherwise be re-sent on a socket being closed).
+        await c.close();
         c = await client(exchange);
       }
     }
