@@ -4,7 +4,12 @@ import type { Account, ApiError } from './accounts.js';
 import { KIND_BAR, KIND_BOOK, KIND_QUOTE, KIND_TRADE, type MarketReplay, type MarketState } from './replay.js';
 
 export type OrderSide = 'BUY' | 'SELL';
-export type OrderType = 'MARKET' | 'LIMIT';
+export type OrderType = 'MARKET' | 'LIMIT' | 'STOP_LOSS' | 'STOP_LOSS_LIMIT' | 'TAKE_PROFIT' | 'TAKE_PROFIT_LIMIT';
+
+/** Order types with a limit price. */
+export function hasLimitPrice(type: OrderType): boolean {
+  return type === 'LIMIT' || type === 'STOP_LOSS_LIMIT' || type === 'TAKE_PROFIT_LIMIT';
+}
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
 export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
 
@@ -17,8 +22,11 @@ export interface ExchangeOrder {
   readonly side: OrderSide;
   readonly type: OrderType;
   readonly timeInForce: TimeInForce;
-  /** NaN for a market order. */
+  /** NaN for a market order (and a stop that becomes one). */
   readonly price: number;
+  /** The trigger of a stop or take-profit order (NaN for none), and whether it has triggered. */
+  readonly stopPrice: number;
+  triggered: boolean;
   readonly qty: number;
   filled: number;
   quoteFilled: number;
@@ -55,6 +63,7 @@ export interface NewOrder {
   readonly type: OrderType;
   readonly timeInForce: TimeInForce;
   readonly price: number;
+  readonly stopPrice: number;
   readonly qty: number;
   readonly clientId: string | undefined;
 }
@@ -107,7 +116,9 @@ export class OrderMatcher {
     if (this.options.rejectEvery > 0 && this.newOrders % this.options.rejectEvery === 0) {
       return { status: 400, code: -2010, msg: `Order rejected by the local exchange (--reject-every ${this.options.rejectEvery}).` };
     }
-    if (o.type === 'LIMIT' && !onGrid(o.price, m.tickSize)) return { status: 400, code: -1013, msg: 'Filter failure: PRICE_FILTER' };
+    const limited = hasLimitPrice(o.type);
+    const stop = o.type !== 'MARKET' && o.type !== 'LIMIT';
+    if (((limited && !onGrid(o.price, m.tickSize)) || (stop && !onGrid(o.stopPrice, m.tickSize)))) return { status: 400, code: -1013, msg: 'Filter failure: PRICE_FILTER' };
     if (!onGrid(o.qty, m.lotSize)) return { status: 400, code: -1013, msg: 'Filter failure: LOT_SIZE' };
     if (o.clientId !== undefined && account.clientIds.has(o.clientId)) return { status: 400, code: -2010, msg: 'Duplicate order sent.' };
     // What the order needs: a sell its base; a limit buy its cost at the limit with the fee; a market buy the cost at the last price seen.
@@ -118,7 +129,7 @@ export class OrderMatcher {
       asset = m.base;
     } else {
       asset = m.quote;
-      const ref = o.type === 'LIMIT' ? o.price : this.referencePrice(o.state);
+      const ref = limited ? o.price : stop ? o.stopPrice : this.referencePrice(o.state);
       need = Number.isFinite(ref) ? this.withFee(mulExact(o.qty, ref)) : 0;
     }
     if (account.freeOf(asset) < need) return { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' };
@@ -134,7 +145,9 @@ export class OrderMatcher {
       side: o.side,
       type: o.type,
       timeInForce: o.timeInForce,
-      price: o.type === 'LIMIT' ? o.price : NaN,
+      price: limited ? o.price : NaN,
+      stopPrice: stop ? o.stopPrice : NaN,
+      triggered: !stop,
       qty: o.qty,
       filled: 0,
       quoteFilled: 0,
@@ -146,7 +159,7 @@ export class OrderMatcher {
     };
     this.orders.push(order);
     // A market buy locks nothing: it is checked again when it fills.
-    if (o.side === 'SELL' || o.type === 'LIMIT') {
+    if (o.side === 'SELL' || limited) {
       order.locked = need;
       account.lock(asset, need);
     }
@@ -158,7 +171,8 @@ export class OrderMatcher {
     this.openCount++;
     // Book and quote data are known at arrival: the order meets them at once.
     const kind = matchingKind(o.state);
-    if ((kind === KIND_BOOK && o.state.book.bids.count + o.state.book.asks.count > 0) || (kind === KIND_QUOTE && Number.isFinite(o.state.ask))) this.matchOrder(order, kind, -1);
+    // (A stop waits for the next event: a trigger is a move of the market, not its state on arrival.)
+    if (!stop && ((kind === KIND_BOOK && o.state.book.bids.count + o.state.book.asks.count > 0) || (kind === KIND_QUOTE && Number.isFinite(o.state.ask)))) this.matchOrder(order, kind, -1);
     return order;
   }
 
@@ -178,17 +192,38 @@ export class OrderMatcher {
     if (kind !== matchingKind(s)) return;
     const list = this.open.get(s.market.id);
     if (list === undefined || list.length === 0) return;
-    // Orders close while matching: walk a copy only when there is something to walk.
-    for (const order of list.slice()) this.matchOrder(order, kind, this.replay.lastRow);
+    // Oldest first; an order that closes leaves the list, so the next one moves into its place.
+    for (let i = 0; i < list.length; ) {
+      const order = list[i] as ExchangeOrder;
+      this.matchOrder(order, kind, this.replay.lastRow);
+      if (list[i] === order) i++;
+    }
   }
 
   private matchOrder(order: ExchangeOrder, kind: number, row: number): void {
     const s = order.state;
+    const buy = order.side === 'BUY';
+    if (!order.triggered) {
+      const at = this.triggerPrice(order, kind, row);
+      order.fresh = false;
+      if (Number.isNaN(at)) return;
+      order.triggered = true;
+      order.updateTime = this.nowMs();
+      if (Number.isFinite(order.price)) {
+        // A stop-limit becomes a limit order: on book or quote data it meets them now, else the next event.
+        order.fresh = true;
+        if (kind === KIND_TRADE || kind === KIND_BAR) return;
+      } else if (kind === KIND_TRADE || kind === KIND_BAR) {
+        // A stop market order fills at its trigger: the gapped price, or the stop itself (docs/bar-execution.md).
+        this.fill(order, at, this.remaining(order));
+        if (this.isOpen(order)) this.close(order, 'EXPIRED');
+        return;
+      }
+    }
     const fresh = order.fresh;
     order.fresh = false;
-    const buy = order.side === 'BUY';
     const limit = order.price;
-    const isLimit = order.type === 'LIMIT';
+    const isLimit = Number.isFinite(limit);
     // Fill or kill: the whole remainder at this meeting, or nothing (it expires below).
     if (order.timeInForce === 'FOK' && this.available(order, kind) < this.remaining(order)) {
       this.close(order, 'EXPIRED');
@@ -223,7 +258,36 @@ export class OrderMatcher {
     }
     if (!this.isOpen(order)) return;
     // What the first meeting did not fill: a market order or IOC expires (FOK fills whole or not at all: see fill()).
-    if (order.type === 'MARKET' || order.timeInForce !== 'GTC') this.close(order, 'EXPIRED');
+    if (!isLimit || order.timeInForce !== 'GTC') this.close(order, 'EXPIRED');
+  }
+
+  /**
+   * Where the event triggers a stop, or NaN. A stop loss sells when the price
+   * falls to its stop and buys when it rises to it; a take profit the other
+   * way round. Bars: the open when it is already through the stop, else the
+   * stop when the bar's range reaches it; trades: the print at or through it;
+   * quotes and books: the bid (a sell) or ask (a buy) at or through it.
+   */
+  private triggerPrice(order: ExchangeOrder, kind: number, row: number): number {
+    const s = order.state;
+    const buy = order.side === 'BUY';
+    const stop = order.stopPrice;
+    const loss = order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT';
+    const down = loss !== buy; // triggers on a fall: a stop-loss sell, a take-profit buy
+    const through = (p: number): boolean => (down ? p <= stop : p >= stop);
+    if (kind === KIND_BAR) {
+      const bars = this.replay.lastBars?.bars;
+      if (bars === undefined) throw new InvariantError('a bar event without bars');
+      const open = bars.open[row] as number;
+      if (through(open)) return open;
+      return through(down ? (bars.low[row] as number) : (bars.high[row] as number)) ? stop : NaN;
+    }
+    if (kind === KIND_TRADE) {
+      const p = s.market.trades?.rows.price[row] as number;
+      return through(p) ? p : NaN;
+    }
+    const p = kind === KIND_BOOK ? (buy ? s.book.bestAsk : s.book.bestBid) : buy ? s.ask : s.bid;
+    return Number.isFinite(p) && through(p) ? p : NaN;
   }
 
   /** What the book or quote offers the order within its limit (trades and bars: unlimited). */
@@ -277,7 +341,7 @@ export class OrderMatcher {
     const commission = this.fee(quoteQty);
     if (order.side === 'BUY') {
       const cost = addExact(quoteQty, commission);
-      if (order.type === 'LIMIT') {
+      if (Number.isFinite(order.price)) {
         order.locked = subExact(order.locked, cost);
         a.addLocked(m.quote, -cost);
       } else if (a.freeOf(m.quote) < cost) {

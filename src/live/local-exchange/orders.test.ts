@@ -186,6 +186,39 @@ describe('orders on the local exchange through ccxt pro binance', () => {
     expect(b.free.USDT).toBe(subExact(addExact(100000, subExact(sold, fee(sold))), addExact(bought, fee(bought))));
   });
 
+  it('triggers stop orders by the bar rules, and a stop-limit on trades meets the print after its trigger', async () => {
+    const exchange = await serve();
+    const c = await client(exchange);
+    // A stop buy above the first open: at the open when a bar opens through it, else at the stop.
+    const stop = Math.max(...bars.slice(1).map((b) => b.high)) - 1;
+    const stopBuy = await c.createOrder('BTC/USDT', 'STOP_LOSS', 'buy', 0.01, undefined, { stopPrice: stop });
+    const never = await c.createOrder('BTC/USDT', 'STOP_LOSS_LIMIT', 'sell', 0.01, 40000, { stopPrice: 40001 });
+    // On ETH trades: a stop-limit sell triggers at the first print at or below its stop, then meets the next print as a limit.
+    const ethStop = (tradePrices[0] as number) - 0.5;
+    const ethLimit = ethStop - 0.5;
+    const stopLimit = await c.createOrder('ETH/USDT', 'STOP_LOSS_LIMIT', 'sell', 1, ethLimit, { stopPrice: ethStop });
+    await replayAll(exchange);
+    let expected = NaN;
+    for (let i = 0; i < bars.length; i++) {
+      const b = bars[i] as { open: number; high: number };
+      if (b.open >= stop) expected = b.open;
+      else if (b.high >= stop) expected = stop;
+      else continue;
+      break;
+    }
+    const s = await c.fetchOrder(stopBuy.id as string, 'BTC/USDT');
+    expect([s.status, s.average, s.triggerPrice]).toEqual(['closed', expected, stop]);
+    const n = await c.fetchOrder(never.id as string, 'BTC/USDT');
+    expect([n.status, n.filled, n.triggerPrice]).toEqual(['open', 0, 40001]);
+    const at = tradePrices.findIndex((p) => p <= ethStop);
+    expect(at).toBeGreaterThan(0);
+    // The print after the trigger is the limit's open (filled there if at or above the limit); later ones fill it at the limit when above it.
+    const first = tradePrices[at + 1] as number;
+    const next = first >= ethLimit ? first : tradePrices.slice(at + 2).some((p) => p > ethLimit) ? ethLimit : NaN;
+    const e = await c.fetchOrder(stopLimit.id as string, 'ETH/USDT');
+    expect([e.status, e.average]).toEqual(['closed', next]);
+  });
+
   it('walks the book with a market order, one trade per level', async () => {
     const exchange = await serve();
     const c = await client(exchange);

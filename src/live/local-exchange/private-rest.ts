@@ -1,5 +1,5 @@
 import type { Account, ApiError } from './accounts.js';
-import type { ExchangeOrder, ExchangeTrade, OrderMatcher, OrderSide, OrderType, TimeInForce } from './matcher.js';
+import { hasLimitPrice, type ExchangeOrder, type ExchangeTrade, type OrderMatcher, type OrderSide, type OrderType, type TimeInForce } from './matcher.js';
 import type { MarketReplay, MarketState } from './replay.js';
 import type { RestAnswer } from './rest.js';
 
@@ -17,6 +17,7 @@ export function apiError(e: ApiError): RestAnswer {
 
 const ok = (body: unknown): RestAnswer => ({ status: 200, body: JSON.stringify(body) });
 const fail = (code: number, msg: string, status = 400): RestAnswer => ({ status, body: JSON.stringify({ code, msg }) });
+const ORDER_TYPES: ReadonlySet<string> = new Set(['MARKET', 'LIMIT', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT']);
 const missing = (name: string): RestAnswer => fail(-1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
 
 /** Answers one signed request of an authenticated account. */
@@ -69,15 +70,22 @@ function newOrder(matcher: OrderMatcher, account: Account, state: MarketState | 
   if (side !== 'BUY' && side !== 'SELL') return side === null ? missing('side') : fail(-1100, "Illegal characters found in parameter 'side'; legal range is 'BUY, SELL'.");
   const type = q.get('type');
   if (type === null) return missing('type');
-  if (type !== 'MARKET' && type !== 'LIMIT') return fail(-1116, 'Invalid orderType.');
+  if (!ORDER_TYPES.has(type)) return fail(-1116, 'Invalid orderType.');
   if (q.has('quoteOrderQty')) return fail(-1013, 'quoteOrderQty is not supported by the local exchange: give quantity.');
   const qtyText = q.get('quantity');
   if (qtyText === null) return missing('quantity');
   const qty = Number(qtyText);
   if (!(qty > 0)) return fail(-1013, 'Invalid quantity.');
   let price = NaN;
+  let stopPrice = NaN;
   let timeInForce: TimeInForce = 'GTC';
-  if (type === 'LIMIT') {
+  if (type !== 'MARKET' && type !== 'LIMIT') {
+    const stopText = q.get('stopPrice');
+    if (stopText === null) return missing('stopPrice');
+    stopPrice = Number(stopText);
+    if (!(stopPrice > 0)) return fail(-1013, 'Invalid stopPrice.');
+  }
+  if (hasLimitPrice(type as OrderType)) {
     const priceText = q.get('price');
     if (priceText === null) return missing('price');
     price = Number(priceText);
@@ -88,7 +96,7 @@ function newOrder(matcher: OrderMatcher, account: Account, state: MarketState | 
     timeInForce = tif;
   }
   const clientId = q.get('newClientOrderId') ?? undefined;
-  const placed = matcher.place(account, { state, side: side as OrderSide, type: type as OrderType, timeInForce, price, qty, clientId });
+  const placed = matcher.place(account, { state, side: side as OrderSide, type: type as OrderType, timeInForce, price, stopPrice, qty, clientId });
   if ('code' in placed) return apiError(placed);
   const respType = q.get('newOrderRespType') ?? 'FULL';
   const base = { ...orderFields(placed), transactTime: placed.time, workingTime: placed.time, origQuoteOrderQty: '0.00000000', selfTradePreventionMode: 'NONE' };
@@ -114,7 +122,7 @@ function orderFields(o: ExchangeOrder): Record<string, unknown> {
     orderId: o.id,
     orderListId: -1,
     clientOrderId: o.clientId,
-    price: amount(o.type === 'LIMIT' ? o.price : 0),
+    price: amount(Number.isFinite(o.price) ? o.price : 0),
     origQty: amount(o.qty),
     executedQty: amount(o.filled),
     cummulativeQuoteQty: amount(o.quoteFilled),
@@ -128,7 +136,7 @@ function orderFields(o: ExchangeOrder): Record<string, unknown> {
 function queryFields(o: ExchangeOrder): Record<string, unknown> {
   return {
     ...orderFields(o),
-    stopPrice: amount(0),
+    stopPrice: amount(Number.isFinite(o.stopPrice) ? o.stopPrice : 0),
     icebergQty: amount(0),
     time: o.time,
     updateTime: o.updateTime,
@@ -198,8 +206,8 @@ export function executionReport(o: ExchangeOrder, execution: string, t: Exchange
     o: o.type,
     f: o.timeInForce,
     q: amount(o.qty),
-    p: amount(o.type === 'LIMIT' ? o.price : 0),
-    P: amount(0),
+    p: amount(Number.isFinite(o.price) ? o.price : 0),
+    P: amount(Number.isFinite(o.stopPrice) ? o.stopPrice : 0),
     F: amount(0),
     g: -1,
     C: execution === 'CANCELED' ? o.clientId : '',
