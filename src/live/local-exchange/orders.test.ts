@@ -311,8 +311,7 @@ describe('orders on the local exchange through ccxt pro binance', () => {
         balances++;
       }
     })().catch(() => undefined);
-    await until(() => exchange.status().reportsSent === 0 && (c.clients as Record<string, { subscriptions: Record<string, unknown> }>)[`${exchange.url.replace('http', 'ws')}/ws-api/v3`]?.subscriptions.spot === true);
-    await new Promise((r) => setTimeout(r, 50)); // let the subscription's answer arrive
+    await until(() => exchange.status().userSubscriptions === 1); // the server has the subscription: no report can be missed
     const a = await c.createOrder('BTC/USDT', 'market', 'buy', 0.1);
     const b = await c.createOrder('BTC/USDT', 'limit', 'buy', 0.1, 1000);
     await c.cancelOrder(b.id as string, 'BTC/USDT');
@@ -362,8 +361,7 @@ describe('faults of the order side', () => {
     const watch = (async () => {
       while (!stop) for (const o of await c.watchOrders()) seen.add(o.id as string);
     })().catch(() => undefined);
-    await until(() => (c.clients as Record<string, { subscriptions: Record<string, unknown> }>)[`${exchange.url.replace('http', 'ws')}/ws-api/v3`]?.subscriptions.spot === true);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => exchange.status().userSubscriptions === 1); // the server has the subscription: no report can be missed
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await c.createOrder('BTC/USDT', 'limit', 'buy', 0.01, 40000 + i)).id as string);
     await until(() => exchange.status().reportsSent + exchange.status().reportsDropped >= 6);

@@ -80,6 +80,8 @@ export interface LocalExchangeStatus {
   readonly fills: number;
   readonly reportsSent: number;
   readonly reportsDropped: number;
+  /** User data stream subscriptions open (userDataStream.subscribe.signature). */
+  readonly userSubscriptions: number;
   readonly markets: readonly { symbol: string; id: string; tickSize: string; lotSize: string; channels: string[] }[];
   /** Facts about the data (sequence gaps, crossed books), one line each. */
   readonly warnings: readonly string[];
@@ -434,6 +436,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       fills: matcher.trades.length,
       reportsSent: userStreams.counts.sent,
       reportsDropped: userStreams.counts.dropped,
+      userSubscriptions: userStreams.counts.subscriptions,
       markets: replay.states.map(({ market: m }) => ({
         symbol: m.symbol,
         id: m.id,

@@ -29,15 +29,17 @@ export class UserStreams {
     private readonly faults: UserStreamFaults,
   ) {}
 
-  /** Reports sent and dropped so far on open connections. */
-  get counts(): { sent: number; dropped: number } {
+  /** Reports sent and dropped so far on open connections, and their user data subscriptions. */
+  get counts(): { sent: number; dropped: number; subscriptions: number } {
     let sent = 0;
     let dropped = 0;
-    for (const c of this.connections.keys()) {
+    let subscriptions = 0;
+    for (const [c, subs] of this.connections) {
       sent += c.sent;
       dropped += c.dropped;
+      subscriptions += subs.length;
     }
-    return { sent, dropped };
+    return { sent, dropped, subscriptions };
   }
 
   accept(ws: WebSocket): void {
