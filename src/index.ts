@@ -179,6 +179,8 @@ export {
   type CcxtUrlTarget,
   type RateVerdict,
 } from './live/local-exchange/index.js';
+// The local exchange's accounts and order matching (docs/live.md#orders-and-accounts)
+export { type AccountSpec, type ExchangeOrder, type ExchangeTrade } from './live/local-exchange/index.js';
 // Paper trading (docs/live.md#paper-trading)
 export { FileReplaySource, type FileReplayOptions } from './live/replay-source.js';
 export { LiveDriver, type LiveDriverOptions, type LiveEventCounts } from './live/paper/live-driver.js';

@@ -19,6 +19,13 @@ interface ExchangeFlags {
   rateLimit?: string;
   tickSize?: string;
   lotSize?: string;
+  account?: string[];
+  balance?: string[];
+  feeRate?: string;
+  orderLatencyMs?: string;
+  rejectEvery?: string;
+  partialFills?: boolean;
+  dropReportsEvery?: string;
 }
 
 export function registerExchange(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -38,6 +45,13 @@ export function registerExchange(program: Command, io: CliIO, done: (code: numbe
     .option('--rate-limit <n/s>', 'allow N REST requests per S seconds per client: then 429 with Retry-After, and 418 (banned) for a client that keeps going')
     .option('--tick-size <x>', 'price increment for every market (default: from the data’s decimals)')
     .option('--lot-size <x>', 'quantity increment for every market (default: from the data’s decimals)')
+    .option('--account <key:secret>', 'a trading account: API key and secret for signed requests (HMAC-SHA256, as Binance); repeat', collect)
+    .option('--balance <asset=amount>', 'starting free balance of every account (USDT=10000); repeat', collect)
+    .option('--fee-rate <x>', 'commission per fill, a fraction of its quote amount, charged in the quote asset (default 0.001)')
+    .option('--order-latency-ms <ms>', 'new and cancel requests reach the matcher this many ms after they arrive')
+    .option('--reject-every <n>', 'reject every Nth new order (-2010 with a reason)')
+    .option('--partial-fills', 'split every fill into two trades')
+    .option('--drop-reports-every <n>', 'drop every Nth user data stream report of each connection (REST stays right)')
     .action(async (flags: ExchangeFlags) => {
       const options = exchangeOptions(flags);
       const exchange = await startLocalExchange({
@@ -89,6 +103,13 @@ export function exchangeOptions(flags: ExchangeFlags): LocalExchangeOptions {
     ...(flags.rateLimit !== undefined ? { rateLimit: rateLimitFlag(flags.rateLimit) } : {}),
     ...(flags.tickSize !== undefined ? { tickSize: flags.tickSize } : {}),
     ...(flags.lotSize !== undefined ? { lotSize: flags.lotSize } : {}),
+    ...(flags.account !== undefined ? { accounts: flags.account.map(accountFlag) } : {}),
+    ...(flags.balance !== undefined ? { balances: balanceFlags(flags.balance) } : {}),
+    ...(flags.feeRate !== undefined ? { feeRate: numberFlag('--fee-rate', flags.feeRate) } : {}),
+    ...(flags.orderLatencyMs !== undefined ? { orderLatencyMs: numberFlag('--order-latency-ms', flags.orderLatencyMs) } : {}),
+    ...(flags.rejectEvery !== undefined ? { rejectEvery: integerFlag('--reject-every', flags.rejectEvery) } : {}),
+    ...(flags.partialFills === true ? { partialFills: true } : {}),
+    ...(flags.dropReportsEvery !== undefined ? { dropReportsEvery: integerFlag('--drop-reports-every', flags.dropReportsEvery) } : {}),
   };
 }
 
@@ -120,4 +141,24 @@ function rateLimitFlag(text: string): { requests: number; windowSeconds: number 
     throw new InputError({ code: 'invalid_option', field: '--rate-limit', value: text, message: 'expected N/S: N >= 1 requests per S > 0 seconds (10/1, 1200/60)' });
   }
   return { requests, windowSeconds };
+}
+
+/** `KEY:SECRET` (split at the first ':'; the secret is never echoed). */
+function accountFlag(text: string): { key: string; secret: string } {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) {
+    throw new InputError({ code: 'invalid_option', field: '--account', value: colon <= 0 ? text : `${text.slice(0, colon)}:…`, message: 'expected KEY:SECRET' });
+  }
+  return { key: text.slice(0, colon), secret: text.slice(colon + 1) };
+}
+
+/** `ASSET=AMOUNT` pairs. */
+function balanceFlags(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of pairs) {
+    const m = /^([A-Z0-9]{1,20})=((?:0|[1-9]\d*)(?:\.\d+)?)$/.exec(text);
+    if (m === null) throw new InputError({ code: 'invalid_option', field: '--balance', value: text, message: 'expected ASSET=AMOUNT with an upper-case asset and a decimal amount >= 0 (USDT=10000)' });
+    out[m[1] as string] = m[2] as string;
+  }
+  return out;
 }

@@ -46,10 +46,10 @@ export class MarketState {
   }
 }
 
-const KIND_TRADE = 0;
-const KIND_QUOTE = 1;
-const KIND_BOOK = 2;
-const KIND_BAR = 3;
+export const KIND_TRADE = 0;
+export const KIND_QUOTE = 1;
+export const KIND_BOOK = 2;
+export const KIND_BAR = 3;
 
 /** One time-ordered stream of events of the dataset (a file's rows, or a book's events). */
 interface Cursor {
@@ -77,6 +77,11 @@ export class MarketReplay {
   readonly total: number;
   /** The data time of the last event replayed (before any: the first event's time). */
   now: Micros;
+  /** The last event replayed, for the order matcher: its kind (KIND_*), market, row, and bars when a bar. */
+  lastKind = -1;
+  lastState: MarketState | undefined;
+  lastRow = -1;
+  lastBars: ServedBars | null = null;
 
   constructor(dataset: ExchangeDataset) {
     this.states = dataset.markets.map((m) => new MarketState(m));
@@ -119,6 +124,10 @@ export class MarketReplay {
       default:
         throw new InvariantError(`unknown replay kind ${c.kind}`);
     }
+    this.lastKind = c.kind;
+    this.lastState = c.state;
+    this.lastRow = c.pos;
+    this.lastBars = c.bars;
     c.pos++;
     this.position++;
     return true;

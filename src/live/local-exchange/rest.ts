@@ -95,7 +95,7 @@ function exchangeInfo(replay: MarketReplay, query: URLSearchParams): RestAnswer 
       quoteAssetPrecision: 8,
       baseCommissionPrecision: 8,
       quoteCommissionPrecision: 8,
-      orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+      orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT'],
       icebergAllowed: true,
       ocoAllowed: true,
       quoteOrderQtyMarketAllowed: true,

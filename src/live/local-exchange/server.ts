@@ -3,11 +3,15 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { InputError, formatIssue, type Issue } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
+import { buildAccounts, verifySigned, withoutSignature, type AccountSpec } from './accounts.js';
 import { loadExchangeDataset, type ExchangeDataFile } from './dataset.js';
+import { OrderMatcher } from './matcher.js';
+import { PRIVATE_PATHS, accountPosition, answerPrivate, apiError, executionReport } from './private-rest.js';
 import { RestRateLimiter } from './rate-limit.js';
 import { MarketReplay } from './replay.js';
 import { answerRest } from './rest.js';
 import { StreamConnection } from './stream-connection.js';
+import { UserStreams } from './user-stream.js';
 
 export interface LocalExchangeOptions {
   /** The data files, each with the market it is served as (default: the market its own symbol names). */
@@ -35,6 +39,20 @@ export interface LocalExchangeOptions {
   /** Price and quantity increments for exchangeInfo (default: the finest grid of the data's own decimals). */
   readonly tickSize?: string;
   readonly lotSize?: string;
+  /** Trading accounts: API key, secret, and optionally their own starting balances. */
+  readonly accounts?: readonly AccountSpec[];
+  /** Starting balances of every account that gives none (asset -> amount). */
+  readonly balances?: Readonly<Record<string, string | number>>;
+  /** Commission per fill as a fraction of its quote amount, in the quote asset (default 0.001). */
+  readonly feeRate?: number;
+  /** New and cancel requests reach the matcher this many ms (wall clock) after they arrive. */
+  readonly orderLatencyMs?: number;
+  /** Reject every Nth new order with -2010 and a reason (0: none). */
+  readonly rejectEvery?: number;
+  /** Split every fill into two trades. */
+  readonly partialFills?: boolean;
+  /** Drop every Nth user data stream report of each connection (0: none); REST stays right. */
+  readonly dropReportsEvery?: number;
   /** Called once, when the last event of the data has been replayed. */
   readonly onReplayDone?: () => void;
 }
@@ -57,6 +75,13 @@ export interface LocalExchangeStatus {
   readonly restRequests: number;
   readonly rateLimited: number;
   readonly banned: number;
+  /** Orders accepted and fills (trades) made for the accounts; user data reports sent and dropped. */
+  readonly orders: number;
+  readonly fills: number;
+  readonly reportsSent: number;
+  readonly reportsDropped: number;
+  /** User data stream subscriptions open (userDataStream.subscribe.signature). */
+  readonly userSubscriptions: number;
   readonly markets: readonly { symbol: string; id: string; tickSize: string; lotSize: string; channels: string[] }[];
   /** Facts about the data (sequence gaps, crossed books), one line each. */
   readonly warnings: readonly string[];
@@ -107,12 +132,31 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     if (v !== undefined) check(/^(?:0\.0*[1-9]\d*|[1-9]\d*(?:\.\d+)?)$/.test(v), field, v, 'expected a positive decimal (0.01)');
   }
 
+  const feeRate = options.feeRate ?? 0.001;
+  check(Number.isFinite(feeRate) && feeRate >= 0 && feeRate < 1, '--fee-rate', String(feeRate), 'must be a fraction >= 0 and < 1 (0.001)');
+  const orderLatencyMs = options.orderLatencyMs ?? 0;
+  check(Number.isFinite(orderLatencyMs) && orderLatencyMs >= 0, '--order-latency-ms', String(orderLatencyMs), 'must be a number of ms >= 0');
+  const rejectEvery = options.rejectEvery ?? 0;
+  check(Number.isSafeInteger(rejectEvery) && rejectEvery >= 0, '--reject-every', String(rejectEvery), 'must be an integer >= 1 (0: no rejects)');
+  const dropReportsEvery = options.dropReportsEvery ?? 0;
+  check(Number.isSafeInteger(dropReportsEvery) && (dropReportsEvery === 0 || dropReportsEvery >= 2), '--drop-reports-every', String(dropReportsEvery), 'must be an integer of at least 2 (0: no drops)');
+  const accounts = buildAccounts(options.accounts ?? [], options.balances ?? {});
+
   const files = options.data.map((d) => (typeof d === 'string' ? { path: d } : d));
   const dataset = loadExchangeDataset(files, {
     ...(options.tickSize !== undefined ? { tickSize: options.tickSize } : {}),
     ...(options.lotSize !== undefined ? { lotSize: options.lotSize } : {}),
   });
   const replay = new MarketReplay(dataset);
+  const userStreams = new UserStreams(accounts, { dropEvery: dropReportsEvery, delayMs });
+  const matcher = new OrderMatcher(
+    replay,
+    { feeRate, rejectEvery, partialFills: options.partialFills === true },
+    {
+      orderUpdate: (order, execution, trade) => userStreams.publish(order.account, executionReport(order, execution, trade, Math.floor(replay.now / 1000))),
+      balanceUpdate: (account, assets) => userStreams.publish(account, accountPosition(account, assets, Math.floor(replay.now / 1000))),
+    },
+  );
   const limiter = options.rateLimit === undefined ? undefined : new RestRateLimiter(options.rateLimit.requests, options.rateLimit.windowSeconds * 1000);
 
   const connections = new Set<StreamConnection>();
@@ -173,6 +217,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
         if (speed === 0) return; // goes on when a client subscribes again
       }
       replay.step(publish);
+      matcher.onEvent();
     }
     if (!replay.done) schedule(0);
     else if (!doneReported) {
@@ -275,6 +320,10 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/ws-api/v3') {
+      wss.handleUpgrade(req, socket, head, (ws) => userStreams.accept(ws));
+      return;
+    }
     if (!(path === '/ws' || path.startsWith('/ws/') || path === '/stream' || path.startsWith('/stream/'))) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
@@ -322,6 +371,40 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
         });
       }
     }
+    if (PRIVATE_PATHS.has(url.pathname)) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const query = url.search.slice(1);
+        const params = new URLSearchParams(query);
+        for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
+        const header = req.headers['x-mbx-apikey'];
+        const verdict = verifySigned(accounts, Array.isArray(header) ? header[0] : header, withoutSignature(query) + withoutSignature(body), {
+          signature: params.get('signature') ?? undefined,
+          timestamp: params.get('timestamp') ?? undefined,
+          recvWindow: params.get('recvWindow') ?? undefined,
+        }, Date.now());
+        if ('code' in verdict) {
+          const e = apiError(verdict);
+          return reply(e.status, e.body);
+        }
+        const answer = (): void => {
+          if (closed) return;
+          const a = answerPrivate(replay, matcher, verdict, req.method ?? 'GET', url.pathname, params);
+          reply(a.status, a.body);
+        };
+        // New and cancel requests reach the matcher late; queries answer at once.
+        if (orderLatencyMs > 0 && url.pathname === '/api/v3/order' && req.method !== 'GET') {
+          const timer = setTimeout(() => {
+            pendingRest.delete(timer);
+            answer();
+          }, orderLatencyMs);
+          pendingRest.add(timer);
+        } else answer();
+      });
+      return;
+    }
     if (req.method !== 'GET') return reply(405, JSON.stringify({ code: -1000, msg: 'The local exchange serves market data only (GET).' }));
     const answer = answerRest(replay, url.pathname, url.searchParams);
     reply(answer.status, answer.body);
@@ -349,6 +432,11 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       restRequests: counters.restRequests,
       rateLimited: counters.rateLimited,
       banned: counters.banned,
+      orders: matcher.orders.length,
+      fills: matcher.trades.length,
+      reportsSent: userStreams.counts.sent,
+      reportsDropped: userStreams.counts.dropped,
+      userSubscriptions: userStreams.counts.subscriptions,
       markets: replay.states.map(({ market: m }) => ({
         symbol: m.symbol,
         id: m.id,
@@ -393,6 +481,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
         forget(c);
         c.ws.terminate();
       }
+      userStreams.closeAll();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();
