@@ -104,6 +104,7 @@ class CrashingFs implements JournalFs {
   written = 0;
   synced = 0;
   private budget = Number.POSITIVE_INFINITY;
+  private dead = false;
   constructor(private readonly tornBytes: number) {}
   /** From now on, crash after `steps` steps. */
   arm(steps: number): void {
@@ -111,17 +112,23 @@ class CrashingFs implements JournalFs {
     this.synced = this.written;
   }
   step(): void {
-    if (this.budget-- <= 0) throw new Crash();
+    if (this.dead || this.budget-- <= 0) this.die();
+  }
+  /** The process is gone: nothing after this point happens. */
+  private die(): never {
+    this.dead = true;
+    throw new Crash();
   }
   existsSync = (p: string) => fs.existsSync(p);
   readFileSync = (p: string) => fs.readFileSync(p);
   openSync = (p: string, flags: string) => fs.openSync(p, flags);
   writeSync = (fd: number, b: Uint8Array, o: number, l: number): number => {
+    if (this.dead) this.die();
     if (this.budget-- <= 0) {
       const part = this.tornBytes % l;
       fs.writeSync(fd, b, o, part);
       this.written += part;
-      throw new Crash();
+      this.die();
     }
     this.written += fs.writeSync(fd, b, o, l);
     return l;
@@ -130,7 +137,7 @@ class CrashingFs implements JournalFs {
   fsyncSync = () => {
     this.synced = this.written;
   };
-  ftruncateSync = (fd: number, l: number) => fs.ftruncateSync(fd, l);
+  ftruncateSync = (fd: number, l: number) => (this.dead ? this.die() : fs.ftruncateSync(fd, l));
   closeSync = (fd: number) => fs.closeSync(fd);
 }
 

@@ -144,6 +144,26 @@ describe('OrderJournal', () => {
     expect(reopen().records).toEqual([submit(1)]);
   });
 
+  it('takes back part of a record a failed write left, so later records stay readable', () => {
+    let failNext = false;
+    const full: JournalFs = {
+      ...(fs as unknown as JournalFs),
+      writeSync: (fd, b, o, l) => {
+        if (!failNext) return fs.writeSync(fd, b, o, l);
+        failNext = false;
+        fs.writeSync(fd, b, o, 7);
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    const { journal } = OrderJournal.open(path, { fs: full });
+    journal.appendIntent(submit(1));
+    failNext = true;
+    expect(() => journal.appendReport(accepted(1))).toThrow(/ENOSPC/);
+    journal.appendIntent(submit(2));
+    journal.close();
+    expect(reopen().records).toEqual([submit(1), submit(2)]);
+  });
+
   it('names the offset of a record with a valid checksum that is not a journal record', async () => {
     const { encodeFrame } = await import('./frames.js');
     const bad = encodeFrame(new TextEncoder().encode('{"kind":"submit"}'));

@@ -52,6 +52,8 @@ export class OrderJournal {
     readonly path: string,
     private readonly fs: JournalFs,
     fd: number,
+    /** Bytes of whole records in the file. */
+    private size: number,
   ) {
     this.fd = fd;
   }
@@ -90,18 +92,21 @@ export class OrderJournal {
       fs.fsyncSync(fd);
     }
     fs.closeSync(fd);
-    return { journal: new OrderJournal(path, fs, fs.openSync(path, 'a')), records, tornBytes };
+    return { journal: new OrderJournal(path, fs, fs.openSync(path, 'a'), scan.validLength), records, tornBytes };
   }
 
   private static create(path: string, fs: JournalFs): OrderJournal {
-    const fd = fs.openSync(path, 'w');
+    // Emptied first (a file torn while being created), then opened to append: after a failed write is
+    // taken back, the next one must land at the end, not at a position past it.
+    fs.closeSync(fs.openSync(path, 'w'));
+    const fd = fs.openSync(path, 'a');
     writeAll(fs, fd, JOURNAL_MAGIC);
     fs.fsyncSync(fd);
     // The new file's directory entry must be durable too.
     const dir = fs.openSync(dirname(path), 'r');
     fs.fsyncSync(dir);
     fs.closeSync(dir);
-    return new OrderJournal(path, fs, fd);
+    return new OrderJournal(path, fs, fd, JOURNAL_MAGIC.length);
   }
 
   /** Appends the intent and makes it durable; send it only after this returns. */
@@ -149,14 +154,23 @@ export class OrderJournal {
   private write(records: readonly JournalRecord[]): void {
     this.checkOpen();
     const frames = records.map((r) => encodeFrame(encoder.encode(JSON.stringify(r))));
-    if (frames.length === 1) return writeAll(this.fs, this.fd, frames[0] as Uint8Array);
-    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      all.set(f, at);
-      at += f.length;
+    let bytes = frames[0] as Uint8Array;
+    if (frames.length > 1) {
+      bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+      let at = 0;
+      for (const f of frames) {
+        bytes.set(f, at);
+        at += f.length;
+      }
     }
-    writeAll(this.fs, this.fd, all);
+    try {
+      writeAll(this.fs, this.fd, bytes);
+    } catch (error) {
+      // A failed write (a full disk) must not leave part of a record for later records to follow.
+      this.fs.ftruncateSync(this.fd, this.size);
+      throw error;
+    }
+    this.size += bytes.length;
   }
 
   private checkOpen(): void {
