@@ -197,3 +197,5 @@ export { EventRingReader } from './live/feed/ring-reader.js';
 export { LatencyHistogram, FeedLatency, type LatencySummary } from './live/feed/latency.js';
 export { wallMicros } from './live/feed/clock.js';
 export { SyntheticSource, SYNTHETIC_SOURCE_MODULE, EventLog, EVENT_LOG_WIDTH, type SyntheticSourceOptions } from './live/feed/synthetic-source.js';
+// The order journal and start-up reconciliation (docs/live.md#the-order-journal-and-reconciliation)
+export * from './live/journal/index.js';

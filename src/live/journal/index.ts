@@ -1,0 +1,28 @@
+export { OrderJournal, JOURNAL_FILE, type JournalFs, type OrderJournalOptions, type OpenedJournal } from './order-journal.js';
+export type { JournalRecord, JournalRecordKind, JournalIntent, JournalReport, JournalNote, JournalFill, JournalOrderRequest, Balances } from './records.js';
+export {
+  replayJournal,
+  applyRecord,
+  emptyJournalState,
+  orderStatus,
+  isOrderDone,
+  inFlightIntents,
+  ordersToLookUp,
+  type JournalState,
+  type JournalOrder,
+  type JournalOrderStatus,
+  type RecordedFill,
+  type InFlightIntent,
+} from './replay.js';
+export {
+  reconcile,
+  journalRecordsFor,
+  type ExchangeSnapshot,
+  type VenueOrder,
+  type VenueOrderStatus,
+  type VenueFill,
+  type UnknownOrderPolicy,
+  type ReconcileOptions,
+  type ReconcileAction,
+  type Reconciliation,
+} from './reconcile.js';

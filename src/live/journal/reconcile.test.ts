@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { reconcile, journalRecordsFor, type ExchangeSnapshot, type ReconcileOptions, type VenueFill, type VenueOrder } from './reconcile.js';
+import type { JournalRecord } from './records.js';
+import { applyRecord, inFlightIntents, replayJournal } from './replay.js';
+
+const SECOND = 1_000_000;
+const request = { symbol: 'BTC/USDT', side: 'buy', type: 'limit', quantity: 2, price: 100 } as const;
+const options: ReconcileOptions = { unknownOrders: 'adopt', resubmitWithinMicros: 60 * SECOND };
+
+const journal: JournalRecord[] = [
+  { kind: 'balances', time: 0, balances: { USDT: 1000, BTC: 0 } },
+  { kind: 'submit', time: 1, clientOrderId: 'r-1', request },
+  { kind: 'accepted', time: 2, clientOrderId: 'r-1', venueOrderId: 'v1' },
+];
+const open = (o: Partial<VenueOrder> = {}): VenueOrder => ({
+  clientOrderId: 'r-1',
+  venueOrderId: 'v1',
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  type: 'limit',
+  quantity: 2,
+  price: 100,
+  filled: 0,
+  status: 'open',
+  ...o,
+});
+const fill = (tradeId: string, quantity: number, o: Partial<VenueFill> = {}): VenueFill => ({
+  tradeId,
+  clientOrderId: 'r-1',
+  venueOrderId: 'v1',
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  price: 100,
+  quantity,
+  fee: 0,
+  time: 5,
+  ...o,
+});
+const snapshot = (s: Partial<ExchangeSnapshot> = {}): ExchangeSnapshot => ({ time: 10 * SECOND, orders: [open()], fills: [], balances: { USDT: 1000, BTC: 0 }, ...s });
+const kinds = (records: readonly JournalRecord[], snap: ExchangeSnapshot, opts = options) => reconcile(replayJournal(records), snap, opts).actions.map((a) => a.kind);
+
+describe('reconcile', () => {
+  it('has nothing to do when the journal and the exchange agree', () => {
+    const r = reconcile(replayJournal(journal), snapshot(), options);
+    expect(r.actions).toEqual([]);
+    expect(r.stop).toBe(false);
+    expect(r.balances).toEqual({ BTC: 0, USDT: 1000 });
+  });
+
+  it('applies the fills the journal lacks, each trade id once, and then agrees with the balances', () => {
+    const withOne: JournalRecord[] = [...journal, { kind: 'fill', time: 4, clientOrderId: 'r-1', tradeId: 't1', symbol: 'BTC/USDT', side: 'buy', price: 100, quantity: 0.5, fee: 0 }];
+    const snap = snapshot({ orders: [open({ filled: 2, status: 'filled' })], fills: [fill('t1', 0.5), fill('t2', 1.5), fill('t2', 1.5)], balances: { USDT: 800, BTC: 2 } });
+    const r = reconcile(replayJournal(withOne), snap, options);
+    expect(r.actions.map((a) => [a.kind, a.kind === 'applyFill' ? a.fill.tradeId : ''])).toEqual([['applyFill', 't2']]);
+    expect(r.journalBalances).toEqual({ BTC: 2, USDT: 800 });
+  });
+
+  it('applies the acknowledgement and the end the journal missed', () => {
+    const sent = journal.slice(0, 2);
+    expect(kinds(sent, snapshot({ orders: [open({ status: 'cancelled' })] }))).toEqual(['applyAccepted', 'applyEnd']);
+    expect(kinds(journal, snapshot({ orders: [open({ status: 'expired' })] }))).toEqual(['applyEnd']);
+  });
+
+  it('re-sends a submit the exchange never received while it is young and valid, else drops it', () => {
+    const sent = [...journal.slice(0, 1), { kind: 'submit', time: 9 * SECOND, clientOrderId: 'r-1', request } as const];
+    expect(kinds(sent, snapshot({ orders: [] }))).toEqual(['resubmit']);
+    expect(kinds(sent, snapshot({ orders: [], time: 100 * SECOND }))).toEqual(['dropIntent']);
+    const expiring = [...journal.slice(0, 1), { kind: 'submit', time: 9 * SECOND, clientOrderId: 'r-1', request: { ...request, expire: 9.5 * SECOND } } as const];
+    const dropped = reconcile(replayJournal(expiring), snapshot({ orders: [] }), options).actions;
+    expect(dropped).toEqual([{ kind: 'dropIntent', intent: 'submit', clientOrderId: 'r-1', reason: 'the exchange never received it and it is no longer valid' }]);
+    // Never re-sent once the exchange traded it, even when its acknowledgement is lost and the lookup missed it.
+    expect(kinds(sent, snapshot({ orders: [], fills: [fill('t1', 2)], balances: { USDT: 800, BTC: 2 } }))).toEqual(['applyFill']);
+  });
+
+  it('re-sends a cancel whose order is still open and drops one whose order is gone', () => {
+    const cancelling: JournalRecord[] = [...journal, { kind: 'cancel', time: 3, clientOrderId: 'r-1' }];
+    expect(kinds(cancelling, snapshot())).toEqual(['resendCancel']);
+    expect(kinds(cancelling, snapshot({ orders: [open({ status: 'cancelled' })] }))).toEqual(['applyEnd']);
+    expect(kinds(cancelling, snapshot({ orders: [open({ status: 'filled', filled: 2 })], fills: [fill('t1', 2)], balances: { USDT: 800, BTC: 2 } }))).toEqual([
+      'applyFill',
+      'dropIntent',
+    ]);
+    expect(kinds(cancelling, snapshot({ orders: [] }))).toEqual(['dropIntent', 'applyEnd']);
+  });
+
+  it('applies a modification the exchange shows, re-sends a young one it lacks, drops an old one', () => {
+    const modifying: JournalRecord[] = [...journal, { kind: 'modify', time: 9 * SECOND, clientOrderId: 'r-1', changes: { price: 101 } }];
+    expect(kinds(modifying, snapshot({ orders: [open({ price: 101 })] }))).toEqual(['applyModified']);
+    expect(kinds(modifying, snapshot())).toEqual(['resendModify']);
+    expect(kinds(modifying, snapshot({ time: 100 * SECOND }))).toEqual(['dropIntent']);
+  });
+
+  it('adopts, cancels or stops on an open order the run does not know', () => {
+    const stranger = open({ clientOrderId: 'web-7', venueOrderId: 'v9', side: 'sell', quantity: 1, price: 130 });
+    const snap = snapshot({ orders: [open(), stranger] });
+    const adopt = reconcile(replayJournal(journal), snap, options);
+    expect(adopt.actions).toEqual([{ kind: 'adoptOrder', order: stranger, reason: "open order v9 (client id web-7): sell 1 BTC/USDT is not the run's; adopted" }]);
+    expect(kinds(journal, snap, { ...options, unknownOrders: 'cancel' })).toEqual(['cancelUnknownOrder']);
+    const stop = reconcile(replayJournal(journal), snap, { ...options, unknownOrders: 'stop' });
+    expect(stop.stop).toBe(true);
+    // Once adopted and journalled, the order is the run's.
+    const state = replayJournal(journal);
+    for (const record of journalRecordsFor(adopt.actions[0]!, 11)) applyRecord(state, record);
+    expect(reconcile(state, snap, options).actions).toEqual([]);
+  });
+
+  it('sets balances the fills do not explain to the exchange\'s, with the difference', () => {
+    const r = reconcile(replayJournal(journal), snapshot({ balances: { USDT: 1250, BTC: 0 } }), options);
+    expect(r.actions).toEqual([{ kind: 'adjustBalance', currency: 'USDT', journal: 1000, exchange: 1250, reason: "USDT: the journal's fills give 1000, the exchange holds 1250 (difference 250); set to the exchange's" }]);
+    expect(r.balances).toEqual({ BTC: 0, USDT: 1250 });
+  });
+
+  it('leaves nothing in flight once its records are journalled', () => {
+    const records: JournalRecord[] = [...journal.slice(0, 1), { kind: 'submit', time: 9 * SECOND, clientOrderId: 'r-1', request }, { kind: 'submit', time: 9 * SECOND, clientOrderId: 'r-2', request }, { kind: 'cancel', time: 9 * SECOND, clientOrderId: 'r-1' }];
+    const state = replayJournal(records);
+    const r = reconcile(state, snapshot({ orders: [open({ status: 'cancelled' })], time: 100 * SECOND }), options);
+    for (const action of r.actions) for (const record of journalRecordsFor(action, 100 * SECOND)) applyRecord(state, record);
+    expect(inFlightIntents(state)).toEqual([]);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * What the journal holds: intents (written and fsynced before they are sent)
+ * and reports (written when they arrive), one JSON object per frame. Times
+ * are Micros since the epoch; money and quantities are plain numbers as the
+ * venue states them.
+ */
+
+import { z } from 'zod';
+import type { Micros } from '../../core/time.js';
+import type { OrderChanges } from '../../model/execution.js';
+import type { OrderRequest, OrderSide } from '../../model/order.js';
+
+/** An order request as journalled: the instrument is always named. */
+export type JournalOrderRequest = OrderRequest & { readonly symbol: string };
+
+/** Balances per currency ('USDT' -> 1000, 'BTC' -> 0.5). */
+export type Balances = Readonly<Record<string, number>>;
+
+export interface JournalFill {
+  readonly tradeId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly price: number;
+  readonly quantity: number;
+  readonly fee: number;
+  /** Defaults to the symbol's quote currency. */
+  readonly feeCurrency?: string;
+}
+
+export type JournalIntent =
+  | { readonly kind: 'submit'; readonly time: Micros; readonly clientOrderId: string; readonly request: JournalOrderRequest }
+  | { readonly kind: 'cancel'; readonly time: Micros; readonly clientOrderId: string }
+  | { readonly kind: 'modify'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges };
+
+export type JournalReport =
+  | { readonly kind: 'accepted'; readonly time: Micros; readonly clientOrderId: string; readonly venueOrderId: string }
+  | { readonly kind: 'rejected'; readonly time: Micros; readonly clientOrderId: string; readonly reason: string }
+  | ({ readonly kind: 'fill'; readonly time: Micros; readonly clientOrderId: string } & JournalFill)
+  | { readonly kind: 'cancelled'; readonly time: Micros; readonly clientOrderId: string }
+  | { readonly kind: 'expired'; readonly time: Micros; readonly clientOrderId: string }
+  | { readonly kind: 'modified'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges }
+  | { readonly kind: 'cancelRejected'; readonly time: Micros; readonly clientOrderId: string; readonly reason: string }
+  | { readonly kind: 'modifyRejected'; readonly time: Micros; readonly clientOrderId: string; readonly reason: string };
+
+/**
+ * Run bookkeeping: `balances` is the account as the exchange stated it (at
+ * start, after a reconciliation); `adopted` takes an order the run did not
+ * place into the run (reconciliation's `adopt`).
+ */
+export type JournalNote =
+  | { readonly kind: 'balances'; readonly time: Micros; readonly balances: Balances }
+  | {
+      readonly kind: 'adopted';
+      readonly time: Micros;
+      readonly clientOrderId: string;
+      readonly venueOrderId: string;
+      readonly request: JournalOrderRequest;
+    };
+
+export type JournalRecord = JournalIntent | JournalReport | JournalNote;
+export type JournalRecordKind = JournalRecord['kind'];
+
+export const INTENT_KINDS: ReadonlySet<JournalRecordKind> = new Set(['submit', 'cancel', 'modify']);
+
+const time = z.number().int();
+const id = z.string().min(1);
+const finite = z.number().finite();
+const side = z.enum(['buy', 'sell']);
+const request = z.looseObject({ symbol: id, side, type: z.string().min(1), quantity: finite.positive() });
+const changes = z.strictObject({ price: finite.optional(), triggerPrice: finite.optional(), quantity: finite.positive().optional() });
+
+const RecordSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('submit'), time, clientOrderId: id, request }),
+  z.strictObject({ kind: z.literal('cancel'), time, clientOrderId: id }),
+  z.strictObject({ kind: z.literal('modify'), time, clientOrderId: id, changes }),
+  z.strictObject({ kind: z.literal('accepted'), time, clientOrderId: id, venueOrderId: id }),
+  z.strictObject({ kind: z.literal('rejected'), time, clientOrderId: id, reason: z.string() }),
+  z.strictObject({
+    kind: z.literal('fill'),
+    time,
+    clientOrderId: id,
+    tradeId: id,
+    symbol: id,
+    side,
+    price: finite,
+    quantity: finite.positive(),
+    fee: finite,
+    feeCurrency: id.optional(),
+  }),
+  z.strictObject({ kind: z.literal('cancelled'), time, clientOrderId: id }),
+  z.strictObject({ kind: z.literal('expired'), time, clientOrderId: id }),
+  z.strictObject({ kind: z.literal('modified'), time, clientOrderId: id, changes }),
+  z.strictObject({ kind: z.literal('cancelRejected'), time, clientOrderId: id, reason: z.string() }),
+  z.strictObject({ kind: z.literal('modifyRejected'), time, clientOrderId: id, reason: z.string() }),
+  z.strictObject({ kind: z.literal('balances'), time, balances: z.record(z.string(), finite) }),
+  z.strictObject({ kind: z.literal('adopted'), time, clientOrderId: id, venueOrderId: id, request }),
+]);
+
+/** The record in `json`, or a one-line reason why it is not one. */
+export function decodeRecord(json: string): { ok: true; record: JournalRecord } | { ok: false; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const parsed = RecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { ok: false, reason: first ? `${first.path.join('.') || 'record'}: ${first.message}` : 'not a journal record' };
+  }
+  return { ok: true, record: parsed.data as JournalRecord };
+}

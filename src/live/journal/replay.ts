@@ -1,0 +1,207 @@
+/**
+ * Replay: the run's order state from its journal records. Reports may come
+ * in any order (a fill before its acceptance, a fill after the cancel that
+ * followed it on the venue): an order's status is derived from everything
+ * known about it, so the order of reports does not change the result, and a
+ * fill seen twice (same trade id) counts once.
+ */
+
+import { addExact, mulExact, subExact } from '../../core/decimal.js';
+import type { Micros } from '../../core/time.js';
+import type { OrderChanges } from '../../model/execution.js';
+import type { Balances, JournalFill, JournalOrderRequest, JournalRecord } from './records.js';
+
+export type JournalOrderStatus = 'sent' | 'accepted' | 'partially_filled' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+type TerminalReport = 'cancelled' | 'expired' | 'rejected';
+
+export interface JournalOrder {
+  readonly clientOrderId: string;
+  /** The request with every confirmed modification applied. */
+  request: JournalOrderRequest;
+  /** '' until the venue acknowledged it. */
+  venueOrderId: string;
+  filledQuantity: number;
+  /** When the submit was (last) journalled. */
+  submittedAt: Micros;
+  /** A cancel sent and not answered: its time. */
+  pendingCancel: Micros | undefined;
+  pendingModify: { readonly time: Micros; readonly changes: OrderChanges } | undefined;
+  terminal: TerminalReport | undefined;
+  reason: string;
+  adopted: boolean;
+}
+
+export interface RecordedFill extends JournalFill {
+  readonly clientOrderId: string;
+  readonly time: Micros;
+}
+
+export type InFlightIntent =
+  | { readonly kind: 'submit'; readonly clientOrderId: string; readonly time: Micros }
+  | { readonly kind: 'cancel'; readonly clientOrderId: string; readonly time: Micros }
+  | { readonly kind: 'modify'; readonly clientOrderId: string; readonly time: Micros; readonly changes: OrderChanges };
+
+export interface JournalState {
+  /** By client order id, in the order they were first journalled. */
+  readonly orders: Map<string, JournalOrder>;
+  /** By the venue's trade id. */
+  readonly fills: Map<string, RecordedFill>;
+  /** The last balances note plus every fill recorded after it. */
+  readonly balances: Map<string, number>;
+  /** Reports (other than fills) for orders the journal never had. */
+  orphanReports: number;
+}
+
+export function emptyJournalState(): JournalState {
+  return { orders: new Map(), fills: new Map(), balances: new Map(), orphanReports: 0 };
+}
+
+export function replayJournal(records: readonly JournalRecord[]): JournalState {
+  const state = emptyJournalState();
+  for (const record of records) applyRecord(state, record);
+  return state;
+}
+
+/** Folds one record into the state (replay, and the live run as it journals). */
+export function applyRecord(state: JournalState, record: JournalRecord): void {
+  switch (record.kind) {
+    case 'balances':
+      state.balances.clear();
+      for (const [currency, amount] of Object.entries(record.balances)) state.balances.set(currency, amount);
+      return;
+    case 'submit': {
+      const known = state.orders.get(record.clientOrderId);
+      if (known) known.submittedAt = record.time; // re-sent after a restart: same order, same id
+      else state.orders.set(record.clientOrderId, newOrder(record.clientOrderId, record.request, record.time, '', false));
+      return;
+    }
+    case 'adopted': {
+      if (state.orders.has(record.clientOrderId)) return;
+      const order = newOrder(record.clientOrderId, record.request, record.time, record.venueOrderId, true);
+      state.orders.set(record.clientOrderId, order);
+      return;
+    }
+    case 'fill':
+      if (state.fills.has(record.tradeId)) return;
+      state.fills.set(record.tradeId, fillOf(record));
+      applyFillToBalances(state.balances, record);
+      {
+        const order = state.orders.get(record.clientOrderId);
+        if (order) order.filledQuantity = addExact(order.filledQuantity, record.quantity);
+      }
+      return;
+  }
+  const order = state.orders.get(record.clientOrderId);
+  if (!order) {
+    state.orphanReports++;
+    return;
+  }
+  switch (record.kind) {
+    case 'cancel':
+      order.pendingCancel = record.time;
+      return;
+    case 'modify':
+      order.pendingModify = { time: record.time, changes: record.changes };
+      return;
+    case 'accepted':
+      order.venueOrderId = record.venueOrderId;
+      return;
+    case 'rejected':
+    case 'cancelled':
+    case 'expired':
+      order.terminal ??= record.kind;
+      if (record.kind === 'rejected' && order.reason === '') order.reason = record.reason;
+      order.pendingCancel = undefined;
+      order.pendingModify = undefined;
+      return;
+    case 'modified':
+      order.request = { ...order.request, ...record.changes };
+      order.pendingModify = undefined;
+      return;
+    case 'cancelRejected':
+      order.pendingCancel = undefined;
+      return;
+    case 'modifyRejected':
+      order.pendingModify = undefined;
+      return;
+  }
+}
+
+export function orderStatus(order: JournalOrder): JournalOrderStatus {
+  if (order.filledQuantity > 0 && order.filledQuantity >= order.request.quantity) return 'filled';
+  if (order.terminal) return order.terminal;
+  if (order.filledQuantity > 0) return 'partially_filled';
+  return order.venueOrderId !== '' ? 'accepted' : 'sent';
+}
+
+export function isOrderDone(order: JournalOrder): boolean {
+  const s = orderStatus(order);
+  return s === 'filled' || s === 'cancelled' || s === 'expired' || s === 'rejected';
+}
+
+/** Intents journalled and never answered: in flight when the run stopped. */
+export function inFlightIntents(state: JournalState): InFlightIntent[] {
+  const out: InFlightIntent[] = [];
+  for (const order of state.orders.values()) {
+    if (orderStatus(order) === 'sent' && !order.adopted) out.push({ kind: 'submit', clientOrderId: order.clientOrderId, time: order.submittedAt });
+    if (order.pendingCancel !== undefined && !isOrderDone(order)) out.push({ kind: 'cancel', clientOrderId: order.clientOrderId, time: order.pendingCancel });
+    if (order.pendingModify !== undefined && !isOrderDone(order)) {
+      out.push({ kind: 'modify', clientOrderId: order.clientOrderId, time: order.pendingModify.time, changes: order.pendingModify.changes });
+    }
+  }
+  return out;
+}
+
+/** Client order ids to look up on the exchange at start: every order the journal does not know to be done. */
+export function ordersToLookUp(state: JournalState): string[] {
+  const out: string[] = [];
+  for (const order of state.orders.values()) if (!isOrderDone(order)) out.push(order.clientOrderId);
+  return out;
+}
+
+/** 'BTC/USDT' and 'BTC/USDT:USDT' -> ['BTC', 'USDT']. */
+export function currenciesOf(symbol: string): [base: string, quote: string] {
+  const slash = symbol.indexOf('/');
+  if (slash < 0) return [symbol, ''];
+  const colon = symbol.indexOf(':', slash);
+  return [symbol.slice(0, slash), symbol.slice(slash + 1, colon < 0 ? undefined : colon)];
+}
+
+/** Spot accounting: a buy adds base and pays quote, a sell the reverse; the fee leaves its currency. */
+export function applyFillToBalances(balances: Map<string, number>, fill: JournalFill): void {
+  const [base, quote] = currenciesOf(fill.symbol);
+  const notional = mulExact(fill.price, fill.quantity);
+  const sign = fill.side === 'buy' ? 1 : -1;
+  balances.set(base, addExact(balances.get(base) ?? 0, sign * fill.quantity));
+  balances.set(quote, subExact(balances.get(quote) ?? 0, sign * notional));
+  if (fill.fee !== 0) {
+    const feeCurrency = fill.feeCurrency ?? quote;
+    balances.set(feeCurrency, subExact(balances.get(feeCurrency) ?? 0, fill.fee));
+  }
+}
+
+export function balancesObject(balances: ReadonlyMap<string, number>): Balances {
+  const out: Record<string, number> = {};
+  for (const key of [...balances.keys()].sort()) out[key] = balances.get(key) as number;
+  return out;
+}
+
+function newOrder(clientOrderId: string, request: JournalOrderRequest, time: Micros, venueOrderId: string, adopted: boolean): JournalOrder {
+  return {
+    clientOrderId,
+    request,
+    venueOrderId,
+    filledQuantity: 0,
+    submittedAt: time,
+    pendingCancel: undefined,
+    pendingModify: undefined,
+    terminal: undefined,
+    reason: '',
+    adopted,
+  };
+}
+
+function fillOf(record: RecordedFill & { kind: 'fill' }): RecordedFill {
+  const { kind: _kind, ...fill } = record;
+  return fill;
+}
