@@ -3,6 +3,7 @@ import { InputError, formatIssue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { isBookFile } from '../backtest/run.js';
 import { FeedCursor } from '../backtest/replay-driver.js';
+import { wallMicros as preciseWallMicros } from './feed/clock.js';
 import { openBookFeed, openCsvFeed } from '../data/index.js';
 import type { Columns, MarketFeed } from '../model/market.js';
 import { F_LAST } from '../model/market.js';
@@ -31,8 +32,9 @@ const CHANNEL: Readonly<Record<Columns['kind'], DataChannel>> = { bar: 'bars', q
 /** Events pushed between two turns of the event loop when replaying as fast as possible (lets signals and timers in). */
 const BATCH = 4096;
 
+/** The machine's time in whole microseconds (the I/O thread's clock, src/live/feed/clock.ts, without its fraction). */
 export function wallMicros(): Micros {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return Math.floor(preciseWallMicros());
 }
 
 /**

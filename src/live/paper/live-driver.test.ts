@@ -156,7 +156,7 @@ describe('LiveDriver', () => {
     driver.quote(0, T0 + 2 * S, T0 + 2 * S + 2500, 99, 101, 1, 1);
     driver.bar(0, T0 + 3 * S, wall(), 100, 101, 99, 100, 5);
     expect(driver.feedLatency.count).toBe(2);
-    expect(driver.feedLatency.quantile(0.5)).toBeCloseTo(2500, -2);
+    expect(driver.feedLatency.percentile(0.5)).toBeCloseTo(2500, -2);
     expect(driver.handlingLatency.count).toBe(3);
   });
 });

@@ -6,7 +6,7 @@ import type { FeedStatus } from '../../model/events.js';
 import { BookColumns, F_LAST } from '../../model/market.js';
 import type { Incident, MarketEventSink } from '../source.js';
 import { wallMicros } from '../replay-source.js';
-import { LatencyHistogram } from './latency.js';
+import { LatencyHistogram } from '../feed/latency.js';
 
 export interface LiveDriverOptions {
   /** Started (kernel.start()), with its venue; its instruments are the subscription's symbols, in order. */
@@ -227,7 +227,7 @@ export class LiveDriver implements MarketEventSink {
       this.feedStatus('live', 'feed_resumed', `market data again after ${((wall - this.anchorWall) / MICROS_PER_SECOND).toFixed(3)} s`);
     }
     this.anchorWall = wall;
-    if (measured) this.feedLatency.add(receiveTime - exchangeTime);
+    if (measured) this.feedLatency.record(receiveTime - exchangeTime);
     let t = exchangeTime;
     if (!(t >= this.floor)) {
       if (t === t) this.counts.late++;
@@ -240,7 +240,7 @@ export class LiveDriver implements MarketEventSink {
   }
 
   private handled(receiveTime: Micros): void {
-    this.handlingLatency.add(this.wallNow() - receiveTime);
+    this.handlingLatency.record(this.wallNow() - receiveTime);
   }
 
   private feedStatus(state: FeedStatus['state'], kind: 'stale_feed' | 'feed_resumed', detail: string): void {

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatTime } from '../../report/format.js';
 import type { TradingKernel } from '../../kernel/kernel.js';
 import type { Order } from '../../model/order.js';
 import { CsvFileWriter } from '../../report/csv-file-writer.js';
@@ -21,9 +20,11 @@ import {
 } from '../../report/writers.js';
 import type { BacktestResult } from '../../kernel/result.js';
 import { writeOutputFile } from '../../core/output-file.js';
+import { INCIDENT_COLUMNS, incidentCsvRow } from '../incident-csv.js';
 import type { Incident } from '../source.js';
 
-export const INCIDENTS_HEADER = 'time,kind,symbol,channel,detail';
+/** incidents.csv's header. */
+export const INCIDENTS_HEADER = INCIDENT_COLUMNS;
 
 /** Orders in these states change no more: their rows can be written. */
 const DONE: ReadonlySet<string> = new Set(['filled', 'cancelled', 'rejected', 'expired']);
@@ -83,15 +84,7 @@ export class PaperOutputs {
   incident(i: Incident): void {
     if (this.closed) return;
     const w = this.incidents;
-    w.text(formatTime(i.time));
-    w.comma();
-    w.text(i.kind);
-    w.comma();
-    w.text(csvField(i.symbol));
-    w.comma();
-    w.text(csvField(i.channel));
-    w.comma();
-    w.text(csvField(i.detail));
+    w.text(incidentCsvRow(i));
     w.endRow();
     w.flush();
   }

@@ -10,7 +10,7 @@ import type { Bar } from '../../model/market.js';
 import type { StrategyContext } from '../../strategy/context.js';
 import { Strategy } from '../../strategy/strategy.js';
 import type { LiveMarket, MarketEventSink, MarketSource, MarketSubscription } from '../source.js';
-import { LatencyHistogram } from './latency.js';
+import { LatencyHistogram } from '../feed/latency.js';
 import { runPaper, type PaperRunOptions } from './paper-run.js';
 
 const T0 = Date.UTC(2024, 0, 2) * 1000;
@@ -166,14 +166,14 @@ describe('runPaper', () => {
 describe('LatencyHistogram', () => {
   it('reads quantiles within 2% and keeps negative values apart', () => {
     const h = new LatencyHistogram();
-    expect(h.quantile(0.5)).toBeNaN();
-    for (let i = 1; i <= 1000; i++) h.add(i * 10);
-    h.add(-5);
-    h.add(NaN);
+    expect(h.percentile(0.5)).toBeNaN();
+    for (let i = 1; i <= 1000; i++) h.record(i * 10);
+    h.record(-5);
+    h.record(NaN);
     expect(h.count).toBe(1001);
-    expect(h.negative).toBe(1);
-    expect(Math.abs(h.quantile(0.5) - 5000) / 5000).toBeLessThan(0.02);
-    expect(Math.abs(h.quantile(0.99) - 9900) / 9900).toBeLessThan(0.02);
-    expect(h.quantile(1)).toBeLessThanOrEqual(10_000);
+    expect(h.summary().negative).toBe(1);
+    expect(Math.abs(h.percentile(0.5) - 5000) / 5000).toBeLessThan(0.02);
+    expect(Math.abs(h.percentile(0.99) - 9900) / 9900).toBeLessThan(0.02);
+    expect(h.percentile(1)).toBeLessThanOrEqual(10_000);
   });
 });

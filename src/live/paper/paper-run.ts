@@ -21,7 +21,7 @@ import { writeSummary } from '../../report/writers.js';
 import { wallMicros } from '../replay-source.js';
 import type { Incident, LiveMarket, MarketSource, MarketSubscription } from '../source.js';
 import { LiveDriver } from './live-driver.js';
-import type { LatencyHistogram } from './latency.js';
+import type { LatencyHistogram } from '../feed/latency.js';
 import { MarketDataWriter } from './market-data-writer.js';
 import { PaperOutputs } from './paper-outputs.js';
 
@@ -245,8 +245,8 @@ function graceAfterStop(signal: AbortSignal, graceMs: number): Promise<'late'> {
 }
 
 function figures(h: LatencyHistogram): LatencyFigures {
-  const p50 = h.quantile(0.5);
-  const p99 = h.quantile(0.99);
+  const p50 = h.percentile(0.5);
+  const p99 = h.percentile(0.99);
   return { count: h.count, p50: p50 === p50 ? Math.round(p50) : null, p99: p99 === p99 ? Math.round(p99) : null };
 }
 

@@ -1,10 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { csvField, formatTime } from '../../report/format.js';
+import { INCIDENT_COLUMNS, incidentCsvRow } from '../incident-csv.js';
 import type { Incident } from '../source.js';
 
-/** The columns of an incident log, as in a paper run's incidents.csv. */
-export const INCIDENT_COLUMNS = 'time,kind,symbol,channel,detail';
+export { INCIDENT_COLUMNS };
 
 /**
  * An incident log a recording appends to (`<catalog>/_incidents.csv` by
@@ -20,7 +19,7 @@ export class IncidentLog {
   }
 
   append(i: Incident): void {
-    appendFileSync(this.path, `${formatTime(i.time)},${i.kind},${csvField(i.symbol)},${csvField(i.channel)},${csvField(i.detail)}\n`);
+    appendFileSync(this.path, `${incidentCsvRow(i)}\n`);
     this.count++;
   }
 
