@@ -58,6 +58,8 @@ export interface RedisPoolStats {
 export class RedisPool implements TrialPool {
   readonly concurrency: number;
   readonly stats: RedisPoolStats = { reused: 0, computed: 0 };
+  /** Trials answered from Redis without the equity times (a later request may need them computed). */
+  private readonly reusedWithoutTimes = new Set<string>();
   private constructor(
     private readonly options: RedisPoolOptions,
     private readonly redis: Redis,
@@ -102,22 +104,26 @@ export class RedisPool implements TrialPool {
   async run(request: TrialRequest): Promise<TrialOutcome> {
     const data: TrialJobData = { ...this.options.job, trial: request.trial, params: request.params, withTimes: request.withTimes !== false };
     const id = trialJobId(data);
-    const encoded = await this.finished(id, data);
+    const encoded = await this.finished(id, data, request.requireTimes === true);
     return decodeOutcome(encoded, request.trial, request.params);
   }
 
-  private async finished(id: string, data: TrialJobData): Promise<EncodedOutcome> {
+  private async finished(id: string, data: TrialJobData, requireTimes: boolean): Promise<EncodedOutcome> {
     let job = await this.jobClass.fromId<TrialJobData, EncodedOutcome>(this.queue, id);
     const state = job !== undefined ? await job.getState() : 'unknown';
     if (job !== undefined && state !== 'unknown') {
       if (state === 'completed') {
         const stored = job.returnvalue;
-        // An ok trial stored without the equity times, asked for now: computed again under its own id.
-        if (!data.withTimes || stored.status !== 'ok' || stored.times.length > 0) {
+        // A stored trial is reused as it is, unless the sweep must have the equity times and it lacks them
+        // (then it is computed again under an id of its own): the first ok trial of a sweep brings them.
+        if (!requireTimes || stored.status !== 'ok' || stored.times.length > 0) {
           this.stats.reused++;
+          if (stored.status === 'ok' && stored.times.length === 0) this.reusedWithoutTimes.add(id);
           return stored;
         }
-        return this.finished(`${id}-times`, data);
+        // Counted once: as computed, not also as reused when it was first answered without the times.
+        if (this.reusedWithoutTimes.delete(id)) this.stats.reused--;
+        return this.finished(`${id}-times`, data, false);
       }
       // A job that failed before (a worker that could not read the data, say) gets another go.
       if (state === 'failed') await job.retry('failed');

@@ -87,7 +87,7 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
         break;
       }
       const trial = ++asked;
-      // The equity times are the same for every trial: asked for until a trial has brought them.
+      // The equity times are the same for every trial: asked for until a trial has brought them (a kept trial may answer without).
       const run = pool.run({ trial, params, withTimes: !haveTimes, ...options.window, ...(options.keepDir !== undefined ? { keepDir: options.keepDir } : {}) });
       // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
       run.catch(() => undefined);
@@ -100,7 +100,12 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
     if (sampler.batch === 0 || running.size === 0) ask();
     const promise = running.get(emitted + 1);
     if (promise === undefined) break;
-    const outcome = await promise;
+    let outcome = await promise;
+    // A kept trial (Redis) may come back without the times; the first ok one must bring them.
+    if (outcome.status === 'ok' && !haveTimes && outcome.times.length === 0) {
+      const again = await pool.run({ trial: outcome.trial, params: outcome.params, withTimes: true, requireTimes: true, ...options.window });
+      outcome = { ...outcome, times: again.times };
+    }
     running.delete(outcome.trial);
     emitted++;
     if (outcome.times.length > 0) haveTimes = true;

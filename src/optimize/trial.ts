@@ -17,6 +17,8 @@ export interface TrialRequest {
   readonly params: Readonly<Record<string, unknown>>;
   /** Send the equity points' times back (every trial of a sweep has the same; one copy is enough). */
   readonly withTimes?: boolean;
+  /** A pool that keeps finished trials (Redis) computes the trial again if the stored one lacks the times; otherwise it may answer without them. */
+  readonly requireTimes?: boolean;
   /** Also write the trial's backtest outputs (summary.json, trades.csv, ...) into this folder (`--keep-runs`). */
   readonly keepDir?: string;
   /** A trading window over the sweep's config (ISO times, as --trade-from/--trade-to): a walk-forward window. */

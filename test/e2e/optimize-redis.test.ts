@@ -220,13 +220,19 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
     expect(w.lines(TRIAL_LINE)).toHaveLength(3);
   }, 60_000);
 
-  it("computes again a stored ok trial that was run without the equity times when a sweep needs them (returns.csv's time column)", async () => {
+  it("reuses stored trials run without the equity times, and computes one again only when no trial of the sweep brings them (returns.csv's time column)", async () => {
     await startWorker();
     // 150 trials: those asked after the first result came back are run without the times (every trial has the same).
     const wide = [...BASE, '--range', 'fast=2:16:1', '--range', 'slow=20:200:20'];
     const r = await optimize([...wide, '--redis', url, '--out', join(tmp, 'wide')]).exited;
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\(150 computed, 0 reused\)/);
+    // A sweep whose first trial brings the times reuses the others as stored, with or without them.
+    const corners = [...BASE, '--values', 'fast=2,16', '--values', 'slow=20,200'];
+    const reuse = await optimize([...corners, '--redis', url, '--out', join(tmp, 'corners')]).exited;
+    expect(reuse.status, reuse.stderr).toBe(0);
+    expect(reuse.stdout).toMatch(/\(0 computed, 4 reused\)/);
+    expect(outputsOf(join(tmp, 'corners'))).toEqual(referenceOf(corners));
     // The last trial alone: its stored result has no times, so it is computed once more, with them.
     const last = [...BASE, '--values', 'fast=16', '--values', 'slow=200'];
     const one = await optimize([...last, '--redis', url, '--out', join(tmp, 'last')]).exited;
