@@ -65,27 +65,39 @@ export function resolveMarketSource(request: SourceRequest): SourceChoice {
 /**
  * A market source run on an I/O thread (src/live/feed): the source named by
  * `spec` is built on the thread, its events come back through the event
- * ring. `markets` asks a short-lived thread of its own, so that the source's
- * library (ccxt) is never loaded on the trading thread.
+ * ring, so that the source's library (ccxt) is never loaded on the trading
+ * thread. The thread that described the markets runs the subscription to
+ * the same symbols: one thread, one connection set-up, one markets load.
  */
 export class ThreadedSource implements MarketSource {
-  /** The last run's thread, for its statistics and latency. */
-  thread: IoThread | undefined;
+  /** The thread `markets` started, waiting for `run`. */
+  private waiting: { readonly symbols: string; readonly io: IoThread } | undefined;
 
   constructor(private readonly spec: SourceSpec) {}
 
   async markets(symbols: readonly string[]): Promise<readonly LiveMarket[]> {
-    const io = startIoThread({ source: this.spec, subscription: { symbols, channels: [], timeframe: '1m' }, latency: false });
+    void this.waiting?.io.close();
+    // The paper run measures receive -> strategy itself: the thread records no latency of its own.
+    const io = startIoThread({ source: this.spec, subscription: { symbols, channels: [], timeframe: '1m' }, latency: false, awaitRun: true });
+    this.waiting = { symbols: symbols.join('\n'), io };
     try {
       return await io.markets;
-    } finally {
+    } catch (e) {
+      this.waiting = undefined;
       await io.close();
+      throw e;
     }
   }
 
   run(subscription: MarketSubscription, sink: MarketEventSink, signal: AbortSignal): Promise<void> {
-    this.thread = startIoThread({ source: this.spec, subscription });
-    return this.thread.pump(sink, signal);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting !== undefined && waiting.symbols === subscription.symbols.join('\n')) {
+      waiting.io.run(subscription);
+      return waiting.io.pump(sink, signal);
+    }
+    void waiting?.io.close();
+    return startIoThread({ source: this.spec, subscription, latency: false }).pump(sink, signal);
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { InputError, type Issue } from '../../core/errors.js';
+import { InputError, InvariantError, type Issue } from '../../core/errors.js';
 import type { LiveMarket, MarketEventSink, MarketSubscription } from '../source.js';
 import { CLOSED, DEFAULT_CAPACITY, READ, EventRing, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, STAT_EVENTS, STAT_LONGEST_WAIT_MICROS, STAT_WAITED_MICROS, STAT_WAITS } from './event-ring.js';
 import { FeedLatency } from './latency.js';
@@ -21,6 +21,12 @@ export interface IoThreadOptions {
   readonly latency?: boolean;
   /** A producer wait for ring space this long (ms) or longer is reported as an incident (default 1,000). */
   readonly slowConsumerMs?: number;
+  /**
+   * Describe the markets, then wait for `run(subscription)` (the thread does
+   * not hold the process open while it waits): one thread for a source's
+   * markets and its run.
+   */
+  readonly awaitRun?: boolean;
 }
 
 /** The market source failed on the I/O thread (its own message), or the thread ended before its source did. */
@@ -96,6 +102,8 @@ export class IoThread {
   private readonly reader: EventRingReader;
   private readonly worker: Worker;
   private done = false;
+  /** run() was called (threads started with `awaitRun`). */
+  private running = false;
   private threadFailure: string | undefined;
   private exited = false;
   private readonly exitedPromise: Promise<void>;
@@ -112,6 +120,7 @@ export class IoThread {
       source: options.source,
       subscription: { symbols: [...options.subscription.symbols], channels: [...options.subscription.channels], timeframe: options.subscription.timeframe },
       slowConsumerMicros: (options.slowConsumerMs ?? 1000) * 1000,
+      awaitRun: options.awaitRun === true,
     };
     this.worker = new Worker(bootstrap(options.source), { eval: true, workerData: data, transferList: [channel.port2] });
     let gotMarkets: (markets: readonly LiveMarket[]) => void = () => {};
@@ -121,6 +130,15 @@ export class IoThread {
       noMarkets = reject;
     });
     this.markets.catch(() => {}); // a caller that never asks for the markets is told of the failure by drain()
+    // Waiting for run() after the markets, the thread does not hold the process open.
+    if (options.awaitRun === true) {
+      this.markets.then(
+        () => {
+          if (!this.running) this.worker.unref();
+        },
+        () => {},
+      );
+    }
     this.worker.on('message', (message: IoThreadMessage) => {
       if (message.type === 'markets') gotMarkets(message.markets);
       // A source refusing its settings (an unknown exchange or symbol) is the user's mistake: an InputError, as on this thread.
@@ -189,6 +207,14 @@ export class IoThread {
     } finally {
       signal?.removeEventListener('abort', stop);
     }
+  }
+
+  /** A thread started with `awaitRun`: runs the source on `subscription` (its symbols those the markets were asked for). */
+  run(subscription: MarketSubscription): void {
+    if (this.options.awaitRun !== true) throw new InvariantError('IoThread.run: the thread was started with its subscription');
+    this.running = true;
+    this.worker.ref();
+    this.worker.postMessage({ type: 'run', subscription: { symbols: [...subscription.symbols], channels: [...subscription.channels], timeframe: subscription.timeframe } } satisfies IoThreadCommand);
   }
 
   /** Asks the source to stop (it closes its connections); keep draining to get its last events and the end. */

@@ -30,6 +30,8 @@ export interface IoWorkerData {
   readonly source: SourceSpec;
   readonly subscription: MarketSubscription;
   readonly slowConsumerMicros: number;
+  /** After describing the markets, wait for a `run` command (with the subscription to run) instead of running `subscription` at once. */
+  readonly awaitRun?: boolean;
 }
 
 /** Builds the source: a class is constructed, any other function called. */
@@ -50,8 +52,13 @@ export async function runIoWorker(data: IoWorkerData): Promise<void> {
   const writer = new EventRingWriter(ring, data.port, { slowConsumerMicros: data.slowConsumerMicros });
   const controller = new AbortController();
   // Held while the source runs (a source waiting on nothing but the signal would otherwise let the thread end).
+  let runWith: (subscription: MarketSubscription | undefined) => void = () => {};
+  const runCommand = new Promise<MarketSubscription | undefined>((resolve) => (runWith = resolve));
   const onCommand = (command: IoThreadCommand): void => {
-    if (command.type === 'stop') controller.abort();
+    if (command.type === 'stop') {
+      controller.abort();
+      runWith(undefined);
+    } else runWith(command.subscription);
   };
   parentPort?.on('message', onCommand);
   let describedMarkets = false;
@@ -60,7 +67,8 @@ export async function runIoWorker(data: IoWorkerData): Promise<void> {
     const markets = await source.markets(data.subscription.symbols);
     parentPort?.postMessage({ type: 'markets', markets } satisfies IoThreadMessage);
     describedMarkets = true;
-    if (!controller.signal.aborted) await source.run(data.subscription, writer, controller.signal);
+    const subscription = data.awaitRun === true ? await runCommand : data.subscription;
+    if (subscription !== undefined && !controller.signal.aborted) await source.run(subscription, writer, controller.signal);
     writer.end();
   } catch (e) {
     if (!describedMarkets) {

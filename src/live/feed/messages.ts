@@ -1,5 +1,5 @@
 import type { Issue } from '../../core/errors.js';
-import type { Incident, LiveMarket } from '../source.js';
+import type { Incident, LiveMarket, MarketSubscription } from '../source.js';
 
 /**
  * Messages of the I/O thread on its feed port (read synchronously by the
@@ -15,4 +15,4 @@ export type FeedPortMessage =
 export type IoThreadMessage = { readonly type: 'markets'; readonly markets: readonly LiveMarket[] } | { readonly type: 'no-markets'; readonly message: string; readonly issues?: readonly Issue[] };
 
 /** From the main thread to the I/O thread. */
-export type IoThreadCommand = { readonly type: 'stop' };
+export type IoThreadCommand = { readonly type: 'stop' } | { readonly type: 'run'; readonly subscription: MarketSubscription };
