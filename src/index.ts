@@ -199,3 +199,9 @@ export { wallMicros } from './live/feed/clock.js';
 export { SyntheticSource, SYNTHETIC_SOURCE_MODULE, EventLog, EVENT_LOG_WIDTH, type SyntheticSourceOptions } from './live/feed/synthetic-source.js';
 // The order journal and start-up reconciliation (docs/live.md#the-order-journal-and-reconciliation)
 export * from './live/journal/index.js';
+// Backtest versus live, per order (docs/live.md#backtest-versus-live-quantflow-reconcile)
+export { reconcileRun, pairOrders, type ReconcileRunOptions, type ReconcileRunResult } from './live/reconcile/reconcile-run.js';
+export { decomposePair, orderValue, PART_NAMES, type OrderFills, type PairMarket, type GapParts, type PairGap, type PairStatus } from './live/reconcile/decompose.js';
+export { MarketPrices } from './live/reconcile/market-prices.js';
+export { RECONCILE_HEADER, type ReconcileRow } from './live/reconcile/reconcile-csv.js';
+export { renderReconciliation, type ReconciliationView } from './report/reconciliation-section.js';

@@ -11,6 +11,7 @@ import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRecord } from './commands/record.js';
 import { registerPaper } from './commands/paper.js';
+import { registerReconcile } from './commands/reconcile.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
 import { registerWorker } from './commands/worker.js';
@@ -54,6 +55,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerWorker(program, io, done);
   registerExchange(program, io, done);
   registerPaper(program, io, done);
+  registerReconcile(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });

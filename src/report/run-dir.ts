@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { RunConfig } from '../backtest/config.js';
 import { parseRunConfig } from '../backtest/config.js';
 import { InputError } from '../core/errors.js';
@@ -212,7 +212,21 @@ export function readRunSettings(file: string): RunSettings | undefined {
   } catch (e) {
     throw new InputError({ code: 'invalid_config', file, message: `not JSON: ${e instanceof Error ? e.message : String(e)}` });
   }
-  return { config: parseRunConfig(raw.config, file), benchmark: typeof raw.benchmark === 'string' ? raw.benchmark : null };
+  return { config: parseRunConfig(withRecordedData(raw.config, dirname(file)), file), benchmark: typeof raw.benchmark === 'string' ? raw.benchmark : null };
+}
+
+/**
+ * A paper or live run has no data files (its run.json says `data: []`): the
+ * market data it recorded in market-data/ stands in for them.
+ */
+function withRecordedData(config: unknown, dir: string): unknown {
+  if (config === null || typeof config !== 'object') return config;
+  const c = config as Record<string, unknown>;
+  if (!Array.isArray(c.data) || c.data.length > 0 || c.catalog !== undefined) return config;
+  const folder = join(dir, 'market-data');
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) return config;
+  const files = readdirSync(folder).filter((f) => f.endsWith('.csv')).sort();
+  return files.length > 0 ? { ...c, data: files.map((f) => join(folder, f)) } : config;
 }
 
 /** The run's initial cash: summary.json's, else the first equity value. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openFeeds } from '../backtest/run.js';
 import { isRemoteRoot, listDatasets, type DatasetKey } from '../data/index.js';
@@ -6,6 +6,8 @@ import { InputError } from '../core/errors.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import { STYLE, TEARSHEET_APP, escapeHtml, lightweightChartsSource } from './assets.js';
 import { htmlPage } from './html-page.js';
+import type { ReconciliationView } from './reconciliation-section.js';
+import { reconciliationOf, renderReconciliation } from './reconciliation-section.js';
 import { stepsAsCount, stepsAsTime } from './time-span.js';
 import { drawdownSeries, periodReturns, rollingSharpeAndVolatility, stepReturns } from './metrics.js';
 import type { Num, PerformanceMetrics, PriceSeries } from './performance.js';
@@ -334,7 +336,13 @@ function kpis(summary: Readonly<Record<string, unknown>>, m: Metrics): Row[] {
 const cell = ([label, value, cls]: Row): string => `<tr><td>${escapeHtml(label)}</td><td class="${cls ?? ''}">${escapeHtml(value)}</td></tr>`;
 
 /** The whole page: one HTML file with the chart library, the data and the script inline. */
-export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metrics: Metrics, data: TearsheetData, notes: readonly string[] = []): string {
+export function renderTearsheet(
+  summary: Readonly<Record<string, unknown>>,
+  metrics: Metrics,
+  data: TearsheetData,
+  notes: readonly string[] = [],
+  reconciliation?: ReconciliationView,
+): string {
   const strategy = typeof summary.strategy === 'string' ? summary.strategy : 'Backtest';
   const symbols = Array.isArray(summary.symbols) ? (summary.symbols as unknown[]).map(String) : [];
   const params = summary.params !== null && typeof summary.params === 'object' ? Object.entries(summary.params as Record<string, unknown>) : [];
@@ -367,7 +375,7 @@ export function renderTearsheet(summary: Readonly<Record<string, unknown>>, metr
 <div class="kpis">${kpis(summary, metrics)
     .map(([l, v, c]) => `<div class="kpi"><div class="label">${escapeHtml(l)}</div><div class="value ${c ?? ''}">${escapeHtml(v)}</div></div>`)
     .join('')}</div>
-<section class="card" id="equity"><h2>Equity and drawdown ${legend([
+${reconciliation !== undefined ? `${renderReconciliation(reconciliation)}\n` : ''}<section class="card" id="equity"><h2>Equity and drawdown ${legend([
     ['accent', 'Equity'],
     ...(data.benchmark !== null ? [['bench', `${data.benchmark.symbol}, rebased (left axis)`] as const] : []),
     ['down', 'Drawdown from peak'],
@@ -397,6 +405,8 @@ export interface ReportOptions {
   readonly benchmark?: string | undefined;
   /** Output file (default RUN_DIR/report.html). */
   readonly out?: string | undefined;
+  /** A "Backtest versus live" section (quantflow reconcile); by default RUN_DIR/reconcile.json's, when there is one. */
+  readonly reconciliation?: ReconciliationView | undefined;
 }
 
 export interface ReportResult {
@@ -449,9 +459,21 @@ export function writeReport(dir: string, options: ReportOptions = {}): ReportRes
   const benchmark = benchPath !== undefined && benchPath !== null ? loadBenchmark(benchPath) : undefined;
   const metrics = runPerformance(run, benchmark);
   const prices = runPrices(run, notes);
-  const html = renderTearsheet(run.summary, metrics, tearsheetData(run, metrics, prices, benchmark), notes);
+  const reconciliation = options.reconciliation ?? readReconciliation(dir);
+  const html = renderTearsheet(run.summary, metrics, tearsheetData(run, metrics, prices, benchmark), notes, reconciliation);
   const path = options.out ?? join(dir, 'report.html');
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, html);
   return { path, notes };
+}
+
+/** RUN_DIR/reconcile.json, when there is one and it is readable. */
+function readReconciliation(dir: string): ReconciliationView | undefined {
+  const file = join(dir, 'reconcile.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return reconciliationOf(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
 }
