@@ -84,8 +84,9 @@ export interface KernelOptions {
   /**
    * Live runs: positions the account holds at the start (`cash` is then the
    * account's cash without them). Each is taken over at its instrument's
-   * first mark, at its average price (the mark when unknown); the run's
-   * opening equity is the cash plus their value.
+   * first mark (or first fill, if one comes before), at its average price
+   * (that price when unknown); the run's opening equity is the cash plus
+   * their value.
    */
   readonly openingPositions?: readonly OpeningPosition[] | undefined;
   /** Prefix of the client order ids sent to the venue (`<runId>-<order id>`; default 'QF'). */
@@ -240,6 +241,8 @@ export class TradingKernel {
         },
         fill: (order, fill) => {
           const pos = legOf(order);
+          // A fill before the instrument's first mark (an adopted order's): the position held before the run comes first.
+          if (this.opening !== undefined && this.opening.waiting > 0) this.opening.takeOver(pf, pos, pos.index, fill.price, fill.time);
           pf.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
           this.positionLog.onFill(pos.side === 'short' ? pf.size + pos.index : pos.index, fill.time);
         },
@@ -392,6 +395,17 @@ export class TradingKernel {
     const floor = this.stepEnded ? this.step + 1 : this.step;
     const now = this.now;
     return floor === floor ? (now > floor ? now : floor) : now === now ? now : -Infinity;
+  }
+
+  /**
+   * Live runs, between market events: the reports an asynchronous venue
+   * (ExecutionClient.poll) received since the last event are applied, and
+   * the strategy gets their order events, without waiting for more data.
+   */
+  pollVenue(): void {
+    if (!this.started) return;
+    this.venue?.poll?.();
+    if (this.pending.length > 0) this.drain();
   }
 
   /** The feed's state changed (live: a stale-feed watchdog): the strategy's onFeedStatus and its order events. */

@@ -179,6 +179,23 @@ describe('the kernel adopting orders working at the venue', () => {
     expectIdentities(kernel);
   });
 
+  it('an adopted order filling before any market data: the held position is taken over first, then the fill reduces it', () => {
+    const { kernel, venue, order } = setup(0);
+    (venue.reports as ExecutionReports).filled(order.id, T0, 1, 130, 'maker');
+    bars(kernel, [125]);
+    kernel.finish();
+    const pos = kernel.portfolio.position('BTC/USDT');
+    expect(pos.quantity).toBe(2);
+    expect(pos.averagePrice).toBe(100);
+    expect(pos.realizedPnl).toBe(30);
+    // One round trip, long from the price held at, partly exited: no short opened by the fill.
+    expect(kernel.portfolio.closedTrades).toHaveLength(0);
+    expect(pos.openTrade?.direction).toBe('long');
+    expect(kernel.portfolio.cash).toBe(1130);
+    expect(kernel.initialEquity).toBe(1300);
+    expectIdentities(kernel);
+  });
+
   it("new orders go out under the session's client order id prefix", () => {
     const { kernel, venue } = setup(0);
     kernel.ctx.buy(1, { limit: 90 });

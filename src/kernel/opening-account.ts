@@ -23,8 +23,8 @@ export interface OpeningOrder {
 }
 
 /**
- * Positions held before the run, waiting for their instrument's first mark:
- * each is taken over then, at its average price (or the mark when unknown),
+ * Positions held before the run, waiting for their instrument's first mark
+ * (or first fill, when an adopted order fills before any data): each is taken over then, at its average price (or the mark when unknown),
  * as a round trip that opens at that time and price. The cash the account
  * states already excludes them, so taking one over changes no cash: the run's
  * opening equity grows by its value instead.
@@ -61,7 +61,7 @@ export class OpeningPositions {
     }
   }
 
-  /** The opening position of instrument `idx` is taken over at `mark` (its first), time `time`, if it waits. */
+  /** The opening position of instrument `idx` is taken over at time `time` (its average price, else `mark`: its first mark or fill price), if it waits. */
   takeOver(portfolio: Portfolio, pos: PositionState, idx: number, mark: number, time: Micros): boolean {
     const p = this.byIndex[idx];
     if (p === undefined) return false;
