@@ -151,4 +151,14 @@ describe('runLive', () => {
     expect(s.incomplete_reason).toContain('order 4242');
     expect(lines(join(dir, 'run', 'incidents.csv'))[1]).toContain('order 4242');
   });
+
+  it('closes the venue when the run fails on the way (an output folder that cannot be made)', async () => {
+    const dir = tempDir('qf-live-run-');
+    const venue = new ScriptedLiveVenue(start());
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    await expect(runLive({ ...options(dir, venue, new Trader({})), out: join(blocker, 'run') })).rejects.toThrow();
+    expect(venue.opened).toBeDefined();
+    expect(venue.closed).toBe(1);
+  });
 });

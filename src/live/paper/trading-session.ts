@@ -174,122 +174,130 @@ export async function runSession(o: PaperRunOptions, venue: SessionVenue): Promi
     await venue.close(kernel).catch(() => {});
     throw e;
   }
-  const started = wallNow();
-  const outputs = new PaperOutputs(o.out, kernel);
-  const recorder = new MarketDataWriter(join(o.out, 'market-data'), symbols);
-  const stop = new AbortController();
-  let stopReason: PaperStopReason | undefined;
-  const stopFor = (reason: PaperStopReason): void => {
-    stopReason ??= reason;
-    stop.abort();
-  };
-  const driver = new LiveDriver({
-    kernel,
-    symbols,
-    timeRate: o.timeRate,
-    staleAfter: o.staleAfter,
-    wallNow,
-    record: recorder,
-    onIncident: (i) => {
-      outputs.incident(i);
-      o.onIncident?.(i);
-    },
-    onFailure: () => stopFor('strategy_error'),
-  });
-  const summaryPath = join(o.out, 'summary.json');
-  const liveSummary = (stopped: Micros): LiveSummary => ({
-    source: o.sourceName,
-    symbols,
-    channels: o.subscription.channels,
-    started: formatTime(started),
-    stopped: stopped === stopped ? formatTime(stopped) : null,
-    stop_reason: stopReason ?? null,
-    events: { ...driver.counts },
-    latency_us: { exchange_to_receive: figures(driver.feedLatency), receive_to_strategy: figures(driver.handlingLatency) },
-    incidents: driver.incidents,
-    market_data: recorder.files().map((f) => f.slice(o.out.length + 1)),
-    ...(info.summary !== undefined ? { venue: info.summary(kernel) } : {}),
-  });
-  const result = (): BacktestResult =>
-    buildResult(kernel, { end: kernel.stepTime, ambiguousFills: info.ambiguousFills(), fillModel: info.fillModel, unpairedQuoteBars: 0, skipped: [] });
-  const writeLiveSummary = (r: BacktestResult, stopped: Micros, status: RunStatus): Summary & { live: LiveSummary } => {
-    const summary = { ...summarize(r, o.strategyName, o.params), live: liveSummary(stopped) };
-    writeOutputFile(summaryPath, (path) => writeSummary(path, summary, status));
-    return summary;
-  };
-
-  const onSignal = (): void => stopFor('signal');
-  o.signal?.addEventListener('abort', onSignal, { once: true });
-  if (o.signal?.aborted === true) stopFor('signal');
-  const timers: NodeJS.Timeout[] = [];
-  let failure: unknown;
-  for (const i of account.incidents ?? []) driver.incident(i);
-  if (account.stop !== undefined) {
-    // The venue will not trade (an order it cannot account for): nothing starts, the files are written as they stand.
-    failure = account.stop;
-    stopFor('venue_stop');
-  }
+  // From here on the venue is closed whatever happens: last, after the files, or on the way out of an error.
+  let closed = false;
   try {
-    if (failure !== undefined) throw failure;
-    kernel.start();
-    timers.push(setInterval(() => driver.tick(), o.tickEveryMs ?? 50));
-    timers.push(
-      setInterval(() => {
-        outputs.flush();
-        recorder.flush();
-      }, 1000),
-    );
-    timers.push(
-      setInterval(() => {
-        outputs.flush();
-        recorder.flush();
-        writeLiveSummary(result(), NaN, { complete: false, incompleteReason: 'running', warnings: [] });
-      }, o.summaryEveryMs ?? 5000),
-    );
-    if (o.duration !== undefined) timers.push(setTimeout(() => stopFor('duration'), Math.max(0, o.duration / 1000)));
-    for (const t of timers) t.unref();
-    writeLiveSummary(result(), NaN, { complete: false, incompleteReason: 'running', warnings: [] });
-    if (!stop.signal.aborted) {
-      try {
-        const running = o.source.run(o.subscription, driver, stop.signal);
-        if ((await Promise.race([running.then(() => 'ended' as const), graceAfterStop(stop.signal, o.stopGraceMs ?? 5000)])) === 'late') {
-          // A source that does not stop must not hold the outputs back: its later events are dropped (the driver has finished).
-          running.catch(() => {});
-          driver.incident({ time: wallNow(), kind: 'error', symbol: '', channel: '', detail: `the market source did not stop within ${o.stopGraceMs ?? 5000} ms of being asked to; its later events are dropped` });
-        }
-        stopReason ??= 'end_of_data';
-      } catch (e) {
-        if (driver.failure === undefined) {
-          failure = e;
-          stopFor('source_error');
-          if (!(e instanceof InputError)) driver.incident({ time: wallNow(), kind: 'error', symbol: '', channel: '', detail: `the market source failed: ${e instanceof Error ? e.message : String(e)}` });
+    const started = wallNow();
+    const outputs = new PaperOutputs(o.out, kernel);
+    const recorder = new MarketDataWriter(join(o.out, 'market-data'), symbols);
+    const stop = new AbortController();
+    let stopReason: PaperStopReason | undefined;
+    const stopFor = (reason: PaperStopReason): void => {
+      stopReason ??= reason;
+      stop.abort();
+    };
+    const driver = new LiveDriver({
+      kernel,
+      symbols,
+      timeRate: o.timeRate,
+      staleAfter: o.staleAfter,
+      wallNow,
+      record: recorder,
+      onIncident: (i) => {
+        outputs.incident(i);
+        o.onIncident?.(i);
+      },
+      onFailure: () => stopFor('strategy_error'),
+    });
+    const summaryPath = join(o.out, 'summary.json');
+    const liveSummary = (stopped: Micros): LiveSummary => ({
+      source: o.sourceName,
+      symbols,
+      channels: o.subscription.channels,
+      started: formatTime(started),
+      stopped: stopped === stopped ? formatTime(stopped) : null,
+      stop_reason: stopReason ?? null,
+      events: { ...driver.counts },
+      latency_us: { exchange_to_receive: figures(driver.feedLatency), receive_to_strategy: figures(driver.handlingLatency) },
+      incidents: driver.incidents,
+      market_data: recorder.files().map((f) => f.slice(o.out.length + 1)),
+      ...(info.summary !== undefined ? { venue: info.summary(kernel) } : {}),
+    });
+    const result = (): BacktestResult =>
+      buildResult(kernel, { end: kernel.stepTime, ambiguousFills: info.ambiguousFills(), fillModel: info.fillModel, unpairedQuoteBars: 0, skipped: [] });
+    const writeLiveSummary = (r: BacktestResult, stopped: Micros, status: RunStatus): Summary & { live: LiveSummary } => {
+      const summary = { ...summarize(r, o.strategyName, o.params), live: liveSummary(stopped) };
+      writeOutputFile(summaryPath, (path) => writeSummary(path, summary, status));
+      return summary;
+    };
+
+    const onSignal = (): void => stopFor('signal');
+    o.signal?.addEventListener('abort', onSignal, { once: true });
+    if (o.signal?.aborted === true) stopFor('signal');
+    const timers: NodeJS.Timeout[] = [];
+    let failure: unknown;
+    for (const i of account.incidents ?? []) driver.incident(i);
+    if (account.stop !== undefined) {
+      // The venue will not trade (an order it cannot account for): nothing starts, the files are written as they stand.
+      failure = account.stop;
+      stopFor('venue_stop');
+    }
+    try {
+      if (failure !== undefined) throw failure;
+      kernel.start();
+      timers.push(setInterval(() => driver.tick(), o.tickEveryMs ?? 50));
+      timers.push(
+        setInterval(() => {
+          outputs.flush();
+          recorder.flush();
+        }, 1000),
+      );
+      timers.push(
+        setInterval(() => {
+          outputs.flush();
+          recorder.flush();
+          writeLiveSummary(result(), NaN, { complete: false, incompleteReason: 'running', warnings: [] });
+        }, o.summaryEveryMs ?? 5000),
+      );
+      if (o.duration !== undefined) timers.push(setTimeout(() => stopFor('duration'), Math.max(0, o.duration / 1000)));
+      for (const t of timers) t.unref();
+      writeLiveSummary(result(), NaN, { complete: false, incompleteReason: 'running', warnings: [] });
+      if (!stop.signal.aborted) {
+        try {
+          const running = o.source.run(o.subscription, driver, stop.signal);
+          if ((await Promise.race([running.then(() => 'ended' as const), graceAfterStop(stop.signal, o.stopGraceMs ?? 5000)])) === 'late') {
+            // A source that does not stop must not hold the outputs back: its later events are dropped (the driver has finished).
+            running.catch(() => {});
+            driver.incident({ time: wallNow(), kind: 'error', symbol: '', channel: '', detail: `the market source did not stop within ${o.stopGraceMs ?? 5000} ms of being asked to; its later events are dropped` });
+          }
+          stopReason ??= 'end_of_data';
+        } catch (e) {
+          if (driver.failure === undefined) {
+            failure = e;
+            stopFor('source_error');
+            if (!(e instanceof InputError)) driver.incident({ time: wallNow(), kind: 'error', symbol: '', channel: '', detail: `the market source failed: ${e instanceof Error ? e.message : String(e)}` });
+          }
         }
       }
+    } catch (e) {
+      // The strategy's onStart threw (or the venue refused to trade).
+      failure = e;
+      stopReason ??= 'strategy_error';
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      o.signal?.removeEventListener('abort', onSignal);
     }
+    if (stopReason === undefined) stopReason = 'signal';
+    if (driver.failure !== undefined) failure = driver.failure;
+    // No more events come: the kernel's last step ends, onStop runs (not after a failure), every file is completed.
+    if (failure === undefined) driver.finish();
+    else kernel.finishPartial();
+    if (failure === undefined && driver.failure !== undefined) failure = driver.failure;
+    const final = result();
+    const stopped = wallNow();
+    outputs.close(final);
+    recorder.close();
+    const status: RunStatus =
+      failure === undefined ? { complete: true, warnings: [] } : { complete: false, incompleteReason: failureReason(failure), warnings: [] };
+    const summary = writeLiveSummary(final, stopped, status);
+    // Last: a live venue's streams and journal close (its working orders stay at the exchange).
+    closed = true;
+    await venue.close(kernel);
+    return { result: final, summary, stopReason, ...(failure !== undefined ? { failure } : {}) };
   } catch (e) {
-    // The strategy's onStart threw (or the venue refused to trade).
-    failure = e;
-    stopReason ??= 'strategy_error';
-  } finally {
-    for (const t of timers) clearTimeout(t);
-    o.signal?.removeEventListener('abort', onSignal);
+    if (!closed) await venue.close(kernel).catch(() => {});
+    throw e;
   }
-  if (stopReason === undefined) stopReason = 'signal';
-  if (driver.failure !== undefined) failure = driver.failure;
-  // No more events come: the kernel's last step ends, onStop runs (not after a failure), every file is completed.
-  if (failure === undefined) driver.finish();
-  else kernel.finishPartial();
-  if (failure === undefined && driver.failure !== undefined) failure = driver.failure;
-  const final = result();
-  const stopped = wallNow();
-  outputs.close(final);
-  recorder.close();
-  const status: RunStatus =
-    failure === undefined ? { complete: true, warnings: [] } : { complete: false, incompleteReason: failureReason(failure), warnings: [] };
-  const summary = writeLiveSummary(final, stopped, status);
-  // Last: a live venue's streams and journal close (its working orders stay at the exchange).
-  await venue.close(kernel);
-  return { result: final, summary, stopReason, ...(failure !== undefined ? { failure } : {}) };
 }
 
 /** Resolves 'late' `graceMs` after `signal` aborts (never before). */
