@@ -188,6 +188,13 @@ export { MarketDataWriter, marketDataFileName } from './live/paper/market-data-w
 export { PaperOutputs, INCIDENTS_HEADER } from './live/paper/paper-outputs.js';
 export { runPaper, type PaperRunOptions, type PaperRunResult, type PaperStopReason, type LiveSummary, type LatencyFigures } from './live/paper/paper-run.js';
 export { registerMarketSource, resolveMarketSource, marketSourceIds, type SourceRequest, type SourceChoice, type SourceFactory } from './live/sources.js';
+// Paper and live share one session loop; live trading (docs/live.md#quantflow-live)
+export { runSession, type SessionVenue, type SessionVenueInfo, type SessionAccount } from './live/paper/trading-session.js';
+export { simulatedVenue } from './live/paper/paper-run.js';
+export { runLive, liveSessionVenue, LiveVenueStopError, type LiveRunOptions } from './live/live-run/run-live.js';
+export { registerLiveVenue, liveVenueFactory } from './live/live-run/venues.js';
+export { loadCredentials, credentialsSource } from './live/credentials.js';
+export { OpeningPositions, type OpeningPosition, type OpeningOrder } from './kernel/opening-account.js';
 // Live feed: the I/O thread and its event ring (docs/live.md#the-io-thread-and-the-ring)
 export type { MarketEventSink, MarketSource, MarketSubscription, DataChannel, LiveMarket, Incident, IncidentKind } from './live/source.js';
 export { startIoThread, IoThread, MarketSourceError, IO_THREAD_ENDED, type IoThreadOptions, type IoThreadStats, type SourceSpec } from './live/feed/io-thread.js';

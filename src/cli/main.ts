@@ -11,11 +11,13 @@ import { registerIndicator } from './commands/indicator.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRecord } from './commands/record.js';
 import { registerPaper } from './commands/paper.js';
+import { registerLive } from './commands/live.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerReport } from './commands/report.js';
 import { registerWalkForward } from './commands/walkforward.js';
 import { registerWorker } from './commands/worker.js';
 import { MarketSourceError } from '../live/feed/io-thread.js';
+import { LiveVenueStopError } from '../live/live-run/run-live.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -55,6 +57,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerWorker(program, io, done);
   registerExchange(program, io, done);
   registerPaper(program, io, done);
+  registerLive(program, io, done);
   registerReconcile(program, io, done);
   for (const c of program.commands) c.exitOverride();
   try {
@@ -92,6 +95,11 @@ function reportFailure(e: unknown, io: CliIO): number {
   if (e instanceof OutputError) {
     io.stderr.write(`error: ${e.message}\n`);
     return e.diskFull || e.code === 'EIO' ? EXIT_BUG : EXIT_INPUT;
+  }
+  if (e instanceof LiveVenueStopError) {
+    // The exchange holds what the run cannot account for: the run did not trade; its files say what was found.
+    io.stderr.write(`error: ${e.message}\n`);
+    return EXIT_BUG;
   }
   if (e instanceof MarketSourceError) {
     // Live market data that failed for good (the source's own words): not a bug, and the run's outputs are complete.

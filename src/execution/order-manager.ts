@@ -122,6 +122,10 @@ export class OrderManager implements ExecutionReports {
   private readonly modifiesInFlight = new Map<number, number>();
   /** Partners the manager asked the venue to cancel (a venue without withdraw): their cancel is reported as 'oco'. */
   private readonly linkedCancels = new Set<number>();
+  /** Adopted orders filled in part before the run took them over: that quantity, by order id (their price is not known). */
+  private readonly filledBefore = new Map<number, number>();
+  /** Adopted orders by their (foreign) client order id. */
+  private readonly adopted = new Map<string, number>();
 
   constructor(
     private readonly fees: FeeModel,
@@ -146,7 +150,10 @@ export class OrderManager implements ExecutionReports {
   /** The order a venue knows by its client order id. */
   byClientOrderId(clientOrderId: string): Order | undefined {
     const prefix = `${this.runId}-`;
-    if (!clientOrderId.startsWith(prefix)) return undefined;
+    if (!clientOrderId.startsWith(prefix)) {
+      const adopted = this.adopted.get(clientOrderId);
+      return adopted !== undefined ? this.get(adopted) : undefined;
+    }
     const id = Number(clientOrderId.slice(prefix.length));
     return Number.isInteger(id) && id > 0 ? this.get(id) : undefined;
   }
@@ -185,6 +192,33 @@ export class OrderManager implements ExecutionReports {
     }
     if (parent !== undefined) order.activatedTime = parent.filledTime;
     this.acceptOrReject(order, time);
+    return order;
+  }
+
+  /**
+   * Takes over an order that already works at the venue (a live session
+   * continuing an earlier one's order, or one adopted by reconciliation): it
+   * is recorded as accepted (or partially filled) under the venue's client
+   * and order ids, without pre-trade checks (it has left already) and without
+   * a venue request; its later reports apply to it like any order's. The
+   * `filledQuantity` filled before is in the account already: it is not a fill
+   * of this run, and the order's fill price covers the run's fills only.
+   */
+  adopt(req: NewOrder, ids: { readonly clientOrderId: string; readonly venueOrderId: string }, filledQuantity: number, time: Micros): Order {
+    if (!(filledQuantity >= 0) || !(filledQuantity < req.quantity)) {
+      throw new InvariantError(`adopted order ${ids.clientOrderId}: filled ${filledQuantity} of ${req.quantity} is not a working order`);
+    }
+    const order = this.create(req, time, NaN, 'none', 0);
+    order.clientOrderId = ids.clientOrderId;
+    order.venueOrderId = ids.venueOrderId;
+    this.adopted.set(ids.clientOrderId, order.id);
+    transition(order, 'accepted');
+    if (filledQuantity > 0) {
+      order.filledQuantity = filledQuantity;
+      this.filledBefore.set(order.id, filledQuantity);
+      transition(order, 'partially_filled');
+    }
+    this.emit('accepted', order, time, '');
     return order;
   }
 
@@ -411,7 +445,9 @@ export class OrderManager implements ExecutionReports {
     this.ownVolume = addExact(this.ownVolume, mulExact(mulExact(quantity, price), multiplier));
     const before = order.filledQuantity;
     order.filledQuantity = addExact(before, quantity);
-    order.fillPrice = before === 0 ? price : (order.fillPrice * before + price * quantity) / order.filledQuantity;
+    // The average over this run's fills: an adopted order's earlier fills have no known price.
+    const seen = this.filledBefore.size === 0 ? before : before - (this.filledBefore.get(order.id) ?? 0);
+    order.fillPrice = seen === 0 ? price : (order.fillPrice * seen + price * quantity) / (seen + quantity);
     order.fee = addExact(order.fee, fee);
     order.filledTime = time;
     const complete = order.filledQuantity >= order.quantity;

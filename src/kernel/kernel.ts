@@ -32,6 +32,7 @@ import type { Clock } from './clock.js';
 import { SimulatedClock } from './clock.js';
 import { BacktestContext } from './context.js';
 import { BarView, QuoteView, TradeView } from './market-views.js';
+import { OpeningPositions, type OpeningOrder, type OpeningPosition } from './opening-account.js';
 import { OrderEntry, orderRequest } from './order-entry.js';
 import { PositionLog } from './position-log.js';
 import { EquityRecorder } from './recorder.js';
@@ -80,6 +81,16 @@ export interface KernelOptions {
    */
   readonly tradeFrom?: Micros | undefined;
   readonly tradeTo?: Micros | undefined;
+  /**
+   * Live runs: positions the account holds at the start (`cash` is then the
+   * account's cash without them). Each is taken over at its instrument's
+   * first mark (or first fill, if one comes before), at its average price
+   * (that price when unknown); the run's opening equity is the cash plus
+   * their value.
+   */
+  readonly openingPositions?: readonly OpeningPosition[] | undefined;
+  /** Prefix of the client order ids sent to the venue (`<runId>-<order id>`; default 'QF'). */
+  readonly runId?: string | undefined;
 }
 
 const silentLog: Logger = { info: () => {}, warn: () => {} };
@@ -161,6 +172,8 @@ export class TradingKernel {
   private readonly tradeTo: Micros;
   /** Whether the trading window has opened (at once without tradeFrom). */
   private trading: boolean;
+  /** Positions held before the run, until taken over (undefined: none). */
+  private readonly opening: OpeningPositions | undefined;
 
   constructor(private readonly options: KernelOptions) {
     if (!(options.cash >= 0) || !Number.isFinite(options.cash)) {
@@ -228,6 +241,8 @@ export class TradingKernel {
         },
         fill: (order, fill) => {
           const pos = legOf(order);
+          // A fill before the instrument's first mark (an adopted order's): the position held before the run comes first.
+          if (this.opening !== undefined && this.opening.waiting > 0) this.opening.takeOver(pf, pos, pos.index, fill.price, fill.time);
           pf.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
           this.positionLog.onFill(pos.side === 'short' ? pf.size + pos.index : pos.index, fill.time);
         },
@@ -239,8 +254,11 @@ export class TradingKernel {
         tradedVolume: () => pf.tradedVolume,
         maxOrders: this.risk.limits.maxOrders,
         onOrderLimit: (time) => this.killSwitch.maxOrdersReached(time),
+        ...(options.runId !== undefined ? { runId: options.runId } : {}),
       },
     );
+    const opening = options.openingPositions !== undefined ? new OpeningPositions(pf, options.openingPositions) : undefined;
+    this.opening = opening !== undefined && opening.waiting > 0 ? opening : undefined;
     const entry = (this.entry = new OrderEntry({
       instruments,
       portfolio: pf,
@@ -300,6 +318,26 @@ export class TradingKernel {
     this.orders.connect(venue);
   }
 
+  /**
+   * Live runs, before start(): an order working at the venue when the run
+   * starts is taken into the order manager as accepted (OrderManager.adopt:
+   * no pre-trade check, no venue request); its reports apply to it from now
+   * on. The strategy sees its `accepted` event after onStart.
+   */
+  adoptOrder(working: OpeningOrder, time: Micros): Order {
+    if (this.started) throw new InvariantError('orders are adopted before the kernel starts');
+    const idx = this.symbolIndex.get(working.request.symbol);
+    if (idx === undefined) throw new InvariantError(`adopted order ${working.clientOrderId} is for ${working.request.symbol}, which the run does not trade`);
+    const order = this.orders.adopt(this.entry.resolve(working.request, idx, 'adopt', false), working, working.filledQuantity, time);
+    return order;
+  }
+
+  /** Cash at the start plus the value of the positions held before the run taken over so far (the run's opening equity). */
+  get initialEquity(): number {
+    const value = this.opening?.value ?? 0;
+    return value === 0 ? this.portfolio.initialCash : addExact(this.portfolio.initialCash, value);
+  }
+
   /** The strategy's onStart and its order events, before any data. */
   start(): void {
     if (this.venue === undefined) throw new InvariantError('the kernel needs a venue (connectVenue) before it starts');
@@ -357,6 +395,17 @@ export class TradingKernel {
     const floor = this.stepEnded ? this.step + 1 : this.step;
     const now = this.now;
     return floor === floor ? (now > floor ? now : floor) : now === now ? now : -Infinity;
+  }
+
+  /**
+   * Live runs, between market events: the reports an asynchronous venue
+   * (ExecutionClient.poll) received since the last event are applied, and
+   * the strategy gets their order events, without waiting for more data.
+   */
+  pollVenue(): void {
+    if (!this.started) return;
+    this.venue?.poll?.();
+    if (this.pending.length > 0) this.drain();
   }
 
   /** The feed's state changed (live: a stale-feed watchdog): the strategy's onFeedStatus and its order events. */
@@ -556,6 +605,7 @@ export class TradingKernel {
 
   /** The instrument's last price (both legs of a hedging account), and the open trades' excursions. */
   private mark(idx: number, pos: PositionState, price: number, high: number, low: number): void {
+    if (this.opening !== undefined && this.opening.waiting > 0) this.opening.takeOver(this.portfolio, pos, idx, price, this.now);
     this.portfolio.mark(pos, price);
     pos.openTrade?.observe(high, low);
     if (this.hedging) {

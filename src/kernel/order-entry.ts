@@ -53,33 +53,31 @@ export class OrderEntry {
     return this.place(idx, orderRequest(diff > 0 ? 'buy' : 'sell', diff > 0 ? diff : -diff, base), undefined);
   }
 
-  /** A request in the order manager's terms: times in µs, NaN for absent prices, defaults filled in, rounded to the grid if asked. */
-  resolve(request: OrderRequest, idx: number, call = 'order'): NewOrder {
+  /** A request in the order manager's terms: times in µs, NaN for absent prices, defaults filled in, rounded to the grid if asked (and `round`). */
+  resolve(request: OrderRequest, idx: number, call = 'order', round = true): NewOrder {
     const instrument = this.host.instruments[idx] as Instrument;
     const expireTime = resolveTime(request.expire, call, call === 'ctx.submit' ? 'request.expire' : 'options.expire');
     // A plain stop given only a price: that price is its trigger.
     const trigger = request.triggerPrice ?? (request.type === 'stop' ? request.price : undefined);
-    return this.host.round(
-      {
-        symbol: instrument.symbol,
-        side: request.side,
-        type: request.type,
-        quantity: request.quantity,
-        price: request.type === 'stop' ? NaN : (request.price ?? NaN),
-        triggerPrice: trigger ?? NaN,
-        trailOffset: request.trailOffset ?? 0,
-        trailPercent: request.trailPercent ?? 0,
-        timeInForce: request.timeInForce ?? (Number.isFinite(expireTime) ? 'gtd' : 'gtc'),
-        expireTime,
-        validBars: request.validBars ?? 0,
-        reduceOnly: request.reduceOnly ?? false,
-        postOnly: request.postOnly ?? false,
-        tag: request.tag ?? '',
-        multiplier: instrument.multiplier,
-        positionSide: request.positionSide,
-      },
-      instrument,
-    );
+    const order: NewOrder = {
+      symbol: instrument.symbol,
+      side: request.side,
+      type: request.type,
+      quantity: request.quantity,
+      price: request.type === 'stop' ? NaN : (request.price ?? NaN),
+      triggerPrice: trigger ?? NaN,
+      trailOffset: request.trailOffset ?? 0,
+      trailPercent: request.trailPercent ?? 0,
+      timeInForce: request.timeInForce ?? (Number.isFinite(expireTime) ? 'gtd' : 'gtc'),
+      expireTime,
+      validBars: request.validBars ?? 0,
+      reduceOnly: request.reduceOnly ?? false,
+      postOnly: request.postOnly ?? false,
+      tag: request.tag ?? '',
+      multiplier: instrument.multiplier,
+      positionSide: request.positionSide,
+    };
+    return round ? this.host.round(order, instrument) : order;
   }
 }
 

@@ -117,7 +117,7 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     symbols: k.instruments.map((i) => i.symbol),
     positionMode: hedging ? 'hedging' : 'netting',
     equitySampling: k.equity.sampling,
-    initialCash: p.initialCash,
+    initialCash: k.initialEquity,
     finalCash: p.cashValue(),
     finalEquity: p.equity(),
     fees: p.fees,

@@ -174,8 +174,9 @@ export class LiveDriver implements MarketEventSink {
 
   /**
    * Called by the run every few tens of milliseconds, and by tests: the
-   * stale-feed watchdog, and market time moved on by the wall clock (timers
-   * due by then fire, their step ended first).
+   * stale-feed watchdog, market time moved on by the wall clock (timers
+   * due by then fire, their step ended first), and the venue's reports
+   * that arrived since the last event (TradingKernel.pollVenue).
    */
   tick(): void {
     if (this.failure !== undefined || this.finished || this.inBookEvent) return;
@@ -194,6 +195,8 @@ export class LiveDriver implements MarketEventSink {
           if (floor > this.floor) this.floor = floor;
         }
       }
+      // A live venue's reports (fills, cancels) reach the strategy on a quiet feed too.
+      this.kernel.pollVenue();
     } catch (e) {
       this.fail(e);
     }
