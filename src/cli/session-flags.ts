@@ -1,4 +1,5 @@
-import { basename, extname } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseRunConfig, type RunConfig } from '../backtest/config.js';
 import { GuardedStrategy } from '../backtest/guarded-strategy.js';
@@ -135,6 +136,19 @@ export async function withStopSignals<T>(run: (signal: AbortSignal) => Promise<T
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/**
+ * run.json of a paper or live session: the settings a backtest of its
+ * recorded market data needs (`quantflow reconcile`, `quantflow report`),
+ * with the strategy's absolute path and each instrument's tick and lot size
+ * as the run used them (the exchange's where no flag set them).
+ */
+export function writeSessionRunJson(config: RunConfig, run: PaperRunResult, session: Readonly<Record<string, unknown>>): void {
+  const own = new Map((config.instruments ?? []).map((i) => [i.symbol, i]));
+  const instruments = run.instruments.map((i) => ({ ...own.get(i.symbol), symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize }));
+  const saved = { ...config, strategy: resolve(config.strategy), data: [], instruments };
+  writeFileSync(join(config.out, 'run.json'), JSON.stringify({ config: saved, ...session }, null, 2) + '\n');
 }
 
 /** A failed session's error, with where its outputs are; rethrown for the CLI's exit status. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileReplaySource } from '../../src/live/replay-source.js';
 import { ROOT, SAMPLES, cli, summaryOf, tempDir } from '../helpers/cli.js';
 
 const BARS = join(SAMPLES, 'BTC-PERP-2022-01-1m.csv');
@@ -55,12 +56,17 @@ describe('quantflow paper', () => {
     expect(existsSync(join(out, 'run.json'))).toBe(true);
   });
 
-  it('stops after --duration', () => {
+  it('stops after --duration; run.json names the strategy by its absolute path and keeps the tick and lot sizes the run took from the market', async () => {
     const out = tempDir('qf-paper-cli-');
-    const r = cli(['paper', '--strategy', SMA, '--exchange', `replay:${BARS}`, '--symbol', 'BTC-PERP', '--speed', '600', '--duration', '1s', '--out', out]);
+    // The strategy given relative to the working directory (the repository root).
+    const r = cli(['paper', '--strategy', 'examples/sma-cross.ts', '--exchange', `replay:${BARS}`, '--symbol', 'BTC-PERP', '--speed', '600', '--duration', '1s', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect((summaryOf(out).live as { stop_reason: string }).stop_reason).toBe('duration');
+    const saved = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: { strategy: string; instruments: { symbol: string; tickSize: number; lotSize: number }[] } };
+    expect(saved.config.strategy).toBe(SMA);
+    const [market] = await new FileReplaySource({ files: [BARS], speed: 0 }).markets(['BTC-PERP']);
+    expect(saved.config.instruments).toEqual([{ symbol: 'BTC-PERP', tickSize: Number(market?.tickSize), lotSize: Number(market?.lotSize) }]);
   });
 
   it.each([

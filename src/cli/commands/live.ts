@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { wallMicros } from '../../live/replay-source.js';
@@ -8,7 +6,7 @@ import { runLive } from '../../live/live-run/run-live.js';
 import { liveVenueFactory } from '../../live/live-run/venues.js';
 import type { UnknownOrderPolicy } from '../../live/journal/index.js';
 import type { CliIO } from '../io.js';
-import { addSessionOptions, rethrowFailure, sessionReport, sessionSetup, withStopSignals, type SessionFlags } from '../session-flags.js';
+import { addSessionOptions, writeSessionRunJson, rethrowFailure, sessionReport, sessionSetup, withStopSignals, type SessionFlags } from '../session-flags.js';
 
 interface LiveFlags extends SessionFlags {
   credentials?: string;
@@ -56,7 +54,7 @@ export function registerLive(program: Command, io: CliIO, done: (code: number) =
     );
     // Where the keys came from (a file's path or an environment prefix), never the keys.
     const live = { exchange, url: setup.flags.url ?? null, credentials: credentialsSource(raw.credentials), unknown_orders: unknownOrders, symbols, channels, timeframe };
-    writeFileSync(join(config.out, 'run.json'), JSON.stringify({ config: { ...config, data: [] }, live }, null, 2) + '\n');
+    writeSessionRunJson(config, run, { live });
     rethrowFailure(run, config.out);
     const v = run.summary.live.venue as { start?: { adopted_orders?: number }; orders_left_working?: number } | undefined;
     io.stdout.write(

@@ -1,9 +1,7 @@
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runPaper } from '../../live/paper/paper-run.js';
 import type { CliIO } from '../io.js';
-import { addSessionOptions, rethrowFailure, sessionReport, sessionSetup, withStopSignals, type SessionFlags } from '../session-flags.js';
+import { addSessionOptions, writeSessionRunJson, rethrowFailure, sessionReport, sessionSetup, withStopSignals, type SessionFlags } from '../session-flags.js';
 
 export function registerPaper(program: Command, io: CliIO, done: (code: number) => void): void {
   const cmd = program
@@ -13,7 +11,7 @@ export function registerPaper(program: Command, io: CliIO, done: (code: number) 
     const setup = await sessionSetup(raw, io, 'runs/paper');
     const { config, symbols, channels, timeframe } = setup;
     const run = await withStopSignals((signal) => runPaper({ ...setup.run, signal, logWith: setup.logWith, onIncident: setup.onIncident }));
-    writeFileSync(join(config.out, 'run.json'), JSON.stringify({ config: { ...config, data: [] }, paper: { exchange: setup.flags.exchange, symbols, channels, timeframe } }, null, 2) + '\n');
+    writeSessionRunJson(config, run, { paper: { exchange: setup.flags.exchange, symbols, channels, timeframe } });
     rethrowFailure(run, config.out);
     io.stdout.write(sessionReport(run, config.out));
     done(0);

@@ -125,6 +125,8 @@ export interface PaperRunResult {
   readonly stopReason: PaperStopReason;
   /** What stopped the run when it was an error (a StrategyError, or the source's). */
   readonly failure?: unknown;
+  /** The instruments traded, with the tick and lot sizes the run used (the exchange's where the settings left them open). */
+  readonly instruments: readonly Instrument[];
 }
 
 /**
@@ -293,7 +295,7 @@ export async function runSession(o: PaperRunOptions, venue: SessionVenue): Promi
     // Last: a live venue's streams and journal close (its working orders stay at the exchange).
     closed = true;
     await venue.close(kernel);
-    return { result: final, summary, stopReason, ...(failure !== undefined ? { failure } : {}) };
+    return { result: final, summary, stopReason, instruments, ...(failure !== undefined ? { failure } : {}) };
   } catch (e) {
     if (!closed) await venue.close(kernel).catch(() => {});
     throw e;
