@@ -11,7 +11,7 @@ import { InvariantError } from '../core/errors.js';
 import type { Fill, OrderEvent } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { Order } from '../model/order.js';
-import { NoFee } from './models/fee.js';
+import { NoFee, PercentFee } from './models/fee.js';
 import { OrderManager, type NewOrder, type OrderManagerOptions, type PreTradeCheck } from './order-manager.js';
 
 /** A venue that only records: `submit 1`, `cancel 1`, `modify 1 {"price":99}`, `withdraw 1`. */
@@ -372,6 +372,24 @@ describe('OrderManager against a scripted venue', () => {
       expect(() => r.cancelled(o.id, T, 'user')).toThrow(InvariantError);
       expect(() => r.expired(o.id, T)).toThrow(InvariantError);
       expect(() => r.triggered(o.id, T)).toThrow(InvariantError);
+    });
+  });
+
+  describe("the venue's fee", () => {
+    it("a fill that states what the venue charged pays that; one without is priced by the run's fee model", () => {
+      const venue = new ScriptedVenue(true);
+      const fills: Fill[] = [];
+      const om = new OrderManager(new PercentFee(0.001), () => undefined, { event: () => {}, fill: (_o, f) => fills.push(f), released: () => {} });
+      om.connect(venue);
+      const o = om.submit(newOrder({ side: 'buy', quantity: 2, type: 'limit', price: 100 }), T, 100);
+      venue.reports.accepted(o.id, 'V-1', T);
+      venue.reports.filled(o.id, T + 1, 1, 100, 'maker', 0.0731);
+      venue.reports.filled(o.id, T + 2, 1, 100, 'maker');
+      expect(fills.map((f) => f.fee)).toEqual([0.0731, 0.1]);
+      expect(o.fee).toBeCloseTo(0.1731, 12);
+      const m = om.submit(newOrder({ side: 'buy', quantity: 1 }), T, 100);
+      venue.reports.accepted(m.id, 'V-2', T);
+      expect(() => venue.reports.filled(m.id, T + 3, 1, 100, 'taker', NaN)).toThrow(/the venue's fee NaN is not a number/);
     });
   });
 });

@@ -437,11 +437,12 @@ export class OrderManager implements ExecutionReports {
     this.reject(order, time, reason);
   }
 
-  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity): void {
+  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity, venueFee?: number): void {
     const order = this.takeWorking(orderId);
     if (!(quantity > 0) || quantity > leavesQuantity(order) + 1e-9) throw new InvariantError(`order ${orderId}: fill of ${quantity} with ${leavesQuantity(order)} open`);
+    if (venueFee !== undefined && !Number.isFinite(venueFee)) throw new InvariantError(`order ${orderId}: the venue's fee ${venueFee} is not a number`);
     const multiplier = this.multiplierOf(order.id);
-    const fee = this.quote(order.symbol, quantity, price, multiplier, liquidity);
+    const fee = venueFee ?? this.quote(order.symbol, quantity, price, multiplier, liquidity);
     this.ownVolume = addExact(this.ownVolume, mulExact(mulExact(quantity, price), multiplier));
     const before = order.filledQuantity;
     order.filledQuantity = addExact(before, quantity);

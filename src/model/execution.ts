@@ -59,7 +59,11 @@ export interface ExecutionReports {
   accepted(orderId: number, venueOrderId: string, time: Micros): void;
   /** The venue refused the order. */
   rejected(orderId: number, time: Micros, reason: RejectReason): void;
-  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity): void;
+  /**
+   * A fill. `fee` is what the venue charged, in the account's currency (a
+   * live exchange's commission); absent, the run's fee model prices it.
+   */
+  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity, fee?: number): void;
   triggered(orderId: number, time: Micros): void;
   /** A trailing stop's trigger moved. */
   triggerMoved(orderId: number, triggerPrice: number): void;
