@@ -199,3 +199,5 @@ export { wallMicros } from './live/feed/clock.js';
 export { SyntheticSource, SYNTHETIC_SOURCE_MODULE, EventLog, EVENT_LOG_WIDTH, type SyntheticSourceOptions } from './live/feed/synthetic-source.js';
 // The order journal and start-up reconciliation (docs/live.md#the-order-journal-and-reconciliation)
 export * from './live/journal/index.js';
+// Live orders through ccxt (docs/live.md#live-orders-through-ccxt)
+export { CcxtVenue, createCcxtVenue, ccxtOrderArgs, sessionRunId, type CcxtExchange, type CcxtVenueOptions, type CcxtOrderArgs } from './live/venue/index.js';

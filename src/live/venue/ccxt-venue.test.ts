@@ -1,0 +1,239 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ccxt from 'ccxt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Xoshiro128 } from '../../core/random.js';
+import type { Micros } from '../../core/time.js';
+import type { Liquidity } from '../../model/events.js';
+import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
+import { makeInstrument } from '../../model/instrument.js';
+import { draftOrder, type AmendRejectReason, type CancelReason, type Order, type RejectReason } from '../../model/order.js';
+import { JOURNAL_FILE, replayJournal } from '../journal/index.js';
+import { scanFrames, JOURNAL_MAGIC } from '../journal/frames.js';
+import { decodeRecord, type JournalRecord } from '../journal/records.js';
+import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
+import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/server.js';
+import type { Incident } from '../source.js';
+import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
+
+// The ccxt venue against a local exchange on 127.0.0.1: nothing here touches the internet.
+const KEY = 'venue-test-key-7Q2x';
+const SECRET = 'venue-test-secret-Zk91Pw';
+const START = { USDT: '100000', BTC: '1' };
+
+type Reported =
+  | { kind: 'accepted'; id: number; venueOrderId: string }
+  | { kind: 'rejected'; id: number; reason: RejectReason }
+  | { kind: 'filled'; id: number; quantity: number; price: number; liquidity: Liquidity }
+  | { kind: 'cancelled'; id: number; reason: CancelReason }
+  | { kind: 'expired'; id: number }
+  | { kind: 'cancelRejected' | 'modifyRejected'; id: number; reason: AmendRejectReason }
+  | { kind: 'other'; id: number };
+
+/** ExecutionReports that keep what they are told. */
+function recorder(): { reports: ExecutionReports; seen: Reported[] } {
+  const seen: Reported[] = [];
+  const other = (id: number): void => void seen.push({ kind: 'other', id });
+  const reports: ExecutionReports = {
+    accepted: (id, venueOrderId) => void seen.push({ kind: 'accepted', id, venueOrderId }),
+    rejected: (id, _t, reason) => void seen.push({ kind: 'rejected', id, reason }),
+    filled: (id, _t, quantity, price, liquidity) => void seen.push({ kind: 'filled', id, quantity, price, liquidity }),
+    triggered: other,
+    triggerMoved: other,
+    expired: (id) => void seen.push({ kind: 'expired', id }),
+    cancelled: (id, _t, reason) => void seen.push({ kind: 'cancelled', id, reason }),
+    cancelRejected: (id, _t, reason) => void seen.push({ kind: 'cancelRejected', id, reason }),
+    modified: (id: number, _t: Micros, _c: OrderChanges) => other(id),
+    modifyRejected: (id, _t, reason) => void seen.push({ kind: 'modifyRejected', id, reason }),
+  };
+  return { reports, seen };
+}
+
+/** A data folder with 30 one-minute BTC/USDT bars. */
+function barsFile(dir: string): string {
+  const file = join(dir, 'bars.csv');
+  const lines = readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+async function serve(bars: string, options: Partial<LocalExchangeOptions> = {}): Promise<LocalExchange> {
+  return startLocalExchange({
+    data: [{ path: bars, symbol: 'BTC/USDT' }],
+    speed: 1e9,
+    start: 'manual',
+    accounts: [{ key: KEY, secret: SECRET }],
+    balances: START,
+    ...options,
+  });
+}
+
+function venueOptions(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}): CcxtVenueOptions {
+  return {
+    exchange: 'binance',
+    url: exchange.url,
+    credentials: { apiKey: KEY, secret: SECRET },
+    runDir,
+    unknownOrders: 'stop',
+    wallNow: () => Date.now() * 1000,
+    onIncident: (i) => void incidents.push(i),
+    pollIntervalMs: 200,
+    ...extra,
+  };
+}
+
+/** A plain ccxt client on the same account, to look at the exchange as it is. */
+async function lookingGlass(exchange: LocalExchange): Promise<InstanceType<typeof ccxt.pro.binance>> {
+  const c = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
+  await pointCcxtAt(c, exchange.url);
+  await c.loadMarkets();
+  return c;
+}
+
+/** Polls the venue as the kernel does until `done` holds. */
+async function pumpUntil(venue: CcxtVenue, done: () => boolean | Promise<boolean>): Promise<void> {
+  for (;;) {
+    venue.poll();
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function until(what: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await what())) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** The journal's records as they are on disk now, with each record's end offset. */
+function journalOnDisk(runDir: string): { records: JournalRecord[]; ends: number[]; bytes: Buffer } {
+  const bytes = readFileSync(join(runDir, JOURNAL_FILE));
+  const scan = scanFrames(bytes, JOURNAL_MAGIC.length);
+  const records: JournalRecord[] = [];
+  const ends: number[] = [];
+  scan.payloads.forEach((p, i) => {
+    const decoded = decodeRecord(new TextDecoder().decode(p));
+    if (!decoded.ok) throw new Error(decoded.reason);
+    records.push(decoded.record);
+    ends.push((scan.offsets[i] as number) + 12 + p.length);
+  });
+  return { records, ends, bytes };
+}
+
+const BTC = makeInstrument('BTC/USDT');
+let nextId = 0;
+function order(runId: string, fields: Partial<Order> & Pick<Order, 'side' | 'quantity'>): Order {
+  const id = ++nextId;
+  return draftOrder({ symbol: 'BTC/USDT', id, clientOrderId: `${runId}-${id}`, ...fields });
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setUp(options: Partial<LocalExchangeOptions> = {}): Promise<{ exchange: LocalExchange; dir: string }> {
+  const dir = tempDir('qf-venue-');
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const exchange = await serve(barsFile(dir), options);
+  cleanup.push(() => exchange.close());
+  return { exchange, dir };
+}
+
+async function openVenue(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}) {
+  const venue = createCcxtVenue(venueOptions(exchange, runDir, incidents, extra));
+  cleanup.push(() => venue.close());
+  const rec = recorder();
+  venue.connect(rec.reports);
+  const start = await venue.open([BTC]);
+  return { venue, start, seen: rec.seen };
+}
+
+const filledOf = (seen: readonly Reported[], id: number): number => seen.reduce((n, r) => (r.kind === 'filled' && r.id === id ? n + r.quantity : n), 0);
+
+describe('the ccxt venue', () => {
+  it("carries an order's whole life: accepted, partial fills, filled, cancel, the exchange's reject, modify refused; intents journalled before they are sent", async () => {
+    const { exchange, dir } = await setUp({ partialFills: true });
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    const sent: string[] = [];
+    const { venue, start, seen } = await openVenue(exchange, (mkdirRun(runDir), runDir), incidents, {
+      onExchange: (ex) => hookCreateOrder(ex, runDir, sent),
+    });
+    expect(start.runId).toMatch(/^run[0-9a-f]{6}s1$/);
+    expect(start.stop).toBe(false);
+    expect(start.balances).toEqual({ BTC: 1, USDT: 100000 });
+    expect(start.cash).toBe(100000);
+    expect(start.positions).toEqual([{ symbol: 'BTC/USDT', quantity: 1, averagePrice: NaN }]);
+    expect(start.workingOrders).toEqual([]);
+    expect(incidents).toEqual([]);
+    expect(start.incidents.map((i) => [i.kind, i.detail.split(':')[0]])).toEqual([
+      ['reconciled', 'adjustBalance'],
+      ['reconciled', 'adjustBalance'],
+    ]);
+
+    const market = order(start.runId, { side: 'buy', quantity: 0.1 });
+    const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+    const tooBig = order(start.runId, { side: 'buy', type: 'limit', price: 40000, quantity: 10 });
+    const trailing = order(start.runId, { side: 'sell', type: 'trailing_stop', trailOffset: 100, quantity: 0.01 });
+    for (const o of [market, resting, tooBig, trailing]) venue.submit(o, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.filter((r) => r.kind === 'accepted' || r.kind === 'rejected').length === 4);
+    const accepted = seen.filter((r) => r.kind === 'accepted');
+    expect(accepted.map((r) => r.id).sort()).toEqual([market.id, resting.id]);
+    expect(accepted.every((r) => r.kind === 'accepted' && /^\d+$/.test(r.venueOrderId))).toBe(true);
+    expect(seen.filter((r) => r.kind === 'rejected').sort((a, b) => a.id - b.id)).toEqual([
+      { kind: 'rejected', id: tooBig.id, reason: 'venue_rejected' },
+      { kind: 'rejected', id: trailing.id, reason: 'venue_rejected' },
+    ]);
+    const refused = incidents.filter((i) => i.kind === 'order_refused').map((i) => i.detail);
+    expect(refused).toHaveLength(2);
+    expect(refused.find((d) => d.includes(tooBig.clientOrderId))).toMatch(/insufficient balance/i);
+    expect(refused.find((d) => d.includes(trailing.clientOrderId))).toMatch(/trailing_stop orders are not available/);
+    // Only what was journalled first reached createOrder; the trailing stop never left.
+    expect(sent.sort()).toEqual([market.clientOrderId, resting.clientOrderId, tooBig.clientOrderId].sort());
+
+    venue.modify(resting.id, { price: 1001 }, Date.now() * 1000);
+    venue.cancel(resting.id, Date.now() * 1000);
+    exchange.start();
+    await pumpUntil(venue, () => filledOf(seen, market.id) === 0.1 && seen.some((r) => r.kind === 'cancelled'));
+    expect(seen.filter((r) => r.id === market.id).map((r) => r.kind)).toEqual(['accepted', 'filled', 'filled']);
+    expect(seen.filter((r) => r.id === resting.id).map((r) => r.kind)).toEqual(['accepted', 'modifyRejected', 'cancelled']);
+
+    const glass = await lookingGlass(exchange);
+    cleanup.push(() => glass.close());
+    const trades = await glass.fetchMyTrades('BTC/USDT');
+    expect(seen.filter((r) => r.kind === 'filled').map((r) => r.kind === 'filled' && [r.quantity, r.price])).toEqual(trades.map((t) => [t.amount, t.price]));
+
+    await venue.close();
+    const { records } = journalOnDisk(runDir);
+    const state = replayJournal(records);
+    expect([...state.fills.keys()].sort()).toEqual(trades.map((t) => String(t.id)).sort());
+    expect(state.orders.get(market.clientOrderId)?.filledQuantity).toBe(0.1);
+    expect(state.orders.get(resting.clientOrderId)?.terminal).toBe('cancelled');
+    expect(state.orders.get(tooBig.clientOrderId)?.reason).toMatch(/insufficient balance/i);
+    expect(state.orders.has(trailing.clientOrderId)).toBe(false);
+    // The credentials are nowhere: not in the journal, not in an incident.
+    const written = readFileSync(join(runDir, JOURNAL_FILE)).toString('latin1') + JSON.stringify([...incidents, ...start.incidents]);
+    expect(written).not.toContain(KEY);
+    expect(written).not.toContain(SECRET);
+  });
+});
+
+function mkdirRun(runDir: string): void {
+  mkdirSync(runDir, { recursive: true });
+}
+
+/** Records each createOrder's client order id, after checking its submit is already in the journal file. */
+function hookCreateOrder(ex: CcxtExchange, runDir: string, sent: string[]): void {
+  const create = ex.createOrder.bind(ex);
+  ex.createOrder = (symbol, type, side, amount, price, params) => {
+    const id = String(params?.newClientOrderId);
+    const journalled = journalOnDisk(runDir).records.some((r) => r.kind === 'submit' && r.clientOrderId === id);
+    if (!journalled) throw new Error(`createOrder for ${id} before its submit was journalled`);
+    sent.push(id);
+    return create(symbol, type, side, amount, price, params);
+  };
+}
