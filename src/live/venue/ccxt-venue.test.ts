@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../core/errors.js';
 import { Xoshiro128 } from '../../core/random.js';
 import type { Micros } from '../../core/time.js';
 import type { Liquidity } from '../../model/events.js';
@@ -237,3 +238,72 @@ function hookCreateOrder(ex: CcxtExchange, runDir: string, sent: string[]): void
     return create(symbol, type, side, amount, price, params);
   };
 }
+
+describe('the ccxt venue: reports the stream drops, unknown orders, credentials', () => {
+  it('recovers every dropped report by polling: no fill lost, none twice', async () => {
+    const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });
+    const incidents: Incident[] = [];
+    const { venue, start, seen } = await openVenue(exchange, join(dir, 'run'), incidents);
+    await until(() => exchange.status().userSubscriptions === 1);
+    const orders = [0.01, 0.02, 0.03, 0.04, 0.05].map((q, i) => order(start.runId, { side: i % 2 === 0 ? 'buy' : 'sell', quantity: q }));
+    for (const o of orders) venue.submit(o, Date.now() * 1000);
+    await until(() => exchange.status().orders === orders.length); // at the matcher before the data plays
+    exchange.start();
+    await until(() => exchange.status().done);
+    await pumpUntil(venue, () => orders.every((o) => filledOf(seen, o.id) >= o.quantity));
+    const glass = await lookingGlass(exchange);
+    cleanup.push(() => glass.close());
+    const trades = await glass.fetchMyTrades('BTC/USDT');
+    expect(exchange.status().reportsDropped).toBeGreaterThan(0);
+    // Let late stream reports arrive: a fill reported again (stream and polling) must not come through twice.
+    let polls = 0;
+    await pumpUntil(venue, () => ++polls >= 50);
+    for (const o of orders) expect(filledOf(seen, o.id)).toBe(o.quantity);
+    expect(seen.filter((r) => r.kind === 'filled')).toHaveLength(trades.length);
+    expect(seen.filter((r) => r.kind === 'accepted')).toHaveLength(orders.length);
+    expect(incidents.some((i) => i.kind === 'report_recovered')).toBe(true);
+    await venue.close();
+    const state = replayJournal(journalOnDisk(join(dir, 'run')).records);
+    expect([...state.fills.keys()].sort()).toEqual(trades.map((t) => String(t.id)).sort());
+  });
+
+  it('adopts, cancels or stops at open orders it does not know (--unknown-orders)', async () => {
+    const { exchange, dir } = await setUp();
+    const glass = await lookingGlass(exchange);
+    cleanup.push(() => glass.close());
+    const manual = await glass.createOrder('BTC/USDT', 'limit', 'buy', 0.02, 1000, { clientOrderId: 'by-hand-1' });
+
+    const stopped = await openVenue(exchange, join(dir, 'stop'), [], { unknownOrders: 'stop' });
+    expect(stopped.start.stop).toBe(true);
+    expect(stopped.start.incidents.find((i) => i.detail.startsWith('stop:'))?.detail).toContain('by-hand-1');
+    await stopped.venue.close();
+
+    const adopting = await openVenue(exchange, join(dir, 'adopt'), [], { unknownOrders: 'adopt' });
+    expect(adopting.start.stop).toBe(false);
+    expect(adopting.start.workingOrders).toEqual([
+      { clientOrderId: 'by-hand-1', venueOrderId: manual.id, request: { symbol: 'BTC/USDT', side: 'buy', type: 'limit', quantity: 0.02, price: 1000 }, filledQuantity: 0 },
+    ]);
+    adopting.venue.adopt('by-hand-1', 41);
+    adopting.venue.cancel(41, Date.now() * 1000);
+    await pumpUntil(adopting.venue, () => adopting.seen.some((r) => r.kind === 'cancelled' && r.id === 41));
+    expect((await glass.fetchOpenOrders('BTC/USDT')).length).toBe(0);
+    await adopting.venue.close();
+
+    const other = await glass.createOrder('BTC/USDT', 'limit', 'buy', 0.03, 1000, { clientOrderId: 'by-hand-2' });
+    const cancelling = await openVenue(exchange, join(dir, 'cancel'), [], { unknownOrders: 'cancel' });
+    expect(cancelling.start.workingOrders).toEqual([]);
+    expect(cancelling.start.incidents.some((i) => i.detail.startsWith('cancelUnknownOrder:') && i.detail.includes(String(other.id)))).toBe(true);
+    expect((await glass.fetchOrder(other.id as string, 'BTC/USDT')).status).toBe('canceled');
+  });
+
+  it('refuses a wrong secret with a one-line InputError that does not contain it', async () => {
+    const { exchange, dir } = await setUp();
+    const venue = createCcxtVenue({ ...venueOptions(exchange, join(dir, 'run'), []), credentials: { apiKey: KEY, secret: 'not-the-secret-3xQ' } });
+    cleanup.push(() => venue.close());
+    const error = await venue.open([BTC]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/^field 'credentials': the exchange refused the API key/);
+    expect((error as Error).message).not.toContain('not-the-secret-3xQ');
+    expect((error as Error).message).not.toContain(KEY);
+  });
+});

@@ -8,6 +8,7 @@
  * exchange says is buffered and handed to the kernel when it calls poll().
  */
 
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { InputError, InvariantError } from '../../core/errors.js';
@@ -135,13 +136,12 @@ export class CcxtVenue implements LiveVenue {
 
   async open(instruments: readonly Instrument[]): Promise<LiveVenueStart> {
     const o = this.options;
+    mkdirSync(o.runDir, { recursive: true });
     const { journal, records } = OrderJournal.open(join(o.runDir, JOURNAL_FILE));
     this.journal = journal;
     const state = replayJournal(records);
     const session = records.filter((r) => r.kind === 'session').length + 1;
     const runId = sessionRunId(o.runDir, session);
-    journal.appendNote({ kind: 'session', time: o.wallNow(), runId });
-    for (const tradeId of state.fills.keys()) this.tradesSeen.add(tradeId);
 
     const symbols = instruments.map((i) => i.symbol);
     const quotes = new Set(symbols.map((s) => currenciesOf(s)[1]));
@@ -154,6 +154,7 @@ export class CcxtVenue implements LiveVenue {
     const result = reconcile(state, snapshot, { unknownOrders: o.unknownOrders, resubmitWithinMicros: o.resubmitWithinMicros ?? 60_000_000 });
     const incidents: Incident[] = [];
     const now = o.wallNow();
+    journal.appendNote({ kind: 'session', time: now, runId });
     for (const action of result.actions) {
       incidents.push(this.incident('reconciled', symbolOfAction(action, state), 'reconcile', `${action.kind}: ${action.reason}`));
       this.journalAction(action, now, state);
