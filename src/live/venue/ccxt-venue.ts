@@ -149,7 +149,7 @@ export class CcxtVenue implements LiveVenue {
 
     const snapshot = await this.cleanErrors(async () => {
       await this.buildExchange();
-      return this.snapshot(state);
+      return this.snapshot(state, symbols);
     });
     const result = reconcile(state, snapshot, { unknownOrders: o.unknownOrders, resubmitWithinMicros: o.resubmitWithinMicros ?? 60_000_000 });
     const incidents: Incident[] = [];
@@ -323,11 +323,12 @@ export class CcxtVenue implements LiveVenue {
     return exchange;
   }
 
-  /** The exchange's side for reconciliation: open orders, the journal's unfinished orders by client id, their fills, balances. */
-  private async snapshot(state: JournalState): Promise<ExchangeSnapshot> {
+  /** The exchange's side for reconciliation: open orders of the instruments, the journal's unfinished orders by client id, their fills, balances. */
+  private async snapshot(state: JournalState, symbols: readonly string[]): Promise<ExchangeSnapshot> {
     const exchange = this.ready();
     const orders = new Map<string, VenueOrder>();
-    for (const o of await exchange.fetchOpenOrders()) orders.set(o.id ?? '', venueOrderOf(o));
+    // Per instrument: Binance weighs open orders of all symbols 80, of one 6.
+    for (const symbol of symbols) for (const o of await exchange.fetchOpenOrders(symbol)) orders.set(o.id ?? '', venueOrderOf(o));
     const byClient = new Map([...orders.values()].map((o) => [o.clientOrderId, o]));
     for (const clientOrderId of ordersToLookUp(state)) {
       const journalled = state.orders.get(clientOrderId);
