@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
+import { addExact } from '../../core/decimal.js';
 import { InputError, InvariantError } from '../../core/errors.js';
 import type { Micros } from '../../core/time.js';
 import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
@@ -114,6 +115,8 @@ export class CcxtVenue implements LiveVenue {
   private readonly byClientId = new Map<string, Tracked>();
   private readonly byOrderId = new Map<number, Tracked>();
   private readonly byVenueId = new Map<string, Tracked>();
+  /** Orders not finished: what polling looks at. */
+  private readonly working = new Set<Tracked>();
   private readonly tradesSeen = new Set<string>();
   /** Trades that arrived before their order's acknowledgement, by venue order id. */
   private readonly earlyTrades = new Map<string, CcxtTradeLike[]>();
@@ -169,9 +172,14 @@ export class CcxtVenue implements LiveVenue {
       this.track(0, order.clientOrderId, order.request.symbol, order.request.quantity, order.venueOrderId, order.filledQuantity);
     }
     for (const tradeId of after.fills.keys()) this.tradesSeen.add(tradeId);
-    await this.carryOut(result.actions, after);
+    const sent = await this.carryOut(result.actions, after);
+    let balances = result.balances;
+    if (sent) {
+      // What was sent again may have traded already: the account as it is now.
+      balances = await this.cleanErrors(async () => balancesOf(await this.ready().fetchBalance()));
+      journal.appendNote({ kind: 'balances', time: o.wallNow(), balances });
+    }
 
-    const balances = result.balances;
     const quote = [...quotes][0] ?? '';
     const positions: LivePosition[] = symbols.map((symbol) => positionOf(symbol, balances[currenciesOf(symbol)[0]] ?? 0, after));
     const workingOrders: LiveWorkingOrder[] = [];
@@ -180,6 +188,8 @@ export class CcxtVenue implements LiveVenue {
       if (t.done || order === undefined || t.venueOrderId === '') continue;
       workingOrders.push({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId, request: order.request, filledQuantity: t.filled });
     }
+    // The working orders state all that was reported so far; the kernel hears only what comes after.
+    this.outbox = [];
     journal.flush();
     if (!result.stop) this.startReports();
     return { balances, cash: balances[quote] ?? 0, positions, workingOrders, incidents, runId, stop: result.stop };
@@ -197,8 +207,8 @@ export class CcxtVenue implements LiveVenue {
     const args = ccxtOrderArgs(order, orderTypesOf(exchange, order.symbol));
     const t = this.track(order.id, order.clientOrderId, order.symbol, order.quantity, '', 0);
     if (!args.ok) {
-      // Refused before anything was sent: nothing to journal as sent.
-      this.refuse(t, time, args.reason);
+      // Refused before anything was sent: nothing is journalled.
+      this.refuse(t, time, args.reason, false);
       return;
     }
     this.journal?.appendIntent({ kind: 'submit', time, clientOrderId: order.clientOrderId, request: journalRequestOf(order) });
@@ -363,10 +373,12 @@ export class CcxtVenue implements LiveVenue {
     }
   }
 
-  /** Sends what reconciliation decided: unknown orders cancelled, intents sent again. Their answers come as reports. */
-  private async carryOut(actions: readonly ReconcileAction[], state: JournalState): Promise<void> {
+  /** Sends what reconciliation decided: unknown orders cancelled, intents sent again; whether anything was sent. */
+  private async carryOut(actions: readonly ReconcileAction[], state: JournalState): Promise<boolean> {
     const exchange = this.ready();
+    let sent = false;
     for (const action of actions) {
+      if (action.kind === 'cancelUnknownOrder' || action.kind === 'resubmit' || action.kind === 'resendCancel') sent = true;
       if (action.kind === 'cancelUnknownOrder') {
         await exchange.cancelOrder(action.order.venueOrderId, action.order.symbol).catch((error: unknown) => {
           this.options.onIncident(this.incident('order_refused', action.order.symbol, 'rest', `cancelling unknown order ${action.order.venueOrderId}: ${this.text(error)}`));
@@ -382,6 +394,7 @@ export class CcxtVenue implements LiveVenue {
       }
     }
     await Promise.allSettled([...this.tasks]);
+    return sent;
   }
 
   // ---- reports ----
@@ -401,12 +414,10 @@ export class CcxtVenue implements LiveVenue {
     );
   }
 
-  private refuse(t: Tracked, time: Micros, reason: string): void {
+  private refuse(t: Tracked, time: Micros, reason: string, journalled = true): void {
     if (t.done) return;
-    t.done = true;
-    if (this.byClientId.get(t.clientOrderId) === t && this.journal !== undefined && reason !== '') {
-      this.journal.appendReport({ kind: 'rejected', time, clientOrderId: t.clientOrderId, reason });
-    }
+    this.finish(t);
+    if (journalled) this.journal?.appendReport({ kind: 'rejected', time, clientOrderId: t.clientOrderId, reason });
     this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `order ${t.clientOrderId} refused: ${reason}`));
     this.outbox.push({ kind: 'rejected', order: t, time });
   }
@@ -449,18 +460,18 @@ export class CcxtVenue implements LiveVenue {
     const fill = venueFillOf(trade, t.clientOrderId);
     const { venueOrderId: _v, ...journalled } = fill;
     this.journal?.appendReport({ kind: 'fill', ...journalled });
-    t.filled += fill.quantity;
+    t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
     this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker' });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
-    if (t.filled >= t.quantity - 1e-12) t.done = true;
+    if (t.filled >= t.quantity) this.finish(t);
     else this.settle(t, now);
   }
 
   /** Reports an order's end once every fill it had is reported. */
   private settle(t: Tracked, now: Micros): void {
-    if (t.done || t.end === undefined || t.filled < t.endFilled - 1e-12) return;
-    t.done = true;
+    if (t.done || t.end === undefined || t.filled < t.endFilled) return;
+    this.finish(t);
     const kind = t.end === 'rejected' ? 'rejected' : t.end;
     if (kind === 'rejected') this.journal?.appendReport({ kind, time: now, clientOrderId: t.clientOrderId, reason: t.reason || 'rejected by the exchange' });
     else this.journal?.appendReport({ kind, time: now, clientOrderId: t.clientOrderId });
@@ -519,7 +530,7 @@ export class CcxtVenue implements LiveVenue {
   /** Every unfinished order fetched, and its trades when the exchange has more filled than reported. */
   private async pollRound(): Promise<void> {
     const exchange = this.ready();
-    for (const t of [...this.byClientId.values()]) {
+    for (const t of [...this.working]) {
       if (this.closed) return;
       if (t.done) continue;
       if (t.venueOrderId === '') {
@@ -547,7 +558,13 @@ export class CcxtVenue implements LiveVenue {
     this.byClientId.set(clientOrderId, t);
     if (orderId !== 0) this.byOrderId.set(orderId, t);
     if (venueOrderId !== '') this.byVenueId.set(venueOrderId, t);
+    this.working.add(t);
     return t;
+  }
+
+  private finish(t: Tracked): void {
+    t.done = true;
+    this.working.delete(t);
   }
 
   private run(task: Promise<unknown>): void {
