@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
@@ -305,6 +305,18 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
     expect((error as Error).message).toMatch(/^field 'credentials': the exchange refused the API key/);
     expect((error as Error).message).not.toContain('not-the-secret-3xQ');
     expect((error as Error).message).not.toContain(KEY);
+  });
+});
+
+describe('the ccxt venue: instruments', () => {
+  it('refuses instruments without one common quote currency before it opens anything', async () => {
+    const dir = tempDir('qf-venue-');
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const venue = createCcxtVenue({ ...venueOptions({ url: 'http://127.0.0.1:9' } as LocalExchange, join(dir, 'run'), []) });
+    const error = await venue.open([BTC, makeInstrument('ETH/BTC')]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe("field 'instruments' value 'BTC/USDT,ETH/BTC': the instruments of a live run must share one quote currency");
+    expect(existsSync(join(dir, 'run'))).toBe(false);
   });
 });
 

@@ -138,6 +138,20 @@ export class CcxtVenue implements LiveVenue {
   }
 
   async open(instruments: readonly Instrument[]): Promise<LiveVenueStart> {
+    const symbols = instruments.map((i) => i.symbol);
+    const quotes = new Set(symbols.map((s) => currenciesOf(s)[1]));
+    if (quotes.size > 1) {
+      throw new InputError({ code: 'invalid_option', field: 'instruments', value: symbols.join(','), message: 'the instruments of a live run must share one quote currency' });
+    }
+    try {
+      return await this.start(symbols, [...quotes][0] ?? '');
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  private async start(symbols: readonly string[], quote: string): Promise<LiveVenueStart> {
     const o = this.options;
     mkdirSync(o.runDir, { recursive: true });
     const { journal, records } = OrderJournal.open(join(o.runDir, JOURNAL_FILE));
@@ -145,10 +159,6 @@ export class CcxtVenue implements LiveVenue {
     const state = replayJournal(records);
     const session = records.filter((r) => r.kind === 'session').length + 1;
     const runId = sessionRunId(o.runDir, session);
-
-    const symbols = instruments.map((i) => i.symbol);
-    const quotes = new Set(symbols.map((s) => currenciesOf(s)[1]));
-    if (quotes.size > 1) throw new InvariantError(`the instruments of a live run share one quote currency; got ${[...quotes].join(', ')}`);
 
     const snapshot = await this.cleanErrors(async () => {
       await this.buildExchange();
@@ -180,7 +190,6 @@ export class CcxtVenue implements LiveVenue {
       journal.appendNote({ kind: 'balances', time: o.wallNow(), balances });
     }
 
-    const quote = [...quotes][0] ?? '';
     const positions: LivePosition[] = symbols.map((symbol) => positionOf(symbol, balances[currenciesOf(symbol)[0]] ?? 0, after));
     const workingOrders: LiveWorkingOrder[] = [];
     for (const t of this.byClientId.values()) {
@@ -224,7 +233,8 @@ export class CcxtVenue implements LiveVenue {
     }
     this.journal?.appendIntent({ kind: 'cancel', time, clientOrderId: t.clientOrderId });
     this.run(
-      exchange.cancelOrder('', t.symbol, { origClientOrderId: t.clientOrderId }).then(
+      // By the exchange's id once known (an adopted order placed without a client id has none of its own there).
+      (t.venueOrderId !== '' ? exchange.cancelOrder(t.venueOrderId, t.symbol) : exchange.cancelOrder('', t.symbol, { origClientOrderId: t.clientOrderId })).then(
         (o) => this.ingestOrder(o),
         (error: unknown) => {
           if (error instanceof ccxt.NetworkError) this.requestPoll();
