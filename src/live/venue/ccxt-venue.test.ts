@@ -9,14 +9,16 @@ import type { Micros } from '../../core/time.js';
 import type { Liquidity } from '../../model/events.js';
 import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
 import { makeInstrument } from '../../model/instrument.js';
-import { draftOrder, type AmendRejectReason, type CancelReason, type Order, type RejectReason } from '../../model/order.js';
+import { draftOrder, isLive, type AmendRejectReason, type CancelReason, type Order, type RejectReason } from '../../model/order.js';
 import { JOURNAL_FILE, replayJournal } from '../journal/index.js';
 import { scanFrames, JOURNAL_MAGIC } from '../journal/frames.js';
 import { decodeRecord, type JournalRecord } from '../journal/records.js';
 import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
 import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/server.js';
 import type { Incident } from '../source.js';
+import { VenueHarness } from '../../../test/helpers/venue-harness.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
+import { sessionRunId } from './mapping.js';
 
 // The ccxt venue against a local exchange on 127.0.0.1: nothing here touches the internet.
 const KEY = 'venue-test-key-7Q2x';
@@ -305,6 +307,41 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
     expect((error as Error).message).toMatch(/^field 'credentials': the exchange refused the API key/);
     expect((error as Error).message).not.toContain('not-the-secret-3xQ');
     expect((error as Error).message).not.toContain(KEY);
+  });
+});
+
+describe('the ccxt venue under the order manager', () => {
+  it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
+    const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });
+    const venue = createCcxtVenue(venueOptions(exchange, join(dir, 'run'), []));
+    cleanup.push(() => venue.close());
+    // The order manager connects the venue itself: open after that, as the kernel does.
+    const noData = { beforeData: () => {}, onBar: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
+    const harnessFor = (runId: string): VenueHarness => new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
+    const runId = sessionRunId(join(dir, 'run'), 1);
+    const h = harnessFor(runId);
+    const start = await venue.open([BTC]);
+    expect(start.runId).toBe(runId);
+    const now = Date.now() * 1000;
+    // Quantities whose two halves add up exactly in floating point: the harness's check sums fills with +.
+    const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.03 }, now);
+    const sell = h.submit({ symbol: 'BTC/USDT', side: 'sell', quantity: 0.02 }, now);
+    const resting = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 1000, quantity: 0.01 }, now);
+    const refused = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 40000, quantity: 100 }, now);
+    const pump = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        h.poll();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await pump(() => [buy, sell, resting, refused].every((o) => h.order(o.id).status !== 'submitted'));
+    exchange.start();
+    h.cancel(resting.id, now);
+    await pump(() => [buy, sell, resting, refused].every((o) => !isLive(h.order(o.id).status)));
+    expect(h.violations()).toEqual([]);
+    expect([buy, sell, resting, refused].map((o) => h.order(o.id).status)).toEqual(['filled', 'filled', 'cancelled', 'rejected']);
+    expect(h.kinds(refused.id)).toEqual(['submitted', 'rejected venue_rejected']);
+    expect(h.fillsOf(buy.id)).toHaveLength(2);
   });
 });
 
