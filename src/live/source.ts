@@ -70,7 +70,11 @@ export type IncidentKind =
   | 'stale_feed'
   | 'feed_resumed'
   | 'rate_limited'
-  | 'error';
+  | 'error'
+  // Live orders (src/live/venue): a start-up reconciliation action, a report the streams missed and polling found, an order the exchange refused.
+  | 'reconciled'
+  | 'report_recovered'
+  | 'order_refused';
 
 export interface Incident {
   /** Local time of the incident, µs since the epoch. */

@@ -126,7 +126,9 @@ export type RejectReason =
   // The run's order count (risk.maxOrders) was reached: refused without a record.
   | 'max_orders'
   // Sent before the run's trading window opens (tradeFrom): the strategy is warming up.
-  | 'outside_trading_window';
+  | 'outside_trading_window'
+  // A live exchange refused the order; its own message goes to the journal and the incidents.
+  | 'venue_rejected';
 
 /** Every reason a risk check may give, for validation and reports. */
 export const RISK_REJECT_REASONS = [

@@ -28,7 +28,7 @@ function write(records: readonly JournalRecord[]): void {
   const { journal } = OrderJournal.open(path);
   for (const r of records) {
     if (r.kind === 'submit' || r.kind === 'cancel' || r.kind === 'modify') journal.appendIntent(r);
-    else if (r.kind === 'balances' || r.kind === 'adopted') journal.appendNote(r);
+    else if (r.kind === 'balances' || r.kind === 'adopted' || r.kind === 'session') journal.appendNote(r);
     else journal.appendReport(r);
   }
   journal.close();

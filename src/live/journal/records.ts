@@ -44,7 +44,7 @@ export type JournalReport =
 
 /**
  * Run bookkeeping: `balances` is the account as the exchange stated it (at
- * start, after a reconciliation); `adopted` takes an order the run did not
+ * start, after a reconciliation); `session` marks a session's start; `adopted` takes an order the run did not
  * place into the run (reconciliation's `adopt`).
  */
 export type JournalNote =
@@ -55,7 +55,9 @@ export type JournalNote =
       readonly clientOrderId: string;
       readonly venueOrderId: string;
       readonly request: JournalOrderRequest;
-    };
+    }
+  /** A session of the run started; its client order ids are `<runId>-<order id>`. */
+  | { readonly kind: 'session'; readonly time: Micros; readonly runId: string };
 
 export type JournalRecord = JournalIntent | JournalReport | JournalNote;
 export type JournalRecordKind = JournalRecord['kind'];
@@ -94,6 +96,7 @@ const RecordSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('modifyRejected'), time, clientOrderId: id, reason: z.string() }),
   z.strictObject({ kind: z.literal('balances'), time, balances: z.record(z.string(), finite) }),
   z.strictObject({ kind: z.literal('adopted'), time, clientOrderId: id, venueOrderId: id, request }),
+  z.strictObject({ kind: z.literal('session'), time, runId: id }),
 ]);
 
 /** The record in `json`, or a one-line reason why it is not one. */

@@ -65,6 +65,8 @@ export function replayJournal(records: readonly JournalRecord[]): JournalState {
 /** Folds one record into the state (replay, and the live run as it journals). */
 export function applyRecord(state: JournalState, record: JournalRecord): void {
   switch (record.kind) {
+    case 'session':
+      return;
     case 'balances':
       state.balances.clear();
       for (const [currency, amount] of Object.entries(record.balances)) state.balances.set(currency, amount);

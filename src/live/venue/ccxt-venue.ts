@@ -1,0 +1,653 @@
+/**
+ * The ccxt live venue: the kernel's orders sent to an exchange through ccxt
+ * pro, every intent journalled (fsynced) before it is sent and every report
+ * journalled when it arrives. Reports come from the user data stream
+ * (watchOrders / watchMyTrades) and from REST polling (fetchOrder /
+ * fetchOrderTrades) every few seconds and whenever a stream fails; a fill is
+ * keyed by its trade id, so one seen on both is applied once. Everything the
+ * exchange says is buffered and handed to the kernel when it calls poll().
+ */
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import ccxt from 'ccxt';
+import { addExact } from '../../core/decimal.js';
+import { InputError, InvariantError } from '../../core/errors.js';
+import type { Micros } from '../../core/time.js';
+import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
+import type { Instrument } from '../../model/instrument.js';
+import type { Order } from '../../model/order.js';
+import type { Liquidity } from '../../model/events.js';
+import {
+  JOURNAL_FILE,
+  OrderJournal,
+  journalRecordsFor,
+  ordersToLookUp,
+  reconcile,
+  replayJournal,
+  applyRecord,
+  isOrderDone,
+  type ExchangeSnapshot,
+  type JournalRecord,
+  type JournalState,
+  type ReconcileAction,
+  type VenueFill,
+  type VenueOrder,
+} from '../journal/index.js';
+import { currenciesOf } from '../journal/replay.js';
+import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
+import type { LivePosition, LiveVenue, LiveVenueFactory, LiveVenueOptions, LiveVenueStart, LiveWorkingOrder } from '../live-venue.js';
+import type { Incident, IncidentKind } from '../source.js';
+import {
+  ccxtOrderArgs,
+  clientIdOfTrade,
+  journalRequestOf,
+  orderOfRequest,
+  redact,
+  sessionRunId,
+  venueFillOf,
+  venueOrderOf,
+  type CcxtOrderLike,
+  type CcxtTradeLike,
+} from './mapping.js';
+
+/** What the venue uses of a ccxt pro exchange. */
+export interface CcxtExchange {
+  has: Record<string, unknown>;
+  markets: Record<string, { info?: unknown }> | undefined;
+  options: Record<string, unknown>;
+  loadMarkets(): Promise<unknown>;
+  loadTimeDifference(): Promise<unknown>;
+  createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
+  cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
+  fetchOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
+  fetchOpenOrders(symbol?: string): Promise<CcxtOrderLike[]>;
+  fetchOrderTrades(id: string, symbol?: string): Promise<CcxtTradeLike[]>;
+  fetchBalance(): Promise<{ total?: unknown }>;
+  watchOrders(): Promise<CcxtOrderLike[]>;
+  watchMyTrades(): Promise<CcxtTradeLike[]>;
+  close(): Promise<unknown>;
+}
+
+export interface CcxtVenueOptions extends LiveVenueOptions {
+  /** REST polling period (default 3000 ms); polling also runs whenever a stream fails. */
+  readonly pollIntervalMs?: number;
+  /** A submit the exchange never received is sent again at start only if younger than this (default 60 s). */
+  readonly resubmitWithinMicros?: Micros;
+  /** How long an order whose request failed on the network is looked for before it counts as refused (default 30 s). */
+  readonly lostOrderMicros?: Micros;
+  /** Seam for tests: called with the exchange after it is built, before anything is sent. */
+  readonly onExchange?: (exchange: CcxtExchange) => void;
+}
+
+/** One order of the run at the exchange. */
+interface Tracked {
+  /** The kernel's order id; 0 until the kernel adopted a working order. */
+  orderId: number;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  quantity: number;
+  venueOrderId: string;
+  filled: number;
+  /** The exchange's filled quantity when it ended the order: its end is reported once every fill is. */
+  endFilled: number;
+  end: 'cancelled' | 'expired' | 'rejected' | undefined;
+  reason: string;
+  done: boolean;
+  /** The submit failed on the network at this time: looked up until found or too old. */
+  lostSince: Micros | undefined;
+}
+
+type Report =
+  | { readonly kind: 'accepted'; readonly order: Tracked; readonly venueOrderId: string; readonly time: Micros }
+  | { readonly kind: 'rejected'; readonly order: Tracked; readonly time: Micros }
+  | { readonly kind: 'filled'; readonly order: Tracked; readonly time: Micros; readonly quantity: number; readonly price: number; readonly liquidity: Liquidity }
+  | { readonly kind: 'cancelled' | 'expired'; readonly order: Tracked; readonly time: Micros }
+  | { readonly kind: 'cancelRejected' | 'modifyRejected'; readonly order: Tracked; readonly time: Micros };
+
+const DEFAULT_POLL_MS = 3000;
+const STREAM_RETRY_MS = 1000;
+
+export class CcxtVenue implements LiveVenue {
+  private exchange: CcxtExchange | undefined;
+  private journal: OrderJournal | undefined;
+  private reports: ExecutionReports | undefined;
+  private readonly byClientId = new Map<string, Tracked>();
+  private readonly byOrderId = new Map<number, Tracked>();
+  private readonly byVenueId = new Map<string, Tracked>();
+  /** Orders not finished: what polling looks at. */
+  private readonly working = new Set<Tracked>();
+  private readonly tradesSeen = new Set<string>();
+  /** Trades that arrived before their order's acknowledgement, by venue order id. */
+  private readonly earlyTrades = new Map<string, CcxtTradeLike[]>();
+  private outbox: Report[] = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
+  private closed = false;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly secrets: string[];
+
+  constructor(private readonly options: CcxtVenueOptions) {
+    const c = options.credentials;
+    this.secrets = [c.apiKey, c.secret, c.password ?? ''];
+  }
+
+  connect(reports: ExecutionReports): void {
+    this.reports = reports;
+  }
+
+  async open(instruments: readonly Instrument[]): Promise<LiveVenueStart> {
+    const symbols = instruments.map((i) => i.symbol);
+    const quotes = new Set(symbols.map((s) => currenciesOf(s)[1]));
+    if (quotes.size > 1) {
+      throw new InputError({ code: 'invalid_option', field: 'instruments', value: symbols.join(','), message: 'the instruments of a live run must share one quote currency' });
+    }
+    try {
+      return await this.start(symbols, [...quotes][0] ?? '');
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  private async start(symbols: readonly string[], quote: string): Promise<LiveVenueStart> {
+    const o = this.options;
+    mkdirSync(o.runDir, { recursive: true });
+    const { journal, records } = OrderJournal.open(join(o.runDir, JOURNAL_FILE));
+    this.journal = journal;
+    const state = replayJournal(records);
+    const session = records.filter((r) => r.kind === 'session').length + 1;
+    const runId = sessionRunId(o.runDir, session);
+
+    const snapshot = await this.cleanErrors(async () => {
+      await this.buildExchange();
+      return this.snapshot(state, symbols);
+    });
+    const result = reconcile(state, snapshot, { unknownOrders: o.unknownOrders, resubmitWithinMicros: o.resubmitWithinMicros ?? 60_000_000 });
+    const incidents: Incident[] = [];
+    const now = o.wallNow();
+    journal.appendNote({ kind: 'session', time: now, runId });
+    for (const action of result.actions) {
+      incidents.push(this.incident('reconciled', symbolOfAction(action, state), 'reconcile', `${action.kind}: ${action.reason}`));
+      this.journalAction(action, now, state);
+    }
+    const balancesNote = { kind: 'balances', time: now, balances: result.balances } as const;
+    journal.appendNote(balancesNote);
+    applyRecord(state, balancesNote);
+    // The journal's state now equals the exchange's; track what still works.
+    const after = state;
+    for (const order of after.orders.values()) {
+      if (isOrderDone(order)) continue;
+      this.track(0, order.clientOrderId, order.request.symbol, order.request.quantity, order.venueOrderId, order.filledQuantity);
+    }
+    for (const tradeId of after.fills.keys()) this.tradesSeen.add(tradeId);
+    const sent = await this.carryOut(result.actions, after);
+    let balances = result.balances;
+    if (sent) {
+      // What was sent again may have traded already: the account as it is now.
+      balances = await this.cleanErrors(async () => balancesOf(await this.ready().fetchBalance()));
+      journal.appendNote({ kind: 'balances', time: o.wallNow(), balances });
+    }
+
+    const positions: LivePosition[] = symbols.map((symbol) => positionOf(symbol, balances[currenciesOf(symbol)[0]] ?? 0, after));
+    const workingOrders: LiveWorkingOrder[] = [];
+    for (const t of this.byClientId.values()) {
+      const order = after.orders.get(t.clientOrderId);
+      if (t.done || order === undefined || t.venueOrderId === '') continue;
+      workingOrders.push({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId, request: order.request, filledQuantity: t.filled });
+    }
+    // The working orders state all that was reported so far; the kernel hears only what comes after.
+    this.outbox = [];
+    journal.flush();
+    if (!result.stop) this.startReports();
+    return { balances, cash: balances[quote] ?? 0, positions, workingOrders, incidents, runId, stop: result.stop };
+  }
+
+  adopt(clientOrderId: string, orderId: number): void {
+    const t = this.byClientId.get(clientOrderId);
+    if (t === undefined) throw new InvariantError(`adopt: ${clientOrderId} is not a working order of the session`);
+    t.orderId = orderId;
+    this.byOrderId.set(orderId, t);
+  }
+
+  submit(order: Order, time: Micros): void {
+    const exchange = this.ready();
+    const args = ccxtOrderArgs(order, orderTypesOf(exchange, order.symbol));
+    const t = this.track(order.id, order.clientOrderId, order.symbol, order.quantity, '', 0);
+    if (!args.ok) {
+      // Refused before anything was sent: nothing is journalled.
+      this.refuse(t, time, args.reason, false);
+      return;
+    }
+    this.journal?.appendIntent({ kind: 'submit', time, clientOrderId: order.clientOrderId, request: journalRequestOf(order) });
+    this.send(t, () => exchange.createOrder(order.symbol, args.type, order.side, order.quantity, args.price, args.params));
+  }
+
+  cancel(orderId: number, time: Micros): void {
+    const exchange = this.ready();
+    const t = this.byOrderId.get(orderId);
+    if (t === undefined || t.done) {
+      if (t !== undefined) this.outbox.push({ kind: 'cancelRejected', order: t, time });
+      return;
+    }
+    this.journal?.appendIntent({ kind: 'cancel', time, clientOrderId: t.clientOrderId });
+    this.run(
+      // By the exchange's id once known (an adopted order placed without a client id has none of its own there).
+      (t.venueOrderId !== '' ? exchange.cancelOrder(t.venueOrderId, t.symbol) : exchange.cancelOrder('', t.symbol, { origClientOrderId: t.clientOrderId })).then(
+        (o) => this.ingestOrder(o),
+        (error: unknown) => {
+          if (error instanceof ccxt.NetworkError) this.requestPoll();
+          else {
+            this.journal?.appendReport({ kind: 'cancelRejected', time: this.options.wallNow(), clientOrderId: t.clientOrderId, reason: this.text(error) });
+            this.outbox.push({ kind: 'cancelRejected', order: t, time: this.options.wallNow() });
+            this.requestPoll(); // its fills or end may be on their way
+          }
+        },
+      ),
+    );
+  }
+
+  /**
+   * Orders are not modified through this venue: Binance spot's editOrder is
+   * a cancel-replace under a new order id, which the journal's
+   * one-order-per-client-id bookkeeping does not follow. A modify is refused
+   * (`not_modifiable`); a strategy cancels and submits a new order.
+   */
+  modify(orderId: number, _changes: OrderChanges, time: Micros): void {
+    const t = this.byOrderId.get(orderId);
+    if (t !== undefined) this.outbox.push({ kind: 'modifyRejected', order: t, time });
+  }
+
+  poll(): void {
+    if (this.outbox.length === 0) return;
+    const reports = this.reports;
+    if (reports === undefined) throw new InvariantError('CcxtVenue.poll before connect');
+    // Reports are durable before the kernel acts on them.
+    this.journal?.flush();
+    const pending = this.outbox;
+    this.outbox = [];
+    for (const r of pending) {
+      const id = r.order.orderId;
+      if (id === 0) {
+        this.outbox.push(r); // a working order the kernel has not adopted yet
+        continue;
+      }
+      switch (r.kind) {
+        case 'accepted':
+          reports.accepted(id, r.venueOrderId, r.time);
+          break;
+        case 'rejected':
+          reports.rejected(id, r.time, 'venue_rejected');
+          break;
+        case 'filled':
+          reports.filled(id, r.time, r.quantity, r.price, r.liquidity);
+          break;
+        case 'cancelled':
+          reports.cancelled(id, r.time, 'user');
+          break;
+        case 'expired':
+          reports.expired(id, r.time);
+          break;
+        case 'cancelRejected':
+          reports.cancelRejected(id, r.time, 'not_live');
+          break;
+        case 'modifyRejected':
+          reports.modifyRejected(id, r.time, 'not_modifiable');
+          break;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
+    await this.exchange?.close().catch(() => undefined);
+    await Promise.allSettled([...this.tasks]);
+    this.journal?.close();
+  }
+
+  // ---- the exchange ----
+
+  /** Runs `work`; a refused key becomes an InputError, and no error leaves with a credential in its text. */
+  private async cleanErrors<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ccxt.AuthenticationError) {
+        throw new InputError({ code: 'invalid_option', field: 'credentials', message: `the exchange refused the API key: ${this.text(error)}` });
+      }
+      if (error instanceof InputError || error instanceof InvariantError) throw error;
+      throw new Error(this.text(error));
+    }
+  }
+
+  private async buildExchange(): Promise<CcxtExchange> {
+    const o = this.options;
+    const Pro = (ccxt.pro as unknown as Record<string, new (config: object) => CcxtExchange>)[o.exchange];
+    if (Pro === undefined) throw new InvariantError(`ccxt pro has no exchange ${o.exchange}`);
+    const c = o.credentials;
+    const exchange = new Pro({
+      apiKey: c.apiKey,
+      secret: c.secret,
+      ...(c.password !== undefined ? { password: c.password } : {}),
+      enableRateLimit: true,
+      options: { warnOnFetchOpenOrdersWithoutSymbol: false },
+    });
+    this.exchange = exchange;
+    if (o.url !== undefined) await pointCcxtAt(exchange as unknown as Parameters<typeof pointCcxtAt>[0], o.url);
+    else await exchange.loadTimeDifference(); // signed requests carry the exchange's time, not this machine's
+    o.onExchange?.(exchange);
+    await exchange.loadMarkets();
+    return exchange;
+  }
+
+  /** The exchange's side for reconciliation: open orders of the instruments, the journal's unfinished orders by client id, their fills, balances. */
+  private async snapshot(state: JournalState, symbols: readonly string[]): Promise<ExchangeSnapshot> {
+    const exchange = this.ready();
+    const orders = new Map<string, VenueOrder>();
+    // Per instrument: Binance weighs open orders of all symbols 80, of one 6.
+    for (const symbol of symbols) for (const o of await exchange.fetchOpenOrders(symbol)) orders.set(o.id ?? '', venueOrderOf(o));
+    const byClient = new Map([...orders.values()].map((o) => [o.clientOrderId, o]));
+    for (const clientOrderId of ordersToLookUp(state)) {
+      const journalled = state.orders.get(clientOrderId);
+      if (journalled === undefined || byClient.has(clientOrderId)) continue;
+      const found = await this.lookUp(clientOrderId, journalled.request.symbol);
+      if (found !== undefined) orders.set(found.venueOrderId, found);
+    }
+    const fills: VenueFill[] = [];
+    for (const o of orders.values()) {
+      const journalled = state.orders.get(o.clientOrderId);
+      if (journalled === undefined || o.filled <= journalled.filledQuantity) continue;
+      for (const t of await exchange.fetchOrderTrades(o.venueOrderId, o.symbol)) fills.push(venueFillOf(t, o.clientOrderId));
+    }
+    return { time: this.options.wallNow(), orders: [...orders.values()], fills, balances: balancesOf(await exchange.fetchBalance()) };
+  }
+
+  private async lookUp(clientOrderId: string, symbol: string): Promise<VenueOrder | undefined> {
+    try {
+      return venueOrderOf(await this.ready().fetchOrder('', symbol, { origClientOrderId: clientOrderId }));
+    } catch (error) {
+      if (error instanceof ccxt.OrderNotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /** Journals a reconciliation action's records (reports, notes, and the intents of what is sent again). */
+  private journalAction(action: ReconcileAction, time: Micros, state: JournalState): void {
+    const journal = this.journal as OrderJournal;
+    for (const record of journalRecordsFor(action, time)) {
+      appendRecord(journal, record);
+      applyRecord(state, record);
+    }
+  }
+
+  /** Sends what reconciliation decided: unknown orders cancelled, intents sent again; whether anything was sent. */
+  private async carryOut(actions: readonly ReconcileAction[], state: JournalState): Promise<boolean> {
+    const exchange = this.ready();
+    let sent = false;
+    for (const action of actions) {
+      if (action.kind === 'cancelUnknownOrder' || action.kind === 'resubmit' || action.kind === 'resendCancel') sent = true;
+      if (action.kind === 'cancelUnknownOrder') {
+        await exchange.cancelOrder(action.order.venueOrderId, action.order.symbol).catch((error: unknown) => {
+          this.options.onIncident(this.incident('order_refused', action.order.symbol, 'rest', `cancelling unknown order ${action.order.venueOrderId}: ${this.text(error)}`));
+        });
+      } else if (action.kind === 'resubmit') {
+        const t = this.byClientId.get(action.clientOrderId);
+        const args = ccxtOrderArgs(orderOfRequest(action.clientOrderId, action.request), orderTypesOf(exchange, action.request.symbol));
+        if (t !== undefined && args.ok) this.send(t, () => exchange.createOrder(action.request.symbol, args.type, action.request.side, action.request.quantity, args.price, args.params));
+      } else if (action.kind === 'resendCancel') {
+        const t = this.byClientId.get(action.clientOrderId);
+        const symbol = state.orders.get(action.clientOrderId)?.request.symbol;
+        if (t !== undefined && symbol !== undefined) await exchange.cancelOrder('', symbol, { origClientOrderId: action.clientOrderId }).then((o) => this.ingestOrder(o), () => this.requestPoll());
+      }
+    }
+    await Promise.allSettled([...this.tasks]);
+    return sent;
+  }
+
+  // ---- reports ----
+
+  private send(t: Tracked, request: () => Promise<CcxtOrderLike>): void {
+    this.run(
+      request().then(
+        (o) => this.ingestOrder(o),
+        (error: unknown) => {
+          if (error instanceof ccxt.NetworkError) {
+            // It may have reached the exchange: looked up by client order id until found or too old.
+            t.lostSince = this.options.wallNow();
+            this.requestPoll();
+          } else this.refuse(t, this.options.wallNow(), this.text(error));
+        },
+      ),
+    );
+  }
+
+  private refuse(t: Tracked, time: Micros, reason: string, journalled = true): void {
+    if (t.done) return;
+    this.finish(t);
+    if (journalled) this.journal?.appendReport({ kind: 'rejected', time, clientOrderId: t.clientOrderId, reason });
+    this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `order ${t.clientOrderId} refused: ${reason}`));
+    this.outbox.push({ kind: 'rejected', order: t, time });
+  }
+
+  /** An order state from any source (an answer, the stream, polling). */
+  private ingestOrder(o: CcxtOrderLike, recovered = false): void {
+    const t = (o.clientOrderId !== undefined ? this.byClientId.get(o.clientOrderId) : undefined) ?? (o.id !== undefined ? this.byVenueId.get(o.id) : undefined);
+    if (t === undefined || t.done || o.id === undefined) return;
+    const now = this.options.wallNow();
+    t.lostSince = undefined;
+    if (t.venueOrderId === '') {
+      t.venueOrderId = o.id;
+      this.byVenueId.set(o.id, t);
+      this.journal?.appendReport({ kind: 'accepted', time: now, clientOrderId: t.clientOrderId, venueOrderId: o.id });
+      this.outbox.push({ kind: 'accepted', order: t, venueOrderId: o.id, time: now });
+      if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
+      const early = this.earlyTrades.get(o.id);
+      this.earlyTrades.delete(o.id);
+      for (const trade of early ?? []) this.ingestTrade(trade);
+    }
+    const status = venueOrderOf(o).status;
+    if (status === 'cancelled' || status === 'expired' || status === 'rejected') {
+      t.end ??= status;
+      t.endFilled = o.filled ?? 0;
+      this.settle(t, now);
+      if (!t.done) this.requestPoll(); // fills of it are still to come
+    } else if ((o.filled ?? 0) > t.filled) this.requestPoll();
+  }
+
+  private ingestTrade(trade: CcxtTradeLike, recovered = false): void {
+    const tradeId = trade.id;
+    if (tradeId === undefined || this.tradesSeen.has(tradeId)) return;
+    const byClient = this.byClientId.get(clientIdOfTrade(trade));
+    const t = (trade.order !== undefined ? this.byVenueId.get(trade.order) : undefined) ?? byClient;
+    if (t === undefined) {
+      if (trade.order !== undefined) this.earlyTrades.set(trade.order, [...(this.earlyTrades.get(trade.order) ?? []), trade]);
+      return;
+    }
+    this.tradesSeen.add(tradeId);
+    const fill = venueFillOf(trade, t.clientOrderId);
+    const { venueOrderId: _v, ...journalled } = fill;
+    this.journal?.appendReport({ kind: 'fill', ...journalled });
+    t.filled = addExact(t.filled, fill.quantity);
+    const now = this.options.wallNow();
+    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker' });
+    if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
+    if (t.filled >= t.quantity) this.finish(t);
+    else this.settle(t, now);
+  }
+
+  /** Reports an order's end once every fill it had is reported. */
+  private settle(t: Tracked, now: Micros): void {
+    if (t.done || t.end === undefined || t.filled < t.endFilled) return;
+    this.finish(t);
+    const kind = t.end === 'rejected' ? 'rejected' : t.end;
+    if (kind === 'rejected') this.journal?.appendReport({ kind, time: now, clientOrderId: t.clientOrderId, reason: t.reason || 'rejected by the exchange' });
+    else this.journal?.appendReport({ kind, time: now, clientOrderId: t.clientOrderId });
+    this.outbox.push({ kind, order: t, time: now });
+  }
+
+  private startReports(): void {
+    const exchange = this.ready();
+    this.watch('orders', () => exchange.watchOrders(), (orders) => {
+      for (const o of orders) this.ingestOrder(o);
+    });
+    this.watch('myTrades', () => exchange.watchMyTrades(), (trades) => {
+      for (const t of trades) this.ingestTrade(t);
+    });
+    this.pollTimer = setInterval(() => this.requestPoll(), this.options.pollIntervalMs ?? DEFAULT_POLL_MS);
+    this.requestPoll();
+  }
+
+  private watch<T>(channel: string, next: () => Promise<T>, apply: (value: T) => void): void {
+    const loop = async (): Promise<void> => {
+      while (!this.closed) {
+        try {
+          apply(await next());
+        } catch (error) {
+          if (this.closed) return;
+          this.options.onIncident(this.incident('disconnected', '', channel, `user data stream failed (${this.text(error)}); polling, retrying in ${STREAM_RETRY_MS} ms`));
+          this.requestPoll();
+          await new Promise((r) => setTimeout(r, STREAM_RETRY_MS));
+        }
+      }
+    };
+    this.run(loop());
+  }
+
+  /** A polling round now (or right after the one under way). */
+  private requestPoll(): void {
+    if (this.closed) return;
+    if (this.polling !== undefined) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = this.pollRound()
+      .catch((error: unknown) => {
+        if (!this.closed) this.options.onIncident(this.incident('error', '', 'rest', `polling failed: ${this.text(error)}`));
+      })
+      .finally(() => {
+        this.polling = undefined;
+        if (this.pollAgain) {
+          this.pollAgain = false;
+          this.requestPoll();
+        }
+      });
+    this.run(this.polling);
+  }
+
+  /** Every unfinished order fetched, and its trades when the exchange has more filled than reported. */
+  private async pollRound(): Promise<void> {
+    const exchange = this.ready();
+    for (const t of [...this.working]) {
+      if (this.closed) return;
+      if (t.done) continue;
+      if (t.venueOrderId === '') {
+        if (t.lostSince === undefined) continue; // its createOrder answer is still to come
+        const found = await exchange.fetchOrder('', t.symbol, { origClientOrderId: t.clientOrderId }).catch((error: unknown) => {
+          if (error instanceof ccxt.OrderNotFound) return undefined;
+          throw error;
+        });
+        if (found !== undefined) this.ingestOrder(found, true);
+        else if (this.options.wallNow() - t.lostSince > (this.options.lostOrderMicros ?? 30_000_000)) {
+          this.refuse(t, this.options.wallNow(), 'the request failed on the network and the exchange does not have the order');
+        }
+        continue;
+      }
+      const o = await exchange.fetchOrder(t.venueOrderId, t.symbol);
+      if ((o.filled ?? 0) > t.filled) for (const trade of await exchange.fetchOrderTrades(t.venueOrderId, t.symbol)) this.ingestTrade(trade, true);
+      this.ingestOrder(o, true);
+    }
+  }
+
+  // ---- helpers ----
+
+  private track(orderId: number, clientOrderId: string, symbol: string, quantity: number, venueOrderId: string, filled: number): Tracked {
+    const t: Tracked = { orderId, clientOrderId, symbol, quantity, venueOrderId, filled, endFilled: 0, end: undefined, reason: '', done: false, lostSince: undefined };
+    this.byClientId.set(clientOrderId, t);
+    if (orderId !== 0) this.byOrderId.set(orderId, t);
+    if (venueOrderId !== '') this.byVenueId.set(venueOrderId, t);
+    this.working.add(t);
+    return t;
+  }
+
+  private finish(t: Tracked): void {
+    t.done = true;
+    this.working.delete(t);
+  }
+
+  private run(task: Promise<unknown>): void {
+    const settled = task.catch(() => undefined);
+    this.tasks.add(settled);
+    void settled.finally(() => this.tasks.delete(settled));
+  }
+
+  private ready(): CcxtExchange {
+    if (this.exchange === undefined) throw new InvariantError('the ccxt venue is used before open()');
+    return this.exchange;
+  }
+
+  /** An error's message with every credential blanked out. */
+  private text(error: unknown): string {
+    return redact(error instanceof Error ? error.message : String(error), this.secrets);
+  }
+
+  private incident(kind: IncidentKind, symbol: string, channel: string, detail: string): Incident {
+    return { time: this.options.wallNow(), kind, symbol, channel, detail: redact(detail, this.secrets) };
+  }
+}
+
+/** The ccxt venue (LiveVenue over a ccxt pro exchange). */
+export function createCcxtVenue(options: CcxtVenueOptions): CcxtVenue {
+  return new CcxtVenue(options);
+}
+createCcxtVenue satisfies LiveVenueFactory;
+
+function appendRecord(journal: OrderJournal, record: JournalRecord): void {
+  if (record.kind === 'submit' || record.kind === 'cancel' || record.kind === 'modify') journal.appendIntent(record);
+  else if (record.kind === 'balances' || record.kind === 'adopted' || record.kind === 'session') journal.appendNote(record);
+  else journal.appendReport(record);
+}
+
+function orderTypesOf(exchange: CcxtExchange, symbol: string): readonly string[] | undefined {
+  const info = exchange.markets?.[symbol]?.info as { orderTypes?: unknown } | undefined;
+  return Array.isArray(info?.orderTypes) ? (info.orderTypes as string[]) : undefined;
+}
+
+function balancesOf(balance: { total?: unknown }): Record<string, number> {
+  const out: Record<string, number> = {};
+  const total = (balance.total ?? {}) as Record<string, unknown>;
+  for (const currency of Object.keys(total).sort()) {
+    const amount = total[currency];
+    if (typeof amount === 'number' && amount !== 0) out[currency] = amount;
+  }
+  return out;
+}
+
+function symbolOfAction(action: ReconcileAction, state: JournalState): string {
+  if ('fill' in action) return action.fill.symbol;
+  if ('order' in action) return action.order.symbol;
+  if ('clientOrderId' in action) return state.orders.get(action.clientOrderId)?.request.symbol ?? '';
+  return '';
+}
+
+/**
+ * The run's position in `symbol`: the exchange's base balance, at the
+ * average price of the journal's fills when they make up all of it (NaN
+ * when part of it was held before the run).
+ */
+function positionOf(symbol: string, base: number, state: JournalState): LivePosition {
+  let quantity = 0;
+  let average = 0;
+  for (const fill of state.fills.values()) {
+    if (fill.symbol !== symbol) continue;
+    if (fill.side === 'buy') {
+      average = quantity + fill.quantity > 0 ? (average * quantity + fill.price * fill.quantity) / (quantity + fill.quantity) : 0;
+      quantity += fill.quantity;
+    } else quantity -= fill.quantity;
+  }
+  const explained = Math.abs(quantity - base) < 1e-9;
+  return { symbol, quantity: base, averagePrice: base === 0 ? 0 : explained ? average : NaN };
+}
+
