@@ -171,8 +171,9 @@ describe('quantflow live killed with SIGKILL at random points and started again'
       expect(orders.filter((o) => o.status === 'open')).toEqual([]);
 
       // The run's account at its end equals the exchange's.
-      const usdt = balance.total?.USDT ?? NaN;
-      const btc = balance.total?.BTC ?? 0;
+      const total = (balance.total ?? {}) as unknown as Record<string, number>;
+      const usdt = total.USDT ?? NaN;
+      const btc = total.BTC ?? 0;
       expect(state.balances.get('USDT')).toBeCloseTo(usdt, 6);
       expect(state.balances.get('BTC') ?? 0).toBeCloseTo(btc, 8);
       const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { final_cash: number; instruments: Record<string, { position: number }>; complete: boolean };

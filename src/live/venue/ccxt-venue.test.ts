@@ -28,7 +28,7 @@ const START = { USDT: '100000', BTC: '1' };
 type Reported =
   | { kind: 'accepted'; id: number; venueOrderId: string }
   | { kind: 'rejected'; id: number; reason: RejectReason }
-  | { kind: 'filled'; id: number; quantity: number; price: number; liquidity: Liquidity }
+  | { kind: 'filled'; id: number; quantity: number; price: number; liquidity: Liquidity; fee: number | undefined }
   | { kind: 'cancelled'; id: number; reason: CancelReason }
   | { kind: 'expired'; id: number }
   | { kind: 'cancelRejected' | 'modifyRejected'; id: number; reason: AmendRejectReason }
@@ -41,7 +41,7 @@ function recorder(): { reports: ExecutionReports; seen: Reported[] } {
   const reports: ExecutionReports = {
     accepted: (id, venueOrderId) => void seen.push({ kind: 'accepted', id, venueOrderId }),
     rejected: (id, _t, reason) => void seen.push({ kind: 'rejected', id, reason }),
-    filled: (id, _t, quantity, price, liquidity) => void seen.push({ kind: 'filled', id, quantity, price, liquidity }),
+    filled: (id, _t, quantity, price, liquidity, fee) => void seen.push({ kind: 'filled', id, quantity, price, liquidity, fee }),
     triggered: other,
     triggerMoved: other,
     expired: (id) => void seen.push({ kind: 'expired', id }),
@@ -208,7 +208,9 @@ describe('the ccxt venue', () => {
     const glass = await lookingGlass(exchange);
     cleanup.push(() => glass.close());
     const trades = await glass.fetchMyTrades('BTC/USDT');
-    expect(seen.filter((r) => r.kind === 'filled').map((r) => r.kind === 'filled' && [r.quantity, r.price])).toEqual(trades.map((t) => [t.amount, t.price]));
+    // Each fill as the exchange made it, with the commission it charged (in USDT, the account's currency).
+    expect(seen.filter((r) => r.kind === 'filled').map((r) => r.kind === 'filled' && [r.quantity, r.price, r.fee])).toEqual(trades.map((t) => [t.amount, t.price, t.fee?.cost]));
+    expect(trades.every((t) => t.fee?.currency === 'USDT' && (t.fee.cost ?? 0) > 0)).toBe(true);
 
     await venue.close();
     const { records } = journalOnDisk(runDir);

@@ -101,7 +101,7 @@ interface Tracked {
 type Report =
   | { readonly kind: 'accepted'; readonly order: Tracked; readonly venueOrderId: string; readonly time: Micros }
   | { readonly kind: 'rejected'; readonly order: Tracked; readonly time: Micros }
-  | { readonly kind: 'filled'; readonly order: Tracked; readonly time: Micros; readonly quantity: number; readonly price: number; readonly liquidity: Liquidity }
+  | { readonly kind: 'filled'; readonly order: Tracked; readonly time: Micros; readonly quantity: number; readonly price: number; readonly liquidity: Liquidity; readonly fee: number | undefined }
   | { readonly kind: 'cancelled' | 'expired'; readonly order: Tracked; readonly time: Micros }
   | { readonly kind: 'cancelRejected' | 'modifyRejected'; readonly order: Tracked; readonly time: Micros };
 
@@ -281,7 +281,7 @@ export class CcxtVenue implements LiveVenue {
           reports.rejected(id, r.time, 'venue_rejected');
           break;
         case 'filled':
-          reports.filled(id, r.time, r.quantity, r.price, r.liquidity);
+          reports.filled(id, r.time, r.quantity, r.price, r.liquidity, r.fee);
           break;
         case 'cancelled':
           reports.cancelled(id, r.time, 'user');
@@ -472,7 +472,10 @@ export class CcxtVenue implements LiveVenue {
     this.journal?.appendReport({ kind: 'fill', ...journalled });
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
-    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker' });
+    // The exchange's commission when it is charged in the account's (quote) currency; else the run's fee model prices the fill.
+    const quote = t.symbol.split('/')[1]?.split(':')[0];
+    const fee = fill.feeCurrency === undefined || fill.feeCurrency === quote ? fill.fee : undefined;
+    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker', fee });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);
     else this.settle(t, now);
