@@ -4,6 +4,8 @@ import { ZERO, add, mul, neg, sub, sum } from './exact.js';
 
 /** One order's fills on one side (live or backtest), aggregated. */
 export interface OrderFills {
+  /** The run's id of the order (a live order's client order id); absent for hand-made ones. */
+  readonly orderId?: string;
   /** The order's sequence number in its session (1, 2, 3 in creation order). */
   readonly seq: number;
   readonly symbol: string;

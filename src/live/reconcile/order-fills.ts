@@ -23,11 +23,11 @@ export interface FillRecord {
 
 /** Fills aggregated per order: summed quantities, notionals and fees, the first fill's time, the last fill's price; in first-fill order. */
 export function aggregateFills(fills: Iterable<FillRecord>): OrderFills[] {
-  const byOrder = new Map<string, { seq: number; symbol: string; side: 'buy' | 'sell'; quantity: Exact; notional: Exact; fees: Exact; time: Micros; lastPrice: Exact; fills: number }>();
+  const byOrder = new Map<string, { orderId: string; seq: number; symbol: string; side: 'buy' | 'sell'; quantity: Exact; notional: Exact; fees: Exact; time: Micros; lastPrice: Exact; fills: number }>();
   for (const f of fills) {
     const o = byOrder.get(f.orderId);
     if (o === undefined) {
-      byOrder.set(f.orderId, { seq: f.seq, symbol: f.symbol, side: f.side, quantity: f.quantity, notional: mul(f.quantity, f.price), fees: f.fee, time: f.time, lastPrice: f.price, fills: 1 });
+      byOrder.set(f.orderId, { orderId: f.orderId, seq: f.seq, symbol: f.symbol, side: f.side, quantity: f.quantity, notional: mul(f.quantity, f.price), fees: f.fee, time: f.time, lastPrice: f.price, fills: 1 });
       continue;
     }
     o.quantity = add(o.quantity, f.quantity);

@@ -13,6 +13,8 @@ import type { Exact } from './exact.js';
 import { ZERO, exactOf, exactText, sub, sum } from './exact.js';
 import { MarketPrices } from './market-prices.js';
 import { aggregateFills, backtestFills, runDirFills } from './order-fills.js';
+import type { LiveSession } from './journal-fills.js';
+import { journalFills } from './journal-fills.js';
 import type { ReconcileRow } from './reconcile-csv.js';
 import { pairRow, writeReconcileCsv } from './reconcile-csv.js';
 
@@ -58,7 +60,8 @@ export async function reconcileRun(o: ReconcileRunOptions): Promise<ReconcileRun
   const instruments = new Map(instrumentsForSymbols(config, result.symbols).map((i) => [i.symbol, i]));
   const marks = new Map(result.instruments.map((i) => [i.symbol, i.lastPrice]));
 
-  const live = aggregateFills(runDirFills(dir));
+  const session = liveSession(liveSummary, join(dir, 'summary.json'));
+  const live = aggregateFills(session !== undefined ? journalFills(dir, session) : runDirFills(dir));
   const modeled = aggregateFills(backtestFills(result.fills));
   const rows: ReconcileRow[] = [];
   for (const [liveOrder, modeledOrder] of pairOrders(live, modeled)) {
@@ -131,6 +134,21 @@ export function pairOrders(live: readonly OrderFills[], modeled: readonly OrderF
   const seqOf = (p: [OrderFills | undefined, OrderFills | undefined]): number => (p[0] ?? p[1])?.seq ?? 0;
   const rank = (p: [OrderFills | undefined, OrderFills | undefined]): number => (p[0] !== undefined ? 0 : 1);
   return pairs.sort((a, b) => seqOf(a) - seqOf(b) || rank(a) - rank(b));
+}
+
+/**
+ * A live run's session (summary.json's `live.venue`: `run_id` and
+ * `start.adopted_orders`); undefined for a paper run.
+ */
+function liveSession(summary: Record<string, unknown>, file: string): LiveSession | undefined {
+  const live = summary.live as Record<string, unknown> | undefined;
+  const venue = live?.venue as Record<string, unknown> | undefined;
+  if (venue === undefined || venue === null || typeof venue !== 'object') return undefined;
+  const runId = venue.run_id;
+  if (typeof runId !== 'string' || runId === '') throw new InputError({ code: 'invalid_config', file, field: 'live.venue.run_id', value: String(runId), message: "expected the session's client order id prefix" });
+  const adopted = (venue.start as Record<string, unknown> | undefined)?.adopted_orders ?? 0;
+  if (typeof adopted !== 'number' || !Number.isInteger(adopted) || adopted < 0) throw new InputError({ code: 'invalid_config', file, field: 'live.venue.start.adopted_orders', value: String(adopted), message: 'expected a count of orders' });
+  return { runId, adopted };
 }
 
 function compareMagnitude(a: Exact, b: Exact): number {
