@@ -395,7 +395,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
           reply(a.status, a.body);
         };
         // New and cancel requests reach the matcher late; queries answer at once.
-        if (orderLatencyMs > 0 && url.pathname === '/api/v3/order' && req.method !== 'GET') {
+        if (orderLatencyMs > 0 && url.pathname.startsWith('/api/v3/order') && req.method !== 'GET') {
           const timer = setTimeout(() => {
             pendingRest.delete(timer);
             answer();
