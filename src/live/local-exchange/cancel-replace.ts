@@ -15,12 +15,16 @@
 import type { Account } from './accounts.js';
 import type { ExchangeOrder, OrderMatcher } from './matcher.js';
 import { fail, missing, newOrderOf, newOrderResponse, ok, orderFields } from './private-rest.js';
-import type { MarketState } from './replay.js';
+import type { MarketReplay } from './replay.js';
 import type { RestAnswer } from './rest.js';
 
 type Result = 'SUCCESS' | 'FAILURE' | 'NOT_ATTEMPTED';
 
-export function cancelReplace(matcher: OrderMatcher, account: Account, state: MarketState, q: URLSearchParams): RestAnswer {
+export function cancelReplace(replay: MarketReplay, matcher: OrderMatcher, account: Account, q: URLSearchParams): RestAnswer {
+  const symbol = q.get('symbol');
+  if (symbol === null) return missing('symbol');
+  const state = replay.states.find((s) => s.market.id === symbol.toUpperCase());
+  if (state === undefined) return fail(-1121, 'Invalid symbol.');
   const mode = q.get('cancelReplaceMode');
   if (mode === null) return missing('cancelReplaceMode');
   if (mode !== 'STOP_ON_FAILURE' && mode !== 'ALLOW_FAILURE') return fail(-1100, "Illegal characters found in parameter 'cancelReplaceMode'; legal range is 'STOP_ON_FAILURE, ALLOW_FAILURE'.");

@@ -2,7 +2,6 @@ import type { Account, ApiError } from './accounts.js';
 import { hasLimitPrice, type ExchangeOrder, type NewOrder, type ExchangeTrade, type OrderMatcher, type OrderSide, type OrderType, type TimeInForce } from './matcher.js';
 import type { MarketReplay, MarketState } from './replay.js';
 import type { RestAnswer } from './rest.js';
-import { cancelReplace } from './cancel-replace.js';
 
 /** The signed endpoints the local exchange answers (Binance spot's, as ccxt's binance uses them). */
 export const PRIVATE_PATHS: ReadonlySet<string> = new Set(['/api/v3/order', '/api/v3/order/cancelReplace', '/api/v3/openOrders', '/api/v3/allOrders', '/api/v3/myTrades', '/api/v3/account']);
@@ -31,8 +30,6 @@ export function answerPrivate(replay: MarketReplay, matcher: OrderMatcher, accou
   switch (`${method} ${path}`) {
     case 'POST /api/v3/order':
       return newOrder(matcher, account, state, q);
-    case 'POST /api/v3/order/cancelReplace':
-      return state === undefined ? missing('symbol') : cancelReplace(matcher, account, state, q);
     case 'DELETE /api/v3/order': {
       if (state === undefined) return missing('symbol');
       const order = findOrder(matcher, account, state, q);
