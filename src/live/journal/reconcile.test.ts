@@ -90,6 +90,54 @@ describe('reconcile', () => {
     expect(kinds(modifying, snapshot({ time: 100 * SECOND }))).toEqual(['dropIntent']);
   });
 
+  describe('a modify by cancel-replace in flight when the run stopped', () => {
+    // r-1 partly filled (0.5 of 2), then changed to 3 at 101: the replacement r-1m1 is for 2.5.
+    const replacing: JournalRecord[] = [
+      ...journal,
+      { kind: 'fill', time: 5, clientOrderId: 'r-1', tradeId: 't1', symbol: 'BTC/USDT', side: 'buy', price: 100, quantity: 0.5, fee: 0 },
+      { kind: 'modify', time: 9 * SECOND, clientOrderId: 'r-1', changes: { price: 101, quantity: 3 }, replacement: { clientOrderId: 'r-1m1', quantity: 2.5 } },
+    ];
+    const balances = { USDT: 950, BTC: 0.5 };
+    const original = (status: VenueOrder['status']) => open({ filled: 0.5, status });
+    const replacement = open({ clientOrderId: 'r-1m1', venueOrderId: 'v2', quantity: 2.5, price: 101 });
+
+    it('the exchange has the replacement: the order goes on as it, one order, never unknown', () => {
+      const state = replayJournal(replacing);
+      const result = reconcile(state, snapshot({ orders: [original('cancelled'), replacement], balances }), options);
+      expect(result.actions.map((a) => a.kind)).toEqual(['applyModified']);
+      for (const a of result.actions) for (const r of journalRecordsFor(a, 11 * SECOND)) applyRecord(state, r);
+      const order = state.orders.get('r-1');
+      expect(order).toMatchObject({ venueOrderId: 'v2', exchangeClientOrderId: 'r-1m1', replacedVenueOrderIds: ['v1'], legBase: 0.5, filledQuantity: 0.5, pendingModify: undefined });
+      expect(order?.request).toMatchObject({ price: 101, quantity: 3 });
+      expect(inFlightIntents(state)).toEqual([]);
+      // Journalled, the state replays to the same.
+      const again = replayJournal([...replacing, ...result.actions.flatMap((a) => journalRecordsFor(a, 11 * SECOND))]);
+      expect(again.orders.get('r-1')).toEqual(order);
+    });
+
+    it('the replacement ended at the exchange: the order ends with it', () => {
+      const ended = open({ clientOrderId: 'r-1m1', venueOrderId: 'v2', quantity: 2.5, price: 101, status: 'cancelled' });
+      expect(kinds(replacing, snapshot({ orders: [original('cancelled'), ended], balances }))).toEqual(['applyModified', 'applyEnd']);
+    });
+
+    it('no replacement and the original still open: the modify is dropped, never sent again', () => {
+      const result = reconcile(replayJournal(replacing), snapshot({ orders: [original('open')], balances }), options);
+      expect(result.actions.map((a) => [a.kind, 'intent' in a ? a.intent : ''])).toEqual([['dropIntent', 'modify']]);
+    });
+
+    it('no replacement and the original cancelled (the new order failed): the modify is dropped and the order ends', () => {
+      expect(kinds(replacing, snapshot({ orders: [original('cancelled')], balances }))).toEqual(['dropIntent', 'applyEnd']);
+      expect(kinds(replacing, snapshot({ orders: [], balances }))).toEqual(['dropIntent', 'applyEnd']);
+    });
+
+    it('a replacement journalled as modified is looked up by its own client order id later', () => {
+      const done = [...replacing, { kind: 'modified', time: 10 * SECOND, clientOrderId: 'r-1', changes: { price: 101, quantity: 3 }, replacement: { clientOrderId: 'r-1m1', quantity: 2.5 }, venueOrderId: 'v2' } as const];
+      // Open at the exchange under its replacement's ids: the run's, not unknown; filled 1 of 2.5 there is 1.5 of 3 for the run.
+      const filled = reconcile(replayJournal(done), snapshot({ orders: [open({ clientOrderId: 'r-1m1', venueOrderId: 'v2', quantity: 2.5, price: 101, filled: 1 })], fills: [fill('t2', 1, { venueOrderId: 'v2' })], balances: { USDT: 850, BTC: 1.5 } }), options);
+      expect(filled.actions.map((a) => a.kind)).toEqual(['applyFill']);
+    });
+  });
+
   it('adopts, cancels or stops on an open order the run does not know', () => {
     const stranger = open({ clientOrderId: 'web-7', venueOrderId: 'v9', side: 'sell', quantity: 1, price: 130 });
     const snap = snapshot({ orders: [open(), stranger] });

@@ -14,7 +14,12 @@
  *    client order id, only if it is younger than `resubmitWithinMicros` and
  *    still valid; otherwise it is dropped. A cancel whose order is gone is
  *    dropped, else sent again; a modify is sent again under the same rule as
- *    a submit, dropped when its order is gone.
+ *    a submit, dropped when its order is gone. A modify by cancel-replace
+ *    (a replacement's client order id journalled with it): the replacement
+ *    the exchange has (looked up by that id) is the order from then on
+ *    (`applyModified` with it); without it the modify is dropped, and the
+ *    original goes on as the exchange has it (open, or ended). Never sent
+ *    again: neither both nor the replacement twice.
  * 4. An open order the run does not know is adopted, cancelled, or stops the
  *    run (`unknownOrders`).
  * 5. Balances the fills do not explain are set to the exchange's
@@ -76,7 +81,14 @@ export type ReconcileAction =
   | { readonly kind: 'applyFill'; readonly fill: VenueFill; readonly reason: string }
   | { readonly kind: 'applyAccepted'; readonly clientOrderId: string; readonly venueOrderId: string; readonly reason: string }
   | { readonly kind: 'applyEnd'; readonly clientOrderId: string; readonly end: 'cancelled' | 'expired' | 'rejected'; readonly reason: string }
-  | { readonly kind: 'applyModified'; readonly clientOrderId: string; readonly changes: OrderChanges; readonly reason: string }
+  | {
+      readonly kind: 'applyModified';
+      readonly clientOrderId: string;
+      readonly changes: OrderChanges;
+      /** The exchange replaced the order: the replacement found by its client order id. */
+      readonly replacement?: { readonly clientOrderId: string; readonly quantity: number; readonly venueOrderId: string };
+      readonly reason: string;
+    }
   | { readonly kind: 'resubmit'; readonly clientOrderId: string; readonly request: JournalOrderRequest; readonly reason: string }
   | { readonly kind: 'resendCancel'; readonly clientOrderId: string; readonly venueOrderId: string; readonly reason: string }
   | { readonly kind: 'resendModify'; readonly clientOrderId: string; readonly venueOrderId: string; readonly changes: OrderChanges; readonly reason: string }
@@ -128,7 +140,24 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
   // 2 and 3. Orders the journal does not know to be done, and their intents in flight.
   for (const order of state.orders.values()) {
     if (isOrderDone(order)) continue;
-    const venue = byClientId.get(order.clientOrderId) ?? (order.venueOrderId !== '' ? byVenueId.get(order.venueOrderId) : undefined);
+    const leg = order.pendingModify?.replacement;
+    const replacement = leg !== undefined ? byClientId.get(leg.clientOrderId) : undefined;
+    if (leg !== undefined && replacement !== undefined) {
+      // The exchange replaced it before the run stopped: the run goes on with the replacement.
+      actions.push({
+        kind: 'applyModified',
+        clientOrderId: order.clientOrderId,
+        changes: order.pendingModify?.changes ?? {},
+        replacement: { clientOrderId: leg.clientOrderId, quantity: leg.quantity, venueOrderId: replacement.venueOrderId },
+        reason: `the exchange has the replacement ${leg.clientOrderId} (order ${replacement.venueOrderId})`,
+      });
+      if (replacement.status === 'cancelled' || replacement.status === 'expired' || replacement.status === 'rejected') {
+        actions.push({ kind: 'applyEnd', clientOrderId: order.clientOrderId, end: replacement.status, reason: replacement.reason ?? `the replacement is ${replacement.status} on the exchange` });
+      }
+      continue;
+    }
+    const venue =
+      byClientId.get(order.exchangeClientOrderId) ?? byClientId.get(order.clientOrderId) ?? (order.venueOrderId !== '' ? byVenueId.get(order.venueOrderId) : undefined);
     if (venue) reconcileKnownOrder(order, venue, snapshot.time, options.resubmitWithinMicros, actions);
     else {
       const filled = addExact(order.filledQuantity, newlyFilled.get(order.clientOrderId) ?? 0);
@@ -145,7 +174,7 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
   // 4. Open orders the run does not know.
   for (const venue of snapshot.orders) {
     if (venue.status !== 'open') continue;
-    if (state.orders.has(venue.clientOrderId) || knownVenueIds.has(venue.venueOrderId)) continue;
+    if (state.orders.has(venue.clientOrderId) || state.replacementIds.has(venue.clientOrderId) || knownVenueIds.has(venue.venueOrderId)) continue;
     const what = `open order ${venue.venueOrderId}${venue.clientOrderId ? ` (client id ${venue.clientOrderId})` : ''}: ${venue.side} ${venue.quantity} ${venue.symbol}`;
     if (options.unknownOrders === 'adopt') actions.push({ kind: 'adoptOrder', order: venue, reason: `${what} is not the run's; adopted` });
     else if (options.unknownOrders === 'cancel') actions.push({ kind: 'cancelUnknownOrder', order: venue, reason: `${what} is not the run's; cancelled` });
@@ -182,7 +211,11 @@ function reconcileUnsent(
 function reconcileKnownOrder(order: JournalOrder, venue: VenueOrder, now: Micros, ttl: Micros, actions: ReconcileAction[]): void {
   const id = order.clientOrderId;
   if (order.venueOrderId === '' && venue.venueOrderId !== '') actions.push({ kind: 'applyAccepted', clientOrderId: id, venueOrderId: venue.venueOrderId, reason: 'the exchange has the order; its acknowledgement was not journalled' });
-  if (order.pendingModify !== undefined) {
+  if (order.pendingModify?.replacement !== undefined) {
+    // A replacement the exchange does not have: the cancel-replace never happened (the order is as it was) or its new order failed (the order ended).
+    const why = venue.status === 'open' ? 'the exchange never replaced the order; it works as it was' : `the order is ${venue.status} on the exchange and its replacement is not there`;
+    actions.push({ kind: 'dropIntent', intent: 'modify', clientOrderId: id, reason: why });
+  } else if (order.pendingModify !== undefined) {
     const changes = order.pendingModify.changes;
     if (venueShows(venue, changes)) actions.push({ kind: 'applyModified', clientOrderId: id, changes, reason: 'the exchange shows the modification' });
     else if (venue.status !== 'open') actions.push({ kind: 'dropIntent', intent: 'modify', clientOrderId: id, reason: `the order is ${venue.status} on the exchange` });
@@ -229,8 +262,11 @@ export function journalRecordsFor(action: ReconcileAction, time: Micros): Journa
       return action.end === 'rejected'
         ? [{ kind: 'rejected', time, clientOrderId: action.clientOrderId, reason: action.reason }]
         : [{ kind: action.end, time, clientOrderId: action.clientOrderId }];
-    case 'applyModified':
-      return [{ kind: 'modified', time, clientOrderId: action.clientOrderId, changes: action.changes }];
+    case 'applyModified': {
+      const r = action.replacement;
+      if (r === undefined) return [{ kind: 'modified', time, clientOrderId: action.clientOrderId, changes: action.changes }];
+      return [{ kind: 'modified', time, clientOrderId: action.clientOrderId, changes: action.changes, replacement: { clientOrderId: r.clientOrderId, quantity: r.quantity }, venueOrderId: r.venueOrderId }];
+    }
     case 'dropIntent':
       if (action.intent === 'submit') return [{ kind: 'rejected', time, clientOrderId: action.clientOrderId, reason: `dropped at start: ${action.reason}` }];
       return [{ kind: action.intent === 'cancel' ? 'cancelRejected' : 'modifyRejected', time, clientOrderId: action.clientOrderId, reason: `dropped at start: ${action.reason}` }];

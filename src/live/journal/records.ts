@@ -13,6 +13,12 @@ import type { OrderRequest, OrderSide } from '../../model/order.js';
 /** An order request as journalled: the instrument is always named. */
 export type JournalOrderRequest = OrderRequest & { readonly symbol: string };
 
+/** The order an exchange puts in place of a modified one: its client order id and quantity. */
+export interface ReplacementLeg {
+  readonly clientOrderId: string;
+  readonly quantity: number;
+}
+
 /** Balances per currency ('USDT' -> 1000, 'BTC' -> 0.5). */
 export type Balances = Readonly<Record<string, number>>;
 
@@ -30,7 +36,12 @@ export interface JournalFill {
 export type JournalIntent =
   | { readonly kind: 'submit'; readonly time: Micros; readonly clientOrderId: string; readonly request: JournalOrderRequest }
   | { readonly kind: 'cancel'; readonly time: Micros; readonly clientOrderId: string }
-  | { readonly kind: 'modify'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges };
+  /**
+   * A change. When the exchange replaces the order to change it (cancel-replace),
+   * `replacement` names the new order's client order id and quantity (the
+   * remaining quantity with the change applied) before it is sent.
+   */
+  | { readonly kind: 'modify'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges; readonly replacement?: ReplacementLeg };
 
 export type JournalReport =
   | { readonly kind: 'accepted'; readonly time: Micros; readonly clientOrderId: string; readonly venueOrderId: string }
@@ -38,7 +49,8 @@ export type JournalReport =
   | ({ readonly kind: 'fill'; readonly time: Micros; readonly clientOrderId: string } & JournalFill)
   | { readonly kind: 'cancelled'; readonly time: Micros; readonly clientOrderId: string }
   | { readonly kind: 'expired'; readonly time: Micros; readonly clientOrderId: string }
-  | { readonly kind: 'modified'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges }
+  /** The change is in force; `venueOrderId` is the replacement's exchange id when the exchange replaced the order. */
+  | { readonly kind: 'modified'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges; readonly replacement?: ReplacementLeg; readonly venueOrderId?: string }
   | { readonly kind: 'cancelRejected'; readonly time: Micros; readonly clientOrderId: string; readonly reason: string }
   | { readonly kind: 'modifyRejected'; readonly time: Micros; readonly clientOrderId: string; readonly reason: string };
 
@@ -69,12 +81,13 @@ const id = z.string().min(1);
 const finite = z.number().finite();
 const side = z.enum(['buy', 'sell']);
 const request = z.looseObject({ symbol: id, side, type: z.string().min(1), quantity: finite.positive() });
+const replacement = z.strictObject({ clientOrderId: id, quantity: finite.positive() }).optional();
 const changes = z.strictObject({ price: finite.optional(), triggerPrice: finite.optional(), quantity: finite.positive().optional() });
 
 const RecordSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('submit'), time, clientOrderId: id, request }),
   z.strictObject({ kind: z.literal('cancel'), time, clientOrderId: id }),
-  z.strictObject({ kind: z.literal('modify'), time, clientOrderId: id, changes }),
+  z.strictObject({ kind: z.literal('modify'), time, clientOrderId: id, changes, replacement }),
   z.strictObject({ kind: z.literal('accepted'), time, clientOrderId: id, venueOrderId: id }),
   z.strictObject({ kind: z.literal('rejected'), time, clientOrderId: id, reason: z.string() }),
   z.strictObject({
@@ -91,7 +104,7 @@ const RecordSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('cancelled'), time, clientOrderId: id }),
   z.strictObject({ kind: z.literal('expired'), time, clientOrderId: id }),
-  z.strictObject({ kind: z.literal('modified'), time, clientOrderId: id, changes }),
+  z.strictObject({ kind: z.literal('modified'), time, clientOrderId: id, changes, replacement, venueOrderId: id.optional() }),
   z.strictObject({ kind: z.literal('cancelRejected'), time, clientOrderId: id, reason: z.string() }),
   z.strictObject({ kind: z.literal('modifyRejected'), time, clientOrderId: id, reason: z.string() }),
   z.strictObject({ kind: z.literal('balances'), time, balances: z.record(z.string(), finite) }),

@@ -9,7 +9,7 @@
 import { addExact, mulExact, subExact } from '../../core/decimal.js';
 import type { Micros } from '../../core/time.js';
 import type { OrderChanges } from '../../model/execution.js';
-import type { Balances, JournalFill, JournalOrderRequest, JournalRecord } from './records.js';
+import type { Balances, JournalFill, JournalOrderRequest, JournalRecord, ReplacementLeg } from './records.js';
 
 export type JournalOrderStatus = 'sent' | 'accepted' | 'partially_filled' | 'filled' | 'cancelled' | 'expired' | 'rejected';
 type TerminalReport = 'cancelled' | 'expired' | 'rejected';
@@ -18,14 +18,22 @@ export interface JournalOrder {
   readonly clientOrderId: string;
   /** The request with every confirmed modification applied. */
   request: JournalOrderRequest;
-  /** '' until the venue acknowledged it. */
+  /** '' until the venue acknowledged it; after a cancel-replace, the replacement's. */
   venueOrderId: string;
+  /** The client order id the exchange knows the order by now: `clientOrderId`, or its last replacement's. */
+  exchangeClientOrderId: string;
+  /** Exchange ids of the orders it replaced (their late fills are its fills). */
+  replacedVenueOrderIds: string[];
+  /** Filled before its current exchange order was placed: the request's quantity less that order's. */
+  legBase: number;
+  /** Modify intents with a replacement journalled so far (numbers the replacements' client order ids). */
+  replacements: number;
   filledQuantity: number;
   /** When the submit was (last) journalled. */
   submittedAt: Micros;
   /** A cancel sent and not answered: its time. */
   pendingCancel: Micros | undefined;
-  pendingModify: { readonly time: Micros; readonly changes: OrderChanges } | undefined;
+  pendingModify: { readonly time: Micros; readonly changes: OrderChanges; readonly replacement?: ReplacementLeg | undefined } | undefined;
   terminal: TerminalReport | undefined;
   reason: string;
   adopted: boolean;
@@ -39,7 +47,7 @@ export interface RecordedFill extends JournalFill {
 export type InFlightIntent =
   | { readonly kind: 'submit'; readonly clientOrderId: string; readonly time: Micros }
   | { readonly kind: 'cancel'; readonly clientOrderId: string; readonly time: Micros }
-  | { readonly kind: 'modify'; readonly clientOrderId: string; readonly time: Micros; readonly changes: OrderChanges };
+  | { readonly kind: 'modify'; readonly clientOrderId: string; readonly time: Micros; readonly changes: OrderChanges; readonly replacement?: ReplacementLeg | undefined };
 
 export interface JournalState {
   /** By client order id, in the order they were first journalled. */
@@ -50,10 +58,12 @@ export interface JournalState {
   readonly balances: Map<string, number>;
   /** Reports (other than fills) for orders the journal never had. */
   orphanReports: number;
+  /** Replacements' client order ids -> the order's own (`clientOrderId`). */
+  readonly replacementIds: Map<string, string>;
 }
 
 export function emptyJournalState(): JournalState {
-  return { orders: new Map(), fills: new Map(), balances: new Map(), orphanReports: 0 };
+  return { orders: new Map(), fills: new Map(), balances: new Map(), orphanReports: 0, replacementIds: new Map() };
 }
 
 export function replayJournal(records: readonly JournalRecord[]): JournalState {
@@ -103,7 +113,11 @@ export function applyRecord(state: JournalState, record: JournalRecord): void {
       order.pendingCancel = record.time;
       return;
     case 'modify':
-      order.pendingModify = { time: record.time, changes: record.changes };
+      order.pendingModify = { time: record.time, changes: record.changes, replacement: record.replacement };
+      if (record.replacement !== undefined) {
+        order.replacements++;
+        state.replacementIds.set(record.replacement.clientOrderId, order.clientOrderId);
+      }
       return;
     case 'accepted':
       order.venueOrderId = record.venueOrderId;
@@ -119,6 +133,15 @@ export function applyRecord(state: JournalState, record: JournalRecord): void {
     case 'modified':
       order.request = { ...order.request, ...record.changes };
       order.pendingModify = undefined;
+      if (record.replacement !== undefined) {
+        state.replacementIds.set(record.replacement.clientOrderId, order.clientOrderId);
+        order.exchangeClientOrderId = record.replacement.clientOrderId;
+        order.legBase = subExact(order.request.quantity, record.replacement.quantity);
+        if (record.venueOrderId !== undefined && record.venueOrderId !== order.venueOrderId) {
+          if (order.venueOrderId !== '') order.replacedVenueOrderIds.push(order.venueOrderId);
+          order.venueOrderId = record.venueOrderId;
+        }
+      }
       return;
     case 'cancelRejected':
       order.pendingCancel = undefined;
@@ -148,7 +171,7 @@ export function inFlightIntents(state: JournalState): InFlightIntent[] {
     if (orderStatus(order) === 'sent' && !order.adopted) out.push({ kind: 'submit', clientOrderId: order.clientOrderId, time: order.submittedAt });
     if (order.pendingCancel !== undefined && !isOrderDone(order)) out.push({ kind: 'cancel', clientOrderId: order.clientOrderId, time: order.pendingCancel });
     if (order.pendingModify !== undefined && !isOrderDone(order)) {
-      out.push({ kind: 'modify', clientOrderId: order.clientOrderId, time: order.pendingModify.time, changes: order.pendingModify.changes });
+      out.push({ kind: 'modify', clientOrderId: order.clientOrderId, time: order.pendingModify.time, changes: order.pendingModify.changes, replacement: order.pendingModify.replacement });
     }
   }
   return out;
@@ -193,6 +216,10 @@ function newOrder(clientOrderId: string, request: JournalOrderRequest, time: Mic
     clientOrderId,
     request,
     venueOrderId,
+    exchangeClientOrderId: clientOrderId,
+    replacedVenueOrderIds: [],
+    legBase: 0,
+    replacements: 0,
     filledQuantity: 0,
     submittedAt: time,
     pendingCancel: undefined,

@@ -1,10 +1,10 @@
 import type { Account, ApiError } from './accounts.js';
-import { hasLimitPrice, type ExchangeOrder, type ExchangeTrade, type OrderMatcher, type OrderSide, type OrderType, type TimeInForce } from './matcher.js';
+import { hasLimitPrice, type ExchangeOrder, type NewOrder, type ExchangeTrade, type OrderMatcher, type OrderSide, type OrderType, type TimeInForce } from './matcher.js';
 import type { MarketReplay, MarketState } from './replay.js';
 import type { RestAnswer } from './rest.js';
 
 /** The signed endpoints the local exchange answers (Binance spot's, as ccxt's binance uses them). */
-export const PRIVATE_PATHS: ReadonlySet<string> = new Set(['/api/v3/order', '/api/v3/openOrders', '/api/v3/allOrders', '/api/v3/myTrades', '/api/v3/account']);
+export const PRIVATE_PATHS: ReadonlySet<string> = new Set(['/api/v3/order', '/api/v3/order/cancelReplace', '/api/v3/openOrders', '/api/v3/allOrders', '/api/v3/myTrades', '/api/v3/account']);
 
 /** Binance writes amounts with 8 decimals. */
 export function amount(x: number): string {
@@ -15,10 +15,10 @@ export function apiError(e: ApiError): RestAnswer {
   return { status: e.status, body: JSON.stringify({ code: e.code, msg: e.msg }) };
 }
 
-const ok = (body: unknown): RestAnswer => ({ status: 200, body: JSON.stringify(body) });
-const fail = (code: number, msg: string, status = 400): RestAnswer => ({ status, body: JSON.stringify({ code, msg }) });
+export const ok = (body: unknown): RestAnswer => ({ status: 200, body: JSON.stringify(body) });
+export const fail = (code: number, msg: string, status = 400): RestAnswer => ({ status, body: JSON.stringify({ code, msg }) });
 const ORDER_TYPES: ReadonlySet<string> = new Set(['MARKET', 'LIMIT', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT']);
-const missing = (name: string): RestAnswer => fail(-1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
+export const missing = (name: string): RestAnswer => fail(-1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
 
 /** Answers one signed request of an authenticated account. */
 export function answerPrivate(replay: MarketReplay, matcher: OrderMatcher, account: Account, method: string, path: string, q: URLSearchParams): RestAnswer {
@@ -66,6 +66,15 @@ export function answerPrivate(replay: MarketReplay, matcher: OrderMatcher, accou
 
 function newOrder(matcher: OrderMatcher, account: Account, state: MarketState | undefined, q: URLSearchParams): RestAnswer {
   if (state === undefined) return missing('symbol');
+  const request = newOrderOf(state, q);
+  if ('status' in request) return request;
+  const placed = matcher.place(account, request);
+  if ('code' in placed) return apiError(placed);
+  return ok(newOrderResponse(matcher, placed, q));
+}
+
+/** A new order's parameters (POST /api/v3/order, and the new order of a cancel-replace), or the error answer. */
+export function newOrderOf(state: MarketState, q: URLSearchParams): NewOrder | RestAnswer {
   const side = q.get('side');
   if (side !== 'BUY' && side !== 'SELL') return side === null ? missing('side') : fail(-1100, "Illegal characters found in parameter 'side'; legal range is 'BUY, SELL'.");
   const type = q.get('type');
@@ -96,27 +105,30 @@ function newOrder(matcher: OrderMatcher, account: Account, state: MarketState | 
     timeInForce = tif;
   }
   const clientId = q.get('newClientOrderId') ?? undefined;
-  const placed = matcher.place(account, { state, side: side as OrderSide, type: type as OrderType, timeInForce, price, stopPrice, qty, clientId });
-  if ('code' in placed) return apiError(placed);
-  const respType = q.get('newOrderRespType') ?? 'FULL';
+  return { state, side: side as OrderSide, type: type as OrderType, timeInForce, price, stopPrice, qty, clientId };
+}
+
+/** The answer to a placed order in the asked `newOrderRespType` (ACK, RESULT, FULL with its fills). */
+export function newOrderResponse(matcher: OrderMatcher, placed: ExchangeOrder, q: URLSearchParams, defaultType = 'FULL'): Record<string, unknown> {
+  const respType = q.get('newOrderRespType') ?? defaultType;
   const base = { ...orderFields(placed), transactTime: placed.time, workingTime: placed.time, origQuoteOrderQty: '0.00000000', selfTradePreventionMode: 'NONE' };
-  if (respType === 'ACK') return ok({ symbol: state.market.id, orderId: placed.id, orderListId: -1, clientOrderId: placed.clientId, transactTime: placed.time });
-  if (respType === 'RESULT') return ok(base);
+  if (respType === 'ACK') return { symbol: placed.state.market.id, orderId: placed.id, orderListId: -1, clientOrderId: placed.clientId, transactTime: placed.time };
+  if (respType === 'RESULT') return base;
   const fills = matcher.trades
     .filter((t) => t.order === placed)
     .map((t) => ({ price: amount(t.price), qty: amount(t.qty), commission: amount(t.commission), commissionAsset: t.commissionAsset, tradeId: t.id }));
-  return ok({ ...base, fills });
+  return { ...base, fills };
 }
 
 /** The order by orderId or origClientOrderId, or the message when neither is given. */
-function findOrder(matcher: OrderMatcher, account: Account, state: MarketState, q: URLSearchParams): ExchangeOrder | undefined | string {
+export function findOrder(matcher: OrderMatcher, account: Account, state: MarketState, q: URLSearchParams): ExchangeOrder | undefined | string {
   const id = q.get('orderId');
   const clientId = q.get('origClientOrderId');
   if (id === null && clientId === null) return "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!";
   return matcher.orders.find((o) => o.account === account && o.state === state && (id !== null ? o.id === Number(id) : o.clientId === clientId));
 }
 
-function orderFields(o: ExchangeOrder): Record<string, unknown> {
+export function orderFields(o: ExchangeOrder): Record<string, unknown> {
   return {
     symbol: o.state.market.id,
     orderId: o.id,

@@ -6,6 +6,7 @@ import { formatIso } from '../../core/time.js';
 import { buildAccounts, verifySigned, withoutSignature, type AccountSpec } from './accounts.js';
 import { loadExchangeDataset, type ExchangeDataFile } from './dataset.js';
 import { OrderMatcher } from './matcher.js';
+import { cancelReplace } from './cancel-replace.js';
 import { PRIVATE_PATHS, accountPosition, answerPrivate, apiError, executionReport } from './private-rest.js';
 import { RestRateLimiter } from './rate-limit.js';
 import { MarketReplay } from './replay.js';
@@ -391,11 +392,14 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
         }
         const answer = (): void => {
           if (closed) return;
-          const a = answerPrivate(replay, matcher, verdict, req.method ?? 'GET', url.pathname, params);
+          const a =
+            url.pathname === '/api/v3/order/cancelReplace' && req.method === 'POST'
+              ? cancelReplace(replay, matcher, verdict, params)
+              : answerPrivate(replay, matcher, verdict, req.method ?? 'GET', url.pathname, params);
           reply(a.status, a.body);
         };
         // New and cancel requests reach the matcher late; queries answer at once.
-        if (orderLatencyMs > 0 && url.pathname === '/api/v3/order' && req.method !== 'GET') {
+        if (orderLatencyMs > 0 && url.pathname.startsWith('/api/v3/order') && req.method !== 'GET') {
           const timer = setTimeout(() => {
             pendingRest.delete(timer);
             answer();

@@ -32,6 +32,7 @@ type Reported =
   | { kind: 'cancelled'; id: number; reason: CancelReason }
   | { kind: 'expired'; id: number }
   | { kind: 'cancelRejected' | 'modifyRejected'; id: number; reason: AmendRejectReason }
+  | { kind: 'modified'; id: number; changes: OrderChanges }
   | { kind: 'other'; id: number };
 
 /** ExecutionReports that keep what they are told. */
@@ -47,7 +48,7 @@ function recorder(): { reports: ExecutionReports; seen: Reported[] } {
     expired: (id) => void seen.push({ kind: 'expired', id }),
     cancelled: (id, _t, reason) => void seen.push({ kind: 'cancelled', id, reason }),
     cancelRejected: (id, _t, reason) => void seen.push({ kind: 'cancelRejected', id, reason }),
-    modified: (id: number, _t: Micros, _c: OrderChanges) => other(id),
+    modified: (id: number, _t: Micros, changes: OrderChanges) => void seen.push({ kind: 'modified', id, changes }),
     modifyRejected: (id, _t, reason) => void seen.push({ kind: 'modifyRejected', id, reason }),
   };
   return { reports, seen };
@@ -158,7 +159,7 @@ async function openVenue(exchange: LocalExchange, runDir: string, incidents: Inc
 const filledOf = (seen: readonly Reported[], id: number): number => seen.reduce((n, r) => (r.kind === 'filled' && r.id === id ? n + r.quantity : n), 0);
 
 describe('the ccxt venue', () => {
-  it("carries an order's whole life: accepted, partial fills, filled, cancel, the exchange's reject, modify refused; intents journalled before they are sent", async () => {
+  it("carries an order's whole life: accepted, partial fills, filled, modify, cancel, the exchange's reject; intents journalled before they are sent", async () => {
     const { exchange, dir } = await setUp({ partialFills: true });
     const runDir = join(dir, 'run');
     const incidents: Incident[] = [];
@@ -203,7 +204,8 @@ describe('the ccxt venue', () => {
     exchange.start();
     await pumpUntil(venue, () => filledOf(seen, market.id) === 0.1 && seen.some((r) => r.kind === 'cancelled'));
     expect(seen.filter((r) => r.id === market.id).map((r) => r.kind)).toEqual(['accepted', 'filled', 'filled']);
-    expect(seen.filter((r) => r.id === resting.id).map((r) => r.kind)).toEqual(['accepted', 'modifyRejected', 'cancelled']);
+    // The cancel asked for while the modify was at the exchange goes to the replacement.
+    expect(seen.filter((r) => r.id === resting.id).map((r) => r.kind)).toEqual(['accepted', 'modified', 'cancelled']);
 
     const glass = await lookingGlass(exchange);
     cleanup.push(() => glass.close());
@@ -468,4 +470,126 @@ describe('the ccxt venue after a crash', () => {
   }
 
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) it(`restarts from a journal cut at a random point (seed ${seed}): balances, positions and orders equal the exchange's, no order twice, no fill lost`, () => crashAndRestart(seed));
+});
+
+describe('the ccxt venue: modify (editOrder, a cancel-replace at Binance spot)', () => {
+  it('modifies a resting limit (price and quantity) as one kernel order; the replacement fills to it; the intent is journalled before editOrder', async () => {
+    const { exchange, dir } = await setUp();
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    const edits: string[] = [];
+    const { venue, start, seen } = await openVenue(exchange, (mkdirRun(runDir), runDir), incidents, {
+      onExchange: (ex) => {
+        const edit = ex.editOrder.bind(ex);
+        ex.editOrder = (id, symbol, type, side, amount, price, params) => {
+          const journalled = journalOnDisk(runDir).records.some((r) => r.kind === 'modify' && r.replacement?.clientOrderId === params?.newClientOrderId);
+          if (!journalled) throw new Error('editOrder before its modify was journalled');
+          edits.push(`${String(params?.newClientOrderId)} ${amount} ${price}`);
+          return edit(id, symbol, type, side, amount, price, params);
+        };
+      },
+    });
+    const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+    venue.submit(resting, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
+    const first = seen.find((r) => r.kind === 'accepted');
+    venue.modify(resting.id, { price: 60000, quantity: 0.03 }, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'modified'));
+    expect(edits).toEqual([`${resting.clientOrderId}m1 0.03 60000`]);
+    const glass = await lookingGlass(exchange);
+    cleanup.push(() => glass.close());
+    const working = await glass.fetchOpenOrders('BTC/USDT');
+    expect(working.map((o) => [o.clientOrderId, o.price, o.amount])).toEqual([[`${resting.clientOrderId}m1`, 60000, 0.03]]);
+    expect(working[0]?.id).not.toBe(first?.kind === 'accepted' ? first.venueOrderId : '');
+    exchange.start();
+    await pumpUntil(venue, () => filledOf(seen, resting.id) === 0.03);
+    expect(seen.map((r) => r.kind)).toEqual(['accepted', 'modified', 'filled']);
+    expect(seen[1]).toEqual({ kind: 'modified', id: resting.id, changes: { price: 60000, quantity: 0.03 } });
+    expect(incidents).toEqual([]);
+    await venue.close();
+    const order1 = replayJournal(journalOnDisk(runDir).records).orders.get(resting.clientOrderId);
+    expect(order1).toMatchObject({ exchangeClientOrderId: `${resting.clientOrderId}m1`, filledQuantity: 0.03, pendingModify: undefined });
+    expect(order1?.request).toMatchObject({ price: 60000, quantity: 0.03 });
+  });
+
+  it("a modify the exchange refuses gives modifyRejected and the exchange's reason; STOP_ON_FAILURE had cancelled the order, so it ends cancelled", async () => {
+    const { exchange, dir } = await setUp();
+    const incidents: Incident[] = [];
+    const { venue, start, seen } = await openVenue(exchange, join(dir, 'run'), incidents);
+    const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+    venue.submit(resting, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
+    // 0.01 at 20,000,000 costs more than the account holds.
+    venue.modify(resting.id, { price: 20_000_000 }, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'cancelled'));
+    expect(seen.map((r) => r.kind)).toEqual(['accepted', 'modifyRejected', 'cancelled']);
+    expect(seen[1]).toEqual({ kind: 'modifyRejected', id: resting.id, reason: 'not_modifiable' });
+    expect(incidents.map((i) => i.detail)).toEqual([expect.stringMatching(/modify of .* refused: Order cancel-replace partially failed\. Account has insufficient balance/)]);
+    const glass = await lookingGlass(exchange);
+    cleanup.push(() => glass.close());
+    expect(await glass.fetchOpenOrders('BTC/USDT')).toEqual([]);
+  });
+
+  it('a modify of an order already done at the exchange is refused as not live (the cancel failed: nothing placed)', async () => {
+    const { exchange, dir } = await setUp();
+    const { venue, start, seen } = await openVenue(exchange, join(dir, 'run'), []);
+    const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+    venue.submit(resting, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
+    const glass = await lookingGlass(exchange);
+    cleanup.push(() => glass.close());
+    await glass.cancelOrder('', 'BTC/USDT', { origClientOrderId: resting.clientOrderId }); // by hand, behind the run's back
+    venue.modify(resting.id, { price: 1001 }, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'modifyRejected') && seen.some((r) => r.kind === 'cancelled'));
+    expect(seen.find((r) => r.kind === 'modifyRejected')).toEqual({ kind: 'modifyRejected', id: resting.id, reason: 'not_live' });
+    expect(await glass.fetchOpenOrders('BTC/USDT')).toEqual([]);
+  });
+
+  for (const reached of [true, false]) {
+    it(`a crash between the modify's intent and its answer (${reached ? 'the exchange replaced the order' : 'the edit never reached the exchange'}): the next session works exactly one order, the one the kernel is given`, async () => {
+      const { exchange, dir } = await setUp();
+      const runDir = join(dir, 'run');
+      const crashed = join(dir, 'crashed');
+      const { venue, start, seen } = await openVenue(exchange, (mkdirRun(runDir), runDir), [], {
+        onExchange: (ex) => {
+          const edit = ex.editOrder.bind(ex);
+          ex.editOrder = async (id, symbol, type, side, amount, price, params) => {
+            // The process dies here: the journal as it is on disk, the modify intent in it and no answer.
+            mkdirRun(crashed);
+            writeFileSync(join(crashed, JOURNAL_FILE), readFileSync(join(runDir, JOURNAL_FILE)));
+            if (!reached) throw new ccxt.NetworkError('connection reset');
+            return edit(id, symbol, type, side, amount, price, params);
+          };
+        },
+      });
+      const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.02 });
+      venue.submit(resting, Date.now() * 1000);
+      await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
+      venue.modify(resting.id, { price: 1001, quantity: 0.03 }, Date.now() * 1000);
+      await pumpUntil(venue, () => seen.some((r) => r.kind === 'modified' || r.kind === 'modifyRejected'));
+      await venue.close();
+      expect(journalOnDisk(crashed).records.at(-1)).toMatchObject({ kind: 'modify', replacement: { clientOrderId: `${resting.clientOrderId}m1`, quantity: 0.03 } });
+
+      const next = await openVenue(exchange, crashed, []);
+      expect(next.start.stop).toBe(false);
+      const glass = await lookingGlass(exchange);
+      cleanup.push(() => glass.close());
+      const working = await glass.fetchOpenOrders('BTC/USDT');
+      expect(working).toHaveLength(1);
+      const w = working[0] as (typeof working)[number];
+      expect(next.start.workingOrders).toEqual([
+        { clientOrderId: resting.clientOrderId, venueOrderId: w.id, request: expect.objectContaining({ price: w.price, quantity: w.amount }), filledQuantity: 0 },
+      ]);
+      expect([w.clientOrderId, w.price, w.amount]).toEqual(reached ? [`${resting.clientOrderId}m1`, 1001, 0.03] : [resting.clientOrderId, 1000, 0.02]);
+      expect(next.start.incidents.map((i) => i.detail)).toContainEqual(expect.stringMatching(reached ? /^applyModified: the exchange has the replacement/ : /^dropIntent: the exchange never replaced the order/));
+      // The adopted order fills as one order.
+      next.venue.adopt(resting.clientOrderId, 77);
+      next.venue.modify(77, { price: 60000 }, Date.now() * 1000);
+      await pumpUntil(next.venue, () => next.seen.length > 0);
+      exchange.start();
+      await pumpUntil(next.venue, () => filledOf(next.seen, 77) === w.amount);
+      expect(next.seen.map((r) => r.kind)).toEqual(['modified', 'filled']);
+      expect(await glass.fetchOpenOrders('BTC/USDT')).toEqual([]);
+    });
+  }
 });

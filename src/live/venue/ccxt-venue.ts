@@ -11,12 +11,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
-import { addExact } from '../../core/decimal.js';
+import { addExact, subExact } from '../../core/decimal.js';
 import { InputError, InvariantError } from '../../core/errors.js';
 import type { Micros } from '../../core/time.js';
 import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
 import type { Instrument } from '../../model/instrument.js';
-import type { Order } from '../../model/order.js';
+import type { AmendRejectReason, Order } from '../../model/order.js';
 import type { Liquidity } from '../../model/events.js';
 import {
   JOURNAL_FILE,
@@ -29,6 +29,7 @@ import {
   isOrderDone,
   type ExchangeSnapshot,
   type JournalRecord,
+  type JournalOrderRequest,
   type JournalState,
   type ReconcileAction,
   type VenueFill,
@@ -50,6 +51,7 @@ import {
   type CcxtOrderLike,
   type CcxtTradeLike,
 } from './mapping.js';
+import { editRefusalOf, replacementClientOrderId } from './replacement.js';
 
 /** What the venue uses of a ccxt pro exchange. */
 export interface CcxtExchange {
@@ -60,6 +62,7 @@ export interface CcxtExchange {
   loadTimeDifference(): Promise<unknown>;
   createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
   cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
+  editOrder(id: string, symbol: string, type: string, side: string, amount?: number, price?: number, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
   fetchOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
   fetchOpenOrders(symbol?: string): Promise<CcxtOrderLike[]>;
   fetchOrderTrades(id: string, symbol?: string): Promise<CcxtTradeLike[]>;
@@ -86,8 +89,20 @@ interface Tracked {
   orderId: number;
   readonly clientOrderId: string;
   readonly symbol: string;
+  /** The kernel's order: its total quantity (every change applied). */
   quantity: number;
+  request: JournalOrderRequest;
+  /** The exchange order working it now (after a modify, the replacement). */
   venueOrderId: string;
+  exchangeClientId: string;
+  /** Filled before the current exchange order was placed: the exchange's filled quantity of it counts from here. */
+  legBase: number;
+  /** Replacements made so far (numbers the next one's client order id). */
+  replacements: number;
+  /** A modify is at the exchange: the current order's cancel is the modify's, not the order's end. */
+  editing: boolean;
+  /** A cancel asked for during a modify, sent when the modify is answered. */
+  cancelAfterEdit: boolean;
   filled: number;
   /** The exchange's filled quantity when it ended the order: its end is reported once every fill is. */
   endFilled: number;
@@ -103,7 +118,9 @@ type Report =
   | { readonly kind: 'rejected'; readonly order: Tracked; readonly time: Micros }
   | { readonly kind: 'filled'; readonly order: Tracked; readonly time: Micros; readonly quantity: number; readonly price: number; readonly liquidity: Liquidity; readonly fee: number | undefined }
   | { readonly kind: 'cancelled' | 'expired'; readonly order: Tracked; readonly time: Micros }
-  | { readonly kind: 'cancelRejected' | 'modifyRejected'; readonly order: Tracked; readonly time: Micros };
+  | { readonly kind: 'cancelRejected'; readonly order: Tracked; readonly time: Micros }
+  | { readonly kind: 'modified'; readonly order: Tracked; readonly time: Micros; readonly changes: OrderChanges }
+  | { readonly kind: 'modifyRejected'; readonly order: Tracked; readonly time: Micros; readonly reason: AmendRejectReason };
 
 const DEFAULT_POLL_MS = 3000;
 const STREAM_RETRY_MS = 1000;
@@ -179,7 +196,12 @@ export class CcxtVenue implements LiveVenue {
     const after = state;
     for (const order of after.orders.values()) {
       if (isOrderDone(order)) continue;
-      this.track(0, order.clientOrderId, order.request.symbol, order.request.quantity, order.venueOrderId, order.filledQuantity);
+      const t = this.track(0, order.clientOrderId, order.request, order.venueOrderId, order.filledQuantity);
+      t.exchangeClientId = order.exchangeClientOrderId;
+      t.legBase = order.legBase;
+      t.replacements = order.replacements;
+      if (order.exchangeClientOrderId !== order.clientOrderId) this.byClientId.set(order.exchangeClientOrderId, t);
+      for (const old of order.replacedVenueOrderIds) this.byVenueId.set(old, t);
     }
     for (const tradeId of after.fills.keys()) this.tradesSeen.add(tradeId);
     const sent = await this.carryOut(result.actions, after);
@@ -192,7 +214,8 @@ export class CcxtVenue implements LiveVenue {
 
     const positions: LivePosition[] = symbols.map((symbol) => positionOf(symbol, balances[currenciesOf(symbol)[0]] ?? 0, after));
     const workingOrders: LiveWorkingOrder[] = [];
-    for (const t of this.byClientId.values()) {
+    // A replaced order is in the map under each of its client order ids: each once.
+    for (const t of new Set(this.byClientId.values())) {
       const order = after.orders.get(t.clientOrderId);
       if (t.done || order === undefined || t.venueOrderId === '') continue;
       workingOrders.push({ clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId, request: order.request, filledQuantity: t.filled });
@@ -214,7 +237,7 @@ export class CcxtVenue implements LiveVenue {
   submit(order: Order, time: Micros): void {
     const exchange = this.ready();
     const args = ccxtOrderArgs(order, orderTypesOf(exchange, order.symbol));
-    const t = this.track(order.id, order.clientOrderId, order.symbol, order.quantity, '', 0);
+    const t = this.track(order.id, order.clientOrderId, journalRequestOf(order), '', 0);
     if (!args.ok) {
       // Refused before anything was sent: nothing is journalled.
       this.refuse(t, time, args.reason, false);
@@ -225,16 +248,22 @@ export class CcxtVenue implements LiveVenue {
   }
 
   cancel(orderId: number, time: Micros): void {
-    const exchange = this.ready();
     const t = this.byOrderId.get(orderId);
     if (t === undefined || t.done) {
       if (t !== undefined) this.outbox.push({ kind: 'cancelRejected', order: t, time });
       return;
     }
     this.journal?.appendIntent({ kind: 'cancel', time, clientOrderId: t.clientOrderId });
+    // During a modify the exchange order to cancel is not known yet: the cancel waits for the modify's answer.
+    if (t.editing) t.cancelAfterEdit = true;
+    else this.sendCancel(t);
+  }
+
+  private sendCancel(t: Tracked): void {
+    const exchange = this.ready();
     this.run(
       // By the exchange's id once known (an adopted order placed without a client id has none of its own there).
-      (t.venueOrderId !== '' ? exchange.cancelOrder(t.venueOrderId, t.symbol) : exchange.cancelOrder('', t.symbol, { origClientOrderId: t.clientOrderId })).then(
+      (t.venueOrderId !== '' ? exchange.cancelOrder(t.venueOrderId, t.symbol) : exchange.cancelOrder('', t.symbol, { origClientOrderId: t.exchangeClientId })).then(
         (o) => this.ingestOrder(o),
         (error: unknown) => {
           if (error instanceof ccxt.NetworkError) this.requestPoll();
@@ -249,14 +278,113 @@ export class CcxtVenue implements LiveVenue {
   }
 
   /**
-   * Orders are not modified through this venue: Binance spot's editOrder is
-   * a cancel-replace under a new order id, which the journal's
-   * one-order-per-client-id bookkeeping does not follow. A modify is refused
-   * (`not_modifiable`); a strategy cancels and submits a new order.
+   * A change through the exchange's editOrder (Binance spot: cancel-replace,
+   * STOP_ON_FAILURE): the order is replaced by a new exchange order for the
+   * remaining quantity with the change applied (the changed total less what
+   * is filled), under the client order id `<clientOrderId>m<n>`; the
+   * kernel's order stays one order. The intent, with the replacement's id
+   * and quantity, is journalled before it is sent.
    */
-  modify(orderId: number, _changes: OrderChanges, time: Micros): void {
+  modify(orderId: number, changes: OrderChanges, time: Micros): void {
     const t = this.byOrderId.get(orderId);
-    if (t !== undefined) this.outbox.push({ kind: 'modifyRejected', order: t, time });
+    if (t === undefined) return;
+    const refuse = (reason: AmendRejectReason, why: string): void => {
+      this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `modify of ${t.clientOrderId} refused: ${why}`));
+      this.outbox.push({ kind: 'modifyRejected', order: t, time, reason });
+    };
+    if (t.done) return refuse('not_live', 'the order is done');
+    if (t.venueOrderId === '') return refuse('not_modifiable', 'the exchange has not acknowledged the order yet');
+    if (t.editing) return refuse('not_modifiable', 'a modify of it is still at the exchange');
+    const exchange = this.ready();
+    if (exchange.has.editOrder !== true) return refuse('not_modifiable', `${this.options.exchange} has no editOrder`);
+    const quantity = subExact(changes.quantity ?? t.quantity, t.filled);
+    if (!(quantity > 0)) return refuse('invalid_quantity', `nothing would remain (filled ${t.filled})`);
+    const clientId = replacementClientOrderId(t.clientOrderId, t.replacements + 1);
+    if (clientId === undefined) return refuse('not_modifiable', `the replacement's client order id would be longer than the exchange takes`);
+    const request: JournalOrderRequest = { ...t.request, ...changes, quantity };
+    const args = ccxtOrderArgs(orderOfRequest(clientId, request), orderTypesOf(exchange, t.symbol));
+    if (!args.ok) return refuse('not_modifiable', args.reason);
+    t.replacements++;
+    t.editing = true;
+    const replacement = { clientOrderId: clientId, quantity };
+    this.journal?.appendIntent({ kind: 'modify', time, clientOrderId: t.clientOrderId, changes, replacement });
+    const previous = t.venueOrderId;
+    this.run(
+      exchange.editOrder(previous, t.symbol, args.type, request.side, quantity, args.price, args.params).then(
+        (o) => this.replaced(t, changes, replacement, previous, o),
+        (error: unknown) => this.editFailed(t, changes, replacement, previous, error),
+      ),
+    );
+  }
+
+  /** The exchange put `o` in place of the order's exchange order `previous`. */
+  private replaced(t: Tracked, changes: OrderChanges, leg: { clientOrderId: string; quantity: number }, previous: string, o: CcxtOrderLike): void {
+    t.editing = false;
+    if (t.done || o.id === undefined) return;
+    this.afterEdit(t);
+    const now = this.options.wallNow();
+    t.request = { ...t.request, ...changes };
+    t.quantity = t.request.quantity;
+    t.legBase = subExact(t.quantity, leg.quantity);
+    t.venueOrderId = o.id;
+    t.exchangeClientId = leg.clientOrderId;
+    this.byVenueId.set(o.id, t);
+    this.byClientId.set(leg.clientOrderId, t);
+    this.journal?.appendReport({ kind: 'modified', time: now, clientOrderId: t.clientOrderId, changes, replacement: leg, venueOrderId: o.id });
+    this.outbox.push({ kind: 'modified', order: t, time: now, changes });
+    const early = this.earlyTrades.get(o.id);
+    this.earlyTrades.delete(o.id);
+    for (const trade of early ?? []) this.ingestTrade(trade);
+    this.ingestOrder(o);
+    // Fills of the replaced order whose reports are still on their way are the order's too.
+    this.run(this.ready().fetchOrderTrades(previous, t.symbol).then((trades) => trades.forEach((trade) => this.ingestTrade(trade, true)), () => this.requestPoll()));
+  }
+
+  private editFailed(t: Tracked, changes: OrderChanges, leg: { clientOrderId: string; quantity: number }, previous: string, error: unknown): void {
+    if (error instanceof ccxt.NetworkError) {
+      // It may have happened: the replacement is looked for by its client order id.
+      this.run(this.findReplacement(t, changes, leg, previous));
+      return;
+    }
+    t.editing = false;
+    this.afterEdit(t);
+    const now = this.options.wallNow();
+    const refusal = editRefusalOf(this.text(error));
+    this.journal?.appendReport({ kind: 'modifyRejected', time: now, clientOrderId: t.clientOrderId, reason: refusal.text });
+    this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `modify of ${t.clientOrderId} refused: ${refusal.text}`));
+    this.outbox.push({ kind: 'modifyRejected', order: t, time: now, reason: refusal.reason });
+    if (refusal.cancelled) {
+      // STOP_ON_FAILURE cancelled the order before its replacement was refused: the order is over.
+      t.end ??= 'cancelled';
+      t.endFilled = addExact(t.legBase, refusal.cancelledFilled);
+      this.settle(t, now);
+    }
+    this.requestPoll();
+  }
+
+  /** A cancel asked for during the modify goes now, to the exchange order the modify left working (sent after this turn's bookkeeping). */
+  private afterEdit(t: Tracked): void {
+    if (!t.cancelAfterEdit) return;
+    t.cancelAfterEdit = false;
+    queueMicrotask(() => {
+      if (!t.done && !this.closed) this.sendCancel(t);
+    });
+  }
+
+  private async findReplacement(t: Tracked, changes: OrderChanges, leg: { clientOrderId: string; quantity: number }, previous: string): Promise<void> {
+    while (!this.closed) {
+      try {
+        const found = await this.ready().fetchOrder('', t.symbol, { origClientOrderId: leg.clientOrderId });
+        this.replaced(t, changes, leg, previous, found);
+        return;
+      } catch (error) {
+        if (error instanceof ccxt.OrderNotFound) {
+          this.editFailed(t, changes, leg, previous, new Error('the request failed on the network and the exchange has no replacement'));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, STREAM_RETRY_MS));
+      }
+    }
   }
 
   poll(): void {
@@ -292,8 +420,11 @@ export class CcxtVenue implements LiveVenue {
         case 'cancelRejected':
           reports.cancelRejected(id, r.time, 'not_live');
           break;
+        case 'modified':
+          reports.modified(id, r.time, r.changes);
+          break;
         case 'modifyRejected':
-          reports.modifyRejected(id, r.time, 'not_modifiable');
+          reports.modifyRejected(id, r.time, r.reason);
           break;
       }
     }
@@ -352,15 +483,34 @@ export class CcxtVenue implements LiveVenue {
     const byClient = new Map([...orders.values()].map((o) => [o.clientOrderId, o]));
     for (const clientOrderId of ordersToLookUp(state)) {
       const journalled = state.orders.get(clientOrderId);
-      if (journalled === undefined || byClient.has(clientOrderId)) continue;
-      const found = await this.lookUp(clientOrderId, journalled.request.symbol);
-      if (found !== undefined) orders.set(found.venueOrderId, found);
+      if (journalled === undefined) continue;
+      // A modify by cancel-replace in flight: its replacement first, then the order as the exchange knew it.
+      const ids = [journalled.pendingModify?.replacement?.clientOrderId, journalled.exchangeClientOrderId, clientOrderId];
+      for (const id of new Set(ids)) {
+        if (id === undefined || byClient.has(id)) continue;
+        const found = await this.lookUp(id, journalled.request.symbol);
+        if (found === undefined) continue;
+        orders.set(found.venueOrderId, found);
+        byClient.set(id, found);
+      }
     }
     const fills: VenueFill[] = [];
+    const fetched = new Set<string>();
+    const tradesOf = async (venueOrderId: string, symbol: string, clientOrderId: string): Promise<void> => {
+      if (fetched.has(venueOrderId)) return;
+      fetched.add(venueOrderId);
+      for (const t of await exchange.fetchOrderTrades(venueOrderId, symbol)) fills.push(venueFillOf(t, clientOrderId));
+    };
     for (const o of orders.values()) {
-      const journalled = state.orders.get(o.clientOrderId);
-      if (journalled === undefined || o.filled <= journalled.filledQuantity) continue;
-      for (const t of await exchange.fetchOrderTrades(o.venueOrderId, o.symbol)) fills.push(venueFillOf(t, o.clientOrderId));
+      // A replacement's fills are its order's (the journal's client order id).
+      const root = state.replacementIds.get(o.clientOrderId) ?? o.clientOrderId;
+      const journalled = state.orders.get(root);
+      if (journalled === undefined) continue;
+      const replaced = root !== o.clientOrderId || journalled.replacedVenueOrderIds.length > 0 || journalled.pendingModify?.replacement !== undefined;
+      if (!replaced && o.filled <= journalled.filledQuantity) continue;
+      await tradesOf(o.venueOrderId, o.symbol, root);
+      // Late fills of the exchange orders it replaced.
+      if (replaced) for (const old of [journalled.venueOrderId, ...journalled.replacedVenueOrderIds]) if (old !== '') await tradesOf(old, o.symbol, root);
     }
     return { time: this.options.wallNow(), orders: [...orders.values()], fills, balances: balancesOf(await exchange.fetchBalance()) };
   }
@@ -400,7 +550,8 @@ export class CcxtVenue implements LiveVenue {
       } else if (action.kind === 'resendCancel') {
         const t = this.byClientId.get(action.clientOrderId);
         const symbol = state.orders.get(action.clientOrderId)?.request.symbol;
-        if (t !== undefined && symbol !== undefined) await exchange.cancelOrder('', symbol, { origClientOrderId: action.clientOrderId }).then((o) => this.ingestOrder(o), () => this.requestPoll());
+        const exchangeClientId = state.orders.get(action.clientOrderId)?.exchangeClientOrderId ?? action.clientOrderId;
+        if (t !== undefined && symbol !== undefined) await exchange.cancelOrder('', symbol, { origClientOrderId: exchangeClientId }).then((o) => this.ingestOrder(o), () => this.requestPoll());
       }
     }
     await Promise.allSettled([...this.tasks]);
@@ -448,13 +599,17 @@ export class CcxtVenue implements LiveVenue {
       this.earlyTrades.delete(o.id);
       for (const trade of early ?? []) this.ingestTrade(trade);
     }
+    // A replaced exchange order: its fills count (by trade), its cancel is the modify's.
+    if (o.id !== t.venueOrderId) return;
+    const filled = addExact(t.legBase, o.filled ?? 0);
     const status = venueOrderOf(o).status;
+    if (t.editing && status === 'cancelled') return; // the edit's answer says what became of it
     if (status === 'cancelled' || status === 'expired' || status === 'rejected') {
       t.end ??= status;
-      t.endFilled = o.filled ?? 0;
+      t.endFilled = filled;
       this.settle(t, now);
       if (!t.done) this.requestPoll(); // fills of it are still to come
-    } else if ((o.filled ?? 0) > t.filled) this.requestPoll();
+    } else if (filled > t.filled) this.requestPoll();
   }
 
   private ingestTrade(trade: CcxtTradeLike, recovered = false): void {
@@ -559,15 +714,33 @@ export class CcxtVenue implements LiveVenue {
         continue;
       }
       const o = await exchange.fetchOrder(t.venueOrderId, t.symbol);
-      if ((o.filled ?? 0) > t.filled) for (const trade of await exchange.fetchOrderTrades(t.venueOrderId, t.symbol)) this.ingestTrade(trade, true);
+      if (addExact(t.legBase, o.filled ?? 0) > t.filled) for (const trade of await exchange.fetchOrderTrades(t.venueOrderId, t.symbol)) this.ingestTrade(trade, true);
       this.ingestOrder(o, true);
     }
   }
 
   // ---- helpers ----
 
-  private track(orderId: number, clientOrderId: string, symbol: string, quantity: number, venueOrderId: string, filled: number): Tracked {
-    const t: Tracked = { orderId, clientOrderId, symbol, quantity, venueOrderId, filled, endFilled: 0, end: undefined, reason: '', done: false, lostSince: undefined };
+  private track(orderId: number, clientOrderId: string, request: JournalOrderRequest, venueOrderId: string, filled: number): Tracked {
+    const t: Tracked = {
+      orderId,
+      clientOrderId,
+      symbol: request.symbol,
+      quantity: request.quantity,
+      request,
+      venueOrderId,
+      exchangeClientId: clientOrderId,
+      legBase: 0,
+      replacements: 0,
+      editing: false,
+      cancelAfterEdit: false,
+      filled,
+      endFilled: 0,
+      end: undefined,
+      reason: '',
+      done: false,
+      lostSince: undefined,
+    };
     this.byClientId.set(clientOrderId, t);
     if (orderId !== 0) this.byOrderId.set(orderId, t);
     if (venueOrderId !== '') this.byVenueId.set(venueOrderId, t);
