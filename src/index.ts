@@ -192,6 +192,7 @@ export { registerMarketSource, resolveMarketSource, marketSourceIds, type Source
 export { runSession, type SessionVenue, type SessionVenueInfo, type SessionAccount } from './live/paper/trading-session.js';
 export { simulatedVenue } from './live/paper/paper-run.js';
 export { runLive, liveSessionVenue, LiveVenueStopError, type LiveRunOptions } from './live/live-run/run-live.js';
+export { archivePreviousSession, SESSIONS_DIR } from './live/live-run/session-archive.js';
 export { registerLiveVenue, liveVenueFactory } from './live/live-run/venues.js';
 export { loadCredentials, credentialsSource } from './live/credentials.js';
 export { OpeningPositions, type OpeningPosition, type OpeningOrder } from './kernel/opening-account.js';

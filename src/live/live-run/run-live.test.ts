@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/cli.js';
@@ -160,5 +160,27 @@ describe('runLive', () => {
     await expect(runLive({ ...options(dir, venue, new Trader({})), out: join(blocker, 'run') })).rejects.toThrow();
     expect(venue.opened).toBeDefined();
     expect(venue.closed).toBe(1);
+  });
+
+  it('started again on the same folder, keeps every earlier session\'s outputs under sessions/<run id>/ and leaves the journal in place', async () => {
+    const dir = tempDir('qf-live-run-');
+    const out = join(dir, 'run');
+    const session = async (): Promise<void> => {
+      const venue = new ScriptedLiveVenue(start({ positions: [], workingOrders: [] }));
+      venue.marketPrice = () => 103;
+      const run = await runLive(options(dir, venue, new Trader({})));
+      expect(run.failure).toBeUndefined();
+    };
+    await session();
+    writeFileSync(join(out, 'journal.qfj'), 'the journal');
+    const first = readFileSync(join(out, 'fills.csv'), 'utf8');
+    await session();
+    await session();
+    expect(readFileSync(join(out, 'sessions', 'S9', 'fills.csv'), 'utf8')).toBe(first);
+    expect(summaryOf(join(out, 'sessions', 'S9')).complete).toBe(true);
+    expect(readdirSync(join(out, 'sessions')).sort()).toEqual(['S9', 'S9~2']);
+    expect(readdirSync(join(out, 'sessions', 'S9~2')).sort()).toEqual(readdirSync(join(out, 'sessions', 'S9')).sort());
+    expect(readFileSync(join(out, 'journal.qfj'), 'utf8')).toBe('the journal');
+    expect(lines(join(out, 'fills.csv'))).toHaveLength(21);
   });
 });

@@ -2,6 +2,7 @@ import type { Micros } from '../../core/time.js';
 import type { Instrument } from '../../model/instrument.js';
 import { wallMicros } from '../replay-source.js';
 import type { LiveVenue, LiveVenueStart } from '../live-venue.js';
+import { archivePreviousSession } from './session-archive.js';
 import { runSession, type PaperRunOptions, type PaperRunResult, type SessionVenue } from '../paper/trading-session.js';
 
 export interface LiveRunOptions extends PaperRunOptions {
@@ -27,9 +28,12 @@ export class LiveVenueStopError extends Error {
  * cash and positions, takes the orders still working at the exchange into
  * its order manager (adopted: their reports apply from then on), names new
  * orders with the session's run id, and polls the venue for reports. At the
- * end the venue closes: orders still working stay at the exchange.
+ * end the venue closes: orders still working stay at the exchange. Outputs
+ * of an earlier session in the same folder move to `sessions/<run id>/` first.
  */
 export function runLive(o: LiveRunOptions): Promise<PaperRunResult> {
+  // A run folder started again (after a crash or a stop): the session before keeps its outputs.
+  archivePreviousSession(o.out);
   return runSession(o, liveSessionVenue(o.venue, o.venueName, o.wallNow ?? wallMicros));
 }
 
