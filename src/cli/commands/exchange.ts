@@ -26,6 +26,7 @@ interface ExchangeFlags {
   rejectEvery?: string;
   partialFills?: boolean;
   dropReportsEvery?: string;
+  slippageBps?: string;
 }
 
 export function registerExchange(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -38,7 +39,7 @@ export function registerExchange(program: Command, io: CliIO, done: (code: numbe
     .option('--port <port>', 'port to listen on (default 0: a free one, printed)')
     .option('--allow-remote', 'allow a --host other than loopback')
     .option('--speed <x>', 'replay speed, times real time (default 1); 0 or max: as fast as the clients read')
-    .option('--start <when>', 'when the replay starts: subscribe (default: the first stream subscription), now, or manual (POST /quantflow/start)')
+    .option('--start <when>', 'when the replay starts: subscribe (default: the first stream subscription), now, or manual (POST /quantflow/start, or step it: POST /quantflow/step?events=N)')
     .option('--drop-every <n>', 'drop every Nth stream message of each connection (a dropped depth update is a sequence gap)')
     .option('--disconnect-every <seconds>', 'close every WebSocket every this many seconds of replayed data time')
     .option('--delay-ms <ms>', 'delay every message and REST answer by this many ms')
@@ -52,6 +53,7 @@ export function registerExchange(program: Command, io: CliIO, done: (code: numbe
     .option('--reject-every <n>', 'reject every Nth new order (-2010 with a reason)')
     .option('--partial-fills', 'split every fill into two trades')
     .option('--drop-reports-every <n>', 'drop every Nth user data stream report of each connection (REST stays right)')
+    .option('--slippage-bps <n>', 'fill every order N basis points worse than the rule price (buys higher, sells lower), on the tick grid, never past a limit')
     .action(async (flags: ExchangeFlags) => {
       const options = exchangeOptions(flags);
       const exchange = await startLocalExchange({
@@ -110,6 +112,7 @@ export function exchangeOptions(flags: ExchangeFlags): LocalExchangeOptions {
     ...(flags.rejectEvery !== undefined ? { rejectEvery: integerFlag('--reject-every', flags.rejectEvery) } : {}),
     ...(flags.partialFills === true ? { partialFills: true } : {}),
     ...(flags.dropReportsEvery !== undefined ? { dropReportsEvery: integerFlag('--drop-reports-every', flags.dropReportsEvery) } : {}),
+    ...(flags.slippageBps !== undefined ? { slippageBps: integerFlag('--slippage-bps', flags.slippageBps) } : {}),
   };
 }
 

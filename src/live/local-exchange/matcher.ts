@@ -75,6 +75,8 @@ export interface MatcherOptions {
   readonly rejectEvery: number;
   /** Split every fill into two trades (lot-rounded halves). */
   readonly partialFills: boolean;
+  /** Every fill this many basis points worse for the account than the rule's price, on the tick grid (0: none). */
+  readonly slippageBps: number;
 }
 
 /** Binance writes commissions with 8 decimals. */
@@ -320,8 +322,9 @@ export class OrderMatcher {
   }
 
   /** Fills `qty` of the order at `price` (two trades with --partial-fills), moving the balances exactly. */
-  private fill(order: ExchangeOrder, price: number, qty: number): void {
+  private fill(order: ExchangeOrder, rulePrice: number, qty: number): void {
     if (qty <= 0) return;
+    const price = this.options.slippageBps > 0 ? slipped(rulePrice, order, this.options.slippageBps) : rulePrice;
     if (this.options.partialFills) {
       const first = floorToGrid(qty / 2, order.state.market.lotSize);
       if (first > 0 && first < qty) {
@@ -410,6 +413,27 @@ export class OrderMatcher {
     }
     return NaN;
   }
+}
+
+/**
+ * The injected slippage: `bps` basis points worse for the account than
+ * `price` (a buy pays more, a sell gets less), rounded to the market's tick
+ * away from the account (a buy up, a sell down), and never past a limit
+ * order's own limit. Integer arithmetic on tick units, so the price is exact.
+ */
+export function slipped(price: number, order: ExchangeOrder, bps: number): number {
+  const tick = order.state.market.tickSize;
+  const ds = tick.includes('.') ? tick.length - tick.indexOf('.') - 1 : 0;
+  const scale = 10 ** ds;
+  const tickUnits = BigInt(Math.round(Number(tick) * scale));
+  const buy = order.side === 'BUY';
+  const units = BigInt(Math.round(price * scale)) * BigInt(buy ? 10_000 + bps : 10_000 - bps);
+  const step = tickUnits * 10_000n;
+  // Whole ticks: a buy rounds up, a sell down (units are positive).
+  const ticks = buy ? (units + step - 1n) / step : units / step;
+  let out = Number(ticks * tickUnits) / scale;
+  if (Number.isFinite(order.price)) out = buy ? Math.min(out, order.price) : Math.max(out, order.price);
+  return out;
 }
 
 /** The kind of data a market's orders match against: its book, else quotes, else trades, else bars. */

@@ -374,6 +374,69 @@ describe('faults of the order side', () => {
     expect([...seen]).toEqual([ids[0], ids[2]]);
   });
 
+  it('--slippage-bps fills market buys higher and sells lower by N bp, on the tick grid against the account; a limit not past its limit', async () => {
+    const bps = 25;
+    const exchange = await serve({ slippageBps: bps });
+    const c = await client(exchange);
+    const tick = Number(exchange.status().markets.find((m) => m.symbol === 'BTC/USDT')?.tickSize);
+    const open0 = (bars[0] as { open: number }).open;
+    const buy = await c.createOrder('BTC/USDT', 'market', 'buy', 0.1);
+    const sell = await c.createOrder('BTC/USDT', 'market', 'sell', 0.1);
+    // Marketable at the bar's open by 1; the slipped price would be past its limit: it fills at the limit.
+    const limit = await c.createOrder('BTC/USDT', 'limit', 'buy', 0.01, open0 + 1);
+    await replayAll(exchange);
+    const b = (await c.fetchOrder(buy.id as string, 'BTC/USDT')).average as number;
+    const s = (await c.fetchOrder(sell.id as string, 'BTC/USDT')).average as number;
+    const onGrid = (x: number): boolean => Math.abs(x / tick - Math.round(x / tick)) < 1e-6;
+    const up = open0 * (1 + bps / 10_000);
+    const down = open0 * (1 - bps / 10_000);
+    // The nearest tick at or beyond the shifted price, against the account.
+    expect(onGrid(b) && onGrid(s)).toBe(true);
+    expect(b).toBeGreaterThanOrEqual(up - 1e-9);
+    expect(b - tick).toBeLessThan(up);
+    expect(s).toBeLessThanOrEqual(down + 1e-9);
+    expect(s + tick).toBeGreaterThan(down);
+    expect(b).toBeGreaterThan(open0);
+    expect(s).toBeLessThan(open0);
+    expect((await c.fetchOrder(limit.id as string, 'BTC/USDT')).average).toBe(open0 + 1);
+    // The trades and the fees are at the slipped prices.
+    const trades = await c.fetchMyTrades('BTC/USDT');
+    expect(trades.map((t) => [t.side, t.price, t.fee?.cost])).toEqual([
+      ['buy', b, fee(mulExact(b, 0.1))],
+      ['sell', s, fee(mulExact(s, 0.1))],
+      ['buy', open0 + 1, fee(mulExact(open0 + 1, 0.01))],
+    ]);
+  });
+
+  it('a manual replay steps: POST /quantflow/step?events=N releases N events; orders received are counted on arrival', async () => {
+    const exchange = await serve();
+    const c = await client(exchange);
+    const stepBy = async (events: string): Promise<{ status: number; body: { position?: number; msg?: string } }> => {
+      const r = await fetch(`${exchange.url}/quantflow/step?events=${events}`, { method: 'POST' });
+      return { status: r.status, body: (await r.json()) as { position?: number; msg?: string } };
+    };
+    expect((await stepBy('1')).body.position).toBe(1);
+    expect(exchange.status()).toMatchObject({ started: false, position: 1, stepped: 1, ordersReceived: 0 });
+    const first = await c.createOrder('BTC/USDT', 'market', 'buy', 0.1);
+    expect(exchange.status().ordersReceived).toBe(1);
+    // Nothing moves between steps: the order waits for the next bar.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await c.fetchOrder(first.id as string, 'BTC/USDT')).status).toBe('open');
+    expect((await stepBy('1')).body.position).toBe(2);
+    const filled = await c.fetchOrder(first.id as string, 'BTC/USDT');
+    expect([filled.status, filled.average]).toEqual(['closed', (bars[1] as { open: number }).open]);
+    expect(exchange.step(3)).toBe(3);
+    expect(exchange.status().position).toBe(5);
+    // Mistakes: one line naming the value; a replay that runs on its own is not stepped.
+    const bad = await stepBy('x');
+    expect(bad.status).toBe(400);
+    expect(bad.body.msg).toContain("value 'NaN'");
+    exchange.start();
+    const running = await stepBy('1');
+    expect(running.status).toBe(409);
+    expect(running.body.msg).toContain('runs on its own');
+  });
+
   it('--order-latency-ms holds new orders before they reach the matcher', async () => {
     const exchange = await serve({ orderLatencyMs: 1500 });
     const c = await client(exchange);
@@ -404,6 +467,7 @@ describe('quantflow exchange order flags', () => {
     [{ balance: ['USDT=-5'] }, "field '--balance' value 'USDT=-5'"],
     [{ feeRate: 'x' }, "field '--fee-rate' value 'x'"],
     [{ rejectEvery: '1.5' }, "field '--reject-every' value '1.5'"],
+    [{ slippageBps: '2.5' }, "field '--slippage-bps' value '2.5'"],
   ])('refuses %j with one line naming the flag and value', (flags, text) => {
     let error: unknown;
     try {
@@ -420,6 +484,8 @@ describe('quantflow exchange order flags', () => {
     [{ feeRate: 1 }, '--fee-rate'],
     [{ dropReportsEvery: 1 }, '--drop-reports-every'],
     [{ orderLatencyMs: -1 }, '--order-latency-ms'],
+    [{ slippageBps: 2.5 }, '--slippage-bps'],
+    [{ slippageBps: -3 }, '--slippage-bps'],
     [{ balances: { USDT: '-1' } }, '--balance'],
   ])('startLocalExchange refuses %j naming %s', async (options, flag) => {
     await expect(startLocalExchange({ data: [{ path: 'data/samples/BTC-PERP-2022-01-1m.csv', symbol: 'BTC/USDT' }], accounts: [{ key: 'k', secret: 's' }], ...options })).rejects.toThrow(flag);

@@ -26,7 +26,9 @@ export interface LocalExchangeOptions {
   readonly speed?: number;
   /**
    * When the replay starts: 'subscribe' (default) at the first stream
-   * subscription, 'listen' at once, 'manual' on `start()` or POST /quantflow/start.
+   * subscription, 'listen' at once, 'manual' on `start()` or POST
+   * /quantflow/start. A 'manual' replay not started can instead be stepped:
+   * `step(n)` or POST /quantflow/step?events=N releases the next N events.
    */
   readonly start?: 'subscribe' | 'listen' | 'manual';
   /** Drop every Nth stream message of each connection (0: none). */
@@ -52,6 +54,8 @@ export interface LocalExchangeOptions {
   readonly rejectEvery?: number;
   /** Split every fill into two trades. */
   readonly partialFills?: boolean;
+  /** Every fill this many basis points (a whole number) worse for the account than the classic rule's price, rounded to the tick against it; never past a limit. */
+  readonly slippageBps?: number;
   /** Drop every Nth user data stream report of each connection (0: none); REST stays right. */
   readonly dropReportsEvery?: number;
   /** Called once, when the last event of the data has been replayed. */
@@ -79,6 +83,10 @@ export interface LocalExchangeStatus {
   /** Orders accepted and fills (trades) made for the accounts; user data reports sent and dropped. */
   readonly orders: number;
   readonly fills: number;
+  /** New-order requests (signed, new or cancel-replace) that reached the exchange, counted on arrival, before any order latency or reject. */
+  readonly ordersReceived: number;
+  /** Events released by `step()` (0 for a replay that runs on its own). */
+  readonly stepped: number;
   readonly reportsSent: number;
   readonly reportsDropped: number;
   /** User data stream subscriptions open (userDataStream.subscribe.signature). */
@@ -96,6 +104,12 @@ export interface LocalExchange {
   readonly port: number;
   /** Starts the replay (when started 'manual'; no-op once started). */
   start(): void;
+  /**
+   * A 'manual' replay not started: replays the next `events` events now,
+   * whatever the speed, and their fills; the replay waits again after them.
+   * Returns the number replayed (fewer at the end of the data).
+   */
+  step(events: number): number;
   status(): LocalExchangeStatus;
   /** Closes every socket and the server; resolves when all are closed. */
   close(): Promise<void>;
@@ -141,6 +155,8 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
   check(Number.isSafeInteger(rejectEvery) && rejectEvery >= 0, '--reject-every', String(rejectEvery), 'must be an integer >= 1 (0: no rejects)');
   const dropReportsEvery = options.dropReportsEvery ?? 0;
   check(Number.isSafeInteger(dropReportsEvery) && (dropReportsEvery === 0 || dropReportsEvery >= 2), '--drop-reports-every', String(dropReportsEvery), 'must be an integer of at least 2 (0: no drops)');
+  const slippageBps = options.slippageBps ?? 0;
+  check(Number.isSafeInteger(slippageBps) && slippageBps >= 0 && slippageBps < 10_000, '--slippage-bps', String(slippageBps), 'must be a whole number of basis points from 0 to 9999');
   const accounts = buildAccounts(options.accounts ?? [], options.balances ?? {});
 
   const files = options.data.map((d) => (typeof d === 'string' ? { path: d } : d));
@@ -152,7 +168,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
   const userStreams = new UserStreams(accounts, { dropEvery: dropReportsEvery, delayMs });
   const matcher = new OrderMatcher(
     replay,
-    { feeRate, rejectEvery, partialFills: options.partialFills === true },
+    { feeRate, rejectEvery, partialFills: options.partialFills === true, slippageBps },
     {
       orderUpdate: (order, execution, trade) => userStreams.publish(order.account, executionReport(order, execution, trade, Math.floor(replay.now / 1000))),
       balanceUpdate: (account, assets) => userStreams.publish(account, accountPosition(account, assets, Math.floor(replay.now / 1000))),
@@ -162,7 +178,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
 
   const connections = new Set<StreamConnection>();
   const subscribers = new Map<string, Set<StreamConnection>>();
-  const counters = { restRequests: 0, rateLimited: 0, banned: 0, disconnects: 0, sentByClosed: 0, droppedByClosed: 0 };
+  const counters = { ordersReceived: 0, stepped: 0, restRequests: 0, rateLimited: 0, banned: 0, disconnects: 0, sentByClosed: 0, droppedByClosed: 0 };
   const pendingRest = new Set<NodeJS.Timeout>();
   let started = false;
   let doneReported = false;
@@ -212,19 +228,44 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
           return;
         }
       }
-      if (t >= nextDisconnect) {
-        disconnectAll();
-        while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
-        if (speed === 0) return; // goes on when a client subscribes again
-      }
-      replay.step(publish);
-      matcher.onEvent();
+      if (replayNext(t) && speed === 0) return; // goes on when a client subscribes again
     }
     if (!replay.done) schedule(0);
-    else if (!doneReported) {
-      doneReported = true;
-      options.onReplayDone?.();
+    else reportDone();
+  }
+
+  /** Replays the event at data time `t` and matches it; true when it disconnected every socket first. */
+  function replayNext(t: number): boolean {
+    let disconnected = false;
+    if (t >= nextDisconnect) {
+      disconnectAll();
+      while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
+      disconnected = true;
     }
+    replay.step(publish);
+    matcher.onEvent();
+    return disconnected;
+  }
+
+  function reportDone(): void {
+    if (doneReported || !replay.done) return;
+    doneReported = true;
+    options.onReplayDone?.();
+  }
+
+  function step(events: number): number {
+    check(Number.isSafeInteger(events) && events >= 1, 'events', String(events), 'must be a whole number of events >= 1');
+    if (started) throw new InputError({ code: 'invalid_option', field: 'events', value: String(events), message: 'the replay runs on its own: only a manual replay not started can be stepped' });
+    if (closed) return 0;
+    if (counters.stepped === 0 && disconnectEvery > 0 && !replay.done) nextDisconnect = replay.nextTime() + disconnectEvery * 1e6;
+    let n = 0;
+    while (n < events && !replay.done) {
+      replayNext(replay.nextTime());
+      n++;
+    }
+    counters.stepped += n;
+    reportDone();
+    return n;
   }
 
   function start(): void {
@@ -352,6 +393,18 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       start();
       return reply(200, JSON.stringify(status()));
     }
+    if (url.pathname === '/quantflow/step') {
+      if (req.method !== 'POST') return reply(405, JSON.stringify({ code: -1, msg: 'POST to step the replay' }));
+      const given = url.searchParams.get('events') ?? '1';
+      const events = /^\d+$/.test(given) ? Number(given) : NaN;
+      try {
+        step(events);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        return reply(started ? 409 : 400, JSON.stringify({ code: -1, msg: e.message }));
+      }
+      return reply(200, JSON.stringify(status()));
+    }
     counters.restRequests++;
     if (limiter !== undefined) {
       const ip = req.socket.remoteAddress ?? '';
@@ -390,6 +443,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
           const e = apiError(verdict);
           return reply(e.status, e.body);
         }
+        if (req.method === 'POST' && (url.pathname === '/api/v3/order' || url.pathname === '/api/v3/order/cancelReplace')) counters.ordersReceived++;
         const answer = (): void => {
           if (closed) return;
           const a =
@@ -438,6 +492,8 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       banned: counters.banned,
       orders: matcher.orders.length,
       fills: matcher.trades.length,
+      ordersReceived: counters.ordersReceived,
+      stepped: counters.stepped,
       reportsSent: userStreams.counts.sent,
       reportsDropped: userStreams.counts.dropped,
       userSubscriptions: userStreams.counts.subscriptions,
@@ -473,6 +529,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     wsUrl: `ws://${hostInUrl}:${boundPort}/ws`,
     port: boundPort,
     start,
+    step,
     status,
     async close(): Promise<void> {
       if (closed) return;
