@@ -1,23 +1,26 @@
 /**
  * `quantflow reconcile` on runs against the local exchange, as a user meets
  * it: sma-cross (fast 2, slow 5: an order every few 1-minute bars) trades
- * for a few seconds through ccxt on a local exchange replaying 600 times
- * real time (a bar every 100 ms), then the run is reconciled with a backtest
- * on the market data it recorded. A live run: its fills are the exchange's
- * (journal.qfj: the exchange's trade times, on the data's clock), paired
- * with the backtest's by client order id `<runId>-<n>`, and the parts of
- * the gap add up to it to the last digit; with 1 s of order latency
- * injected at the exchange (10 bars) its fills come later and the latency
- * part is not zero. A paper run through the same exchange reconciles to a zero gap.
+ * through ccxt on a local exchange, then the run is reconciled with a
+ * backtest on the market data it recorded. A live run: its fills are the
+ * exchange's (journal.qfj: the exchange's trade times, on the data's clock),
+ * paired with the backtest's by client order id `<runId>-<n>`, and the parts
+ * of the gap add up to it to the last digit. Kept in step with the replay
+ * (one bar released at a time, the next once the run has recorded it and
+ * all its orders reached the exchange) and nothing injected, the gap is
+ * zero; with 1 s of order latency (10 bars at 600 times real time) and 20 bp
+ * of slippage injected, the latency and slippage parts are not zero. A
+ * paper run through the same exchange reconciles to a zero gap.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseIsoTime } from '../../src/core/time.js';
 import type { Exact } from '../../src/live/reconcile/exact.js';
 import { ZERO, add, exactText, parseExact } from '../../src/live/reconcile/exact.js';
-import { startLocalExchange } from '../../src/live/local-exchange/index.js';
+import { startLocalExchange, type LocalExchange } from '../../src/live/local-exchange/index.js';
+import { readJournal } from '../../src/live/reconcile/journal-fills.js';
 import { splitCsvLine } from '../../src/report/run-dir.js';
 import { ROOT, SAMPLES, tempDir } from '../helpers/cli.js';
 
@@ -44,32 +47,111 @@ const exact = (s: string | undefined): Exact => {
 };
 const abs = (x: Exact): Exact => (x.units < 0n ? { units: -x.units, scale: x.scale } : x);
 
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+type Exit = { code: number | null; stdout: string; stderr: string };
+
+function start(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<Exit> } {
   const child = spawn(process.execPath, [join(ROOT, 'bin/quantflow.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))) };
 }
 
-/** A run of `quantflow live` (or paper) for 6 s against its own local exchange, closed after. */
-async function runAgainstLocalExchange(command: 'live' | 'paper', name: string, orderLatencyMs: number): Promise<string> {
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<Exit> => start(args, env).exited;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Bars the run has recorded so far (market-data/BTC-USDT_bars.csv rows). */
+function recordedBars(out: string): number {
+  const file = join(out, 'market-data', 'BTC-USDT_bars.csv');
+  if (!existsSync(file)) return 0;
+  const text = readFileSync(file, 'utf8');
+  let rows = -1; // the header
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) rows++;
+  return Math.max(0, rows);
+}
+
+/** Orders the run has journalled as sent (submit intents; a torn last record is not read). */
+function journalledSubmits(out: string): number {
+  const file = join(out, 'journal.qfj');
+  return existsSync(file) ? readJournal(file).filter((r) => r.kind === 'submit').length : 0;
+}
+
+/** Polls until `ok` holds (failing after `ms` with `what`). */
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Keeps a manual replay in step with the run: releases one bar, waits until
+ * the run has recorded it and every order the run journalled has reached the
+ * exchange, with nothing new for QUIET ms (the strategy reacts to a bar at
+ * once; QUIET covers a loaded machine), then the next bar.
+ */
+const QUIET_MS = 250;
+async function stepBars(exchange: LocalExchange, out: string, bars: number, exited: () => boolean): Promise<void> {
+  await until('the run to subscribe', () => exchange.status().subscriptions > 0 && exchange.status().userSubscriptions > 0, 30_000);
+  for (let i = 1; i <= bars; i++) {
+    expect(exchange.step(1)).toBe(1);
+    await until(`bar ${i} to be recorded`, () => exited() || recordedBars(out) >= i);
+    let last = '';
+    let since = Date.now();
+    for (;;) {
+      if (exited()) return;
+      const submits = journalledSubmits(out);
+      const received = exchange.status().ordersReceived;
+      const now = `${submits}/${received}/${recordedBars(out)}`;
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      } else if (submits === received && Date.now() - since >= QUIET_MS) break;
+      await sleep(10);
+    }
+  }
+}
+
+interface RunOptions {
+  readonly orderLatencyMs?: number;
+  readonly slippageBps?: number;
+  /** Step the replay this many bars, in step with the run (else it runs freely at 600 times real time for 6 s). */
+  readonly steppedBars?: number;
+}
+
+/** A run of `quantflow live` (or paper) against its own local exchange, closed after. */
+async function runAgainstLocalExchange(command: 'live' | 'paper', name: string, options: RunOptions = {}): Promise<string> {
+  const stepped = options.steppedBars !== undefined;
   const exchange = await startLocalExchange({
     data: [{ path: join(SAMPLES, 'BTC-PERP-2022-01-1m.csv'), symbol: SYMBOL }],
     speed: 600,
+    ...(stepped ? { start: 'manual' as const } : {}),
     accounts: [{ key: KEY, secret: SECRET }],
     balances: { USDT: 100_000 },
     feeRate: 0.001,
-    orderLatencyMs,
+    orderLatencyMs: options.orderLatencyMs ?? 0,
+    slippageBps: options.slippageBps ?? 0,
   });
   const out = join(work, name);
   try {
     const account = command === 'live' ? ['--credentials', 'env:QF_RECON'] : ['--cash', '100000'];
-    const r = await cli(
-      [command, ...STRATEGY, '--exchange', 'binance', '--url', exchange.url, ...account, '--symbol', SYMBOL, '--timeframe', '1m', '--data', 'bars', '--fee-rate', '0.001', '--out', out, '--duration', '6s'],
+    // A stepped run is stopped with SIGINT after its last bar; the duration only bounds it.
+    const run = start(
+      [command, ...STRATEGY, '--exchange', 'binance', '--url', exchange.url, ...account, '--symbol', SYMBOL, '--timeframe', '1m', '--data', 'bars', '--fee-rate', '0.001', '--out', out, '--duration', stepped ? '120s' : '6s'],
       { QF_RECON_API_KEY: KEY, QF_RECON_SECRET: SECRET },
     );
+    let ended = false;
+    void run.exited.then(() => (ended = true));
+    if (options.steppedBars !== undefined) {
+      try {
+        await stepBars(exchange, out, options.steppedBars, () => ended);
+      } finally {
+        run.child.kill('SIGINT');
+      }
+    }
+    const r = await run.exited;
     expect(r.code, r.stderr).toBe(0);
   } finally {
     await exchange.close();
@@ -104,50 +186,57 @@ function priceEffects(rows: readonly Record<string, string>[]): Exact {
   return rows.filter((r) => r.status === 'matched').reduce((t, r) => add(t, add(abs(exact(r.latency)), abs(exact(r.slippage)))), ZERO);
 }
 
-describe('quantflow reconcile against the local exchange', () => {
-  it('a live run: fills on the exchange clock, paired by client order id; injected order latency shows as latency', async () => {
-    // One after the other: a run slowed down by the other's load would lag too.
-    const plainRun = await runAgainstLocalExchange('live', 'live-plain', 0);
-    const slowRun = await runAgainstLocalExchange('live', 'live-slow', 1000);
-    const plain = await reconcile(plainRun);
-    const slow = await reconcile(slowRun);
+/** What holds for every live run: fills on the data's clock, paired with the backtest's by client order id. */
+function checkLiveRows(run: string, rows: readonly Record<string, string>[]): void {
+  const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as { live: { venue: { run_id: string } } };
+  const runId = summary.live.venue.run_id;
+  // The data's clock: every recorded bar and every live fill lie in the sample's January 2022.
+  const bars = readFileSync(join(run, 'market-data', 'BTC-USDT_bars.csv'), 'utf8').trim().split('\n').slice(1);
+  const first = parseIsoTime(splitCsvLine(bars[0] as string)[0] as string) as number;
+  const last = parseIsoTime(splitCsvLine(bars[bars.length - 1] as string)[0] as string) as number;
+  const live = rows.filter((r) => r.status !== 'only_backtest');
+  expect(live.length).toBeGreaterThan(2);
+  for (const r of live) {
+    const t = parseIsoTime(r.live_time as string) as number;
+    expect(t).toBeGreaterThanOrEqual(first);
+    expect(t).toBeLessThanOrEqual(last + 60_000_000);
+    // Paired by intent: the client order id's number is the backtest's order number.
+    expect(r.live_order_id).toBe(`${runId}-${r.seq}`);
+  }
+}
 
-    for (const [run, { rows }] of [
-      [plainRun, plain],
-      [slowRun, slow],
-    ] as const) {
-      const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as { live: { venue: { run_id: string } } };
-      const runId = summary.live.venue.run_id;
-      // The data's clock: every recorded bar and every live fill lie in the sample's January 2022.
-      const bars = readFileSync(join(run, 'market-data', 'BTC-USDT_bars.csv'), 'utf8').trim().split('\n').slice(1);
-      const first = parseIsoTime(splitCsvLine(bars[0] as string)[0] as string) as number;
-      const last = parseIsoTime(splitCsvLine(bars[bars.length - 1] as string)[0] as string) as number;
-      const live = rows.filter((r) => r.status !== 'only_backtest');
-      expect(live.length).toBeGreaterThan(2);
-      for (const r of live) {
-        const t = parseIsoTime(r.live_time as string) as number;
-        expect(t).toBeGreaterThanOrEqual(first);
-        expect(t).toBeLessThanOrEqual(last + 60_000_000);
-        // Paired by intent: the client order id's number is the backtest's order number.
-        expect(r.live_order_id).toBe(`${runId}-${r.seq}`);
-      }
+describe('quantflow reconcile against the local exchange', () => {
+  it('a live run in step with the replay, nothing injected: a zero gap, every order matched', async () => {
+    const run = await runAgainstLocalExchange('live', 'live-stepped', { steppedBars: 25 });
+    const { view, rows } = await reconcile(run);
+    checkLiveRows(run, rows);
+    expect(view.total_gap).toBe('0');
+    for (const p of PARTS) expect(view.parts[p]).toBe('0');
+    expect(rows.length).toBeGreaterThan(4);
+    expect(view.orders).toEqual({ matched: rows.length, only_live: 0, only_backtest: 0 });
+    for (const r of rows) expect([r.status, r.time_diff_us, r.price_diff, r.fee_diff, r.gap]).toEqual(['matched', '0', '0', '0', '0']);
+  }, 90_000);
+
+  it('a live run with 1 s of order latency and 20 bp of slippage injected: the parts sum to the gap, latency and slippage are not zero', async () => {
+    const run = await runAgainstLocalExchange('live', 'live-slow', { orderLatencyMs: 1000, slippageBps: 20 });
+    const { view, rows } = await reconcile(run);
+    checkLiveRows(run, rows);
+    // 1 s is 10 bars at 600 times real time: every matched order fills later than the backtest's.
+    const matched = rows.filter((r) => r.status === 'matched');
+    expect(matched.length).toBeGreaterThan(0);
+    expect(matched.every((r) => Number(r.time_diff_us) >= 300_000_000)).toBe(true);
+    expect(view.parts.latency).not.toBe('0');
+    // Every live fill is 20 bp worse than the price the backtest's rule gives at its time: a buy pays more, a sell gets less.
+    expect(view.parts.slippage).not.toBe('0');
+    for (const r of matched) {
+      const slip = exact(r.slippage);
+      expect(slip.units).toBeLessThan(0n);
     }
-    // With 1 s (10 bars) of order latency, every matched order fills later, on average later than without, and the price effects are not zero.
-    const slowMatched = slow.rows.filter((r) => r.status === 'matched');
-    expect(slowMatched.length).toBeGreaterThan(0);
-    expect(slowMatched.every((r) => Number(r.time_diff_us) >= 300_000_000)).toBe(true);
-    const meanLag = (rows: readonly Record<string, string>[]): number => {
-      const matched = rows.filter((r) => r.status === 'matched');
-      return matched.reduce((t, r) => t + Math.abs(Number(r.time_diff_us)), 0) / Math.max(1, matched.length);
-    };
-    expect(meanLag(slow.rows)).toBeGreaterThan(meanLag(plain.rows));
-    const slowEffects = priceEffects(slow.rows);
-    expect(slowEffects.units).toBeGreaterThan(0n);
-    // Their size against the plain run's is not asserted: a one-bar lag of the plain run under load can move the price more than ten bars do.
-  }, 120_000);
+    expect(abs(exact(view.total_gap)).units).toBeGreaterThan(0n);
+  }, 60_000);
 
   it('a paper run through the local exchange, nothing injected: a zero gap, every order matched', async () => {
-    const run = await runAgainstLocalExchange('paper', 'paper-plain', 0);
+    const run = await runAgainstLocalExchange('paper', 'paper-plain');
     const { view, rows } = await reconcile(run);
     expect(view.total_gap).toBe('0');
     for (const p of PARTS) expect(view.parts[p]).toBe('0');
