@@ -228,23 +228,16 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
           return;
         }
       }
-      if (replayNext(t) && speed === 0) return; // goes on when a client subscribes again
+      if (t >= nextDisconnect) {
+        disconnectAll();
+        while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
+        if (speed === 0) return; // goes on when a client subscribes again
+      }
+      replay.step(publish);
+      matcher.onEvent();
     }
     if (!replay.done) schedule(0);
     else reportDone();
-  }
-
-  /** Replays the event at data time `t` and matches it; true when it disconnected every socket first. */
-  function replayNext(t: number): boolean {
-    let disconnected = false;
-    if (t >= nextDisconnect) {
-      disconnectAll();
-      while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
-      disconnected = true;
-    }
-    replay.step(publish);
-    matcher.onEvent();
-    return disconnected;
   }
 
   function reportDone(): void {
@@ -260,7 +253,13 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     if (counters.stepped === 0 && disconnectEvery > 0 && !replay.done) nextDisconnect = replay.nextTime() + disconnectEvery * 1e6;
     let n = 0;
     while (n < events && !replay.done) {
-      replayNext(replay.nextTime());
+      const t = replay.nextTime();
+      if (t >= nextDisconnect) {
+        disconnectAll();
+        while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
+      }
+      replay.step(publish);
+      matcher.onEvent();
       n++;
     }
     counters.stepped += n;
