@@ -92,7 +92,7 @@ async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void
  * exchange, with nothing new for QUIET ms (the strategy reacts to a bar at
  * once; QUIET covers a loaded machine), then the next bar.
  */
-const QUIET_MS = 250;
+const QUIET_MS = 500;
 async function stepBars(exchange: LocalExchange, out: string, bars: number, exited: () => boolean): Promise<void> {
   await until('the run to subscribe', () => exchange.status().subscriptions > 0 && exchange.status().userSubscriptions > 0, 30_000);
   for (let i = 1; i <= bars; i++) {
@@ -210,7 +210,8 @@ describe('quantflow reconcile against the local exchange', () => {
     const run = await runAgainstLocalExchange('live', 'live-stepped', { steppedBars: 25 });
     const { view, rows } = await reconcile(run);
     checkLiveRows(run, rows);
-    expect(view.total_gap).toBe('0');
+    // On a failure, the rows say which order left its bar.
+    expect(view.total_gap, JSON.stringify(rows.map((r) => [r.seq, r.status, r.time_diff_us, r.latency, r.slippage, r.missed, r.extra]))).toBe('0');
     for (const p of PARTS) expect(view.parts[p]).toBe('0');
     expect(rows.length).toBeGreaterThan(4);
     expect(view.orders).toEqual({ matched: rows.length, only_live: 0, only_backtest: 0 });
