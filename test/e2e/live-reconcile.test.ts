@@ -20,7 +20,7 @@ import { parseIsoTime } from '../../src/core/time.js';
 import type { Exact } from '../../src/live/reconcile/exact.js';
 import { ZERO, add, exactText, parseExact } from '../../src/live/reconcile/exact.js';
 import { startLocalExchange, type LocalExchange } from '../../src/live/local-exchange/index.js';
-import { readJournal } from '../../src/live/reconcile/journal-fills.js';
+import { readJournal } from '../../src/live/journal/index.js';
 import { splitCsvLine } from '../../src/report/run-dir.js';
 import { ROOT, SAMPLES, tempDir } from '../helpers/cli.js';
 

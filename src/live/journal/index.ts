@@ -1,4 +1,4 @@
-export { OrderJournal, JOURNAL_FILE, type JournalFs, type OrderJournalOptions, type OpenedJournal } from './order-journal.js';
+export { OrderJournal, readJournal, JOURNAL_FILE, type JournalFs, type OrderJournalOptions, type OpenedJournal } from './order-journal.js';
 export type { JournalRecord, JournalRecordKind, JournalIntent, JournalReport, JournalNote, JournalFill, JournalOrderRequest, Balances } from './records.js';
 export {
   replayJournal,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import { JOURNAL_MAGIC } from './frames.js';
-import { OrderJournal, type JournalFs } from './order-journal.js';
+import { OrderJournal, readJournal, type JournalFs } from './order-journal.js';
 import type { JournalIntent, JournalRecord, JournalReport } from './records.js';
 
 let dir: string;
@@ -91,6 +91,22 @@ describe('OrderJournal', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(`${path}: field 'byte offset' value '${second}': journal record checksum does not match and valid records follow it: the journal is corrupt, not torn`);
     expect(readFileSync(path)).toEqual(bytes);
+  });
+
+  it('readJournal reads what a run wrote without changing the file: a torn tail is left for the run, damage before it is refused', () => {
+    write([submit(1), accepted(1)]);
+    const before = readFileSync(path).length;
+    write([submit(2)]);
+    const torn = readFileSync(path).subarray(0, readFileSync(path).length - 3);
+    writeFileSync(path, torn);
+    expect(readJournal(path)).toEqual([submit(1), accepted(1)]);
+    expect(readFileSync(path)).toEqual(torn);
+    write([submit(3)]); // the run cuts the torn record on open
+    const bytes = Buffer.from(readFileSync(path));
+    bytes[before + 20] = (bytes[before + 20] as number) ^ 0xff;
+    writeFileSync(path, Buffer.concat([bytes, Buffer.from(readFileSync(path).subarray(before))]));
+    expect(() => readJournal(path)).toThrow(`${path}: field 'byte offset' value '${before}': journal record checksum does not match and valid records follow it: the journal is corrupt, not torn`);
+    expect(() => readJournal(join(dir, 'none.qfj'))).toThrow(InputError);
   });
 
   it('refuses a file that is not a journal and starts a journal torn while it was created', () => {

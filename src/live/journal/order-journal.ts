@@ -67,32 +67,15 @@ export class OrderJournal {
       // Torn while being created: nothing was ever journalled.
       return { journal: OrderJournal.create(path, fs), records: [], tornBytes: bytes.length };
     }
-    if (!isPrefixOfMagic(bytes.subarray(0, JOURNAL_MAGIC.length)) || bytes.length < JOURNAL_MAGIC.length) {
-      throw new InputError({ code: 'unknown_format', file: path, message: 'not a QuantFlow order journal (the file does not start with QFJOURNAL1)' });
-    }
-    const scan = scanFrames(bytes, JOURNAL_MAGIC.length);
-    if (scan.corruptAt >= 0) throw damaged(path, scan.corruptAt, 'checksum does not match and valid records follow it: the journal is corrupt, not torn');
-    const records: JournalRecord[] = [];
-    scan.payloads.forEach((payload, i) => {
-      const offset = scan.offsets[i] as number;
-      let text: string;
-      try {
-        text = decoder.decode(payload);
-      } catch {
-        throw damaged(path, offset, 'record is not UTF-8 text');
-      }
-      const decoded = decodeRecord(text);
-      if (!decoded.ok) throw damaged(path, offset, `not a journal record (${decoded.reason})`);
-      records.push(decoded.record);
-    });
+    const { records, validLength } = decodeJournal(path, bytes);
     const fd = fs.openSync(path, 'r+');
-    const tornBytes = bytes.length - scan.validLength;
+    const tornBytes = bytes.length - validLength;
     if (tornBytes > 0) {
-      fs.ftruncateSync(fd, scan.validLength);
+      fs.ftruncateSync(fd, validLength);
       fs.fsyncSync(fd);
     }
     fs.closeSync(fd);
-    return { journal: new OrderJournal(path, fs, fs.openSync(path, 'a'), scan.validLength), records, tornBytes };
+    return { journal: new OrderJournal(path, fs, fs.openSync(path, 'a'), validLength), records, tornBytes };
   }
 
   private static create(path: string, fs: JournalFs): OrderJournal {
@@ -181,6 +164,41 @@ export class OrderJournal {
 function writeAll(fs: JournalFs, fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/**
+ * The journal's records, read without changing the file (for a reader while
+ * or after a run writes it, e.g. reconcile): a torn last record is not read;
+ * damage before the tail is an error naming the byte offset, as on open.
+ */
+export function readJournal(path: string): JournalRecord[] {
+  if (!nodeFs.existsSync(path)) throw new InputError({ code: 'file_not_found', file: path, message: 'not found (a live run journals its orders there)' });
+  const bytes = nodeFs.readFileSync(path);
+  if (bytes.length < JOURNAL_MAGIC.length && isPrefixOfMagic(bytes)) return [];
+  return decodeJournal(path, bytes).records;
+}
+
+/** Every whole record of a journal file's bytes, and how many bytes they take (a torn tail after them). */
+function decodeJournal(path: string, bytes: Uint8Array): { records: JournalRecord[]; validLength: number } {
+  if (!isPrefixOfMagic(bytes.subarray(0, JOURNAL_MAGIC.length)) || bytes.length < JOURNAL_MAGIC.length) {
+    throw new InputError({ code: 'unknown_format', file: path, message: 'not a QuantFlow order journal (the file does not start with QFJOURNAL1)' });
+  }
+  const scan = scanFrames(bytes, JOURNAL_MAGIC.length);
+  if (scan.corruptAt >= 0) throw damaged(path, scan.corruptAt, 'checksum does not match and valid records follow it: the journal is corrupt, not torn');
+  const records: JournalRecord[] = [];
+  scan.payloads.forEach((payload, i) => {
+    const offset = scan.offsets[i] as number;
+    let text: string;
+    try {
+      text = decoder.decode(payload);
+    } catch {
+      throw damaged(path, offset, 'record is not UTF-8 text');
+    }
+    const decoded = decodeRecord(text);
+    if (!decoded.ok) throw damaged(path, offset, `not a journal record (${decoded.reason})`);
+    records.push(decoded.record);
+  });
+  return { records, validLength: scan.validLength };
 }
 
 function isPrefixOfMagic(bytes: Uint8Array): boolean {

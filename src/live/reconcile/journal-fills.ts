@@ -1,10 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { JOURNAL_MAGIC, scanFrames } from '../journal/frames.js';
-import { JOURNAL_FILE } from '../journal/order-journal.js';
-import type { JournalRecord } from '../journal/records.js';
-import { decodeRecord } from '../journal/records.js';
+import { JOURNAL_FILE, readJournal, type JournalRecord } from '../journal/index.js';
 import type { FillRecord } from './order-fills.js';
 import { ZERO, exactOf } from './exact.js';
 
@@ -62,27 +58,4 @@ export function journalFills(dir: string, session: LiveSession): FillRecord[] {
     fills.push({ orderId: r.clientOrderId, seq, symbol: r.symbol, side: r.side, time: r.time, quantity: exactOf(r.quantity), price: exactOf(r.price), fee });
   }
   return fills;
-}
-
-/** The journal's records, read without changing the file: a torn last record is not read. */
-export function readJournal(file: string): JournalRecord[] {
-  if (!existsSync(file)) throw new InputError({ code: 'file_not_found', file, message: 'not found (a live run journals its orders there)' });
-  const bytes = readFileSync(file);
-  const magic = bytes.subarray(0, JOURNAL_MAGIC.length);
-  if (magic.length < JOURNAL_MAGIC.length || !magic.every((b, i) => b === JOURNAL_MAGIC[i])) {
-    throw new InputError({ code: 'unknown_format', file, message: 'not a QuantFlow order journal (the file does not start with QFJOURNAL1)' });
-  }
-  const scan = scanFrames(bytes, JOURNAL_MAGIC.length);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  return scan.payloads.map((payload, i) => {
-    const decoded = (() => {
-      try {
-        return decodeRecord(decoder.decode(payload));
-      } catch {
-        return { ok: false as const, reason: 'not UTF-8 text' };
-      }
-    })();
-    if (!decoded.ok) throw new InputError({ code: 'unparseable_field', file, field: 'byte offset', value: String(scan.offsets[i]), message: `journal record ${decoded.reason}` });
-    return decoded.record;
-  });
 }
