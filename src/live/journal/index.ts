@@ -7,6 +7,8 @@ export {
   orderStatus,
   isOrderDone,
   inFlightIntents,
+  currenciesOf,
+  quoteFeeOf,
   ordersToLookUp,
   type JournalState,
   type JournalOrder,

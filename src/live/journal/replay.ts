@@ -192,6 +192,11 @@ export function currenciesOf(symbol: string): [base: string, quote: string] {
   return [symbol.slice(0, slash), symbol.slice(slash + 1, colon < 0 ? undefined : colon)];
 }
 
+/** A fill's fee when charged in its symbol's quote currency (the account's); undefined when charged in another (a base or a fee token). */
+export function quoteFeeOf(fill: Pick<JournalFill, 'symbol' | 'fee' | 'feeCurrency'>): number | undefined {
+  return fill.feeCurrency === undefined || fill.feeCurrency === currenciesOf(fill.symbol)[1] ? fill.fee : undefined;
+}
+
 /** Spot accounting: a buy adds base and pays quote, a sell the reverse; the fee leaves its currency. */
 export function applyFillToBalances(balances: Map<string, number>, fill: JournalFill): void {
   const [base, quote] = currenciesOf(fill.symbol);

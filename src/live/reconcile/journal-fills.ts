@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { JOURNAL_FILE, readJournal, type JournalRecord } from '../journal/index.js';
+import { JOURNAL_FILE, quoteFeeOf, readJournal, type JournalRecord } from '../journal/index.js';
 import type { FillRecord } from './order-fills.js';
 import { ZERO, exactOf } from './exact.js';
 
@@ -53,8 +53,8 @@ export function journalFills(dir: string, session: LiveSession): FillRecord[] {
     seen.add(r.tradeId);
     const n = r.clientOrderId.startsWith(prefix) ? Number(r.clientOrderId.slice(prefix.length)) : NaN;
     const seq = Number.isInteger(n) && n > session.adopted ? n - session.adopted : 0;
-    const quote = r.symbol.split('/')[1]?.split(':')[0];
-    const fee = r.feeCurrency === undefined || r.feeCurrency === quote ? exactOf(r.fee) : ZERO;
+    const quoteFee = quoteFeeOf(r);
+    const fee = quoteFee !== undefined ? exactOf(quoteFee) : ZERO;
     fills.push({ orderId: r.clientOrderId, seq, symbol: r.symbol, side: r.side, time: r.time, quantity: exactOf(r.quantity), price: exactOf(r.price), fee });
   }
   return fills;

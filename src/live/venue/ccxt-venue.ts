@@ -35,7 +35,7 @@ import {
   type VenueFill,
   type VenueOrder,
 } from '../journal/index.js';
-import { currenciesOf } from '../journal/replay.js';
+import { currenciesOf, quoteFeeOf } from '../journal/replay.js';
 import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
 import type { LivePosition, LiveVenue, LiveVenueFactory, LiveVenueOptions, LiveVenueStart, LiveWorkingOrder } from '../live-venue.js';
 import type { Incident, IncidentKind } from '../source.js';
@@ -627,9 +627,8 @@ export class CcxtVenue implements LiveVenue {
     this.journal?.appendReport({ kind: 'fill', ...journalled });
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
-    // The exchange's commission when it is charged in the account's (quote) currency; else the run's fee model prices the fill.
-    const quote = t.symbol.split('/')[1]?.split(':')[0];
-    const fee = fill.feeCurrency === undefined || fill.feeCurrency === quote ? fill.fee : undefined;
+    // The exchange's commission in the account's currency; charged in another, the run's fee model prices the fill.
+    const fee = quoteFeeOf(fill);
     this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker', fee });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);
