@@ -328,8 +328,7 @@ export class TradingKernel {
     if (this.started) throw new InvariantError('orders are adopted before the kernel starts');
     const idx = this.symbolIndex.get(working.request.symbol);
     if (idx === undefined) throw new InvariantError(`adopted order ${working.clientOrderId} is for ${working.request.symbol}, which the run does not trade`);
-    const order = this.orders.adopt(this.entry.resolve(working.request, idx, 'adopt', false), working, working.filledQuantity, time);
-    return order;
+    return this.orders.adopt(this.entry.resolve(working.request, idx, 'adopt', false), working, working.filledQuantity, time);
   }
 
   /** Cash at the start plus the value of the positions held before the run taken over so far (the run's opening equity). */
