@@ -1,9 +1,11 @@
-import ccxt from 'ccxt';
+import { ccxtLib } from './ccxt-lib.js';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import { Xoshiro128 } from '../../core/random.js';
 import { Backoff, backoffOptionsOf } from './backoff.js';
 import { classifyFault, retryAfterMs, RETRY_AFTER_MS } from './faults.js';
+
+const ccxt = ccxtLib();
 
 describe('Backoff', () => {
   it('grows by the factor up to the cap, less at most the jitter share', () => {

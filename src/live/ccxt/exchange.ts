@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import { ccxtLib } from './ccxt-lib.js';
 import { InputError } from '../../core/errors.js';
 import { pointCcxtAt, type CcxtUrlTarget } from '../local-exchange/ccxt-urls.js';
 import { RETRY_AFTER_MS, retryAfterMs } from './faults.js';
@@ -112,6 +112,7 @@ function instrumentedClass(Base: AnyClass): AnyClass {
         throw e;
       }
       if (code === 429 || code === 418) {
+        const ccxt = ccxtLib();
         const e = code === 429 ? new ccxt.RateLimitExceeded(`${String(this['id'])} ${code} ${reason} ${body}`) : new ccxt.DDoSProtection(`${String(this['id'])} ${code} ${reason} ${body}`);
         if (wait === wait) (e as unknown as Record<string, unknown>)[RETRY_AFTER_MS] = wait;
         throw e;
@@ -149,6 +150,7 @@ function defaultOptions(id: string): Record<string, unknown> {
 export const TRADES_LIMIT = 50_000;
 
 export function createExchange(id: string, options: Record<string, unknown> | undefined): CcxtProExchange & { readonly closedCandles: ClosedCandles } {
+  const ccxt = ccxtLib();
   const pro = ccxt.pro as unknown as Record<string, AnyClass | undefined>;
   const Base = Object.prototype.hasOwnProperty.call(pro, id) && /^[a-z0-9]+$/.test(id) ? pro[id] : undefined;
   if (Base === undefined) {

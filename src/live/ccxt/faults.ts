@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import { loadedCcxt } from './ccxt-lib.js';
 
 /**
  * What a watch loop does about an error from ccxt:
@@ -24,8 +24,12 @@ export type Fault =
 export const RETRY_AFTER_MS = 'retryAfterMs';
 
 export function classifyFault(error: unknown, aborted: boolean): Fault {
-  if (aborted || error instanceof ccxt.ExchangeClosedByUser) return { kind: 'aborted' };
+  if (aborted) return { kind: 'aborted' };
   const message = error instanceof Error ? error.message : String(error);
+  // An error from ccxt means ccxt is loaded; before that, nothing is one of its errors.
+  const ccxt = loadedCcxt();
+  if (ccxt === undefined) return { kind: 'fatal', message };
+  if (error instanceof ccxt.ExchangeClosedByUser) return { kind: 'aborted' };
   if (error instanceof ccxt.ChecksumError) return { kind: 'book_gap', message };
   if (error instanceof ccxt.RateLimitExceeded || error instanceof ccxt.DDoSProtection) {
     const given = (error as unknown as Record<string, unknown>)[RETRY_AFTER_MS];

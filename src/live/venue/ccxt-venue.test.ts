@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ccxt from 'ccxt';
+import { ccxtLib } from '../ccxt/ccxt-lib.js';
+
+const ccxt = ccxtLib();
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import { Xoshiro128 } from '../../core/random.js';

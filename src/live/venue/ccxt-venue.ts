@@ -10,7 +10,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import ccxt from 'ccxt';
+import { ccxtLib } from '../ccxt/ccxt-lib.js';
 import { addExact, subExact } from '../../core/decimal.js';
 import { InputError, InvariantError } from '../../core/errors.js';
 import type { Micros } from '../../core/time.js';
@@ -266,7 +266,7 @@ export class CcxtVenue implements LiveVenue {
       (t.venueOrderId !== '' ? exchange.cancelOrder(t.venueOrderId, t.symbol) : exchange.cancelOrder('', t.symbol, { origClientOrderId: t.exchangeClientId })).then(
         (o) => this.ingestOrder(o),
         (error: unknown) => {
-          if (error instanceof ccxt.NetworkError) this.requestPoll();
+          if (error instanceof ccxtLib().NetworkError) this.requestPoll();
           else {
             this.journal?.appendReport({ kind: 'cancelRejected', time: this.options.wallNow(), clientOrderId: t.clientOrderId, reason: this.text(error) });
             this.outbox.push({ kind: 'cancelRejected', order: t, time: this.options.wallNow() });
@@ -341,7 +341,7 @@ export class CcxtVenue implements LiveVenue {
   }
 
   private editFailed(t: Tracked, changes: OrderChanges, leg: { clientOrderId: string; quantity: number }, previous: string, error: unknown): void {
-    if (error instanceof ccxt.NetworkError) {
+    if (error instanceof ccxtLib().NetworkError) {
       // It may have happened: the replacement is looked for by its client order id.
       this.run(this.findReplacement(t, changes, leg, previous));
       return;
@@ -378,7 +378,7 @@ export class CcxtVenue implements LiveVenue {
         this.replaced(t, changes, leg, previous, found);
         return;
       } catch (error) {
-        if (error instanceof ccxt.OrderNotFound) {
+        if (error instanceof ccxtLib().OrderNotFound) {
           this.editFailed(t, changes, leg, previous, new Error('the request failed on the network and the exchange has no replacement'));
           return;
         }
@@ -446,7 +446,7 @@ export class CcxtVenue implements LiveVenue {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ccxt.AuthenticationError) {
+      if (error instanceof ccxtLib().AuthenticationError) {
         throw new InputError({ code: 'invalid_option', field: 'credentials', message: `the exchange refused the API key: ${this.text(error)}` });
       }
       if (error instanceof InputError || error instanceof InvariantError) throw error;
@@ -456,7 +456,7 @@ export class CcxtVenue implements LiveVenue {
 
   private async buildExchange(): Promise<CcxtExchange> {
     const o = this.options;
-    const Pro = (ccxt.pro as unknown as Record<string, new (config: object) => CcxtExchange>)[o.exchange];
+    const Pro = (ccxtLib().pro as unknown as Record<string, new (config: object) => CcxtExchange>)[o.exchange];
     if (Pro === undefined) throw new InvariantError(`ccxt pro has no exchange ${o.exchange}`);
     const c = o.credentials;
     const exchange = new Pro({
@@ -519,7 +519,7 @@ export class CcxtVenue implements LiveVenue {
     try {
       return venueOrderOf(await this.ready().fetchOrder('', symbol, { origClientOrderId: clientOrderId }));
     } catch (error) {
-      if (error instanceof ccxt.OrderNotFound) return undefined;
+      if (error instanceof ccxtLib().OrderNotFound) return undefined;
       throw error;
     }
   }
@@ -565,7 +565,7 @@ export class CcxtVenue implements LiveVenue {
       request().then(
         (o) => this.ingestOrder(o),
         (error: unknown) => {
-          if (error instanceof ccxt.NetworkError) {
+          if (error instanceof ccxtLib().NetworkError) {
             // It may have reached the exchange: looked up by client order id until found or too old.
             t.lostSince = this.options.wallNow();
             this.requestPoll();
@@ -703,7 +703,7 @@ export class CcxtVenue implements LiveVenue {
       if (t.venueOrderId === '') {
         if (t.lostSince === undefined) continue; // its createOrder answer is still to come
         const found = await exchange.fetchOrder('', t.symbol, { origClientOrderId: t.clientOrderId }).catch((error: unknown) => {
-          if (error instanceof ccxt.OrderNotFound) return undefined;
+          if (error instanceof ccxtLib().OrderNotFound) return undefined;
           throw error;
         });
         if (found !== undefined) this.ingestOrder(found, true);
