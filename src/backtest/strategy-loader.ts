@@ -20,13 +20,18 @@ let loaderReady = false;
 async function prepareLoader(): Promise<void> {
   if (loaderReady) return;
   loaderReady = true;
-  const { register: registerTsx } = await import('tsx/esm/api');
-  registerTsx();
   const hook = new URL('./resolve-hook.js', import.meta.url);
   const index = new URL('../index.js', import.meta.url);
   // Only from a build: under a TS source runner the package resolves by itself.
-  if (!existsSync(fileURLToPath(hook)) || !existsSync(fileURLToPath(index))) return;
-  register(hook, { data: { target: index.href } });
+  const built = existsSync(fileURLToPath(hook)) && existsSync(fileURLToPath(index));
+  // The package, before any hook: once hooks are registered every module
+  // loaded goes through them (a round trip to the hooks thread each, about
+  // 0.25 s for the package's graph, paid again by every optimizer worker);
+  // loaded now, the strategy's `import 'quantflow'` finds it loaded.
+  if (built) await import(index.href);
+  const { register: registerTsx } = await import('tsx/esm/api');
+  registerTsx();
+  if (built) register(hook, { data: { target: index.href } });
 }
 
 /**
