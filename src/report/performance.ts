@@ -1,4 +1,4 @@
-import { MICROS_PER_DAY, civilFromDays } from '../core/time.js';
+import { MICROS_PER_DAY, civilFromDays, daysFromCivil } from '../core/time.js';
 import { formatTime } from './format.js';
 import { alphaBeta, calmarRatio, cumulativeReturn, defaultRollingWindow, drawdownInfo, rollingSharpeAndVolatilityAt, stepReturns } from './metrics.js';
 import { returnQuantiles, summarizeReturns } from './return-summary.js';
@@ -132,34 +132,28 @@ interface CalendarRuns {
 function calendarRuns(times: ArrayLike<number>, returns: ArrayLike<number>): CalendarRuns {
   const out: CalendarRuns = { monthKeys: [], monthLast: [], monthReturns: [], yearKeys: [], yearReturns: [] };
   const n = Math.min(times.length, returns.length);
-  let lastDay = NaN;
-  let month = '';
-  let year = '';
+  // The calendar is worked out only when a step leaves the month [from, to) (µs) of the step before.
+  let from = Infinity;
+  let to = -Infinity;
+  let month = NaN; // year * 12 + month - 1 of the current run
+  let year = NaN;
   let wMonth = 1;
   let wYear = 1;
   for (let i = 0; i < n; i++) {
-    const dayNumber = Math.floor((times[i] as number) / MICROS_PER_DAY);
-    if (dayNumber !== lastDay) {
-      // Steps are in time order: the calendar only needs working out once a day.
-      lastDay = dayNumber;
-      const c = civilFromDays(dayNumber);
-      const m = `${c.year}-${String(c.month).padStart(2, '0')}`;
-      const y = String(c.year);
+    const t = times[i] as number;
+    if (!(t >= from && t < to)) {
+      const c = civilFromDays(Math.floor(t / MICROS_PER_DAY));
+      from = daysFromCivil(c.year, c.month, 1) * MICROS_PER_DAY;
+      to = (c.month === 12 ? daysFromCivil(c.year + 1, 1, 1) : daysFromCivil(c.year, c.month + 1, 1)) * MICROS_PER_DAY;
+      const m = c.year * 12 + c.month - 1;
       if (m !== month) {
-        if (month !== '') {
-          out.monthKeys.push(month);
-          out.monthLast.push(i - 1);
-          out.monthReturns.push(wMonth - 1);
-        }
+        if (month === month) pushMonth(out, month, i - 1, wMonth - 1);
         month = m;
         wMonth = 1;
       }
-      if (y !== year) {
-        if (year !== '') {
-          out.yearKeys.push(year);
-          out.yearReturns.push(wYear - 1);
-        }
-        year = y;
+      if (c.year !== year) {
+        if (year === year) pushYear(out, year, wYear - 1);
+        year = c.year;
         wYear = 1;
       }
     }
@@ -169,16 +163,22 @@ function calendarRuns(times: ArrayLike<number>, returns: ArrayLike<number>): Cal
       wYear *= 1 + r;
     }
   }
-  if (month !== '') {
-    out.monthKeys.push(month);
-    out.monthLast.push(n - 1);
-    out.monthReturns.push(wMonth - 1);
-  }
-  if (year !== '') {
-    out.yearKeys.push(year);
-    out.yearReturns.push(wYear - 1);
-  }
+  if (month === month) pushMonth(out, month, n - 1, wMonth - 1);
+  if (year === year) pushYear(out, year, wYear - 1);
   return out;
+}
+
+/** A finished month run: its key "YYYY-MM" (from year * 12 + month - 1), last step and return. */
+function pushMonth(out: CalendarRuns, month: number, last: number, ret: number): void {
+  const year = Math.floor(month / 12);
+  out.monthKeys.push(`${year}-${String(month - year * 12 + 1).padStart(2, '0')}`);
+  out.monthLast.push(last);
+  out.monthReturns.push(ret);
+}
+
+function pushYear(out: CalendarRuns, year: number, ret: number): void {
+  out.yearKeys.push(String(year));
+  out.yearReturns.push(ret);
 }
 
 function record(keys: readonly string[], values: ArrayLike<number>): Record<string, Num> {
