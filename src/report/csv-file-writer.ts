@@ -111,7 +111,7 @@ export class CsvFileWriter {
       this.unsigned(a);
       return;
     }
-    if (a < FIFTEEN_DIGITS) {
+    if (a < FIFTEEN_DIGITS && this.fitsFifteenDigits(a)) {
       // The fewest decimals d with which some decimal reads back as x: the
       // nearest one, round(a * 10^d), when m / 10^d (the double nearest to
       // that decimal) is x. With at most 15 digits no other decimal of that
@@ -128,6 +128,29 @@ export class CsvFileWriter {
       }
     }
     this.text(formatNumber(x));
+  }
+
+  /**
+   * Whether `a` (not an integer, below 10^15) is a decimal of at most 15
+   * significant digits, tried once at the most decimals such a decimal can
+   * have: if a shorter decimal reads back as `a`, so does this one (scaled
+   * up, its error stays far below a half), so a full-precision number (a
+   * ratio, a return: 16 or 17 digits) goes to String(x) after one try
+   * instead of one per decimal place.
+   */
+  private fitsFifteenDigits(a: number): boolean {
+    let d = 14 - Math.floor(Math.log10(a));
+    if (d > 22) return true; // tiny: let the search decide (it gives up at 22 decimals)
+    if (d < 1) return false;
+    let p = POW10[d] as number;
+    let m = Math.round(a * p);
+    if (m >= FIFTEEN_DIGITS && d > 1) {
+      // log10 rounded up across a power of ten
+      d--;
+      p = POW10[d] as number;
+      m = Math.round(a * p);
+    }
+    return m < FIFTEEN_DIGITS && m / p === a;
   }
 
   /** A time (µs UTC) as `formatTime` writes it: ISO 8601, `.ffffff` only when not zero; empty for NaN. */
