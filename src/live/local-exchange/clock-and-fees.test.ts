@@ -83,7 +83,7 @@ describe("the local exchange's clock", () => {
       const exchange = await serve({ clockSkewMs: skew });
       const c = await client(exchange);
       const before = Date.now();
-      const server = await c.fetchTime();
+      const server = (await c.fetchTime()) ?? NaN;
       expect(server - before).toBeGreaterThanOrEqual(skew - 1000);
       expect(server - before).toBeLessThanOrEqual(skew + 1000);
       // A client that signs with its own clock is refused (-1021).
@@ -120,14 +120,14 @@ describe('commissions in the base asset (--fee-asset base)', () => {
       ['buy', 'BTC'],
       ['sell', 'USDT'],
     ]);
-    const [b, s] = trades as [ccxt.Trade, ccxt.Trade];
+    const [b, s] = trades as [(typeof trades)[number], (typeof trades)[number]];
     expect(b.order).toBe(buy.id);
     expect(s.order).toBe(sell.id);
     expect(b.fee?.cost).toBe(0.0005); // 0.5 x 0.001, in BTC
-    expect(s.fee?.cost).toBe(Math.round(mulExact(mulExact(s.price, 0.2), 0.001) * 1e8) / 1e8);
+    expect(s.fee?.cost).toBe(Math.round(mulExact(mulExact(s.price ?? NaN, 0.2), 0.001) * 1e8) / 1e8);
     const total = (await c.fetchBalance()).total as unknown as Record<string, number>;
     expect(total.BTC).toBe(subExact(addExact(1, subExact(0.5, 0.0005)), 0.2));
-    expect(total.USDT).toBe(subExact(addExact(subExact(100000, mulExact(b.price, 0.5)), mulExact(s.price, 0.2)), s.fee?.cost ?? NaN));
+    expect(total.USDT).toBe(subExact(addExact(subExact(100000, mulExact(b.price ?? NaN, 0.5)), mulExact(s.price ?? NaN, 0.2)), s.fee?.cost ?? NaN));
   });
 
   it('a limit buy locks its cost only (the fee comes out of what it buys)', async () => {
