@@ -74,7 +74,9 @@ export type IncidentKind =
   // Live orders (src/live/venue): a start-up reconciliation action, a report the streams missed and polling found, an order the exchange refused.
   | 'reconciled'
   | 'report_recovered'
-  | 'order_refused';
+  | 'order_refused'
+  // A fill's commission charged in a currency the run cannot price (a fee token): the run's fee model priced it.
+  | 'fee_estimated';
 
 export interface Incident {
   /** Local time of the incident, µs since the epoch. */

@@ -22,6 +22,8 @@ interface ExchangeFlags {
   account?: string[];
   balance?: string[];
   feeRate?: string;
+  feeAsset?: string;
+  clockSkewMs?: string;
   orderLatencyMs?: string;
   rejectEvery?: string;
   partialFills?: boolean;
@@ -48,7 +50,9 @@ export function registerExchange(program: Command, io: CliIO, done: (code: numbe
     .option('--lot-size <x>', 'quantity increment for every market (default: from the data’s decimals)')
     .option('--account <key:secret>', 'a trading account: API key and secret for signed requests (HMAC-SHA256, as Binance); repeat', collect)
     .option('--balance <asset=amount>', 'starting free balance of every account (USDT=10000); repeat', collect)
-    .option('--fee-rate <x>', 'commission per fill, a fraction of its quote amount, charged in the quote asset (default 0.001)')
+    .option('--fee-rate <x>', 'commission per fill, a fraction of its amount (default 0.001)')
+    .option('--fee-asset <asset>', 'the asset commissions are charged in: quote (default), or base (as Binance without BNB: a buy pays in the base asset it receives, a sell in the quote)')
+    .option('--clock-skew-ms <ms>', 'the server clock (/api/v3/time and the signed-request check) is the wall clock plus this many ms; may be negative')
     .option('--order-latency-ms <ms>', 'new and cancel requests reach the matcher this many ms after they arrive')
     .option('--reject-every <n>', 'reject every Nth new order (-2010 with a reason)')
     .option('--partial-fills', 'split every fill into two trades')
@@ -108,6 +112,8 @@ export function exchangeOptions(flags: ExchangeFlags): LocalExchangeOptions {
     ...(flags.account !== undefined ? { accounts: flags.account.map(accountFlag) } : {}),
     ...(flags.balance !== undefined ? { balances: balanceFlags(flags.balance) } : {}),
     ...(flags.feeRate !== undefined ? { feeRate: numberFlag('--fee-rate', flags.feeRate) } : {}),
+    ...(flags.feeAsset !== undefined ? { feeAsset: feeAssetFlag(flags.feeAsset) } : {}),
+    ...(flags.clockSkewMs !== undefined ? { clockSkewMs: integerFlag('--clock-skew-ms', flags.clockSkewMs) } : {}),
     ...(flags.orderLatencyMs !== undefined ? { orderLatencyMs: numberFlag('--order-latency-ms', flags.orderLatencyMs) } : {}),
     ...(flags.rejectEvery !== undefined ? { rejectEvery: integerFlag('--reject-every', flags.rejectEvery) } : {}),
     ...(flags.partialFills === true ? { partialFills: true } : {}),
@@ -127,6 +133,11 @@ function splitDataFlag(text: string): { path: string; symbol?: string } {
     }
   }
   return { path: text };
+}
+
+function feeAssetFlag(text: string): 'quote' | 'base' {
+  if (text === 'quote' || text === 'base') return text;
+  throw new InputError({ code: 'invalid_option', field: '--fee-asset', value: text, message: 'expected quote or base' });
 }
 
 function startFlag(text: string): 'subscribe' | 'listen' | 'manual' {

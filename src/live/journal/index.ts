@@ -9,6 +9,7 @@ export {
   inFlightIntents,
   currenciesOf,
   quoteFeeOf,
+  baseFeeOf,
   ordersToLookUp,
   type JournalState,
   type JournalOrder,

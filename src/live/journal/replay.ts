@@ -192,9 +192,21 @@ export function currenciesOf(symbol: string): [base: string, quote: string] {
   return [symbol.slice(0, slash), symbol.slice(slash + 1, colon < 0 ? undefined : colon)];
 }
 
-/** A fill's fee when charged in its symbol's quote currency (the account's); undefined when charged in another (a base or a fee token). */
-export function quoteFeeOf(fill: Pick<JournalFill, 'symbol' | 'fee' | 'feeCurrency'>): number | undefined {
-  return fill.feeCurrency === undefined || fill.feeCurrency === currenciesOf(fill.symbol)[1] ? fill.fee : undefined;
+/**
+ * A fill's fee in its symbol's quote currency (the account's), exact: as
+ * charged when charged in the quote; a fee charged in the base asset (a
+ * Binance buy without BNB) at the fill's price; undefined when charged in
+ * a third currency (a fee token such as BNB).
+ */
+export function quoteFeeOf(fill: Pick<JournalFill, 'symbol' | 'price' | 'fee' | 'feeCurrency'>): number | undefined {
+  const [base, quote] = currenciesOf(fill.symbol);
+  if (fill.feeCurrency === undefined || fill.feeCurrency === quote) return fill.fee;
+  return fill.feeCurrency === base ? mulExact(fill.fee, fill.price) : undefined;
+}
+
+/** The fee a fill took from the base asset (0 when charged in another currency): the exchange's base balance is short of the traded quantity by it. */
+export function baseFeeOf(fill: Pick<JournalFill, 'symbol' | 'fee' | 'feeCurrency'>): number {
+  return fill.feeCurrency !== undefined && fill.feeCurrency === currenciesOf(fill.symbol)[0] ? fill.fee : 0;
 }
 
 /** Spot accounting: a buy adds base and pays quote, a sell the reverse; the fee leaves its currency. */

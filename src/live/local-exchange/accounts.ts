@@ -103,8 +103,9 @@ const AHEAD_MS = 1000;
  * Checks a signed request as Binance does: a known API key, the HMAC-SHA256
  * (hex) of `payload` with the account's secret equal to `signature`, and a
  * `timestamp` no more than 1 s ahead of `nowMs` and no older than
- * `recvWindow` (default 5000, at most 60000). `nowMs` is the wall clock: a
- * replay's data time is years behind any client's clock (docs/live.md).
+ * `recvWindow` (default 5000, at most 60000). `nowMs` is the server's clock
+ * (the wall clock plus any injected skew), never the replay's data time,
+ * which is years behind any client's clock (docs/live.md).
  */
 export function verifySigned(
   accounts: ReadonlyMap<string, Account>,

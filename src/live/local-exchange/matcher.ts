@@ -68,9 +68,14 @@ export interface NewOrder {
   readonly clientId: string | undefined;
 }
 
+/** The asset a fill's commission is charged in: always the quote, or a buy's in the base (as Binance without BNB). */
+export type FeeAsset = 'quote' | 'base';
+
 export interface MatcherOptions {
-  /** Commission per fill, as a fraction of its quote amount, charged in the quote asset. */
+  /** Commission per fill, as a fraction of its amount: of the quote amount in the quote asset, of the quantity in the base asset. */
   readonly feeRate: number;
+  /** 'base': a buy pays its commission in the base asset it receives (a sell still in the quote). */
+  readonly feeAsset: FeeAsset;
   /** Reject every Nth new order (0: none). */
   readonly rejectEvery: number;
   /** Split every fill into two trades (lot-rounded halves). */
@@ -123,7 +128,7 @@ export class OrderMatcher {
     if (((limited && !onGrid(o.price, m.tickSize)) || (stop && !onGrid(o.stopPrice, m.tickSize)))) return { status: 400, code: -1013, msg: 'Filter failure: PRICE_FILTER' };
     if (!onGrid(o.qty, m.lotSize)) return { status: 400, code: -1013, msg: 'Filter failure: LOT_SIZE' };
     if (o.clientId !== undefined && account.clientIds.has(o.clientId)) return { status: 400, code: -2010, msg: 'Duplicate order sent.' };
-    // What the order needs: a sell its base; a limit buy its cost at the limit with the fee; a market buy the cost at the last price seen.
+    // What the order needs: a sell its base; a limit buy its cost at the limit (with the fee when paid in the quote); a market buy the cost at the last price seen.
     let need: number;
     let asset: string;
     if (o.side === 'SELL') {
@@ -132,7 +137,7 @@ export class OrderMatcher {
     } else {
       asset = m.quote;
       const ref = limited ? o.price : stop ? o.stopPrice : this.referencePrice(o.state);
-      need = Number.isFinite(ref) ? this.withFee(mulExact(o.qty, ref)) : 0;
+      need = Number.isFinite(ref) ? this.buyCost(mulExact(o.qty, ref)) : 0;
     }
     if (account.freeOf(asset) < need) return { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' };
     const id = this.orders.length + 1;
@@ -341,9 +346,11 @@ export class OrderMatcher {
     const a = order.account;
     const m = order.state.market;
     const quoteQty = mulExact(price, qty);
-    const commission = this.fee(quoteQty);
+    // A buy's commission in the base asset is a share of the quantity received; else of the quote amount.
+    const inBase = order.side === 'BUY' && this.options.feeAsset === 'base';
+    const commission = this.fee(inBase ? qty : quoteQty);
     if (order.side === 'BUY') {
-      const cost = addExact(quoteQty, commission);
+      const cost = inBase ? quoteQty : addExact(quoteQty, commission);
       if (Number.isFinite(order.price)) {
         order.locked = subExact(order.locked, cost);
         a.addLocked(m.quote, -cost);
@@ -351,7 +358,7 @@ export class OrderMatcher {
         this.close(order, 'EXPIRED'); // a market buy the free quote no longer pays for
         return;
       } else a.addFree(m.quote, -cost);
-      a.addFree(m.base, qty);
+      a.addFree(m.base, inBase ? subExact(qty, commission) : qty);
     } else {
       order.locked = subExact(order.locked, qty);
       a.addLocked(m.base, -qty);
@@ -363,7 +370,7 @@ export class OrderMatcher {
     order.updateTime = now;
     a.updateTime = now;
     order.status = order.filled >= order.qty ? 'FILLED' : 'PARTIALLY_FILLED';
-    const trade: ExchangeTrade = { id: this.trades.length + 1, order, price, qty, quoteQty, commission, commissionAsset: m.quote, time: now };
+    const trade: ExchangeTrade = { id: this.trades.length + 1, order, price, qty, quoteQty, commission, commissionAsset: inBase ? m.base : m.quote, time: now };
     this.trades.push(trade);
     if (order.status === 'FILLED') this.release(order);
     this.listener.orderUpdate(order, 'TRADE', trade);
@@ -392,12 +399,14 @@ export class OrderMatcher {
     }
   }
 
-  private fee(quoteQty: number): number {
-    return Math.round(mulExact(quoteQty, this.options.feeRate) * COMMISSION_PLACES) / COMMISSION_PLACES;
+  /** The commission on `amount` (a quote amount, or a buy's base quantity), rounded to 8 decimals. */
+  private fee(amount: number): number {
+    return Math.round(mulExact(amount, this.options.feeRate) * COMMISSION_PLACES) / COMMISSION_PLACES;
   }
 
-  private withFee(quoteQty: number): number {
-    return addExact(quoteQty, this.fee(quoteQty));
+  /** What a buy of this quote amount takes from the quote balance: the amount, plus the fee when the fee is paid in the quote. */
+  private buyCost(quoteQty: number): number {
+    return this.options.feeAsset === 'base' ? quoteQty : addExact(quoteQty, this.fee(quoteQty));
   }
 
   /** The last price the market showed: its ask, last trade, or last bar's close (NaN before any). */

@@ -14,15 +14,18 @@ const fail = (status: number, code: number, msg: string): RestAnswer => ({ statu
  * The Binance spot REST endpoints ccxt's `binance` uses for market data,
  * answered from the replay's state: what the exchange knows at the replay's
  * current time (the book as it stands, the trades and bars replayed so far).
+ * Its clock (`serverTime`) is `serverTimeMs`, the server's wall clock, as
+ * Binance's: what clients measure their offset against and what signed
+ * requests are checked against; the data's time is in what it serves.
  */
-export function answerRest(replay: MarketReplay, path: string, query: URLSearchParams): RestAnswer {
+export function answerRest(replay: MarketReplay, path: string, query: URLSearchParams, serverTimeMs: number): RestAnswer {
   switch (path) {
     case '/api/v3/ping':
       return ok({});
     case '/api/v3/time':
-      return ok({ serverTime: Math.floor(replay.now / 1000) });
+      return ok({ serverTime: serverTimeMs });
     case '/api/v3/exchangeInfo':
-      return exchangeInfo(replay, query);
+      return exchangeInfo(replay, query, serverTimeMs);
     case '/api/v3/depth':
       return withMarket(replay, query, (s) => depth(s, query));
     case '/api/v3/klines':
@@ -66,7 +69,7 @@ function limitOf(query: URLSearchParams, fallback: number, max: number): number 
   return Math.min(limit, max);
 }
 
-function exchangeInfo(replay: MarketReplay, query: URLSearchParams): RestAnswer {
+function exchangeInfo(replay: MarketReplay, query: URLSearchParams, serverTimeMs: number): RestAnswer {
   const wanted = new Set<string>();
   const one = query.get('symbol');
   if (one !== null) wanted.add(one.toUpperCase());
@@ -82,7 +85,7 @@ function exchangeInfo(replay: MarketReplay, query: URLSearchParams): RestAnswer 
   if (wanted.size > 0 && states.length < wanted.size) return fail(400, -1121, 'Invalid symbol.');
   return ok({
     timezone: 'UTC',
-    serverTime: Math.floor(replay.now / 1000),
+    serverTime: serverTimeMs,
     rateLimits: [],
     exchangeFilters: [],
     symbols: states.map(({ market: m }) => ({

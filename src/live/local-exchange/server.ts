@@ -5,7 +5,7 @@ import { InputError, formatIssue, type Issue } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
 import { buildAccounts, verifySigned, withoutSignature, type AccountSpec } from './accounts.js';
 import { loadExchangeDataset, type ExchangeDataFile } from './dataset.js';
-import { OrderMatcher } from './matcher.js';
+import { OrderMatcher, type FeeAsset } from './matcher.js';
 import { cancelReplace } from './cancel-replace.js';
 import { PRIVATE_PATHS, accountPosition, answerPrivate, apiError, executionReport } from './private-rest.js';
 import { RestRateLimiter } from './rate-limit.js';
@@ -46,8 +46,16 @@ export interface LocalExchangeOptions {
   readonly accounts?: readonly AccountSpec[];
   /** Starting balances of every account that gives none (asset -> amount). */
   readonly balances?: Readonly<Record<string, string | number>>;
-  /** Commission per fill as a fraction of its quote amount, in the quote asset (default 0.001). */
+  /** Commission per fill as a fraction of the fill's amount (default 0.001). */
   readonly feeRate?: number;
+  /**
+   * The asset commissions are charged in: 'quote' (default) for every fill,
+   * or 'base' as Binance without BNB: a buy pays in the bought base asset
+   * (its quantity times the rate), a sell in the quote asset.
+   */
+  readonly feeAsset?: FeeAsset;
+  /** The server's clock is the wall clock plus this many ms (may be negative): `/api/v3/time` and every signed-request check. */
+  readonly clockSkewMs?: number;
   /** New and cancel requests reach the matcher this many ms (wall clock) after they arrive. */
   readonly orderLatencyMs?: number;
   /** Reject every Nth new order with -2010 and a reason (0: none). */
@@ -69,7 +77,7 @@ export interface LocalExchangeStatus {
   /** Events replayed, of `events`. */
   readonly position: number;
   readonly events: number;
-  /** The replay's current data time (µs, and ISO); the exchange's clock (`/api/v3/time`). */
+  /** The replay's current data time (µs, and ISO): the time of what it serves (not its clock: `/api/v3/time` is the wall clock plus the skew). */
   readonly timeMicros: number;
   readonly time: string;
   readonly connections: number;
@@ -149,6 +157,12 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
 
   const feeRate = options.feeRate ?? 0.001;
   check(Number.isFinite(feeRate) && feeRate >= 0 && feeRate < 1, '--fee-rate', String(feeRate), 'must be a fraction >= 0 and < 1 (0.001)');
+  const feeAsset = options.feeAsset ?? 'quote';
+  check(feeAsset === 'quote' || feeAsset === 'base', '--fee-asset', String(feeAsset), 'expected quote or base');
+  const clockSkewMs = options.clockSkewMs ?? 0;
+  check(Number.isSafeInteger(clockSkewMs), '--clock-skew-ms', String(clockSkewMs), 'must be a whole number of ms (may be negative)');
+  /** The server's clock (ms): the wall clock, skewed as asked; the replay's data time is only in what it serves. */
+  const serverNowMs = (): number => Date.now() + clockSkewMs;
   const orderLatencyMs = options.orderLatencyMs ?? 0;
   check(Number.isFinite(orderLatencyMs) && orderLatencyMs >= 0, '--order-latency-ms', String(orderLatencyMs), 'must be a number of ms >= 0');
   const rejectEvery = options.rejectEvery ?? 0;
@@ -165,10 +179,10 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     ...(options.lotSize !== undefined ? { lotSize: options.lotSize } : {}),
   });
   const replay = new MarketReplay(dataset);
-  const userStreams = new UserStreams(accounts, { dropEvery: dropReportsEvery, delayMs });
+  const userStreams = new UserStreams(accounts, { dropEvery: dropReportsEvery, delayMs }, serverNowMs);
   const matcher = new OrderMatcher(
     replay,
-    { feeRate, rejectEvery, partialFills: options.partialFills === true, slippageBps },
+    { feeRate, feeAsset, rejectEvery, partialFills: options.partialFills === true, slippageBps },
     {
       orderUpdate: (order, execution, trade) => userStreams.publish(order.account, executionReport(order, execution, trade, Math.floor(replay.now / 1000))),
       balanceUpdate: (account, assets) => userStreams.publish(account, accountPosition(account, assets, Math.floor(replay.now / 1000))),
@@ -437,7 +451,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
           signature: params.get('signature') ?? undefined,
           timestamp: params.get('timestamp') ?? undefined,
           recvWindow: params.get('recvWindow') ?? undefined,
-        }, Date.now());
+        }, serverNowMs());
         if ('code' in verdict) {
           const e = apiError(verdict);
           return reply(e.status, e.body);
@@ -463,7 +477,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       return;
     }
     if (req.method !== 'GET') return reply(405, JSON.stringify({ code: -1000, msg: 'The local exchange serves market data only (GET).' }));
-    const answer = answerRest(replay, url.pathname, url.searchParams);
+    const answer = answerRest(replay, url.pathname, url.searchParams, serverNowMs());
     reply(answer.status, answer.body);
   }
 

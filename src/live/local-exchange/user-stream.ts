@@ -27,6 +27,8 @@ export class UserStreams {
   constructor(
     private readonly accounts: ReadonlyMap<string, Account>,
     private readonly faults: UserStreamFaults,
+    /** The server's clock (ms): what a subscription's timestamp is checked against. */
+    private readonly serverNowMs: () => number,
   ) {}
 
   /** Reports sent and dropped so far on open connections, and their user data subscriptions. */
@@ -88,7 +90,7 @@ export class UserStreams {
           .sort()
           .map((k) => `${k}=${String(params[k])}`)
           .join('&');
-        const verdict = verifySigned(this.accounts, text('apiKey'), payload, { signature: text('signature'), timestamp: text('timestamp'), recvWindow: text('recvWindow') }, Date.now());
+        const verdict = verifySigned(this.accounts, text('apiKey'), payload, { signature: text('signature'), timestamp: text('timestamp'), recvWindow: text('recvWindow') }, this.serverNowMs());
         if ('code' in verdict) return answer(verdict.status, { error: { code: verdict.code, msg: verdict.msg } });
         const subscriptionId = this.nextSubscription++;
         (this.connections.get(c) ?? []).push({ id: subscriptionId, account: verdict });

@@ -52,6 +52,7 @@ import {
   type CcxtTradeLike,
 } from './mapping.js';
 import { editRefusalOf, replacementClientOrderId } from './replacement.js';
+import { CLOCK_RESYNC_MS, ServerClock } from './server-clock.js';
 
 /** What the venue uses of a ccxt pro exchange. */
 export interface CcxtExchange {
@@ -79,6 +80,8 @@ export interface CcxtVenueOptions extends LiveVenueOptions {
   readonly resubmitWithinMicros?: Micros;
   /** How long an order whose request failed on the network is looked for before it counts as refused (default 30 s). */
   readonly lostOrderMicros?: Micros;
+  /** How often the exchange's clock offset is measured again (default 30 min); also after any -1021 refusal. */
+  readonly clockResyncMs?: number;
   /** Seam for tests: called with the exchange after it is built, before anything is sent. */
   readonly onExchange?: (exchange: CcxtExchange) => void;
 }
@@ -127,6 +130,7 @@ const STREAM_RETRY_MS = 1000;
 
 export class CcxtVenue implements LiveVenue {
   private exchange: CcxtExchange | undefined;
+  private clock: ServerClock | undefined;
   private journal: OrderJournal | undefined;
   private reports: ExecutionReports | undefined;
   private readonly byClientId = new Map<string, Tracked>();
@@ -434,6 +438,7 @@ export class CcxtVenue implements LiveVenue {
     if (this.closed) return;
     this.closed = true;
     if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
+    this.clock?.stop();
     await this.exchange?.close().catch(() => undefined);
     await Promise.allSettled([...this.tasks]);
     this.journal?.close();
@@ -466,12 +471,18 @@ export class CcxtVenue implements LiveVenue {
       enableRateLimit: true,
       options: { warnOnFetchOpenOrdersWithoutSymbol: false },
     });
-    this.exchange = exchange;
     if (o.url !== undefined) await pointCcxtAt(exchange as unknown as Parameters<typeof pointCcxtAt>[0], o.url);
-    else await exchange.loadTimeDifference(); // signed requests carry the exchange's time, not this machine's
+    // Signed requests carry the exchange's time, not this machine's: measured now, every clockResyncMs, and after a -1021.
+    const clock = new ServerClock(exchange, (error) => {
+      if (!this.closed) this.options.onIncident(this.incident('error', '', 'rest', `measuring the exchange's clock failed: ${this.text(error)}; the last offset stays`));
+    });
+    this.clock = clock;
+    this.exchange = clock.wrap(exchange);
+    await clock.measure();
+    clock.start(o.clockResyncMs ?? CLOCK_RESYNC_MS);
     o.onExchange?.(exchange);
     await exchange.loadMarkets();
-    return exchange;
+    return this.exchange;
   }
 
   /** The exchange's side for reconciliation: open orders of the instruments, the journal's unfinished orders by client id, their fills, balances. */
@@ -627,8 +638,11 @@ export class CcxtVenue implements LiveVenue {
     this.journal?.appendReport({ kind: 'fill', ...journalled });
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
-    // The exchange's commission in the account's currency; charged in another, the run's fee model prices the fill.
+    // The exchange's commission in the account's currency (one in the base asset at the fill's price); in a third, the run's fee model prices the fill.
     const fee = quoteFeeOf(fill);
+    if (fee === undefined && fill.fee !== 0) {
+      this.options.onIncident(this.incident('fee_estimated', t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: commission ${fill.fee} ${fill.feeCurrency ?? ''} is in neither currency of ${t.symbol}; the run's fee model prices it`));
+    }
     this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker', fee });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);

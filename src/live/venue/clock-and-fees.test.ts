@@ -1,0 +1,228 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ccxt from 'ccxt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mulExact, subExact } from '../../core/decimal.js';
+import type { ExecutionReports } from '../../model/execution.js';
+import { makeInstrument } from '../../model/instrument.js';
+import { draftOrder, type Order } from '../../model/order.js';
+import { JOURNAL_FILE, baseFeeOf, readJournal, replayJournal } from '../journal/index.js';
+import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
+import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/server.js';
+import type { Incident } from '../source.js';
+import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
+import { ServerClock } from './server-clock.js';
+
+// The venue's clock offset and its fees in the base asset, against a local exchange on 127.0.0.1 only.
+const KEY = 'clock-venue-key';
+const SECRET = 'clock-venue-secret';
+const BTC = makeInstrument('BTC/USDT');
+
+type Seen = { kind: string; id: number; quantity?: number; price?: number; fee?: number | undefined };
+function recorder(): { reports: ExecutionReports; seen: Seen[] } {
+  const seen: Seen[] = [];
+  const note = (kind: string) => (id: number) => void seen.push({ kind, id });
+  const reports: ExecutionReports = {
+    accepted: note('accepted'),
+    rejected: note('rejected'),
+    filled: (id, _t, quantity, price, _l, fee) => void seen.push({ kind: 'filled', id, quantity, price, fee }),
+    triggered: note('triggered'),
+    triggerMoved: note('triggerMoved'),
+    expired: note('expired'),
+    cancelled: note('cancelled'),
+    cancelRejected: note('cancelRejected'),
+    modified: note('modified'),
+    modifyRejected: note('modifyRejected'),
+  };
+  return { reports, seen };
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setUp(options: Partial<LocalExchangeOptions>): Promise<{ exchange: LocalExchange; runDir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'qf-venue-clock-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const bars = join(dir, 'bars.csv');
+  writeFileSync(bars, readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31).join('\n') + '\n');
+  const exchange = await startLocalExchange({
+    data: [{ path: bars, symbol: 'BTC/USDT' }],
+    speed: 1e9,
+    start: 'manual',
+    accounts: [{ key: KEY, secret: SECRET }],
+    balances: { USDT: '100000', BTC: '1' },
+    ...options,
+  });
+  cleanup.push(() => exchange.close());
+  return { exchange, runDir: join(dir, 'run') };
+}
+
+async function openVenue(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}) {
+  let raw: CcxtExchange | undefined;
+  const venue: CcxtVenue = createCcxtVenue({
+    exchange: 'binance',
+    url: exchange.url,
+    credentials: { apiKey: KEY, secret: SECRET },
+    runDir,
+    unknownOrders: 'stop',
+    wallNow: () => Date.now() * 1000,
+    onIncident: (i) => void incidents.push(i),
+    pollIntervalMs: 200,
+    ...extra,
+    onExchange: (ex) => {
+      raw = ex;
+      extra.onExchange?.(ex);
+    },
+  });
+  cleanup.push(() => venue.close());
+  const rec = recorder();
+  venue.connect(rec.reports);
+  const start = await venue.open([BTC]);
+  return { venue, start, seen: rec.seen, raw: raw as CcxtExchange };
+}
+
+let nextId = 0;
+function order(runId: string, fields: Partial<Order> & Pick<Order, 'side' | 'quantity'>): Order {
+  const id = ++nextId;
+  return draftOrder({ symbol: 'BTC/USDT', id, clientOrderId: `${runId}-${id}`, ...fields });
+}
+
+/** Polls the venue as the kernel does until `done` holds; gives up after 20 s. */
+async function pumpUntil(venue: CcxtVenue, done: () => boolean): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    venue.poll();
+    if (done()) return;
+    if (Date.now() > end) throw new Error('pumpUntil: gave up after 20 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("the venue and the exchange's clock", () => {
+  for (const skew of [30_000, -30_000]) {
+    it(`an exchange ${skew > 0 ? 'ahead' : 'behind'} by 30 s: the offset is measured (within 1 s) and the venue trades normally`, async () => {
+      const { exchange, runDir } = await setUp({ clockSkewMs: skew });
+      // A plain ccxt client, signing with this machine's clock, is refused.
+      const plain = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
+      cleanup.push(() => plain.close().then(() => undefined));
+      await pointCcxtAt(plain, exchange.url);
+      await expect(plain.fetchBalance()).rejects.toThrow(ccxt.InvalidNonce);
+
+      const incidents: Incident[] = [];
+      const { venue, start, seen, raw } = await openVenue(exchange, runDir, incidents);
+      expect(Math.abs(-(raw.options.timeDifference as number) - skew)).toBeLessThanOrEqual(1000);
+      expect(start.balances).toEqual({ BTC: 1, USDT: 100000 });
+      exchange.step(1);
+      const buy = order(start.runId, { side: 'buy', quantity: 0.1 });
+      venue.submit(buy, Date.now() * 1000);
+      await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === buy.id));
+      exchange.step(1);
+      // The fill comes on the user data stream or by polling: both signed.
+      await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === buy.id));
+      expect(seen.filter((r) => r.id === buy.id).map((r) => r.kind)).toEqual(['accepted', 'filled']);
+      expect(incidents.filter((i) => i.kind === 'order_refused' || i.kind === 'error')).toEqual([]);
+    });
+  }
+
+  it('a request refused with -1021 measures the offset again and is sent once more: one order at the exchange, one submit journalled', async () => {
+    const { exchange, runDir } = await setUp({});
+    let measured = 0;
+    const incidents: Incident[] = [];
+    const { venue, start, seen, raw } = await openVenue(exchange, runDir, incidents, {
+      onExchange: (ex) => {
+        const load = ex.loadTimeDifference.bind(ex);
+        ex.loadTimeDifference = () => (measured++, load());
+      },
+    });
+    exchange.step(1);
+    // This machine's clock jumps 2 minutes ahead of what was measured: the next signed request is refused.
+    raw.options.timeDifference = -120_000;
+    const buy = order(start.runId, { side: 'buy', quantity: 0.1 });
+    venue.submit(buy, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.id === buy.id));
+    expect(seen.filter((r) => r.id === buy.id).map((r) => r.kind)).toEqual(['accepted']);
+    expect(measured).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(raw.options.timeDifference as number)).toBeLessThan(1000);
+    expect(exchange.status().orders).toBe(1);
+    const state = replayJournal(readJournal(join(runDir, JOURNAL_FILE)));
+    expect([...state.orders.keys()]).toEqual([buy.clientOrderId]);
+    expect(incidents.filter((i) => i.kind === 'order_refused')).toEqual([]);
+  });
+
+  it('measures the offset again every clockResyncMs, and stops when closed', async () => {
+    const { exchange, runDir } = await setUp({});
+    let measured = 0;
+    const { venue } = await openVenue(exchange, runDir, [], {
+      clockResyncMs: 50,
+      onExchange: (ex) => {
+        const load = ex.loadTimeDifference.bind(ex);
+        ex.loadTimeDifference = () => (measured++, load());
+      },
+    });
+    const end = Date.now() + 20_000;
+    while (measured < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(measured).toBeGreaterThanOrEqual(2);
+    await pumpUntil(venue, () => exchange.status().userSubscriptions > 0);
+    await venue.close();
+    const after = measured;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(measured).toBe(after);
+  });
+
+  it('ServerClock.once: a second -1021 is not retried again; other errors are not retried', async () => {
+    let measured = 0;
+    const clock = new ServerClock({ options: {}, loadTimeDifference: async () => void measured++ }, () => undefined);
+    let calls = 0;
+    await expect(clock.once(async () => (calls++, Promise.reject(new ccxt.InvalidNonce('-1021'))))).rejects.toThrow(ccxt.InvalidNonce);
+    expect([calls, measured]).toEqual([2, 1]);
+    calls = 0;
+    await expect(clock.once(async () => (calls++, Promise.reject(new ccxt.InvalidOrder('-2010'))))).rejects.toThrow(ccxt.InvalidOrder);
+    expect([calls, measured]).toEqual([1, 1]);
+  });
+});
+
+describe('commissions in the base asset through the venue (--fee-asset base)', () => {
+  it("a buy's commission in the base asset is the fill's fee in the quote at the fill's price; the journal's balances equal the exchange's", async () => {
+    const { exchange, runDir } = await setUp({ feeAsset: 'base', feeRate: 0.001 });
+    const incidents: Incident[] = [];
+    const { venue, start, seen } = await openVenue(exchange, runDir, incidents);
+    exchange.step(1);
+    const buy = order(start.runId, { side: 'buy', quantity: 0.5 });
+    venue.submit(buy, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === buy.id));
+    exchange.step(1);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === buy.id));
+    const sell = order(start.runId, { side: 'sell', quantity: 0.2 });
+    venue.submit(sell, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === sell.id));
+    exchange.step(1);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === sell.id));
+    const bought = seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Required<Seen>;
+    const sold = seen.find((r) => r.kind === 'filled' && r.id === sell.id) as Required<Seen>;
+    // 0.5 BTC x 0.001 = 0.0005 BTC, worth 0.0005 x the fill's price in USDT.
+    expect(bought.fee).toBe(mulExact(0.0005, bought.price));
+    expect(sold.fee).toBe(Math.round(mulExact(mulExact(sold.price, 0.2), 0.001) * 1e8) / 1e8);
+    expect(incidents.filter((i) => i.kind === 'fee_estimated')).toEqual([]);
+    await venue.close();
+
+    const state = replayJournal(readJournal(join(runDir, JOURNAL_FILE)));
+    const fills = [...state.fills.values()];
+    expect(fills.map((f) => [f.side, f.feeCurrency])).toEqual([
+      ['buy', 'BTC'],
+      ['sell', 'USDT'],
+    ]);
+    expect(fills.reduce((sum, f) => sum + baseFeeOf(f), 0)).toBe(0.0005);
+    // The exchange holds the traded quantity less the commission paid in BTC; the journal says the same.
+    expect(exchange.status().fills).toBe(2);
+    expect(state.balances.get('BTC')).toBe(subExact(1.3, 0.0005));
+    // Started again: the run's position is the exchange's balance (the commission paid in BTC is not there), no mismatch.
+    const again = await openVenue(exchange, runDir, []);
+    expect(again.start.positions[0]?.quantity).toBe(subExact(1.3, 0.0005));
+    expect(again.start.incidents.filter((i) => /adjustBalance/.test(i.detail))).toEqual([]);
+    // (Closed once its user data stream is up: ccxt cannot close a WebSocket still connecting.)
+    await pumpUntil(again.venue, () => exchange.status().userSubscriptions > 0);
+  });
+});
