@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ccxt from 'ccxt';
+import { ccxtLib } from '../ccxt/ccxt-lib.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulExact, subExact } from '../../core/decimal.js';
 import type { ExecutionReports } from '../../model/execution.js';
@@ -100,6 +100,9 @@ async function pumpUntil(venue: CcxtVenue, done: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+// The venue checks ccxt's error classes from ccxtLib(): errors made here must be of that copy.
+const ccxt = ccxtLib();
 
 describe("the venue and the exchange's clock", () => {
   for (const skew of [30_000, -30_000]) {

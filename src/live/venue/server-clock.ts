@@ -12,7 +12,7 @@
  * answers "Duplicate order sent.", -2010, instead of placing it twice).
  */
 
-import ccxt from 'ccxt';
+import { ccxtLib } from '../ccxt/ccxt-lib.js';
 
 /** What the clock uses of a ccxt exchange. */
 export interface ClockedExchange {
@@ -74,7 +74,7 @@ export class ServerClock {
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof ccxt.InvalidNonce)) throw error;
+      if (!(error instanceof ccxtLib().InvalidNonce)) throw error;
       try {
         await this.measure();
       } catch (failure) {
