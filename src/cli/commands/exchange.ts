@@ -27,6 +27,8 @@ interface ExchangeFlags {
   orderLatencyMs?: string;
   rejectEvery?: string;
   partialFills?: boolean;
+  /** commander's --no-cancel-replace: false when given. */
+  cancelReplace?: boolean;
   dropReportsEvery?: string;
   slippageBps?: string;
 }
@@ -56,6 +58,7 @@ export function registerExchange(program: Command, io: CliIO, done: (code: numbe
     .option('--order-latency-ms <ms>', 'new and cancel requests reach the matcher this many ms after they arrive')
     .option('--reject-every <n>', 'reject every Nth new order (-2010 with a reason)')
     .option('--partial-fills', 'split every fill into two trades')
+    .option('--no-cancel-replace', 'answer POST /api/v3/order/cancelReplace as an unknown endpoint (404), as an exchange without cancel-replace: clients modify by cancel, then a new order')
     .option('--drop-reports-every <n>', 'drop every Nth user data stream report of each connection (REST stays right)')
     .option('--slippage-bps <n>', 'fill every order N basis points worse than the rule price (buys higher, sells lower), on the tick grid, never past a limit')
     .action(async (flags: ExchangeFlags) => {
@@ -117,6 +120,7 @@ export function exchangeOptions(flags: ExchangeFlags): LocalExchangeOptions {
     ...(flags.orderLatencyMs !== undefined ? { orderLatencyMs: numberFlag('--order-latency-ms', flags.orderLatencyMs) } : {}),
     ...(flags.rejectEvery !== undefined ? { rejectEvery: integerFlag('--reject-every', flags.rejectEvery) } : {}),
     ...(flags.partialFills === true ? { partialFills: true } : {}),
+    ...(flags.cancelReplace === false ? { cancelReplace: false } : {}),
     ...(flags.dropReportsEvery !== undefined ? { dropReportsEvery: integerFlag('--drop-reports-every', flags.dropReportsEvery) } : {}),
     ...(flags.slippageBps !== undefined ? { slippageBps: integerFlag('--slippage-bps', flags.slippageBps) } : {}),
   };

@@ -1,4 +1,6 @@
 export { OrderJournal, readJournal, JOURNAL_FILE, type JournalFs, type OrderJournalOptions, type OpenedJournal } from './order-journal.js';
+export { isIntent } from './records.js';
+export type { ModifyBy, ReplacementLeg } from './records.js';
 export type { JournalRecord, JournalRecordKind, JournalIntent, JournalReport, JournalNote, JournalFill, JournalOrderRequest, Balances } from './records.js';
 export {
   replayJournal,

@@ -27,7 +27,7 @@ const accepted = (n: number): JournalReport => ({ kind: 'accepted', time: 2_000 
 function write(records: readonly JournalRecord[]): void {
   const { journal } = OrderJournal.open(path);
   for (const r of records) {
-    if (r.kind === 'submit' || r.kind === 'cancel' || r.kind === 'modify') journal.appendIntent(r);
+    if (r.kind === 'submit' || r.kind === 'cancel' || r.kind === 'modify' || r.kind === 'replace') journal.appendIntent(r);
     else if (r.kind === 'balances' || r.kind === 'adopted' || r.kind === 'session') journal.appendNote(r);
     else journal.appendReport(r);
   }

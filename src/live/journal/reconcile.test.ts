@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcile, journalRecordsFor, type ExchangeSnapshot, type ReconcileOptions, type VenueFill, type VenueOrder } from './reconcile.js';
-import type { JournalRecord } from './records.js';
+import { decodeRecord, type JournalRecord } from './records.js';
 import { applyRecord, inFlightIntents, replayJournal } from './replay.js';
 
 const SECOND = 1_000_000;
@@ -135,6 +135,77 @@ describe('reconcile', () => {
       // Open at the exchange under its replacement's ids: the run's, not unknown; filled 1 of 2.5 there is 1.5 of 3 for the run.
       const filled = reconcile(replayJournal(done), snapshot({ orders: [open({ clientOrderId: 'r-1m1', venueOrderId: 'v2', quantity: 2.5, price: 101, filled: 1 })], fills: [fill('t2', 1, { venueOrderId: 'v2' })], balances: { USDT: 850, BTC: 1.5 } }), options);
       expect(filled.actions.map((a) => a.kind)).toEqual(['applyFill']);
+    });
+  });
+
+  describe('a modify by hand (cancel, then the replacement) in flight when the run stopped', () => {
+    // r-1 (2 at 100, 0.5 filled) changed to 3 at 101 by hand: the replacement r-1m1 for what remains.
+    const intent: JournalRecord[] = [
+      ...journal,
+      { kind: 'fill', time: 5, clientOrderId: 'r-1', tradeId: 't1', symbol: 'BTC/USDT', side: 'buy', price: 100, quantity: 0.5, fee: 0 },
+      { kind: 'modify', time: 9 * SECOND, clientOrderId: 'r-1', changes: { price: 101, quantity: 3 }, replacement: { clientOrderId: 'r-1m1', quantity: 2.5 }, modifyBy: 'cancel-replace' },
+    ];
+    const balances = { USDT: 950, BTC: 0.5 };
+    const original = (status: VenueOrder['status'], filled = 0.5) => open({ filled, status });
+    const replacementOf = (quantity: number) => open({ clientOrderId: 'r-1m1', venueOrderId: 'v2', quantity, price: 101 });
+    const actionsOf = (records: readonly JournalRecord[], snap: ExchangeSnapshot) => reconcile(replayJournal(records), snap, options).actions;
+
+    it('the cancel never sent or never landed (the original open, no replacement): the modify is dropped, the order works as it was', () => {
+      const actions = actionsOf(intent, snapshot({ orders: [original('open')], balances }));
+      expect(actions.map((a) => [a.kind, 'intent' in a ? a.intent : ''])).toEqual([['dropIntent', 'modify']]);
+      const state = replayJournal(intent);
+      for (const a of actions) for (const r of journalRecordsFor(a, 11 * SECOND)) applyRecord(state, r);
+      expect(state.orders.get('r-1')).toMatchObject({ venueOrderId: 'v1', pendingModify: undefined, terminal: undefined, request: request });
+    });
+
+    it('the cancel landed and the replacement never reached the exchange: the replacement is sent for what remains, fills the journal lacks counted', () => {
+      // 0.3 more traded before the cancel landed; the run never heard of it.
+      const snap = snapshot({ orders: [original('cancelled', 0.8)], fills: [fill('t1', 0.5), fill('t2', 0.3)], balances: { USDT: 920, BTC: 0.8 } });
+      const state = replayJournal(intent);
+      const actions = reconcile(state, snap, options).actions;
+      expect(actions.map((a) => a.kind)).toEqual(['applyFill', 'sendReplacement']);
+      expect(actions[1]).toMatchObject({ kind: 'sendReplacement', clientOrderId: 'r-1', changes: { price: 101, quantity: 3 }, replacement: { clientOrderId: 'r-1m1', quantity: 2.2 } });
+      const records = actions.flatMap((a) => journalRecordsFor(a, 11 * SECOND));
+      expect(records.at(-1)).toEqual({ kind: 'replace', time: 11 * SECOND, clientOrderId: 'r-1', replacement: { clientOrderId: 'r-1m1', quantity: 2.2 } });
+      for (const r of records) applyRecord(state, r);
+      // Not ended: the order goes on through its replacement.
+      expect(state.orders.get('r-1')).toMatchObject({ terminal: undefined, filledQuantity: 0.8, pendingModify: { replacement: { clientOrderId: 'r-1m1', quantity: 2.2 }, replacing: true } });
+      expect(state.replacementIds.get('r-1m1')).toBe('r-1');
+    });
+
+    it('the replacement sent and no answer: found by its client order id it is the order (its quantity as the exchange has it); not found it is sent again under the same id', () => {
+      const sent: JournalRecord[] = [...intent, { kind: 'replace', time: 10 * SECOND, clientOrderId: 'r-1', replacement: { clientOrderId: 'r-1m1', quantity: 2.5 } }];
+      const found = actionsOf(sent, snapshot({ orders: [original('cancelled'), replacementOf(2.5)], balances }));
+      expect(found).toEqual([
+        { kind: 'applyModified', clientOrderId: 'r-1', changes: { price: 101, quantity: 3 }, replacement: { clientOrderId: 'r-1m1', quantity: 2.5, venueOrderId: 'v2' }, reason: 'the exchange has the replacement r-1m1 (order v2)' },
+      ]);
+      const state = replayJournal(sent);
+      for (const a of found) for (const r of journalRecordsFor(a, 11 * SECOND)) applyRecord(state, r);
+      expect(state.orders.get('r-1')).toMatchObject({ venueOrderId: 'v2', exchangeClientOrderId: 'r-1m1', legBase: 0.5, pendingModify: undefined });
+      expect(inFlightIntents(state)).toEqual([]);
+      expect(actionsOf(sent, snapshot({ orders: [original('cancelled')], balances })).map((a) => a.kind)).toEqual(['sendReplacement']);
+    });
+
+    it('the original filled completely before the cancel landed: its fills applied, the modify dropped, no replacement', () => {
+      const snap = snapshot({ orders: [original('filled', 2)], fills: [fill('t1', 0.5), fill('t2', 1.5)], balances: { USDT: 800, BTC: 2 } });
+      expect(actionsOf(intent, snap).map((a) => [a.kind, 'intent' in a ? a.intent : ''])).toEqual([
+        ['applyFill', ''],
+        ['dropIntent', 'modify'],
+      ]);
+    });
+
+    it('not sent when too old, when nothing remains, or when a cancel of the order followed: the modify dropped and the order ends cancelled', () => {
+      const cancelled = snapshot({ orders: [original('cancelled')], balances });
+      expect(kinds(intent, { ...cancelled, time: 100 * SECOND })).toEqual(['dropIntent', 'applyEnd']);
+      const shrunk: JournalRecord[] = [...journal, { kind: 'fill', time: 5, clientOrderId: 'r-1', tradeId: 't1', symbol: 'BTC/USDT', side: 'buy', price: 100, quantity: 0.5, fee: 0 }, { kind: 'modify', time: 9 * SECOND, clientOrderId: 'r-1', changes: { quantity: 0.5 }, replacement: { clientOrderId: 'r-1m1', quantity: 0.1 }, modifyBy: 'cancel-replace' }];
+      expect(actionsOf(shrunk, cancelled)[0]).toMatchObject({ kind: 'dropIntent', reason: 'the order was cancelled and nothing remains to replace (filled 0.5 of 0.5)' });
+      expect(kinds([...intent, { kind: 'cancel', time: 9.5 * SECOND, clientOrderId: 'r-1' }], cancelled)).toEqual(['dropIntent', 'applyEnd']);
+    });
+
+    it('journals and decodes: the modify keeps modifyBy, the replace intent round-trips', () => {
+      const replace: JournalRecord = { kind: 'replace', time: 10 * SECOND, clientOrderId: 'r-1', replacement: { clientOrderId: 'r-1m1', quantity: 2.5 } };
+      for (const record of [intent.at(-1) as JournalRecord, replace]) expect(decodeRecord(JSON.stringify(record))).toEqual({ ok: true, record });
+      expect(replayJournal(intent).orders.get('r-1')?.pendingModify).toMatchObject({ modifyBy: 'cancel-replace', replacement: { clientOrderId: 'r-1m1', quantity: 2.5 } });
     });
   });
 

@@ -19,7 +19,14 @@
  *    the exchange has (looked up by that id) is the order from then on
  *    (`applyModified` with it); without it the modify is dropped, and the
  *    original goes on as the exchange has it (open, or ended). Never sent
- *    again: neither both nor the replacement twice.
+ *    again: neither both nor the replacement twice. A modify by hand
+ *    (`modifyBy: 'cancel-replace'`: a cancel, then the replacement) whose
+ *    cancel went through (the original cancelled on the exchange) and whose
+ *    replacement the exchange does not have is completed: the replacement is
+ *    sent under its journalled client order id for the remaining quantity
+ *    with the change applied (`sendReplacement`), unless a cancel followed,
+ *    nothing remains, or it is older than `resubmitWithinMicros` or no longer
+ *    valid (then dropped, and the order ends cancelled).
  * 4. An open order the run does not know is adopted, cancelled, or stops the
  *    run (`unknownOrders`).
  * 5. Balances the fills do not explain are set to the exchange's
@@ -30,7 +37,7 @@ import { addExact, subExact } from '../../core/decimal.js';
 import type { Micros } from '../../core/time.js';
 import type { OrderChanges } from '../../model/execution.js';
 import type { OrderSide } from '../../model/order.js';
-import type { Balances, JournalFill, JournalOrderRequest, JournalRecord } from './records.js';
+import type { Balances, JournalFill, JournalOrderRequest, JournalRecord, ReplacementLeg } from './records.js';
 import { applyFillToBalances, isOrderDone, orderStatus, type JournalOrder, type JournalState } from './replay.js';
 
 export type VenueOrderStatus = 'open' | 'filled' | 'cancelled' | 'expired' | 'rejected';
@@ -92,6 +99,12 @@ export type ReconcileAction =
   | { readonly kind: 'resubmit'; readonly clientOrderId: string; readonly request: JournalOrderRequest; readonly reason: string }
   | { readonly kind: 'resendCancel'; readonly clientOrderId: string; readonly venueOrderId: string; readonly reason: string }
   | { readonly kind: 'resendModify'; readonly clientOrderId: string; readonly venueOrderId: string; readonly changes: OrderChanges; readonly reason: string }
+  /**
+   * A modify by hand whose cancel the exchange confirmed (the order is
+   * cancelled there) and whose replacement it never received: the
+   * replacement is sent, for the remaining quantity with the change applied.
+   */
+  | { readonly kind: 'sendReplacement'; readonly clientOrderId: string; readonly changes: OrderChanges; readonly replacement: ReplacementLeg; readonly reason: string }
   | { readonly kind: 'dropIntent'; readonly intent: 'submit' | 'cancel' | 'modify'; readonly clientOrderId: string; readonly reason: string }
   | { readonly kind: 'adoptOrder'; readonly order: VenueOrder; readonly reason: string }
   | { readonly kind: 'cancelUnknownOrder'; readonly order: VenueOrder; readonly reason: string }
@@ -144,11 +157,13 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
     const replacement = leg !== undefined ? byClientId.get(leg.clientOrderId) : undefined;
     if (leg !== undefined && replacement !== undefined) {
       // The exchange replaced it before the run stopped: the run goes on with the replacement.
+      // By hand, the replacement's quantity is what remained when it was sent: the exchange's is the one.
+      const quantity = order.pendingModify?.modifyBy === 'cancel-replace' ? replacement.quantity : leg.quantity;
       actions.push({
         kind: 'applyModified',
         clientOrderId: order.clientOrderId,
         changes: order.pendingModify?.changes ?? {},
-        replacement: { clientOrderId: leg.clientOrderId, quantity: leg.quantity, venueOrderId: replacement.venueOrderId },
+        replacement: { clientOrderId: leg.clientOrderId, quantity, venueOrderId: replacement.venueOrderId },
         reason: `the exchange has the replacement ${leg.clientOrderId} (order ${replacement.venueOrderId})`,
       });
       if (replacement.status === 'cancelled' || replacement.status === 'expired' || replacement.status === 'rejected') {
@@ -158,9 +173,9 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
     }
     const venue =
       byClientId.get(order.exchangeClientOrderId) ?? byClientId.get(order.clientOrderId) ?? (order.venueOrderId !== '' ? byVenueId.get(order.venueOrderId) : undefined);
-    if (venue) reconcileKnownOrder(order, venue, snapshot.time, options.resubmitWithinMicros, actions);
+    const filled = addExact(order.filledQuantity, newlyFilled.get(order.clientOrderId) ?? 0);
+    if (venue) reconcileKnownOrder(order, venue, filled, snapshot.time, options.resubmitWithinMicros, stillValid, actions);
     else {
-      const filled = addExact(order.filledQuantity, newlyFilled.get(order.clientOrderId) ?? 0);
       if (order.venueOrderId === '' && filled === 0) reconcileUnsent(order, snapshot.time, options.resubmitWithinMicros, stillValid, actions);
       else {
         // Acknowledged or traded once, unknown to the exchange now: it is not working any more.
@@ -208,10 +223,20 @@ function reconcileUnsent(
   else actions.push({ kind: 'resubmit', clientOrderId: id, request: order.request, reason: 'the exchange never received it; sent again with the same client order id' });
 }
 
-function reconcileKnownOrder(order: JournalOrder, venue: VenueOrder, now: Micros, ttl: Micros, actions: ReconcileAction[]): void {
+function reconcileKnownOrder(
+  order: JournalOrder,
+  venue: VenueOrder,
+  filled: number,
+  now: Micros,
+  ttl: Micros,
+  stillValid: (request: JournalOrderRequest, time: Micros) => boolean,
+  actions: ReconcileAction[],
+): void {
   const id = order.clientOrderId;
   if (order.venueOrderId === '' && venue.venueOrderId !== '') actions.push({ kind: 'applyAccepted', clientOrderId: id, venueOrderId: venue.venueOrderId, reason: 'the exchange has the order; its acknowledgement was not journalled' });
-  if (order.pendingModify?.replacement !== undefined) {
+  if (order.pendingModify?.modifyBy === 'cancel-replace' && order.pendingModify.replacement !== undefined && venue.status === 'cancelled') {
+    if (reconcileHandReplacement(order, order.pendingModify.replacement, filled, now, ttl, stillValid, actions)) return;
+  } else if (order.pendingModify?.replacement !== undefined) {
     // A replacement the exchange does not have: the cancel-replace never happened (the order is as it was) or its new order failed (the order ended).
     const why = venue.status === 'open' ? 'the exchange never replaced the order; it works as it was' : `the order is ${venue.status} on the exchange and its replacement is not there`;
     actions.push({ kind: 'dropIntent', intent: 'modify', clientOrderId: id, reason: why });
@@ -229,6 +254,46 @@ function reconcileKnownOrder(order: JournalOrder, venue: VenueOrder, now: Micros
   if (venue.status === 'cancelled' || venue.status === 'expired' || venue.status === 'rejected') {
     actions.push({ kind: 'applyEnd', clientOrderId: id, end: venue.status, reason: venue.reason ?? `the order is ${venue.status} on the exchange` });
   }
+}
+
+/**
+ * A modify by hand, its cancel confirmed (the order is cancelled on the
+ * exchange), its replacement not there: sent unless a cancel of the order
+ * followed, nothing remains, it is older than the resubmit limit or no
+ * longer valid (then the modify is dropped and the order ends cancelled).
+ * Whether the replacement is sent.
+ */
+function reconcileHandReplacement(
+  order: JournalOrder,
+  leg: ReplacementLeg,
+  filled: number,
+  now: Micros,
+  ttl: Micros,
+  stillValid: (request: JournalOrderRequest, time: Micros) => boolean,
+  actions: ReconcileAction[],
+): boolean {
+  const id = order.clientOrderId;
+  const modify = order.pendingModify as NonNullable<JournalOrder['pendingModify']>;
+  const changed: JournalOrderRequest = { ...order.request, ...modify.changes };
+  const quantity = subExact(changed.quantity, filled);
+  const age = now - modify.time;
+  let why: string | undefined;
+  if (order.pendingCancel !== undefined) why = 'the order was cancelled, and a cancel of it followed the modify';
+  else if (!(quantity > 0)) why = `the order was cancelled and nothing remains to replace (filled ${filled} of ${changed.quantity})`;
+  else if (age > ttl) why = `the order was cancelled and its replacement never reached the exchange; it is ${age} µs old (limit ${ttl})`;
+  else if (!stillValid(changed, now)) why = 'the order was cancelled and its replacement is no longer valid';
+  if (why !== undefined) {
+    actions.push({ kind: 'dropIntent', intent: 'modify', clientOrderId: id, reason: why });
+    return false;
+  }
+  actions.push({
+    kind: 'sendReplacement',
+    clientOrderId: id,
+    changes: modify.changes,
+    replacement: { clientOrderId: leg.clientOrderId, quantity },
+    reason: `the order's cancel went through and the exchange never received its replacement ${leg.clientOrderId}; sent (${quantity} remaining)`,
+  });
+  return true;
 }
 
 function venueShows(venue: VenueOrder, changes: OrderChanges): boolean {
@@ -282,6 +347,8 @@ export function journalRecordsFor(action: ReconcileAction, time: Micros): Journa
       return [{ kind: 'cancel', time, clientOrderId: action.clientOrderId }];
     case 'resendModify':
       return [{ kind: 'modify', time, clientOrderId: action.clientOrderId, changes: action.changes }];
+    case 'sendReplacement':
+      return [{ kind: 'replace', time, clientOrderId: action.clientOrderId, replacement: action.replacement }];
     case 'cancelUnknownOrder':
     case 'stop':
     case 'adjustBalance':

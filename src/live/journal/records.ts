@@ -19,6 +19,9 @@ export interface ReplacementLeg {
   readonly quantity: number;
 }
 
+/** How a modify was sent when not in one request: a cancel, then the replacement. */
+export type ModifyBy = 'cancel-replace';
+
 /** Balances per currency ('USDT' -> 1000, 'BTC' -> 0.5). */
 export type Balances = Readonly<Record<string, number>>;
 
@@ -41,7 +44,21 @@ export type JournalIntent =
    * `replacement` names the new order's client order id and quantity (the
    * remaining quantity with the change applied) before it is sent.
    */
-  | { readonly kind: 'modify'; readonly time: Micros; readonly clientOrderId: string; readonly changes: OrderChanges; readonly replacement?: ReplacementLeg };
+  | {
+      readonly kind: 'modify';
+      readonly time: Micros;
+      readonly clientOrderId: string;
+      readonly changes: OrderChanges;
+      readonly replacement?: ReplacementLeg;
+      /** 'cancel-replace': changed by hand, a cancel and then a new order (`replace`); absent: one request (editOrder). */
+      readonly modifyBy?: ModifyBy;
+    }
+  /**
+   * A modify by hand (`modifyBy: 'cancel-replace'`): the exchange confirmed
+   * the cancel of the order; its replacement, for the remaining quantity
+   * with the change applied, is sent now.
+   */
+  | { readonly kind: 'replace'; readonly time: Micros; readonly clientOrderId: string; readonly replacement: ReplacementLeg };
 
 export type JournalReport =
   | { readonly kind: 'accepted'; readonly time: Micros; readonly clientOrderId: string; readonly venueOrderId: string }
@@ -74,7 +91,11 @@ export type JournalNote =
 export type JournalRecord = JournalIntent | JournalReport | JournalNote;
 export type JournalRecordKind = JournalRecord['kind'];
 
-export const INTENT_KINDS: ReadonlySet<JournalRecordKind> = new Set(['submit', 'cancel', 'modify']);
+export const INTENT_KINDS: ReadonlySet<JournalRecordKind> = new Set(['submit', 'cancel', 'modify', 'replace']);
+
+export function isIntent(record: JournalRecord): record is JournalIntent {
+  return INTENT_KINDS.has(record.kind);
+}
 
 const time = z.number().int();
 const id = z.string().min(1);
@@ -87,7 +108,8 @@ const changes = z.strictObject({ price: finite.optional(), triggerPrice: finite.
 const RecordSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('submit'), time, clientOrderId: id, request }),
   z.strictObject({ kind: z.literal('cancel'), time, clientOrderId: id }),
-  z.strictObject({ kind: z.literal('modify'), time, clientOrderId: id, changes, replacement }),
+  z.strictObject({ kind: z.literal('modify'), time, clientOrderId: id, changes, replacement, modifyBy: z.literal('cancel-replace').optional() }),
+  z.strictObject({ kind: z.literal('replace'), time, clientOrderId: id, replacement: z.strictObject({ clientOrderId: id, quantity: finite.positive() }) }),
   z.strictObject({ kind: z.literal('accepted'), time, clientOrderId: id, venueOrderId: id }),
   z.strictObject({ kind: z.literal('rejected'), time, clientOrderId: id, reason: z.string() }),
   z.strictObject({

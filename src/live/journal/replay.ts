@@ -9,7 +9,7 @@
 import { addExact, mulExact, subExact } from '../../core/decimal.js';
 import type { Micros } from '../../core/time.js';
 import type { OrderChanges } from '../../model/execution.js';
-import type { Balances, JournalFill, JournalOrderRequest, JournalRecord, ReplacementLeg } from './records.js';
+import type { Balances, JournalFill, JournalOrderRequest, JournalRecord, ModifyBy, ReplacementLeg } from './records.js';
 
 export type JournalOrderStatus = 'sent' | 'accepted' | 'partially_filled' | 'filled' | 'cancelled' | 'expired' | 'rejected';
 type TerminalReport = 'cancelled' | 'expired' | 'rejected';
@@ -33,10 +33,21 @@ export interface JournalOrder {
   submittedAt: Micros;
   /** A cancel sent and not answered: its time. */
   pendingCancel: Micros | undefined;
-  pendingModify: { readonly time: Micros; readonly changes: OrderChanges; readonly replacement?: ReplacementLeg | undefined } | undefined;
+  pendingModify: PendingModify | undefined;
   terminal: TerminalReport | undefined;
   reason: string;
   adopted: boolean;
+}
+
+/** A modify journalled and not answered. */
+export interface PendingModify {
+  readonly time: Micros;
+  readonly changes: OrderChanges;
+  /** The order the exchange puts in its place (a cancel-replace); after a `replace` record, the one sent. */
+  readonly replacement?: ReplacementLeg | undefined;
+  readonly modifyBy?: ModifyBy | undefined;
+  /** By hand: the exchange confirmed the cancel and the replacement was sent (`replace`). */
+  readonly replacing?: boolean;
 }
 
 export interface RecordedFill extends JournalFill {
@@ -113,11 +124,16 @@ export function applyRecord(state: JournalState, record: JournalRecord): void {
       order.pendingCancel = record.time;
       return;
     case 'modify':
-      order.pendingModify = { time: record.time, changes: record.changes, replacement: record.replacement };
+      order.pendingModify = { time: record.time, changes: record.changes, replacement: record.replacement, modifyBy: record.modifyBy };
       if (record.replacement !== undefined) {
         order.replacements++;
         state.replacementIds.set(record.replacement.clientOrderId, order.clientOrderId);
       }
+      return;
+    case 'replace':
+      if (order.pendingModify === undefined) return;
+      order.pendingModify = { ...order.pendingModify, replacement: record.replacement, replacing: true };
+      state.replacementIds.set(record.replacement.clientOrderId, order.clientOrderId);
       return;
     case 'accepted':
       order.venueOrderId = record.venueOrderId;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exchangeOptions } from '../../cli/commands/exchange.js';
 import { pointCcxtAt } from './ccxt-urls.js';
 import { startLocalExchange, type LocalExchange } from './server.js';
 
@@ -28,8 +29,15 @@ afterEach(async () => {
   delete open.exchange;
 });
 
-async function setUp(): Promise<{ exchange: LocalExchange; c: Ccxt }> {
-  const exchange = await startLocalExchange({ data: [{ path: barsFile, symbol: 'BTC/USDT' }], speed: 1e9, start: 'manual', accounts: [{ key: KEY, secret: SECRET }], balances: { USDT: '100000', BTC: '1' } });
+async function setUp(options: { cancelReplace?: boolean } = {}): Promise<{ exchange: LocalExchange; c: Ccxt }> {
+  const exchange = await startLocalExchange({
+    data: [{ path: barsFile, symbol: 'BTC/USDT' }],
+    speed: 1e9,
+    start: 'manual',
+    accounts: [{ key: KEY, secret: SECRET }],
+    balances: { USDT: '100000', BTC: '1' },
+    ...options,
+  });
   open.exchange = exchange;
   const c = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
   open.clients.push(c);
@@ -111,5 +119,21 @@ describe('cancel-replace on the local exchange (ccxt editOrder)', () => {
     await expect(c.privatePostOrderCancelReplace({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.02', cancelReplaceMode: 'STOP_ON_FAILURE', cancelOrderId: first.id })).rejects.toThrow(/-1102.*'price'/);
     await expect(c.privatePostOrderCancelReplace({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.02', price: '1001', cancelOrderId: first.id })).rejects.toThrow(/-1102.*'cancelReplaceMode'/);
     expect((await c.fetchOpenOrders('BTC/USDT')).map((o) => o.id)).toEqual([first.id]);
+  });
+
+  it('cancelReplace: false (--no-cancel-replace): the endpoint answers 404 as an unknown one, nothing is cancelled or placed', async () => {
+    const { exchange, c } = await setUp({ cancelReplace: false });
+    const first = await c.createOrder('BTC/USDT', 'limit', 'buy', 0.02, 1000, { timeInForce: 'GTC' });
+    const error = await c.editOrder(first.id as string, 'BTC/USDT', 'limit', 'buy', 0.03, 1001, { newClientOrderId: 'd-1m1', timeInForce: 'GTC' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ccxt.BaseError);
+    expect(String((error as Error).message)).toMatch(/Unknown endpoint \/api\/v3\/order\/cancelReplace/);
+    expect((await c.fetchOpenOrders('BTC/USDT')).map((o) => [o.id, o.price, o.amount])).toEqual([[first.id, 1000, 0.02]]);
+    expect([exchange.status().cancelReplaceRequests, exchange.status().orders, exchange.status().ordersReceived]).toEqual([1, 1, 1]);
+  });
+
+  it('--no-cancel-replace sets cancelReplace: false; without it the option is left to its default', () => {
+    const data = ['data/samples/BTC-PERP-2022-01-1m.csv=BTC/USDT'];
+    expect(exchangeOptions({ data, cancelReplace: false }).cancelReplace).toBe(false);
+    expect('cancelReplace' in exchangeOptions({ data, cancelReplace: true })).toBe(false);
   });
 });

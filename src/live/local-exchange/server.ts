@@ -66,6 +66,12 @@ export interface LocalExchangeOptions {
   readonly slippageBps?: number;
   /** Drop every Nth user data stream report of each connection (0: none); REST stays right. */
   readonly dropReportsEvery?: number;
+  /**
+   * Serve POST /api/v3/order/cancelReplace (default true). False: the
+   * endpoint answers 404 as an unknown one does, as on an exchange without
+   * cancel-replace (clients modify by cancel, then a new order).
+   */
+  readonly cancelReplace?: boolean;
   /** Called once, when the last event of the data has been replayed. */
   readonly onReplayDone?: () => void;
 }
@@ -93,6 +99,8 @@ export interface LocalExchangeStatus {
   readonly fills: number;
   /** New-order requests (signed, new or cancel-replace) that reached the exchange, counted on arrival, before any order latency or reject. */
   readonly ordersReceived: number;
+  /** Requests to POST /api/v3/order/cancelReplace, served or not (`cancelReplace: false`). */
+  readonly cancelReplaceRequests: number;
   /** Events released by `step()` (0 for a replay that runs on its own). */
   readonly stepped: number;
   readonly reportsSent: number;
@@ -127,6 +135,8 @@ export interface LocalExchange {
 const HIGH_WATER = 1 << 20;
 /** Events per turn of the event loop at `speed` 0, so REST requests are answered meanwhile. */
 const BATCH = 256;
+
+const CANCEL_REPLACE_PATH = '/api/v3/order/cancelReplace';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -192,7 +202,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
 
   const connections = new Set<StreamConnection>();
   const subscribers = new Map<string, Set<StreamConnection>>();
-  const counters = { ordersReceived: 0, stepped: 0, restRequests: 0, rateLimited: 0, banned: 0, disconnects: 0, sentByClosed: 0, droppedByClosed: 0 };
+  const counters = { ordersReceived: 0, cancelReplaceRequests: 0, stepped: 0, restRequests: 0, rateLimited: 0, banned: 0, disconnects: 0, sentByClosed: 0, droppedByClosed: 0 };
   const pendingRest = new Set<NodeJS.Timeout>();
   let started = false;
   let doneReported = false;
@@ -438,6 +448,10 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
         });
       }
     }
+    if (url.pathname === CANCEL_REPLACE_PATH) {
+      counters.cancelReplaceRequests++;
+      if (options.cancelReplace === false) return reply(404, JSON.stringify({ code: -1000, msg: `Unknown endpoint ${url.pathname}: this exchange has no cancel-replace (--no-cancel-replace).` }));
+    }
     if (PRIVATE_PATHS.has(url.pathname)) {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -506,6 +520,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       orders: matcher.orders.length,
       fills: matcher.trades.length,
       ordersReceived: counters.ordersReceived,
+      cancelReplaceRequests: counters.cancelReplaceRequests,
       stepped: counters.stepped,
       reportsSent: userStreams.counts.sent,
       reportsDropped: userStreams.counts.dropped,

@@ -27,10 +27,12 @@ import {
   replayJournal,
   applyRecord,
   isOrderDone,
+  isIntent,
   type ExchangeSnapshot,
   type JournalRecord,
   type JournalOrderRequest,
   type JournalState,
+  type ReplacementLeg,
   type ReconcileAction,
   type VenueFill,
   type VenueOrder,
@@ -82,6 +84,13 @@ export interface CcxtVenueOptions extends LiveVenueOptions {
   readonly lostOrderMicros?: Micros;
   /** How often the exchange's clock offset is measured again (default 30 min); also after any -1021 refusal. */
   readonly clockResyncMs?: number;
+  /**
+   * How a modify reaches the exchange: 'edit', one editOrder request (Binance
+   * spot: cancelReplace); 'cancel-replace', by hand: the order cancelled,
+   * then its replacement placed once the exchange confirms the cancel.
+   * Default: 'edit' when the exchange has editOrder, else 'cancel-replace'.
+   */
+  readonly modifyBy?: 'edit' | 'cancel-replace';
   /** Seam for tests: called with the exchange after it is built, before anything is sent. */
   readonly onExchange?: (exchange: CcxtExchange) => void;
 }
@@ -106,6 +115,8 @@ interface Tracked {
   editing: boolean;
   /** A cancel asked for during a modify, sent when the modify is answered. */
   cancelAfterEdit: boolean;
+  /** A modify by hand under way: the cancel of `previous`, then the replacement. */
+  byHand: HandModify | undefined;
   filled: number;
   /** The exchange's filled quantity when it ended the order: its end is reported once every fill is. */
   endFilled: number;
@@ -114,6 +125,19 @@ interface Tracked {
   done: boolean;
   /** The submit failed on the network at this time: looked up until found or too old. */
   lostSince: Micros | undefined;
+}
+
+/** A modify by hand (cancel, then the replacement) of one order. */
+interface HandModify {
+  readonly changes: OrderChanges;
+  /** The replacement's client order id, and its quantity as journalled with the intent. */
+  readonly leg: ReplacementLeg;
+  /** The exchange order being cancelled. */
+  readonly previous: string;
+  /** The cancel is confirmed and the replacement sent. */
+  placing: boolean;
+  /** The order's filled quantity (every leg) when the exchange confirmed the cancel. */
+  filledAtCancel: number;
 }
 
 type Report =
@@ -300,7 +324,8 @@ export class CcxtVenue implements LiveVenue {
     if (t.venueOrderId === '') return refuse('not_modifiable', 'the exchange has not acknowledged the order yet');
     if (t.editing) return refuse('not_modifiable', 'a modify of it is still at the exchange');
     const exchange = this.ready();
-    if (exchange.has.editOrder !== true) return refuse('not_modifiable', `${this.options.exchange} has no editOrder`);
+    const by = this.options.modifyBy ?? (exchange.has.editOrder === true ? 'edit' : 'cancel-replace');
+    if (by === 'edit' && exchange.has.editOrder !== true) return refuse('not_modifiable', `${this.options.exchange} has no editOrder`);
     const quantity = subExact(changes.quantity ?? t.quantity, t.filled);
     if (!(quantity > 0)) return refuse('invalid_quantity', `nothing would remain (filled ${t.filled})`);
     const clientId = replacementClientOrderId(t.clientOrderId, t.replacements + 1);
@@ -311,6 +336,12 @@ export class CcxtVenue implements LiveVenue {
     t.replacements++;
     t.editing = true;
     const replacement = { clientOrderId: clientId, quantity };
+    if (by === 'cancel-replace') {
+      this.journal?.appendIntent({ kind: 'modify', time, clientOrderId: t.clientOrderId, changes, replacement, modifyBy: 'cancel-replace' });
+      t.byHand = { changes, leg: replacement, previous: t.venueOrderId, placing: false, filledAtCancel: 0 };
+      this.sendHandCancel(t, t.byHand);
+      return;
+    }
     this.journal?.appendIntent({ kind: 'modify', time, clientOrderId: t.clientOrderId, changes, replacement });
     const previous = t.venueOrderId;
     this.run(
@@ -321,9 +352,110 @@ export class CcxtVenue implements LiveVenue {
     );
   }
 
+  /**
+   * A modify by hand, step 1: the order's cancel. What the exchange says of
+   * the order (this answer, the stream, polling) decides in `handReport`.
+   */
+  private sendHandCancel(t: Tracked, hand: HandModify): void {
+    this.run(
+      this.ready().cancelOrder(hand.previous, t.symbol).then(
+        (o) => this.ingestOrder(o),
+        (error: unknown) => {
+          if (t.byHand !== hand || hand.placing || this.closed) return;
+          if (error instanceof ccxtLib().NetworkError) this.run(this.recheckHandCancel(t, hand));
+          else {
+            // Refused: the order is no longer open (filled or ended); its reports say how.
+            this.handRefused(t, 'not_live', `its cancel was refused: ${this.text(error)}`);
+            this.requestPoll();
+          }
+        },
+      ),
+    );
+  }
+
+  /** The cancel's request failed on the network: the order looked at, and the cancel sent again while it is open. */
+  private async recheckHandCancel(t: Tracked, hand: HandModify): Promise<void> {
+    await new Promise((r) => setTimeout(r, STREAM_RETRY_MS));
+    if (t.byHand !== hand || hand.placing || this.closed) return;
+    const o = await this.ready().fetchOrder(hand.previous, t.symbol).catch(() => undefined);
+    if (t.byHand !== hand || hand.placing || this.closed) return;
+    if (o !== undefined) this.ingestOrder(o);
+    if (t.byHand === hand && !hand.placing) {
+      if (o === undefined || venueOrderOf(o).status === 'open') this.sendHandCancel(t, hand);
+    }
+  }
+
+  /**
+   * A modify by hand, the order's state as the exchange reports it while its
+   * cancel is under way: cancelled, the replacement goes out; filled or
+   * ended before the cancel landed, the modify is refused and the order's
+   * own reports follow. Whether the report was the cancel's.
+   */
+  private handReport(t: Tracked, hand: HandModify, status: string, filled: number, now: Micros): boolean {
+    if (status === 'open') return false;
+    if (status !== 'cancelled') {
+      this.handRefused(t, 'not_live', `the order is ${status} at the exchange before its cancel landed`);
+      return false;
+    }
+    hand.filledAtCancel = filled;
+    const endCancelled = (reason: AmendRejectReason, why: string): true => {
+      this.handRefused(t, reason, why);
+      t.end ??= 'cancelled';
+      t.endFilled = filled;
+      this.settle(t, now);
+      if (!t.done) this.requestPoll(); // fills of it are still to come
+      return true;
+    };
+    if (t.cancelAfterEdit) {
+      // The kernel cancelled the order meanwhile: the cancel that went through is that one; nothing is placed.
+      t.cancelAfterEdit = false;
+      return endCancelled('cancel_pending', 'the order was cancelled meanwhile');
+    }
+    const request: JournalOrderRequest = { ...t.request, ...hand.changes };
+    const quantity = subExact(request.quantity, filled);
+    if (!(quantity > 0)) return endCancelled('invalid_quantity', `nothing remains after the cancel (filled ${filled} of ${request.quantity})`);
+    const exchange = this.ready();
+    const leg: ReplacementLeg = { clientOrderId: hand.leg.clientOrderId, quantity };
+    const args = ccxtOrderArgs(orderOfRequest(leg.clientOrderId, { ...request, quantity }), orderTypesOf(exchange, t.symbol));
+    if (!args.ok) return endCancelled('not_modifiable', args.reason);
+    // Step 2: the replacement, its intent journalled first.
+    hand.placing = true;
+    this.journal?.appendIntent({ kind: 'replace', time: now, clientOrderId: t.clientOrderId, replacement: leg });
+    this.placeReplacement(t, hand, leg, request.side, args);
+    return true;
+  }
+
+  private placeReplacement(t: Tracked, hand: HandModify, leg: ReplacementLeg, side: string, args: { type: string; price?: number | undefined; params: Record<string, unknown> }): Promise<void> {
+    const task = this.ready()
+      .createOrder(t.symbol, args.type, side, leg.quantity, args.price, args.params)
+      .then(
+        (o) => this.replaced(t, hand.changes, leg, hand.previous, o),
+        (error: unknown) => {
+          // It may have reached the exchange: looked for by its client order id.
+          if (error instanceof ccxtLib().NetworkError) return this.findReplacement(t, hand.changes, leg, hand.previous);
+          this.editFailed(t, hand.changes, leg, hand.previous, error);
+          return undefined;
+        },
+      );
+    this.run(task);
+    return task;
+  }
+
+  /** A modify by hand refused: `reason` for the kernel. The order goes on as the exchange has it. */
+  private handRefused(t: Tracked, reason: AmendRejectReason, why: string): void {
+    t.byHand = undefined;
+    t.editing = false;
+    const now = this.options.wallNow();
+    this.journal?.appendReport({ kind: 'modifyRejected', time: now, clientOrderId: t.clientOrderId, reason: why });
+    this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `modify of ${t.clientOrderId} refused: ${why}`));
+    this.outbox.push({ kind: 'modifyRejected', order: t, time: now, reason });
+    this.afterEdit(t);
+  }
+
   /** The exchange put `o` in place of the order's exchange order `previous`. */
   private replaced(t: Tracked, changes: OrderChanges, leg: { clientOrderId: string; quantity: number }, previous: string, o: CcxtOrderLike): void {
     t.editing = false;
+    t.byHand = undefined;
     if (t.done || o.id === undefined) return;
     this.afterEdit(t);
     const now = this.options.wallNow();
@@ -351,16 +483,19 @@ export class CcxtVenue implements LiveVenue {
       return;
     }
     t.editing = false;
+    // By hand, the order was cancelled before its replacement was refused.
+    const hand = t.byHand;
+    t.byHand = undefined;
     this.afterEdit(t);
     const now = this.options.wallNow();
     const refusal = editRefusalOf(this.text(error));
     this.journal?.appendReport({ kind: 'modifyRejected', time: now, clientOrderId: t.clientOrderId, reason: refusal.text });
     this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `modify of ${t.clientOrderId} refused: ${refusal.text}`));
     this.outbox.push({ kind: 'modifyRejected', order: t, time: now, reason: refusal.reason });
-    if (refusal.cancelled) {
-      // STOP_ON_FAILURE cancelled the order before its replacement was refused: the order is over.
+    if (refusal.cancelled || hand !== undefined) {
+      // STOP_ON_FAILURE (or the cancel by hand) cancelled the order before its replacement was refused: the order is over.
       t.end ??= 'cancelled';
-      t.endFilled = addExact(t.legBase, refusal.cancelledFilled);
+      t.endFilled = hand !== undefined ? hand.filledAtCancel : addExact(t.legBase, refusal.cancelledFilled);
       this.settle(t, now);
     }
     this.requestPoll();
@@ -549,7 +684,7 @@ export class CcxtVenue implements LiveVenue {
     const exchange = this.ready();
     let sent = false;
     for (const action of actions) {
-      if (action.kind === 'cancelUnknownOrder' || action.kind === 'resubmit' || action.kind === 'resendCancel') sent = true;
+      if (action.kind === 'cancelUnknownOrder' || action.kind === 'resubmit' || action.kind === 'resendCancel' || action.kind === 'sendReplacement') sent = true;
       if (action.kind === 'cancelUnknownOrder') {
         await exchange.cancelOrder(action.order.venueOrderId, action.order.symbol).catch((error: unknown) => {
           this.options.onIncident(this.incident('order_refused', action.order.symbol, 'rest', `cancelling unknown order ${action.order.venueOrderId}: ${this.text(error)}`));
@@ -563,10 +698,35 @@ export class CcxtVenue implements LiveVenue {
         const symbol = state.orders.get(action.clientOrderId)?.request.symbol;
         const exchangeClientId = state.orders.get(action.clientOrderId)?.exchangeClientOrderId ?? action.clientOrderId;
         if (t !== undefined && symbol !== undefined) await exchange.cancelOrder('', symbol, { origClientOrderId: exchangeClientId }).then((o) => this.ingestOrder(o), () => this.requestPoll());
+      } else if (action.kind === 'sendReplacement') {
+        await this.sendReplacementAtStart(action, state);
       }
     }
     await Promise.allSettled([...this.tasks]);
     return sent;
+  }
+
+  /**
+   * A modify by hand the last session left between its cancel (confirmed)
+   * and its replacement (never received): the replacement is placed now; the
+   * kernel is given the order as the replacement works it, or, refused, not
+   * at all (the order ended cancelled).
+   */
+  private async sendReplacementAtStart(action: Extract<ReconcileAction, { kind: 'sendReplacement' }>, state: JournalState): Promise<void> {
+    const t = this.byClientId.get(action.clientOrderId);
+    const order = state.orders.get(action.clientOrderId);
+    if (t === undefined || order === undefined) return;
+    const leg = action.replacement;
+    const hand: HandModify = { changes: action.changes, leg, previous: t.venueOrderId, placing: true, filledAtCancel: order.filledQuantity };
+    t.editing = true;
+    t.byHand = hand;
+    const request: JournalOrderRequest = { ...order.request, ...action.changes, quantity: leg.quantity };
+    const args = ccxtOrderArgs(orderOfRequest(leg.clientOrderId, request), orderTypesOf(this.ready(), request.symbol));
+    if (!args.ok) this.editFailed(t, action.changes, leg, hand.previous, new Error(args.reason));
+    else await this.placeReplacement(t, hand, leg, request.side, args);
+    if (!t.done && t.exchangeClientId === leg.clientOrderId) {
+      applyRecord(state, { kind: 'modified', time: this.options.wallNow(), clientOrderId: t.clientOrderId, changes: action.changes, replacement: leg, venueOrderId: t.venueOrderId });
+    }
   }
 
   // ---- reports ----
@@ -614,7 +774,10 @@ export class CcxtVenue implements LiveVenue {
     if (o.id !== t.venueOrderId) return;
     const filled = addExact(t.legBase, o.filled ?? 0);
     const status = venueOrderOf(o).status;
-    if (t.editing && status === 'cancelled') return; // the edit's answer says what became of it
+    const hand = t.byHand;
+    if (hand !== undefined && !hand.placing) {
+      if (this.handReport(t, hand, status, filled, now)) return;
+    } else if (t.editing && status === 'cancelled') return; // the edit's (or the replacement's) answer says what became of it
     if (status === 'cancelled' || status === 'expired' || status === 'rejected') {
       t.end ??= status;
       t.endFilled = filled;
@@ -747,6 +910,7 @@ export class CcxtVenue implements LiveVenue {
       replacements: 0,
       editing: false,
       cancelAfterEdit: false,
+      byHand: undefined,
       filled,
       endFilled: 0,
       end: undefined,
@@ -794,7 +958,7 @@ export function createCcxtVenue(options: CcxtVenueOptions): CcxtVenue {
 createCcxtVenue satisfies LiveVenueFactory;
 
 function appendRecord(journal: OrderJournal, record: JournalRecord): void {
-  if (record.kind === 'submit' || record.kind === 'cancel' || record.kind === 'modify') journal.appendIntent(record);
+  if (isIntent(record)) journal.appendIntent(record);
   else if (record.kind === 'balances' || record.kind === 'adopted' || record.kind === 'session') journal.appendNote(record);
   else journal.appendReport(record);
 }
