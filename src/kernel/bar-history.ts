@@ -1,31 +1,44 @@
 import type { Micros } from '../core/time.js';
 import type { BarHistory } from '../strategy/context.js';
 
-/** The last `capacity` bars of one instrument in ring buffers; `ago` 0 is the latest. */
+/**
+ * The last `capacity` bars of one instrument in ring buffers; `ago` 0 is the
+ * latest. The buffers start small and double until they reach `capacity`
+ * (the ring wraps only then): a run of a few thousand bars, an optimizer's
+ * trial, does not allocate and zero the whole capacity.
+ */
 export class RingBarHistory implements BarHistory {
   length = 0;
   private head = -1;
-  private readonly t: Float64Array;
-  private readonly o: Float64Array;
-  private readonly h: Float64Array;
-  private readonly l: Float64Array;
-  private readonly c: Float64Array;
-  private readonly v: Float64Array;
+  /** Bars the buffers hold now (<= capacity). */
+  private size: number;
+  private t: Float64Array;
+  private o: Float64Array;
+  private h: Float64Array;
+  private l: Float64Array;
+  private c: Float64Array;
+  private v: Float64Array;
 
   constructor(
     readonly symbol: string,
     readonly capacity: number,
   ) {
-    this.t = new Float64Array(capacity);
-    this.o = new Float64Array(capacity);
-    this.h = new Float64Array(capacity);
-    this.l = new Float64Array(capacity);
-    this.c = new Float64Array(capacity);
-    this.v = new Float64Array(capacity);
+    const size = Math.min(capacity, 256);
+    this.size = size;
+    this.t = new Float64Array(size);
+    this.o = new Float64Array(size);
+    this.h = new Float64Array(size);
+    this.l = new Float64Array(size);
+    this.c = new Float64Array(size);
+    this.v = new Float64Array(size);
   }
 
   push(time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
-    const i = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    let i = this.head + 1;
+    if (i === this.size) {
+      if (this.size < this.capacity) this.grow();
+      else i = 0;
+    }
     this.head = i;
     this.t[i] = time;
     this.o[i] = open;
@@ -36,10 +49,27 @@ export class RingBarHistory implements BarHistory {
     if (this.length < this.capacity) this.length++;
   }
 
+  /** Doubles the buffers (up to capacity); they have not wrapped yet, so the bars stay where they are. */
+  private grow(): void {
+    const size = Math.min(this.capacity, this.size * 2);
+    const more = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.t = more(this.t);
+    this.o = more(this.o);
+    this.h = more(this.h);
+    this.l = more(this.l);
+    this.c = more(this.c);
+    this.v = more(this.v);
+    this.size = size;
+  }
+
   private at(arr: Float64Array, ago: number): number {
     if (!(ago >= 0 && ago < this.length) || !Number.isInteger(ago)) return NaN;
     let i = this.head - ago;
-    if (i < 0) i += this.capacity;
+    if (i < 0) i += this.size;
     return arr[i] as number;
   }
 
