@@ -5,8 +5,8 @@ import { RingBarHistory } from './bar-history.js';
 describe('RingBarHistory', () => {
   it('holds the last `capacity` bars, growing its buffers and then wrapping, as a plain list would', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1500 }), fc.integer({ min: 0, max: 4000 }), (capacity, bars) => {
-        const h = new RingBarHistory('X', capacity);
+      fc.property(fc.integer({ min: 1, max: 1500 }), fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 1, max: 2000 }), (capacity, bars, initial) => {
+        const h = new RingBarHistory('X', capacity, initial);
         for (let k = 0; k < bars; k++) h.push(k * 10, k + 0.1, k + 0.2, k + 0.3, k + 0.4, k + 0.5);
         const kept = Math.min(bars, capacity);
         expect(h.length).toBe(kept);

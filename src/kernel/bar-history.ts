@@ -3,9 +3,10 @@ import type { BarHistory } from '../strategy/context.js';
 
 /**
  * The last `capacity` bars of one instrument in ring buffers; `ago` 0 is the
- * latest. The buffers start small and double until they reach `capacity`
- * (the ring wraps only then): a run of a few thousand bars, an optimizer's
- * trial, does not allocate and zero the whole capacity.
+ * latest. The buffers start at `initialSize` (the bars the run expects,
+ * when it knows) and double until they reach `capacity` (the ring wraps only
+ * then): a run of a few thousand bars, an optimizer's trial, does not
+ * allocate and zero the whole capacity.
  */
 export class RingBarHistory implements BarHistory {
   length = 0;
@@ -22,8 +23,9 @@ export class RingBarHistory implements BarHistory {
   constructor(
     readonly symbol: string,
     readonly capacity: number,
+    initialSize = capacity,
   ) {
-    const size = Math.min(capacity, 256);
+    const size = Math.max(1, Math.min(capacity, Math.ceil(initialSize)));
     this.size = size;
     this.t = new Float64Array(size);
     this.o = new Float64Array(size);

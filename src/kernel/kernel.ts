@@ -667,7 +667,7 @@ export class TradingKernel {
     if (found !== undefined) return found;
     const spec = parseBarSpec(timeframe, 'timeframe');
     const symbol = (this.instruments[idx] as Instrument).symbol;
-    const series = new Series(idx, timeframe, new RingBarHistory(symbol, this.historyCapacity), new BarView(symbol, timeframe), new BarAggregator(spec));
+    const series = new Series(idx, timeframe, new RingBarHistory(symbol, this.historyCapacity, this.options.stepsHint ?? this.historyCapacity), new BarView(symbol, timeframe), new BarAggregator(spec));
     list.push(series);
     return series;
   }
