@@ -95,7 +95,8 @@ describe('a commission in kind', () => {
             pf.applyFill(pos, -sold, s.price, mulExact(mulExact(sold, s.price), s.rate), ++t);
             balance = subExact(balance, sold);
           }
-          expect(rel(pos.quantity, balance)).toBeLessThan(1e-12);
+          // Exactly: the position is the balance, not a float sum near it.
+          expect(pos.quantity).toBe(balance);
           pos.lastPrice = s.mark;
           const equity = pf.equity();
           expect(rel(equity, pf.cash + pf.positionValue())).toBeLessThan(1e-12);

@@ -294,12 +294,13 @@ export class Portfolio {
       const trade = pos.openTrade;
       if (trade === undefined) throw new InvariantError(`${pos.instrument.symbol}: position without an open trade`);
       trade.addExit(closing, price, closeFee, pnl);
-      pos.quantity = held - direction * closing;
+      // Exact decimals: a spot position stays the exchange's balance (no float residue of 1e-18 over many fills).
+      pos.quantity = subExact(held, direction * closing);
       if (pos.margined) this.moveMargin(pos, -closing);
       // Fractional lots: a residue of float subtraction is zero, not a dust position.
       if (Math.abs(pos.quantity) <= Math.abs(held) * 1e-12) pos.quantity = 0;
       // A leg of a hedging account only reduces here (a residue is float noise).
-      remaining = pos.side === 'net' ? absQty - closing : 0;
+      remaining = pos.side === 'net' ? subExact(absQty, closing) : 0;
       if (pos.quantity === 0) {
         this.closedTrades.push(trade.close(time, pos.bars, mult));
         pos.openTrade = undefined;
@@ -322,7 +323,7 @@ export class Portfolio {
         pos.averagePrice = (pos.averagePrice * Math.abs(pos.quantity) + price * remaining) / total;
       }
       (pos.openTrade as OpenTrade).addEntry(remaining, price, openFee);
-      pos.quantity += signed;
+      pos.quantity = addExact(pos.quantity, signed);
     }
   }
 
