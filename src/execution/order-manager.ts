@@ -34,6 +34,15 @@ function exceedsClosable(quantity: number, closable: number): boolean {
   return quantity > closable && quantity - closable > closable * 1e-12;
 }
 
+/** A commission in kind is a part of a buy's own quantity (spot: a long position keeps the rest); anything else is a venue's bug. */
+function checkFeeInKind(order: Order, quantity: number, venueFee: number | undefined, feeInKind: number): void {
+  const what = `order ${order.id}: a commission in kind of ${feeInKind}`;
+  if (venueFee !== undefined) throw new InvariantError(`${what} comes with a fee in cash (${venueFee})`);
+  if (!(feeInKind >= 0) || !Number.isFinite(feeInKind)) throw new InvariantError(`${what} is not a quantity`);
+  if (order.side !== 'buy') throw new InvariantError(`${what} on a sell (only a buy can pay in the bought asset)`);
+  if (!(feeInKind < quantity)) throw new InvariantError(`${what} is not less than the fill's ${quantity}`);
+}
+
 /**
  * Decides, before acceptance, whether an order may go to the venue. Returns
  * a reason to reject, or undefined. `costPrice` is the price the order is
@@ -437,12 +446,14 @@ export class OrderManager implements ExecutionReports {
     this.reject(order, time, reason);
   }
 
-  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity, venueFee?: number): void {
+  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity, venueFee?: number, feeInKind?: number): void {
     const order = this.takeWorking(orderId);
     if (!(quantity > 0) || quantity > leavesQuantity(order) + 1e-9) throw new InvariantError(`order ${orderId}: fill of ${quantity} with ${leavesQuantity(order)} open`);
     if (venueFee !== undefined && !Number.isFinite(venueFee)) throw new InvariantError(`order ${orderId}: the venue's fee ${venueFee} is not a number`);
+    if (feeInKind !== undefined) checkFeeInKind(order, quantity, venueFee, feeInKind);
     const multiplier = this.multiplierOf(order.id);
-    const fee = venueFee ?? this.quote(order.symbol, quantity, price, multiplier, liquidity);
+    // A commission in kind is valued at the fill's price; the portfolio takes it from the position, not from cash.
+    const fee = feeInKind !== undefined ? mulExact(mulExact(feeInKind, price), multiplier) : (venueFee ?? this.quote(order.symbol, quantity, price, multiplier, liquidity));
     this.ownVolume = addExact(this.ownVolume, mulExact(mulExact(quantity, price), multiplier));
     const before = order.filledQuantity;
     order.filledQuantity = addExact(before, quantity);
@@ -456,7 +467,11 @@ export class OrderManager implements ExecutionReports {
       transition(order, 'filled');
       this.forgetPending(order.id);
     } else this.setWorkingStatus(order, 'partially_filled');
-    const fill: Fill = { orderId: order.id, symbol: order.symbol, time, quantity: sideSign(order.side) * quantity, price, fee, liquidity };
+    const signed = sideSign(order.side) * quantity;
+    const fill: Fill =
+      feeInKind === undefined
+        ? { orderId: order.id, symbol: order.symbol, time, quantity: signed, price, fee, liquidity }
+        : { orderId: order.id, symbol: order.symbol, time, quantity: signed, price, fee, liquidity, feeInKind };
     this.fills.push(fill);
     this.sink.fill(order, fill);
     this.sink.event({ kind: complete ? 'filled' : 'partially_filled', time, order, reason: '', fill });

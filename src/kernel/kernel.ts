@@ -243,7 +243,7 @@ export class TradingKernel {
           const pos = legOf(order);
           // A fill before the instrument's first mark (an adopted order's): the position held before the run comes first.
           if (this.opening !== undefined && this.opening.waiting > 0) this.opening.takeOver(pf, pos, pos.index, fill.price, fill.time);
-          pf.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time);
+          pf.applyFill(pos, fill.quantity, fill.price, fill.fee, fill.time, fill.feeInKind);
           this.positionLog.onFill(pos.side === 'short' ? pf.size + pos.index : pos.index, fill.time);
         },
         released: (order) => this.buyingPower.release(order.id),
@@ -264,8 +264,8 @@ export class TradingKernel {
       portfolio: pf,
       orders: this.orders,
       now: () => this.clock.now(),
-      round: (order, instrument) => {
-        const r = this.risk.roundOrder(order, instrument);
+      round: (order, instrument, held) => {
+        const r = this.risk.roundOrder(order, instrument, held);
         return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
       },
     }));

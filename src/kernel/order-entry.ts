@@ -14,8 +14,8 @@ export interface OrderEntryHost {
   readonly portfolio: Portfolio;
   readonly orders: OrderManager;
   now(): Micros;
-  /** Prices to the tick and quantity to the lot, when the run asks for rounding; else unchanged. */
-  round(order: NewOrder, instrument: Instrument): NewOrder;
+  /** Prices to the tick and quantity to the lot, when the run asks for rounding, and an order for all of `held` (the position it acts on) down to the lot; else unchanged. */
+  round(order: NewOrder, instrument: Instrument, held: number): NewOrder;
 }
 
 /**
@@ -77,7 +77,7 @@ export class OrderEntry {
       multiplier: instrument.multiplier,
       positionSide: request.positionSide,
     };
-    return round ? this.host.round(order, instrument) : order;
+    return round ? this.host.round(order, instrument, this.host.portfolio.leg(idx, request.positionSide).quantity) : order;
   }
 }
 

@@ -76,7 +76,9 @@ export type IncidentKind =
   | 'report_recovered'
   | 'order_refused'
   // A fill's commission charged in a currency the run cannot price (a fee token): the run's fee model priced it.
-  | 'fee_estimated';
+  | 'fee_estimated'
+  // A commission charged in the base asset that the position cannot pay (a sell's, or one not less than its fill): its value came from cash.
+  | 'fee_from_cash';
 
 export interface Incident {
   /** Local time of the incident, µs since the epoch. */

@@ -28,6 +28,8 @@ export interface Fill {
   readonly price: number;
   readonly fee: number;
   readonly liquidity: Liquidity;
+  /** A commission the venue took in units of the instrument (unsigned; `fee` is its value): the position changed by `quantity - feeInKind`. Absent for fees paid in cash. */
+  readonly feeInKind?: number;
 }
 
 /** Everything that happens to an order reaches the strategy as one of these. */

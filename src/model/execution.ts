@@ -62,8 +62,14 @@ export interface ExecutionReports {
   /**
    * A fill. `fee` is what the venue charged, in the account's currency (a
    * live exchange's commission); absent, the run's fee model prices it.
+   * `feeInKind` is a commission the venue took in units of the instrument
+   * itself (a spot buy's commission in the base asset), with `fee` absent:
+   * the order fills `quantity`, the position grows by `quantity - feeInKind`,
+   * cash pays `quantity x price` only, and the fill's fee is the commission's
+   * value, `feeInKind x price x multiplier`. Only a buy that leaves a long
+   * position may carry one (else InvariantError).
    */
-  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity, fee?: number): void;
+  filled(orderId: number, time: Micros, quantity: number, price: number, liquidity: Liquidity, fee?: number, feeInKind?: number): void;
   triggered(orderId: number, time: Micros): void;
   /** A trailing stop's trigger moved. */
   triggerMoved(orderId: number, triggerPrice: number): void;

@@ -241,12 +241,21 @@ export class Portfolio {
    * Applies one fill (signed quantity). A fill that crosses zero closes the
    * current round trip and opens another; its fee is split in proportion to
    * the closing and opening quantities.
+   *
+   * `feeInKind` (> 0): the venue took the commission in units of the
+   * instrument (a spot buy's commission in the base asset) and `fee` is its
+   * value. Cash pays quantity x price only, and the position and its open
+   * trade grow by what was kept, quantity - feeInKind, at the fill's price:
+   * equity = cash + position value and equity change = realised + unrealised
+   * - fees hold as for a fee in cash. Only a buy of a cash instrument that
+   * leaves a long position may carry one.
    */
-  applyFill(pos: PositionState, quantity: number, price: number, fee: number, time: Micros): void {
+  applyFill(pos: PositionState, quantity: number, price: number, fee: number, time: Micros, feeInKind = 0): void {
     if (quantity === 0 || !Number.isFinite(quantity)) throw new InvariantError(`fill with quantity ${quantity}`);
     if (!(price > 0) || !Number.isFinite(price)) throw new InvariantError(`fill with price ${price}`);
     // A negative fee is a maker rebate.
     if (!Number.isFinite(fee)) throw new InvariantError(`fill with fee ${fee}`);
+    if (feeInKind !== 0) checkFeeInKind(pos, quantity, feeInKind);
     if (pos.side !== 'net') {
       // A leg of a hedging account never crosses zero: the order manager and the venue see to it.
       const after = (pos.side === 'long' ? 1 : -1) * (pos.quantity + quantity);
@@ -258,7 +267,8 @@ export class Portfolio {
       if (pos.quantity !== 0) this.settle(pos, price);
       this.credit(pos, -fee);
     } else {
-      this.credit(pos, -addExact(mulExact(mulExact(quantity, price), mult), fee));
+      // A commission in kind was paid in units, not from cash.
+      this.credit(pos, -addExact(mulExact(mulExact(quantity, price), mult), feeInKind === 0 ? fee : 0));
     }
     const ccy = pos.instrument.currency;
     this.fees = addExact(this.fees, ccy === this.currency ? fee : fee * this.rate(ccy));
@@ -266,6 +276,8 @@ export class Portfolio {
     this.tradedVolume = addExact(this.tradedVolume, ccy === this.currency ? traded : traded * this.rate(ccy));
     pos.fees = addExact(pos.fees, fee);
     pos.lastPrice = Number.isNaN(pos.lastPrice) ? price : pos.lastPrice;
+    // What the position changes by: the traded quantity, less a commission taken from it.
+    if (feeInKind !== 0) quantity = subExact(quantity, feeInKind);
 
     const absQty = Math.abs(quantity);
     const held = pos.quantity;
@@ -282,12 +294,13 @@ export class Portfolio {
       const trade = pos.openTrade;
       if (trade === undefined) throw new InvariantError(`${pos.instrument.symbol}: position without an open trade`);
       trade.addExit(closing, price, closeFee, pnl);
-      pos.quantity = held - direction * closing;
+      // Exact decimals: a spot position stays the exchange's balance (no float residue of 1e-18 over many fills).
+      pos.quantity = subExact(held, direction * closing);
       if (pos.margined) this.moveMargin(pos, -closing);
       // Fractional lots: a residue of float subtraction is zero, not a dust position.
       if (Math.abs(pos.quantity) <= Math.abs(held) * 1e-12) pos.quantity = 0;
       // A leg of a hedging account only reduces here (a residue is float noise).
-      remaining = pos.side === 'net' ? absQty - closing : 0;
+      remaining = pos.side === 'net' ? subExact(absQty, closing) : 0;
       if (pos.quantity === 0) {
         this.closedTrades.push(trade.close(time, pos.bars, mult));
         pos.openTrade = undefined;
@@ -310,7 +323,7 @@ export class Portfolio {
         pos.averagePrice = (pos.averagePrice * Math.abs(pos.quantity) + price * remaining) / total;
       }
       (pos.openTrade as OpenTrade).addEntry(remaining, price, openFee);
-      pos.quantity += signed;
+      pos.quantity = addExact(pos.quantity, signed);
     }
   }
 
@@ -342,4 +355,14 @@ export class Portfolio {
     for (const p of this.positions) if (p.openTrade !== undefined) n++;
     return n;
   }
+}
+
+/** A commission in kind: part of a buy's own quantity, on a cash instrument, leaving a long position (spot has no shorts to pay it from). */
+function checkFeeInKind(pos: PositionState, quantity: number, feeInKind: number): void {
+  const what = `${pos.instrument.symbol}: a commission in kind of ${feeInKind} on a fill of ${quantity}`;
+  if (!(feeInKind > 0) || !Number.isFinite(feeInKind)) throw new InvariantError(`${what} is not a positive quantity`);
+  if (pos.margined) throw new InvariantError(`${what}: ${pos.instrument.symbol} is margined, its contracts cannot pay a commission`);
+  if (!(quantity > 0) || pos.side === 'short') throw new InvariantError(`${what}: only a buy of a long position can pay in the bought asset`);
+  if (pos.quantity < 0) throw new InvariantError(`${what}: the position (${pos.quantity}) is short, the fill would cross zero`);
+  if (!(feeInKind < quantity)) throw new InvariantError(`${what}: the commission is not less than the quantity`);
 }

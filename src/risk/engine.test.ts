@@ -340,6 +340,20 @@ describe('roundOrder', () => {
     expect(engine({ enforceTick: 'reject', enforceLot: 'off' }).roundOrder({ side: 'buy', type: 'limit', quantity: 250, price: 10.17 }, inst)).toEqual({ quantity: 250, price: 10.17, triggerPrice: NaN, changed: false });
     expect(engine({ enforceTick: 'round', enforceLot: 'round' }).roundOrder({ side: 'buy', type: 'limit', quantity: 250, price: 10.17 }, undefined).changed).toBe(false);
   });
+
+  it('with enforceLot reject, takes an order for all of a position off the lot grid down to the lot (the rest is dust); other orders stay', () => {
+    const r = engine({ enforceLot: 'reject' });
+    const lot = { tickSize: 0, lotSize: 0.00001, multiplier: 1 };
+    // 0.01234 bought, 0.00001234 paid in kind: 0.01232766 held.
+    expect(r.roundOrder({ side: 'sell', type: 'market', quantity: 0.01232766 }, lot, 0.01232766)).toEqual({ quantity: 0.01232, price: NaN, triggerPrice: NaN, changed: true });
+    expect(r.roundOrder({ side: 'buy', type: 'market', quantity: 0.01232766 }, lot, -0.01232766).quantity).toBe(0.01232);
+    // Not all of it, the wrong side, or no position: refused later as off the lot, as before.
+    expect(r.roundOrder({ side: 'sell', type: 'market', quantity: 0.01232765 }, lot, 0.01232766).changed).toBe(false);
+    expect(r.roundOrder({ side: 'buy', type: 'market', quantity: 0.01232766 }, lot, 0.01232766).changed).toBe(false);
+    expect(r.roundOrder({ side: 'sell', type: 'market', quantity: 0.01232766 }, lot).changed).toBe(false);
+    // enforceLot off: quantities are not the risk engine's business.
+    expect(engine({ enforceLot: 'off' }).roundOrder({ side: 'sell', type: 'market', quantity: 0.01232766 }, lot, 0.01232766).changed).toBe(false);
+  });
 });
 
 describe('wiring', () => {

@@ -428,8 +428,14 @@ export class RiskEngine {
    * quantity down to the lot (it may become 0: refuse such an order). In
    * other modes, values pass unchanged. For a type that has no limit price,
    * `price` is read as a trigger. The engine applies this before checks.
+   *
+   * `held`, the position the order acts on: an order for exactly all of it
+   * that is off the lot grid (a position that paid commissions in kind is)
+   * goes down to the lot with enforceLot 'reject' too, so selling the whole
+   * position sells what can be sold; the rest stays as dust, as on an
+   * exchange.
    */
-  roundOrder(order: RoundableOrder, instrument: RiskInstrument | undefined): RoundedOrder {
+  roundOrder(order: RoundableOrder, instrument: RiskInstrument | undefined, held?: number): RoundedOrder {
     const price = order.price ?? NaN;
     const trigger = order.triggerPrice ?? NaN;
     let rp = price;
@@ -442,7 +448,7 @@ export class RiskEngine {
       rt = roundToGrid(trigger, tick, 'nearest');
     }
     const lot = instrument?.lotSize ?? 0;
-    if (this.limits.enforceLot === 'round' && lot > 0 && rq > 0) rq = roundToGrid(rq, lot, 'down');
+    if (lot > 0 && rq > 0 && (this.limits.enforceLot === 'round' || (this.limits.enforceLot === 'reject' && closesAll(order, held)))) rq = roundToGrid(rq, lot, 'down');
     const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
     return { quantity: rq, price: rp, triggerPrice: rt, changed: !(same(rp, price) && same(rt, trigger) && rq === order.quantity) };
   }
@@ -457,4 +463,10 @@ export class RiskEngine {
   preTradeCheck(view: RiskView): (order: Order, signedQuantity: number, costPrice: number, fee: number) => RejectReason | undefined {
     return (order, _signedQuantity, costPrice, fee) => this.check(order, view, { price: costPrice, fee });
   }
+}
+
+/** Whether `order` is for exactly all of position `held` (the side that closes it). */
+function closesAll(order: RoundableOrder, held: number | undefined): boolean {
+  if (held === undefined || held === 0) return false;
+  return order.side === (held > 0 ? 'sell' : 'buy') && order.quantity === Math.abs(held);
 }

@@ -2,17 +2,19 @@
  * `quantflow live` against a local exchange whose clock is 30 s ahead of or
  * behind this machine's, charging buys' commissions in the base asset (as
  * Binance without BNB): the run measures the offset and trades normally,
- * and at its end its journal's balances are the exchange's and its cash and
- * position differ from them only by the commissions paid in BTC
+ * and at its end its journal's balances, and its cash and position, are the
+ * exchange's: the commissions paid in BTC came out of the position
  * (docs/live.md, "The exchange's clock" and "A commission in the base asset").
+ * Then a strategy that sells its whole `ctx.position()` after each buy: every
+ * sell is filled (what the lot grid allows; the rest is dust).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addExact, subExact } from '../../src/core/decimal.js';
-import { JOURNAL_FILE, baseFeeOf, quoteFeeOf, readJournal, replayJournal } from '../../src/live/journal/index.js';
+import { addExact } from '../../src/core/decimal.js';
+import { JOURNAL_FILE, baseFeeOf, readJournal, replayJournal } from '../../src/live/journal/index.js';
 import { pointCcxtAt } from '../../src/live/local-exchange/ccxt-urls.js';
 import { startLocalExchange, type LocalExchange } from '../../src/live/local-exchange/index.js';
 import { ROOT, SAMPLES, tempDir } from '../helpers/cli.js';
@@ -33,14 +35,32 @@ export default class Flip extends Strategy<Record<string, unknown>> {
 }
 `;
 
+/** Buys 0.01234 BTC when flat (three times), else sells its whole position: 0.1% of each buy is paid in BTC, so the position is off the 0.00001 lot grid. */
+const SELL_ALL = `import { Strategy, type Bar, type StrategyContext } from 'quantflow';
+
+export default class SellAll extends Strategy<Record<string, unknown>> {
+  private buys = 0;
+  override onBar(_bar: Bar, ctx: StrategyContext): void {
+    if (ctx.openOrders().length > 0) return;
+    if (ctx.position() < 0.001) {
+      if (this.buys++ < 3) ctx.buy(0.01234);
+    } else ctx.sell(ctx.position());
+  }
+}
+`;
+
 let exchange: LocalExchange | undefined;
 afterEach(async () => {
   await exchange?.close();
   exchange = undefined;
 });
 
-function live(dir: string, url: string): Promise<{ code: number | null; stderr: string }> {
-  const args = ['live', '--strategy', join(dir, 'flip.ts'), '--exchange', 'binance', '--url', url, '--credentials', 'env:QF_CLOCK', '--symbol', SYMBOL];
+function readSummary(dir: string): { final_cash: number; instruments: Record<string, { position: number }> } {
+  return JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as { final_cash: number; instruments: Record<string, { position: number }> };
+}
+
+function live(dir: string, url: string, strategy = 'flip.ts'): Promise<{ code: number | null; stderr: string }> {
+  const args = ['live', '--strategy', join(dir, strategy), '--exchange', 'binance', '--url', url, '--credentials', 'env:QF_CLOCK', '--symbol', SYMBOL];
   const child = spawn(process.execPath, [join(ROOT, 'bin/quantflow.js'), ...args, '--timeframe', '1m', '--data', 'bars', '--fee-rate', '0.001', '--out', join(dir, 'run'), '--duration', '7s'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -53,7 +73,7 @@ function live(dir: string, url: string): Promise<{ code: number | null; stderr: 
 
 describe("quantflow live against an exchange whose clock is off by 30 s, fees in the base asset", () => {
   for (const skew of [30_000, -30_000]) {
-    it(`clock ${skew > 0 ? 'ahead' : 'behind'}: trades normally; the run's account is the exchange's but for the commissions paid in BTC`, async () => {
+    it(`clock ${skew > 0 ? 'ahead' : 'behind'}: trades normally; the run's cash and position are the exchange's balances`, async () => {
       const dir = tempDir('qf-live-clock-');
       // 40 bars at 10 a second: the replay ends before the run, so no fill comes after it.
       const bars = join(dir, 'bars.csv');
@@ -88,20 +108,57 @@ describe("quantflow live against an exchange whose clock is off by 30 s, fees in
         expect([...state.fills.keys()].sort()).toEqual(trades.map((t) => String(t.id)).sort());
         expect(state.balances.get('BTC')).toBe(total.BTC);
         expect(state.balances.get('USDT')).toBe(total.USDT);
-        // One session: every fill's commission in BTC is the known difference.
         let baseFees = 0;
-        let baseFeesValue = 0;
-        for (const f of state.fills.values()) {
-          baseFees = addExact(baseFees, baseFeeOf(f));
-          if (baseFeeOf(f) !== 0) baseFeesValue = addExact(baseFeesValue, quoteFeeOf(f) ?? NaN);
-        }
+        for (const f of state.fills.values()) baseFees = addExact(baseFees, baseFeeOf(f));
         expect(baseFees).toBeGreaterThan(0);
-        const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as { final_cash: number; instruments: Record<string, { position: number }> };
-        expect(subExact(summary.instruments[SYMBOL]?.position ?? 0, baseFees)).toBeCloseTo(total.BTC ?? 0, 8);
-        expect(addExact(summary.final_cash, baseFeesValue)).toBeCloseTo(total.USDT ?? NaN, 6);
+        // The commissions paid in BTC came out of the position, not out of cash: both are the exchange's.
+        const summary = readSummary(dir);
+        expect(summary.instruments[SYMBOL]?.position).toBe(total.BTC);
+        expect(summary.final_cash).toBe(total.USDT);
       } finally {
         await client.close();
       }
     }, 60_000);
   }
+
+  it('a strategy that sells its whole ctx.position() after buys paying in BTC: every sell is filled, and the position ends as the exchange\'s balance, dust below the lot', async () => {
+    const dir = tempDir('qf-live-sell-all-');
+    const bars = join(dir, 'bars.csv');
+    writeFileSync(bars, readFileSync(join(SAMPLES, 'BTC-PERP-2022-01-1m.csv'), 'utf8').split('\n').slice(0, 41).join('\n') + '\n');
+    exchange = await startLocalExchange({
+      data: [{ path: bars, symbol: SYMBOL }],
+      speed: 600,
+      accounts: [{ key: KEY, secret: SECRET }],
+      balances: { USDT: 100_000 },
+      feeRate: 0.001,
+      feeAsset: 'base',
+      lotSize: '0.00001',
+    });
+    writeFileSync(join(dir, 'sell-all.ts'), SELL_ALL);
+    const r = await live(dir, exchange.url, 'sell-all.ts');
+    expect(r.code, r.stderr).toBe(0);
+    const incidents = readFileSync(join(dir, 'run', 'incidents.csv'), 'utf8');
+    expect(incidents).not.toMatch(/order_refused|fee_from_cash/);
+
+    const client = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
+    try {
+      await pointCcxtAt(client, exchange.url);
+      const trades = await client.fetchMyTrades(SYMBOL, undefined, 1000);
+      const total = (await client.fetchBalance()).total as unknown as Record<string, number>;
+      const buys = trades.filter((t) => t.side === 'buy');
+      const sells = trades.filter((t) => t.side === 'sell');
+      expect(buys.length).toBe(3);
+      expect(buys.every((t) => t.fee?.currency === 'BTC')).toBe(true);
+      // Each sell was for the whole position the run held, down to the lot: 0.01234 - 0.00001234 = 0.01232766 leaves 0.01232.
+      expect(sells.map((t) => t.amount)).toEqual([0.01232, 0.01233, 0.01233]);
+      const summary = readSummary(dir);
+      expect(summary.instruments[SYMBOL]?.position).toBe(total.BTC);
+      expect(summary.final_cash).toBe(total.USDT);
+      // What is left is dust: less than one lot, and the exchange holds it too.
+      expect(total.BTC).toBeGreaterThan(0);
+      expect(total.BTC).toBeLessThan(0.00001);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });

@@ -37,7 +37,7 @@ import {
   type VenueFill,
   type VenueOrder,
 } from '../journal/index.js';
-import { currenciesOf, quoteFeeOf } from '../journal/replay.js';
+import { baseFeeOf, currenciesOf, quoteFeeOf } from '../journal/replay.js';
 import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
 import type { LivePosition, LiveVenue, LiveVenueFactory, LiveVenueOptions, LiveVenueStart, LiveWorkingOrder } from '../live-venue.js';
 import type { Incident, IncidentKind } from '../source.js';
@@ -143,7 +143,7 @@ interface HandModify {
 type Report =
   | { readonly kind: 'accepted'; readonly order: Tracked; readonly venueOrderId: string; readonly time: Micros }
   | { readonly kind: 'rejected'; readonly order: Tracked; readonly time: Micros }
-  | { readonly kind: 'filled'; readonly order: Tracked; readonly time: Micros; readonly quantity: number; readonly price: number; readonly liquidity: Liquidity; readonly fee: number | undefined }
+  | { readonly kind: 'filled'; readonly order: Tracked; readonly time: Micros; readonly quantity: number; readonly price: number; readonly liquidity: Liquidity; readonly fee: number | undefined; readonly feeInKind: number | undefined }
   | { readonly kind: 'cancelled' | 'expired'; readonly order: Tracked; readonly time: Micros }
   | { readonly kind: 'cancelRejected'; readonly order: Tracked; readonly time: Micros }
   | { readonly kind: 'modified'; readonly order: Tracked; readonly time: Micros; readonly changes: OrderChanges }
@@ -548,7 +548,7 @@ export class CcxtVenue implements LiveVenue {
           reports.rejected(id, r.time, 'venue_rejected');
           break;
         case 'filled':
-          reports.filled(id, r.time, r.quantity, r.price, r.liquidity, r.fee);
+          reports.filled(id, r.time, r.quantity, r.price, r.liquidity, r.fee, r.feeInKind);
           break;
         case 'cancelled':
           reports.cancelled(id, r.time, 'user');
@@ -801,12 +801,23 @@ export class CcxtVenue implements LiveVenue {
     this.journal?.appendReport({ kind: 'fill', ...journalled });
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
-    // The exchange's commission in the account's currency (one in the base asset at the fill's price); in a third, the run's fee model prices the fill.
-    const fee = quoteFeeOf(fill);
-    if (fee === undefined && fill.fee !== 0) {
-      this.options.onIncident(this.incident('fee_estimated', t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: commission ${fill.fee} ${fill.feeCurrency ?? ''} is in neither currency of ${t.symbol}; the run's fee model prices it`));
+    const liquidity = trade.takerOrMaker === 'maker' ? 'maker' : 'taker';
+    // A buy's commission in the bought asset is reported in kind: the run's position is then the exchange's base balance.
+    const baseFee = baseFeeOf(fill);
+    if (baseFee > 0 && fill.side === 'buy' && baseFee < fill.quantity) {
+      this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity, fee: undefined, feeInKind: baseFee });
+    } else {
+      // The exchange's commission in the account's currency (one in the base asset at the fill's price); in a third, the run's fee model prices the fill.
+      const fee = quoteFeeOf(fill);
+      if (fee === undefined && fill.fee !== 0) {
+        this.options.onIncident(this.incident('fee_estimated', t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: commission ${fill.fee} ${fill.feeCurrency ?? ''} is in neither currency of ${t.symbol}; the run's fee model prices it`));
+      }
+      if (baseFee > 0) {
+        const why = fill.side === 'buy' ? `is not less than the fill's ${fill.quantity}` : 'is on a sell';
+        this.options.onIncident(this.incident('fee_from_cash', t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: commission ${fill.fee} ${fill.feeCurrency ?? ''} ${why}; the run takes its value from cash, and its position exceeds the exchange's balance by it`));
+      }
+      this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity, fee, feeInKind: undefined });
     }
-    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity: trade.takerOrMaker === 'maker' ? 'maker' : 'taker', fee });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);
     else this.settle(t, now);
@@ -995,10 +1006,13 @@ function positionOf(symbol: string, base: number, state: JournalState): LivePosi
   let average = 0;
   for (const fill of state.fills.values()) {
     if (fill.symbol !== symbol) continue;
+    // A commission in the base asset left the balance with it (the kernel keeps a buy's in kind too).
+    const baseFee = baseFeeOf(fill);
     if (fill.side === 'buy') {
-      average = quantity + fill.quantity > 0 ? (average * quantity + fill.price * fill.quantity) / (quantity + fill.quantity) : 0;
-      quantity += fill.quantity;
-    } else quantity -= fill.quantity;
+      const kept = fill.quantity - baseFee;
+      average = quantity + kept > 0 ? (average * quantity + fill.price * kept) / (quantity + kept) : 0;
+      quantity += kept;
+    } else quantity -= fill.quantity + baseFee;
   }
   const explained = Math.abs(quantity - base) < 1e-9;
   return { symbol, quantity: base, averagePrice: base === 0 ? 0 : explained ? average : NaN };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ccxtLib } from '../ccxt/ccxt-lib.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mulExact, subExact } from '../../core/decimal.js';
+import { addExact, mulExact, subExact } from '../../core/decimal.js';
 import type { ExecutionReports } from '../../model/execution.js';
 import { makeInstrument } from '../../model/instrument.js';
 import { draftOrder, type Order } from '../../model/order.js';
@@ -19,14 +19,14 @@ const KEY = 'clock-venue-key';
 const SECRET = 'clock-venue-secret';
 const BTC = makeInstrument('BTC/USDT');
 
-type Seen = { kind: string; id: number; quantity?: number; price?: number; fee?: number | undefined };
+type Seen = { kind: string; id: number; quantity?: number; price?: number; fee?: number | undefined; feeInKind?: number | undefined };
 function recorder(): { reports: ExecutionReports; seen: Seen[] } {
   const seen: Seen[] = [];
   const note = (kind: string) => (id: number) => void seen.push({ kind, id });
   const reports: ExecutionReports = {
     accepted: note('accepted'),
     rejected: note('rejected'),
-    filled: (id, _t, quantity, price, _l, fee) => void seen.push({ kind: 'filled', id, quantity, price, fee }),
+    filled: (id, _t, quantity, price, _l, fee, feeInKind) => void seen.push({ kind: 'filled', id, quantity, price, fee, feeInKind }),
     triggered: note('triggered'),
     triggerMoved: note('triggerMoved'),
     expired: note('expired'),
@@ -188,7 +188,7 @@ describe("the venue and the exchange's clock", () => {
 });
 
 describe('commissions in the base asset through the venue (--fee-asset base)', () => {
-  it("a buy's commission in the base asset is the fill's fee in the quote at the fill's price; the journal's balances equal the exchange's", async () => {
+  it("a buy's commission in the base asset is reported in kind (the position keeps the rest); a sell's in the quote; the journal's balances equal the exchange's", async () => {
     const { exchange, runDir } = await setUp({ feeAsset: 'base', feeRate: 0.001 });
     const incidents: Incident[] = [];
     const { venue, start, seen } = await openVenue(exchange, runDir, incidents);
@@ -203,12 +203,13 @@ describe('commissions in the base asset through the venue (--fee-asset base)', (
     await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === sell.id));
     exchange.step(1);
     await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === sell.id));
-    const bought = seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Required<Seen>;
-    const sold = seen.find((r) => r.kind === 'filled' && r.id === sell.id) as Required<Seen>;
-    // 0.5 BTC x 0.001 = 0.0005 BTC, worth 0.0005 x the fill's price in USDT.
-    expect(bought.fee).toBe(mulExact(0.0005, bought.price));
-    expect(sold.fee).toBe(Math.round(mulExact(mulExact(sold.price, 0.2), 0.001) * 1e8) / 1e8);
-    expect(incidents.filter((i) => i.kind === 'fee_estimated')).toEqual([]);
+    const bought = seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Seen;
+    const sold = seen.find((r) => r.kind === 'filled' && r.id === sell.id) as Seen;
+    // 0.5 BTC x 0.001 = 0.0005 BTC taken from the 0.5 bought: the order fills 0.5, the position grows by 0.4995.
+    expect(bought).toMatchObject({ quantity: 0.5, fee: undefined, feeInKind: 0.0005 });
+    expect(sold.fee).toBe(Math.round(mulExact(mulExact(sold.price as number, 0.2), 0.001) * 1e8) / 1e8);
+    expect(sold.feeInKind).toBeUndefined();
+    expect(incidents.filter((i) => i.kind === 'fee_estimated' || i.kind === 'fee_from_cash')).toEqual([]);
     await venue.close();
 
     const state = replayJournal(readJournal(join(runDir, JOURNAL_FILE)));
@@ -226,6 +227,27 @@ describe('commissions in the base asset through the venue (--fee-asset base)', (
     expect(again.start.positions[0]?.quantity).toBe(subExact(1.3, 0.0005));
     expect(again.start.incidents.filter((i) => /adjustBalance/.test(i.detail))).toEqual([]);
     // (Closed once its user data stream is up: ccxt cannot close a WebSocket still connecting.)
+    await pumpUntil(again.venue, () => exchange.status().userSubscriptions > 0);
+  });
+
+  it('started again after buys that paid in BTC, the position is the balance at the average price of what the fills kept', async () => {
+    const { exchange, runDir } = await setUp({ feeAsset: 'base', feeRate: 0.001, balances: { USDT: '100000' } });
+    const { venue, start, seen } = await openVenue(exchange, runDir, []);
+    exchange.step(1);
+    const prices: number[] = [];
+    for (const quantity of [0.5, 0.25]) {
+      const buy = order(start.runId, { side: 'buy', quantity });
+      venue.submit(buy, Date.now() * 1000);
+      await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === buy.id));
+      exchange.step(1);
+      await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === buy.id));
+      prices.push((seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Seen).price as number);
+    }
+    await venue.close();
+    const again = await openVenue(exchange, runDir, []);
+    const kept = [subExact(0.5, 0.0005), subExact(0.25, 0.00025)] as const;
+    expect(again.start.positions[0]?.quantity).toBe(addExact(kept[0], kept[1]));
+    expect(again.start.positions[0]?.averagePrice).toBeCloseTo(((prices[0] as number) * kept[0] + (prices[1] as number) * kept[1]) / (kept[0] + kept[1]), 8);
     await pumpUntil(again.venue, () => exchange.status().userSubscriptions > 0);
   });
 });
