@@ -201,6 +201,35 @@ describe('the ccxt venue: modify by hand on an exchange without editOrder (cance
     expect(order?.request).toMatchObject({ price: 60000, quantity: 0.03 });
   });
 
+  it('a replacement whose request fails on the network but reaches the exchange late: it is looked for until it is there, and the kernel gets it as modified (not cancelled)', async () => {
+    const { exchange, dir } = await setUp('bars', { cancelReplace: false });
+    let sent: Promise<unknown> | undefined;
+    const { venue, start, seen } = await openVenue(exchange, join(dir, 'run'), {
+      onExchange: (ex) => {
+        withoutEditOrder(ex);
+        const create = ex.createOrder.bind(ex);
+        ex.createOrder = async (symbol, type, side, amount, price, params) => {
+          if (!String(params?.newClientOrderId).endsWith('m1')) return create(symbol, type, side, amount, price, params);
+          // The connection fails at once; the request itself reaches the exchange 1.5 s later.
+          sent = new Promise((r) => setTimeout(r, 1500)).then(() => create(symbol, type, side, amount, price, params));
+          throw new ccxt.NetworkError('connection reset');
+        };
+      },
+    });
+    const resting = limitBuy(start.runId, 1000, 0.02);
+    venue.submit(resting, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
+    venue.modify(resting.id, { price: 1001 }, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.length > 1);
+    await sent;
+    expect(seen).toEqual([
+      { kind: 'accepted', id: resting.id },
+      { kind: 'modified', id: resting.id, changes: { price: 1001 } },
+    ]);
+    const working = await (await glassOf(exchange)).fetchOpenOrders('BTC/USDT');
+    expect(working.map((o) => [o.clientOrderId, o.price, o.amount])).toEqual([[`${resting.clientOrderId}m1`, 1001, 0.02]]);
+  });
+
   it("a replacement the exchange refuses: modifyRejected with the exchange's reason, then the order ends cancelled (the original is gone); nothing works", async () => {
     const { exchange, dir } = await setUp('bars', { cancelReplace: false });
     const { venue, start, seen, incidents } = await openVenue(exchange, join(dir, 'run'), { modifyBy: 'cancel-replace' });

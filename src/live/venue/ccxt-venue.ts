@@ -151,6 +151,8 @@ type Report =
 
 const DEFAULT_POLL_MS = 3000;
 const STREAM_RETRY_MS = 1000;
+/** How long an order whose request failed on the network is looked for before it counts as never received (µs). */
+const LOST_ORDER_MICROS = 30_000_000;
 
 export class CcxtVenue implements LiveVenue {
   private exchange: CcxtExchange | undefined;
@@ -510,14 +512,22 @@ export class CcxtVenue implements LiveVenue {
     });
   }
 
+  /**
+   * A replacement whose request failed on the network, looked for by its
+   * client order id. A request can still reach the exchange after its
+   * connection failed (latency on the way), so "not found" counts only after
+   * as long as a lost submit is looked for (lostOrderMicros), as pollRound
+   * does for one.
+   */
   private async findReplacement(t: Tracked, changes: OrderChanges, leg: { clientOrderId: string; quantity: number }, previous: string): Promise<void> {
+    const since = this.options.wallNow();
     while (!this.closed) {
       try {
         const found = await this.ready().fetchOrder('', t.symbol, { origClientOrderId: leg.clientOrderId });
         this.replaced(t, changes, leg, previous, found);
         return;
       } catch (error) {
-        if (error instanceof ccxtLib().OrderNotFound) {
+        if (error instanceof ccxtLib().OrderNotFound && this.options.wallNow() - since > (this.options.lostOrderMicros ?? LOST_ORDER_MICROS)) {
           this.editFailed(t, changes, leg, previous, new Error('the request failed on the network and the exchange has no replacement'));
           return;
         }
@@ -895,7 +905,7 @@ export class CcxtVenue implements LiveVenue {
           throw error;
         });
         if (found !== undefined) this.ingestOrder(found, true);
-        else if (this.options.wallNow() - t.lostSince > (this.options.lostOrderMicros ?? 30_000_000)) {
+        else if (this.options.wallNow() - t.lostSince > (this.options.lostOrderMicros ?? LOST_ORDER_MICROS)) {
           this.refuse(t, this.options.wallNow(), 'the request failed on the network and the exchange does not have the order');
         }
         continue;
