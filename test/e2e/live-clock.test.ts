@@ -16,8 +16,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addExact } from '../../src/core/decimal.js';
 import { JOURNAL_FILE, baseFeeOf, readJournal, replayJournal } from '../../src/live/journal/index.js';
 import { pointCcxtAt } from '../../src/live/local-exchange/ccxt-urls.js';
-import { startLocalExchange, type LocalExchange } from '../../src/live/local-exchange/index.js';
-import { ROOT, SAMPLES, tempDir } from '../helpers/cli.js';
+import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../../src/live/local-exchange/index.js';
+import { sampleBarsFile } from '../helpers/local-binance.js';
+import { ROOT, tempDir } from '../helpers/cli.js';
 
 const KEY = 'clockTestKey0b1c2d3e4f5a6b7c8d9e';
 const SECRET = 'clockTestSecret9e8d7c6b5a4f3e2d1c';
@@ -71,22 +72,27 @@ function live(dir: string, url: string, strategy = 'flip.ts'): Promise<{ code: n
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
 }
 
+/**
+ * A local exchange replaying 40 bars of the sample at 10 a second (the replay ends before the run, so no
+ * fill comes after it), charging a buy's commission in BTC, with one account of 100,000 USDT.
+ */
+function baseFeeExchange(dir: string, options: Partial<LocalExchangeOptions>): Promise<LocalExchange> {
+  return startLocalExchange({
+    data: [{ path: sampleBarsFile(dir, 40), symbol: SYMBOL }],
+    speed: 600,
+    accounts: [{ key: KEY, secret: SECRET }],
+    balances: { USDT: 100_000 },
+    feeRate: 0.001,
+    feeAsset: 'base',
+    ...options,
+  });
+}
+
 describe("quantflow live against an exchange whose clock is off by 30 s, fees in the base asset", () => {
   for (const skew of [30_000, -30_000]) {
     it(`clock ${skew > 0 ? 'ahead' : 'behind'}: trades normally; the run's cash and position are the exchange's balances`, async () => {
       const dir = tempDir('qf-live-clock-');
-      // 40 bars at 10 a second: the replay ends before the run, so no fill comes after it.
-      const bars = join(dir, 'bars.csv');
-      writeFileSync(bars, readFileSync(join(SAMPLES, 'BTC-PERP-2022-01-1m.csv'), 'utf8').split('\n').slice(0, 41).join('\n') + '\n');
-      exchange = await startLocalExchange({
-        data: [{ path: bars, symbol: SYMBOL }],
-        speed: 600,
-        accounts: [{ key: KEY, secret: SECRET }],
-        balances: { USDT: 100_000 },
-        feeRate: 0.001,
-        feeAsset: 'base',
-        clockSkewMs: skew,
-      });
+      exchange = await baseFeeExchange(dir, { clockSkewMs: skew });
       writeFileSync(join(dir, 'flip.ts'), STRATEGY);
       const r = await live(dir, exchange.url);
       expect(r.code, r.stderr).toBe(0);
@@ -123,17 +129,7 @@ describe("quantflow live against an exchange whose clock is off by 30 s, fees in
 
   it('a strategy that sells its whole ctx.position() after buys paying in BTC: every sell is filled, and the position ends as the exchange\'s balance, dust below the lot', async () => {
     const dir = tempDir('qf-live-sell-all-');
-    const bars = join(dir, 'bars.csv');
-    writeFileSync(bars, readFileSync(join(SAMPLES, 'BTC-PERP-2022-01-1m.csv'), 'utf8').split('\n').slice(0, 41).join('\n') + '\n');
-    exchange = await startLocalExchange({
-      data: [{ path: bars, symbol: SYMBOL }],
-      speed: 600,
-      accounts: [{ key: KEY, secret: SECRET }],
-      balances: { USDT: 100_000 },
-      feeRate: 0.001,
-      feeAsset: 'base',
-      lotSize: '0.00001',
-    });
+    exchange = await baseFeeExchange(dir, { lotSize: '0.00001' });
     writeFileSync(join(dir, 'sell-all.ts'), SELL_ALL);
     const r = await live(dir, exchange.url, 'sell-all.ts');
     expect(r.code, r.stderr).toBe(0);

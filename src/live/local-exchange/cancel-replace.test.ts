@@ -1,23 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ccxt from 'ccxt';
+import { ccxtLib } from '../ccxt/ccxt-lib.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeOptions } from '../../cli/commands/exchange.js';
-import { pointCcxtAt } from './ccxt-urls.js';
-import { startLocalExchange, type LocalExchange } from './server.js';
+import type { LocalExchange } from './server.js';
+import { localBinanceClient, sampleBarsFile, startTestExchange, type BinanceClient } from '../../../test/helpers/local-binance.js';
 
 // POST /api/v3/order/cancelReplace through ccxt pro binance's editOrder, against a local exchange on 127.0.0.1.
-type Ccxt = InstanceType<typeof ccxt.pro.binance>;
+// Errors are checked against the copy of ccxt the clients come from (ccxtLib()).
+const ccxt = ccxtLib();
+type Ccxt = BinanceClient;
 const KEY = 'cr-key';
 const SECRET = 'cr-secret';
+const ACCOUNT = { key: KEY, secret: SECRET };
 
 let dir: string;
 let barsFile: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qf-cancel-replace-'));
-  barsFile = join(dir, 'bars.csv');
-  writeFileSync(barsFile, readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31).join('\n') + '\n');
+  barsFile = sampleBarsFile(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -30,19 +32,10 @@ afterEach(async () => {
 });
 
 async function setUp(options: { cancelReplace?: boolean } = {}): Promise<{ exchange: LocalExchange; c: Ccxt }> {
-  const exchange = await startLocalExchange({
-    data: [{ path: barsFile, symbol: 'BTC/USDT' }],
-    speed: 1e9,
-    start: 'manual',
-    accounts: [{ key: KEY, secret: SECRET }],
-    balances: { USDT: '100000', BTC: '1' },
-    ...options,
-  });
+  const exchange = await startTestExchange(barsFile, ACCOUNT, options);
   open.exchange = exchange;
-  const c = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
+  const c = await localBinanceClient(exchange, ACCOUNT);
   open.clients.push(c);
-  await pointCcxtAt(c, exchange.url);
-  await c.loadMarkets();
   return { exchange, c };
 }
 

@@ -1,18 +1,21 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ccxt from 'ccxt';
+import { ccxtLib } from '../ccxt/ccxt-lib.js';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addExact, mulExact, subExact } from '../../core/decimal.js';
 import { InputError } from '../../core/errors.js';
 import { exchangeOptions } from '../../cli/commands/exchange.js';
 import { pointCcxtAt } from './ccxt-urls.js';
-import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from './server.js';
+import type { LocalExchange, LocalExchangeOptions } from './server.js';
+import { sampleBarsFile, startTestExchange, type BinanceClient } from '../../../test/helpers/local-binance.js';
 
 // The local exchange's clock (wall clock plus an injected skew) and its fee asset; ccxt on 127.0.0.1 only.
-type Ccxt = InstanceType<typeof ccxt.pro.binance>;
+// Errors are checked against the copy of ccxt the clients come from (ccxtLib()).
+const ccxt = ccxtLib();
+type Ccxt = BinanceClient;
 const KEY = 'clock-key';
 const SECRET = 'clock-secret';
 
@@ -20,8 +23,7 @@ let dir: string;
 let barsFile: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qf-local-clock-'));
-  barsFile = join(dir, 'bars.csv');
-  writeFileSync(barsFile, readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31).join('\n') + '\n');
+  barsFile = sampleBarsFile(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,14 +36,7 @@ afterEach(async () => {
 });
 
 async function serve(options: Partial<LocalExchangeOptions> = {}): Promise<LocalExchange> {
-  open.exchange = await startLocalExchange({
-    data: [{ path: barsFile, symbol: 'BTC/USDT' }],
-    speed: 1e9,
-    start: 'manual',
-    accounts: [{ key: KEY, secret: SECRET }],
-    balances: { USDT: '100000', BTC: '1' },
-    ...options,
-  });
+  open.exchange = await startTestExchange(barsFile, { key: KEY, secret: SECRET }, options);
   return open.exchange;
 }
 

@@ -9,10 +9,10 @@ import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
 import { makeInstrument } from '../../model/instrument.js';
 import { draftOrder, isLive, type AmendRejectReason, type CancelReason, type Order } from '../../model/order.js';
 import { JOURNAL_FILE, readJournal, replayJournal, type JournalRecord } from '../journal/index.js';
-import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
-import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/server.js';
+import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/server.js';
 import type { Incident } from '../source.js';
 import { VenueHarness } from '../../../test/helpers/venue-harness.js';
+import { localBinanceClient, localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange, type BinanceClient } from '../../../test/helpers/local-binance.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
 import { sessionRunId } from './mapping.js';
 
@@ -22,6 +22,7 @@ import { sessionRunId } from './mapping.js';
 const ccxt = ccxtLib();
 const KEY = 'cr-venue-key-4Hq';
 const SECRET = 'cr-venue-secret-9Vd2';
+const ACCOUNT = { key: KEY, secret: SECRET };
 
 type Reported =
   | { kind: 'accepted'; id: number }
@@ -54,13 +55,6 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-/** 30 one-minute BTC/USDT bars (opens near 47,000). */
-function barsFile(dir: string): string {
-  const file = join(dir, 'bars.csv');
-  writeFileSync(file, readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31).join('\n') + '\n');
-  return file;
-}
-
 /**
  * BTC/USDT quotes whose ask sizes fill a resting buy in parts: at 100 only
  * 0.01 is offered (a buy of 0.03 at 100 fills 0.01), then the ask moves to
@@ -77,14 +71,7 @@ function quotesFile(dir: string): string {
 async function setUp(data: 'bars' | 'quotes', options: Partial<LocalExchangeOptions> = {}): Promise<{ exchange: LocalExchange; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'qf-venue-cr-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const exchange = await startLocalExchange({
-    data: [{ path: data === 'bars' ? barsFile(dir) : quotesFile(dir), symbol: 'BTC/USDT' }],
-    speed: 1e9,
-    start: 'manual',
-    accounts: [{ key: KEY, secret: SECRET }],
-    balances: { USDT: '100000', BTC: '1' },
-    ...options,
-  });
+  const exchange = await startTestExchange(data === 'bars' ? sampleBarsFile(dir) : quotesFile(dir), ACCOUNT, options);
   cleanup.push(() => exchange.close());
   return { exchange, dir };
 }
@@ -96,17 +83,7 @@ const withoutEditOrder = (ex: CcxtExchange): void => {
 
 async function openVenue(exchange: LocalExchange, runDir: string, extra: Partial<CcxtVenueOptions> = {}) {
   const incidents: Incident[] = [];
-  const venue = createCcxtVenue({
-    exchange: 'binance',
-    url: exchange.url,
-    credentials: { apiKey: KEY, secret: SECRET },
-    runDir,
-    unknownOrders: 'stop',
-    wallNow: () => Date.now() * 1000,
-    onIncident: (i) => void incidents.push(i),
-    pollIntervalMs: 200,
-    ...extra,
-  });
+  const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, runDir, incidents, extra));
   cleanup.push(() => venue.close());
   const rec = recorder();
   venue.connect(rec.reports);
@@ -114,21 +91,12 @@ async function openVenue(exchange: LocalExchange, runDir: string, extra: Partial
   return { venue, start, seen: rec.seen, incidents };
 }
 
-async function glassOf(exchange: LocalExchange): Promise<InstanceType<typeof ccxt.pro.binance>> {
-  const c = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
-  await pointCcxtAt(c, exchange.url);
-  await c.loadMarkets();
+async function glassOf(exchange: LocalExchange): Promise<BinanceClient> {
+  const c = await localBinanceClient(exchange, ACCOUNT);
   cleanup.push(() => c.close());
   return c;
 }
 
-async function pumpUntil(venue: CcxtVenue, done: () => boolean | Promise<boolean>): Promise<void> {
-  for (;;) {
-    venue.poll();
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const journalOf = (runDir: string): JournalRecord[] => readJournal(join(runDir, JOURNAL_FILE));
 const filledOf = (seen: readonly Reported[], id: number): number => seen.reduce((n, r) => (r.kind === 'filled' && r.id === id ? addExact(n, r.quantity) : n), 0);

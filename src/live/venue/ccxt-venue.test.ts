@@ -15,17 +15,17 @@ import { draftOrder, isLive, type AmendRejectReason, type CancelReason, type Ord
 import { JOURNAL_FILE, replayJournal } from '../journal/index.js';
 import { scanFrames, JOURNAL_MAGIC } from '../journal/frames.js';
 import { decodeRecord, type JournalRecord } from '../journal/records.js';
-import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
-import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/server.js';
+import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/server.js';
 import type { Incident } from '../source.js';
 import { VenueHarness } from '../../../test/helpers/venue-harness.js';
+import { localBinanceClient, localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange } from '../../../test/helpers/local-binance.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
 import { sessionRunId } from './mapping.js';
 
 // The ccxt venue against a local exchange on 127.0.0.1: nothing here touches the internet.
 const KEY = 'venue-test-key-7Q2x';
 const SECRET = 'venue-test-secret-Zk91Pw';
-const START = { USDT: '100000', BTC: '1' };
+const ACCOUNT = { key: KEY, secret: SECRET };
 
 type Reported =
   | { kind: 'accepted'; id: number; venueOrderId: string }
@@ -56,58 +56,8 @@ function recorder(): { reports: ExecutionReports; seen: Reported[] } {
   return { reports, seen };
 }
 
-/** A data folder with 30 one-minute BTC/USDT bars. */
-function barsFile(dir: string): string {
-  const file = join(dir, 'bars.csv');
-  const lines = readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31);
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
-
 function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
-}
-
-async function serve(bars: string, options: Partial<LocalExchangeOptions> = {}): Promise<LocalExchange> {
-  return startLocalExchange({
-    data: [{ path: bars, symbol: 'BTC/USDT' }],
-    speed: 1e9,
-    start: 'manual',
-    accounts: [{ key: KEY, secret: SECRET }],
-    balances: START,
-    ...options,
-  });
-}
-
-function venueOptions(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}): CcxtVenueOptions {
-  return {
-    exchange: 'binance',
-    url: exchange.url,
-    credentials: { apiKey: KEY, secret: SECRET },
-    runDir,
-    unknownOrders: 'stop',
-    wallNow: () => Date.now() * 1000,
-    onIncident: (i) => void incidents.push(i),
-    pollIntervalMs: 200,
-    ...extra,
-  };
-}
-
-/** A plain ccxt client on the same account, to look at the exchange as it is. */
-async function lookingGlass(exchange: LocalExchange): Promise<InstanceType<typeof ccxt.pro.binance>> {
-  const c = new ccxt.pro.binance({ apiKey: KEY, secret: SECRET });
-  await pointCcxtAt(c, exchange.url);
-  await c.loadMarkets();
-  return c;
-}
-
-/** Polls the venue as the kernel does until `done` holds. */
-async function pumpUntil(venue: CcxtVenue, done: () => boolean | Promise<boolean>): Promise<void> {
-  for (;;) {
-    venue.poll();
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function until(what: () => boolean | Promise<boolean>): Promise<void> {
@@ -144,13 +94,13 @@ afterEach(async () => {
 async function setUp(options: Partial<LocalExchangeOptions> = {}): Promise<{ exchange: LocalExchange; dir: string }> {
   const dir = tempDir('qf-venue-');
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const exchange = await serve(barsFile(dir), options);
+  const exchange = await startTestExchange(sampleBarsFile(dir), ACCOUNT, options);
   cleanup.push(() => exchange.close());
   return { exchange, dir };
 }
 
 async function openVenue(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}) {
-  const venue = createCcxtVenue(venueOptions(exchange, runDir, incidents, extra));
+  const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, runDir, incidents, extra));
   cleanup.push(() => venue.close());
   const rec = recorder();
   venue.connect(rec.reports);
@@ -209,7 +159,7 @@ describe('the ccxt venue', () => {
     // The cancel asked for while the modify was at the exchange goes to the replacement.
     expect(seen.filter((r) => r.id === resting.id).map((r) => r.kind)).toEqual(['accepted', 'modified', 'cancelled']);
 
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     const trades = await glass.fetchMyTrades('BTC/USDT');
     // Each fill as the exchange made it, with the commission it charged (in USDT, the account's currency).
@@ -259,7 +209,7 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
     exchange.start();
     await until(() => exchange.status().done);
     await pumpUntil(venue, () => orders.every((o) => filledOf(seen, o.id) >= o.quantity));
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     const trades = await glass.fetchMyTrades('BTC/USDT');
     expect(exchange.status().reportsDropped).toBeGreaterThan(0);
@@ -277,7 +227,7 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
 
   it('adopts, cancels or stops at open orders it does not know (--unknown-orders)', async () => {
     const { exchange, dir } = await setUp();
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     const manual = await glass.createOrder('BTC/USDT', 'limit', 'buy', 0.02, 1000, { clientOrderId: 'by-hand-1' });
 
@@ -306,7 +256,7 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
 
   it('refuses a wrong secret with a one-line InputError that does not contain it', async () => {
     const { exchange, dir } = await setUp();
-    const venue = createCcxtVenue({ ...venueOptions(exchange, join(dir, 'run'), []), credentials: { apiKey: KEY, secret: 'not-the-secret-3xQ' } });
+    const venue = createCcxtVenue({ ...localVenueOptions(exchange, ACCOUNT, join(dir, 'run'), []), credentials: { apiKey: KEY, secret: 'not-the-secret-3xQ' } });
     cleanup.push(() => venue.close());
     const error = await venue.open([BTC]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
@@ -319,7 +269,7 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });
-    const venue = createCcxtVenue(venueOptions(exchange, join(dir, 'run'), []));
+    const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, join(dir, 'run'), []));
     cleanup.push(() => venue.close());
     // The order manager connects the venue itself: open after that, as the kernel does.
     const noData = { beforeData: () => {}, onBar: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
@@ -355,7 +305,7 @@ describe('the ccxt venue: instruments', () => {
   it('refuses instruments without one common quote currency before it opens anything', async () => {
     const dir = tempDir('qf-venue-');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const venue = createCcxtVenue({ ...venueOptions({ url: 'http://127.0.0.1:9' } as LocalExchange, join(dir, 'run'), []) });
+    const venue = createCcxtVenue({ ...localVenueOptions({ url: 'http://127.0.0.1:9' } as LocalExchange, ACCOUNT, join(dir, 'run'), []) });
     const error = await venue.open([BTC, makeInstrument('ETH/BTC')]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe("field 'instruments' value 'BTC/USDT,ETH/BTC': the instruments of a live run must share one quote currency");
@@ -436,7 +386,7 @@ describe('the ccxt venue after a crash', () => {
 
     const incidents: Incident[] = [];
     const b = await openVenue(exchange, runB, incidents, { unknownOrders: 'stop' });
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     const where = `seed ${seed}`;
     expect(b.start.stop, where).toBe(false);
@@ -498,7 +448,7 @@ describe('the ccxt venue: modify (editOrder, a cancel-replace at Binance spot)',
     venue.modify(resting.id, { price: 60000, quantity: 0.03 }, Date.now() * 1000);
     await pumpUntil(venue, () => seen.some((r) => r.kind === 'modified'));
     expect(edits).toEqual([`${resting.clientOrderId}m1 0.03 60000`]);
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     const working = await glass.fetchOpenOrders('BTC/USDT');
     expect(working.map((o) => [o.clientOrderId, o.price, o.amount])).toEqual([[`${resting.clientOrderId}m1`, 60000, 0.03]]);
@@ -527,7 +477,7 @@ describe('the ccxt venue: modify (editOrder, a cancel-replace at Binance spot)',
     expect(seen.map((r) => r.kind)).toEqual(['accepted', 'modifyRejected', 'cancelled']);
     expect(seen[1]).toEqual({ kind: 'modifyRejected', id: resting.id, reason: 'not_modifiable' });
     expect(incidents.map((i) => i.detail)).toEqual([expect.stringMatching(/modify of .* refused: Order cancel-replace partially failed\. Account has insufficient balance/)]);
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     expect(await glass.fetchOpenOrders('BTC/USDT')).toEqual([]);
   });
@@ -538,7 +488,7 @@ describe('the ccxt venue: modify (editOrder, a cancel-replace at Binance spot)',
     const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
     venue.submit(resting, Date.now() * 1000);
     await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
-    const glass = await lookingGlass(exchange);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
     cleanup.push(() => glass.close());
     await glass.cancelOrder('', 'BTC/USDT', { origClientOrderId: resting.clientOrderId }); // by hand, behind the run's back
     venue.modify(resting.id, { price: 1001 }, Date.now() * 1000);
@@ -553,6 +503,8 @@ describe('the ccxt venue: modify (editOrder, a cancel-replace at Binance spot)',
       const runDir = join(dir, 'run');
       const crashed = join(dir, 'crashed');
       const { venue, start, seen } = await openVenue(exchange, (mkdirRun(runDir), runDir), [], {
+        // A replacement not found 2 s after the failure counts as never made (the default waits 30 s).
+        lostOrderMicros: 2_000_000,
         onExchange: (ex) => {
           const edit = ex.editOrder.bind(ex);
           ex.editOrder = async (id, symbol, type, side, amount, price, params) => {
@@ -574,7 +526,7 @@ describe('the ccxt venue: modify (editOrder, a cancel-replace at Binance spot)',
 
       const next = await openVenue(exchange, crashed, []);
       expect(next.start.stop).toBe(false);
-      const glass = await lookingGlass(exchange);
+      const glass = await localBinanceClient(exchange, ACCOUNT);
       cleanup.push(() => glass.close());
       const working = await glass.fetchOpenOrders('BTC/USDT');
       expect(working).toHaveLength(1);

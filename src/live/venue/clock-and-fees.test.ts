@@ -9,14 +9,16 @@ import { makeInstrument } from '../../model/instrument.js';
 import { draftOrder, type Order } from '../../model/order.js';
 import { JOURNAL_FILE, baseFeeOf, readJournal, replayJournal } from '../journal/index.js';
 import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
-import { startLocalExchange, type LocalExchange, type LocalExchangeOptions } from '../local-exchange/server.js';
+import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/server.js';
 import type { Incident } from '../source.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
 import { ServerClock } from './server-clock.js';
+import { localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange } from '../../../test/helpers/local-binance.js';
 
 // The venue's clock offset and its fees in the base asset, against a local exchange on 127.0.0.1 only.
 const KEY = 'clock-venue-key';
 const SECRET = 'clock-venue-secret';
+const ACCOUNT = { key: KEY, secret: SECRET };
 const BTC = makeInstrument('BTC/USDT');
 
 type Seen = { kind: string; id: number; quantity?: number; price?: number; fee?: number | undefined; feeInKind?: number | undefined };
@@ -46,16 +48,7 @@ afterEach(async () => {
 async function setUp(options: Partial<LocalExchangeOptions>): Promise<{ exchange: LocalExchange; runDir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'qf-venue-clock-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const bars = join(dir, 'bars.csv');
-  writeFileSync(bars, readFileSync('data/samples/BTC-PERP-2022-01-1m.csv', 'utf8').split('\n').slice(0, 31).join('\n') + '\n');
-  const exchange = await startLocalExchange({
-    data: [{ path: bars, symbol: 'BTC/USDT' }],
-    speed: 1e9,
-    start: 'manual',
-    accounts: [{ key: KEY, secret: SECRET }],
-    balances: { USDT: '100000', BTC: '1' },
-    ...options,
-  });
+  const exchange = await startTestExchange(sampleBarsFile(dir), ACCOUNT, options);
   cleanup.push(() => exchange.close());
   return { exchange, runDir: join(dir, 'run') };
 }
@@ -63,15 +56,7 @@ async function setUp(options: Partial<LocalExchangeOptions>): Promise<{ exchange
 async function openVenue(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}) {
   let raw: CcxtExchange | undefined;
   const venue: CcxtVenue = createCcxtVenue({
-    exchange: 'binance',
-    url: exchange.url,
-    credentials: { apiKey: KEY, secret: SECRET },
-    runDir,
-    unknownOrders: 'stop',
-    wallNow: () => Date.now() * 1000,
-    onIncident: (i) => void incidents.push(i),
-    pollIntervalMs: 200,
-    ...extra,
+    ...localVenueOptions(exchange, ACCOUNT, runDir, incidents, extra),
     onExchange: (ex) => {
       raw = ex;
       extra.onExchange?.(ex);
@@ -90,16 +75,6 @@ function order(runId: string, fields: Partial<Order> & Pick<Order, 'side' | 'qua
   return draftOrder({ symbol: 'BTC/USDT', id, clientOrderId: `${runId}-${id}`, ...fields });
 }
 
-/** Polls the venue as the kernel does until `done` holds; gives up after 20 s. */
-async function pumpUntil(venue: CcxtVenue, done: () => boolean): Promise<void> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    venue.poll();
-    if (done()) return;
-    if (Date.now() > end) throw new Error('pumpUntil: gave up after 20 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 // The venue checks ccxt's error classes from ccxtLib(): errors made here must be of that copy.
 const ccxt = ccxtLib();
