@@ -89,7 +89,8 @@ export class TrialRunner {
       if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
       return done('failed', oneLine(String(e)));
     }
-    const summary = this.summarize(result, params);
+    // A trial reports the summary's numbers; the calendar figures only go into a kept run's summary.json.
+    const summary = this.summarize(result, params, request.keepDir !== undefined);
     if (request.keepDir !== undefined) writeRunOutputs(join(request.keepDir, `trial-${request.trial}`), result, summary);
     const eq = result.equity;
     return done('ok', '', numericFields(summary), simpleReturns(eq.equity), request.withTimes === false ? EMPTY : Float64Array.from(eq.time));
@@ -110,8 +111,8 @@ export class TrialRunner {
     return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), sweepFeeds(this.data)), strategy, recordPositions }).run();
   }
 
-  summarize(result: BacktestResult, params: Readonly<Record<string, unknown>>): Summary {
-    return summarize(result, this.strategyName, params, this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {});
+  summarize(result: BacktestResult, params: Readonly<Record<string, unknown>>, periods = true): Summary {
+    return summarize(result, this.strategyName, params, { periods, ...(this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {}) });
   }
 }
 

@@ -181,6 +181,9 @@ function pushYear(out: CalendarRuns, year: number, ret: number): void {
   out.yearReturns.push(ret);
 }
 
+const NO_CALENDAR: CalendarRuns = { monthKeys: [], monthLast: [], monthReturns: [], yearKeys: [], yearReturns: [] };
+const NO_ROLLING = { sharpe: new Float64Array(0), volatility: new Float64Array(0) };
+
 function record(keys: readonly string[], values: ArrayLike<number>): Record<string, Num> {
   const out: Record<string, Num> = {};
   for (let i = 0; i < keys.length; i++) out[keys[i] as string] = num(values[i] as number);
@@ -206,9 +209,10 @@ export interface RunMetrics {
  * returns once, two passes for the return statistics, one for the
  * drawdowns, one for the calendar and rolling figures (sampled at month
  * ends), and a partial sort for the quantiles. `maxDrawdownFraction` is the
- * one calmar uses (the curve's own when undefined).
+ * one calmar uses (the curve's own when undefined). `periods` false leaves
+ * the calendar and rolling figures (monthly, yearly, rolling_*) empty.
  */
-export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number): RunMetrics {
+export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number, periods = true): RunMetrics {
   const { time, equity, periodsPerYear: ppy } = input;
   const n = equity.length;
   const returns = stepReturns(input.initialCash, equity);
@@ -217,8 +221,9 @@ export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number
   const mdd = maxDrawdownFraction ?? dd.maxDrawdown;
   const at = (i: number): string | null => (i >= 0 && i < n ? formatTime(time[i] as number) : null);
   const window = defaultRollingWindow(ppy);
-  const cal = calendarRuns(time, returns);
-  const rolling = rollingSharpeAndVolatilityAt(returns, window, ppy, cal.monthLast);
+  // Without `periods` (an optimizer's trial: numbers only) the calendar and rolling figures stay empty.
+  const cal = periods ? calendarRuns(time, returns) : NO_CALENDAR;
+  const rolling = periods ? rollingSharpeAndVolatilityAt(returns, window, ppy, cal.monthLast) : NO_ROLLING;
   let alpha = NaN;
   let beta = NaN;
   let benchPeriods = 0;

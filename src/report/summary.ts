@@ -107,6 +107,8 @@ export interface SummaryOptions {
   readonly benchmark?: PriceSeries | undefined;
   /** The run's corporate-action adjustment (none: prices as written, and no key in the summary). */
   readonly adjustment?: RunAdjustment | undefined;
+  /** false: monthly and yearly returns and the rolling figures are left empty (an optimizer's trial reports numbers only). Default true. */
+  readonly periods?: boolean | undefined;
 }
 
 function summaryAdjustment(a: RunAdjustment): SummaryAdjustment {
@@ -137,7 +139,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     if (o.status === 'filled') filled++;
     else if (o.status === 'rejected') rejected++;
   }
-  const { performance, sharpe, maxDrawdown: mdd } = runMetrics({
+  const input = {
     initialCash: result.initialCash,
     time: eq.time,
     equity: eq.equity,
@@ -146,7 +148,8 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     tradedNotional: tradedNotional(result.orders),
     periodsPerYear: ppy,
     benchmark: options.benchmark,
-  });
+  };
+  const { performance, sharpe, maxDrawdown: mdd } = runMetrics(input, undefined, options.periods !== false);
   return {
     strategy,
     symbols: result.symbols,
