@@ -13,6 +13,7 @@ import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/serv
 import type { Incident } from '../source.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
 import { ServerClock } from './server-clock.js';
+import type { CcxtTradeLike } from './mapping.js';
 import { localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange } from '../../../test/helpers/local-binance.js';
 
 // The venue's clock offset and its fees in the base asset, against a local exchange on 127.0.0.1 only.
@@ -203,6 +204,46 @@ describe('commissions in the base asset through the venue (--fee-asset base)', (
     expect(again.start.incidents.filter((i) => /adjustBalance/.test(i.detail))).toEqual([]);
     // (Closed once its user data stream is up: ccxt cannot close a WebSocket still connecting.)
     await pumpUntil(again.venue, () => exchange.status().userSubscriptions > 0);
+  });
+
+  it("commissions the run cannot take in kind: a sell's in the base asset comes out of cash (fee_from_cash), one in a third currency is priced by the fee model (fee_estimated)", async () => {
+    const { exchange, runDir } = await setUp({ feeRate: 0.001 });
+    const incidents: Incident[] = [];
+    // The exchange is made to charge a sell in BTC and a buy in BNB (neither of which the local exchange does).
+    const charged = (trade: CcxtTradeLike): CcxtTradeLike => ({
+      ...trade,
+      fee: trade.side === 'sell' ? { cost: 0.00002, currency: 'BTC' } : { cost: 0.003, currency: 'BNB' },
+    });
+    const { venue, start, seen } = await openVenue(exchange, runDir, incidents, {
+      onExchange: (ex) => {
+        const watch = ex.watchMyTrades.bind(ex);
+        ex.watchMyTrades = async () => (await watch()).map(charged);
+        const fetch = ex.fetchOrderTrades.bind(ex);
+        ex.fetchOrderTrades = async (id, symbol) => (await fetch(id, symbol)).map(charged);
+      },
+    });
+    exchange.step(1);
+    const sell = order(start.runId, { side: 'sell', quantity: 0.02 });
+    venue.submit(sell, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === sell.id));
+    exchange.step(1);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === sell.id));
+    const buy = order(start.runId, { side: 'buy', quantity: 0.01 });
+    venue.submit(buy, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === buy.id));
+    exchange.step(1);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === buy.id));
+    const sold = seen.find((r) => r.kind === 'filled' && r.id === sell.id) as Seen;
+    const bought = seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Seen;
+    // The sell's 0.00002 BTC is worth 0.00002 x its price, taken from cash; nothing in kind.
+    expect(sold).toMatchObject({ quantity: 0.02, fee: mulExact(0.00002, sold.price as number), feeInKind: undefined });
+    // The buy's BNB: no fee given, so the kernel's fee model prices the fill.
+    expect(bought).toMatchObject({ quantity: 0.01, fee: undefined, feeInKind: undefined });
+    expect(incidents.filter((i) => i.kind === 'fee_from_cash' || i.kind === 'fee_estimated').map((i) => [i.kind, i.channel])).toEqual([
+      ['fee_from_cash', 'fee'],
+      ['fee_estimated', 'fee'],
+    ]);
+    expect(incidents.find((i) => i.kind === 'fee_estimated')?.detail).toMatch(/0\.003 BNB is in neither currency of BTC\/USDT/);
   });
 
   it('started again after buys that paid in BTC, the position is the balance at the average price of what the fills kept', async () => {
