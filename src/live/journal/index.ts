@@ -12,6 +12,7 @@ export {
   currenciesOf,
   quoteFeeOf,
   baseFeeOf,
+  kernelFeeOf,
   ordersToLookUp,
   type JournalState,
   type JournalOrder,

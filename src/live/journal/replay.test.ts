@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from './records.js';
-import { inFlightIntents, orderStatus, ordersToLookUp, replayJournal } from './replay.js';
+import { inFlightIntents, kernelFeeOf, orderStatus, ordersToLookUp, replayJournal } from './replay.js';
 
 const request = { symbol: 'BTC/USDT', side: 'buy', type: 'limit', quantity: 2, price: 100 } as const;
 const base: JournalRecord[] = [
@@ -80,5 +80,20 @@ describe('replayJournal', () => {
   it('starts the balances again from each balances note', () => {
     const state = replayJournal([...base, { kind: 'balances', time: 20, balances: { USDT: 500, BTC: 1 } }]);
     expect(Object.fromEntries(state.balances)).toEqual({ USDT: 500, BTC: 1 });
+  });
+});
+
+describe('kernelFeeOf: how a fill pays its commission in the run', () => {
+  const fill = (side: 'buy' | 'sell', fee: number, feeCurrency?: string) => ({ symbol: 'BTC/USDT', side, price: 40000, quantity: 0.5, fee, ...(feeCurrency !== undefined ? { feeCurrency } : {}) });
+  it("a buy's commission in the base asset, in kind; in the quote (or unnamed), as charged", () => {
+    expect(kernelFeeOf(fill('buy', 0.0005, 'BTC'))).toEqual({ fee: undefined, feeInKind: 0.0005 });
+    expect(kernelFeeOf(fill('sell', 20, 'USDT'))).toEqual({ fee: 20, feeInKind: undefined });
+    expect(kernelFeeOf(fill('buy', 20))).toEqual({ fee: 20, feeInKind: undefined });
+  });
+  it('a base commission it cannot take in kind, at its value from cash, with a note; a third currency, none (the fee model), with a note', () => {
+    expect(kernelFeeOf(fill('sell', 0.0005, 'BTC'))).toEqual({ fee: 20, feeInKind: undefined, note: { kind: 'fee_from_cash', text: expect.stringMatching(/is on a sell/) } });
+    expect(kernelFeeOf(fill('buy', 0.5, 'BTC'))).toMatchObject({ fee: 20000, feeInKind: undefined, note: { kind: 'fee_from_cash' } });
+    expect(kernelFeeOf(fill('buy', 0.01, 'BNB'))).toEqual({ fee: undefined, feeInKind: undefined, note: { kind: 'fee_estimated', text: expect.stringMatching(/0\.01 BNB is in neither currency of BTC\/USDT/) } });
+    expect(kernelFeeOf(fill('buy', 0, 'BNB'))).toEqual({ fee: undefined, feeInKind: undefined });
   });
 });

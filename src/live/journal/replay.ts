@@ -225,6 +225,35 @@ export function baseFeeOf(fill: Pick<JournalFill, 'symbol' | 'fee' | 'feeCurrenc
   return fill.feeCurrency !== undefined && fill.feeCurrency === currenciesOf(fill.symbol)[0] ? fill.fee : 0;
 }
 
+/**
+ * How a fill's commission reaches the kernel (ExecutionReports.filled):
+ * - a buy's commission in the bought (base) asset, less than the quantity,
+ *   in kind: the position keeps the rest, so it stays the exchange's balance;
+ * - one in the quote, or another base commission (a sell's, or one not less
+ *   than the fill) at its value in the quote, taken from cash (`note`
+ *   fee_from_cash: the position then exceeds the exchange's balance by it);
+ * - one in a third currency (a fee token): no fee, the run's fee model
+ *   prices the fill (`note` fee_estimated).
+ */
+export function kernelFeeOf(fill: Pick<JournalFill, 'symbol' | 'side' | 'price' | 'quantity' | 'fee' | 'feeCurrency'>): {
+  readonly fee: number | undefined;
+  readonly feeInKind: number | undefined;
+  readonly note?: { readonly kind: 'fee_from_cash' | 'fee_estimated'; readonly text: string };
+} {
+  const inBase = baseFeeOf(fill);
+  if (inBase > 0 && fill.side === 'buy' && inBase < fill.quantity) return { fee: undefined, feeInKind: inBase };
+  const fee = quoteFeeOf(fill);
+  const charged = `commission ${fill.fee} ${fill.feeCurrency ?? ''}`;
+  if (inBase > 0) {
+    const why = fill.side === 'buy' ? `is not less than the fill's ${fill.quantity}` : 'is on a sell';
+    return { fee, feeInKind: undefined, note: { kind: 'fee_from_cash', text: `${charged} ${why}; the run takes its value from cash, and its position exceeds the exchange's balance by it` } };
+  }
+  if (fee === undefined && fill.fee !== 0) {
+    return { fee, feeInKind: undefined, note: { kind: 'fee_estimated', text: `${charged} is in neither currency of ${fill.symbol}; the run's fee model prices it` } };
+  }
+  return { fee, feeInKind: undefined };
+}
+
 /** Spot accounting: a buy adds base and pays quote, a sell the reverse; the fee leaves its currency. */
 export function applyFillToBalances(balances: Map<string, number>, fill: JournalFill): void {
   const [base, quote] = currenciesOf(fill.symbol);

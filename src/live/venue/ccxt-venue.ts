@@ -37,7 +37,7 @@ import {
   type VenueFill,
   type VenueOrder,
 } from '../journal/index.js';
-import { baseFeeOf, currenciesOf, quoteFeeOf } from '../journal/replay.js';
+import { baseFeeOf, currenciesOf, kernelFeeOf } from '../journal/replay.js';
 import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
 import type { LivePosition, LiveVenue, LiveVenueFactory, LiveVenueOptions, LiveVenueStart, LiveWorkingOrder } from '../live-venue.js';
 import type { Incident, IncidentKind } from '../source.js';
@@ -812,22 +812,10 @@ export class CcxtVenue implements LiveVenue {
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
     const liquidity = trade.takerOrMaker === 'maker' ? 'maker' : 'taker';
-    // A buy's commission in the bought asset is reported in kind: the run's position is then the exchange's base balance.
-    const baseFee = baseFeeOf(fill);
-    if (baseFee > 0 && fill.side === 'buy' && baseFee < fill.quantity) {
-      this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity, fee: undefined, feeInKind: baseFee });
-    } else {
-      // The exchange's commission in the account's currency (one in the base asset at the fill's price); in a third, the run's fee model prices the fill.
-      const fee = quoteFeeOf(fill);
-      if (fee === undefined && fill.fee !== 0) {
-        this.options.onIncident(this.incident('fee_estimated', t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: commission ${fill.fee} ${fill.feeCurrency ?? ''} is in neither currency of ${t.symbol}; the run's fee model prices it`));
-      }
-      if (baseFee > 0) {
-        const why = fill.side === 'buy' ? `is not less than the fill's ${fill.quantity}` : 'is on a sell';
-        this.options.onIncident(this.incident('fee_from_cash', t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: commission ${fill.fee} ${fill.feeCurrency ?? ''} ${why}; the run takes its value from cash, and its position exceeds the exchange's balance by it`));
-      }
-      this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity, fee, feeInKind: undefined });
-    }
+    // The commission as the kernel takes it (kernelFeeOf: in kind, from cash, or priced by the model).
+    const charged = kernelFeeOf(fill);
+    if (charged.note !== undefined) this.options.onIncident(this.incident(charged.note.kind, t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: ${charged.note.text}`));
+    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity, fee: charged.fee, feeInKind: charged.feeInKind });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);
     else this.settle(t, now);
