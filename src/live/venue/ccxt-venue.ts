@@ -22,22 +22,18 @@ import {
   JOURNAL_FILE,
   OrderJournal,
   journalRecordsFor,
-  ordersToLookUp,
   reconcile,
   replayJournal,
   applyRecord,
   isOrderDone,
   isIntent,
-  type ExchangeSnapshot,
   type JournalRecord,
   type JournalOrderRequest,
   type JournalState,
   type ReplacementLeg,
   type ReconcileAction,
-  type VenueFill,
-  type VenueOrder,
 } from '../journal/index.js';
-import { baseFeeOf, currenciesOf, kernelFeeOf } from '../journal/replay.js';
+import { currenciesOf, kernelFeeOf } from '../journal/replay.js';
 import { pointCcxtAt } from '../local-exchange/ccxt-urls.js';
 import type { LivePosition, LiveVenue, LiveVenueFactory, LiveVenueOptions, LiveVenueStart, LiveWorkingOrder } from '../live-venue.js';
 import type { Incident, IncidentKind } from '../source.js';
@@ -56,24 +52,11 @@ import {
 import { editRefusalOf, replacementClientOrderId } from './replacement.js';
 import { CLOCK_RESYNC_MS, ServerClock } from './server-clock.js';
 
-/** What the venue uses of a ccxt pro exchange. */
-export interface CcxtExchange {
-  has: Record<string, unknown>;
-  markets: Record<string, { info?: unknown }> | undefined;
-  options: Record<string, unknown>;
-  loadMarkets(): Promise<unknown>;
-  loadTimeDifference(): Promise<unknown>;
-  createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
-  cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
-  editOrder(id: string, symbol: string, type: string, side: string, amount?: number, price?: number, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
-  fetchOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>;
-  fetchOpenOrders(symbol?: string): Promise<CcxtOrderLike[]>;
-  fetchOrderTrades(id: string, symbol?: string): Promise<CcxtTradeLike[]>;
-  fetchBalance(): Promise<{ total?: unknown }>;
-  watchOrders(): Promise<CcxtOrderLike[]>;
-  watchMyTrades(): Promise<CcxtTradeLike[]>;
-  close(): Promise<unknown>;
-}
+import type { CcxtExchange } from './ccxt-exchange.js';
+import { fetchExchangeSnapshot, balancesOf, positionOf, symbolOfAction } from './session-start.js';
+
+export type { CcxtExchange };
+
 
 export interface CcxtVenueOptions extends LiveVenueOptions {
   /** REST polling period (default 3000 ms); polling also runs whenever a stream fails. */
@@ -209,7 +192,7 @@ export class CcxtVenue implements LiveVenue {
 
     const snapshot = await this.cleanErrors(async () => {
       await this.buildExchange();
-      return this.snapshot(state, symbols);
+      return fetchExchangeSnapshot(this.ready(), state, symbols, this.options.wallNow());
     });
     const result = reconcile(state, snapshot, { unknownOrders: o.unknownOrders, resubmitWithinMicros: o.resubmitWithinMicros ?? 60_000_000 });
     const incidents: Incident[] = [];
@@ -630,56 +613,6 @@ export class CcxtVenue implements LiveVenue {
     return this.exchange;
   }
 
-  /** The exchange's side for reconciliation: open orders of the instruments, the journal's unfinished orders by client id, their fills, balances. */
-  private async snapshot(state: JournalState, symbols: readonly string[]): Promise<ExchangeSnapshot> {
-    const exchange = this.ready();
-    const orders = new Map<string, VenueOrder>();
-    // Per instrument: Binance weighs open orders of all symbols 80, of one 6.
-    for (const symbol of symbols) for (const o of await exchange.fetchOpenOrders(symbol)) orders.set(o.id ?? '', venueOrderOf(o));
-    const byClient = new Map([...orders.values()].map((o) => [o.clientOrderId, o]));
-    for (const clientOrderId of ordersToLookUp(state)) {
-      const journalled = state.orders.get(clientOrderId);
-      if (journalled === undefined) continue;
-      // A modify by cancel-replace in flight: its replacement first, then the order as the exchange knew it.
-      const ids = [journalled.pendingModify?.replacement?.clientOrderId, journalled.exchangeClientOrderId, clientOrderId];
-      for (const id of new Set(ids)) {
-        if (id === undefined || byClient.has(id)) continue;
-        const found = await this.lookUp(id, journalled.request.symbol);
-        if (found === undefined) continue;
-        orders.set(found.venueOrderId, found);
-        byClient.set(id, found);
-      }
-    }
-    const fills: VenueFill[] = [];
-    const fetched = new Set<string>();
-    const tradesOf = async (venueOrderId: string, symbol: string, clientOrderId: string): Promise<void> => {
-      if (fetched.has(venueOrderId)) return;
-      fetched.add(venueOrderId);
-      for (const t of await exchange.fetchOrderTrades(venueOrderId, symbol)) fills.push(venueFillOf(t, clientOrderId));
-    };
-    for (const o of orders.values()) {
-      // A replacement's fills are its order's (the journal's client order id).
-      const root = state.replacementIds.get(o.clientOrderId) ?? o.clientOrderId;
-      const journalled = state.orders.get(root);
-      if (journalled === undefined) continue;
-      const replaced = root !== o.clientOrderId || journalled.replacedVenueOrderIds.length > 0 || journalled.pendingModify?.replacement !== undefined;
-      if (!replaced && o.filled <= journalled.filledQuantity) continue;
-      await tradesOf(o.venueOrderId, o.symbol, root);
-      // Late fills of the exchange orders it replaced.
-      if (replaced) for (const old of [journalled.venueOrderId, ...journalled.replacedVenueOrderIds]) if (old !== '') await tradesOf(old, o.symbol, root);
-    }
-    return { time: this.options.wallNow(), orders: [...orders.values()], fills, balances: balancesOf(await exchange.fetchBalance()) };
-  }
-
-  private async lookUp(clientOrderId: string, symbol: string): Promise<VenueOrder | undefined> {
-    try {
-      return venueOrderOf(await this.ready().fetchOrder('', symbol, { origClientOrderId: clientOrderId }));
-    } catch (error) {
-      if (error instanceof ccxtLib().OrderNotFound) return undefined;
-      throw error;
-    }
-  }
-
   /** Journals a reconciliation action's records (reports, notes, and the intents of what is sent again). */
   private journalAction(action: ReconcileAction, time: Micros, state: JournalState): void {
     const journal = this.journal as OrderJournal;
@@ -975,44 +908,5 @@ function appendRecord(journal: OrderJournal, record: JournalRecord): void {
 function orderTypesOf(exchange: CcxtExchange, symbol: string): readonly string[] | undefined {
   const info = exchange.markets?.[symbol]?.info as { orderTypes?: unknown } | undefined;
   return Array.isArray(info?.orderTypes) ? (info.orderTypes as string[]) : undefined;
-}
-
-function balancesOf(balance: { total?: unknown }): Record<string, number> {
-  const out: Record<string, number> = {};
-  const total = (balance.total ?? {}) as Record<string, unknown>;
-  for (const currency of Object.keys(total).sort()) {
-    const amount = total[currency];
-    if (typeof amount === 'number' && amount !== 0) out[currency] = amount;
-  }
-  return out;
-}
-
-function symbolOfAction(action: ReconcileAction, state: JournalState): string {
-  if ('fill' in action) return action.fill.symbol;
-  if ('order' in action) return action.order.symbol;
-  if ('clientOrderId' in action) return state.orders.get(action.clientOrderId)?.request.symbol ?? '';
-  return '';
-}
-
-/**
- * The run's position in `symbol`: the exchange's base balance, at the
- * average price of the journal's fills when they make up all of it (NaN
- * when part of it was held before the run).
- */
-function positionOf(symbol: string, base: number, state: JournalState): LivePosition {
-  let quantity = 0;
-  let average = 0;
-  for (const fill of state.fills.values()) {
-    if (fill.symbol !== symbol) continue;
-    // A commission in the base asset left the balance with it (the kernel keeps a buy's in kind too).
-    const baseFee = baseFeeOf(fill);
-    if (fill.side === 'buy') {
-      const kept = fill.quantity - baseFee;
-      average = quantity + kept > 0 ? (average * quantity + fill.price * kept) / (quantity + kept) : 0;
-      quantity += kept;
-    } else quantity -= fill.quantity + baseFee;
-  }
-  const explained = Math.abs(quantity - base) < 1e-9;
-  return { symbol, quantity: base, averagePrice: base === 0 ? 0 : explained ? average : NaN };
 }
 
