@@ -2,7 +2,7 @@ import { addExact, mulExact } from '../core/decimal.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
-import type { Fill, Liquidity, OrderEvent, OrderEventKind } from '../model/events.js';
+import { feeInKindFault, type Fill, type Liquidity, type OrderEvent, type OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { AmendRejectReason, CancelReason, Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
 import { ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
@@ -34,13 +34,12 @@ function exceedsClosable(quantity: number, closable: number): boolean {
   return quantity > closable && quantity - closable > closable * 1e-12;
 }
 
-/** A commission in kind is a part of a buy's own quantity (spot: a long position keeps the rest); anything else is a venue's bug. */
+/** A commission in kind is a part of a buy's own quantity (spot: a long position keeps the rest), not paid in cash too; anything else is a venue's bug. */
 function checkFeeInKind(order: Order, quantity: number, venueFee: number | undefined, feeInKind: number): void {
   const what = `order ${order.id}: a commission in kind of ${feeInKind}`;
   if (venueFee !== undefined) throw new InvariantError(`${what} comes with a fee in cash (${venueFee})`);
-  if (!(feeInKind >= 0) || !Number.isFinite(feeInKind)) throw new InvariantError(`${what} is not a quantity`);
-  if (order.side !== 'buy') throw new InvariantError(`${what} on a sell (only a buy can pay in the bought asset)`);
-  if (!(feeInKind < quantity)) throw new InvariantError(`${what} is not less than the fill's ${quantity}`);
+  const fault = feeInKindFault(sideSign(order.side) * quantity, feeInKind);
+  if (fault !== undefined) throw new InvariantError(`${what} ${fault}`);
 }
 
 /**

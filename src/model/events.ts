@@ -32,6 +32,18 @@ export interface Fill {
   readonly feeInKind?: number;
 }
 
+/**
+ * Why a commission in kind cannot go with a fill of `quantity` (signed: a
+ * buy is positive), or undefined: it must be a positive part of a buy's own
+ * quantity (spot: what the buyer receives pays it).
+ */
+export function feeInKindFault(quantity: number, feeInKind: number): string | undefined {
+  if (!(feeInKind > 0) || !Number.isFinite(feeInKind)) return 'is not a positive quantity';
+  if (!(quantity > 0)) return 'is on a sell (only a buy can pay in the bought asset)';
+  if (!(feeInKind < quantity)) return `is not less than the fill's ${quantity}`;
+  return undefined;
+}
+
 /** Everything that happens to an order reaches the strategy as one of these. */
 export interface OrderEvent {
   readonly kind: OrderEventKind;

@@ -1,6 +1,7 @@
 import { addExact, mulExact, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
+import { feeInKindFault } from '../model/events.js';
 import type { Instrument } from '../model/instrument.js';
 import { isMargined } from '../model/instrument.js';
 import type { PositionMode, PositionSide } from '../model/order.js';
@@ -360,9 +361,9 @@ export class Portfolio {
 /** A commission in kind: part of a buy's own quantity, on a cash instrument, leaving a long position (spot has no shorts to pay it from). */
 function checkFeeInKind(pos: PositionState, quantity: number, feeInKind: number): void {
   const what = `${pos.instrument.symbol}: a commission in kind of ${feeInKind} on a fill of ${quantity}`;
-  if (!(feeInKind > 0) || !Number.isFinite(feeInKind)) throw new InvariantError(`${what} is not a positive quantity`);
+  const fault = feeInKindFault(quantity, feeInKind);
+  if (fault !== undefined) throw new InvariantError(`${what} ${fault}`);
   if (pos.margined) throw new InvariantError(`${what}: ${pos.instrument.symbol} is margined, its contracts cannot pay a commission`);
-  if (!(quantity > 0) || pos.side === 'short') throw new InvariantError(`${what}: only a buy of a long position can pay in the bought asset`);
+  if (pos.side === 'short') throw new InvariantError(`${what}: only a buy of a long position can pay in the bought asset`);
   if (pos.quantity < 0) throw new InvariantError(`${what}: the position (${pos.quantity}) is short, the fill would cross zero`);
-  if (!(feeInKind < quantity)) throw new InvariantError(`${what}: the commission is not less than the quantity`);
 }

@@ -102,14 +102,15 @@ const id = z.string().min(1);
 const finite = z.number().finite();
 const side = z.enum(['buy', 'sell']);
 const request = z.looseObject({ symbol: id, side, type: z.string().min(1), quantity: finite.positive() });
-const replacement = z.strictObject({ clientOrderId: id, quantity: finite.positive() }).optional();
+const replacementLeg = z.strictObject({ clientOrderId: id, quantity: finite.positive() });
+const replacement = replacementLeg.optional();
 const changes = z.strictObject({ price: finite.optional(), triggerPrice: finite.optional(), quantity: finite.positive().optional() });
 
 const RecordSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('submit'), time, clientOrderId: id, request }),
   z.strictObject({ kind: z.literal('cancel'), time, clientOrderId: id }),
   z.strictObject({ kind: z.literal('modify'), time, clientOrderId: id, changes, replacement, modifyBy: z.literal('cancel-replace').optional() }),
-  z.strictObject({ kind: z.literal('replace'), time, clientOrderId: id, replacement: z.strictObject({ clientOrderId: id, quantity: finite.positive() }) }),
+  z.strictObject({ kind: z.literal('replace'), time, clientOrderId: id, replacement: replacementLeg }),
   z.strictObject({ kind: z.literal('accepted'), time, clientOrderId: id, venueOrderId: id }),
   z.strictObject({ kind: z.literal('rejected'), time, clientOrderId: id, reason: z.string() }),
   z.strictObject({

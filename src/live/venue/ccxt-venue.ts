@@ -51,9 +51,8 @@ import {
 } from './mapping.js';
 import { editRefusalOf, replacementClientOrderId } from './replacement.js';
 import { CLOCK_RESYNC_MS, ServerClock } from './server-clock.js';
-
 import type { CcxtExchange } from './ccxt-exchange.js';
-import { fetchExchangeSnapshot, balancesOf, positionOf, symbolOfAction } from './session-start.js';
+import { balancesOf, fetchExchangeSnapshot, positionOf, symbolOfAction } from './session-start.js';
 
 export type { CcxtExchange };
 
@@ -346,11 +345,11 @@ export class CcxtVenue implements LiveVenue {
       this.ready().cancelOrder(hand.previous, t.symbol).then(
         (o) => this.ingestOrder(o),
         (error: unknown) => {
-          if (t.byHand !== hand || hand.placing || this.closed) return;
+          if (!this.cancelling(t, hand)) return;
           if (error instanceof ccxtLib().NetworkError) this.run(this.recheckHandCancel(t, hand));
           else {
             // Refused: the order is no longer open (filled or ended); its reports say how.
-            this.handRefused(t, 'not_live', `its cancel was refused: ${this.text(error)}`);
+            this.modifyRefused(t, 'not_live', `its cancel was refused: ${this.text(error)}`, this.options.wallNow());
             this.requestPoll();
           }
         },
@@ -361,13 +360,16 @@ export class CcxtVenue implements LiveVenue {
   /** The cancel's request failed on the network: the order looked at, and the cancel sent again while it is open. */
   private async recheckHandCancel(t: Tracked, hand: HandModify): Promise<void> {
     await new Promise((r) => setTimeout(r, STREAM_RETRY_MS));
-    if (t.byHand !== hand || hand.placing || this.closed) return;
+    if (!this.cancelling(t, hand)) return;
     const o = await this.ready().fetchOrder(hand.previous, t.symbol).catch(() => undefined);
-    if (t.byHand !== hand || hand.placing || this.closed) return;
+    if (!this.cancelling(t, hand)) return;
     if (o !== undefined) this.ingestOrder(o);
-    if (t.byHand === hand && !hand.placing) {
-      if (o === undefined || venueOrderOf(o).status === 'open') this.sendHandCancel(t, hand);
-    }
+    if (this.cancelling(t, hand) && (o === undefined || venueOrderOf(o).status === 'open')) this.sendHandCancel(t, hand);
+  }
+
+  /** Whether `hand` is still the order's modify by hand, at its cancel (not placing the replacement yet), and the venue is open. */
+  private cancelling(t: Tracked, hand: HandModify): boolean {
+    return t.byHand === hand && !hand.placing && !this.closed;
   }
 
   /**
@@ -379,12 +381,12 @@ export class CcxtVenue implements LiveVenue {
   private handReport(t: Tracked, hand: HandModify, status: string, filled: number, now: Micros): boolean {
     if (status === 'open') return false;
     if (status !== 'cancelled') {
-      this.handRefused(t, 'not_live', `the order is ${status} at the exchange before its cancel landed`);
+      this.modifyRefused(t, 'not_live', `the order is ${status} at the exchange before its cancel landed`, now);
       return false;
     }
     hand.filledAtCancel = filled;
     const endCancelled = (reason: AmendRejectReason, why: string): true => {
-      this.handRefused(t, reason, why);
+      this.modifyRefused(t, reason, why, now);
       t.end ??= 'cancelled';
       t.endFilled = filled;
       this.settle(t, now);
@@ -415,22 +417,16 @@ export class CcxtVenue implements LiveVenue {
       .createOrder(t.symbol, args.type, side, leg.quantity, args.price, args.params)
       .then(
         (o) => this.replaced(t, hand.changes, leg, hand.previous, o),
-        (error: unknown) => {
-          // It may have reached the exchange: looked for by its client order id.
-          if (error instanceof ccxtLib().NetworkError) return this.findReplacement(t, hand.changes, leg, hand.previous);
-          this.editFailed(t, hand.changes, leg, hand.previous, error);
-          return undefined;
-        },
+        (error: unknown) => this.editFailed(t, hand.changes, leg, hand.previous, error),
       );
     this.run(task);
     return task;
   }
 
-  /** A modify by hand refused: `reason` for the kernel. The order goes on as the exchange has it. */
-  private handRefused(t: Tracked, reason: AmendRejectReason, why: string): void {
+  /** A journalled modify the exchange refused (or that could not go on): journalled, an incident, `reason` for the kernel; the order is no longer being changed. */
+  private modifyRefused(t: Tracked, reason: AmendRejectReason, why: string, now: Micros): void {
     t.byHand = undefined;
     t.editing = false;
-    const now = this.options.wallNow();
     this.journal?.appendReport({ kind: 'modifyRejected', time: now, clientOrderId: t.clientOrderId, reason: why });
     this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `modify of ${t.clientOrderId} refused: ${why}`));
     this.outbox.push({ kind: 'modifyRejected', order: t, time: now, reason });
@@ -467,16 +463,11 @@ export class CcxtVenue implements LiveVenue {
       this.run(this.findReplacement(t, changes, leg, previous));
       return;
     }
-    t.editing = false;
     // By hand, the order was cancelled before its replacement was refused.
     const hand = t.byHand;
-    t.byHand = undefined;
-    this.afterEdit(t);
     const now = this.options.wallNow();
     const refusal = editRefusalOf(this.text(error));
-    this.journal?.appendReport({ kind: 'modifyRejected', time: now, clientOrderId: t.clientOrderId, reason: refusal.text });
-    this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `modify of ${t.clientOrderId} refused: ${refusal.text}`));
-    this.outbox.push({ kind: 'modifyRejected', order: t, time: now, reason: refusal.reason });
+    this.modifyRefused(t, refusal.reason, refusal.text, now);
     if (refusal.cancelled || hand !== undefined) {
       // STOP_ON_FAILURE (or the cancel by hand) cancelled the order before its replacement was refused: the order is over.
       t.end ??= 'cancelled';
