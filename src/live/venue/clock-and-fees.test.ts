@@ -163,22 +163,23 @@ describe("the venue and the exchange's clock", () => {
   });
 });
 
+/** Sends a market order, lets it be accepted, steps the exchange one bar and waits for its fill; the order. */
+async function marketFill(venue: CcxtVenue, exchange: LocalExchange, seen: readonly Seen[], o: Order): Promise<Order> {
+  venue.submit(o, Date.now() * 1000);
+  await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === o.id));
+  exchange.step(1);
+  await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === o.id));
+  return o;
+}
+
 describe('commissions in the base asset through the venue (--fee-asset base)', () => {
   it("a buy's commission in the base asset is reported in kind (the position keeps the rest); a sell's in the quote; the journal's balances equal the exchange's", async () => {
     const { exchange, runDir } = await setUp({ feeAsset: 'base', feeRate: 0.001 });
     const incidents: Incident[] = [];
     const { venue, start, seen } = await openVenue(exchange, runDir, incidents);
     exchange.step(1);
-    const buy = order(start.runId, { side: 'buy', quantity: 0.5 });
-    venue.submit(buy, Date.now() * 1000);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === buy.id));
-    exchange.step(1);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === buy.id));
-    const sell = order(start.runId, { side: 'sell', quantity: 0.2 });
-    venue.submit(sell, Date.now() * 1000);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === sell.id));
-    exchange.step(1);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === sell.id));
+    const buy = await marketFill(venue, exchange, seen, order(start.runId, { side: 'buy', quantity: 0.5 }));
+    const sell = await marketFill(venue, exchange, seen, order(start.runId, { side: 'sell', quantity: 0.2 }));
     const bought = seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Seen;
     const sold = seen.find((r) => r.kind === 'filled' && r.id === sell.id) as Seen;
     // 0.5 BTC x 0.001 = 0.0005 BTC taken from the 0.5 bought: the order fills 0.5, the position grows by 0.4995.
@@ -223,16 +224,8 @@ describe('commissions in the base asset through the venue (--fee-asset base)', (
       },
     });
     exchange.step(1);
-    const sell = order(start.runId, { side: 'sell', quantity: 0.02 });
-    venue.submit(sell, Date.now() * 1000);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === sell.id));
-    exchange.step(1);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === sell.id));
-    const buy = order(start.runId, { side: 'buy', quantity: 0.01 });
-    venue.submit(buy, Date.now() * 1000);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted' && r.id === buy.id));
-    exchange.step(1);
-    await pumpUntil(venue, () => seen.some((r) => r.kind === 'filled' && r.id === buy.id));
+    const sell = await marketFill(venue, exchange, seen, order(start.runId, { side: 'sell', quantity: 0.02 }));
+    const buy = await marketFill(venue, exchange, seen, order(start.runId, { side: 'buy', quantity: 0.01 }));
     const sold = seen.find((r) => r.kind === 'filled' && r.id === sell.id) as Seen;
     const bought = seen.find((r) => r.kind === 'filled' && r.id === buy.id) as Seen;
     // The sell's 0.00002 BTC is worth 0.00002 x its price, taken from cash; nothing in kind.
