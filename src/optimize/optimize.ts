@@ -84,6 +84,13 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   if (options.redis !== undefined) pool = await openRedisPool(config, data, strategyName, options.redis);
   else if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, { config, data, strategyName });
   else if (workers <= 1) pool = new InlinePool(config, cls, data, strategyName);
-  else pool = new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total);
+  else pool = new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total, rowsOf(data));
   return { pool, data, strategyName };
+}
+
+/** Rows of market data a trial replays. */
+function rowsOf(data: SweepData): number {
+  let rows = 0;
+  for (const f of data.feeds) rows += f.columns.length;
+  return rows;
 }

@@ -54,11 +54,16 @@ interface QueuedTrial {
  * Trials wait in one queue. This thread (`inline`) takes the next whenever it
  * has none: it is ready at once and has little else to do. A worker takes
  * about half a second to start (its modules, the strategy), which a small
- * sweep would only wait for: the workers are started once this thread's
- * trials show the sweep to be longer than that (the latest trial's time x
- * the trials left), and handed trials once they have all started. `--workers N`
- * thus runs trials on up to N threads: this one and N - 1 workers. Where a
- * trial runs changes nothing in its outcome.
+ * sweep would only wait for: the workers start at once when the sweep's size
+ * (trials x rows of data) shows it long, else once this thread's trials show
+ * it to be longer than that (the latest trial's time x the trials left).
+ * `--workers N` thus runs trials on up to N threads: this one and N - 1
+ * workers. Where a trial runs changes nothing in its outcome.
+ *
+ * A trial on this thread blocks it, and with it the hand-over of the next
+ * trial to a worker that finishes meanwhile: each worker is therefore handed
+ * one trial ahead (posted to it at once), so it never waits for this
+ * thread.
  */
 export class ThreadPool implements TrialPool {
   readonly concurrency: number;
@@ -67,6 +72,7 @@ export class ThreadPool implements TrialPool {
   private inlineBusy = false;
   private inlineTrials = 0;
   private inlineMillis = 0;
+  /** Workers take trials once they have started; at once when the sweep is known to be long (they start with it). */
   private workersReady = false;
   private workersBusy = 0;
 
@@ -76,10 +82,15 @@ export class ThreadPool implements TrialPool {
     private readonly inline?: TrialRunner,
     /** Trials the sweep expects (when known): with this thread's trials, whether workers are worth starting. */
     private readonly expectedTrials?: number,
+    /** Rows of market data each trial replays (when known): a sweep of enough trials x rows starts its workers at once. */
+    rowsPerTrial?: number,
   ) {
     this.concurrency = threads + (inline !== undefined ? 1 : 0);
-    // Without this thread's help the workers are the pool: they start at once.
-    if (inline === undefined) this.startWorkers();
+    // Without this thread's help the workers are the pool: they start at once; so they do for a sweep known to be long.
+    if (inline === undefined || (expectedTrials ?? 0) * (rowsPerTrial ?? 0) >= EAGER_START_ROWS) {
+      this.workersReady = true;
+      this.startWorkers();
+    }
   }
 
   private startWorkers(): void {
@@ -91,10 +102,14 @@ export class ThreadPool implements TrialPool {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 60_000,
+      // The trial handed over ahead goes to the worker itself: piscina's own queue waits for this thread's event loop.
+      concurrentTasksPerWorker: this.inline !== undefined ? 2 : 1,
       workerData: this.init,
       ...(compiled ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
     });
     this.pool = pool;
+    // Each worker loads its modules and the strategy at once. A sweep found long on the way hands trials over once they all have
+    // (this thread would run them meanwhile); one known long from the start, at once (they wait for the worker, which begins them when ready).
     const starting = Array.from({ length: this.threads }, () => pool.run(WARM_UP) as Promise<unknown>);
     // A worker that cannot start fails the trials it is given, which reports the error.
     const ready = (): void => {
@@ -102,6 +117,7 @@ export class ThreadPool implements TrialPool {
       this.pump();
     };
     Promise.all(starting).then(ready, ready);
+    this.pump();
   }
 
   /**
@@ -124,10 +140,11 @@ export class ThreadPool implements TrialPool {
     });
   }
 
-  /** Hands queued trials to whoever is free: the workers (once started), then this thread. */
+  /** Hands queued trials to whoever is free: the workers (once started; one ahead each while many wait), then this thread. */
   private pump(): void {
     const pool = this.pool;
-    while (pool !== undefined && this.workersReady && this.workersBusy < this.threads && this.queue.length > 0) {
+    const ahead = this.inline !== undefined ? 2 : 1;
+    while (pool !== undefined && this.workersReady && this.workersBusy < this.threads * ahead && this.queue.length > 0) {
       const job = this.queue.shift() as QueuedTrial;
       this.workersBusy++;
       (pool.run(job.request) as Promise<TrialOutcome>)
@@ -169,6 +186,9 @@ export class ThreadPool implements TrialPool {
 
 /** About how long a worker thread takes to start (modules, tsx, the strategy) on the development machine. */
 const WORKER_START_MILLIS = 500;
+
+/** Trials x rows of data from which a sweep starts its workers at once (about a second of trials on one thread). */
+const EAGER_START_ROWS = 4_000_000;
 
 /** The task that makes a worker load its modules and the strategy (see trial-worker.ts). */
 export const WARM_UP = { warmUp: true } as const;
