@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { register } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
@@ -7,31 +6,38 @@ import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
 import { Strategy } from '../strategy/strategy.js';
 import type { StrategyClass } from '../strategy/strategy.js';
+import { compileStrategy } from './strategy-compiler.js';
 import { StrategyError, strategyFrames } from './strategy-error.js';
 
 let loaderReady = false;
+/** From a build: the running package's entry, which compiled strategies import as 'quantflow' (undefined under a TS source runner). */
+let packageEntry: string | undefined;
 
 /**
- * Makes `import()` of .ts files work (tsx), then registers resolve-hook so
- * that 'quantflow' is this running copy and .ts files load as ES modules:
- * a strategy file anywhere gets the engine's own classes. Our hook is
- * registered last so it runs first, ahead of tsconfig paths.
+ * From a build, a strategy file is compiled (strategy-compiler.ts) and
+ * imports this running copy as 'quantflow': a strategy file anywhere gets
+ * the engine's own classes, and no module hook slows down the rest of the
+ * process. Under a TypeScript source runner (tests), which resolves the
+ * package by itself, `import()` of .ts files goes through tsx.
  */
 async function prepareLoader(): Promise<void> {
   if (loaderReady) return;
   loaderReady = true;
-  const hook = new URL('./resolve-hook.js', import.meta.url);
   const index = new URL('../index.js', import.meta.url);
-  // Only from a build: under a TS source runner the package resolves by itself.
-  const built = existsSync(fileURLToPath(hook)) && existsSync(fileURLToPath(index));
-  // The package, before any hook: once hooks are registered every module
-  // loaded goes through them (a round trip to the hooks thread each, about
-  // 0.25 s for the package's graph, paid again by every optimizer worker);
-  // loaded now, the strategy's `import 'quantflow'` finds it loaded.
-  if (built) await import(index.href);
+  if (import.meta.url.endsWith('.js') && existsSync(fileURLToPath(index))) {
+    packageEntry = index.href;
+    // The package, loaded now: the strategy's `import 'quantflow'` finds it loaded.
+    await import(index.href);
+    return;
+  }
   const { register: registerTsx } = await import('tsx/esm/api');
   registerTsx();
-  if (built) register(hook, { data: { target: index.href } });
+}
+
+/** The strategy file's module: compiled (from a build), else imported as it is. */
+async function importStrategy(file: string): Promise<Record<string, unknown>> {
+  const url = packageEntry !== undefined ? await compileStrategy(file, packageEntry) : pathToFileURL(file).href;
+  return (await import(url)) as Record<string, unknown>;
 }
 
 /**
@@ -41,7 +47,7 @@ async function prepareLoader(): Promise<void> {
  */
 function loadError(path: string, e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
-  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:17: ERROR: Expected ..."
+  // esbuild: "Build failed with 1 error:\n/abs/file.ts:3:17: ERROR: Expected ..." (through tsx: "Transform failed ...")
   const compile = /^(.*?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
   if (compile !== null) {
     return new InputError({ code: 'invalid_strategy', file: path, line: Number(compile[2]), message: `cannot compile the strategy (column ${compile[3]}): ${compile[4]}` });
@@ -67,7 +73,7 @@ export async function loadStrategyFile(path: string): Promise<StrategyClass<obje
   await prepareLoader();
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = await importStrategy(abs);
   } catch (e) {
     throw loadError(path, e);
   }

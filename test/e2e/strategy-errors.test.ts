@@ -5,7 +5,7 @@ import { SAMPLES, cli, summaryOf, tempDir } from '../helpers/cli.js';
 
 const KO = join(SAMPLES, 'KO-1997-1998.csv');
 
-/** The built command line loads strategies through tsx: the lines it reports must be the .ts file's own. */
+/** The built command line compiles strategies (esbuild, with a source map): the lines it reports must be the .ts file's own. */
 describe('strategy errors through the built command line', () => {
   it("names the .ts file's line of the throw and of each strategy frame, and no engine frame", () => {
     const dir = tempDir('qf-throw-e2e-');

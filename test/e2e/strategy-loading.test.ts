@@ -1,0 +1,74 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, SAMPLES, cli, summaryOf, tempDir } from '../helpers/cli.js';
+
+const KO = join(SAMPLES, 'KO-1997-1998.csv');
+
+/**
+ * The built command line compiles a strategy file (and the files it
+ * imports) into one module that imports the running package: what the
+ * strategy imports must resolve as Node would resolve it from the
+ * strategy's own folder.
+ */
+describe('loading a strategy file through the built command line', () => {
+  it("resolves a package from the strategy's folder, a helper file of its own, and reads import.meta.url as its own file", () => {
+    const dir = tempDir('qf-load-e2e-');
+    // A node_modules of the strategy's project (here: the repository's, linked), not the engine's.
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(join(ROOT, 'node_modules', 'trading-signals'), join(dir, 'node_modules', 'trading-signals'));
+    writeFileSync(join(dir, 'size.ts'), 'export const SIZE: number = 7;\n');
+    const file = join(dir, 'with-package.ts');
+    writeFileSync(
+      file,
+      [
+        "import { Strategy, type Bar, type StrategyContext } from 'quantflow';",
+        "import { SMA } from 'trading-signals';",
+        "import { SIZE } from './size.js';",
+        '',
+        'export default class WithPackage extends Strategy {',
+        '  private readonly sma = new SMA(5);',
+        '  override onStart(ctx: StrategyContext): void {',
+        "    ctx.log.info(`file ${import.meta.url.endsWith('/with-package.ts')} dir ${import.meta.dirname === new URL('.', import.meta.url).pathname.replace(/\\/$/, '')}`);",
+        '  }',
+        '  override onBar(bar: Bar, ctx: StrategyContext): void {',
+        '    this.sma.add(bar.close);',
+        '    if (this.sma.isStable && ctx.position() === 0) ctx.buy(SIZE);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    const r = cli(['backtest', '--strategy', file, '--data', KO, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toContain('file true dir true');
+    const summary = summaryOf(out);
+    expect(summary.open_trades).toBe(1);
+    expect(summary.orders_filled).toBe(1);
+  });
+
+  it("loads a CommonJS strategy that requires 'quantflow', with the engine's own classes", () => {
+    const dir = tempDir('qf-load-cjs-e2e-');
+    const file = join(dir, 'plain.cjs');
+    writeFileSync(
+      file,
+      [
+        "const { Strategy } = require('quantflow');",
+        'class Plain extends Strategy {',
+        '  onBar(bar, ctx) {',
+        '    if (ctx.position() === 0) ctx.buy(3);',
+        '  }',
+        '}',
+        'module.exports = Plain;',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    const r = cli(['backtest', '--strategy', file, '--data', KO, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    // A class from another copy of the package would be warned about.
+    expect(r.stderr).not.toContain('another copy');
+    expect(summaryOf(out).orders_filled).toBe(1);
+  });
+});
