@@ -281,7 +281,9 @@ export class TradingKernel {
     this.afterValuation = modules.filter((m) => m.afterValuation !== undefined);
     const capacity = options.historyCapacity ?? 10_000;
     this.historyCapacity = capacity;
-    this.series = instruments.map((inst, i) => [new Series(i, '', new RingBarHistory(inst.symbol, capacity), new BarView(inst.symbol), undefined)]);
+    // Buffers sized for the steps the run expects (they grow up to the capacity when more come): a short run, an optimizer's trial, does not zero the whole capacity.
+    const initialHistory = options.stepsHint ?? capacity;
+    this.series = instruments.map((inst, i) => [new Series(i, '', new RingBarHistory(inst.symbol, capacity, initialHistory), new BarView(inst.symbol), undefined)]);
     this.quoteViews = instruments.map((inst) => new QuoteView(inst.symbol));
     this.tradeViews = instruments.map((inst) => new TradeView(inst.symbol));
     this.books = instruments.map((_, i) => (options.books?.[i] === true ? new OrderBook() : undefined));

@@ -6,6 +6,7 @@ import { engineOptionsOf } from '../backtest/run.js';
 import { StrategyError } from '../backtest/strategy-error.js';
 import { parseStrategyParams } from '../backtest/strategy-loader.js';
 import { join } from 'node:path';
+import { inferPeriodsPerYear } from '../report/metrics.js';
 import { summarize, type Summary } from '../report/summary.js';
 import { writeRunOutputs } from '../report/writers.js';
 import type { StrategyClass } from '../strategy/strategy.js';
@@ -112,8 +113,35 @@ export class TrialRunner {
   }
 
   summarize(result: BacktestResult, params: Readonly<Record<string, unknown>>, periods = true): Summary {
-    return summarize(result, this.strategyName, params, { periods, ...(this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {}) });
+    const periodsPerYear = this.periodsPerYear.of(result.equity.time);
+    return summarize(result, this.strategyName, params, { periods, periodsPerYear, ...(this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {}) });
   }
+
+  private readonly periodsPerYear = new PeriodsPerYear();
+}
+
+/**
+ * inferPeriodsPerYear of equity times, worked out again only when the times
+ * differ from the last ones: the trials of a sweep run over the same data
+ * and have the same time steps (a comparison instead of a sort).
+ */
+class PeriodsPerYear {
+  private times: Float64Array | undefined;
+  private value = NaN;
+
+  of(times: Float64Array): number {
+    if (this.times === undefined || !sameValues(times, this.times)) {
+      this.value = inferPeriodsPerYear(times);
+      this.times = Float64Array.from(times);
+    }
+    return this.value;
+  }
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const EMPTY = new Float64Array(0);

@@ -109,6 +109,8 @@ export interface SummaryOptions {
   readonly adjustment?: RunAdjustment | undefined;
   /** false: monthly and yearly returns and the rolling figures are left empty (an optimizer's trial reports numbers only). Default true. */
   readonly periods?: boolean | undefined;
+  /** The equity times' periods per year (inferPeriodsPerYear of them), when the caller knows it: a sweep's trials share their times. */
+  readonly periodsPerYear?: number | undefined;
 }
 
 function summaryAdjustment(a: RunAdjustment): SummaryAdjustment {
@@ -132,7 +134,7 @@ export function tradedNotional(orders: BacktestResult['orders']): number {
 
 export function summarize(result: BacktestResult, strategy: string, params: Readonly<Record<string, unknown>> = {}, options: SummaryOptions = {}): Summary {
   const eq = result.equity;
-  const ppy = inferPeriodsPerYear(eq.time);
+  const ppy = options.periodsPerYear ?? inferPeriodsPerYear(eq.time);
   let filled = 0;
   let rejected = 0;
   for (const o of result.orders) {
