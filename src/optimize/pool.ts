@@ -56,7 +56,7 @@ interface QueuedTrial {
  * about half a second to start (its modules, the strategy), which a small
  * sweep would only wait for: the workers start at once when the sweep's size
  * (trials x rows of data) shows it long, else once this thread's trials show
- * it to be longer than that (the latest trial's time x the trials left).
+ * it to be longer than that (the fastest trial's time x the trials left).
  * `--workers N` thus runs trials on up to N threads: this one and N - 1
  * workers. Where a trial runs changes nothing in its outcome.
  *
@@ -72,6 +72,7 @@ export class ThreadPool implements TrialPool {
   private inlineBusy = false;
   private inlineTrials = 0;
   private inlineMillis = 0;
+  private fastestMillis = Infinity;
   /** Workers take trials once they have started; at once when the sweep is known to be long (they start with it). */
   private workersReady = false;
   private workersBusy = 0;
@@ -122,15 +123,18 @@ export class ThreadPool implements TrialPool {
 
   /**
    * After each of this thread's trials until the workers start: start them
-   * once the trials left (at the pace of the latest one; the first ones run
-   * before the code is optimized) would take longer than a worker's start.
+   * once the trials left (at the pace of the fastest one so far; the first
+   * ones run before the code is optimized) would take longer than a
+   * worker's start.
    */
   private considerWorkers(trialMillis: number): void {
     this.inlineMillis += trialMillis;
-    // A trial as long as a worker's start settles it; short ones are judged after a few (the first is slow, cold).
-    if (trialMillis < WORKER_START_MILLIS && (this.inlineTrials < 3 || this.inlineMillis < WORKER_START_MILLIS / 4)) return;
+    if (trialMillis < this.fastestMillis) this.fastestMillis = trialMillis;
+    // A trial as long as a worker's start settles it. Short ones are judged once this thread has run for a while, at the pace
+    // of the fastest so far: the first trials run before the code is optimized, several times slower than the rest.
+    if (trialMillis < WORKER_START_MILLIS && this.inlineMillis < WORKER_START_MILLIS / 2) return;
     const rest = this.expectedTrials === undefined ? Infinity : this.expectedTrials - this.inlineTrials;
-    if ((trialMillis * rest) / (this.threads + 1) > WORKER_START_MILLIS) this.startWorkers();
+    if ((this.fastestMillis * rest) / (this.threads + 1) > WORKER_START_MILLIS) this.startWorkers();
   }
 
   run(request: TrialRequest): Promise<TrialOutcome> {
