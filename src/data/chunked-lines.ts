@@ -1,4 +1,4 @@
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { openDataFile } from './data-file.js';
 
 const LF = 0x0a;
@@ -57,6 +57,23 @@ export abstract class ChunkedLines {
   /** Bytes of the file read so far (for progress). */
   get bytesRead(): number {
     return this.filePos;
+  }
+
+  /**
+   * About how many lines the file has: its size over the mean length of the
+   * lines in its first 64 KiB (read apart, at offset 0: the reading position
+   * does not move). For sizing records, never for counting; undefined when
+   * the file cannot tell (empty, closed, no line break in the sample).
+   */
+  estimateLines(): number | undefined {
+    if (this.fd < 0) return undefined;
+    const size = fstatSync(this.fd).size;
+    const sample = Buffer.allocUnsafe(Math.min(size, 65_536));
+    const n = readSync(this.fd, sample, 0, sample.length, 0);
+    let lines = 0;
+    for (let i = sample.indexOf(LF, 0); i >= 0 && i < n; i = sample.indexOf(LF, i + 1)) lines++;
+    if (lines === 0) return undefined;
+    return Math.ceil((size / n) * lines);
   }
 
   protected closeFile(): void {

@@ -180,8 +180,8 @@ export interface MarketFeed {
   next(): Columns | null;
   /** Rows rejected and skipped so far (only under `onInvalid: 'skip'`). */
   readonly skipped: readonly import('../core/errors.js').Issue[];
-  /** How many rows the feed will hand out, when it knows (memory feeds): lets consumers size their records once. */
-  readonly rowsHint?: number;
+  /** How many rows the feed will hand out, exactly (memory feeds) or about (a CSV file, from its size), when it can tell: lets consumers size their records once. Never a count. */
+  readonly rowsHint?: number | undefined;
   /** Facts about the data worth telling but not errors in a row (an order book's sequence gaps, when accepted). */
   readonly warnings?: readonly import('../core/errors.js').Issue[];
   close(): void;

@@ -37,6 +37,9 @@ const SHOWN_CHARS = 200;
  * or not they fall in the from/to window; reading stops at the first valid row
  * after `to` (rows are in time order, so none after it can be kept).
  */
+/** The most rows a CSV file's estimate sizes records for; a longer run grows them as it goes. */
+const ROWS_HINT_MAX = 4_000_000;
+
 export class CsvFeed extends ChunkedLines implements MarketFeed {
   readonly symbol: string;
   readonly priceSide: PriceSide;
@@ -89,6 +92,17 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
   private readonly ends: Int32Array;
   private prevTime = -Infinity;
   private firstSymbol: Buffer | undefined;
+
+  /**
+   * About how many rows the file holds (its size over its first lines'
+   * length, up to ROWS_HINT_MAX), for the run to size its records at once;
+   * undefined with a time window (only part of the rows are handed out).
+   */
+  get rowsHint(): number | undefined {
+    if (this.from !== -Infinity || this.to !== Infinity) return undefined;
+    const lines = this.estimateLines();
+    return lines === undefined ? undefined : Math.min(lines, ROWS_HINT_MAX);
+  }
 
   constructor(path: string, format: CsvFormat, settings: CsvReadSettings) {
     super(path, settings.chunkBytes);
