@@ -34,9 +34,25 @@ async function prepareLoader(): Promise<void> {
   registerTsx();
 }
 
-/** The strategy file's module: compiled (from a build), else imported as it is. */
-async function importStrategy(file: string): Promise<Record<string, unknown>> {
-  const url = packageEntry !== undefined ? await compileStrategy(file, packageEntry) : pathToFileURL(file).href;
+/** Compiled strategy modules of this thread, by strategy file (absolute path). */
+const compiledModules = new Map<string, string>();
+
+/**
+ * The compiled module this thread loaded for a strategy file (undefined
+ * when it loaded none, or ran from the sources): a sweep's worker threads
+ * import it as it is instead of compiling the file again.
+ */
+export function compiledStrategyModule(path: string): string | undefined {
+  return compiledModules.get(resolvePath(path));
+}
+
+/** The strategy file's module: `compiled` when given (another thread compiled it), else compiled (from a build) or imported as it is. */
+async function importStrategy(file: string, compiled: string | undefined): Promise<Record<string, unknown>> {
+  let url = pathToFileURL(file).href;
+  if (packageEntry !== undefined) {
+    url = compiled ?? (await compileStrategy(file, packageEntry));
+    compiledModules.set(file, url);
+  }
   return (await import(url)) as Record<string, unknown>;
 }
 
@@ -64,16 +80,17 @@ function isStrategyClass(x: unknown): x is StrategyClass<object> {
 /**
  * Loads a strategy from a TypeScript (or JavaScript) file at run time, no
  * build step: the module's default export, or its only exported Strategy
- * subclass.
+ * subclass. `compiled`: the module another thread of this process compiled
+ * from it (compiledStrategyModule), imported instead of compiling again.
  */
-export async function loadStrategyFile(path: string): Promise<StrategyClass<object>> {
+export async function loadStrategyFile(path: string, compiled?: string): Promise<StrategyClass<object>> {
   const abs = resolvePath(path);
   if (!existsSync(abs)) throw new InputError({ code: 'file_not_found', file: path, message: 'strategy file not found' });
   if (statSync(abs).isDirectory()) throw new InputError({ code: 'invalid_strategy', file: path, message: 'is a folder: give the strategy file (.ts or .js)' });
   await prepareLoader();
   let mod: Record<string, unknown>;
   try {
-    mod = await importStrategy(abs);
+    mod = await importStrategy(abs, compiled);
   } catch (e) {
     throw loadError(path, e);
   }

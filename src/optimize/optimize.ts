@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
-import { loadStrategyFile } from '../backtest/strategy-loader.js';
+import { compiledStrategyModule, loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
 import { RedisPool, openRedisPool, type RedisSweepOptions } from './redis-pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
@@ -81,10 +81,12 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const workers = options.workers ?? defaultWorkers();
   // N threads run trials: this one and N - 1 workers (0 and 1: this thread only).
   let pool: TrialPool;
+  // Workers import the strategy as this thread compiled it.
+  const init = { config, data, strategyName, strategyModule: compiledStrategyModule(config.strategy) };
   if (options.redis !== undefined) pool = await openRedisPool(config, data, strategyName, options.redis);
-  else if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, { config, data, strategyName });
+  else if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, init);
   else if (workers <= 1) pool = new InlinePool(config, cls, data, strategyName);
-  else pool = new ThreadPool(workers - 1, { config, data, strategyName }, new TrialRunner(config, cls, data, strategyName), options.sampler.total, rowsOf(data));
+  else pool = new ThreadPool(workers - 1, init, new TrialRunner(config, cls, data, strategyName), options.sampler.total, rowsOf(data));
   return { pool, data, strategyName };
 }
 

@@ -14,12 +14,14 @@ export interface TrialWorkerData {
   readonly config: RunConfig;
   readonly data: SweepData;
   readonly strategyName: string;
+  /** The strategy as the sweep's own thread compiled it (compiledStrategyModule), when it did: imported as it is. */
+  readonly strategyModule?: string | undefined;
 }
 
 let runner: Promise<TrialRunner> | undefined;
 
 function runnerOf(init: TrialWorkerData): Promise<TrialRunner> {
-  runner ??= loadStrategyFile(init.config.strategy).then((cls) => new TrialRunner(init.config, cls, init.data, init.strategyName));
+  runner ??= loadStrategyFile(init.config.strategy, init.strategyModule).then((cls) => new TrialRunner(init.config, cls, init.data, init.strategyName));
   return runner;
 }
 
