@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
 import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
+import { RUNNING_BUILD, moduleUrl } from '../core/module-url.js';
 import { Strategy } from '../strategy/strategy.js';
 import type { StrategyClass } from '../strategy/strategy.js';
 import { StrategyError, strategyFrames } from './strategy-error.js';
@@ -20,18 +21,17 @@ let loaderReady = false;
 async function prepareLoader(): Promise<void> {
   if (loaderReady) return;
   loaderReady = true;
-  const hook = new URL('./resolve-hook.js', import.meta.url);
-  const index = new URL('../index.js', import.meta.url);
   // Only from a build: under a TS source runner the package resolves by itself.
-  const built = existsSync(fileURLToPath(hook)) && existsSync(fileURLToPath(index));
+  const built = RUNNING_BUILD;
+  const index = moduleUrl('index');
   // The package, before any hook: once hooks are registered every module
-  // loaded goes through them (a round trip to the hooks thread each, about
-  // 0.25 s for the package's graph, paid again by every optimizer worker);
-  // loaded now, the strategy's `import 'quantflow'` finds it loaded.
-  if (built) await import(index.href);
+  // loaded goes through them (a round trip to the hooks thread each, paid
+  // again by every optimizer worker); loaded now, the strategy's
+  // `import 'quantflow'` finds it loaded.
+  if (built) await import(index);
   const { register: registerTsx } = await import('tsx/esm/api');
   registerTsx();
-  if (built) register(hook, { data: { target: index.href } });
+  if (built) register(moduleUrl('backtest/resolve-hook'), { data: { target: index } });
 }
 
 /**
