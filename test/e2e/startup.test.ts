@@ -56,8 +56,8 @@ describe('start-up: what importing the package and running a backtest loads', ()
     expect(r.required).toEqual([]);
   });
 
-  it('a live venue loads ccxt when it is created (the check above can see it)', () => {
-    const r = loadedAfter(`const { ccxtLib } = await import(${dist('live/ccxt/ccxt-lib.js')}); ccxtLib();`);
+  it('a live source loads ccxt when it is created (the check above can see it)', () => {
+    const r = loadedAfter(`const q = await import(${dist('index.js')}); new q.CcxtSource({ exchange: 'binance' });`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.required).toEqual(['ccxt']);
   });
