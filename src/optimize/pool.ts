@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { lazyPackage } from '../core/lazy-package.js';
 import { RUNNING_BUILD, moduleUrl } from '../core/module-url.js';
 import type { RunConfig } from '../backtest/config.js';
 import type { StrategyClass } from '../strategy/strategy.js';
@@ -96,7 +97,7 @@ export class ThreadPool implements TrialPool {
 
   private startWorkers(): void {
     if (this.pool !== undefined || this.threads === 0) return;
-    const pool = new Piscina({
+    const pool = new (piscinaLib().Piscina)({
       filename: moduleUrl('optimize/trial-worker'),
       minThreads: this.threads,
       maxThreads: this.threads,
@@ -182,6 +183,9 @@ export class ThreadPool implements TrialPool {
     await this.pool?.destroy();
   }
 }
+
+/** Loaded when workers start: a sweep on this thread alone, and every process importing the package, never needs it. */
+const piscinaLib = lazyPackage<typeof import('piscina')>('piscina');
 
 /** About how long a worker thread takes to start (modules, tsx, the strategy) on the development machine. */
 const WORKER_START_MILLIS = 500;
