@@ -7,6 +7,8 @@
 // build", says more.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -15,7 +17,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * The build's entry points, each at its own path under dist/ (`<p>.js` from
  * `src/<p>.ts`): the package, the command line, and every module loaded by
  * URL at run time (`moduleUrl(...)` in src/core/module-url.ts), which must be
- * listed here or it has no file of its own (test/build/entry-points.test.ts
+ * listed here or it has no file of its own (test/build/bundle.test.ts
  * checks).
  */
 export const ENTRY_POINTS = [
@@ -36,12 +38,13 @@ export const ENTRY_POINTS = [
 ];
 
 /**
- * The packages bundled into the chunks: small, pure JavaScript, loaded by
- * every command, and without files of their own to find at run time (about
- * 40 ms less to load zod as one chunk than as its ~100 files; commander and
- * cli-progress ~15 ms). Every other package stays in node_modules: the native
- * and large ones load only with the commands that need them, and some find
- * their own files by path (pino's transports, piscina's worker, tsx's loader).
+ * The packages bundled into the chunks (with what they import): small, pure
+ * JavaScript, loaded by every command, and without files of their own to
+ * find at run time (about 40 ms less to load zod as one chunk than as its
+ * ~100 files; commander and cli-progress ~15 ms). Every other package stays
+ * in node_modules: the native and large ones load only with the commands that
+ * need them, and some find their own files by path (pino's transports,
+ * piscina's worker, tsx's loader).
  */
 export const BUNDLED = ['zod', 'commander', 'cli-progress'];
 
@@ -53,7 +56,7 @@ const REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:m
 
 /** Declarations only (dist/**\/*.d.ts, as the package's `types`): the JavaScript is esbuild's. */
 function declarations() {
-  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
     child.on('error', reject);
@@ -85,11 +88,16 @@ async function bundles() {
   });
 }
 
-/** Every bare import (a package, a Node built-in) stays an import, except of the packages in BUNDLED. */
+/**
+ * A bare import (a package, a Node built-in) in our sources stays an import,
+ * except of the packages in BUNDLED; the bundled packages' own imports are
+ * bundled in turn (Node's built-ins stay imports: platform 'node').
+ */
 const externalPackages = {
   name: 'external-packages',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
       const parts = args.path.split('/');
       const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
       return BUNDLED.includes(name) ? undefined : { path: args.path, external: true };
