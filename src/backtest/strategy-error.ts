@@ -2,6 +2,7 @@ import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { InputError, InvariantError } from '../core/errors.js';
+import { PACKAGE_ROOT_URL } from '../core/module-url.js';
 import type { CompletedRun } from './completed-run.js';
 
 /** Where a strategy's code was running when it threw. */
@@ -29,8 +30,8 @@ export interface StrategyFrame {
   readonly column: number;
 }
 
-// This file is <root>/src/backtest/ or <root>/dist/backtest/: the engine's own code is under <root>/src and <root>/dist.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The engine's own code is under <root>/src (the sources) and <root>/dist (the build's entries and chunks).
+const ROOT = fileURLToPath(PACKAGE_ROOT_URL);
 const ENGINE_DIRS = [`${ROOT}src${sep}`, `${ROOT}dist${sep}`];
 
 /** Whether a source file is the strategy's (or a helper of it) rather than the engine's, Node's or a dependency's. */

@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
 import type { Issue } from '../core/errors.js';
 import { InputError } from '../core/errors.js';
+import { RUNNING_BUILD, moduleUrl } from '../core/module-url.js';
 import { Strategy } from '../strategy/strategy.js';
 import type { StrategyClass } from '../strategy/strategy.js';
 import { compileStrategy } from './strategy-compiler.js';
@@ -23,11 +24,10 @@ let packageEntry: string | undefined;
 async function prepareLoader(): Promise<void> {
   if (loaderReady) return;
   loaderReady = true;
-  const index = new URL('../index.js', import.meta.url);
-  if (import.meta.url.endsWith('.js') && existsSync(fileURLToPath(index))) {
-    packageEntry = index.href;
+  if (RUNNING_BUILD) {
+    packageEntry = moduleUrl('index');
     // The package, loaded now: the strategy's `import 'quantflow'` finds it loaded.
-    await import(index.href);
+    await import(packageEntry);
     return;
   }
   const { register: registerTsx } = await import('tsx/esm/api');

@@ -1,11 +1,15 @@
-import { pino } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { InputError } from '../core/errors.js';
+import { lazyPackage } from '../core/lazy-package.js';
 import type { Micros } from '../core/time.js';
 import { formatTime } from '../report/format.js';
 import type { Logger } from '../strategy/context.js';
 import type { CliIO } from './io.js';
 
 export type LogFormat = 'pretty' | 'json';
+
+/** Most strategies never log: pino loads with the first JSON line. */
+const pinoLib = lazyPackage<typeof import('pino')>('pino');
 
 /** `--log-format pretty|json`; by default pretty on a terminal, JSON lines when stderr goes to a file or a pipe. */
 export function logFormatOf(flag: string | undefined, io: CliIO): LogFormat {
@@ -25,10 +29,11 @@ const timeOf = (t: Micros): string | null => (t === t ? formatTime(t) : null);
  */
 export function strategyLogger(format: LogFormat, io: CliIO, now: () => Micros): Logger {
   if (format === 'json') {
-    const logger = pino({ base: null, timestamp: () => `,"time":${JSON.stringify(timeOf(now()))}` }, io.stderr as pino.DestinationStream);
+    let logger: PinoLogger | undefined;
+    const json = (): PinoLogger => (logger ??= pinoLib().pino({ base: null, timestamp: () => `,"time":${JSON.stringify(timeOf(now()))}` }, io.stderr as DestinationStream));
     return {
-      info: (message, data) => logger.info(data ?? {}, message),
-      warn: (message, data) => logger.warn(data ?? {}, message),
+      info: (message, data) => json().info(data ?? {}, message),
+      warn: (message, data) => json().warn(data ?? {}, message),
     };
   }
   const line = (level: string, message: string, data: Record<string, unknown> | undefined): void => {

@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { moduleUrl } from '../core/module-url.js';
 import type { CcxtSourceOptions } from './ccxt/ccxt-source.js';
 import { startIoThread, type IoThread, type SourceSpec } from './feed/io-thread.js';
 import { FileReplaySource } from './replay-source.js';
@@ -102,7 +103,7 @@ export class ThreadedSource implements MarketSource {
 }
 
 /** The module of CcxtSource, as the I/O thread imports it (the .ts file when running from the sources). */
-const CCXT_SOURCE_MODULE = new URL(`./ccxt/ccxt-source${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const CCXT_SOURCE_MODULE = moduleUrl('live/ccxt/ccxt-source');
 
 /** Any exchange ccxt pro can watch, through CcxtSource on an I/O thread; `--url` points it at a local exchange. */
 function ccxtSource(request: SourceRequest): SourceChoice {

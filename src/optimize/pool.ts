@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { lazyPackage } from '../core/lazy-package.js';
+import { RUNNING_BUILD, moduleUrl } from '../core/module-url.js';
 import type { RunConfig } from '../backtest/config.js';
 import type { StrategyClass } from '../strategy/strategy.js';
 import type { SweepData } from './sweep-data.js';
@@ -96,17 +98,15 @@ export class ThreadPool implements TrialPool {
 
   private startWorkers(): void {
     if (this.pool !== undefined || this.threads === 0) return;
-    const compiled = import.meta.url.endsWith('.js');
-    const filename = new URL(compiled ? './trial-worker.js' : './trial-worker.ts', import.meta.url).href;
-    const pool = new Piscina({
-      filename,
+    const pool = new (piscinaLib().Piscina)({
+      filename: moduleUrl('optimize/trial-worker'),
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 60_000,
       // The trial handed over ahead goes to the worker itself: piscina's own queue waits for this thread's event loop.
       concurrentTasksPerWorker: this.inline !== undefined ? 2 : 1,
       workerData: this.init,
-      ...(compiled ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
+      ...(RUNNING_BUILD ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
     });
     this.pool = pool;
     // Each worker loads its modules and the strategy at once. A sweep found long on the way hands trials over once they all have
@@ -187,6 +187,9 @@ export class ThreadPool implements TrialPool {
     await this.pool?.destroy();
   }
 }
+
+/** Loaded when workers start: a sweep on this thread alone, and every process importing the package, never needs it. */
+const piscinaLib = lazyPackage<typeof import('piscina')>('piscina');
 
 /** About how long a worker thread takes to start (modules, tsx, the strategy) on the development machine. */
 const WORKER_START_MILLIS = 500;

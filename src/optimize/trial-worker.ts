@@ -3,7 +3,8 @@
  * trials it is handed over the sweep's shared data. Piscina calls the
  * default export once per task.
  */
-import { workerData } from 'piscina';
+// Piscina's `workerData` is this one (its worker hands it on as is); taken from here, a worker need not load piscina's main module.
+import { workerData } from 'node:worker_threads';
 import type { RunConfig } from '../backtest/config.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import type { SweepData } from './sweep-data.js';

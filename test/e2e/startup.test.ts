@@ -12,10 +12,18 @@ import { ROOT, SAMPLES, tempDir } from '../helpers/cli.js';
  */
 const HEAVY = ['ccxt', '@duckdb/node-api', '@duckdb/node-bindings', 'bullmq', 'ioredis'];
 
-/** Runs `body` (ES module code) in a fresh node that records every import of HEAVY, then prints what was loaded, as JSON. */
+/**
+ * Smaller ones, loaded on first use too (20 to 60 ms each, paid again by
+ * every optimizer worker): WebSockets (the local exchange), pino (JSON log
+ * lines, the ccxt source's log), piscina (the optimizer's worker pool).
+ */
+const ON_USE = ['ws', 'pino', 'piscina'];
+const WATCHED = [...HEAVY, ...ON_USE];
+
+/** Runs `body` (ES module code) in a fresh node that records every import of WATCHED, then prints what was loaded, as JSON. */
 function loadedAfter(body: string): { imported: string[]; required: string[]; stdout: string; stderr: string; status: number | null } {
   const hook = `export async function resolve(specifier, context, next) {
-    if (${JSON.stringify(HEAVY)}.includes(specifier)) process.stderr.write('HEAVY ' + specifier + '\\n');
+    if (${JSON.stringify(WATCHED)}.includes(specifier)) process.stderr.write('HEAVY ' + specifier + '\\n');
     return next(specifier, context);
   }`;
   const script = `
@@ -23,7 +31,7 @@ function loadedAfter(body: string): { imported: string[]; required: string[]; st
     register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
     ${body}
     const cache = Object.keys(createRequire(import.meta.url).cache);
-    const required = ${JSON.stringify(HEAVY)}.filter((h) => cache.some((p) => p.includes('/node_modules/' + h + '/')));
+    const required = ${JSON.stringify(WATCHED)}.filter((h) => cache.some((p) => p.includes('/node_modules/' + h + '/')));
     process.stdout.write('\\nREQUIRED ' + JSON.stringify(required) + '\\n');
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
@@ -35,14 +43,14 @@ function loadedAfter(body: string): { imported: string[]; required: string[]; st
 const dist = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, 'dist', path)).href);
 
 describe('start-up: what importing the package and running a backtest loads', () => {
-  it('the package loads none of ccxt, DuckDB, BullMQ or ioredis', () => {
+  it('the package loads none of ccxt, DuckDB, BullMQ, ioredis, ws, pino or piscina', () => {
     const r = loadedAfter(`const q = await import(${dist('index.js')}); if (typeof q.createCcxtVenue !== 'function') throw new Error('no createCcxtVenue');`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.imported).toEqual([]);
     expect(r.required).toEqual([]);
   });
 
-  it('a whole `quantflow backtest` through the CLI loads none of them', () => {
+  it('a whole `quantflow backtest` through the CLI loads none of them (its strategy logs no JSON line)', () => {
     const out = join(tempDir(), 'run');
     const args = JSON.stringify(['backtest', '--strategy', 'examples/sma-cross.ts', '--data', join(SAMPLES, 'ORCL-1995-2014.csv'), '--out', out]);
     const r = loadedAfter(`
@@ -56,9 +64,10 @@ describe('start-up: what importing the package and running a backtest loads', ()
     expect(r.required).toEqual([]);
   });
 
-  it('a live venue loads ccxt when it is created (the check above can see it)', () => {
-    const r = loadedAfter(`const { ccxtLib } = await import(${dist('live/ccxt/ccxt-lib.js')}); ccxtLib();`);
+  it('a live source loads ccxt when it is created (the check above can see it)', () => {
+    const r = loadedAfter(`const q = await import(${dist('index.js')}); new q.CcxtSource({ exchange: 'binance' });`);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.required).toEqual(['ccxt']);
+    // ccxt (which loads ws) and pino, the source's own log.
+    expect(r.required).toEqual(['ccxt', 'ws', 'pino']);
   });
 });

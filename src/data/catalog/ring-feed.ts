@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { InputError, type Issue } from '../../core/errors.js';
+import { moduleUrl } from '../../core/module-url.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../../model/market.js';
 import { openCsvFeed } from '../csv/open.js';
 import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions } from '../csv/options.js';
@@ -24,8 +24,8 @@ export interface CatalogFeedOptions {
 
 /**
  * A worker runs a small CommonJS bootstrap that imports the reader module:
- * compiled JavaScript next to this file, or, when running from the
- * TypeScript sources (tests), the .ts file through tsx's loader. A module
+ * its entry point of the build, or, when running from the TypeScript
+ * sources (tests), the .ts file through tsx's loader. A module
  * that fails to load is reported through the ring(s) like any other failure,
  * since the consumer's thread, waiting on a ring, would never see the
  * worker's error event. `shared`: the catalog reader serving every catalog
@@ -33,9 +33,7 @@ export interface CatalogFeedOptions {
  * from workerData.
  */
 function workerBootstrap(shared: boolean, source?: WorkerSource): string {
-  const js = new URL('./read-worker.js', import.meta.url);
-  const fromSource = !import.meta.url.endsWith('.js') && !existsSync(js);
-  const reader = fromSource ? new URL('./read-worker.ts', import.meta.url).href : js.href;
+  const reader = moduleUrl('data/catalog/read-worker');
   const entry = source?.type === 'module' ? source.module : reader;
   const run = shared ? 'serveCatalogReads' : source?.type === 'module' ? source.run : 'runReadWorker';
   // tsx's ESM API entry (its package exports map it; require.resolve finds the CommonJS twin beside it).

@@ -1,5 +1,6 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InputError } from '../../core/errors.js';
+import { lazyPackage } from '../../core/lazy-package.js';
 import type { Micros } from '../../core/time.js';
 import { WallClock } from '../../kernel/clock.js';
 import { SIDE_BUY, SIDE_SELL, SIDE_UNKNOWN } from '../../model/market.js';
@@ -57,6 +58,9 @@ interface Stream {
   gap: boolean;
 }
 
+/** Loaded when a source without a logger of its own is made (the I/O thread's), not by importing the package. */
+const pinoLib = lazyPackage<typeof import('pino')>('pino');
+
 /**
  * Live market data through ccxt pro's watch methods (MarketSource): per
  * symbol and channel a loop that awaits the watch method, takes what is new
@@ -90,7 +94,7 @@ export class CcxtSource implements MarketSource {
     this.bookDepth = depth;
     this.backoffOptions = backoffOptionsOf(options.backoff);
     this.random = options.random ?? Math.random;
-    this.log = options.log ?? pino({ base: null }, pino.destination(2));
+    this.log = options.log ?? pinoLib().pino({ base: null }, pinoLib().destination(2));
     this.exchange = createExchange(options.exchange, options.options);
   }
 

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { InputError, InvariantError, type Issue } from '../../core/errors.js';
+import { moduleUrl } from '../../core/module-url.js';
 import type { LiveMarket, MarketEventSink, MarketSubscription } from '../source.js';
 import { CLOSED, DEFAULT_CAPACITY, READ, EventRing, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, STAT_EVENTS, STAT_LONGEST_WAIT_MICROS, STAT_WAITED_MICROS, STAT_WAITS } from './event-ring.js';
 import { FeedLatency } from './latency.js';
@@ -51,16 +51,14 @@ export const IO_THREAD_ENDED = 'the I/O thread ended before its market source fi
 
 /**
  * The worker runs a small CommonJS bootstrap that imports the worker module
- * (compiled JavaScript beside this file or, running from the TypeScript
- * sources, the .ts file through tsx, also used for a source module written
- * in TypeScript). A thread that ends for any reason while its ring is still
+ * (its entry point of the build or, running from the TypeScript sources,
+ * the .ts file through tsx, also used for a source module written in
+ * TypeScript). A thread that ends for any reason while its ring is still
  * running marks the ring failed on its way out, so a main thread that only
  * drains (never yielding to see the worker's exit event) cannot wait forever.
  */
 function bootstrap(source: SourceSpec): string {
-  const js = new URL('./io-worker.js', import.meta.url);
-  const fromSource = !import.meta.url.endsWith('.js') && !existsSync(js);
-  const entry = fromSource ? new URL('./io-worker.ts', import.meta.url).href : js.href;
+  const entry = moduleUrl('live/feed/io-worker');
   const needsTsx = entry.endsWith('.ts') || /\.(c|m)?ts$/.test(source.module);
   const tsx = needsTsx ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
   return `

@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { moduleUrl } from '../../core/module-url.js';
 import { Xoshiro128 } from '../../core/random.js';
 import type { Micros } from '../../core/time.js';
 import { F_CLEAR, F_LAST, F_SNAPSHOT } from '../../model/market.js';
@@ -42,7 +43,7 @@ export interface SyntheticSourceOptions {
 const BOOK_DEPTH = 5;
 
 /** This module's URL: with the export `SyntheticSource`, what names the source to an I/O thread. */
-export const SYNTHETIC_SOURCE_MODULE = import.meta.url;
+export const SYNTHETIC_SOURCE_MODULE = moduleUrl('live/feed/synthetic-source');
 
 /**
  * A seeded MarketSource for tests and benches: trades, quotes, closed bars

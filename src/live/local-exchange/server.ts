@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { InputError, formatIssue, type Issue } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
 import { buildAccounts, verifySigned, withoutSignature, type AccountSpec } from './accounts.js';
@@ -358,6 +358,8 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     }
   };
 
+  // Loaded here, not with the module: importing the package must not pay for it.
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true });
   const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
