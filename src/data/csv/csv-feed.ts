@@ -100,9 +100,15 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
    */
   get rowsHint(): number | undefined {
     if (this.from !== -Infinity || this.to !== Infinity) return undefined;
-    const lines = this.estimateLines();
-    return lines === undefined ? undefined : Math.min(lines, ROWS_HINT_MAX);
+    // Estimated once (a read of the file's head), on first asking.
+    if (this.estimatedRows === null) {
+      const lines = this.estimateLines();
+      this.estimatedRows = lines === undefined ? undefined : Math.min(lines, ROWS_HINT_MAX);
+    }
+    return this.estimatedRows;
   }
+
+  private estimatedRows: number | undefined | null = null;
 
   constructor(path: string, format: CsvFormat, settings: CsvReadSettings) {
     super(path, settings.chunkBytes);

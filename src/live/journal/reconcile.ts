@@ -121,9 +121,17 @@ export interface Reconciliation {
   readonly balances: Balances;
 }
 
+/** What the rules for one order read (the snapshot's time, the resubmit limit, the validity test) and where they put their actions. */
+interface Rules {
+  readonly now: Micros;
+  readonly ttl: Micros;
+  readonly stillValid: (request: JournalOrderRequest, time: Micros) => boolean;
+  readonly actions: ReconcileAction[];
+}
+
 export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, options: ReconcileOptions): Reconciliation {
   const actions: ReconcileAction[] = [];
-  const stillValid = options.stillValid ?? notExpired;
+  const rules: Rules = { now: snapshot.time, ttl: options.resubmitWithinMicros, stillValid: options.stillValid ?? notExpired, actions };
   const byClientId = new Map<string, VenueOrder>();
   const byVenueId = new Map<string, VenueOrder>();
   const knownVenueIds = new Set<string>();
@@ -174,9 +182,9 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
     const venue =
       byClientId.get(order.exchangeClientOrderId) ?? byClientId.get(order.clientOrderId) ?? (order.venueOrderId !== '' ? byVenueId.get(order.venueOrderId) : undefined);
     const filled = addExact(order.filledQuantity, newlyFilled.get(order.clientOrderId) ?? 0);
-    if (venue) reconcileKnownOrder(order, venue, filled, snapshot.time, options.resubmitWithinMicros, stillValid, actions);
+    if (venue) reconcileKnownOrder(order, venue, filled, rules);
     else {
-      if (order.venueOrderId === '' && filled === 0) reconcileUnsent(order, snapshot.time, options.resubmitWithinMicros, stillValid, actions);
+      if (order.venueOrderId === '' && filled === 0) reconcileUnsent(order, rules);
       else {
         // Acknowledged or traded once, unknown to the exchange now: it is not working any more.
         if (order.pendingCancel !== undefined) actions.push({ kind: 'dropIntent', intent: 'cancel', clientOrderId: order.clientOrderId, reason: 'the order is not on the exchange' });
@@ -211,11 +219,9 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
 /** Rule 3 for a submit the exchange never received. */
 function reconcileUnsent(
   order: JournalOrder,
-  now: Micros,
-  ttl: Micros,
-  stillValid: (request: JournalOrderRequest, time: Micros) => boolean,
-  actions: ReconcileAction[],
+  rules: Rules,
 ): void {
+  const { now, ttl, stillValid, actions } = rules;
   const age = now - order.submittedAt;
   const id = order.clientOrderId;
   if (age > ttl) actions.push({ kind: 'dropIntent', intent: 'submit', clientOrderId: id, reason: `the exchange never received it and it is ${age} µs old (limit ${ttl})` });
@@ -227,15 +233,13 @@ function reconcileKnownOrder(
   order: JournalOrder,
   venue: VenueOrder,
   filled: number,
-  now: Micros,
-  ttl: Micros,
-  stillValid: (request: JournalOrderRequest, time: Micros) => boolean,
-  actions: ReconcileAction[],
+  rules: Rules,
 ): void {
+  const { now, ttl, actions } = rules;
   const id = order.clientOrderId;
   if (order.venueOrderId === '' && venue.venueOrderId !== '') actions.push({ kind: 'applyAccepted', clientOrderId: id, venueOrderId: venue.venueOrderId, reason: 'the exchange has the order; its acknowledgement was not journalled' });
   if (order.pendingModify?.modifyBy === 'cancel-replace' && order.pendingModify.replacement !== undefined && venue.status === 'cancelled') {
-    if (reconcileHandReplacement(order, order.pendingModify.replacement, filled, now, ttl, stillValid, actions)) return;
+    if (reconcileHandReplacement(order, order.pendingModify.replacement, filled, rules)) return;
   } else if (order.pendingModify?.replacement !== undefined) {
     // A replacement the exchange does not have: the cancel-replace never happened (the order is as it was) or its new order failed (the order ended).
     const why = venue.status === 'open' ? 'the exchange never replaced the order; it works as it was' : `the order is ${venue.status} on the exchange and its replacement is not there`;
@@ -267,11 +271,9 @@ function reconcileHandReplacement(
   order: JournalOrder,
   leg: ReplacementLeg,
   filled: number,
-  now: Micros,
-  ttl: Micros,
-  stillValid: (request: JournalOrderRequest, time: Micros) => boolean,
-  actions: ReconcileAction[],
+  rules: Rules,
 ): boolean {
+  const { now, ttl, stillValid, actions } = rules;
   const id = order.clientOrderId;
   const modify = order.pendingModify as NonNullable<JournalOrder['pendingModify']>;
   const changed: JournalOrderRequest = { ...order.request, ...modify.changes };
