@@ -1,3 +1,10 @@
+/** A typed array's contents in a new array of `length` elements (the rest zero): how a buffer grows. */
+export function grownCopy<T extends Float64Array | Int8Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}
+
 /** An append-only Float64Array that doubles when full. */
 export class GrowableFloat64 {
   private buf: Float64Array;
@@ -7,9 +14,7 @@ export class GrowableFloat64 {
   }
   push(v: number): void {
     if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
+      this.buf = grownCopy(this.buf, this.buf.length * 2);
     }
     this.buf[this.length++] = v;
   }

@@ -5,7 +5,7 @@ import type { Micros } from '../core/time.js';
 import { feeInKindFault, type Fill, type Liquidity, type OrderEvent, type OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { AmendRejectReason, CancelReason, Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
-import { ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import { NO_OCO_IDS, ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel, FeeParams } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
@@ -598,7 +598,7 @@ export class OrderManager implements ExecutionReports {
       fee: 0,
       contingency,
       parentId,
-      ocoIds: [],
+      ocoIds: NO_OCO_IDS,
       triggered: false,
     };
     this.orders.push(order);

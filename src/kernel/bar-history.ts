@@ -1,3 +1,4 @@
+import { grownCopy } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import type { BarHistory } from '../strategy/context.js';
 
@@ -54,17 +55,12 @@ export class RingBarHistory implements BarHistory {
   /** Doubles the buffers (up to capacity); they have not wrapped yet, so the bars stay where they are. */
   private grow(): void {
     const size = Math.min(this.capacity, this.size * 2);
-    const more = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    this.t = more(this.t);
-    this.o = more(this.o);
-    this.h = more(this.h);
-    this.l = more(this.l);
-    this.c = more(this.c);
-    this.v = more(this.v);
+    this.t = grownCopy(this.t, size);
+    this.o = grownCopy(this.o, size);
+    this.h = grownCopy(this.h, size);
+    this.l = grownCopy(this.l, size);
+    this.c = grownCopy(this.c, size);
+    this.v = grownCopy(this.v, size);
     this.size = size;
   }
 

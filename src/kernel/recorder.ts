@@ -1,3 +1,4 @@
+import { grownCopy } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 
@@ -104,15 +105,11 @@ export class EquityRecorder {
   }
 
   private grow(): void {
-    const twice = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.time = twice(this.time);
-    this.equity = twice(this.equity);
-    this.cash = twice(this.cash);
-    this.positionValue = twice(this.positionValue);
-    this.margin = twice(this.margin);
+    const size = this.time.length * 2;
+    this.time = grownCopy(this.time, size);
+    this.equity = grownCopy(this.equity, size);
+    this.cash = grownCopy(this.cash, size);
+    this.positionValue = grownCopy(this.positionValue, size);
+    this.margin = grownCopy(this.margin, size);
   }
 }

@@ -160,13 +160,9 @@ export class RunSizer implements Sizer {
     const own = P * mark * m * fx;
     const gross = h.grossExposure();
     const rest = gross - Math.abs(own);
-    const exposureCap = (limit: number, e: number, restOf: number): number => {
-      const k = Math.max(limit - restOf, Math.abs(e));
-      return Math.max(0, (k - s * e) / unit);
-    };
-    if (L.maxGrossExposure !== undefined) cap = Math.min(cap, exposureCap(L.maxGrossExposure, own, rest));
-    if (L.maxLeverage !== undefined) cap = Math.min(cap, exposureCap(L.maxLeverage * equity, own, rest));
-    if (L.maxNetExposure !== undefined) cap = Math.min(cap, exposureCap(L.maxNetExposure, h.netExposure(), 0));
+    if (L.maxGrossExposure !== undefined) cap = Math.min(cap, exposureCap(L.maxGrossExposure, own, rest, s, unit));
+    if (L.maxLeverage !== undefined) cap = Math.min(cap, exposureCap(L.maxLeverage * equity, own, rest, s, unit));
+    if (L.maxNetExposure !== undefined) cap = Math.min(cap, exposureCap(L.maxNetExposure, h.netExposure(), 0, s, unit));
     const caps: SizeCaps = {
       lotSize: lot,
       multiplier: m,
@@ -183,11 +179,7 @@ export class RunSizer implements Sizer {
     const inst = h.instrument(k.idx);
     const last = h.lastPrice(k.idx);
     const limit = k.price === last ? undefined : k.price;
-    const passes = (x: number): boolean => {
-      const r = h.preview(probe(inst.symbol, k.side, x, limit, last, k.positionSide), k.price);
-      return r === undefined || NOT_SIZE.has(r);
-    };
-    if (passes(q)) return q;
+    if (this.passes(k, inst.symbol, q, limit, last)) return q;
     const lot = inst.lotSize;
     if (lot > 0) {
       // Largest whole number of lots in [0, q / lot) that passes.
@@ -195,7 +187,7 @@ export class RunSizer implements Sizer {
       let hi = Math.round(q / lot);
       while (hi - lo > 1) {
         const mid = Math.floor((lo + hi) / 2);
-        if (passes(mulExact(mid, lot))) lo = mid;
+        if (this.passes(k, inst.symbol, mulExact(mid, lot), limit, last)) lo = mid;
         else hi = mid;
       }
       return lo === 0 ? 0 : mulExact(lo, lot);
@@ -204,11 +196,23 @@ export class RunSizer implements Sizer {
     let hi = q;
     for (let i = 0; i < 64 && hi - lo > hi * 1e-12; i++) {
       const mid = (lo + hi) / 2;
-      if (passes(mid)) lo = mid;
+      if (this.passes(k, inst.symbol, mid, limit, last)) lo = mid;
       else hi = mid;
     }
     return lo;
   }
+
+  /** Whether the pre-trade checks accept `quantity` of the sized order (a refusal for its size does not count). */
+  private passes(k: Sizing, symbol: string, quantity: number, limit: number | undefined, last: number): boolean {
+    const r = this.host.preview(probe(symbol, k.side, quantity, limit, last, k.positionSide), k.price);
+    return r === undefined || NOT_SIZE.has(r);
+  }
+}
+
+/** The quantity an exposure limit leaves for an order of side sign `s` and exposure `unit` per unit: |E + q x u| <= max(limit, |E|). */
+function exposureCap(limit: number, e: number, restOf: number, s: number, unit: number): number {
+  const k = Math.max(limit - restOf, Math.abs(e));
+  return Math.max(0, (k - s * e) / unit);
 }
 
 const SIZE_OPTIONS = ['symbol', 'side', 'positionSide', 'limit'];

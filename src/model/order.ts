@@ -251,6 +251,9 @@ export interface Order {
 /** The engine's own writable view of an order. */
 export type MutableOrder = { -readonly [K in keyof Order]: Order[K] };
 
+/** The OCO links of an order that has none: one shared, frozen list (an order gets its own when linked). */
+export const NO_OCO_IDS: readonly number[] = Object.freeze([]);
+
 /**
  * A just-submitted market order with nothing filled, the given fields over
  * it: a what-if order for checks that take an Order (sizing, tests).
@@ -284,7 +287,7 @@ export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> &
     fee: 0,
     contingency: 'none',
     parentId: 0,
-    ocoIds: [],
+    ocoIds: NO_OCO_IDS,
     triggered: false,
     ...fields,
   };

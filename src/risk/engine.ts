@@ -342,10 +342,9 @@ export class RiskEngine {
     const hasPrice = !Number.isNaN(price);
     const m = positiveOr(inst?.multiplier, 1);
     const fx = positiveOr(view.conversion?.(symbol), 1);
-    const valueOf = (quantity: number, p: number): number => mulExact(mulExact(mulExact(quantity, p), m), fx);
 
     // 6. Order notional.
-    if (L.maxOrderNotional !== undefined && hasPrice && valueOf(q, price) > L.maxOrderNotional) return 'max_order_notional';
+    if (L.maxOrderNotional !== undefined && hasPrice && valueAt(q, price, m, fx) > L.maxOrderNotional) return 'max_order_notional';
 
     // 7. Position after the order (with same-side live orders when the view gives them).
     const pending = finiteOr(view.openQuantity?.(symbol, order.side) ?? 0, 0);
@@ -361,9 +360,9 @@ export class RiskEngine {
       return this.rateCheck(view);
     }
     const mark = hasLast ? last : price;
-    const symNow = valueOf(position, mark);
-    const symBefore = valueOf(before, mark);
-    const symAfter = addExact(symBefore, valueOf(sign * q, price));
+    const symNow = valueAt(position, mark, m, fx);
+    const symBefore = valueAt(before, mark, m, fx);
+    const symAfter = addExact(symBefore, valueAt(sign * q, price, m, fx));
     const gross = finiteOr(view.grossExposure(), 0);
     const net = finiteOr(view.netExposure(), 0);
     const grossRest = subExact(gross, Math.abs(symNow));
@@ -449,8 +448,7 @@ export class RiskEngine {
     }
     const lot = instrument?.lotSize ?? 0;
     if (lot > 0 && rq > 0 && (this.limits.enforceLot === 'round' || (this.limits.enforceLot === 'reject' && closesAll(order, held)))) rq = roundToGrid(rq, lot, 'down');
-    const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
-    return { quantity: rq, price: rp, triggerPrice: rt, changed: !(same(rp, price) && same(rt, trigger) && rq === order.quantity) };
+    return { quantity: rq, price: rp, triggerPrice: rt, changed: !(sameOrBothNaN(rp, price) && sameOrBothNaN(rt, trigger) && rq === order.quantity) };
   }
 
   // ------------------------------------------------------------ wiring
@@ -466,6 +464,15 @@ export class RiskEngine {
 }
 
 /** Whether `order` is for exactly all of position `held` (the side that closes it). */
+/** The account-currency value of `quantity` at price `p`: quantity x price x multiplier x conversion, exact. */
+function valueAt(quantity: number, p: number, multiplier: number, fx: number): number {
+  return mulExact(mulExact(mulExact(quantity, p), multiplier), fx);
+}
+
+function sameOrBothNaN(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
+
 function closesAll(order: RoundableOrder, held: number | undefined): boolean {
   if (held === undefined || held === 0) return false;
   return order.side === (held > 0 ? 'sell' : 'buy') && order.quantity === Math.abs(held);

@@ -116,8 +116,7 @@ function finish(name: string, raw: number, caps: ParsedCaps, price: number | und
   }
   if (maxNotional !== undefined && price !== undefined) {
     // The division above is not exact: step down until the notional, exact or in doubles, is within the cap.
-    const over = (x: number): boolean => mulExact(mulExact(x, price), m) > maxNotional || x * price * m > maxNotional;
-    for (let i = 0; q > 0 && over(q); i++) {
+    for (let i = 0; q > 0 && notionalOver(q, price, m, maxNotional); i++) {
       if (i > 64) return 0;
       q = lot > 0 ? Math.max(0, floorToLot(subExact(q, lot), lot)) : q * (1 - Number.EPSILON);
     }
@@ -204,4 +203,9 @@ export function cappedKelly(
   const p = parse(kellySchema, 'cappedKelly', o);
   const f = kellyFraction(p.winRate, p.payoffRatio, p.maxFraction);
   return finish('cappedKelly', mulExact(p.equity, f) / (p.price * (p.multiplier ?? 1)), p, p.price);
+}
+
+/** Whether `quantity` x price x multiplier is above the cap, exact or in doubles. */
+function notionalOver(quantity: number, price: number, multiplier: number, maxNotional: number): boolean {
+  return mulExact(mulExact(quantity, price), multiplier) > maxNotional || quantity * price * multiplier > maxNotional;
 }

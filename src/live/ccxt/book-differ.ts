@@ -2,6 +2,7 @@ import { F_CLEAR, F_LAST, F_SNAPSHOT } from '../../model/market.js';
 import { BOOK_ASK, BOOK_BID } from '../../model/order-book.js';
 import type { Micros } from '../../core/time.js';
 import type { MarketEventSink } from '../source.js';
+import { grownCopy } from '../../core/growable.js';
 
 /** One side of a ccxt order book: [price, amount] pairs, best first (bids descending, asks ascending). */
 export type CcxtBookSide = ArrayLike<ArrayLike<number>>;
@@ -150,14 +151,9 @@ export class BookDiffer {
   private add(side: number, price: number, size: number): void {
     const k = this.changed;
     if (k === this.changedPrice.length) {
-      const grow = <T extends Int8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.changedSide = grow(this.changedSide, (n) => new Int8Array(n));
-      this.changedPrice = grow(this.changedPrice, (n) => new Float64Array(n));
-      this.changedSize = grow(this.changedSize, (n) => new Float64Array(n));
+      this.changedSide = grownCopy(this.changedSide, this.changedSide.length * 2);
+      this.changedPrice = grownCopy(this.changedPrice, this.changedPrice.length * 2);
+      this.changedSize = grownCopy(this.changedSize, this.changedSize.length * 2);
     }
     this.changedSide[k] = side;
     this.changedPrice[k] = price;

@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { grownCopy } from '../../core/growable.js';
 import { moduleUrl } from '../../core/module-url.js';
 import { Xoshiro128 } from '../../core/random.js';
 import type { Micros } from '../../core/time.js';
@@ -240,9 +241,7 @@ export class EventLog implements MarketEventSink {
 
   private push(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number): void {
     if ((this.length + 1) * EVENT_LOG_WIDTH > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
+      this.data = grownCopy(this.data, this.data.length * 2);
     }
     const o = this.length++ * EVENT_LOG_WIDTH;
     const d0 = this.data;
