@@ -28,6 +28,7 @@ export const ENTRY_POINTS = [
   'cli/io',
   // Worker threads.
   'optimize/trial-worker',
+  'optimize/overfitting-worker',
   'data/catalog/read-worker',
   'live/feed/io-worker',
   // Market sources an I/O thread loads by URL.

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { InvariantError } from './errors.js';
 
 /**
@@ -33,4 +35,14 @@ export const RUNNING_BUILD = HERE.startsWith('/dist/', AT);
  */
 export function moduleUrl(path: string): string {
   return RUNNING_BUILD ? `${PACKAGE_ROOT_URL}dist/${path}.js` : `${PACKAGE_ROOT_URL}src/${path}.ts`;
+}
+
+/**
+ * The URL of tsx's ESM API (`register()`), for a worker thread started from
+ * an eval'd script that imports a module from the TypeScript sources (a
+ * worker's `--import tsx` does not reach its own entry). Its package exports
+ * map it; require.resolve finds the CommonJS twin beside it.
+ */
+export function tsxApiUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }

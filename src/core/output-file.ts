@@ -226,6 +226,39 @@ export async function writeOutputFileAsync<R>(path: string, write: (target: stri
  * changes when writing fails. Returns what `write` returns.
  */
 export function writeOutputFiles<R>(dir: string, write: (staging: string) => R): R {
+  const f = stageOutputFolder(dir);
+  try {
+    const result = write(f.staging);
+    commitOutputFolder(f);
+    return result;
+  } catch (e) {
+    rmSync(f.created ?? f.staging, { recursive: true, force: true });
+    throw outputError(dir, e);
+  }
+}
+
+/** writeOutputFiles for a writer that works asynchronously. */
+export async function writeOutputFilesAsync<R>(dir: string, write: (staging: string) => Promise<R>): Promise<R> {
+  const f = stageOutputFolder(dir);
+  try {
+    const result = await write(f.staging);
+    commitOutputFolder(f);
+    return result;
+  } catch (e) {
+    rmSync(f.created ?? f.staging, { recursive: true, force: true });
+    throw outputError(dir, e);
+  }
+}
+
+interface OutputFolder {
+  readonly dir: string;
+  readonly abs: string;
+  /** The folder when this call made it (removed again on failure). */
+  readonly created: string | undefined;
+  readonly staging: string;
+}
+
+function stageOutputFolder(dir: string): OutputFolder {
   const abs = resolve(dir);
   const created = makeFolder(abs, dir);
   const name = basename(abs);
@@ -233,20 +266,22 @@ export function writeOutputFiles<R>(dir: string, write: (staging: string) => R):
   const staging = join(abs, stagingName('tmp', name));
   try {
     mkdirSync(staging);
-    const result = write(staging);
-    const files = readdirSync(staging);
-    for (const f of files) fsyncPath(join(staging, f));
-    for (const f of files) {
-      const target = join(abs, f);
-      if (statOrUndefined(target, join(dir, f))?.isDirectory() === true) {
-        throw new OutputError(join(dir, f), 'EISDIR', `cannot write ${join(dir, f)}: it is a folder, not a file`);
-      }
-    }
-    for (const f of files) renameSync(join(staging, f), join(abs, f));
-    rmSync(staging, { recursive: true, force: true });
-    return result;
   } catch (e) {
     rmSync(created ?? staging, { recursive: true, force: true });
     throw outputError(dir, e);
   }
+  return { dir, abs, created, staging };
+}
+
+function commitOutputFolder({ dir, abs, staging }: OutputFolder): void {
+  const files = readdirSync(staging);
+  for (const f of files) fsyncPath(join(staging, f));
+  for (const f of files) {
+    const target = join(abs, f);
+    if (statOrUndefined(target, join(dir, f))?.isDirectory() === true) {
+      throw new OutputError(join(dir, f), 'EISDIR', `cannot write ${join(dir, f)}: it is a folder, not a file`);
+    }
+  }
+  for (const f of files) renameSync(join(staging, f), join(abs, f));
+  rmSync(staging, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeOutputFiles } from '../core/output-file.js';
+import { writeOutputFiles, writeOutputFilesAsync } from '../core/output-file.js';
 import { InvariantError } from '../core/errors.js';
 import { CsvFileWriter } from '../report/csv-file-writer.js';
 import { csvField, formatNumber } from '../report/format.js';
@@ -105,11 +105,32 @@ export interface SweepFiles {
 /** Writes a sweep's files into `dir` (staged: a failed write leaves the folder as it was). */
 export function writeSweepFiles(dir: string, files: SweepFiles): void {
   writeOutputFiles(dir, (staging) => {
-    writeFileSync(join(staging, 'trials.csv'), trialsCsv(files.paramNames, files.outcomes));
-    writeFileSync(join(staging, 'trials-timing.csv'), trialsTimingCsv(files.outcomes));
-    writeReturnsCsv(join(staging, 'returns.csv'), files.outcomes);
-    writeFileSync(join(staging, 'best.json'), JSON.stringify(files.best ?? null, null, 2) + '\n');
-    writeFileSync(join(staging, 'run.json'), JSON.stringify(files.run, null, 2) + '\n');
-    for (const [name, text] of Object.entries(files.extra ?? {})) writeFileSync(join(staging, name), text);
+    writeTrialFiles(staging, files);
+    writeSummaryFiles(staging, files);
   });
+}
+
+/**
+ * writeSweepFiles with best.json, run.json and the further files worked out
+ * by `summary` while the trial files (returns.csv, the big one) are written.
+ */
+export async function writeSweepFilesAsync(dir: string, files: Pick<SweepFiles, 'paramNames' | 'outcomes'>, summary: () => Promise<Omit<SweepFiles, 'paramNames' | 'outcomes'>>): Promise<void> {
+  await writeOutputFilesAsync(dir, async (staging) => {
+    writeTrialFiles(staging, files);
+    writeSummaryFiles(staging, await summary());
+  });
+}
+
+/** trials.csv, trials-timing.csv and returns.csv. */
+function writeTrialFiles(staging: string, files: Pick<SweepFiles, 'paramNames' | 'outcomes'>): void {
+  writeFileSync(join(staging, 'trials.csv'), trialsCsv(files.paramNames, files.outcomes));
+  writeFileSync(join(staging, 'trials-timing.csv'), trialsTimingCsv(files.outcomes));
+  writeReturnsCsv(join(staging, 'returns.csv'), files.outcomes);
+}
+
+/** best.json, run.json and the further files. */
+function writeSummaryFiles(staging: string, files: Omit<SweepFiles, 'paramNames' | 'outcomes'>): void {
+  writeFileSync(join(staging, 'best.json'), JSON.stringify(files.best ?? null, null, 2) + '\n');
+  writeFileSync(join(staging, 'run.json'), JSON.stringify(files.run, null, 2) + '\n');
+  for (const [name, text] of Object.entries(files.extra ?? {})) writeFileSync(join(staging, name), text);
 }

@@ -1,4 +1,5 @@
-import { overfittingIssues, overfittingReport, type OverfittingReport } from './overfitting.js';
+import { overfittingIssues, overfittingReport, type OverfittingInput, type OverfittingReport } from './overfitting.js';
+import { overfittingReportAsync } from './overfitting-thread.js';
 import type { TrialPool } from './pool.js';
 import type { MetricValue, TrialMetric, TrialOutcome } from './trial.js';
 
@@ -145,9 +146,22 @@ export function withEquityTimes(trial: TrialOutcome, outcomes: readonly TrialOut
  * than two ok trials, fewer returns than CSCV blocks, no best trial): a
  * sweep that cannot have the statistics still writes everything else.
  */
-export function sweepOverfitting(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): { report?: OverfittingReport; note?: string } {
+export function sweepOverfitting(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): SweepOverfitting {
+  const input = overfittingInput(outcomes, best, splits);
+  return 'note' in input ? input : { report: overfittingReport(input) };
+}
+
+/** sweepOverfitting, worked out on a thread of its own when the sweep is large (overfittingReportAsync). */
+export async function sweepOverfittingAsync(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): Promise<SweepOverfitting> {
+  const input = overfittingInput(outcomes, best, splits);
+  return 'note' in input ? input : { report: await overfittingReportAsync(input) };
+}
+
+export type SweepOverfitting = { report?: OverfittingReport; note?: string };
+
+function overfittingInput(outcomes: readonly TrialOutcome[], best: TrialOutcome | undefined, splits: number): OverfittingInput | { note: string } {
   const ok = outcomes.filter((o) => o.status === 'ok');
   const issues = overfittingIssues(ok.length, ok[0]?.returns.length ?? 0, splits);
   if (best === undefined || issues.length > 0) return { note: issues.map((i) => i.message).join('; ') || 'no best trial' };
-  return { report: overfittingReport({ trialIds: ok.map((o) => o.trial), returns: ok.map((o) => o.returns), bestTrial: best.trial, splits }) };
+  return { trialIds: ok.map((o) => o.trial), returns: ok.map((o) => o.returns), bestTrial: best.trial, splits };
 }

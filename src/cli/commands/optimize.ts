@@ -6,8 +6,8 @@ import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
 import { openSweep, sweepEnded } from '../../optimize/optimize.js';
 import type { SweepData } from '../../optimize/sweep-data.js';
-import { bestTrial, runSweep, sweepOverfitting, withEquityTimes } from '../../optimize/sweep.js';
-import { writeSweepFiles, type BestTrial } from '../../optimize/outputs.js';
+import { bestTrial, runSweep, sweepOverfittingAsync, withEquityTimes } from '../../optimize/sweep.js';
+import { writeSweepFilesAsync, type BestTrial } from '../../optimize/outputs.js';
 import type { TrialOutcome } from '../../optimize/trial.js';
 import { buildSearch } from '../../optimize/search.js';
 import type { SpaceSpec } from '../../optimize/space.js';
@@ -187,30 +187,34 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       config: { ...config, out: resolve(config.out) },
       rows_skipped: data.skipped.length,
     };
-    const overfitting = sweepOverfitting(outcomes, best, splits);
-    const withTimes = best === undefined ? undefined : withEquityTimes(best, outcomes);
-    const report = optimizeReportHtml({
-      strategyName,
-      paramNames: search.paramNames,
-      outcomes,
-      objective,
-      minimize,
-      best: withTimes,
-      initialCash: config.cash,
-      ...(overfitting.report !== undefined ? { overfitting: overfitting.report as unknown as Record<string, unknown>, verdict: overfittingVerdict(overfitting.report) } : {}),
-      settings: { method, ranges: flags.range ?? [], values: flags.values ?? [], constraints: flags.constraint ?? [], seed, trials: outcomes.length, objective: `${minimize ? 'minimize' : 'maximize'} ${objective}` },
-    });
+    // Worked out (on a thread of its own for a large sweep) while returns.csv is written.
+    const overfittingAhead = sweepOverfittingAsync(outcomes, best, splits);
+    void overfittingAhead.catch(() => undefined); // awaited below; a write that fails first must not leave it unhandled
     try {
-      writeSweepFiles(config.out, {
-        paramNames: search.paramNames,
-        outcomes,
-        best: bestJson,
-        run: { ...run, overfitting: overfitting.note ?? 'overfitting.json' },
-        extra: { 'report.html': report, ...(overfitting.report !== undefined ? { 'overfitting.json': JSON.stringify(overfitting.report, null, 2) + '\n' } : {}) },
+      await writeSweepFilesAsync(config.out, { paramNames: search.paramNames, outcomes }, async () => {
+        const overfitting = await overfittingAhead;
+        const withTimes = best === undefined ? undefined : withEquityTimes(best, outcomes);
+        const report = optimizeReportHtml({
+          strategyName,
+          paramNames: search.paramNames,
+          outcomes,
+          objective,
+          minimize,
+          best: withTimes,
+          initialCash: config.cash,
+          ...(overfitting.report !== undefined ? { overfitting: overfitting.report as unknown as Record<string, unknown>, verdict: overfittingVerdict(overfitting.report) } : {}),
+          settings: { method, ranges: flags.range ?? [], values: flags.values ?? [], constraints: flags.constraint ?? [], seed, trials: outcomes.length, objective: `${minimize ? 'minimize' : 'maximize'} ${objective}` },
+        });
+        return {
+          best: bestJson,
+          run: { ...run, overfitting: overfitting.note ?? 'overfitting.json' },
+          extra: { 'report.html': report, ...(overfitting.report !== undefined ? { 'overfitting.json': JSON.stringify(overfitting.report, null, 2) + '\n' } : {}) },
+        };
       });
     } catch (e) {
       throw outputError(config.out, e);
     }
+    const overfitting = await overfittingAhead;
     const count = (s: string): number => outcomes.filter((o) => o.status === s).length;
     io.stdout.write(
       `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) ${pool instanceof RedisPool ? `with Redis workers (${pool.stats.computed} computed, ${pool.stats.reused} reused)` : `on ${workers <= 1 ? 'this thread' : `up to ${workers} threads (this one and ${workers - 1} worker${workers === 2 ? '' : 's'})`}`}\n`,

@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { InputError, type Issue } from '../../core/errors.js';
-import { moduleUrl } from '../../core/module-url.js';
+import { moduleUrl, tsxApiUrl } from '../../core/module-url.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../../model/market.js';
 import { openCsvFeed } from '../csv/open.js';
 import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions } from '../csv/options.js';
@@ -36,8 +34,7 @@ function workerBootstrap(shared: boolean, source?: WorkerSource): string {
   const reader = moduleUrl('data/catalog/read-worker');
   const entry = source?.type === 'module' ? source.module : reader;
   const run = shared ? 'serveCatalogReads' : source?.type === 'module' ? source.run : 'runReadWorker';
-  // tsx's ESM API entry (its package exports map it; require.resolve finds the CommonJS twin beside it).
-  const tsx = entry.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
+  const tsx = entry.endsWith('.ts') ? tsxApiUrl() : '';
   return `
 const { workerData, parentPort } = require('node:worker_threads');
 const fail = (data, message) => {

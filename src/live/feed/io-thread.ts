@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { InputError, InvariantError, type Issue } from '../../core/errors.js';
-import { moduleUrl } from '../../core/module-url.js';
+import { moduleUrl, tsxApiUrl } from '../../core/module-url.js';
 import type { LiveMarket, MarketEventSink, MarketSubscription } from '../source.js';
 import { CLOSED, DEFAULT_CAPACITY, READ, EventRing, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, STAT_EVENTS, STAT_LONGEST_WAIT_MICROS, STAT_WAITED_MICROS, STAT_WAITS } from './event-ring.js';
 import { FeedLatency } from './latency.js';
@@ -60,7 +58,7 @@ export const IO_THREAD_ENDED = 'the I/O thread ended before its market source fi
 function bootstrap(source: SourceSpec): string {
   const entry = moduleUrl('live/feed/io-worker');
   const needsTsx = entry.endsWith('.ts') || /\.(c|m)?ts$/.test(source.module);
-  const tsx = needsTsx ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
+  const tsx = needsTsx ? tsxApiUrl() : '';
   return `
 const { workerData } = require('node:worker_threads');
 const fail = (message) => {
