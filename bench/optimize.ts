@@ -11,13 +11,15 @@
  *   optimize_random_vs_backtrader  backtrader's time for as many trials (1,000 x 0.3 / 2 = 150 s) over that (floor 100)
  *   optimize_scaling_2_vs_1        trials/s with 2 workers over trials/s with 1, on the generated 1M-bar CSV (floor 1.8):
  *                                  the sweep's own time for its trials, without reading the data and writing the files
+ *   machine_parallel_2_vs_1        two processes of a plain arithmetic loop side by side over one alone: the most any
+ *                                  2-thread figure can reach on this machine (no floor: it measures the machine)
  *
  * backtrader is not installable here (no PyPI), so its per-trial time is the
  * reference figure above, not a measurement of this run.
  *
  * Options: --reps N (default 3), --only a,b (prefixes). Writes bench/optimize-results.json.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -137,6 +139,38 @@ function benchScaling(): void {
   });
 }
 
+/**
+ * What two threads can give on this machine at all: two processes of a
+ * plain arithmetic loop (no memory traffic, no GC) side by side, against
+ * one alone. A machine whose two CPUs are hyperthreads of one core, or share
+ * a host core with other guests, gives far less than 2x here, and no sweep
+ * can scale better than this figure.
+ */
+async function benchMachineParallelism(): Promise<void> {
+  console.log('\n--- machine_parallel_2_vs_1: two CPU-bound processes side by side over one alone');
+  const loop = 'let x = 0; for (let i = 0; i < 4e8; i++) x += i % 7; if (x < 0) console.log(x);';
+  const runProcesses = async (n: number): Promise<number> => {
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: n }, () => new Promise<void>((done, fail) => spawn(process.execPath, ['-e', loop], { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? done() : fail(new Error(`loop exited ${code}`)))))),
+    );
+    return (performance.now() - t0) / 1000;
+  };
+  const ratios: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const one = await runProcesses(1);
+    const two = await runProcesses(2);
+    ratios.push((2 * one) / two);
+  }
+  console.log(`throughput of 2 over 1: ${ratios.map((x) => x.toFixed(2)).join(', ')}`);
+  rows.push({
+    name: 'machine_parallel_2_vs_1',
+    value: round(median(ratios), 2),
+    unit: 'x',
+    detail: `the most any 2-thread figure can reach on this machine: 2 processes of a pure arithmetic loop side by side over 1 alone (${cpus().length} CPUs)`,
+  });
+}
+
 function round(x: number, digits: number): number {
   const p = 10 ** digits;
   return Math.round(x * p) / p;
@@ -146,6 +180,7 @@ console.log(`optimizer benchmarks: node ${process.version}, load average ${loada
 if (selected('optimize_grid')) benchGrid();
 if (selected('optimize_random')) benchRandom();
 if (selected('optimize_scaling')) benchScaling();
+if (selected('machine_parallel')) await benchMachineParallelism();
 let failures = 0;
 console.log('');
 for (const r of rows) {
