@@ -236,3 +236,23 @@ describe('indicator warm-up and the registry', () => {
     expect(() => runBacktest({ strategy: new Bad({}), feeds: [barFeed('X', rows)], cash: 1000 })).toThrow(/MACD/);
   });
 });
+
+describe('BacktestEngine, progress', () => {
+  const noop = (): Scripted => new Scripted({ script: {} });
+
+  it('reports after every `progressEvery` events and once at the end, from one feed and from merged feeds', () => {
+    const one: number[] = [];
+    runBacktest({ strategy: noop(), feeds: [barFeed('X', days)], cash: 10_000, onProgress: (n) => one.push(n), progressEvery: 2 });
+    expect(one).toEqual([2, 4, 6, 6]);
+    const merged: number[] = [];
+    // Two feeds go through the merging loop: 12 events.
+    runBacktest({ strategy: noop(), feeds: [barFeed('X', days), barFeed('Y', days)], cash: 10_000, onProgress: (n) => merged.push(n), progressEvery: 5 });
+    expect(merged).toEqual([5, 10, 12]);
+  });
+
+  it('refuses a progressEvery that is not a whole number of events', () => {
+    for (const every of [0, 2.5, Number.NaN, -3]) {
+      expect(() => runBacktest({ strategy: noop(), feeds: [barFeed('X', days)], cash: 10_000, onProgress: () => undefined, progressEvery: every })).toThrow(/progressEvery must be a whole number/);
+    }
+  });
+});

@@ -116,7 +116,7 @@ export class BacktestEngine {
     this.driver = new ReplayDriver(
       options.feeds,
       new Map(symbols.map((s, i) => [s, i])),
-      onProgress !== undefined ? { every: options.progressEvery ?? 1 << 16, report: onProgress } : undefined,
+      onProgress !== undefined ? { every: progressEvery(options.progressEvery), report: onProgress } : undefined,
       options.tradeTo,
     );
   }
@@ -185,6 +185,15 @@ export function connectSimulatedExchange(
   );
   k.connectVenue(exchange, exchange);
   return exchange;
+}
+
+/** Events between progress reports: a positive whole number (default 65,536). */
+function progressEvery(every: number | undefined): number {
+  if (every === undefined) return 1 << 16;
+  if (!Number.isSafeInteger(every) || every < 1) {
+    throw new InputError({ code: 'invalid_option', field: 'progressEvery', value: String(every), message: 'progressEvery must be a whole number of events, 1 or more' });
+  }
+  return every;
 }
 
 /** The run's symbols in feed order; two feeds of one kind (and price side) for one symbol are an input error. */

@@ -2,6 +2,12 @@ import { InvariantError } from '../core/errors.js';
 import type { Issue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { TradingKernel } from '../kernel/kernel.js';
+
+/** Where a replay reports its progress: `report(events)` after every `every` events (a positive integer). */
+interface ProgressSink {
+  readonly every: number;
+  readonly report: (events: number) => void;
+}
 import type { BarColumns, BidAskBar, Columns, MarketFeed } from '../model/market.js';
 
 /** How a feed's rows reach the kernel: as they are, or as one side of a bid/ask bar pair. */
@@ -133,7 +139,7 @@ export class ReplayDriver {
   constructor(
     readonly feeds: readonly MarketFeed[],
     symbolIndex: ReadonlyMap<string, number>,
-    private readonly progress?: { readonly every: number; readonly report: (events: number) => void },
+    private readonly progress?: ProgressSink,
     /** The last time replayed: rows after it are not (the end of a trading window). */
     private readonly until: Micros = Infinity,
   ) {
@@ -153,7 +159,6 @@ export class ReplayDriver {
     const cursors = this.cursors;
     const nCursors = cursors.length;
     const progress = this.progress;
-    const every = progress?.every ?? Infinity;
     try {
       for (const c of cursors) c.load();
       const only = cursors[0];
@@ -162,6 +167,7 @@ export class ReplayDriver {
         return;
       }
       let step = NaN;
+      let untilReport = this.eventsUntilReport(this.events);
       for (;;) {
         // The cursor with the earliest row; ties go to the earlier feed.
         let best: FeedCursor | undefined;
@@ -203,7 +209,11 @@ export class ReplayDriver {
             break;
         }
         best.advance();
-        if (++this.events % every === 0) progress?.report(this.events);
+        this.events++;
+        if (--untilReport === 0) {
+          untilReport = (progress as ProgressSink).every;
+          (progress as ProgressSink).report(this.events);
+        }
       }
       if (step === step) this.dropUnpaired();
       this.lastStep = step;
@@ -215,15 +225,26 @@ export class ReplayDriver {
   }
 
   /**
+   * Events to go before the next progress report (at every multiple of
+   * `every`), counted down per event: `events % every` per event would be a
+   * float modulo when there is no progress to report (every = Infinity).
+   * Without progress the count starts below zero and never reaches it.
+   */
+  private eventsUntilReport(events: number): number {
+    const every = this.progress?.every;
+    return every === undefined ? -1 : every - (events % every);
+  }
+
+  /**
    * One bar feed: no merge, no pairing, a plain loop over each chunk's
    * columns (the common single-instrument backtest, and the fastest).
    */
   private runBars(kernel: TradingKernel, c: FeedCursor): void {
     const progress = this.progress;
-    const every = progress?.every ?? Infinity;
     const idx = c.symbolIdx;
     let step = NaN;
     let events = this.events;
+    let untilReport = this.eventsUntilReport(events);
     const until = this.until;
     feed: for (let cols = c.cols as BarColumns | null; cols !== null; c.load(), cols = c.cols as BarColumns | null) {
       const { time, open, high, low, close, volume } = cols;
@@ -237,9 +258,11 @@ export class ReplayDriver {
           step = t;
         }
         kernel.onBar(idx, t, open[i] as number, high[i] as number, low[i] as number, close[i] as number, volume[i] as number);
-        if (++events % every === 0) {
+        events++;
+        if (--untilReport === 0) {
+          untilReport = (progress as ProgressSink).every;
           this.events = events;
-          progress?.report(events);
+          (progress as ProgressSink).report(events);
         }
       }
       c.i = n;

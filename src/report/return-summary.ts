@@ -49,7 +49,8 @@ export function summarizeReturns(returns: ArrayLike<number>, periodsPerYear: num
     const d = r - wMean;
     wMean += d / n;
     wM2 += d * (r - wMean);
-    acc += Math.log1p(r);
+    // log1p(0) is 0: a flat period (most of them, for a strategy out of the market) costs no logarithm.
+    if (r !== 0) acc += Math.log1p(r);
     cum[n - 1] = acc;
     cumSum += acc;
   }
