@@ -246,6 +246,7 @@ export class ReplayDriver {
     let events = this.events;
     let untilReport = this.eventsUntilReport(events);
     const until = this.until;
+    const row = kernel.barRow;
     feed: for (let cols = c.cols as BarColumns | null; cols !== null; c.load(), cols = c.cols as BarColumns | null) {
       const { time, open, high, low, close, volume } = cols;
       const n = c.n;
@@ -257,7 +258,13 @@ export class ReplayDriver {
           kernel.advanceTo(t);
           step = t;
         }
-        kernel.onBar(idx, t, open[i] as number, high[i] as number, low[i] as number, close[i] as number, volume[i] as number);
+        row[0] = t;
+        row[1] = open[i] as number;
+        row[2] = high[i] as number;
+        row[3] = low[i] as number;
+        row[4] = close[i] as number;
+        row[5] = volume[i] as number;
+        kernel.onBarRow(idx);
         events++;
         if (--untilReport === 0) {
           untilReport = (progress as ProgressSink).every;
