@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { writeAllBytes } from '../core/output-file.js';
 import { MICROS_PER_DAY, MICROS_PER_SECOND, civilFromDays, formatIso } from '../core/time.js';
 import { formatNumber } from './format.js';
+import { ShortestDigits } from './shortest-digits.js';
 
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
@@ -42,6 +43,7 @@ export class CsvFileWriter {
   /** Start (µs) of the day whose "YYYY-MM-DDT" is in `datePart`, NaN for none. */
   private dayStart = NaN;
   private readonly datePart = new Uint8Array(11);
+  private readonly shortest = new ShortestDigits();
 
   /** `append`: add to the end of an existing file (live runs write their files as they go) instead of replacing it. */
   constructor(path: string, capacity = 1 << 20, append = false) {
@@ -109,6 +111,13 @@ export class CsvFileWriter {
       // An integer (or ±0): its digits are its shortest text.
       if (x < 0) this.buf[this.pos++] = MINUS;
       this.unsigned(a);
+      return;
+    }
+    const start = x < 0 ? this.pos + 1 : this.pos;
+    const end = this.shortest.writePlain(this.buf, start, a);
+    if (end >= 0) {
+      if (x < 0) this.buf[this.pos] = MINUS;
+      this.pos = end;
       return;
     }
     if (a < FIFTEEN_DIGITS && this.fitsFifteenDigits(a)) {
