@@ -31,8 +31,9 @@ const FIELD_ROOM = 1024;
  * A CSV file written as bytes: fields are encoded straight into one reusable
  * buffer (no string per row or per number on the common paths) and written
  * to the file in large blocks. Numbers come out exactly as `formatNumber`
- * writes them, times as `formatTime` (format.ts); integers and short
- * decimals take a path that builds no string.
+ * writes them, times as `formatTime` (format.ts); integers, every number
+ * above 1e-7 and below 1e16 (shortest-digits.ts) and short decimals below
+ * that take paths that build no string.
  */
 export class CsvFileWriter {
   private fd: number;
@@ -113,6 +114,8 @@ export class CsvFileWriter {
       this.unsigned(a);
       return;
     }
+    // Above 1e-7 and below 1e16 (returns, ratios, prices: nearly every
+    // value), the shortest digits straight into the buffer.
     const start = x < 0 ? this.pos + 1 : this.pos;
     const end = this.shortest.writePlain(this.buf, start, a);
     if (end >= 0) {
@@ -121,7 +124,7 @@ export class CsvFileWriter {
       return;
     }
     if (a < FIFTEEN_DIGITS && this.fitsFifteenDigits(a)) {
-      // The fewest decimals d with which some decimal reads back as x: the
+      // Tiny short decimals (1.5e-8). The fewest decimals d with which some decimal reads back as x: the
       // nearest one, round(a * 10^d), when m / 10^d (the double nearest to
       // that decimal) is x. With at most 15 digits no other decimal of that
       // length reads back as x, so this is the text String(x) gives.

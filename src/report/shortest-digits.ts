@@ -28,7 +28,6 @@
 
 /** 2^27 + 1: Veltkamp's splitter for 53-bit doubles. */
 const SPLITTER = 134217729;
-const LOG10_2 = 0.30102999566398120;
 
 /** 10^0 .. 10^22 (every one exact) and their Veltkamp halves. */
 const POW10 = new Float64Array(23);
@@ -42,6 +41,13 @@ for (let k = 0; k < 23; k++) {
   POW10_HI[k] = h;
   POW10_LO[k] = p - h;
 }
+
+/**
+ * By biased binary exponent b: 15 - floor(log10(2^(b - 1023))), at most 22.
+ * For x in [2^(b-1023), 2^(b-1022)), x * 10^k with this k is in [10^15, 10^17).
+ */
+const SCALE_ESTIMATE = new Int16Array(2048);
+for (let b = 0; b < 2048; b++) SCALE_ESTIMATE[b] = Math.min(22, 15 - Math.floor((b - 1023) * 0.30102999566398120));
 
 /** 2^(b - 1076): half the ulp of a normal double whose biased exponent is b. */
 const HALF_ULP = new Float64Array(2047);
@@ -165,8 +171,7 @@ export class ShortestDigits {
 
     // k with y = x * 10^k in [10^15, 10^16): the estimate from the binary
     // exponent is right or one too large.
-    let k = 15 - Math.floor((biased - 1023) * LOG10_2);
-    if (k > 22) k = 22;
+    let k = SCALE_ESTIMATE[biased] as number;
     // y = x * 10^k exactly as hi + lo (Dekker's two-product, x split by Veltkamp's method).
     const c = SPLITTER * x;
     const xh = c - (c - x);
@@ -222,8 +227,9 @@ export class ShortestDigits {
     let lowBase: number;
     if (jl <= jh) {
       // 16 digits or fewer: the multiple of 10 in I, else the integer nearest y.
+      // rem + j is in -2 .. 12 (|j| <= 3): a multiple of 10 when 0 or 10.
       let j = jl;
-      for (; j <= jh; j++) if ((rem + j + 10) % 10 === 0) break;
+      for (; j <= jh; j++) if (rem + j === 0 || rem + j === 10) break;
       if (j > jh) {
         let jn = Math.round(z);
         // Exact: the sign of y - (n0 + jn + 1/2) is that of the float sum (t - jn - 1/2 is exact).
