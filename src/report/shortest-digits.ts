@@ -17,9 +17,10 @@
  * ties going to the even last digit. That is the rule of V8's shortest mode
  * (Steele & White / Dragon4 digit generation in bignum-dtoa.cc: shortest,
  * then nearest, halfway to even, bounds included for even significands; its
- * Grisu3 fast path gives the same digits or defers to it). Every test of a
- * bound or a midpoint is an exact sign of a sum of at most three doubles
- * (Shewchuk's expansion arithmetic).
+ * Grisu3 fast path gives the same digits or defers to it). Where I's ends or
+ * y fall is first estimated in floats (off by less than 1e-15); an estimate
+ * within 1e-9 of an integer or a midpoint is decided instead by the exact
+ * sign of a sum of at most three doubles (Shewchuk's expansion arithmetic).
  *
  * Values whose scale needs 10^k beyond 10^22 or below 10^0 (x <= 1e-7 or
  * x >= 1e16: rare in reports) are not handled: `of` returns false and the
@@ -44,7 +45,8 @@ for (let k = 0; k < 23; k++) {
 
 /**
  * By biased binary exponent b: 15 - floor(log10(2^(b - 1023))), at most 22.
- * For x in [2^(b-1023), 2^(b-1022)), x * 10^k with this k is in [10^15, 10^17).
+ * For x in [2^(b-1023), 2^(b-1022)), x * 10^k with this k is in [10^15,
+ * 10^17) (below 10^15 when capped at 22).
  */
 const SCALE_ESTIMATE = new Int16Array(2048);
 for (let b = 0; b < 2048; b++) SCALE_ESTIMATE[b] = Math.min(22, 15 - Math.floor((b - 1023) * 0.30102999566398120));
@@ -215,11 +217,14 @@ export class ShortestDigits {
     }
 
     // n0 split at 10^8, exactly: n0 = h * 10^8 + l (h * 10^8 is exact: h * 5^8 < 2^53).
-    let h = Math.floor(n0 / 1e8);
+    let h = Math.floor(n0 * 1e-8); // may be one off either way: corrected below
     let l = (n0 - h * 1e8) | 0;
     if (l < 0) {
       h--;
       l += 1e8;
+    } else if (l >= 1e8) {
+      h++;
+      l -= 1e8;
     }
     const rem = l % 10;
 
