@@ -124,10 +124,11 @@ export class CsvFileWriter {
       return;
     }
     if (a < FIFTEEN_DIGITS && this.fitsFifteenDigits(a)) {
-      // Tiny short decimals (1.5e-8). The fewest decimals d with which some decimal reads back as x: the
-      // nearest one, round(a * 10^d), when m / 10^d (the double nearest to
-      // that decimal) is x. With at most 15 digits no other decimal of that
-      // length reads back as x, so this is the text String(x) gives.
+      // Tiny short decimals (1.5e-8). The fewest decimals d with which some
+      // decimal reads back as x: the nearest one, round(a * 10^d), when
+      // m / 10^d (the double nearest to that decimal) is x. With at most 15
+      // digits no other decimal of that length reads back as x, so this is
+      // the text String(x) gives.
       for (let d = 1; d < 23; d++) {
         const p = POW10[d] as number;
         const m = Math.round(a * p);
