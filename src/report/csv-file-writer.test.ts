@@ -55,6 +55,27 @@ describe('CsvFileWriter', () => {
     for (let i = 0; i < xs.length; i++) if (lines[i] !== formatNumber(xs[i] as number)) expect([xs[i], lines[i]]).toEqual([xs[i], formatNumber(xs[i] as number)]);
   });
 
+  it('writes full-precision values (returns, ratios, their ulp neighbours, both signs, every magnitude) as formatNumber does', () => {
+    const price = fc.integer({ min: 1, max: 10_000_000 }).map((m) => m / 100);
+    const full = fc.oneof(
+      fc.tuple(price, price).map(([a, b]) => a / b - 1),
+      fc.tuple(price, price, price).map(([a, b, c]) => (a * b) / c),
+      fc.tuple(fc.double({ min: 1e-300, max: 1e300, noNaN: true }), fc.integer({ min: 1, max: 999_999 })).map(([a, b]) => a / b),
+      fc.tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 22 }), fc.integer({ min: -3, max: 3 })).map(([m, d, step]) => {
+        const bits = new Float64Array([m / 10 ** d]);
+        const word = new BigInt64Array(bits.buffer);
+        word[0] = word[0]! + BigInt(step);
+        return bits[0]!;
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(full, { maxLength: 100 }), fc.constantFrom(undefined, 64), (xs, capacity) => {
+        expect(written(xs, 'number', capacity)).toEqual(xs.map(formatNumber));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('writes times exactly as formatTime does: every day, microseconds, before 1970, outside four-digit years', () => {
     const time = fc.oneof(
       fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),

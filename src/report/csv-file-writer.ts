@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { writeAllBytes } from '../core/output-file.js';
 import { MICROS_PER_DAY, MICROS_PER_SECOND, civilFromDays, formatIso } from '../core/time.js';
 import { formatNumber } from './format.js';
+import { ShortestDigits } from './shortest-digits.js';
 
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
@@ -30,8 +31,9 @@ const FIELD_ROOM = 1024;
  * A CSV file written as bytes: fields are encoded straight into one reusable
  * buffer (no string per row or per number on the common paths) and written
  * to the file in large blocks. Numbers come out exactly as `formatNumber`
- * writes them, times as `formatTime` (format.ts); integers and short
- * decimals take a path that builds no string.
+ * writes them, times as `formatTime` (format.ts); integers, every number
+ * above 1e-7 and below 1e16 (shortest-digits.ts) and short decimals below
+ * that take paths that build no string.
  */
 export class CsvFileWriter {
   private fd: number;
@@ -42,6 +44,7 @@ export class CsvFileWriter {
   /** Start (µs) of the day whose "YYYY-MM-DDT" is in `datePart`, NaN for none. */
   private dayStart = NaN;
   private readonly datePart = new Uint8Array(11);
+  private readonly shortest = new ShortestDigits();
 
   /** `append`: add to the end of an existing file (live runs write their files as they go) instead of replacing it. */
   constructor(path: string, capacity = 1 << 20, append = false) {
@@ -111,11 +114,21 @@ export class CsvFileWriter {
       this.unsigned(a);
       return;
     }
+    // Above 1e-7 and below 1e16 (returns, ratios, prices: nearly every
+    // value), the shortest digits straight into the buffer.
+    const start = x < 0 ? this.pos + 1 : this.pos;
+    const end = this.shortest.writePlain(this.buf, start, a);
+    if (end >= 0) {
+      if (x < 0) this.buf[this.pos] = MINUS;
+      this.pos = end;
+      return;
+    }
     if (a < FIFTEEN_DIGITS && this.fitsFifteenDigits(a)) {
-      // The fewest decimals d with which some decimal reads back as x: the
-      // nearest one, round(a * 10^d), when m / 10^d (the double nearest to
-      // that decimal) is x. With at most 15 digits no other decimal of that
-      // length reads back as x, so this is the text String(x) gives.
+      // Tiny short decimals (1.5e-8). The fewest decimals d with which some
+      // decimal reads back as x: the nearest one, round(a * 10^d), when
+      // m / 10^d (the double nearest to that decimal) is x. With at most 15
+      // digits no other decimal of that length reads back as x, so this is
+      // the text String(x) gives.
       for (let d = 1; d < 23; d++) {
         const p = POW10[d] as number;
         const m = Math.round(a * p);
