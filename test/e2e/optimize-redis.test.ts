@@ -85,6 +85,8 @@ class Proc {
 
 /** The trials a worker ran (one log line each). */
 const TRIAL_LINE = /^trial \d+ (ok|skipped|failed) in /;
+/** The lock of the workers of the test that kills one mid-trial: its job goes to the other within seconds. */
+const SHORT_LOCK_MS = 1500;
 const trialsRun = (workers: readonly Proc[]): number => workers.reduce((n, w) => n + w.lines(TRIAL_LINE).length, 0);
 
 describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker processes', () => {
@@ -93,9 +95,11 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
   const workers: Proc[] = [];
   const tmp = tempDir('qf-redis-');
 
-  const startWorker = async (): Promise<Proc> => {
-    // A short lock: a worker killed mid-trial loses its job to another within seconds.
-    const w = new Proc(['worker', '--redis', url, '--concurrency', '1', '--lock-duration', '1500', '--cache-dir', join(tmp, 'strategies')]);
+  const startWorker = async (lockMs = 30_000): Promise<Proc> => {
+    // With a short lock a worker killed mid-trial loses its job to another within seconds. But a worker that misses
+    // renewing its lock (its thread busy longer than that on a loaded machine) loses its job the same way, and the
+    // trial runs twice (BullMQ hands a job out at least once): so only the test that kills a worker takes a short one.
+    const w = new Proc(['worker', '--redis', url, '--concurrency', '1', '--lock-duration', String(lockMs), '--cache-dir', join(tmp, 'strategies')]);
     workers.push(w);
     await w.waitFor(/^worker: waiting for trials/);
     return w;
@@ -285,7 +289,7 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
 
   it('finishes with identical results when a worker is killed in the middle of a trial: the job goes to another worker', async () => {
     makeBig();
-    const first = await startWorker();
+    const first = await startWorker(SHORT_LOCK_MS);
     const out = join(tmp, 'killed-worker');
     const coordinator = optimize([...SLOW(), '--redis', url, '--out', out]);
     // The worker has read the data and started its first trial.
@@ -293,7 +297,7 @@ describe.skipIf(noRedis)('quantflow optimize --redis with quantflow worker proce
     first.child.kill('SIGKILL');
     await first.exited;
     expect(first.lines(TRIAL_LINE)).toEqual([]);
-    const second = await startWorker();
+    const second = await startWorker(SHORT_LOCK_MS);
     const r = await coordinator.exited;
     expect(r.status, r.stderr).toBe(0);
     expect(outputsOf(out)).toEqual(referenceOf(SLOW()));
