@@ -1,4 +1,4 @@
-import { partialSort } from './order-statistics.js';
+import { partialSort, selectRank } from './order-statistics.js';
 import { conditionalValueAtRiskOfSorted, tailRatioOfSorted } from './metrics.js';
 import { percentileOfSorted } from './stats.js';
 
@@ -123,16 +123,21 @@ export interface ReturnQuantiles {
 }
 
 /**
- * The quantile metrics of the returns, with one partial sort instead of a
- * full one: only the ranks the percentiles read and the tail the
- * conditional value at risk averages are put in order. `scratch` is used
- * up: its values are moved about (NaN returns left out).
+ * The quantile metrics of the returns, with partial sorts instead of a full
+ * one: only the ranks the percentiles read and the tail the conditional
+ * value at risk averages are put in order. When a quarter or more are zeros
+ * (a strategy often out of the market), the values are first split into
+ * negatives, zeros and positives (one pass): a rank then only needs its own
+ * block, and the zeros need no ordering at all. `scratch` is used up: its values are
+ * moved about (NaN returns left out).
  */
 export function returnQuantiles(scratch: Float64Array): ReturnQuantiles {
   let n = 0;
+  let zeros = 0;
   for (let i = 0; i < scratch.length; i++) {
     const r = scratch[i] as number;
     if (r === r) scratch[n++] = r;
+    if (r === 0) zeros++;
   }
   const a = scratch.subarray(0, n);
   const ranks: number[] = [];
@@ -140,10 +145,60 @@ export function returnQuantiles(scratch: Float64Array): ReturnQuantiles {
     const lo = Math.floor((q / 100) * (n - 1));
     ranks.push(lo, Math.min(lo + 1, n - 1));
   }
-  partialSort(
-    a,
-    Math.floor((n - 1) * 0.05),
-    ranks.sort((x, y) => x - y),
-  );
+  ranks.sort((x, y) => x - y);
+  const prefix = Math.floor((n - 1) * 0.05);
+  // Splitting by sign pays when zeros are many; otherwise it is one more pass.
+  if (zeros * 4 >= n) partialSortInBlocks(a, partitionBySign(a), prefix, ranks);
+  else partialSort(a, prefix, ranks);
   return { valueAtRisk: percentileOfSorted(a, 5), conditionalValueAtRisk: conditionalValueAtRiskOfSorted(a), tailRatio: tailRatioOfSorted(a) };
+}
+
+/**
+ * Moves the negative values to the front and the positive ones to the back
+ * (three-way partition, zeros between); returns where the zeros start and
+ * where the positives start.
+ */
+function partitionBySign(a: Float64Array): [number, number] {
+  let lt = 0;
+  let i = 0;
+  let gt = a.length;
+  while (i < gt) {
+    const x = a[i] as number;
+    if (x < 0) {
+      a[i++] = a[lt] as number;
+      a[lt++] = x;
+    } else if (x > 0) {
+      a[i] = a[--gt] as number;
+      a[gt] = x;
+    } else i++;
+  }
+  return [lt, gt];
+}
+
+/**
+ * partialSort (order-statistics.ts) over an array already split by sign:
+ * negatives before `bounds[0]`, zeros up to `bounds[1]`, positives after.
+ * Each selection and sort stays inside the block of its rank; the zeros, all
+ * equal, need no order.
+ */
+function partialSortInBlocks(a: Float64Array, bounds: readonly [number, number], prefix: number, ranks: readonly number[]): void {
+  const n = a.length;
+  if (n === 0) return;
+  const [zeros, positives] = bounds;
+  const p = Math.min(prefix, n - 1);
+  // a[0..p] in order: the blocks below p's sorted (zeros need none), then p's own block up to p.
+  if (p >= zeros) a.subarray(0, zeros).sort();
+  if (p < zeros || p >= positives) {
+    const lo = p < zeros ? 0 : positives;
+    selectRank(a, p, lo, (p < zeros ? zeros : n) - 1);
+    a.subarray(lo, p).sort();
+  }
+  let done = p;
+  for (const r of ranks) {
+    if (r <= done || r >= n) continue;
+    // A zero's rank holds a zero already; a rank among the negatives or positives is selected within its block.
+    if (r < zeros) selectRank(a, r, done + 1, zeros - 1);
+    else if (r >= positives) selectRank(a, r, Math.max(positives, done + 1), n - 1);
+    done = r;
+  }
 }
