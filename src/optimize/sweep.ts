@@ -76,12 +76,27 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
   let emitted = 0;
   let exhausted = false;
   let haveTimes = false;
+  /** Trials asked and not yet finished (`running` also holds finished ones waiting for the trials before them). */
+  let inFlight = 0;
+  let askFailure: { error: unknown } | undefined;
   const stopped = (): boolean => options.signal?.aborted === true;
   const capacity = Math.max(1, pool.concurrency * 2);
 
+  // A trial that finishes makes room for the next at once, even while an earlier one still runs: finished trials wait
+  // for their turn without holding the pool's threads idle (up to as many again as may run, which bounds the memory).
+  const finished = (): void => {
+    inFlight--;
+    if (sampler.batch > 0 || askFailure !== undefined) return;
+    try {
+      ask();
+    } catch (e) {
+      askFailure = { error: e };
+    }
+  };
+
   const ask = (): void => {
     const limit = sampler.batch > 0 ? sampler.batch : capacity;
-    while (!exhausted && !stopped() && running.size < limit && asked < max) {
+    while (!exhausted && !stopped() && inFlight < limit && running.size < 2 * limit && asked < max) {
       const params = sampler.next();
       if (params === undefined) {
         exhausted = true;
@@ -91,12 +106,14 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
       // The equity times are the same for every trial: asked for until a trial has brought them (a kept trial may answer without).
       const run = pool.run({ trial, params, withTimes: !haveTimes, ...options.window, ...(options.keepDir !== undefined ? { keepDir: options.keepDir } : {}) });
       // Awaited in trial order; a failure of a later trial is seen when its turn comes, not as an unhandled rejection.
-      run.catch(() => undefined);
+      inFlight++;
+      run.then(finished, finished);
       running.set(trial, run);
     }
   };
 
   for (;;) {
+    if (askFailure !== undefined) throw askFailure.error;
     // A learning sampler is asked only once its whole batch is reported.
     if (sampler.batch === 0 || running.size === 0) ask();
     const promise = running.get(emitted + 1);
