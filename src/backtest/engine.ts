@@ -68,8 +68,9 @@ export interface BacktestOptions {
    */
   readonly tradeFrom?: number | undefined;
   readonly tradeTo?: number | undefined;
-  /** Called every `progressEvery` events with the count so far. */
+  /** Called every `progressEvery` events with the count so far, and once at the end. */
   readonly onProgress?: (events: number) => void;
+  /** Events between progress reports: a whole number, 1 or more (default 65,536); anything else is an InputError. */
   readonly progressEvery?: number;
 }
 
