@@ -2,13 +2,13 @@ import { InvariantError } from '../core/errors.js';
 import type { Issue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { TradingKernel } from '../kernel/kernel.js';
+import type { BarColumns, BidAskBar, Columns, MarketFeed } from '../model/market.js';
 
 /** Where a replay reports its progress: `report(events)` after every `every` events (a positive integer). */
 interface ProgressSink {
   readonly every: number;
   readonly report: (events: number) => void;
 }
-import type { BarColumns, BidAskBar, Columns, MarketFeed } from '../model/market.js';
 
 /** How a feed's rows reach the kernel: as they are, or as one side of a bid/ask bar pair. */
 const enum Role {

@@ -16,7 +16,7 @@ import { InvariantError } from './errors.js';
  *
  * A module given to `moduleUrl` must be an entry point of the build
  * (ENTRY_POINTS in scripts/build.mjs), or it has no file of its own in
- * dist/; test/build/entry-points.test.ts checks every call.
+ * dist/; test/build/bundle.test.ts checks every call.
  */
 const HERE = import.meta.url;
 const AT = Math.max(HERE.lastIndexOf('/src/'), HERE.lastIndexOf('/dist/'));

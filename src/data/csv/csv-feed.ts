@@ -29,6 +29,9 @@ const KIND_QUOTE = 1;
 const KIND_TRADE = 2;
 const SHOWN_CHARS = 200;
 
+/** The most rows a CSV file's estimate sizes records for; a longer run grows them as it goes. */
+const ROWS_HINT_MAX = 4_000_000;
+
 /**
  * Streams a CSV file in fixed-size byte chunks and parses the bytes in place
  * into reused columns, validating each row as it goes: memory stays constant
@@ -37,9 +40,6 @@ const SHOWN_CHARS = 200;
  * or not they fall in the from/to window; reading stops at the first valid row
  * after `to` (rows are in time order, so none after it can be kept).
  */
-/** The most rows a CSV file's estimate sizes records for; a longer run grows them as it goes. */
-const ROWS_HINT_MAX = 4_000_000;
-
 export class CsvFeed extends ChunkedLines implements MarketFeed {
   readonly symbol: string;
   readonly priceSide: PriceSide;
