@@ -3,6 +3,7 @@ import type { Issue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { TradingKernel } from '../kernel/kernel.js';
 import type { BarColumns, BidAskBar, Columns, MarketFeed } from '../model/market.js';
+import { ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME } from '../model/market.js';
 
 /** Where a replay reports its progress: `report(events)` after every `every` events (a positive integer). */
 interface ProgressSink {
@@ -252,18 +253,18 @@ export class ReplayDriver {
       const n = c.n;
       for (let i = c.i; i < n; i++) {
         const t = time[i] as number;
+        if (t > until) break feed;
+        row[ROW_TIME] = t;
+        row[ROW_OPEN] = open[i] as number;
+        row[ROW_HIGH] = high[i] as number;
+        row[ROW_LOW] = low[i] as number;
+        row[ROW_CLOSE] = close[i] as number;
+        row[ROW_VOLUME] = volume[i] as number;
         if (t !== step) {
-          if (t > until) break feed;
           if (t < step) throw new InvariantError(`feed ${c.feed.source} went back in time`);
-          kernel.advanceTo(t);
+          kernel.advanceToBarRow();
           step = t;
         }
-        row[0] = t;
-        row[1] = open[i] as number;
-        row[2] = high[i] as number;
-        row[3] = low[i] as number;
-        row[4] = close[i] as number;
-        row[5] = volume[i] as number;
         kernel.onBarRow(idx);
         events++;
         if (--untilReport === 0) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addExact, decimalPlaces, mulExact, subExact } from './decimal.js';
+import { addExact, addExactHinted, addExactPlaces, decimalPlaces, hasPlacesAtMost, mulExact, placesHint, pow10, productUnits, subExact } from './decimal.js';
 
 /** Exact decimal product of two decimal texts via BigInt, as text. */
 function bigMul(a: string, b: string): number {
@@ -45,5 +45,55 @@ describe('decimal-exact arithmetic', () => {
   });
   it('falls back to floats for non-decimals', () => {
     expect(mulExact(1 / 3, 3)).toBe((1 / 3) * 3);
+  });
+
+  describe('places hints give the measured result', () => {
+    /** Any double: short decimals of every size and sign, thirds, huge and tiny values, zeros, NaN. */
+    const anyValue = fc.oneof(
+      dec(8).map(Number),
+      fc.tuple(fc.integer({ min: -(2 ** 53), max: 2 ** 53 }), fc.integer({ min: 0, max: 18 })).map(([m, d]) => m / 10 ** d),
+      fc.double({ noNaN: false }),
+      fc.constantFrom(0, -0, 1, -1, 1 / 3, 0.1, 2 ** 52, 1e15 + 0.5, 123456789.123456, NaN, Infinity),
+    );
+    const hint = fc.integer({ min: -1, max: 15 });
+
+    it('placesHint keeps a hint that holds and measures otherwise', () => {
+      fc.assert(fc.property(anyValue, hint, (x, h) => {
+        const got = placesHint(x, h);
+        const own = decimalPlaces(x);
+        if (h >= 0 && hasPlacesAtMost(x, h)) {
+          expect(got).toBe(h);
+          expect(own).toBeGreaterThanOrEqual(0);
+          expect(own).toBeLessThanOrEqual(h);
+        } else expect(got).toBe(own);
+      }), { numRuns: 5000 });
+    });
+
+    it('productUnits over 10^(da + db) is mulExact, bit for bit, with any hints that held', () => {
+      const viaUnits = (a: number, da: number, b: number, db: number): number => {
+        const u = productUnits(a, da, b, db);
+        return u !== u ? mulExact(a, b) : u === 0 ? 0 : u / pow10(da + db);
+      };
+      fc.assert(fc.property(anyValue, anyValue, hint, hint, (a, b, ha, hb) => {
+        const da = placesHint(a, ha);
+        const db = placesHint(b, hb);
+        expect(Object.is(viaUnits(a, da, b, db), mulExact(a, b))).toBe(true);
+        // The product has at most da + db places: a hint that holds for what comes next.
+        if (productUnits(a, da, b, db) === productUnits(a, da, b, db)) expect(hasPlacesAtMost(viaUnits(a, da, b, db), da + db)).toBe(true);
+      }), { numRuns: 20000 });
+      expect(viaUnits(100, 0, 2.37037, 5)).toBe(237.037);
+      expect(productUnits(3, 0, 2.179012, placesHint(2.179012, 2))).toBe(6537036);
+      expect(productUnits(2 ** 40, 0, 1.5, 15)).toBeNaN();
+    });
+
+    it('addExactHinted equals addExactPlaces, bit for bit, with any hint that held', () => {
+      fc.assert(fc.property(anyValue, anyValue, hint, (a, b, hb) => {
+        const da = decimalPlaces(a);
+        const want = addExactPlaces(a, da, b);
+        expect(Object.is(addExactHinted(a, da, b, placesHint(b, hb)), want)).toBe(true);
+      }), { numRuns: 20000 });
+      expect(addExactHinted(100000, 0, 217.9012, 6)).toBe(100217.9012);
+      expect(addExactHinted(0.1, 1, 0.2, 15)).toBe(0.3);
+    });
   });
 });

@@ -57,6 +57,64 @@ export function addExactPlaces(a: number, da: number, b: number): number {
   return sum === 0 ? 0 : sum / p;
 }
 
+/**
+ * Places hints. A series of values (a position's marks, its value) keeps its
+ * precision, so the places of the last value are a good guess for the next
+ * one, checked with one step of decimalPlaces's loop instead of up to 15.
+ * Working at more places than a value needs gives the same result: the
+ * integers are the same times a power of ten, and the one rounding division
+ * of the same rational number gives the same double, as long as every
+ * integer stays below 2^50 (then x * 10^d is within a quarter of the
+ * integer and rounds to it). Anything else goes to the measured path.
+ */
+
+/** Whether `x` has at most `places` decimal places (0..15): decimalPlaces(x) <= places. False for NaN and infinities. */
+export function hasPlacesAtMost(x: number, places: number): boolean {
+  const p = POW10[places] as number;
+  // x - x is NaN for infinities (and NaN), which decimalPlaces measures as -1.
+  return Math.round(x * p) / p === x && x - x === 0;
+}
+
+/** A places hint that holds for `x`: `hint` when it does, else x's own places (-1 when it has none). */
+export function placesHint(x: number, hint: number): number {
+  return hint >= 0 && hasPlacesAtMost(x, hint) ? hint : decimalPlaces(x);
+}
+
+/** Integers below this stay exact through x * 10^d and rounding (see placesHint). */
+const HINT_LIMIT = 2 ** 50;
+
+/**
+ * The integer a x 10^da times b x 10^db, where `da` and `db` are places a
+ * and b have at most (hints that held): the exact product in units of
+ * 10^-(da + db), whose quotient by that power is mulExact(a, b). NaN when
+ * the shortcut does not apply (more than 15 places in all, or an integer
+ * of 2^50 or more): the caller then takes mulExact.
+ */
+export function productUnits(a: number, da: number, b: number, db: number): number {
+  if (da < 0 || db < 0 || da + db > MAX_PLACES) return NaN;
+  const prod = Math.round(a * (POW10[da] as number)) * Math.round(b * (POW10[db] as number));
+  return Math.abs(prod) < HINT_LIMIT ? prod : NaN;
+}
+
+/** 10^d, d from 0 to 22. */
+export function pow10(d: number): number {
+  return POW10[d] as number;
+}
+
+/**
+ * addExactPlaces(a, da, b) where `db` is a number of places b has at most
+ * (a hint that held; -1 if unknown) and `da` is a's own: the same double.
+ */
+export function addExactHinted(a: number, da: number, b: number, db: number): number {
+  if (da < 0 || db < 0) return addExactPlaces(a, da, b);
+  const p = POW10[da > db ? da : db] as number;
+  const ia = Math.round(a * p);
+  const ib = Math.round(b * p);
+  if (!(Math.abs(ia) < HINT_LIMIT && Math.abs(ib) < HINT_LIMIT)) return addExactPlaces(a, da, b);
+  const sum = ia + ib;
+  return sum === 0 ? 0 : sum / p;
+}
+
 /** a - b, exactly rounded. */
 export function subExact(a: number, b: number): number {
   return addExact(a, -b);

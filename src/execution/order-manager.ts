@@ -1,5 +1,6 @@
 import { addExact, mulExact } from '../core/decimal.js';
 import { InputError, InvariantError } from '../core/errors.js';
+import { OrderedIdTable } from '../core/reusable.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { feeInKindFault, type Fill, type Liquidity, type OrderEvent, type OrderEventKind } from '../model/events.js';
@@ -108,7 +109,8 @@ export class OrderManager implements ExecutionReports {
   readonly fills: Fill[] = [];
   /** Submissions refused after the max-orders cap (no record, no event). */
   notRecorded = 0;
-  private readonly live = new Map<number, MutableOrder>();
+  /** Live orders by id, in creation order. */
+  private readonly live = new OrderedIdTable<MutableOrder>();
   /** Contract multiplier per order, by id - 1. */
   private readonly multipliers = new GrowableFloat64(1024);
   /** Held children by parent id. */
@@ -603,7 +605,7 @@ export class OrderManager implements ExecutionReports {
     };
     this.orders.push(order);
     this.multipliers.push(req.multiplier);
-    this.live.set(order.id, order);
+    this.live.add(order.id, order);
     return order;
   }
 

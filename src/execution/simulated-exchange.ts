@@ -3,12 +3,13 @@ import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Liquidity } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, MarketDataSink, OrderChanges } from '../model/execution.js';
-import type { BidAskBar } from '../model/market.js';
+import { BAR_ROW_LENGTH, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow, type BidAskBar } from '../model/market.js';
 import type { Order } from '../model/order.js';
 import { closesPositionSide } from '../model/order.js';
 import type { OrderBook } from '../model/order-book.js';
 import { BOOK_ASK, BOOK_BID, QueuePosition } from '../model/order-book.js';
 import { addExact, subExact } from '../core/decimal.js';
+import { IdTable, ReusableList } from '../core/reusable.js';
 import type { SessionCalendar } from '../model/session.js';
 import { UTC_DAILY_SESSIONS } from '../model/session.js';
 import type { BarFillModel } from './models/fill.js';
@@ -81,6 +82,30 @@ class Working {
 
 const NO_PARTNERS: readonly number[] = [];
 
+const stillWorking = (w: Working): boolean => !w.done;
+
+/**
+ * The prices and volume one side of the market trades at in a broker phase:
+ * buy orders against the ask (or the bar), sell orders against the bid (or
+ * the bar). One reusable object per side: the phase reads its fields, and no
+ * price is passed (and boxed) through a call.
+ */
+class SidePrices {
+  open = 0.5;
+  high = 0.5;
+  low = 0.5;
+  close = 0.5;
+  volume = 0.5;
+
+  set(open: number, high: number, low: number, close: number, volume: number): void {
+    this.open = open;
+    this.high = high;
+    this.low = low;
+    this.close = close;
+    this.volume = volume;
+  }
+}
+
 const leaves = (o: Order): number => o.quantity - o.filledQuantity;
 
 const notConnected = (): never => {
@@ -109,13 +134,21 @@ const unconnected: ExecutionReports = {
  * when the fill model says so.
  */
 export class SimulatedExchange implements ExecutionClient, MarketDataSink {
-  private working: Working[] = [];
-  private readonly byId = new Map<number, Working>();
+  /** Working orders in arrival order (ended ones until the next compaction: see remove). */
+  private readonly working = new ReusableList<Working>();
+  private readonly byId = new IdTable<Working>();
   private readonly countBySymbol: Int32Array;
   private readonly symbolIndex = new Map<string, number>();
   /** Time of the instrument's latest data (NaN before any): whether data opens a new session is known from it when needed. */
   private readonly lastDataTime: Float64Array;
-  private readonly pass: Working[] = [];
+  private readonly pass = new ReusableList<Working>();
+  /** What buy and sell orders trade against in the broker phase under way. */
+  private readonly buys = new SidePrices();
+  private readonly sells = new SidePrices();
+  /** The touch a book event reached (trailing stops follow it). */
+  private readonly touched = new SidePrices();
+  /** A bar for `onBar`: its row. */
+  private readonly row = new Float64Array(BAR_ROW_LENGTH);
   /** Orders that ended while a cancel or modify was on its way: those requests are refused. */
   private readonly orphans: Working[] = [];
   /** Requests on their way to the venue, over all orders. */
@@ -251,15 +284,30 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   // ------------------------------------------------------------ market data
 
-  /** Broker phase of one bar: requests that arrived, expiry, then the fill rules. */
-  onBar(symbolIdx: number, time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+  /** Broker phase of one bar (a row of time, open, high, low, close, volume: model/market.ts): requests that arrived, expiry, then the fill rules. */
+  onBarRow(symbolIdx: number, bar: BarRow): void {
+    const time = bar[ROW_TIME] as number;
     if (this.countBySymbol[symbolIdx] === 0) {
       this.lastDataTime[symbolIdx] = time;
       return;
     }
     const first = this.opensSession(symbolIdx, time);
     const last = time >= this.sessionOf(symbolIdx).sessionEnd(time);
-    this.run(symbolIdx, time, true, open, high, low, close, open, high, low, close, volume, volume, first, last);
+    this.buys.set(bar[ROW_OPEN] as number, bar[ROW_HIGH] as number, bar[ROW_LOW] as number, bar[ROW_CLOSE] as number, bar[ROW_VOLUME] as number);
+    this.sells.set(bar[ROW_OPEN] as number, bar[ROW_HIGH] as number, bar[ROW_LOW] as number, bar[ROW_CLOSE] as number, bar[ROW_VOLUME] as number);
+    this.run(symbolIdx, time, true, first, last);
+  }
+
+  /** onBarRow for a bar given field by field. */
+  onBar(symbolIdx: number, time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+    const r = this.row;
+    r[ROW_TIME] = time;
+    r[ROW_OPEN] = open;
+    r[ROW_HIGH] = high;
+    r[ROW_LOW] = low;
+    r[ROW_CLOSE] = close;
+    r[ROW_VOLUME] = volume;
+    this.onBarRow(symbolIdx, r);
   }
 
   /** Bid and ask bars of one period: buys trade on the ask bar, sells on the bid bar. */
@@ -272,7 +320,9 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
     const calendar = this.sessionOf(symbolIdx);
     const first = this.opensSession(symbolIdx, time);
     const last = time >= calendar.sessionEnd(time);
-    this.run(symbolIdx, time, true, b.askOpen, b.askHigh, b.askLow, b.askClose, b.bidOpen, b.bidHigh, b.bidLow, b.bidClose, b.volume, b.volume, first, last);
+    this.buys.set(b.askOpen, b.askHigh, b.askLow, b.askClose, b.volume);
+    this.sells.set(b.bidOpen, b.bidHigh, b.bidLow, b.bidClose, b.volume);
+    this.run(symbolIdx, time, true, first, last);
   }
 
   /**
@@ -303,7 +353,9 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
     this.deliverRequests(symbolIdx, time);
     const bestBid = book.bestBid;
     const bestAsk = book.bestAsk;
-    for (const w of this.working) {
+    const working = this.working;
+    for (let i = 0; i < working.length; i++) {
+      const w = working.at(i);
       if (w.symbolIdx !== symbolIdx || w.done) continue;
       if (!(time > w.eligibleAfter)) continue;
       const o = w.order;
@@ -323,7 +375,10 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
           const stopLike = o.type === 'stop' || o.type === 'stop_limit' || o.type === 'trailing_stop';
           const hit = stopLike ? (buy ? touch >= trigger : touch <= trigger) : buy ? touch <= trigger : touch >= trigger;
           if (!(touch === touch) || !hit) {
-            if (o.type === 'trailing_stop' && touch === touch) this.trail(w, touch, touch);
+            if (o.type === 'trailing_stop' && touch === touch) {
+              this.touched.set(touch, touch, touch, touch, 0);
+              this.trail(w, this.touched);
+            }
             continue;
           }
           w.triggered = true;
@@ -453,7 +508,9 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
       return;
     }
     const first = this.opensSession(symbolIdx, time);
-    this.run(symbolIdx, time, false, ask, ask, ask, ask, bid, bid, bid, bid, askSize, bidSize, first, false);
+    this.buys.set(ask, ask, ask, ask, askSize);
+    this.sells.set(bid, bid, bid, bid, bidSize);
+    this.run(symbolIdx, time, false, first, false);
   }
 
   /** Trade print: both sides at the print. */
@@ -463,40 +520,28 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
       return;
     }
     const first = this.opensSession(symbolIdx, time);
-    this.run(symbolIdx, time, false, price, price, price, price, price, price, price, price, size, size, first, false);
+    this.buys.set(price, price, price, price, size);
+    this.sells.set(price, price, price, price, size);
+    this.run(symbolIdx, time, false, first, false);
   }
 
   // ------------------------------------------------------------ matching
 
   /**
-   * One pass over the instrument's working orders for one piece of data.
-   * b* are the prices buy orders trade against, s* those of sell orders.
+   * One pass over the instrument's working orders for one piece of data:
+   * buy orders trade against `this.buys`, sell orders against `this.sells`.
    */
-  private run(
-    idx: number,
-    time: Micros,
-    isBar: boolean,
-    bOpen: number,
-    bHigh: number,
-    bLow: number,
-    bClose: number,
-    sOpen: number,
-    sHigh: number,
-    sLow: number,
-    sClose: number,
-    bVolume: number,
-    sVolume: number,
-    firstOfSession: boolean,
-    lastOfSession: boolean,
-  ): void {
+  private run(idx: number, time: Micros, isBar: boolean, firstOfSession: boolean, lastOfSession: boolean): void {
     if (this.visiting) throw new InvariantError('re-entrant broker phase');
     this.visiting = true;
     try {
       // Requests that reached the venue before this data, then the orders this data can reach.
       this.deliverRequests(idx, time);
       const pass = this.pass;
-      pass.length = 0;
-      for (const w of this.working) {
+      pass.clear();
+      const working = this.working;
+      for (let i = 0; i < working.length; i++) {
+        const w = working.at(i);
         if (w.symbolIdx !== idx || w.done) continue;
         if (!(time > w.eligibleAfter)) continue;
         pass.push(w);
@@ -507,7 +552,8 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
       // other orders of the pass (an OCO partner withdrawn, a parent's children): each order is
       // checked again when its turn comes.
       const model = this.fillModel;
-      for (const w of pass) {
+      for (let i = 0; i < pass.length; i++) {
+        const w = pass.at(i);
         if (w.done) continue;
         const o = w.order;
         if (isBar) w.barsSeen++;
@@ -519,9 +565,7 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
           this.reports.expired(o.id, time);
           continue;
         }
-        const buy = o.side === 'buy';
-        if (buy) this.evaluate(w, model, bOpen, bHigh, bLow, bClose, firstOfSession, lastOfSession);
-        else this.evaluate(w, model, sOpen, sHigh, sLow, sClose, firstOfSession, lastOfSession);
+        this.evaluate(w, model, o.side === 'buy' ? this.buys : this.sells, firstOfSession, lastOfSession);
       }
       if (model.byTouchTime && isBar) {
         pass.sort((a, b) => {
@@ -532,7 +576,8 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
       }
 
       let budget = this.volumeLimit > 0 ? NaN : Infinity;
-      for (const w of pass) {
+      for (let i = 0; i < pass.length; i++) {
+        const w = pass.at(i);
         if (w.done) continue;
         const o = w.order;
         const buy = o.side === 'buy';
@@ -546,12 +591,13 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
             this.remove(w);
             this.reports.cancelled(o.id, time, o.timeInForce === 'fok' ? 'fok_unfilled' : 'ioc_remainder');
           } else {
-            this.trail(w, buy ? bHigh : sHigh, buy ? bLow : sLow);
+            this.trail(w, buy ? this.buys : this.sells);
           }
           continue;
         }
+        const side = buy ? this.buys : this.sells;
         if (Number.isNaN(budget)) {
-          const v = buy ? bVolume : sVolume;
+          const v = side.volume;
           budget = v > 0 ? this.volumeLimit * v : Number.isNaN(v) ? Infinity : 0;
         }
         let qty = Math.min(leaves(o), this.roundLot(idx, budget));
@@ -582,10 +628,10 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
         let price = w.candPrice;
         if (w.candLiquidity === 'taker') {
           const inst = this.instruments[idx] as VenueInstrument;
-          const slip = this.slippage.slippage({ side: o.side, price, quantity: qty, volume: buy ? bVolume : sVolume, tickSize: inst.tickSize });
+          const slip = this.slippage.slippage({ side: o.side, price, quantity: qty, volume: side.volume, tickSize: inst.tickSize });
           if (slip > 0) {
             // Slipped, but never outside what the market offered, nor through the order's limit.
-            price = buy ? Math.min(price + slip, bHigh) : Math.max(price - slip, sLow);
+            price = buy ? Math.min(price + slip, side.high) : Math.max(price - slip, side.low);
             if (!Number.isNaN(o.price)) price = buy ? Math.min(price, o.price) : Math.max(price, o.price);
           }
         }
@@ -598,12 +644,12 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
           this.remove(w);
           this.reports.cancelled(o.id, time, 'ioc_remainder');
         } else if (!w.done) {
-          this.trail(w, buy ? bHigh : sHigh, buy ? bLow : sLow);
+          this.trail(w, side);
         }
       }
     } finally {
       this.visiting = false;
-      this.pass.length = 0;
+      this.pass.clear();
       if (this.working.length !== this.byId.size) this.compact();
       this.refuseOrphans();
     }
@@ -611,10 +657,11 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   /**
    * Sets the order's candidate fill (time, price, liquidity) and trigger on
-   * this data, without changing anything. o/h/l/c are the prices on the
-   * order's side.
+   * this data, without changing anything. `side`: the prices on the order's
+   * side.
    */
-  private evaluate(w: Working, m: BarFillModel, open: number, high: number, low: number, close: number, first: boolean, last: boolean): void {
+  private evaluate(w: Working, m: BarFillModel, side: SidePrices, first: boolean, last: boolean): void {
+    const { open, high, low, close } = side;
     const o = w.order;
     const buy = o.side === 'buy';
     w.candTime = NaN;
@@ -685,20 +732,21 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   }
 
   /** After a bar, a trailing stop follows the best price (high for a sell stop, low for a buy stop). */
-  private trail(w: Working, high: number, low: number): void {
+  private trail(w: Working, side: SidePrices): void {
     const o = w.order;
     if (o.type !== 'trailing_stop') return;
     const buy = o.side === 'buy';
     const before = this.trailTrigger(w);
-    w.extreme = buy ? Math.min(w.extreme, low) : Math.max(w.extreme, high);
+    w.extreme = buy ? Math.min(w.extreme, side.low) : Math.max(w.extreme, side.high);
     const after = this.trailTrigger(w);
     if (after !== before) this.reports.triggerMoved(o.id, after);
   }
 
-  private siblingCouldFill(w: Working, pass: readonly Working[]): boolean {
+  private siblingCouldFill(w: Working, pass: ReusableList<Working>): boolean {
     const ids = w.partners;
     if (ids.length === 0) return false;
-    for (const s of pass) {
+    for (let i = 0; i < pass.length; i++) {
+      const s = pass.at(i);
       if (s === w || s.done || Number.isNaN(s.candPrice) || !ids.includes(s.order.id)) continue;
       // A gap through the level at the open came first for sure; anything else inside the bar is a guess.
       if (w.candTime === 0 && s.candTime > 0) continue;
@@ -723,7 +771,9 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   private deliverRequests(idx: number, time: Micros): void {
     if (this.inFlight === 0) return;
     let due: [Working, InFlight][] | undefined;
-    for (const w of this.working) {
+    const working = this.working;
+    for (let i = 0; i < working.length; i++) {
+      const w = working.at(i);
       if (w.symbolIdx !== idx || w.done || w.requests === undefined) continue;
       for (const r of w.requests) if (r.at < time) (due ??= []).push([w, r]);
     }
@@ -805,6 +855,6 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
   }
 
   private compact(): void {
-    this.working = this.working.filter((w) => !w.done);
+    this.working.retain(stillWorking);
   }
 }

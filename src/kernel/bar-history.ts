@@ -1,6 +1,7 @@
 import { grownCopy } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import type { BarHistory } from '../strategy/context.js';
+import { BAR_ROW_LENGTH, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow } from '../model/market.js';
 
 /**
  * The last `capacity` bars of one instrument in ring buffers; `ago` 0 is the
@@ -36,21 +37,35 @@ export class RingBarHistory implements BarHistory {
     this.v = new Float64Array(size);
   }
 
-  push(time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+  /** The next bar, from a row (model/market.ts). */
+  pushRow(r: BarRow): void {
     let i = this.head + 1;
     if (i === this.size) {
       if (this.size < this.capacity) this.grow();
       else i = 0;
     }
     this.head = i;
-    this.t[i] = time;
-    this.o[i] = open;
-    this.h[i] = high;
-    this.l[i] = low;
-    this.c[i] = close;
-    this.v[i] = volume;
+    this.t[i] = r[ROW_TIME] as number;
+    this.o[i] = r[ROW_OPEN] as number;
+    this.h[i] = r[ROW_HIGH] as number;
+    this.l[i] = r[ROW_LOW] as number;
+    this.c[i] = r[ROW_CLOSE] as number;
+    this.v[i] = r[ROW_VOLUME] as number;
     if (this.length < this.capacity) this.length++;
   }
+
+  push(time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+    const r = this.scratch;
+    r[ROW_TIME] = time;
+    r[ROW_OPEN] = open;
+    r[ROW_HIGH] = high;
+    r[ROW_LOW] = low;
+    r[ROW_CLOSE] = close;
+    r[ROW_VOLUME] = volume;
+    this.pushRow(r);
+  }
+
+  private readonly scratch = new Float64Array(BAR_ROW_LENGTH);
 
   /** Doubles the buffers (up to capacity); they have not wrapped yet, so the bars stay where they are. */
   private grow(): void {

@@ -1,4 +1,5 @@
-import { addExact, addExactPlaces, decimalPlaces } from '../core/decimal.js';
+import { addExact, addExactHinted, decimalPlaces } from '../core/decimal.js';
+import { ReusableList } from '../core/reusable.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { TimerQueue } from '../core/timer-queue.js';
@@ -11,8 +12,8 @@ import type { FeedStatus, OrderEvent } from '../model/events.js';
 import type { MarketDataSink } from '../model/execution.js';
 import type { Instrument } from '../model/instrument.js';
 import { isMargined } from '../model/instrument.js';
-import type { BarColumns, BidAskBar, BookColumns } from '../model/market.js';
-import { F_LAST, SIDE_BUY, SIDE_SELL } from '../model/market.js';
+import type { BarColumns, BarRow, BidAskBar, BookColumns } from '../model/market.js';
+import { BAR_ROW_LENGTH, F_LAST, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, SIDE_BUY, SIDE_SELL } from '../model/market.js';
 import { OrderBook } from '../model/order-book.js';
 import type { Order, PositionMode } from '../model/order.js';
 import { sideSign } from '../model/order.js';
@@ -95,6 +96,11 @@ export interface KernelOptions {
 
 const silentLog: Logger = { info: () => {}, warn: () => {} };
 
+/** Offsets in TradingKernel's `marks`. */
+const MARK_PRICE = 0;
+const MARK_HIGH = 1;
+const MARK_LOW = 2;
+
 /**
  * The trading kernel: one for backtests, paper trading and live trading. It
  * receives normalized market events (a driver pushes them: a replay of
@@ -145,7 +151,7 @@ export class TradingKernel {
   private readonly historyCapacity: number;
   private readonly quoteViews: QuoteView[];
   private readonly tradeViews: TradeView[];
-  private readonly pending: OrderEvent[] = [];
+  private readonly pending = new ReusableList<OrderEvent>();
   /** Order events one hook may leave waiting before the run is stopped (bounded memory for runaway loops). */
   private readonly maxPendingEvents: number;
   /** Account modules run before / after each step's valuation. */
@@ -364,13 +370,28 @@ export class TradingKernel {
    * Drivers call it before the events of each time, in time order.
    */
   advanceTo(t: Micros): void {
+    this.nextTime = t;
+    this.advance();
+  }
+
+  /** advanceTo(the time in barRow): a replay of bars writes the row first, so no time passes through a call. */
+  advanceToBarRow(): void {
+    this.nextTime = this.barRow[ROW_TIME] as number;
+    this.advance();
+  }
+
+  /** The time advanceTo was given (a field: a double passed to a call that is not inlined becomes a heap number). */
+  private nextTime = NaN;
+
+  private advance(): void {
+    const t = this.nextTime;
     if (t === this.step) return;
     if (t < this.step) throw new InvariantError(`time went back: ${t} after ${this.step}`);
     if (this.stepEnded) this.stepEnded = false;
     else if (this.step === this.step) this.endStep();
     else if (this.trading) this.firstTime = t;
     if (!this.trading && t >= this.tradeFrom) this.openWindow(t);
-    this.fireTimers(t);
+    if (this.timers.size > 0) this.fireTimers(t);
     this.step = t;
   }
 
@@ -463,7 +484,10 @@ export class TradingKernel {
    */
   finishPartial(): void {
     const t = this.now;
-    if (t === t && !this.equity.has(t)) this.valueStep(t, false);
+    if (t === t && !this.equity.has(t)) {
+      this.valuationTime = t;
+      this.valueStep(false);
+    }
     this.equity.finish();
     this.positionLog.finish();
   }
@@ -471,44 +495,39 @@ export class TradingKernel {
   // ------------------------------------------------------------ market events
 
   /**
-   * The bar being handled (time, open, high, low, close, volume): the replay
-   * writes it here and calls `onBarRow(idx)`, and the bar's phases read it
-   * from here. A double passed to a call that V8 does not inline is a new
-   * heap number (16 bytes for the garbage collector); six per call per bar
-   * added up to a third of a backtest's allocation. Read from a typed array
-   * they are none.
+   * The bar being handled (a BarRow: time, open, high, low, close, volume):
+   * the replay writes it here and calls `onBarRow(idx)`, and the bar's phases
+   * (the venue, the history, the indicators, the strategy's bar) read it from
+   * here. A double passed to a call that V8 does not inline is a new heap
+   * number (16 bytes for the garbage collector); six per call per bar added
+   * up to a third of a backtest's allocation. Read from a typed array they
+   * are none.
    */
-  readonly barRow = new Float64Array(6);
+  readonly barRow: BarRow = new Float64Array(BAR_ROW_LENGTH);
 
   /** onBar for the bar in `barRow` (what onBar does: kept here so that the doubles stay unboxed). */
   onBarRow(idx: number): void {
     const r = this.barRow;
-    const t = r[0] as number;
-    const open = r[1] as number;
-    const high = r[2] as number;
-    const low = r[3] as number;
-    const close = r[4] as number;
-    const volume = r[5] as number;
-    this.event(t);
+    this.event(r[ROW_TIME] as number);
     this.bars++;
     const pos = this.portfolio.positions[idx] as PositionState;
     pos.bars++;
     if (this.hedging) (this.portfolio.shortLeg(idx) as PositionState).bars++;
     // Broker phase: orders first, then the mark at the close.
     this.beforeData(idx);
-    this.sink?.onBar(idx, t, open, high, low, close, volume);
+    this.sink?.onBarRow(idx, r);
     this.afterVenue();
     this.afterBrokerPhase(idx, pos);
   }
 
   onBar(idx: number, t: Micros, open: number, high: number, low: number, close: number, volume: number): void {
     const r = this.barRow;
-    r[0] = t;
-    r[1] = open;
-    r[2] = high;
-    r[3] = low;
-    r[4] = close;
-    r[5] = volume;
+    r[ROW_TIME] = t;
+    r[ROW_OPEN] = open;
+    r[ROW_HIGH] = high;
+    r[ROW_LOW] = low;
+    r[ROW_CLOSE] = close;
+    r[ROW_VOLUME] = volume;
     this.onBarRow(idx);
   }
 
@@ -524,12 +543,12 @@ export class TradingKernel {
     this.sink?.onBidAskBar(idx, b);
     this.afterVenue();
     const r = this.barRow;
-    r[0] = t;
-    r[1] = addExact(b.bidOpen, b.askOpen) / 2;
-    r[2] = addExact(b.bidHigh, b.askHigh) / 2;
-    r[3] = addExact(b.bidLow, b.askLow) / 2;
-    r[4] = addExact(b.bidClose, b.askClose) / 2;
-    r[5] = b.volume;
+    r[ROW_TIME] = t;
+    r[ROW_OPEN] = addExact(b.bidOpen, b.askOpen) / 2;
+    r[ROW_HIGH] = addExact(b.bidHigh, b.askHigh) / 2;
+    r[ROW_LOW] = addExact(b.bidLow, b.askLow) / 2;
+    r[ROW_CLOSE] = addExact(b.bidClose, b.askClose) / 2;
+    r[ROW_VOLUME] = b.volume;
     this.afterBrokerPhase(idx, pos);
   }
 
@@ -626,35 +645,48 @@ export class TradingKernel {
   /** After the broker phase of a bar: mark, history, indicators, order events, then the strategy. */
   private afterBrokerPhase(idx: number, pos: PositionState): void {
     const r = this.barRow;
-    const t = r[0] as number;
-    const open = r[1] as number;
-    const high = r[2] as number;
-    const low = r[3] as number;
-    const close = r[4] as number;
-    const volume = r[5] as number;
-    this.mark(idx, pos, close, high, low);
+    const t = r[ROW_TIME] as number;
+    this.markFrom(idx, pos, r, ROW_CLOSE, ROW_HIGH, ROW_LOW);
     const list = this.series[idx] as Series[];
     const base = list[0] as Series;
-    base.history.push(t, open, high, low, close, volume);
-    base.update(t, open, high, low, close, volume);
+    base.history.pushRow(r);
+    base.updateRow(r);
     if (this.pending.length > 0) this.drain();
-    if (list.length > 1) for (let k = 1; k < list.length; k++) (list[k] as Series).aggregator?.pushBar(t, open, high, low, close, volume);
-    if (list.length > 1) this.deliverAggregated(list, t, false);
-    this.callOnBar(base, t, open, high, low, close, volume);
+    if (list.length > 1) {
+      for (let k = 1; k < list.length; k++) (list[k] as Series).aggregator?.pushBar(t, r[ROW_OPEN] as number, r[ROW_HIGH] as number, r[ROW_LOW] as number, r[ROW_CLOSE] as number, r[ROW_VOLUME] as number);
+      this.deliverAggregated(list, t, false);
+    }
+    this.callOnBar(base, r);
     if (list.length > 1) this.deliverAggregated(list, t, true);
   }
 
   /** The instrument's last price (both legs of a hedging account), and the open trades' excursions. */
   private mark(idx: number, pos: PositionState, price: number, high: number, low: number): void {
+    const m = this.marks;
+    m[MARK_PRICE] = price;
+    m[MARK_HIGH] = high;
+    m[MARK_LOW] = low;
+    this.markFrom(idx, pos, m, MARK_PRICE, MARK_HIGH, MARK_LOW);
+  }
+
+  /**
+   * mark() with the price, high and low read from `row` at the offsets given
+   * (a bar's in barRow): no double passes through the call.
+   */
+  private markFrom(idx: number, pos: PositionState, row: Float64Array, priceAt: number, highAt: number, lowAt: number): void {
+    const price = row[priceAt] as number;
     if (this.opening !== undefined && this.opening.waiting > 0) this.opening.takeOver(this.portfolio, pos, idx, price, this.now);
     this.portfolio.mark(pos, price);
-    pos.openTrade?.observe(high, low);
+    pos.openTrade?.observe(row[highAt] as number, row[lowAt] as number);
     if (this.hedging) {
       const leg = this.portfolio.shortLeg(idx) as PositionState;
       this.portfolio.mark(leg, price);
-      leg.openTrade?.observe(high, low);
+      leg.openTrade?.observe(row[highAt] as number, row[lowAt] as number);
     }
   }
+
+  /** The mark of a quote, trade or book event (mark()). */
+  private readonly marks = new Float64Array(3);
 
   /**
    * Hands out the aggregated bars that completed. Bars that ended before `t`
@@ -676,28 +708,34 @@ export class TradingKernel {
           kept++;
           continue;
         }
-        this.deliverBar(series, time, out.open[i] as number, out.high[i] as number, out.low[i] as number, out.close[i] as number, out.volume[i] as number);
+        const row = this.aggregatedRow;
+        row[ROW_TIME] = time;
+        row[ROW_OPEN] = out.open[i] as number;
+        row[ROW_HIGH] = out.high[i] as number;
+        row[ROW_LOW] = out.low[i] as number;
+        row[ROW_CLOSE] = out.close[i] as number;
+        row[ROW_VOLUME] = out.volume[i] as number;
+        series.history.pushRow(row);
+        series.updateRow(row);
+        this.callOnBar(series, row);
       }
       out.length = kept;
     }
   }
 
-  private deliverBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
-    series.history.push(t, open, high, low, close, volume);
-    series.update(t, open, high, low, close, volume);
-    this.callOnBar(series, t, open, high, low, close, volume);
-  }
+  /** An aggregated bar being handed out (deliverAggregated). */
+  private readonly aggregatedRow = new Float64Array(BAR_ROW_LENGTH);
 
   /** The strategy's onBar for a series, once its indicators are warm (or when the strategy wants every bar). */
-  private callOnBar(series: Series, t: number, open: number, high: number, low: number, close: number, volume: number): void {
+  private callOnBar(series: Series, r: BarRow): void {
     if (!series.isWarm() && !this.strategy.callOnBarBeforeReady) return;
     const bar = series.view;
-    bar.time = t;
-    bar.open = open;
-    bar.high = high;
-    bar.low = low;
-    bar.close = close;
-    bar.volume = volume;
+    bar.time = r[ROW_TIME] as number;
+    bar.open = r[ROW_OPEN] as number;
+    bar.high = r[ROW_HIGH] as number;
+    bar.low = r[ROW_LOW] as number;
+    bar.close = r[ROW_CLOSE] as number;
+    bar.volume = r[ROW_VOLUME] as number;
     this.strategy.onBar(bar, this.ctx);
     if (this.pending.length > 0) this.drain();
   }
@@ -744,17 +782,23 @@ export class TradingKernel {
   /** Delivers queued order events; handlers may queue more. */
   private drain(): void {
     const q = this.pending;
-    for (let i = 0; i < q.length; i++) this.strategy.onOrderEvent(q[i] as OrderEvent, this.ctx);
-    q.length = 0;
+    // Events the strategy's handlers cause come after, in this same loop.
+    for (let i = 0; i < q.length; i++) this.strategy.onOrderEvent(q.at(i), this.ctx);
+    q.clear();
   }
 
   /** The end of a time step: account modules before and after the valuation, which is recorded. */
   private endStep(): void {
-    this.valueStep(this.step, true);
+    this.valuationTime = this.step;
+    this.valueStep(true);
   }
 
-  /** `act` false records the step without the modules that act on it (which may send orders). */
-  private valueStep(t: Micros, act: boolean): void {
+  /** The time of the step valueStep values (a field, not an argument: see barRow). */
+  private valuationTime = NaN;
+
+  /** Values the step at `valuationTime`; `act` false records it without the modules that act on it (which may send orders). */
+  private valueStep(act: boolean): void {
+    const t = this.valuationTime;
     if (act) {
       this.venue?.poll?.();
       if (this.pending.length > 0) this.drain();
@@ -772,7 +816,8 @@ export class TradingKernel {
       this.valuedBase = base;
       this.valuedBasePlaces = decimalPlaces(base);
     }
-    const equity = posValue === 0 ? base : addExactPlaces(base, this.valuedBasePlaces, posValue);
+    // The position value's places come with it when the portfolio knows them (one position in the account currency).
+    const equity = posValue === 0 ? base : addExactHinted(base, this.valuedBasePlaces, posValue, p.positionValuePlaces >= 0 ? p.positionValuePlaces : decimalPlaces(posValue));
     this.equity.record(t, equity, cash, posValue, p.marginInUse);
     if (!act) return;
     const after = this.afterValuation;

@@ -1,7 +1,7 @@
 import { GrowableFloat64 } from '../core/growable.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 import type { Micros } from '../core/time.js';
-import { notionalOf, unrealizedPnlOf, type PositionState } from '../portfolio/portfolio.js';
+import { unrealizedPnlOf, type PositionState } from '../portfolio/portfolio.js';
 
 /** Positions over time, column by column: one row per instrument after each fill and at each day's last time step. */
 export interface PositionRows {
@@ -89,7 +89,7 @@ export class PositionLog {
       const avg = h[k + 1] as number;
       const price = h[k + 2] as number;
       const m = p.instrument.multiplier;
-      this.row(this.lastStep, p, q, avg, price, notionalOf(q, price, m), unrealizedPnlOf(q, avg, price, m), h[k + 3] as number, h[k + 4] as number);
+      this.row(this.lastStep, p, q, avg, price, p.notionalAt(q, price), unrealizedPnlOf(q, avg, price, m), h[k + 3] as number, h[k + 4] as number);
     }
     this.holding = false;
   }

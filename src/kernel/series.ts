@@ -4,6 +4,7 @@ import type { Indicator } from '../strategy/indicators/indicator.js';
 import { chainOf } from '../strategy/indicators/indicator.js';
 import type { RingBarHistory } from './bar-history.js';
 import type { BarView } from './market-views.js';
+import { ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow } from '../model/market.js';
 
 /**
  * One bar series of an instrument: the bars of its data (timeframe '') or
@@ -38,6 +39,19 @@ export class Series {
 
   has(indicator: Indicator): boolean {
     return this.known.has(indicator);
+  }
+
+  /** The next bar, from a row (model/market.ts). */
+  updateRow(r: BarRow): void {
+    const list = this.indicators;
+    if (list.length === 0) return;
+    const t = r[ROW_TIME] as number;
+    const open = r[ROW_OPEN] as number;
+    const high = r[ROW_HIGH] as number;
+    const low = r[ROW_LOW] as number;
+    const close = r[ROW_CLOSE] as number;
+    const volume = r[ROW_VOLUME] as number;
+    for (let k = 0; k < list.length; k++) (list[k] as Indicator).updateBarAt(t, open, high, low, close, volume);
   }
 
   update(t: Micros, open: number, high: number, low: number, close: number, volume: number): void {

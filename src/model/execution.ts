@@ -1,5 +1,5 @@
 import type { Micros } from '../core/time.js';
-import type { BidAskBar } from './market.js';
+import type { BarRow, BidAskBar } from './market.js';
 import type { OrderBook } from './order-book.js';
 import type { Liquidity } from './events.js';
 import type { AmendRejectReason, CancelReason, Order, RejectReason } from './order.js';
@@ -89,7 +89,8 @@ export interface ExecutionReports {
 export interface MarketDataSink {
   /** Before data of instrument `symbolIdx` stamped `time`: requests that reached the venue by then take effect. */
   beforeData(symbolIdx: number, time: Micros): void;
-  onBar(symbolIdx: number, time: Micros, open: number, high: number, low: number, close: number, volume: number): void;
+  /** A bar (the row is the caller's: read it during the call, do not keep it). */
+  onBarRow(symbolIdx: number, bar: BarRow): void;
   /** Bid and ask bars of one period: buys trade on the ask bar, sells on the bid bar. */
   onBidAskBar(symbolIdx: number, bar: BidAskBar): void;
   onQuote(symbolIdx: number, time: Micros, bid: number, ask: number, bidSize: number, askSize: number): void;

@@ -23,6 +23,21 @@ export interface Bar {
   readonly timeframe: string;
 }
 
+/**
+ * A bar in a row of six doubles: time, open, high, low, close, volume at
+ * these offsets. The kernel hands the bar being handled to the venue, the
+ * history and the series in one row: a double passed to a call that V8 does
+ * not inline becomes a heap number (garbage); a row passes none.
+ */
+export type BarRow = Float64Array;
+export const ROW_TIME = 0;
+export const ROW_OPEN = 1;
+export const ROW_HIGH = 2;
+export const ROW_LOW = 3;
+export const ROW_CLOSE = 4;
+export const ROW_VOLUME = 5;
+export const BAR_ROW_LENGTH = 6;
+
 /** Best bid and ask at an instant. Sizes are NaN when the source has none. */
 export interface QuoteTick {
   readonly symbol: string;

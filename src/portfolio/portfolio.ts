@@ -1,4 +1,4 @@
-import { addExact, mulExact, subExact } from '../core/decimal.js';
+import { addExact, decimalPlaces, hasPlacesAtMost, mulExact, pow10, productUnits, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { feeInKindFault } from '../model/events.js';
@@ -36,6 +36,17 @@ export class PositionState {
   /** Margined instruments: initial margin held for the open contracts. */
   margin = 0;
   readonly margined: boolean;
+  /**
+   * What the valuation of every step would otherwise measure again: the
+   * decimal places of a quantity (it changes with fills only) and a bound on
+   * the marks' places (a price series keeps its precision: checked, not
+   * measured; see decimal.ts).
+   */
+  private placesOfQuantity = NaN;
+  private quantityPlaces = 0;
+  private markPlaces = 0;
+  /** Decimal places the last `notional` has at most (0..15), or -1 when not known. */
+  notionalPlaces = 0;
   constructor(
     readonly instrument: Instrument,
     /** 'net' in a netting account; 'long' or 'short' for the legs of a hedging account. */
@@ -53,12 +64,38 @@ export class PositionState {
   /** Value of a cash position at its mark. Margined positions have none: their P&L is already in cash. */
   get marketValue(): number {
     if (this.margined) return 0;
-    return notionalOf(this.quantity, this.lastPrice, this.instrument.multiplier);
+    return this.notional;
   }
 
-  /** Notional at the mark, signed (exposure), for margined and cash positions alike. */
+  /** Notional at the mark, signed (exposure), for margined and cash positions alike: notionalOf(quantity, lastPrice, multiplier). */
   get notional(): number {
-    return notionalOf(this.quantity, this.lastPrice, this.instrument.multiplier);
+    return this.notionalAt(this.quantity, this.lastPrice);
+  }
+
+  /** notionalOf(quantity, price, the multiplier), bit for bit, with the places this position has seen; sets `notionalPlaces`. */
+  notionalAt(quantity: number, price: number): number {
+    if (quantity === 0) {
+      this.notionalPlaces = 0;
+      return 0;
+    }
+    if (quantity !== this.placesOfQuantity) {
+      this.quantityPlaces = decimalPlaces(quantity);
+      this.placesOfQuantity = quantity;
+    }
+    let dp = this.markPlaces;
+    if (!hasPlacesAtMost(price, dp)) {
+      dp = decimalPlaces(price);
+      if (dp > this.markPlaces) this.markPlaces = dp;
+    }
+    const dq = this.quantityPlaces;
+    const m = this.instrument.multiplier;
+    const units = productUnits(quantity, dq, price, dp);
+    if (units !== units || m !== 1) {
+      this.notionalPlaces = -1;
+      return notionalOf(quantity, price, m);
+    }
+    this.notionalPlaces = dq + dp;
+    return units === 0 ? 0 : units / pow10(dq + dp);
   }
 }
 
@@ -106,6 +143,8 @@ export class Portfolio {
   /** Account currency per unit of a currency, from market data; set by the engine. */
   rate: (currency: string) => number = () => NaN;
   readonly closedTrades: ClosedTrade[] = [];
+  /** Decimal places the last positionValue() has at most (0..15), or -1 when not known. */
+  positionValuePlaces = 0;
   /**
    * Every position book: [i] is instrument i's net position (netting) or
    * long leg (hedging); in a hedging account [n + i] is its short leg.
@@ -166,14 +205,25 @@ export class Portfolio {
   /** Sum of positions at their marks, in the account currency. */
   positionValue(): number {
     let v = 0;
+    let places = 0;
     for (let i = 0; i < this.positions.length; i++) {
       const p = this.positions[i] as PositionState;
       if (p.quantity === 0) continue;
       const ccy = p.instrument.currency;
-      const value = ccy === this.currency ? p.marketValue : p.marketValue * this.rate(ccy);
+      let value: number;
+      if (p.margined) value = 0;
+      else if (ccy === this.currency) {
+        value = p.notional;
+        // The value of one position has the places of its notional; a sum or a conversion is measured when needed.
+        places = v === 0 ? p.notionalPlaces : -1;
+      } else {
+        value = p.marketValue * this.rate(ccy);
+        places = -1;
+      }
       // 0 + x is x (addExact(0, x) gives x, and 0 for -0): the first position needs no exact sum.
       v = v === 0 ? (value === 0 ? 0 : value) : addExact(v, value);
     }
+    this.positionValuePlaces = v === 0 ? 0 : places;
     return v;
   }
 

@@ -1,6 +1,6 @@
 import { SimulatedExchange, type SimulatedExchangeOptions, type VenueInstrument } from '../../src/execution/simulated-exchange.js';
 import type { ExecutionClient, ExecutionReports, MarketDataSink, OrderChanges } from '../../src/model/execution.js';
-import type { BidAskBar } from '../../src/model/market.js';
+import type { BarRow, BidAskBar } from '../../src/model/market.js';
 import type { OrderBook } from '../../src/model/order-book.js';
 import type { MutableOrder, Order } from '../../src/model/order.js';
 
@@ -109,8 +109,8 @@ export class AsyncVenue implements ExecutionClient, MarketDataSink {
   beforeData(symbolIdx: number, time: number): void {
     this.inner.beforeData(symbolIdx, time);
   }
-  onBar(symbolIdx: number, time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    this.inner.onBar(symbolIdx, time, open, high, low, close, volume);
+  onBarRow(symbolIdx: number, bar: BarRow): void {
+    this.inner.onBarRow(symbolIdx, bar);
   }
   onBidAskBar(symbolIdx: number, bar: BidAskBar): void {
     this.inner.onBidAskBar(symbolIdx, bar);

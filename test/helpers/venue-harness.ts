@@ -191,7 +191,7 @@ export class VenueHarness {
    */
   bar(time: number, open: number, high: number, low: number, close: number, volume = 1_000_000, symbol = 'AAA', pollAfter = true): void {
     const idx = this.before(symbol, time);
-    this.data.onBar(idx, time, open, high, low, close, volume);
+    this.data.onBarRow(idx, Float64Array.of(time, open, high, low, close, volume));
     this.after(pollAfter);
     this.lastPrice = close;
   }

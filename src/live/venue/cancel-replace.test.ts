@@ -390,7 +390,7 @@ describe('the ccxt venue under the order manager: modify by hand', () => {
       onExchange: withoutEditOrder,
     });
     cleanup.push(() => venue.close());
-    const noData = { beforeData: () => {}, onBar: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
+    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
     const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId: sessionRunId(runDir, 1) });
     await venue.open([makeInstrument('BTC/USDT')]);
     const now = Date.now() * 1000;

@@ -272,7 +272,7 @@ describe('the ccxt venue under the order manager', () => {
     const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, join(dir, 'run'), []));
     cleanup.push(() => venue.close());
     // The order manager connects the venue itself: open after that, as the kernel does.
-    const noData = { beforeData: () => {}, onBar: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
+    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
     const harnessFor = (runId: string): VenueHarness => new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
     const runId = sessionRunId(join(dir, 'run'), 1);
     const h = harnessFor(runId);

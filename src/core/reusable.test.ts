@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IdTable, OrderedIdTable, ReusableList } from './reusable.js';
+
+describe('ReusableList', () => {
+  it('behaves as an array through pushes, clears, retains and sorts', () => {
+    const op = fc.oneof(
+      fc.integer({ min: -50, max: 50 }).map((x) => ({ kind: 'push' as const, x })),
+      fc.constant({ kind: 'clear' as const }),
+      fc.integer({ min: -50, max: 50 }).map((x) => ({ kind: 'retain' as const, x })),
+      fc.constant({ kind: 'sort' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const list = new ReusableList<{ v: number }>();
+        let model: { v: number }[] = [];
+        for (const o of ops) {
+          if (o.kind === 'push') expect(list.push({ v: o.x })).toBe(model.push({ v: o.x }));
+          else if (o.kind === 'clear') {
+            list.clear();
+            model = [];
+          } else if (o.kind === 'retain') {
+            list.retain((e) => e.v > o.x);
+            model = model.filter((e) => e.v > o.x);
+          } else {
+            list.sort((a, b) => a.v - b.v);
+            model.sort((a, b) => a.v - b.v);
+          }
+          expect(list.length).toBe(model.length);
+          expect(Array.from({ length: list.length }, (_, i) => list.at(i).v)).toEqual(model.map((e) => e.v));
+        }
+      }),
+    );
+  });
+});
+
+describe('IdTable', () => {
+  it('behaves as a Map for any ids: dense, far apart, fractional, negative', () => {
+    const id = fc.oneof(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5000 }), fc.constantFrom(0, -3, 1.5, 1e9));
+    const op = fc.oneof(
+      fc.tuple(fc.constant('set' as const), id, fc.integer()),
+      fc.tuple(fc.constant('delete' as const), id, fc.constant(0)),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), fc.array(id, { maxLength: 20 }), (ops, probes) => {
+        const table = new IdTable<number>();
+        const model = new Map<number, number>();
+        for (const [kind, k, v] of ops) {
+          if (kind === 'set') {
+            table.set(k, v);
+            model.set(k, v);
+          } else expect(table.delete(k)).toBe(model.delete(k));
+          expect(table.size).toBe(model.size);
+        }
+        for (const k of [...probes, ...model.keys()]) expect(table.get(k)).toBe(model.get(k));
+      }),
+    );
+  });
+});
+
+describe('OrderedIdTable', () => {
+  it('iterates as a Map in insertion order, with removals during an iteration', () => {
+    const op = fc.oneof(
+      fc.constant({ kind: 'add' as const, k: 0 }),
+      fc.nat({ max: 400 }).map((k) => ({ kind: 'delete' as const, k })),
+      fc.nat({ max: 400 }).map((k) => ({ kind: 'iterate' as const, k })),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const table = new OrderedIdTable<string>();
+        const model = new Map<number, string>();
+        let next = 1;
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            table.add(next, `v${next}`);
+            model.set(next, `v${next}`);
+            next++;
+          } else if (o.kind === 'delete') expect(table.delete(o.k)).toBe(model.delete(o.k));
+          else {
+            // Iterate both, removing every value whose id is a multiple of k along the way, and add one in the middle.
+            const seen: string[] = [];
+            const want: string[] = [];
+            let added = false;
+            for (const v of table.values()) {
+              seen.push(v);
+              const id = Number(v.slice(1));
+              if (o.k > 0 && id % o.k === 0) table.delete(id);
+              if (!added) {
+                table.add(next, `v${next}`);
+                added = true;
+              }
+            }
+            added = false;
+            for (const v of model.values()) {
+              want.push(v);
+              const id = Number(v.slice(1));
+              if (o.k > 0 && id % o.k === 0) model.delete(id);
+              if (!added) {
+                model.set(next, `v${next}`);
+                added = true;
+              }
+            }
+            if (added) next++;
+            expect(seen).toEqual(want);
+          }
+          expect(table.size).toBe(model.size);
+        }
+        expect([...table.values()]).toEqual([...model.values()]);
+      }),
+    );
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Containers for the per-order churn of a run (an order is added, then
+ * removed a bar later, tens of thousands of times) that make no garbage in
+ * the steady state. Array's `length = 0` gives the storage back (the next
+ * push allocates it again), and a Map's delete rehashes its table now and
+ * then; these keep their storage.
+ */
+
+/**
+ * A list filled and emptied over and over (a broker phase's orders, the
+ * order events of a step). Slots past `length` hold undefined, so emptying
+ * it keeps nothing alive.
+ */
+export class ReusableList<T> {
+  private readonly items: (T | undefined)[] = [];
+  length = 0;
+
+  /** Appends; returns the new length (as Array's push). */
+  push(item: T): number {
+    const n = this.length;
+    if (n < this.items.length) this.items[n] = item;
+    else this.items.push(item);
+    return (this.length = n + 1);
+  }
+
+  /** The i-th item, 0 <= i < length. */
+  at(i: number): T {
+    return this.items[i] as T;
+  }
+
+  clear(): void {
+    const items = this.items;
+    for (let i = 0; i < this.length; i++) items[i] = undefined;
+    this.length = 0;
+  }
+
+  /** Sorts the items (Array's sort puts the undefined slots after them, without calling `compare`). */
+  sort(compare: (a: T, b: T) => number): void {
+    (this.items as T[]).sort(compare);
+  }
+
+  /** Keeps the items `keep` returns true for, in order. */
+  retain(keep: (item: T) => boolean): void {
+    const items = this.items;
+    let n = 0;
+    for (let i = 0; i < this.length; i++) {
+      const item = items[i] as T;
+      if (keep(item)) items[n++] = item;
+    }
+    for (let i = n; i < this.length; i++) items[i] = undefined;
+    this.length = n;
+  }
+}
+
+/**
+ * Values by id, for ids that count from 1 (order ids): a dense array, so
+ * that removing one is a store, not a Map's delete. Any other id (not a
+ * whole number, or far beyond the ids seen) goes to a Map.
+ */
+export class IdTable<T> {
+  private readonly slots: (T | undefined)[] = [undefined];
+  private readonly sparse = new Map<number, T>();
+  size = 0;
+
+  get(id: number): T | undefined {
+    if (id > 0 && id < this.slots.length) {
+      const v = this.slots[id];
+      if (v !== undefined || this.sparse.size === 0) return v;
+    }
+    return this.sparse.size > 0 ? this.sparse.get(id) : undefined;
+  }
+
+  set(id: number, value: T): void {
+    const slots = this.slots;
+    if (!(Number.isInteger(id) && id > 0 && id <= slots.length + DENSE_GAP)) {
+      if (!this.sparse.has(id)) this.size++;
+      this.sparse.set(id, value);
+      return;
+    }
+    // An id kept in the Map before the array reached it moves to the array.
+    if (this.sparse.size > 0 && this.sparse.delete(id)) this.size--;
+    while (slots.length <= id) slots.push(undefined);
+    if (slots[id] === undefined) this.size++;
+    slots[id] = value;
+  }
+
+  /** Removes the id's value; whether it had one. */
+  delete(id: number): boolean {
+    if (id > 0 && id < this.slots.length && this.slots[id] !== undefined) {
+      this.slots[id] = undefined;
+      this.size--;
+      return true;
+    }
+    if (this.sparse.size > 0 && this.sparse.delete(id)) {
+      this.size--;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** How far past the ids seen an id may be and still take a slot of IdTable's array (the slots between are allocated). */
+const DENSE_GAP = 1024;
+
+/**
+ * An IdTable that also iterates its values in the order their ids were
+ * added, as a Map does, for ids that are added once each (order ids). Ids of
+ * removed values are dropped from the order when they outnumber the rest,
+ * but not while an iteration is under way (one may remove values as it
+ * goes, as over a Map).
+ */
+export class OrderedIdTable<T> {
+  private readonly table = new IdTable<T>();
+  private readonly ids = new ReusableList<number>();
+  private iterating = 0;
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get(id: number): T | undefined {
+    return this.table.get(id);
+  }
+
+  /** Adds the value of an id not added before. */
+  add(id: number, value: T): void {
+    if (this.ids.length > 2 * this.table.size + 32 && this.iterating === 0) {
+      const table = this.table;
+      this.ids.retain((k) => table.get(k) !== undefined);
+    }
+    this.table.set(id, value);
+    this.ids.push(id);
+  }
+
+  delete(id: number): boolean {
+    return this.table.delete(id);
+  }
+
+  *values(): IterableIterator<T> {
+    this.iterating++;
+    try {
+      for (let i = 0; i < this.ids.length; i++) {
+        const v = this.table.get(this.ids.at(i));
+        if (v !== undefined) yield v;
+      }
+    } finally {
+      this.iterating--;
+    }
+  }
+}
