@@ -3,7 +3,7 @@ import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Liquidity } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, MarketDataSink, OrderChanges } from '../model/execution.js';
-import { BAR_ROW_LENGTH, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow, type BidAskBar } from '../model/market.js';
+import { BAR_ROW_LENGTH, setBarRow, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow, type BidAskBar } from '../model/market.js';
 import type { Order } from '../model/order.js';
 import { closesPositionSide } from '../model/order.js';
 import type { OrderBook } from '../model/order-book.js';
@@ -300,14 +300,8 @@ export class SimulatedExchange implements ExecutionClient, MarketDataSink {
 
   /** onBarRow for a bar given field by field. */
   onBar(symbolIdx: number, time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
-    const r = this.row;
-    r[ROW_TIME] = time;
-    r[ROW_OPEN] = open;
-    r[ROW_HIGH] = high;
-    r[ROW_LOW] = low;
-    r[ROW_CLOSE] = close;
-    r[ROW_VOLUME] = volume;
-    this.onBarRow(symbolIdx, r);
+    setBarRow(this.row, time, open, high, low, close, volume);
+    this.onBarRow(symbolIdx, this.row);
   }
 
   /** Bid and ask bars of one period: buys trade on the ask bar, sells on the bid bar. */

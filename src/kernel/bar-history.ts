@@ -1,7 +1,7 @@
 import { grownCopy } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import type { BarHistory } from '../strategy/context.js';
-import { BAR_ROW_LENGTH, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow } from '../model/market.js';
+import { BAR_ROW_LENGTH, setBarRow, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow } from '../model/market.js';
 
 /**
  * The last `capacity` bars of one instrument in ring buffers; `ago` 0 is the
@@ -55,14 +55,8 @@ export class RingBarHistory implements BarHistory {
   }
 
   push(time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
-    const r = this.scratch;
-    r[ROW_TIME] = time;
-    r[ROW_OPEN] = open;
-    r[ROW_HIGH] = high;
-    r[ROW_LOW] = low;
-    r[ROW_CLOSE] = close;
-    r[ROW_VOLUME] = volume;
-    this.pushRow(r);
+    setBarRow(this.scratch, time, open, high, low, close, volume);
+    this.pushRow(this.scratch);
   }
 
   private readonly scratch = new Float64Array(BAR_ROW_LENGTH);

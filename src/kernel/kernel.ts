@@ -13,7 +13,7 @@ import type { MarketDataSink } from '../model/execution.js';
 import type { Instrument } from '../model/instrument.js';
 import { isMargined } from '../model/instrument.js';
 import type { BarColumns, BarRow, BidAskBar, BookColumns } from '../model/market.js';
-import { BAR_ROW_LENGTH, F_LAST, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, SIDE_BUY, SIDE_SELL } from '../model/market.js';
+import { BAR_ROW_LENGTH, F_LAST, setBarRow, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, SIDE_BUY, SIDE_SELL } from '../model/market.js';
 import { OrderBook } from '../model/order-book.js';
 import type { Order, PositionMode } from '../model/order.js';
 import { sideSign } from '../model/order.js';
@@ -521,13 +521,7 @@ export class TradingKernel {
   }
 
   onBar(idx: number, t: Micros, open: number, high: number, low: number, close: number, volume: number): void {
-    const r = this.barRow;
-    r[ROW_TIME] = t;
-    r[ROW_OPEN] = open;
-    r[ROW_HIGH] = high;
-    r[ROW_LOW] = low;
-    r[ROW_CLOSE] = close;
-    r[ROW_VOLUME] = volume;
+    setBarRow(this.barRow, t, open, high, low, close, volume);
     this.onBarRow(idx);
   }
 

@@ -38,6 +38,16 @@ export const ROW_CLOSE = 4;
 export const ROW_VOLUME = 5;
 export const BAR_ROW_LENGTH = 6;
 
+/** Writes a bar into a row. */
+export function setBarRow(row: BarRow, time: Micros, open: number, high: number, low: number, close: number, volume: number): void {
+  row[ROW_TIME] = time;
+  row[ROW_OPEN] = open;
+  row[ROW_HIGH] = high;
+  row[ROW_LOW] = low;
+  row[ROW_CLOSE] = close;
+  row[ROW_VOLUME] = volume;
+}
+
 /** Best bid and ask at an instant. Sizes are NaN when the source has none. */
 export interface QuoteTick {
   readonly symbol: string;
