@@ -91,6 +91,7 @@ const stillWorking = (w: Working): boolean => !w.done;
  * price is passed (and boxed) through a call.
  */
 class SidePrices {
+  // Fields start as doubles (0.5, not 0: a small integer would make them integer fields, changed to doubles at the first price).
   open = 0.5;
   high = 0.5;
   low = 0.5;

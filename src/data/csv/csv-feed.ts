@@ -73,10 +73,17 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
   private readonly cTime: number;
   private readonly cDate: number;
   private readonly cTimeOfDay: number;
-  private readonly cA: number; // open | bid | price
-  private readonly cB: number; // high | ask | size
-  private readonly cC: number; // low | bidSize | side
-  private readonly cD: number; // close | askSize
+  private readonly cOpen: number;
+  private readonly cHigh: number;
+  private readonly cLow: number;
+  private readonly cClose: number;
+  private readonly cBid: number;
+  private readonly cAsk: number;
+  private readonly cBidSize: number;
+  private readonly cAskSize: number;
+  private readonly cPrice: number;
+  private readonly cSize: number;
+  private readonly cSide: number;
   private readonly cVolume: number;
   private readonly cAdjClose: number;
   private readonly cOpenInterest: number;
@@ -135,34 +142,33 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
     this.cTimeOfDay = c.timeOfDay;
     this.cVolume = c.volume;
     this.cSymbol = c.symbol;
+    this.cOpen = c.open;
+    this.cHigh = c.high;
+    this.cLow = c.low;
+    this.cClose = c.close;
+    this.cBid = c.bid;
+    this.cAsk = c.ask;
+    this.cBidSize = c.bidSize;
+    this.cAskSize = c.askSize;
+    this.cPrice = c.price;
+    this.cSize = c.size;
+    this.cSide = c.side;
     this.cAdjClose = -1;
     this.cOpenInterest = -1;
     switch (format.kind) {
       case 'bar':
         this.kindCode = KIND_BAR;
         this.out = new BarColumns(settings.capacity);
-        this.cA = c.open;
-        this.cB = c.high;
-        this.cC = c.low;
-        this.cD = c.close;
         this.cAdjClose = c.adjClose;
         this.cOpenInterest = c.openInterest;
         break;
       case 'quote':
         this.kindCode = KIND_QUOTE;
         this.out = new QuoteColumns(settings.capacity);
-        this.cA = c.bid;
-        this.cB = c.ask;
-        this.cC = c.bidSize;
-        this.cD = c.askSize;
         break;
       case 'trade':
         this.kindCode = KIND_TRADE;
         this.out = new TradeColumns(settings.capacity);
-        this.cA = c.price;
-        this.cB = c.size;
-        this.cC = c.side;
-        this.cD = -1;
         break;
     }
     this.adjClose = this.cAdjClose >= 0 ? (this.out as BarColumns).adjClose : undefined;
@@ -311,10 +317,10 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
     const ends = this.ends;
     const t = this.readTime();
     if (t !== t) return;
-    const cOpen = this.cA;
-    const cHigh = this.cB;
-    const cLow = this.cC;
-    const cClose = this.cD;
+    const cOpen = this.cOpen;
+    const cHigh = this.cHigh;
+    const cLow = this.cLow;
+    const cClose = this.cClose;
     const open = parseDecimal(b, starts[cOpen]!, ends[cOpen]!);
     if (open !== open) return this.rejectNumber(cOpen, 'open');
     const high = parseDecimal(b, starts[cHigh]!, ends[cHigh]!);
@@ -388,10 +394,10 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
     const ends = this.ends;
     const t = this.readTime();
     if (t !== t) return;
-    const cBid = this.cA;
-    const cAsk = this.cB;
-    const cBidSize = this.cC;
-    const cAskSize = this.cD;
+    const cBid = this.cBid;
+    const cAsk = this.cAsk;
+    const cBidSize = this.cBidSize;
+    const cAskSize = this.cAskSize;
     const bid = parseDecimal(b, starts[cBid]!, ends[cBid]!);
     if (bid !== bid) return this.rejectNumber(cBid, 'bid');
     const ask = parseDecimal(b, starts[cAsk]!, ends[cAsk]!);
@@ -428,9 +434,9 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
     const ends = this.ends;
     const t = this.readTime();
     if (t !== t) return;
-    const cPrice = this.cA;
-    const cSize = this.cB;
-    const cSide = this.cC;
+    const cPrice = this.cPrice;
+    const cSize = this.cSize;
+    const cSide = this.cSide;
     const price = parseDecimal(b, starts[cPrice]!, ends[cPrice]!);
     if (price !== price) return this.rejectNumber(cPrice, 'price');
     let size = NaN;
