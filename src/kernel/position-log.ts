@@ -28,7 +28,8 @@ export interface PositionRows {
  * leg, a snapshot every leg.
  */
 export class PositionLog {
-  private readonly cols = Array.from({ length: 10 }, () => new GrowableFloat64(256));
+  /** The ten columns of PositionRows; none when disabled (an optimizer's trial makes one log per run). */
+  private readonly cols: GrowableFloat64[];
   private lastDay = NaN;
   private lastStep = NaN;
   /**
@@ -46,6 +47,7 @@ export class PositionLog {
     private readonly enabled = true,
   ) {
     this.held = new Float64Array(positions.length * FIELDS);
+    this.cols = Array.from({ length: enabled ? COLUMNS : 0 }, () => new GrowableFloat64(256));
   }
 
   /** After a fill of position `idx` (an index into the portfolio's positions). */
@@ -95,6 +97,7 @@ export class PositionLog {
   }
 
   rows(): PositionRows {
+    if (this.cols.length === 0) return EMPTY_ROWS;
     const [time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side] = this.cols.map((c) => c.view()) as [
       Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
     ];
@@ -123,3 +126,21 @@ export class PositionLog {
 
 /** Values held per position: quantity, average price, price, realised P&L, fees. */
 const FIELDS = 5;
+
+/** Columns of PositionRows. */
+const COLUMNS = 10;
+
+const NO_VALUES = new Float64Array(0);
+const EMPTY_ROWS: PositionRows = {
+  length: 0,
+  time: NO_VALUES,
+  symbol: NO_VALUES,
+  quantity: NO_VALUES,
+  averagePrice: NO_VALUES,
+  price: NO_VALUES,
+  marketValue: NO_VALUES,
+  unrealizedPnl: NO_VALUES,
+  realizedPnl: NO_VALUES,
+  fees: NO_VALUES,
+  side: NO_VALUES,
+};
