@@ -6,7 +6,8 @@ import type { Bar, QuoteTick } from '../model/market.js';
 import type { OrderEvent, TimerEvent } from '../model/events.js';
 import type { StrategyContext } from '../strategy/context.js';
 import { Strategy } from '../strategy/strategy.js';
-import { runBacktest } from './engine.js';
+import { Float64Pool } from '../core/growable.js';
+import { BacktestEngine, runBacktest } from './engine.js';
 
 /** A strategy scripted per bar index: run `script[i]` on the i-th bar. */
 class Scripted extends Strategy<{ script: Record<number, (ctx: StrategyContext, bar: Bar) => void> }> {
@@ -254,5 +255,21 @@ describe('BacktestEngine, progress', () => {
     for (const every of [0, 2.5, Number.NaN, -3]) {
       expect(() => runBacktest({ strategy: noop(), feeds: [barFeed('X', days)], cash: 10_000, onProgress: () => undefined, progressEvery: every })).toThrow(/progressEvery must be a whole number/);
     }
+  });
+});
+
+describe('BacktestEngine, buffers from a pool', () => {
+  it('a run on buffers another run gave back has the result of a run on new ones', () => {
+    const pool = new Float64Pool();
+    const script = (buyAt: number, sellAt: number) => new Scripted({ script: { [buyAt]: (ctx) => ctx.buy(100), [sellAt]: (ctx) => ctx.sell(100) } });
+    const first = new BacktestEngine({ strategy: script(0, 2), feeds: [barFeed('X', days)], cash: 10_000, bufferPool: pool, historyCapacity: days.length });
+    const firstEquity = Array.from(first.run().equity.equity);
+    first.releaseBuffers();
+    const pooled = new BacktestEngine({ strategy: script(1, 4), feeds: [barFeed('X', days)], cash: 10_000, bufferPool: pool, historyCapacity: days.length }).run();
+    const fresh = runBacktest({ strategy: script(1, 4), feeds: [barFeed('X', days)], cash: 10_000, historyCapacity: days.length });
+    expect(Array.from(pooled.equity.equity)).toEqual(Array.from(fresh.equity.equity));
+    expect(Array.from(pooled.equity.time)).toEqual(Array.from(fresh.equity.time));
+    expect(Array.from(pooled.equity.equity)).not.toEqual(firstEquity);
+    expect(pooled.closedTrades).toEqual(fresh.closedTrades);
   });
 });

@@ -1,3 +1,4 @@
+import type { Float64Pool } from '../core/growable.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import type { FeeModel } from '../execution/models/fee.js';
 import type { BarFillModel } from '../execution/models/fill.js';
@@ -52,6 +53,12 @@ export interface BacktestOptions {
   /** Record the positions over time for positions.csv (default true); runs that write no files may leave it off. */
   readonly recordPositions?: boolean;
   /**
+   * Where the history and equity buffers come from, for runs one after
+   * another on a thread (an optimizer's trials): `releaseBuffers()` gives
+   * them back once the result's equity curve is no longer read.
+   */
+  readonly bufferPool?: Float64Pool;
+  /**
    * Where orders go: by default a SimulatedExchange over the feeds (with the
    * fill, slippage, latency and volume settings above). Any ExecutionClient
    * may take its place; one that also simulates on market data is given the
@@ -100,6 +107,7 @@ export class BacktestEngine {
       historyCapacity: options.historyCapacity,
       equitySampling: options.equitySampling,
       recordPositions: options.recordPositions,
+      bufferPool: options.bufferPool,
       books: symbols.map((s) => options.feeds.some((f) => f.symbol === s && f.kind === 'book')),
       // At most one step per row; a single feed knows its steps.
       stepsHint: options.feeds.length === 1 ? options.feeds[0]?.rowsHint : undefined,
@@ -120,6 +128,11 @@ export class BacktestEngine {
       onProgress !== undefined ? { every: progressEvery(options.progressEvery), report: onProgress } : undefined,
       options.tradeTo,
     );
+  }
+
+  /** After run(): gives the buffers to `bufferPool` (TradingKernel.releaseBuffers); the result's equity curve must not be read after. */
+  releaseBuffers(): void {
+    this.kernel.releaseBuffers();
   }
 
   run(): BacktestResult {

@@ -26,3 +26,35 @@ export class GrowableFloat64 {
     return this.buf.subarray(0, this.length);
   }
 }
+
+/**
+ * Float64Arrays given back after a run, for the next run on the same thread
+ * to take: an optimizer's trials allocate the same sizes again and again,
+ * and a new array is zeroed memory the system hands over page by page (and
+ * the garbage collector counts against its limits). What is taken is zeroed
+ * as a new array would be.
+ */
+export class Float64Pool {
+  private readonly free: Float64Array[] = [];
+
+  /** A zeroed array of `length` doubles: one given back, or a new one. */
+  take(length: number): Float64Array {
+    const free = this.free;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const a = free[i] as Float64Array;
+      if (a.length !== length) continue;
+      free[i] = free[free.length - 1] as Float64Array;
+      free.pop();
+      return a.fill(0);
+    }
+    return new Float64Array(length);
+  }
+
+  /** Gives an array back; whoever gave it must not use it again. */
+  give(a: Float64Array): void {
+    if (this.free.length < MAX_POOLED) this.free.push(a);
+  }
+}
+
+/** Arrays a Float64Pool keeps at most (a run's history and equity curve take eleven). */
+const MAX_POOLED = 64;

@@ -1,4 +1,4 @@
-import { grownCopy } from '../core/growable.js';
+import { grownCopy, type Float64Pool } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import type { BarHistory } from '../strategy/context.js';
 import { BAR_ROW_LENGTH, setBarRow, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow } from '../model/market.js';
@@ -22,19 +22,27 @@ export class RingBarHistory implements BarHistory {
   private c: Float64Array;
   private v: Float64Array;
 
+  /** `pool`: where the buffers come from (and go back to with `release`), for runs one after another on a thread. */
   constructor(
     readonly symbol: string,
     readonly capacity: number,
     initialSize = capacity,
+    pool?: Float64Pool,
   ) {
     const size = Math.max(1, Math.min(capacity, Math.ceil(initialSize)));
     this.size = size;
-    this.t = new Float64Array(size);
-    this.o = new Float64Array(size);
-    this.h = new Float64Array(size);
-    this.l = new Float64Array(size);
-    this.c = new Float64Array(size);
-    this.v = new Float64Array(size);
+    const take = (): Float64Array => (pool !== undefined ? pool.take(size) : new Float64Array(size));
+    this.t = take();
+    this.o = take();
+    this.h = take();
+    this.l = take();
+    this.c = take();
+    this.v = take();
+  }
+
+  /** Gives the buffers to `pool`; the history must not be used after. */
+  release(pool: Float64Pool): void {
+    for (const a of [this.t, this.o, this.h, this.l, this.c, this.v]) pool.give(a);
   }
 
   /** The next bar, from a row (model/market.ts). */

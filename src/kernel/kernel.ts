@@ -1,5 +1,6 @@
 import { addExact, addExactHinted, decimalPlaces } from '../core/decimal.js';
 import { ReusableList } from '../core/reusable.js';
+import type { Float64Pool } from '../core/growable.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { TimerQueue } from '../core/timer-queue.js';
@@ -66,6 +67,12 @@ export interface KernelOptions {
   readonly equitySampling?: 'step' | 'day' | undefined;
   /** Time steps expected, when known: the equity record is sized for them at once. */
   readonly stepsHint?: number | undefined;
+  /**
+   * Where the history and equity buffers come from, for runs one after
+   * another on a thread (an optimizer's trials); `releaseBuffers()` gives
+   * them back once the run's results are no longer read.
+   */
+  readonly bufferPool?: Float64Pool | undefined;
   /** Record the positions over time (positions.csv; default true). A sweep's trials, which write no files, leave it off. */
   readonly recordPositions?: boolean | undefined;
   /** Which instruments (by index) have an L2 book. */
@@ -201,7 +208,7 @@ export class TradingKernel {
     this.buyingPower = new BuyingPower(this.portfolio, leverage);
     this.positionLog = new PositionLog(this.portfolio.positions, options.recordPositions !== false);
     const daily = options.equitySampling === 'day';
-    this.equity = new EquityRecorder(daily ? 'day' : 'step', daily ? 1024 : (options.stepsHint ?? 1024));
+    this.equity = new EquityRecorder(daily ? 'day' : 'step', daily ? 1024 : (options.stepsHint ?? 1024), options.bufferPool);
     this.risk = options.risk ?? new RiskEngine();
     this.maxPendingEvents = 4 * this.risk.limits.maxOrders + 10_000;
     const symbolIndex = new Map(instruments.map((inst, i) => [inst.symbol, i]));
@@ -289,7 +296,7 @@ export class TradingKernel {
     this.historyCapacity = capacity;
     // Buffers sized for the steps the run expects (they grow up to the capacity when more come): a short run, an optimizer's trial, does not zero the whole capacity.
     const initialHistory = options.stepsHint ?? capacity;
-    this.series = instruments.map((inst, i) => [new Series(i, '', new RingBarHistory(inst.symbol, capacity, initialHistory), new BarView(inst.symbol), undefined)]);
+    this.series = instruments.map((inst, i) => [new Series(i, '', new RingBarHistory(inst.symbol, capacity, initialHistory, options.bufferPool), new BarView(inst.symbol), undefined)]);
     this.quoteViews = instruments.map((inst) => new QuoteView(inst.symbol));
     this.tradeViews = instruments.map((inst) => new TradeView(inst.symbol));
     this.books = instruments.map((_, i) => (options.books?.[i] === true ? new OrderBook() : undefined));
@@ -463,6 +470,18 @@ export class TradingKernel {
       this.orders.settle(this.entry.resolve(request, pos.index, 'window_end'), t, pos.lastPrice);
     }
     if (this.pending.length > 0) this.drain();
+  }
+
+  /**
+   * Gives the history and equity buffers to the options' `bufferPool`: the
+   * run's results (its equity curve) and the strategy's history must not
+   * be read after. Without a pool it does nothing.
+   */
+  releaseBuffers(): void {
+    const pool = this.options.bufferPool;
+    if (pool === undefined) return;
+    this.equity.release(pool);
+    for (const list of this.series) for (const series of list) series.history.release(pool);
   }
 
   /** After the last event: the last step ends, the strategy's onStop runs, the records close. */

@@ -1,4 +1,4 @@
-import { grownCopy } from '../core/growable.js';
+import { grownCopy, type Float64Pool } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 
@@ -34,17 +34,24 @@ export class EquityRecorder {
   private heldPositionValue = NaN;
   private heldMargin = NaN;
 
-  /** `capacity`: rows to make room for at once (the steps expected, when known). */
+  /** `capacity`: rows to make room for at once (the steps expected, when known); `pool`: where the columns come from (see `release`). */
   constructor(
     readonly sampling: 'step' | 'day',
     capacity = 1024,
+    pool?: Float64Pool,
   ) {
     const n = Math.max(16, Math.min(capacity, 1 << 26));
-    this.time = new Float64Array(n);
-    this.equity = new Float64Array(n);
-    this.cash = new Float64Array(n);
-    this.positionValue = new Float64Array(n);
-    this.margin = new Float64Array(n);
+    const take = (): Float64Array<ArrayBuffer> => (pool !== undefined ? (pool.take(n) as Float64Array<ArrayBuffer>) : new Float64Array(n));
+    this.time = take();
+    this.equity = take();
+    this.cash = take();
+    this.positionValue = take();
+    this.margin = take();
+  }
+
+  /** Gives the columns to `pool`; the recorder and every curve() it returned must not be used after. */
+  release(pool: Float64Pool): void {
+    for (const a of [this.time, this.equity, this.cash, this.positionValue, this.margin]) pool.give(a);
   }
 
   record(t: Micros, equity: number, cash: number, positionValue: number, margin: number): void {

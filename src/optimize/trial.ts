@@ -1,6 +1,7 @@
 import { InputError, InvariantError } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import { BacktestEngine, type BacktestResult } from '../backtest/engine.js';
+import { Float64Pool } from '../core/growable.js';
 import { GuardedStrategy } from '../backtest/guarded-strategy.js';
 import { engineOptionsOf } from '../backtest/run.js';
 import { StrategyError } from '../backtest/strategy-error.js';
@@ -81,10 +82,12 @@ export class TrialRunner {
       if (e instanceof InputError) return done('skipped', e.issues.map((i) => i.message).join('; '));
       throw e;
     }
+    let engine;
     let result;
     try {
       // positions.csv is written only for --keep-runs: otherwise the trial does not record positions.
-      result = this.backtest(params, request, request.keepDir !== undefined);
+      engine = this.engine(params, request, request.keepDir !== undefined, this.pool);
+      result = engine.run();
     } catch (e) {
       if (e instanceof InvariantError) throw e;
       if (e instanceof StrategyError || e instanceof InputError || e instanceof Error) return done('failed', oneLine(e.message));
@@ -94,7 +97,10 @@ export class TrialRunner {
     const summary = this.summarize(result, params, request.keepDir !== undefined);
     if (request.keepDir !== undefined) writeRunOutputs(join(request.keepDir, `trial-${request.trial}`), result, summary);
     const eq = result.equity;
-    return done('ok', '', numericFields(summary), simpleReturns(eq.equity), request.withTimes === false ? EMPTY : Float64Array.from(eq.time));
+    const outcome = done('ok', '', numericFields(summary), simpleReturns(eq.equity), request.withTimes === false ? EMPTY : Float64Array.from(eq.time));
+    // The outcome holds copies: the next trial on this thread takes the history and equity buffers.
+    engine.releaseBuffers();
+    return outcome;
   }
 
   /** Validated parameters: the sweep's fixed ones under the given ones (an InputError when the strategy's schema refuses them). */
@@ -108,9 +114,17 @@ export class TrialRunner {
    * walk-forward's out-of-sample run. What the strategy throws comes out.
    */
   backtest(params: Record<string, unknown>, window: Pick<TrialRequest, 'tradeFrom' | 'tradeTo'> = {}, recordPositions = true): BacktestResult {
-    const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
-    return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), sweepFeeds(this.data)), strategy, recordPositions }).run();
+    return this.engine(params, window, recordPositions, undefined).run();
   }
+
+  /** The engine of such a backtest (run() runs it); with `pool`, its buffers come from there (BacktestOptions.bufferPool). */
+  private engine(params: Record<string, unknown>, window: Pick<TrialRequest, 'tradeFrom' | 'tradeTo'>, recordPositions: boolean, pool: Float64Pool | undefined): BacktestEngine {
+    const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
+    return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), sweepFeeds(this.data)), strategy, recordPositions, ...(pool !== undefined ? { bufferPool: pool } : {}) });
+  }
+
+  /** History and equity buffers, handed from one trial to the next on this thread. */
+  private readonly pool = new Float64Pool();
 
   summarize(result: BacktestResult, params: Readonly<Record<string, unknown>>, periods = true): Summary {
     const periodsPerYear = this.periodsPerYear.of(result.equity.time);
