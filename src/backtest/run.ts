@@ -238,10 +238,10 @@ export function instrumentsForSymbols(config: Pick<RunConfig, 'instrument' | 'in
  * backtest and every trial of an optimizer sweep build it here, so a trial
  * and the same parameters run through `backtest` are the same run.
  */
-export function engineOptionsOf(config: RunConfig, feeds: MarketFeed[]): Omit<BacktestOptions, 'strategy'> {
+export function engineOptionsOf(config: RunConfig, feeds: MarketFeed[], instruments: Instrument[] = instrumentsOf(config, feeds)): Omit<BacktestOptions, 'strategy'> {
   return {
     feeds,
-    instruments: instrumentsOf(config, feeds),
+    instruments,
     risk: new RiskEngine(config.risk ?? {}),
     ...(config.account !== undefined ? { account: config.account } : {}),
     cash: config.cash,

@@ -3,7 +3,8 @@ import type { RunConfig } from '../backtest/config.js';
 import { BacktestEngine, type BacktestResult } from '../backtest/engine.js';
 import { Float64Pool } from '../core/growable.js';
 import { GuardedStrategy } from '../backtest/guarded-strategy.js';
-import { engineOptionsOf } from '../backtest/run.js';
+import { engineOptionsOf, instrumentsOf } from '../backtest/run.js';
+import type { Instrument } from '../model/instrument.js';
 import { StrategyError } from '../backtest/strategy-error.js';
 import { parseStrategyParams } from '../backtest/strategy-loader.js';
 import { join } from 'node:path';
@@ -120,8 +121,13 @@ export class TrialRunner {
   /** The engine of such a backtest (run() runs it); with `pool`, its buffers come from there (BacktestOptions.bufferPool). */
   private engine(params: Record<string, unknown>, window: Pick<TrialRequest, 'tradeFrom' | 'tradeTo'>, recordPositions: boolean, pool: Float64Pool | undefined): BacktestEngine {
     const strategy = new GuardedStrategy(new this.strategyClass(params), this.config.strategy);
-    return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), sweepFeeds(this.data)), strategy, recordPositions, ...(pool !== undefined ? { bufferPool: pool } : {}) });
+    const feeds = sweepFeeds(this.data);
+    // Every trial has the same instruments (the config's, for the data's symbols): made once, not parsed again per trial.
+    this.instruments ??= instrumentsOf(this.config, feeds);
+    return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), feeds, this.instruments), strategy, recordPositions, ...(pool !== undefined ? { bufferPool: pool } : {}) });
   }
+
+  private instruments: Instrument[] | undefined;
 
   /** History and equity buffers, handed from one trial to the next on this thread. */
   private readonly pool = new Float64Pool();

@@ -1,3 +1,4 @@
+import { IdTable } from '../core/reusable.js';
 import type { Order, RejectReason } from '../model/order.js';
 import type { Portfolio, PositionState } from './portfolio.js';
 
@@ -11,7 +12,8 @@ import type { Portfolio, PositionState } from './portfolio.js';
  * (an order that reduces its leg opens nothing there).
  */
 export class BuyingPower {
-  private readonly committed = new Map<number, number>();
+  /** What each live order commits, by order id. */
+  private readonly committed = new IdTable<number>();
   private total = 0;
 
   /**
