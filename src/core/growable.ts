@@ -56,5 +56,10 @@ export class Float64Pool {
   }
 }
 
+/** A zeroed array of `length` doubles from `pool`, or a new one without a pool. */
+export function takeFloat64(pool: Float64Pool | undefined, length: number): Float64Array<ArrayBuffer> {
+  return (pool !== undefined ? pool.take(length) : new Float64Array(length)) as Float64Array<ArrayBuffer>;
+}
+
 /** Arrays a Float64Pool keeps at most (a run's history and equity curve take eleven). */
 const MAX_POOLED = 64;

@@ -1,4 +1,4 @@
-import { grownCopy, type Float64Pool } from '../core/growable.js';
+import { grownCopy, takeFloat64, type Float64Pool } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import type { BarHistory } from '../strategy/context.js';
 import { BAR_ROW_LENGTH, setBarRow, ROW_CLOSE, ROW_HIGH, ROW_LOW, ROW_OPEN, ROW_TIME, ROW_VOLUME, type BarRow } from '../model/market.js';
@@ -31,13 +31,12 @@ export class RingBarHistory implements BarHistory {
   ) {
     const size = Math.max(1, Math.min(capacity, Math.ceil(initialSize)));
     this.size = size;
-    const take = (): Float64Array => (pool !== undefined ? pool.take(size) : new Float64Array(size));
-    this.t = take();
-    this.o = take();
-    this.h = take();
-    this.l = take();
-    this.c = take();
-    this.v = take();
+    this.t = takeFloat64(pool, size);
+    this.o = takeFloat64(pool, size);
+    this.h = takeFloat64(pool, size);
+    this.l = takeFloat64(pool, size);
+    this.c = takeFloat64(pool, size);
+    this.v = takeFloat64(pool, size);
   }
 
   /** Gives the buffers to `pool`; the history must not be used after. */

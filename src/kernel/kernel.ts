@@ -555,13 +555,7 @@ export class TradingKernel {
     this.beforeData(idx);
     this.sink?.onBidAskBar(idx, b);
     this.afterVenue();
-    const r = this.barRow;
-    r[ROW_TIME] = t;
-    r[ROW_OPEN] = addExact(b.bidOpen, b.askOpen) / 2;
-    r[ROW_HIGH] = addExact(b.bidHigh, b.askHigh) / 2;
-    r[ROW_LOW] = addExact(b.bidLow, b.askLow) / 2;
-    r[ROW_CLOSE] = addExact(b.bidClose, b.askClose) / 2;
-    r[ROW_VOLUME] = b.volume;
+    setBarRow(this.barRow, t, addExact(b.bidOpen, b.askOpen) / 2, addExact(b.bidHigh, b.askHigh) / 2, addExact(b.bidLow, b.askLow) / 2, addExact(b.bidClose, b.askClose) / 2, b.volume);
     this.afterBrokerPhase(idx, pos);
   }
 
@@ -722,12 +716,7 @@ export class TradingKernel {
           continue;
         }
         const row = this.aggregatedRow;
-        row[ROW_TIME] = time;
-        row[ROW_OPEN] = out.open[i] as number;
-        row[ROW_HIGH] = out.high[i] as number;
-        row[ROW_LOW] = out.low[i] as number;
-        row[ROW_CLOSE] = out.close[i] as number;
-        row[ROW_VOLUME] = out.volume[i] as number;
+        setBarRow(row, time, out.open[i] as number, out.high[i] as number, out.low[i] as number, out.close[i] as number, out.volume[i] as number);
         series.history.pushRow(row);
         series.updateRow(row);
         this.callOnBar(series, row);
@@ -830,7 +819,7 @@ export class TradingKernel {
       this.valuedBasePlaces = decimalPlaces(base);
     }
     // The position value's places come with it when the portfolio knows them (one position in the account currency).
-    const equity = posValue === 0 ? base : addExactHinted(base, this.valuedBasePlaces, posValue, p.positionValuePlaces >= 0 ? p.positionValuePlaces : decimalPlaces(posValue));
+    const equity = posValue === 0 ? base : addExactHinted(base, this.valuedBasePlaces, posValue, p.positionValuePlaces);
     this.equity.record(t, equity, cash, posValue, p.marginInUse);
     if (!act) return;
     const after = this.afterValuation;

@@ -1,4 +1,4 @@
-import { grownCopy, type Float64Pool } from '../core/growable.js';
+import { grownCopy, takeFloat64, type Float64Pool } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 
@@ -41,12 +41,11 @@ export class EquityRecorder {
     pool?: Float64Pool,
   ) {
     const n = Math.max(16, Math.min(capacity, 1 << 26));
-    const take = (): Float64Array<ArrayBuffer> => (pool !== undefined ? (pool.take(n) as Float64Array<ArrayBuffer>) : new Float64Array(n));
-    this.time = take();
-    this.equity = take();
-    this.cash = take();
-    this.positionValue = take();
-    this.margin = take();
+    this.time = takeFloat64(pool, n);
+    this.equity = takeFloat64(pool, n);
+    this.cash = takeFloat64(pool, n);
+    this.positionValue = takeFloat64(pool, n);
+    this.margin = takeFloat64(pool, n);
   }
 
   /** Gives the columns to `pool`; the recorder and every curve() it returned must not be used after. */

@@ -1,4 +1,4 @@
-import { addExact, decimalPlaces, hasPlacesAtMost, mulExact, pow10, productUnits, subExact } from '../core/decimal.js';
+import { addExact, decimalPlaces, mulExact, placesHint, pow10, productUnits, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { feeInKindFault } from '../model/events.js';
@@ -82,11 +82,8 @@ export class PositionState {
       this.quantityPlaces = decimalPlaces(quantity);
       this.placesOfQuantity = quantity;
     }
-    let dp = this.markPlaces;
-    if (!hasPlacesAtMost(price, dp)) {
-      dp = decimalPlaces(price);
-      if (dp > this.markPlaces) this.markPlaces = dp;
-    }
+    const dp = placesHint(price, this.markPlaces);
+    if (dp > this.markPlaces) this.markPlaces = dp;
     const dq = this.quantityPlaces;
     const m = this.instrument.multiplier;
     const units = productUnits(quantity, dq, price, dp);
