@@ -54,8 +54,11 @@ export interface NumberRule {
   readonly below?: number;
 }
 
+/** No bound: shared, so that the common call allocates nothing (it runs for every order). */
+const NO_RULE: NumberRule = Object.freeze({});
+
 /** `value` when it is a finite number within the rule; else an InputError naming the call. */
-export function numberArg(call: string, name: string, value: unknown, rule: NumberRule = {}): number {
+export function numberArg(call: string, name: string, value: unknown, rule: NumberRule = NO_RULE): number {
   if (
     typeof value === 'number' &&
     Number.isFinite(value) &&

@@ -6,7 +6,7 @@ import type { Micros } from '../core/time.js';
 import { feeInKindFault, type Fill, type Liquidity, type OrderEvent, type OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { AmendRejectReason, CancelReason, Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
-import { NO_OCO_IDS, ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import { NO_OCO_IDS, ORDER_TERMS_DEFAULTS, ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
 import type { FeeModel, FeeParams } from './models/fee.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
@@ -29,6 +29,12 @@ export interface NewOrder {
   /** Hedging accounts: the position the order acts on. */
   readonly positionSide?: PositionSide | undefined;
 }
+
+/**
+ * A NewOrder's defaults: a market order, good till cancelled, no prices,
+ * flags or tag, multiplier 1 (symbol, side and quantity to be set).
+ */
+export const NEW_ORDER_DEFAULTS: NewOrder = Object.freeze({ symbol: '', side: 'buy', quantity: 0, ...ORDER_TERMS_DEFAULTS, multiplier: 1 });
 
 /** Whether closing `quantity` is more than `closable` (float noise of 1e-12 aside). */
 function exceedsClosable(quantity: number, closable: number): boolean {
@@ -718,9 +724,11 @@ export class OrderManager implements ExecutionReports {
     this.parentDone(order, time);
   }
 
+  // Index loops over ocoIds: these run for every fill, and a for-of that V8 does not inline allocates an iterator.
   private cancelSiblings(order: Order, time: Micros): void {
-    for (const id of order.ocoIds) {
-      const s = this.live.get(id);
+    const ids = order.ocoIds;
+    for (let i = 0; i < ids.length; i++) {
+      const s = this.live.get(ids[i] as number);
       if (s === undefined) continue;
       if (!this.pull(s, time)) continue;
       this.finish(s, time, 'cancelled', 'oco');
@@ -734,8 +742,9 @@ export class OrderManager implements ExecutionReports {
    * here too.
    */
   private shrinkSiblings(order: Order, quantity: number, time: Micros): void {
-    for (const id of order.ocoIds) {
-      const s = this.live.get(id);
+    const ids = order.ocoIds;
+    for (let i = 0; i < ids.length; i++) {
+      const s = this.live.get(ids[i] as number);
       if (s === undefined) continue;
       const q = s.quantity - quantity;
       if (q <= s.filledQuantity) {

@@ -147,14 +147,14 @@ export class BacktestContext implements StrategyContext {
     return this.place('ctx.submit', request, link.parent);
   }
 
-  buy(quantity: number, options: OrderOptions = {}): Order {
-    checkOrderOptions('ctx.buy', quantity, options);
-    return this.place('ctx.buy', orderRequest('buy', quantity, options), options.parent);
+  buy(quantity: number, options?: OrderOptions): Order {
+    const o = checkOrderOptions('ctx.buy', quantity, options);
+    return this.place('ctx.buy', orderRequest('buy', quantity, o), o.parent);
   }
 
-  sell(quantity: number, options: OrderOptions = {}): Order {
-    checkOrderOptions('ctx.sell', quantity, options);
-    return this.place('ctx.sell', orderRequest('sell', quantity, options), options.parent);
+  sell(quantity: number, options?: OrderOptions): Order {
+    const o = checkOrderOptions('ctx.sell', quantity, options);
+    return this.place('ctx.sell', orderRequest('sell', quantity, o), o.parent);
   }
 
   /** A checked request to the order manager. */

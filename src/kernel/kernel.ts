@@ -165,6 +165,10 @@ export class TradingKernel {
   private readonly beforeValuation: AccountModule[];
   private readonly afterValuation: AccountModule[];
   private readonly riskView: RiskView;
+  /** The price and fee an order is checked at (one object reused: the risk rules keep nothing). */
+  private readonly orderCost = { price: 0, fee: 0 };
+  /** An order's quantity and prices rounded to the grids (RiskEngine.roundInto; one object reused). */
+  private readonly rounded = { quantity: 0.5, price: 0.5, triggerPrice: 0.5 };
   private readonly symbolIndex: Map<string, number>;
   private readonly legOf: (order: Order) => PositionState;
   private venue: ManagedVenue | undefined;
@@ -241,7 +245,10 @@ export class TradingKernel {
       (order, qty, price, fee) => {
         // Before the trading window nothing trades; then risk rules (pure), cash or margin (which commits it), the order counts for the rate limit.
         if (this.clock.now() < this.tradeFrom) return 'outside_trading_window';
-        const denied = this.risk.evaluate(order, this.riskView, { price, fee });
+        const cost = this.orderCost;
+        cost.price = price;
+        cost.fee = fee;
+        const denied = this.risk.evaluate(order, this.riskView, cost);
         if (denied !== undefined) return denied;
         const short = this.buyingPower.check(order, qty, price, fee, legOf(order));
         if (short === undefined) this.risk.recordAccepted(this.clock.now());
@@ -278,8 +285,8 @@ export class TradingKernel {
       orders: this.orders,
       now: () => this.clock.now(),
       round: (order, instrument, held) => {
-        const r = this.risk.roundOrder(order, instrument, held);
-        return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
+        const r = this.rounded;
+        return this.risk.roundInto(order, instrument, held, r) ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
       },
     }));
     this.killSwitch = new KillSwitchModule(this.risk, this.orders);
@@ -309,8 +316,8 @@ export class TradingKernel {
       timers: this.timers,
       entry,
       round: (order, instrument) => {
-        const r = this.risk.roundOrder(order, instrument);
-        return r.changed ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
+        const r = this.rounded;
+        return this.risk.roundInto(order, instrument, undefined, r) ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
       },
       setTradingState: (state, symbol) => {
         this.risk.setState(symbol === undefined ? 'account' : { symbol }, state, this.clock.now());

@@ -1,7 +1,7 @@
 import { argumentError } from '../core/arguments.js';
 import type { Micros } from '../core/time.js';
 import { parseIsoTime } from '../core/time.js';
-import type { NewOrder, OrderManager } from '../execution/order-manager.js';
+import { NEW_ORDER_DEFAULTS, type NewOrder, type OrderManager } from '../execution/order-manager.js';
 import type { Instrument } from '../model/instrument.js';
 import type { Order, OrderRequest, OrderType, PositionSide } from '../model/order.js';
 import { sideSign } from '../model/order.js';
@@ -31,8 +31,13 @@ export class OrderEntry {
   /** Sends a request for instrument `idx` (a child of `parent` when given). */
   place(idx: number, request: OrderRequest, parent: Order | undefined, call = 'order'): Order {
     const pos = this.host.portfolio.positions[idx] as PositionState;
-    return this.host.orders.submit(this.resolve(request, idx, call), this.host.now(), pos.lastPrice, parent);
+    // The order manager copies what it needs of the request as it records the order: one reused object serves every order.
+    const order = this.round(this.fill(this.scratch, request, idx, call), idx, request.positionSide);
+    return this.host.orders.submit(order, this.host.now(), pos.lastPrice, parent);
   }
+
+  /** The resolved request of `place` (see there). */
+  private readonly scratch: Writable<NewOrder> = { ...NEW_ORDER_DEFAULTS };
 
   /**
    * Moves instrument `idx` (or one leg of a hedging account) to `quantity`
@@ -55,31 +60,42 @@ export class OrderEntry {
 
   /** A request in the order manager's terms: times in µs, NaN for absent prices, defaults filled in, rounded to the grid if asked (and `round`). */
   resolve(request: OrderRequest, idx: number, call = 'order', round = true): NewOrder {
+    const order = this.fill({ ...NEW_ORDER_DEFAULTS }, request, idx, call);
+    return round ? this.round(order, idx, request.positionSide) : order;
+  }
+
+  /** Sets every field of `order` from the request (resolve's work without rounding); returns it. */
+  private fill(order: Writable<NewOrder>, request: OrderRequest, idx: number, call: string): NewOrder {
     const instrument = this.host.instruments[idx] as Instrument;
     const expireTime = resolveTime(request.expire, call, call === 'ctx.submit' ? 'request.expire' : 'options.expire');
     // A plain stop given only a price: that price is its trigger.
     const trigger = request.triggerPrice ?? (request.type === 'stop' ? request.price : undefined);
-    const order: NewOrder = {
-      symbol: instrument.symbol,
-      side: request.side,
-      type: request.type,
-      quantity: request.quantity,
-      price: request.type === 'stop' ? NaN : (request.price ?? NaN),
-      triggerPrice: trigger ?? NaN,
-      trailOffset: request.trailOffset ?? 0,
-      trailPercent: request.trailPercent ?? 0,
-      timeInForce: request.timeInForce ?? (Number.isFinite(expireTime) ? 'gtd' : 'gtc'),
-      expireTime,
-      validBars: request.validBars ?? 0,
-      reduceOnly: request.reduceOnly ?? false,
-      postOnly: request.postOnly ?? false,
-      tag: request.tag ?? '',
-      multiplier: instrument.multiplier,
-      positionSide: request.positionSide,
-    };
-    return round ? this.host.round(order, instrument, this.host.portfolio.leg(idx, request.positionSide).quantity) : order;
+    order.symbol = instrument.symbol;
+    order.side = request.side;
+    order.type = request.type;
+    order.quantity = request.quantity;
+    order.price = request.type === 'stop' ? NaN : (request.price ?? NaN);
+    order.triggerPrice = trigger ?? NaN;
+    order.trailOffset = request.trailOffset ?? 0;
+    order.trailPercent = request.trailPercent ?? 0;
+    order.timeInForce = request.timeInForce ?? (Number.isFinite(expireTime) ? 'gtd' : 'gtc');
+    order.expireTime = expireTime;
+    order.validBars = request.validBars ?? 0;
+    order.reduceOnly = request.reduceOnly ?? false;
+    order.postOnly = request.postOnly ?? false;
+    order.tag = request.tag ?? '';
+    order.multiplier = instrument.multiplier;
+    order.positionSide = request.positionSide;
+    return order;
+  }
+
+  /** The order rounded to the instrument's grids as the run asks (a copy when anything moved). */
+  private round(order: NewOrder, idx: number, positionSide: PositionSide | undefined): NewOrder {
+    return this.host.round(order, this.host.instruments[idx] as Instrument, this.host.portfolio.leg(idx, positionSide).quantity);
   }
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A time given as µs since the epoch or as ISO text; NaN when absent. */
 export function resolveTime(t: Micros | string | undefined, call: string, name: string): Micros {

@@ -255,6 +255,25 @@ export type MutableOrder = { -readonly [K in keyof Order]: Order[K] };
 export const NO_OCO_IDS: readonly number[] = Object.freeze([]);
 
 /**
+ * What an order has when its request leaves it out: a market order, good
+ * till cancelled, without prices, expiry, flags or tag.
+ */
+export const ORDER_TERMS_DEFAULTS = Object.freeze({
+  type: 'market',
+  price: NaN,
+  triggerPrice: NaN,
+  trailOffset: 0,
+  trailPercent: 0,
+  timeInForce: 'gtc',
+  expireTime: NaN,
+  validBars: 0,
+  reduceOnly: false,
+  postOnly: false,
+  tag: '',
+  positionSide: undefined,
+} as const satisfies Partial<Order>);
+
+/**
  * A just-submitted market order with nothing filled, the given fields over
  * it: a what-if order for checks that take an Order (sizing, tests).
  */
@@ -263,18 +282,7 @@ export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> &
     id: 0,
     clientOrderId: '',
     venueOrderId: '',
-    type: 'market',
-    price: NaN,
-    triggerPrice: NaN,
-    trailOffset: 0,
-    trailPercent: 0,
-    timeInForce: 'gtc',
-    expireTime: NaN,
-    validBars: 0,
-    reduceOnly: false,
-    postOnly: false,
-    tag: '',
-    positionSide: undefined,
+    ...ORDER_TERMS_DEFAULTS,
     status: 'submitted',
     reason: '',
     createdTime: NaN,

@@ -28,7 +28,7 @@ export class BuyingPower {
 
   check(order: Order, signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | undefined {
     const r = this.evaluate(signedQuantity, referencePrice, fee, pos);
-    if (typeof r === 'string') return r;
+    if (r !== r) return this.refusal;
     if (r > 0) {
       this.committed.set(order.id, r);
       this.total += r;
@@ -39,11 +39,18 @@ export class BuyingPower {
   /** As `check`, without committing anything: whether such an order would pass now. */
   preview(signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | undefined {
     const r = this.evaluate(signedQuantity, referencePrice, fee, pos);
-    return typeof r === 'string' ? r : undefined;
+    return r !== r ? this.refusal : undefined;
   }
 
-  /** The reason to refuse, or the amount the order commits (0: none). */
-  private evaluate(signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): RejectReason | number {
+  /**
+   * Why the last evaluate refused. evaluate answers with a number only (NaN:
+   * refused): a call that returns either a reason or an amount hands back
+   * a new heap number for every amount, and this runs for every order.
+   */
+  private refusal: RejectReason = 'insufficient_cash';
+
+  /** The amount the order commits (0: none), or NaN when it is refused (the reason in `refusal`). */
+  private evaluate(signedQuantity: number, referencePrice: number, fee: number, pos: PositionState): number {
     const inst = pos.instrument;
     let cost: number;
     if (!pos.margined && this.leverage > 1) return this.evaluateOnMargin(signedQuantity, referencePrice, fee, pos);
@@ -62,11 +69,14 @@ export class BuyingPower {
     if (cost <= 0) return 0;
     // Costs in another currency count at its current rate against all cash.
     if (inst.currency !== this.portfolio.currency) cost *= this.portfolio.rate(inst.currency);
-    if (!(this.portfolio.cashValue() - this.total - cost >= 0)) return pos.margined ? 'insufficient_margin' : 'insufficient_cash';
+    if (!(this.portfolio.cashValue() - this.total - cost >= 0)) {
+      this.refusal = pos.margined ? 'insufficient_margin' : 'insufficient_cash';
+      return NaN;
+    }
     return cost;
   }
 
-  private evaluateOnMargin(signedQuantity: number, price: number, fee: number, pos: PositionState): RejectReason | number {
+  private evaluateOnMargin(signedQuantity: number, price: number, fee: number, pos: PositionState): number {
     const held = pos.quantity;
     const q = Math.abs(signedQuantity);
     const closing = held === 0 || Math.sign(held) === Math.sign(signedQuantity) ? 0 : Math.min(q, Math.abs(held));
@@ -76,7 +86,10 @@ export class BuyingPower {
     const rate = inst.currency === this.portfolio.currency ? 1 : this.portfolio.rate(inst.currency);
     const cost = ((opening * price * inst.multiplier) / this.leverage + fee) * rate;
     const available = this.portfolio.equity() - this.portfolio.grossExposure() / this.leverage - this.total;
-    if (!(available - cost >= 0)) return 'insufficient_margin';
+    if (!(available - cost >= 0)) {
+      this.refusal = 'insufficient_margin';
+      return NaN;
+    }
     return cost;
   }
 

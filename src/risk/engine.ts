@@ -131,6 +131,11 @@ export class RiskEngine {
   private lastTime: Micros = NaN;
 
   private readonly positionDefault: number;
+  /**
+   * No limit past the tick and lot grids is set (the default): rules 4 to 11
+   * cannot refuse an order, and `evaluate` ends after the grids.
+   */
+  private readonly gridChecksOnly: boolean;
   private readonly positionBySymbol: ReadonlyMap<string, number>;
   private readonly dailyAmount: number;
   private readonly dailyFraction: number;
@@ -146,6 +151,17 @@ export class RiskEngine {
       this.positionDefault = mp?.default ?? Infinity;
       this.positionBySymbol = new Map(Object.entries(mp?.symbols ?? {}));
     }
+    const L = this.limits;
+    this.gridChecksOnly =
+      L.priceBand === undefined &&
+      L.maxOrderQuantity === undefined &&
+      L.maxOrderNotional === undefined &&
+      this.positionDefault === Infinity &&
+      this.positionBySymbol.size === 0 &&
+      L.maxGrossExposure === undefined &&
+      L.maxNetExposure === undefined &&
+      L.maxLeverage === undefined &&
+      L.orderRate === undefined;
     const dl = this.limits.maxDailyLoss;
     this.dailyAmount = typeof dl === 'number' ? dl : dl !== undefined && 'amount' in dl ? dl.amount : NaN;
     this.dailyFraction = dl !== undefined && typeof dl === 'object' && 'fraction' in dl ? dl.fraction : NaN;
@@ -309,13 +325,12 @@ export class RiskEngine {
     const q = order.quantity;
     const sign: 1 | -1 = order.side === 'buy' ? 1 : -1;
     const inst = view.instrument(symbol);
-    // A hedging account's order acts on its leg: the limits and the reducing state apply to that leg.
-    const position = finiteOr(order.positionSide === undefined ? view.position(symbol) : view.position(symbol, order.positionSide), 0);
 
     // 1. Trading state.
     const st = this.effectiveState(symbol);
     if (st === 'halted') return 'trading_halted';
-    if (st === 'reducing' && !reduces(position, sign, q)) return 'trading_reducing';
+    // A hedging account's order acts on its leg: the limits and the reducing state apply to that leg.
+    if (st === 'reducing' && !reduces(this.positionOf(order, view), sign, q)) return 'trading_reducing';
 
     // 2-3. Grids.
     const checkTrigger = order.type !== 'trailing_stop';
@@ -325,6 +340,8 @@ export class RiskEngine {
       if (checkTrigger && Number.isFinite(order.triggerPrice) && !isOnGrid(order.triggerPrice, tick)) return 'off_tick';
     }
     if ((L.enforceLot === 'reject' || L.enforceLot === 'round') && (inst?.lotSize ?? 0) > 0 && !isOnGrid(q, inst?.lotSize ?? 0)) return 'off_lot';
+    if (this.gridChecksOnly) return undefined;
+    const position = this.positionOf(order, view);
 
     // 4. Price band around the last price (skipped without one).
     const last = view.lastPrice(symbol);
@@ -385,6 +402,11 @@ export class RiskEngine {
     return this.rateCheck(view);
   }
 
+  /** The position the order acts on: the instrument's, or its leg in a hedging account. */
+  private positionOf(order: Order, view: RiskView): number {
+    return finiteOr(order.positionSide === undefined ? view.position(order.symbol) : view.position(order.symbol, order.positionSide), 0);
+  }
+
   private rateCheck(view: RiskView): RejectReason | undefined {
     const rate = this.limits.orderRate;
     if (rate === undefined) return undefined;
@@ -435,6 +457,17 @@ export class RiskEngine {
    * exchange.
    */
   roundOrder(order: RoundableOrder, instrument: RiskInstrument | undefined, held?: number): RoundedOrder {
+    const out = { quantity: 0, price: 0, triggerPrice: 0 };
+    const changed = this.roundInto(order, instrument, held, out);
+    return { quantity: out.quantity, price: out.price, triggerPrice: out.triggerPrice, changed };
+  }
+
+  /**
+   * roundOrder into `out` (quantity, price, trigger price); returns whether
+   * anything moved. The engine rounds every order through it: no result
+   * object per order.
+   */
+  roundInto(order: RoundableOrder, instrument: RiskInstrument | undefined, held: number | undefined, out: { quantity: number; price: number; triggerPrice: number }): boolean {
     const price = order.price ?? NaN;
     const trigger = order.triggerPrice ?? NaN;
     let rp = price;
@@ -448,7 +481,10 @@ export class RiskEngine {
     }
     const lot = instrument?.lotSize ?? 0;
     if (lot > 0 && rq > 0 && (this.limits.enforceLot === 'round' || (this.limits.enforceLot === 'reject' && closesAll(order, held)))) rq = roundToGrid(rq, lot, 'down');
-    return { quantity: rq, price: rp, triggerPrice: rt, changed: !(sameOrBothNaN(rp, price) && sameOrBothNaN(rt, trigger) && rq === order.quantity) };
+    out.quantity = rq;
+    out.price = rp;
+    out.triggerPrice = rt;
+    return !(sameOrBothNaN(rp, price) && sameOrBothNaN(rt, trigger) && rq === order.quantity);
   }
 
   // ------------------------------------------------------------ wiring

@@ -7,7 +7,7 @@
  * reached the venue, and checks the invariants every venue must keep.
  */
 import { NoFee } from '../../src/execution/models/fee.js';
-import { OrderManager, type NewOrder, type PreTradeCheck } from '../../src/execution/order-manager.js';
+import { NEW_ORDER_DEFAULTS, OrderManager, type NewOrder, type PreTradeCheck } from '../../src/execution/order-manager.js';
 import type { Fill, OrderEventKind } from '../../src/model/events.js';
 import type { ExecutionClient, MarketDataSink, OrderChanges } from '../../src/model/execution.js';
 import { ORDER_TRANSITIONS, isLive, type Order, type OrderStatus } from '../../src/model/order.js';
@@ -44,22 +44,7 @@ export interface SeenEvent {
 
 /** A resolved order with defaults: market, gtc, no flags, multiplier 1, on the first symbol. */
 export function newOrder(fields: Partial<NewOrder> & Pick<NewOrder, 'side' | 'quantity'>): NewOrder {
-  return {
-    symbol: 'AAA',
-    type: 'market',
-    price: NaN,
-    triggerPrice: NaN,
-    trailOffset: 0,
-    trailPercent: 0,
-    timeInForce: 'gtc',
-    expireTime: NaN,
-    validBars: 0,
-    reduceOnly: false,
-    postOnly: false,
-    tag: '',
-    multiplier: 1,
-    ...fields,
-  };
+  return { ...NEW_ORDER_DEFAULTS, symbol: 'AAA', ...fields };
 }
 
 const FINAL: ReadonlySet<OrderEventKind> = new Set(['filled', 'cancelled', 'expired', 'rejected']);
