@@ -402,13 +402,22 @@ export class OrderManager implements ExecutionReports {
   }
 
   /**
+   * Whether a parent has ended and its held children wait for the next
+   * data to arm (beforeData has work). The kernel asks before each event:
+   * a call that V8 does not inline would box the event's time.
+   */
+  hasArmingChildren(): boolean {
+    return this.armAfter.size > 0;
+  }
+
+  /**
    * Before data stamped `time` (and after the venue's requests that arrived
    * by then took effect, which may end orders or a held child's parent):
    * held children whose parent finished before `time` arm; they may trade on
    * this data.
    */
   beforeData(symbol: string, time: Micros): void {
-    if (this.armAfter.size === 0) return;
+    if (!this.hasArmingChildren()) return;
     for (const [parentId, doneAt] of this.armAfter) {
       if (!(time > doneAt)) continue;
       const kids = this.children.get(parentId) ?? [];

@@ -648,7 +648,7 @@ export class TradingKernel {
     const t = this.now;
     this.venue?.poll?.();
     this.sink?.beforeData(idx, t);
-    this.orders.beforeData((this.instruments[idx] as Instrument).symbol, t);
+    if (this.orders.hasArmingChildren()) this.orders.beforeData((this.instruments[idx] as Instrument).symbol, t);
   }
 
   /** After the venue's broker phase: the reports of what it did, when they come out of step. */
@@ -817,7 +817,9 @@ export class TradingKernel {
     const p = this.portfolio;
     const before = this.beforeValuation;
     for (let k = 0; k < before.length; k++) (before[k] as AccountModule).beforeValuation?.(t);
-    this.positionLog.onStep(t);
+    const log = this.positionLog;
+    log.stepTime[0] = t;
+    log.onStep();
     const posValue = p.positionValue();
     const cash = p.balances.size === 0 ? p.cash : p.cashValue();
     const base = p.marginInUse === 0 ? cash : addExact(cash, p.marginInUse);

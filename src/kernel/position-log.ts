@@ -57,13 +57,30 @@ export class PositionLog {
     this.push(idx, time);
   }
 
-  /** At the end of each time step: the previous day's closing snapshot goes out when a new day begins; this step's is held. */
-  onStep(time: Micros): void {
+  /**
+   * The time of the step `onStep` records, written there by the caller: a
+   * double passed to a call that V8 does not inline becomes a heap number,
+   * one per step (docs/architecture.md, "No double crosses a call").
+   */
+  readonly stepTime = new Float64Array(1);
+
+  /** At the end of each time step (at `stepTime`): the previous day's closing snapshot goes out when a new day begins; this step's is held. */
+  onStep(): void {
     if (!this.enabled) return;
+    const time = this.stepTime[0] as number;
     const day = Math.floor(time / MICROS_PER_DAY);
     if (this.holding && day !== this.lastDay) this.flush();
     this.lastDay = day;
     this.lastStep = time;
+    this.hold();
+  }
+
+  /**
+   * Copies the positions into `held` (out of onStep, which stays small
+   * enough for V8 to inline into the step: a call it does not inline boxes
+   * the time passed to it).
+   */
+  private hold(): void {
     const h = this.held;
     for (let i = 0, k = 0; i < this.positions.length; i++, k += FIELDS) {
       const p = this.positions[i] as PositionState;
