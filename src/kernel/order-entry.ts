@@ -112,7 +112,7 @@ export function orderRequest(side: 'buy' | 'sell', quantity: number, o: OrderOpt
   const type: OrderType =
     o.type ?? (trailing ? 'trailing_stop' : o.limit !== undefined && o.stop !== undefined ? 'stop_limit' : o.limit !== undefined ? 'limit' : o.stop !== undefined ? 'stop' : 'market');
   // Assigned field by field (no spread of a temporary object per option): this runs for every order.
-  const r: { -readonly [K in keyof OrderRequest]: OrderRequest[K] } = { side, type, quantity };
+  const r: Writable<OrderRequest> = { side, type, quantity };
   if (o.limit !== undefined) r.price = o.limit;
   if (o.stop !== undefined) r.triggerPrice = o.stop;
   if (o.trailOffset !== undefined) r.trailOffset = o.trailOffset;
