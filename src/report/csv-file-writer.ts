@@ -31,9 +31,9 @@ const FIELD_ROOM = 1024;
  * A CSV file written as bytes: fields are encoded straight into one reusable
  * buffer (no string per row or per number on the common paths) and written
  * to the file in large blocks. Numbers come out exactly as `formatNumber`
- * writes them, times as `formatTime` (format.ts); integers, every number
- * above 1e-7 and below 1e16 (shortest-digits.ts) and short decimals below
- * that take paths that build no string.
+ * writes them, times as `formatTime` (format.ts); integers and every number
+ * above 1e-7 and below 1e16 (shortest-digits.ts) take paths that build no
+ * string; below 1e-7, String(x)'s exponent form is expanded into the buffer.
  */
 export class CsvFileWriter {
   private fd: number;
@@ -123,6 +123,12 @@ export class CsvFileWriter {
       this.pos = end;
       return;
     }
+    if (a < 1e-7) {
+      // Tiny (returns of a large account): String(a) is d.ddde-k, expanded here byte by byte.
+      if (x < 0) this.buf[this.pos++] = MINUS;
+      this.tiny(String(a));
+      return;
+    }
     if (a < FIFTEEN_DIGITS && this.fitsFifteenDigits(a)) {
       // Tiny short decimals (1.5e-8). The fewest decimals d with which some
       // decimal reads back as x: the nearest one, round(a * 10^d), when
@@ -141,6 +147,27 @@ export class CsvFileWriter {
       }
     }
     this.text(formatNumber(x));
+  }
+
+  /**
+   * String(a) of a positive a below 1e-7 ("d.ddde-k", k >= 8; always the
+   * exponent form below 1e-6) as formatNumber expands it: "0.", k - 1 zeros,
+   * the digits. The same text formatNumber builds, without its substrings.
+   */
+  private tiny(s: string): void {
+    const buf = this.buf;
+    const e = s.indexOf('e');
+    let k = 0;
+    for (let i = e + 2; i < s.length; i++) k = k * 10 + (s.charCodeAt(i) - ZERO);
+    let p = this.pos;
+    buf[p++] = ZERO;
+    buf[p++] = DOT;
+    for (let i = 1; i < k; i++) buf[p++] = ZERO;
+    for (let i = 0; i < e; i++) {
+      const c = s.charCodeAt(i);
+      if (c !== DOT) buf[p++] = c;
+    }
+    this.pos = p;
   }
 
   /**
