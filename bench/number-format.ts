@@ -5,8 +5,8 @@
  *   npx tsx bench/number-format.ts                    # speed: ns per value, writer vs formatNumber text
  *   npx tsx bench/number-format.ts --check 100000000  # byte-for-byte check over that many seeded doubles
  *
- * Speed: ns per value writing 1,000,000 values of each kind (returns, ratios,
- * short decimals, integers) through `number()` and through
+ * Speed: ns per value writing 1,000,000 values of each kind (returns, tiny
+ * returns, ratios, short decimals, integers) through `number()` and through
  * `text(formatNumber(x))` (what full-precision values cost before the
  * shortest-digits path), alternating, median of --reps (default 7).
  *
@@ -109,6 +109,8 @@ function speed(reps: number): void {
   const rng = new Xoshiro128(7);
   const kinds: [string, Float64Array][] = [
     ['returns', Float64Array.from({ length: n }, () => (100 + rng.nextFloat()) / (100 + rng.nextFloat()) - 1)],
+    // A large account's returns (1e9 of equity moving by cents to tens of dollars): below 1e-7, where String() has an exponent.
+    ['tiny returns', Float64Array.from({ length: n }, () => (1e9 + Math.round(rng.nextFloat() * 1e5 - 5e4) / 100) / 1e9 - 1)],
     ['ratios', Float64Array.from({ length: n }, () => rng.nextFloat() * 3)],
     ['short decimals', Float64Array.from({ length: n }, () => Math.round(rng.nextFloat() * 1e6) / 100)],
     ['integers', Float64Array.from({ length: n }, () => Math.round(rng.nextFloat() * 1e6))],
