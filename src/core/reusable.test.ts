@@ -58,6 +58,57 @@ describe('IdTable', () => {
   });
 });
 
+describe('IdTable window', () => {
+  it('behaves as a Map when ids come in order and end a little later, old ids set again included', () => {
+    // Orders: ids added in order, mostly removed oldest first (the window moves), some recent ones removed early, now and then an id from long ago set again.
+    const op = fc.oneof(
+      { weight: 6, arbitrary: fc.constant({ kind: 'add' as const, back: 0 }) },
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('oldest' as const), back: fc.integer({ min: 0, max: 3 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('recent' as const), back: fc.integer({ min: 0, max: 8 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), back: fc.integer({ min: 0, max: 3000 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 200, maxLength: 3000 }), (ops) => {
+        const table = new IdTable<number>();
+        const model = new Map<number, number>();
+        let next = 1;
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            table.set(next, next);
+            model.set(next, next);
+            next++;
+          } else if (o.kind === 'set') {
+            const k = Math.max(1, next - 1 - o.back);
+            table.set(k, -k);
+            model.set(k, -k);
+          } else {
+            const live = [...model.keys()].sort((a, b) => a - b);
+            const k = o.kind === 'oldest' ? (live[Math.min(o.back, live.length - 1)] ?? 1) : Math.max(1, next - 1 - o.back);
+            expect(table.delete(k)).toBe(model.delete(k));
+          }
+          expect(table.size).toBe(model.size);
+        }
+        for (let k = 0; k <= next; k++) expect(table.get(k)).toBe(model.get(k));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('holds a window of the ids, not every id it has seen', () => {
+    const table = new IdTable<string>();
+    // 100,000 orders, at most three live at a time (each ends two orders after it began).
+    for (let id = 1; id <= 100_000; id++) {
+      table.set(id, `order ${id}`);
+      if (id > 2) expect(table.delete(id - 2)).toBe(true);
+    }
+    expect(table.size).toBe(2);
+    expect(table.get(99_999)).toBe('order 99999');
+    expect(table.get(100_000)).toBe('order 100000');
+    expect(table.get(5)).toBeUndefined();
+    expect(table.denseLength).toBeLessThan(200);
+  });
+});
+
 describe('OrderedIdTable', () => {
   it('iterates as a Map in insertion order, with removals during an iteration', () => {
     const op = fc.oneof(

@@ -54,17 +54,31 @@ export class ReusableList<T> {
 
 /**
  * Values by id, for ids that count from 1 (order ids): a dense array, so
- * that removing one is a store, not a Map's delete. Any other id (not a
- * whole number, or far beyond the ids seen) goes to a Map.
+ * that removing one is a store, not a Map's delete. The array covers a
+ * window of ids, from `base` on: once the ids at its front are all removed
+ * (orders are added in id order and most end soon after), the window moves
+ * past them, so its length follows the values held, not every id ever
+ * added. Any other id (not a whole number, before the window, or far beyond
+ * the ids seen) goes to a Map.
  */
 export class IdTable<T> {
-  private readonly slots: (T | undefined)[] = [undefined];
+  /** slots[i] holds the value of id base + i. */
+  private readonly slots: (T | undefined)[] = [];
+  private base = 1;
+  /** Slots before this one are all empty (the window may move past them). */
+  private first = 0;
   private readonly sparse = new Map<number, T>();
   size = 0;
 
+  /** Slots of the dense array (for tests: it follows the ids held, not the ids seen). */
+  get denseLength(): number {
+    return this.slots.length;
+  }
+
   get(id: number): T | undefined {
-    if (id > 0 && id < this.slots.length) {
-      const v = this.slots[id];
+    const i = id - this.base;
+    if (i >= 0 && i < this.slots.length) {
+      const v = this.slots[i];
       if (v !== undefined || this.sparse.size === 0) return v;
     }
     return this.sparse.size > 0 ? this.sparse.get(id) : undefined;
@@ -72,23 +86,28 @@ export class IdTable<T> {
 
   set(id: number, value: T): void {
     const slots = this.slots;
-    if (!(Number.isInteger(id) && id > 0 && id <= slots.length + DENSE_GAP)) {
+    const i = id - this.base;
+    if (!(Number.isInteger(id) && i >= 0 && i <= slots.length + DENSE_GAP)) {
       if (!this.sparse.has(id)) this.size++;
       this.sparse.set(id, value);
       return;
     }
     // An id kept in the Map before the array reached it moves to the array.
     if (this.sparse.size > 0 && this.sparse.delete(id)) this.size--;
-    while (slots.length <= id) slots.push(undefined);
-    if (slots[id] === undefined) this.size++;
-    slots[id] = value;
+    while (slots.length <= i) slots.push(undefined);
+    if (slots[i] === undefined) this.size++;
+    slots[i] = value;
+    if (i < this.first) this.first = i;
   }
 
   /** Removes the id's value; whether it had one. */
   delete(id: number): boolean {
-    if (id > 0 && id < this.slots.length && this.slots[id] !== undefined) {
-      this.slots[id] = undefined;
+    const slots = this.slots;
+    const i = id - this.base;
+    if (i >= 0 && i < slots.length && slots[i] !== undefined) {
+      slots[i] = undefined;
       this.size--;
+      if (i === this.first) this.advance();
       return true;
     }
     if (this.sparse.size > 0 && this.sparse.delete(id)) {
@@ -97,7 +116,25 @@ export class IdTable<T> {
     }
     return false;
   }
+
+  /** Moves `first` past the empty slots at the front; when they are over half the array, the window moves past them. */
+  private advance(): void {
+    const slots = this.slots;
+    let f = this.first;
+    while (f < slots.length && slots[f] === undefined) f++;
+    this.first = f;
+    if (f < WINDOW_SHIFT || f * 2 < slots.length) return;
+    // Copied down in place, then cut: amortized one move per id, and no new array.
+    const n = slots.length - f;
+    for (let k = 0; k < n; k++) slots[k] = slots[k + f];
+    slots.length = n;
+    this.base += f;
+    this.first = 0;
+  }
 }
+
+/** Empty slots at the front of IdTable's array before its window moves past them. */
+const WINDOW_SHIFT = 64;
 
 /** How far past the ids seen an id may be and still take a slot of IdTable's array (the slots between are allocated). */
 const DENSE_GAP = 1024;
