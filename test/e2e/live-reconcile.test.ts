@@ -71,10 +71,12 @@ function recordedBars(out: string): number {
   return Math.max(0, rows);
 }
 
-/** Orders the run has journalled as sent (submit intents; a torn last record is not read). */
-function journalledSubmits(out: string): number {
+/** Orders the run has journalled as sent (submit intents) and fills it has taken in from the exchange (a torn last record is not read). */
+function journalled(out: string): { submits: number; fills: number } {
   const file = join(out, 'journal.qfj');
-  return existsSync(file) ? readJournal(file).filter((r) => r.kind === 'submit').length : 0;
+  if (!existsSync(file)) return { submits: 0, fills: 0 };
+  const records = readJournal(file);
+  return { submits: records.filter((r) => r.kind === 'submit').length, fills: records.filter((r) => r.kind === 'fill').length };
 }
 
 /** Polls until `ok` holds (failing after `ms` with `what`). */
@@ -88,9 +90,14 @@ async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void
 
 /**
  * Keeps a manual replay in step with the run: releases one bar, waits until
- * the run has recorded it and every order the run journalled has reached the
- * exchange, with nothing new for QUIET ms (the strategy reacts to a bar at
- * once; QUIET covers a loaded machine), then the next bar.
+ * the run has recorded it, every order the run journalled has reached the
+ * exchange and every fill the exchange made has reached the run (its
+ * venue journals a fill as it takes it in; the next bar's step applies it
+ * before the strategy sees that bar), with nothing new for QUIET ms (the
+ * strategy reacts to a bar at once; QUIET covers a loaded machine), then
+ * the next bar. Without the fills, a report slower than QUIET (a loaded
+ * machine) reached the run after the next bar: the strategy saw its order
+ * still open on that bar and took a later signal than the backtest.
  */
 const QUIET_MS = 500;
 async function stepBars(exchange: LocalExchange, out: string, bars: number, exited: () => boolean): Promise<void> {
@@ -102,13 +109,13 @@ async function stepBars(exchange: LocalExchange, out: string, bars: number, exit
     let since = Date.now();
     for (;;) {
       if (exited()) return;
-      const submits = journalledSubmits(out);
-      const received = exchange.status().ordersReceived;
-      const now = `${submits}/${received}/${recordedBars(out)}`;
+      const { submits, fills } = journalled(out);
+      const status = exchange.status();
+      const now = `${submits}/${status.ordersReceived}/${fills}/${status.fills}/${recordedBars(out)}`;
       if (now !== last) {
         last = now;
         since = Date.now();
-      } else if (submits === received && Date.now() - since >= QUIET_MS) break;
+      } else if (submits === status.ordersReceived && fills === status.fills && Date.now() - since >= QUIET_MS) break;
       await sleep(10);
     }
   }
