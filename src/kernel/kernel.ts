@@ -21,7 +21,7 @@ import { sideSign } from '../model/order.js';
 import { BuyingPower } from '../portfolio/buying-power.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { PositionState } from '../portfolio/portfolio.js';
-import { RiskEngine } from '../risk/engine.js';
+import { RiskEngine, type RoundableOrder } from '../risk/engine.js';
 import type { RiskView } from '../risk/view.js';
 import type { Logger } from '../strategy/context.js';
 import type { Strategy } from '../strategy/strategy.js';
@@ -284,10 +284,7 @@ export class TradingKernel {
       portfolio: pf,
       orders: this.orders,
       now: () => this.clock.now(),
-      round: (order, instrument, held) => {
-        const r = this.rounded;
-        return this.risk.roundInto(order, instrument, held, r) ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
-      },
+      round: (order, instrument, held) => this.roundToGrids(order, instrument, held),
     }));
     this.killSwitch = new KillSwitchModule(this.risk, this.orders);
     this.marginCalls = new MarginCallModule(pf, this.orders, entry, leverage, options.account?.maintenanceMargin ?? 0.25);
@@ -315,10 +312,7 @@ export class TradingKernel {
       orders: this.orders,
       timers: this.timers,
       entry,
-      round: (order, instrument) => {
-        const r = this.rounded;
-        return this.risk.roundInto(order, instrument, undefined, r) ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
-      },
+      round: (order, instrument) => this.roundToGrids(order, instrument, undefined),
       setTradingState: (state, symbol) => {
         this.risk.setState(symbol === undefined ? 'account' : { symbol }, state, this.clock.now());
       },
@@ -836,6 +830,12 @@ export class TradingKernel {
       (after[k] as AccountModule).afterValuation?.(t, equity);
       if (this.pending.length > 0) this.drain();
     }
+  }
+
+  /** The order on the instrument's grids as the risk limits ask (a copy when anything moved; `rounded` is reused). */
+  private roundToGrids<T extends RoundableOrder>(order: T, instrument: Instrument, held: number | undefined): T {
+    const r = this.rounded;
+    return this.risk.roundInto(order, instrument, held, r) ? { ...order, quantity: r.quantity, price: r.price, triggerPrice: r.triggerPrice } : order;
   }
 
   // ------------------------------------------------------------ sizing
