@@ -1,6 +1,8 @@
 import { addExact, mulExact } from '../core/decimal.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { OrderedIdTable } from '../core/reusable.js';
+import { FillRecords } from './fill-records.js';
+import { OrderRecords } from './order-records.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { feeInKindFault, type Fill, type Liquidity, type OrderEvent, type OrderEventKind } from '../model/events.js';
@@ -111,8 +113,12 @@ const MIN_REFUSALS_BEFORE_STOP = 10_000;
  * events that report each step. Venues only report what happened.
  */
 export class OrderManager implements ExecutionReports {
-  readonly orders: MutableOrder[] = [];
-  readonly fills: Fill[] = [];
+  /** Every fill, in the order they came. */
+  readonly fills = new FillRecords();
+  /** Orders made so far (ids 1..orderCount). */
+  orderCount = 0;
+  /** Orders that ended, as rows: a live order is an object, an ended one is kept in the records only. */
+  private readonly records: OrderRecords;
   /** Submissions refused after the max-orders cap (no record, no event). */
   notRecorded = 0;
   /** Live orders by id, in creation order. */
@@ -155,6 +161,7 @@ export class OrderManager implements ExecutionReports {
     this.maxOrders = options.maxOrders ?? Infinity;
     this.onOrderLimit = options.onOrderLimit;
     this.runId = options.runId ?? 'QF';
+    this.records = new OrderRecords(this.runId);
   }
 
   /** Where orders go; the venue reports back to this manager. */
@@ -182,8 +189,36 @@ export class OrderManager implements ExecutionReports {
     return this.live.values();
   }
 
+  /** The order with this id: the live object, or (ended) a copy from the records. */
   get(id: number): Order | undefined {
-    return this.orders[id - 1];
+    if (!(id >= 1 && id <= this.orderCount)) return undefined;
+    return this.live.get(id) ?? this.records.at(id);
+  }
+
+  /**
+   * Every order of the run so far, as it is now, made on first call of the
+   * function returned (a result's orders: most runs' results never list
+   * them all): ended orders do not change any more, and the live ones are
+   * copied now.
+   */
+  ordersAsOfNow(): () => readonly Order[] {
+    const count = this.orderCount;
+    const live = new Map<number, Order>();
+    for (const o of this.live.values()) live.set(o.id, { ...o });
+    let made: readonly Order[] | undefined;
+    return () => {
+      if (made !== undefined) return made;
+      const out: Order[] = [];
+      for (let id = 1; id <= count; id++) out.push(live.get(id) ?? (this.records.at(id) as Order));
+      return (made = out);
+    };
+  }
+
+  /** Every order as it is now, in id order (live ones are the live objects). */
+  get orders(): readonly Order[] {
+    const out: Order[] = [];
+    for (let id = 1; id <= this.orderCount; id++) out.push(this.get(id) as Order);
+    return out;
   }
 
   // ------------------------------------------------------------ commands
@@ -492,7 +527,7 @@ export class OrderManager implements ExecutionReports {
     this.sink.fill(order, fill);
     this.sink.event({ kind: complete ? 'filled' : 'partially_filled', time, order, reason: '', fill });
     if (complete) {
-      this.live.delete(order.id);
+      this.end(order);
       this.sink.released(order);
       this.cancelSiblings(order, time);
       this.parentDone(order, time);
@@ -564,7 +599,7 @@ export class OrderManager implements ExecutionReports {
    * calls onOrderLimit, and every time counts the refusals (too many stop the run).
    */
   private overLimit(n: number, time: Micros): boolean {
-    if (this.orders.length + n <= this.maxOrders) return false;
+    if (this.orderCount + n <= this.maxOrders) return false;
     if (this.notRecorded === 0) this.onOrderLimit?.(time);
     this.notRecorded += n;
     if (this.notRecorded > Math.max(this.maxOrders, MIN_REFUSALS_BEFORE_STOP)) {
@@ -583,7 +618,7 @@ export class OrderManager implements ExecutionReports {
     if (trailing && referencePrice > 0) {
       trigger = req.trailPercent > 0 ? mulExact(referencePrice, buy ? 1 + req.trailPercent : 1 - req.trailPercent) : buy ? referencePrice + req.trailOffset : referencePrice - req.trailOffset;
     }
-    const id = this.orders.length + 1;
+    const id = this.orderCount + 1;
     const order: MutableOrder = {
       id,
       clientOrderId: `${this.runId}-${id}`,
@@ -618,7 +653,7 @@ export class OrderManager implements ExecutionReports {
       ocoIds: NO_OCO_IDS,
       triggered: false,
     };
-    this.orders.push(order);
+    this.orderCount = id;
     this.multipliers.push(req.multiplier);
     this.live.add(order.id, order);
     return order;
@@ -711,7 +746,7 @@ export class OrderManager implements ExecutionReports {
     transition(order, 'rejected');
     order.reason = reason;
     order.cancelledQuantity = order.quantity;
-    this.live.delete(order.id);
+    this.end(order);
     this.emit('rejected', order, time, reason);
     this.sink.released(order);
     this.parentDone(order, time);
@@ -726,11 +761,21 @@ export class OrderManager implements ExecutionReports {
     this.forgetPending(order.id);
     order.reason = reason;
     order.cancelledQuantity = order.quantity - order.filledQuantity;
-    this.live.delete(order.id);
+    this.end(order);
     this.emit(status, order, time, reason);
     this.sink.released(order);
     if (withPartners) this.cancelSiblings(order, time);
     this.parentDone(order, time);
+  }
+
+  /** An order reached a final state: it leaves the live orders for the records. */
+  private end(order: MutableOrder): void {
+    this.live.delete(order.id);
+    this.keep(order);
+  }
+
+  private keep(order: Order): void {
+    this.records.put(order, this.adopted.size === 0 || this.adopted.get(order.clientOrderId) !== order.id);
   }
 
   // Index loops over ocoIds: these run for every fill, and a for-of that V8 does not inline allocates an iterator.

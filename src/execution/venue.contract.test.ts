@@ -49,7 +49,9 @@ function venueContract(name: string, make: Make): void {
         expect(h.fillsOf(1)).toEqual([[10, 101]]);
         expect(o).toMatchObject({ status: 'filled', filledQuantity: 10, fillPrice: 101, filledTime: at(1), clientOrderId: 'QF-1' });
         expect(o.venueOrderId).not.toBe('');
-        expect(h.orders.byClientOrderId('QF-1')).toBe(o);
+        // An ended order comes from the records: equal to the one the strategy holds, not the same object.
+        expect(h.orders.byClientOrderId('QF-1')).toEqual(o);
+        expect(Object.keys(h.orders.byClientOrderId('QF-1') as object)).toEqual(Object.keys(o));
         expect(h.violations()).toEqual([]);
       });
 

@@ -70,14 +70,14 @@ describe('the kernel opening with an account held before the run', () => {
     kernel.finish();
     // The strategy sees the holding from the instrument's first mark on, and sells it: filled at the next bar's open (120).
     expect(s.positionsSeen[0]).toBe(2);
-    const fill = kernel.orders.fills[0];
+    const fill = kernel.orders.fills.at(0);
     expect(fill).toMatchObject({ quantity: -2, price: 120 });
     const pos = kernel.portfolio.position('BTC/USDT');
     expect(pos.quantity).toBe(0);
     expect(pos.realizedPnl).toBe(40);
     expect(kernel.portfolio.cash).toBe(1240);
     expect(kernel.portfolio.closedTrades).toHaveLength(1);
-    expect(kernel.portfolio.closedTrades[0]).toMatchObject({ direction: 'long', quantity: 2, entryPrice: 100, exitPrice: 120, grossPnl: 40, netPnl: 40 });
+    expect(kernel.portfolio.closedTrades.at(0)).toMatchObject({ direction: 'long', quantity: 2, entryPrice: 100, exitPrice: 120, grossPnl: 40, netPnl: 40 });
     // Opening equity: the cash plus the holding at its cost; taking it over is no trade.
     expect(kernel.initialEquity).toBe(1200);
     expect(kernel.portfolio.tradedVolume).toBe(240);

@@ -111,8 +111,11 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     fees: pos.fees,
     carry: pos.carry,
     margin: pos.margin,
-    closedTrades: p.closedTrades.filter((t) => t.symbol === pos.instrument.symbol && t.direction === (pos.side === 'short' ? 'short' : 'long')).length,
+    closedTrades: p.closedTrades.count(pos.instrument.symbol, pos.side === 'short' ? 'short' : 'long'),
   });
+  const orders = k.orders.ordersAsOfNow();
+  const fills = k.orders.fills.asOfNow();
+  const closedTrades = p.closedTrades.asOfNow();
   return {
     symbols: k.instruments.map((i) => i.symbol),
     positionMode: hedging ? 'hedging' : 'netting',
@@ -130,7 +133,10 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     start: k.firstTime,
     end: extras.end,
     equity: k.equity.curve(),
-    orders: k.orders.orders,
+    // Made when first read: most results are summarized and written, which read the orders one by one (see OrderManager).
+    get orders() {
+      return orders();
+    },
     positions: k.positionLog.rows(),
     instruments: k.instruments.map((inst, idx) => {
       const pos = p.positions[idx] as PositionState;
@@ -145,7 +151,7 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
         unrealizedPnl: pos.unrealizedPnl,
         fees: pos.fees,
         margin: pos.margin,
-        closedTrades: p.closedTrades.filter((t) => t.symbol === inst.symbol).length,
+        closedTrades: p.closedTrades.count(inst.symbol),
       };
       if (short === undefined) return all;
       return {
@@ -159,7 +165,9 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
         legs: { long: legResult(pos), short: legResult(short) },
       };
     }),
-    fills: k.orders.fills,
+    get fills() {
+      return fills();
+    },
     riskEvents: [...k.risk.events],
     ordersNotRecorded: k.orders.notRecorded > 0 ? { max_orders: k.orders.notRecorded } : {},
     marginCalls: k.marginCalls.calls,
@@ -168,7 +176,9 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     ambiguousFills: extras.ambiguousFills,
     fillModel: extras.fillModel,
     unpairedQuoteBars: extras.unpairedQuoteBars,
-    closedTrades: p.closedTrades,
+    get closedTrades() {
+      return closedTrades();
+    },
     openTrades: p.openTrades(),
     skipped: extras.skipped,
   };

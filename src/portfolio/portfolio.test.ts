@@ -52,7 +52,7 @@ describe('Portfolio accounting', () => {
     pos.bars = 5;
     pf.applyFill(pos, -200, 12, 2.4, 2); // sell 200 @ 12, fee 2.4 -> 1.2 each side
     expect(pf.closedTrades).toHaveLength(1);
-    const tr = pf.closedTrades[0];
+    const tr = pf.closedTrades.at(0);
     expect(tr).toMatchObject({ direction: 'long', quantity: 100, entryPrice: 10, exitPrice: 12, grossPnl: 200, fees: 2.2, barsHeld: 5 });
     expect(tr?.netPnl).toBeCloseTo(197.8, 12);
     expect(pos.quantity).toBe(-100);
@@ -76,7 +76,7 @@ describe('Portfolio accounting', () => {
     expect(pf.closedTrades).toHaveLength(0);
     pf.applyFill(pos, 3, 100, 0, 4);
     expect(pf.closedTrades).toHaveLength(1);
-    expect(pf.closedTrades[0]).toMatchObject({ direction: 'short', quantity: 4, entryPrice: 105, exitPrice: 98.75, grossPnl: 250 });
+    expect(pf.closedTrades.at(0)).toMatchObject({ direction: 'short', quantity: 4, entryPrice: 105, exitPrice: 98.75, grossPnl: 250 });
   });
 
   it('throws on an impossible fill', () => {
@@ -96,7 +96,7 @@ describe('excursions', () => {
     pos.openTrade?.observe(53, 49); // worst 53 (-30 x 2), best 49
     pos.openTrade?.observe(51, 45.5); // best 45.5 (+4.5 x 10 x 2 = 90)
     pf.applyFill(pos, 10, 47, 0, 2);
-    expect(pf.closedTrades[0]).toMatchObject({ mae: -60, mfe: 90, grossPnl: 60 });
+    expect(pf.closedTrades.at(0)).toMatchObject({ mae: -60, mfe: 90, grossPnl: 60 });
   });
 });
 
@@ -124,7 +124,7 @@ describe('hedging account: a long and a short leg per instrument', () => {
     pf.applyFill(short, 50, 11, 0.55, 3);
     expect([long.quantity, short.quantity]).toEqual([100, 0]);
     expect(pf.closedTrades).toHaveLength(1);
-    expect(pf.closedTrades[0]).toMatchObject({ direction: 'short', quantity: 50, entryPrice: 10.5, exitPrice: 11, grossPnl: -25, fees: 1.05 });
+    expect(pf.closedTrades.at(0)).toMatchObject({ direction: 'short', quantity: 50, entryPrice: 10.5, exitPrice: 11, grossPnl: -25, fees: 1.05 });
     expect(long.openTrade?.direction).toBe('long');
     expect(pf.cash).toBe(99_523.5 - 550 - 0.55);
     expect(pf.equity() - pf.initialCash).toBeCloseTo(pf.realizedPnl() + pf.unrealizedPnl() - pf.fees, 9);

@@ -1,3 +1,4 @@
+import { TradeRecords } from './trade-records.js';
 import { addExact, decimalPlaces, mulExact, placesHint, pow10, productUnits, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
@@ -139,7 +140,8 @@ export class Portfolio {
   readonly balances = new Map<string, number>();
   /** Account currency per unit of a currency, from market data; set by the engine. */
   rate: (currency: string) => number = () => NaN;
-  readonly closedTrades: ClosedTrade[] = [];
+  /** Every closed round trip, in the order they closed. */
+  readonly closedTrades = new TradeRecords();
   /** Decimal places the last positionValue() has at most (0..15), or -1 when not known. */
   positionValuePlaces = 0;
   /**

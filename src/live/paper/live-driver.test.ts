@@ -133,7 +133,7 @@ describe('LiveDriver', () => {
     driver.bookLevel(0, t + S, wall(), -1, 101, 1, F_LAST, 11);
     driver.finish();
     expect(driver.counts.book).toBe(2);
-    expect(kernel.orders.fills.map((f) => [f.price, f.quantity, f.time - T0])).toEqual([[101, 1, 2 * S]]);
+    expect([...kernel.orders.fills].map((f) => [f.price, f.quantity, f.time - T0])).toEqual([[101, 1, 2 * S]]);
   });
 
   it('stops at a strategy error: the failure is kept, later events are dropped', () => {

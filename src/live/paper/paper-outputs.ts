@@ -95,9 +95,9 @@ export class PaperOutputs {
     const k = this.kernel;
     const fills = k.orders.fills;
     const orderList = k.orders.orders;
-    for (; this.fillsDone < fills.length; this.fillsDone++) writeFillRow(this.fills, fills[this.fillsDone]!, this.hedging ? orderList : undefined);
+    for (; this.fillsDone < fills.length; this.fillsDone++) writeFillRow(this.fills, fills.at(this.fillsDone), this.hedging ? orderList : undefined);
     const closed = k.portfolio.closedTrades;
-    for (; this.tradesDone < closed.length; this.tradesDone++) writeTradeRow(this.trades, closed[this.tradesDone]!);
+    for (; this.tradesDone < closed.length; this.tradesDone++) writeTradeRow(this.trades, closed.at(this.tradesDone));
     const curve = k.equity.curve();
     for (; this.equityDone < curve.time.length; this.equityDone++) writeEquityRow(this.equity, curve, this.equityDone);
     const rows = k.positionLog.rows();

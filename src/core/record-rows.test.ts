@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RecordRows } from './record-rows.js';
+
+/** Writes row r's doubles and references where RecordRows puts them. */
+function write(rows: RecordRows, r: number, value: number): void {
+  const k = rows.chunkOf(r);
+  const f = rows.numbers(k);
+  const n = rows.numberBase(r, k);
+  for (let j = 0; j < rows.numberWidth; j++) f[n + j] = value + j / 8;
+  const refs = rows.refs(k);
+  const b = rows.refBase(r, k);
+  for (let j = 0; j < rows.refWidth; j++) refs[b + j] = `${value}:${j}`;
+}
+
+function read(rows: RecordRows, r: number): [number[], unknown[]] {
+  const k = rows.existingChunkOf(r);
+  if (k < 0) return [[], []];
+  const f = rows.numbers(k);
+  const n = rows.numberBase(r, k);
+  const refs = rows.refs(k);
+  const b = rows.refBase(r, k);
+  return [Array.from({ length: rows.numberWidth }, (_, j) => f[n + j] as number), Array.from({ length: rows.refWidth }, (_, j) => refs[b + j])];
+}
+
+describe('RecordRows', () => {
+  it('keeps every row written, in any order, apart from every other (rows across the growing and the fixed-size chunks)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 6000 }), fc.integer({ min: -1e6, max: 1e6 })), { maxLength: 300 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 7 }), (writes, nw, rw) => {
+        const rows = new RecordRows(nw, rw);
+        const model = new Map<number, number>();
+        for (const [r, v] of writes) {
+          write(rows, r, v);
+          model.set(r, v);
+        }
+        expect(rows.length).toBe(writes.length === 0 ? 0 : Math.max(...model.keys()) + 1);
+        for (const [r, v] of model) {
+          const [nums, refs] = read(rows, r);
+          expect(nums).toEqual(Array.from({ length: nw }, (_, j) => v + j / 8));
+          expect(refs).toEqual(Array.from({ length: rw }, (_, j) => `${v}:${j}`));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes 100,000 rows in order without one overwriting another', () => {
+    const rows = new RecordRows(2, 1);
+    for (let r = 0; r < 100_000; r++) write(rows, r, r);
+    for (let r = 0; r < 100_000; r += 997) expect(read(rows, r)[0]).toEqual([r, r + 1 / 8]);
+    expect(read(rows, 99_999)[1]).toEqual(['99999:0']);
+    expect(rows.existingChunkOf(100_000)).toBe(-1);
+  });
+
+  it('refuses widths whose chunks of references would be large objects', () => {
+    expect(() => new RecordRows(1, 16)).toThrow(RangeError);
+  });
+});

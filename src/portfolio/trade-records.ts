@@ -1,0 +1,106 @@
+import { RecordRows } from '../core/record-rows.js';
+import type { Micros } from '../core/time.js';
+import type { ClosedTrade } from './trade-book.js';
+
+const TRADE_ID = 0;
+const QUANTITY = 1;
+const ENTRY_TIME = 2;
+const ENTRY_PRICE = 3;
+const EXIT_TIME = 4;
+const EXIT_PRICE = 5;
+const GROSS_PNL = 6;
+const FEES = 7;
+const NET_PNL = 8;
+const BARS_HELD = 9;
+const MAE = 10;
+const MFE = 11;
+const NUMBERS = 12;
+
+const SYMBOL = 0;
+const DIRECTION = 1;
+const REFS = 2;
+
+/** A run's closed trades, in the order they closed, as rows (see RecordRows): `at(i)` gives a trade equal to the one recorded. */
+export class TradeRecords {
+  private readonly rows = new RecordRows(NUMBERS, REFS);
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  push(t: ClosedTrade): void {
+    const row = this.rows.length;
+    const rows = this.rows;
+    const k = rows.chunkOf(row);
+    const f = rows.numbers(k);
+    const n = rows.numberBase(row, k);
+    f[n + TRADE_ID] = t.tradeId;
+    f[n + QUANTITY] = t.quantity;
+    f[n + ENTRY_TIME] = t.entryTime;
+    f[n + ENTRY_PRICE] = t.entryPrice;
+    f[n + EXIT_TIME] = t.exitTime;
+    f[n + EXIT_PRICE] = t.exitPrice;
+    f[n + GROSS_PNL] = t.grossPnl;
+    f[n + FEES] = t.fees;
+    f[n + NET_PNL] = t.netPnl;
+    f[n + BARS_HELD] = t.barsHeld;
+    f[n + MAE] = t.mae;
+    f[n + MFE] = t.mfe;
+    const r = rows.refs(k);
+    const b = rows.refBase(row, k);
+    r[b + SYMBOL] = t.symbol;
+    r[b + DIRECTION] = t.direction;
+  }
+
+  /** The i-th closed trade (0-based; a new object each call). */
+  at(i: number): ClosedTrade {
+    if (!(i >= 0 && i < this.rows.length)) throw new RangeError(`closed trade ${i} of ${this.rows.length}`);
+    const rows = this.rows;
+    const k = rows.chunkOf(i);
+    const f = rows.numbers(k);
+    const n = rows.numberBase(i, k);
+    const r = rows.refs(k);
+    const b = rows.refBase(i, k);
+    return {
+      tradeId: f[n + TRADE_ID] as number,
+      symbol: r[b + SYMBOL] as string,
+      direction: r[b + DIRECTION] as 'long' | 'short',
+      quantity: f[n + QUANTITY] as number,
+      entryTime: f[n + ENTRY_TIME] as Micros,
+      entryPrice: f[n + ENTRY_PRICE] as number,
+      exitTime: f[n + EXIT_TIME] as Micros,
+      exitPrice: f[n + EXIT_PRICE] as number,
+      grossPnl: f[n + GROSS_PNL] as number,
+      fees: f[n + FEES] as number,
+      netPnl: f[n + NET_PNL] as number,
+      barsHeld: f[n + BARS_HELD] as number,
+      mae: f[n + MAE] as number,
+      mfe: f[n + MFE] as number,
+    };
+  }
+
+  /** Closed trades of `symbol` (and `direction`, when given). */
+  count(symbol: string, direction?: 'long' | 'short'): number {
+    const rows = this.rows;
+    let out = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const k = rows.chunkOf(i);
+      const r = rows.refs(k);
+      const b = rows.refBase(i, k);
+      if (r[b + SYMBOL] === symbol && (direction === undefined || r[b + DIRECTION] === direction)) out++;
+    }
+    return out;
+  }
+
+  /** Each record in order (new objects). */
+  *[Symbol.iterator](): IterableIterator<ClosedTrade> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  /** The closed trades so far, made on first call of the function returned. */
+  asOfNow(): () => readonly ClosedTrade[] {
+    const count = this.length;
+    let made: readonly ClosedTrade[] | undefined;
+    return () => (made ??= Array.from({ length: count }, (_, i) => this.at(i)));
+  }
+}
