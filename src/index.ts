@@ -45,6 +45,7 @@ export type { InstrumentKind, InstrumentInput } from './model/instrument.js';
 export { InstrumentSchema, isMargined } from './model/instrument.js';
 
 export type { BacktestOptions, BacktestResult, EquityCurve, InstrumentResult, PositionResult } from './backtest/engine.js';
+export { runRecords, type RunRecords } from './kernel/result.js';
 export { BacktestEngine, runBacktest, connectSimulatedExchange } from './backtest/engine.js';
 export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './backtest/strategy-loader.js';
 export { StrategyError, type StrategyStage, type StrategyFrame } from './backtest/strategy-error.js';

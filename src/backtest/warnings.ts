@@ -4,6 +4,8 @@ import { formatIso } from '../core/time.js';
 import type { MarketFeed } from '../model/market.js';
 import type { RunConfig } from './config.js';
 import type { BacktestResult } from './engine.js';
+import { runRecords } from '../kernel/result.js';
+import type { Order } from '../model/order.js';
 
 /** Something about a run its numbers do not show: no data at all, every order refused for cash, ... */
 export interface RunWarning {
@@ -62,8 +64,14 @@ export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[]
   } else {
     for (const r of reasons) if (r !== undefined) warnings.push({ code: 'feed_without_data', message: `${r}: the run went on with the other data` });
   }
-  const orders = result.orders.length;
-  const rejected = result.orders.filter((o) => o.status === 'rejected');
+  // The orders one at a time: a result's list of them is only made when read (kernel/result.ts).
+  const records = runRecords(result);
+  const orders = records.orderCount;
+  const rejected: Order[] = [];
+  for (let i = 0; i < orders; i++) {
+    const o = records.order(i);
+    if (o.status === 'rejected') rejected.push(o);
+  }
   const byReason = new Map<string, number>();
   for (const o of rejected) byReason.set(o.reason, (byReason.get(o.reason) ?? 0) + 1);
   const reasonText = [...byReason].sort().map(([r, n]) => `${r}: ${n}`).join(', ');
@@ -79,7 +87,7 @@ export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[]
     const refused = result.ordersNotRecorded.max_orders ?? 0;
     warnings.push({
       code: 'max_orders',
-      message: `the run reached --max-orders (${result.orders.length} orders) at ${formatIso(trip.time)}: the kill switch halted trading and cancelled the working orders${refused > 0 ? `; ${refused} later orders were refused without a record` : ''}`,
+      message: `the run reached --max-orders (${orders} orders) at ${formatIso(trip.time)}: the kill switch halted trading and cancelled the working orders${refused > 0 ? `; ${refused} later orders were refused without a record` : ''}`,
     });
   }
   for (const f of feeds) {

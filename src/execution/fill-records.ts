@@ -67,11 +67,4 @@ export class FillRecords {
   *[Symbol.iterator](): IterableIterator<Fill> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }
-
-  /** The fills recorded so far, made on first call of the function returned. */
-  asOfNow(): () => readonly Fill[] {
-    const count = this.length;
-    let made: readonly Fill[] | undefined;
-    return () => (made ??= Array.from({ length: count }, (_, i) => this.at(i)));
-  }
 }

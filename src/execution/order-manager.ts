@@ -196,22 +196,17 @@ export class OrderManager implements ExecutionReports {
   }
 
   /**
-   * Every order of the run so far, as it is now, made on first call of the
-   * function returned (a result's orders: most runs' results never list
-   * them all): ended orders do not change any more, and the live ones are
-   * copied now.
+   * The orders of the run so far as they are now, read one at a time (a
+   * result's orders: most results are only summarized and written, which
+   * need no list of them all): ended orders do not change any more, and the
+   * live ones are copied now.
    */
-  ordersAsOfNow(): () => readonly Order[] {
+  ordersAsOfNow(): { readonly count: number; at(id: number): Order } {
     const count = this.orderCount;
     const live = new Map<number, Order>();
     for (const o of this.live.values()) live.set(o.id, { ...o });
-    let made: readonly Order[] | undefined;
-    return () => {
-      if (made !== undefined) return made;
-      const out: Order[] = [];
-      for (let id = 1; id <= count; id++) out.push(live.get(id) ?? (this.records.at(id) as Order));
-      return (made = out);
-    };
+    const records = this.records;
+    return { count, at: (id) => live.get(id) ?? (records.at(id) as Order) };
   }
 
   /** Every order as it is now, in id order (live ones are the live objects). */

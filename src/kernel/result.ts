@@ -113,10 +113,11 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     margin: pos.margin,
     closedTrades: p.closedTrades.count(pos.instrument.symbol, pos.side === 'short' ? 'short' : 'long'),
   });
-  const orders = k.orders.ordersAsOfNow();
-  const fills = k.orders.fills.asOfNow();
-  const closedTrades = p.closedTrades.asOfNow();
-  return {
+  const records = runRecordsOf(k);
+  let orders: readonly Order[] | undefined;
+  let fills: readonly Fill[] | undefined;
+  let closedTrades: readonly ClosedTrade[] | undefined;
+  const result: BacktestResult = {
     symbols: k.instruments.map((i) => i.symbol),
     positionMode: hedging ? 'hedging' : 'netting',
     equitySampling: k.equity.sampling,
@@ -135,7 +136,7 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     equity: k.equity.curve(),
     // Made when first read: most results are summarized and written, which read the orders one by one (see OrderManager).
     get orders() {
-      return orders();
+      return (orders ??= Array.from({ length: records.orderCount }, (_, i) => records.order(i)));
     },
     positions: k.positionLog.rows(),
     instruments: k.instruments.map((inst, idx) => {
@@ -166,7 +167,7 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
       };
     }),
     get fills() {
-      return fills();
+      return (fills ??= Array.from({ length: records.fillCount }, (_, i) => records.fill(i)));
     },
     riskEvents: [...k.risk.events],
     ordersNotRecorded: k.orders.notRecorded > 0 ? { max_orders: k.orders.notRecorded } : {},
@@ -177,9 +178,59 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     fillModel: extras.fillModel,
     unpairedQuoteBars: extras.unpairedQuoteBars,
     get closedTrades() {
-      return closedTrades();
+      return (closedTrades ??= Array.from({ length: records.tradeCount }, (_, i) => records.trade(i)));
     },
     openTrades: p.openTrades(),
     skipped: extras.skipped,
   };
+  recordsByResult.set(result, records);
+  return result;
 }
+
+/**
+ * A result's orders, fills and closed trades one at a time, each a new
+ * object (i counts from 0), for readers that go through them once (the
+ * summary, the CSV writers): a result the kernel built keeps them as rows
+ * (OrderRecords, FillRecords, TradeRecords), and its lists are only made
+ * when first read.
+ */
+export interface RunRecords {
+  readonly orderCount: number;
+  order(i: number): Order;
+  readonly fillCount: number;
+  fill(i: number): Fill;
+  readonly tradeCount: number;
+  trade(i: number): ClosedTrade;
+}
+
+const recordsByResult = new WeakMap<BacktestResult, RunRecords>();
+
+/** The records of a result: the kernel's rows when it built the result, else its lists. */
+export function runRecords(result: BacktestResult): RunRecords {
+  return (
+    recordsByResult.get(result) ?? {
+      orderCount: result.orders.length,
+      order: (i) => result.orders[i] as Order,
+      fillCount: result.fills.length,
+      fill: (i) => result.fills[i] as Fill,
+      tradeCount: result.closedTrades.length,
+      trade: (i) => result.closedTrades[i] as ClosedTrade,
+    }
+  );
+}
+
+/** The kernel's records as of now (see OrderManager.ordersAsOfNow: what comes later does not show). */
+function runRecordsOf(k: TradingKernel): RunRecords {
+  const orders = k.orders.ordersAsOfNow();
+  const fills = k.orders.fills;
+  const trades = k.portfolio.closedTrades;
+  return {
+    orderCount: orders.count,
+    order: (i) => orders.at(i + 1),
+    fillCount: fills.length,
+    fill: (i) => fills.at(i),
+    tradeCount: trades.length,
+    trade: (i) => trades.at(i),
+  };
+}
+

@@ -96,11 +96,4 @@ export class TradeRecords {
   *[Symbol.iterator](): IterableIterator<ClosedTrade> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }
-
-  /** The closed trades so far, made on first call of the function returned. */
-  asOfNow(): () => readonly ClosedTrade[] {
-    const count = this.length;
-    let made: readonly ClosedTrade[] | undefined;
-    return () => (made ??= Array.from({ length: count }, (_, i) => this.at(i)));
-  }
 }

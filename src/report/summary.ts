@@ -1,10 +1,13 @@
 import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult, PositionResult } from '../backtest/engine.js';
 import type { RunAdjustment } from '../backtest/run.js';
+import { runRecords } from '../kernel/result.js';
+import type { Order } from '../model/order.js';
 import { formatTime } from './format.js';
 import { inferPeriodsPerYear } from './metrics.js';
 import type { PerformanceMetrics, PriceSeries } from './performance.js';
 import { runMetrics } from './performance.js';
+import type { TradeOutcome } from './trade-metrics.js';
 
 /**
  * The run's headline numbers, written to summary.json with these snake_case
@@ -124,7 +127,7 @@ function summaryAdjustment(a: RunAdjustment): SummaryAdjustment {
 }
 
 /** Sum of |quantity x price| over the fills of these orders. */
-export function tradedNotional(orders: BacktestResult['orders']): number {
+export function tradedNotional(orders: Iterable<Order>): number {
   let total = 0;
   for (const o of orders) {
     if (o.filledQuantity > 0 && Number.isFinite(o.fillPrice)) total += Math.abs(o.filledQuantity * o.fillPrice);
@@ -135,19 +138,33 @@ export function tradedNotional(orders: BacktestResult['orders']): number {
 export function summarize(result: BacktestResult, strategy: string, params: Readonly<Record<string, unknown>> = {}, options: SummaryOptions = {}): Summary {
   const eq = result.equity;
   const ppy = options.periodsPerYear ?? inferPeriodsPerYear(eq.time);
+  // The orders and trades one at a time: a result's lists are made only when read (kernel/result.ts).
+  const records = runRecords(result);
   let filled = 0;
   let rejected = 0;
-  for (const o of result.orders) {
+  let notional = 0;
+  const rejections = new Map<string, number>(Object.entries(result.ordersNotRecorded ?? {}));
+  for (let i = 0; i < records.orderCount; i++) {
+    const o = records.order(i);
     if (o.status === 'filled') filled++;
-    else if (o.status === 'rejected') rejected++;
+    else if (o.status === 'rejected') {
+      rejected++;
+      rejections.set(o.reason, (rejections.get(o.reason) ?? 0) + 1);
+    }
+    if (o.filledQuantity > 0 && Number.isFinite(o.fillPrice)) notional += Math.abs(o.filledQuantity * o.fillPrice);
+  }
+  const trades: TradeOutcome[] = [];
+  for (let i = 0; i < records.tradeCount; i++) {
+    const t = records.trade(i);
+    trades.push({ netPnl: t.netPnl, barsHeld: t.barsHeld });
   }
   const input = {
     initialCash: result.initialCash,
     time: eq.time,
     equity: eq.equity,
     positionValue: eq.positionValue,
-    trades: result.closedTrades,
-    tradedNotional: tradedNotional(result.orders),
+    trades,
+    tradedNotional: notional,
     periodsPerYear: ppy,
     benchmark: options.benchmark,
   };
@@ -168,9 +185,9 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     realized_pnl: result.realizedPnl,
     unrealized_pnl: result.unrealizedPnl,
     fees: result.fees,
-    closed_trades: result.closedTrades.length,
+    closed_trades: records.tradeCount,
     open_trades: result.openTrades,
-    orders: result.orders.length,
+    orders: records.orderCount,
     orders_filled: filled,
     orders_rejected: rejected,
     max_drawdown: mdd,
@@ -183,16 +200,10 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     balances: Object.fromEntries(result.balances),
     margin_calls: result.marginCalls.map((m) => ({ time: formatTime(m.time), equity: m.equity, maintenance: m.maintenance })),
     // Rejected orders by reason, and the submissions refused without a record (max_orders).
-    rejections: Object.fromEntries(
-      [
-        ...result.orders
-          .filter((o) => o.status === 'rejected')
-          .reduce((m, o) => m.set(o.reason, (m.get(o.reason) ?? 0) + 1), new Map<string, number>(Object.entries(result.ordersNotRecorded ?? {}))),
-      ].sort(),
-    ),
+    rejections: Object.fromEntries([...rejections].sort()),
     risk_events: result.riskEvents.map((e) => ({ time: formatTime(e.time), scope: e.scope, symbol: e.symbol ?? null, from: e.from, to: e.to, reason: e.reason })),
     ambiguous_fills: result.ambiguousFills,
-    fills: result.fills.length,
+    fills: records.fillCount,
     book_events: result.bookEvents,
     unpaired_quote_bars: result.unpairedQuoteBars,
     final_margin: result.equity.margin.length > 0 ? (result.equity.margin[result.equity.margin.length - 1] as number) : 0,

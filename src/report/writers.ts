@@ -8,6 +8,7 @@ import { CsvFileWriter } from './csv-file-writer.js';
 import { csvField } from './format.js';
 import type { Summary } from './summary.js';
 import type { EquityCurve } from '../kernel/recorder.js';
+import { runRecords } from '../kernel/result.js';
 import type { PositionRows } from '../kernel/position-log.js';
 import type { Fill } from '../model/events.js';
 import type { Order } from '../model/order.js';
@@ -36,7 +37,8 @@ export function writeTrades(path: string, result: BacktestResult): void {
   const w = new CsvFileWriter(path);
   w.text(TRADES_HEADER);
   w.endRow();
-  for (const tr of result.closedTrades) writeTradeRow(w, tr);
+  const records = runRecords(result);
+  for (let i = 0; i < records.tradeCount; i++) writeTradeRow(w, records.trade(i));
   w.close();
 }
 
@@ -46,7 +48,8 @@ export function writeOrders(path: string, result: BacktestResult): void {
   const hedging = result.positionMode === 'hedging';
   w.text(hedging ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
   w.endRow();
-  for (const o of result.orders) writeOrderRow(w, o, hedging);
+  const records = runRecords(result);
+  for (let i = 0; i < records.orderCount; i++) writeOrderRow(w, records.order(i), hedging);
   w.close();
 }
 
@@ -65,7 +68,9 @@ export function writeFills(path: string, result: BacktestResult): void {
   const hedging = result.positionMode === 'hedging';
   w.text(hedging ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
   w.endRow();
-  for (const f of result.fills) writeFillRow(w, f, hedging ? result.orders : undefined);
+  const records = runRecords(result);
+  const orderOf = hedging ? (id: number) => (id >= 1 && id <= records.orderCount ? records.order(id - 1) : undefined) : undefined;
+  for (let i = 0; i < records.fillCount; i++) writeFillRow(w, records.fill(i), orderOf);
   w.close();
 }
 
@@ -171,7 +176,8 @@ export function writeEquityRow(w: CsvFileWriter, curve: EquityCurve, i: number):
 }
 
 /** One row of fills.csv; `orders` (a hedging account's, by id) adds the position_side column. */
-export function writeFillRow(w: CsvFileWriter, f: Fill, orders: readonly Order[] | undefined): void {
+/** `orderOf` (hedging accounts): the fill's order, whose position side ends the row. */
+export function writeFillRow(w: CsvFileWriter, f: Fill, orderOf: ((id: number) => Order | undefined) | undefined): void {
   w.int(f.orderId);
   w.comma();
   w.text(csvField(f.symbol));
@@ -187,9 +193,9 @@ export function writeFillRow(w: CsvFileWriter, f: Fill, orders: readonly Order[]
   w.number(f.fee);
   w.comma();
   w.text(f.liquidity);
-  if (orders !== undefined) {
+  if (orderOf !== undefined) {
     w.comma();
-    const side = orders[f.orderId - 1]?.positionSide;
+    const side = orderOf(f.orderId)?.positionSide;
     if (side !== undefined) w.text(side);
   }
   w.endRow();

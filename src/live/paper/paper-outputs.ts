@@ -94,15 +94,15 @@ export class PaperOutputs {
     if (this.closed) return;
     const k = this.kernel;
     const fills = k.orders.fills;
-    const orderList = k.orders.orders;
-    for (; this.fillsDone < fills.length; this.fillsDone++) writeFillRow(this.fills, fills.at(this.fillsDone), this.hedging ? orderList : undefined);
+    const orderOf = this.hedging ? (id: number) => k.orders.get(id) : undefined;
+    for (; this.fillsDone < fills.length; this.fillsDone++) writeFillRow(this.fills, fills.at(this.fillsDone), orderOf);
     const closed = k.portfolio.closedTrades;
     for (; this.tradesDone < closed.length; this.tradesDone++) writeTradeRow(this.trades, closed.at(this.tradesDone));
     const curve = k.equity.curve();
     for (; this.equityDone < curve.time.length; this.equityDone++) writeEquityRow(this.equity, curve, this.equityDone);
     const rows = k.positionLog.rows();
     for (; this.positionsDone < rows.length; this.positionsDone++) writePositionRow(this.positions, rows, this.positionsDone, this.symbols, this.hedging);
-    this.flushOrders(orderList);
+    this.flushOrders();
     this.flushFiles();
   }
 
@@ -131,14 +131,18 @@ export class PaperOutputs {
     }
   }
 
-  private flushOrders(orders: readonly Order[]): void {
-    for (let i = this.ordersFrom; i < orders.length; i++) {
-      const o = orders[i]!;
-      if (!DONE.has(o.status) || this.ordersWritten.has(i)) continue;
+  /** The orders that ended since the last flush (by index, id - 1), read one by one from the kernel. */
+  private flushOrders(): void {
+    const orders = this.kernel.orders;
+    const count = orders.orderCount;
+    for (let i = this.ordersFrom; i < count; i++) {
+      if (this.ordersWritten.has(i)) continue;
+      const o = orders.get(i + 1) as Order;
+      if (!DONE.has(o.status)) continue;
       writeOrderRow(this.orders, o, this.hedging);
       this.ordersWritten.add(i);
     }
-    while (this.ordersFrom < orders.length && this.ordersWritten.has(this.ordersFrom)) this.ordersWritten.delete(this.ordersFrom++);
+    while (this.ordersFrom < count && this.ordersWritten.has(this.ordersFrom)) this.ordersWritten.delete(this.ordersFrom++);
   }
 
   private flushFiles(): void {
