@@ -39,7 +39,7 @@ export class RecordRows {
   }
 
   /** The chunk holding `row` (made when missing). */
-  chunkOf(row: number): number {
+  private chunkOf(row: number): number {
     const k = chunkIndex(row);
     while (this.numberChunks.length <= k) {
       const rows = chunkRows(this.numberChunks.length);
@@ -50,28 +50,19 @@ export class RecordRows {
     return k;
   }
 
-  /** The chunk holding `row` when it was made, else -1 (nothing written there). */
-  existingChunkOf(row: number): number {
-    if (!(row >= 0 && row < this.length)) return -1;
-    return chunkIndex(row);
-  }
+  /** Row `row`'s doubles start at num[numAt] and its references at ref[refAt] (after seek). */
+  num: Float64Array = new Float64Array(0);
+  numAt = 0;
+  ref: unknown[] = [];
+  refAt = 0;
 
-  /** The doubles of chunk k; row r's start at numberBase(r, k). */
-  numbers(k: number): Float64Array {
-    return this.numberChunks[k] as Float64Array;
-  }
-
-  /** The references of chunk k; row r's start at refBase(r, k). */
-  refs(k: number): unknown[] {
-    return this.refChunks[k] as unknown[];
-  }
-
-  numberBase(row: number, k: number): number {
-    return (row - chunkStart(k)) * this.numberWidth;
-  }
-
-  refBase(row: number, k: number): number {
-    return (row - chunkStart(k)) * this.refWidth;
+  /** Points num/numAt and ref/refAt at row `row` (its chunk made when missing; the row counts as written). */
+  seek(row: number): void {
+    const k = this.chunkOf(row);
+    this.num = this.numberChunks[k] as Float64Array;
+    this.numAt = (row - chunkStart(k)) * this.numberWidth;
+    this.ref = this.refChunks[k] as unknown[];
+    this.refAt = (row - chunkStart(k)) * this.refWidth;
   }
 }
 
@@ -85,4 +76,49 @@ function chunkStart(k: number): number {
 
 function chunkRows(k: number): number {
   return k < GROWING ? FIRST << k : LAST;
+}
+
+/**
+ * Records appended one after another and kept as rows (fills, closed
+ * trades): a subclass says where each field of a record goes in its row.
+ */
+export abstract class AppendedRecords<T> {
+  protected readonly rows: RecordRows;
+
+  constructor(
+    numberWidth: number,
+    refWidth: number,
+    private readonly what: string,
+  ) {
+    this.rows = new RecordRows(numberWidth, refWidth);
+  }
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  push(record: T): void {
+    const rows = this.rows;
+    rows.seek(rows.length);
+    this.write(record, rows.num, rows.numAt, rows.ref, rows.refAt);
+  }
+
+  /** The i-th record (0-based; a new object each call). */
+  at(i: number): T {
+    const rows = this.rows;
+    if (!(i >= 0 && i < rows.length)) throw new RangeError(`${this.what} ${i} of ${rows.length}`);
+    rows.seek(i);
+    return this.read(rows.num, rows.numAt, rows.ref, rows.refAt);
+  }
+
+  /** Each record in order (new objects). */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  /** Writes the record's doubles from f[n] on and its references from r[b] on. */
+  protected abstract write(record: T, f: Float64Array, n: number, r: unknown[], b: number): void;
+
+  /** The record whose doubles start at f[n] and references at r[b]. */
+  protected abstract read(f: Float64Array, n: number, r: unknown[], b: number): T;
 }

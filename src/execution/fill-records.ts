@@ -1,4 +1,4 @@
-import { RecordRows } from '../core/record-rows.js';
+import { AppendedRecords } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
 import type { Fill, Liquidity } from '../model/events.js';
 
@@ -16,40 +16,23 @@ const LIQUIDITY = 1;
 const REFS = 2;
 
 /** A run's fills, in the order they came, as rows (see RecordRows): `at(i)` gives a fill equal to the one recorded. */
-export class FillRecords {
-  private readonly rows = new RecordRows(NUMBERS, REFS);
-
-  get length(): number {
-    return this.rows.length;
+export class FillRecords extends AppendedRecords<Fill> {
+  constructor() {
+    super(NUMBERS, REFS, 'fill');
   }
 
-  push(fill: Fill): void {
-    const row = this.rows.length;
-    const rows = this.rows;
-    const k = rows.chunkOf(row);
-    const f = rows.numbers(k);
-    const n = rows.numberBase(row, k);
+  protected write(fill: Fill, f: Float64Array, n: number, r: unknown[], b: number): void {
     f[n + ORDER_ID] = fill.orderId;
     f[n + TIME] = fill.time;
     f[n + QUANTITY] = fill.quantity;
     f[n + PRICE] = fill.price;
     f[n + FEE] = fill.fee;
     f[n + FEE_IN_KIND] = fill.feeInKind ?? NaN;
-    const r = rows.refs(k);
-    const b = rows.refBase(row, k);
     r[b + SYMBOL] = fill.symbol;
     r[b + LIQUIDITY] = fill.liquidity;
   }
 
-  /** The i-th fill (0-based; a new object each call). */
-  at(i: number): Fill {
-    if (!(i >= 0 && i < this.rows.length)) throw new RangeError(`fill ${i} of ${this.rows.length}`);
-    const rows = this.rows;
-    const k = rows.chunkOf(i);
-    const f = rows.numbers(k);
-    const n = rows.numberBase(i, k);
-    const r = rows.refs(k);
-    const b = rows.refBase(i, k);
+  protected read(f: Float64Array, n: number, r: unknown[], b: number): Fill {
     const base = {
       orderId: f[n + ORDER_ID] as number,
       symbol: r[b + SYMBOL] as string,
@@ -61,10 +44,5 @@ export class FillRecords {
     };
     const inKind = f[n + FEE_IN_KIND] as number;
     return inKind === inKind ? { ...base, feeInKind: inKind } : base;
-  }
-
-  /** Each record in order (new objects). */
-  *[Symbol.iterator](): IterableIterator<Fill> {
-    for (let i = 0; i < this.length; i++) yield this.at(i);
   }
 }

@@ -58,11 +58,10 @@ export class OrderRecords {
 
   /** Writes the order's current state at its id's row; `ownClientId`: its client order id is `<runId>-<id>`. */
   put(o: Order, ownClientId: boolean): void {
-    const row = o.id - 1;
     const rows = this.rows;
-    const k = rows.chunkOf(row);
-    const f = rows.numbers(k);
-    const n = rows.numberBase(row, k);
+    rows.seek(o.id - 1);
+    const f = rows.num;
+    const n = rows.numAt;
     f[n + ID] = o.id;
     f[n + QUANTITY] = o.quantity;
     f[n + PRICE] = o.price;
@@ -80,8 +79,8 @@ export class OrderRecords {
     f[n + FILL_PRICE] = o.fillPrice;
     f[n + FEE] = o.fee;
     f[n + PARENT_ID] = o.parentId;
-    const r = rows.refs(k);
-    const b = rows.refBase(row, k);
+    const r = rows.ref;
+    const b = rows.refAt;
     r[b + CLIENT_ORDER_ID] = ownClientId ? undefined : o.clientOrderId;
     r[b + VENUE_ORDER_ID] = o.venueOrderId;
     r[b + SYMBOL] = o.symbol;
@@ -101,21 +100,21 @@ export class OrderRecords {
 
   /** Whether the order with this id has a row. */
   has(id: number): boolean {
-    const row = id - 1;
-    const k = this.rows.existingChunkOf(row);
-    return k >= 0 && this.rows.numbers(k)[this.rows.numberBase(row, k) + ID] === id;
+    const rows = this.rows;
+    if (!(id >= 1 && id <= rows.length)) return false;
+    rows.seek(id - 1);
+    return rows.num[rows.numAt + ID] === id;
   }
 
   /** The order with this id as last written (a new object each call), or undefined when it has no row. */
   at(id: number): MutableOrder | undefined {
     if (!this.has(id)) return undefined;
-    const row = id - 1;
     const rows = this.rows;
-    const k = rows.chunkOf(row);
-    const f = rows.numbers(k);
-    const n = rows.numberBase(row, k);
-    const r = rows.refs(k);
-    const b = rows.refBase(row, k);
+    rows.seek(id - 1);
+    const f = rows.num;
+    const n = rows.numAt;
+    const r = rows.ref;
+    const b = rows.refAt;
     // The fields in the order OrderManager creates them: one object shape for all orders.
     return {
       id,

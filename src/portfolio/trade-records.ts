@@ -1,4 +1,4 @@
-import { RecordRows } from '../core/record-rows.js';
+import { AppendedRecords } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
 import type { ClosedTrade } from './trade-book.js';
 
@@ -21,19 +21,12 @@ const DIRECTION = 1;
 const REFS = 2;
 
 /** A run's closed trades, in the order they closed, as rows (see RecordRows): `at(i)` gives a trade equal to the one recorded. */
-export class TradeRecords {
-  private readonly rows = new RecordRows(NUMBERS, REFS);
-
-  get length(): number {
-    return this.rows.length;
+export class TradeRecords extends AppendedRecords<ClosedTrade> {
+  constructor() {
+    super(NUMBERS, REFS, 'closed trade');
   }
 
-  push(t: ClosedTrade): void {
-    const row = this.rows.length;
-    const rows = this.rows;
-    const k = rows.chunkOf(row);
-    const f = rows.numbers(k);
-    const n = rows.numberBase(row, k);
+  protected write(t: ClosedTrade, f: Float64Array, n: number, r: unknown[], b: number): void {
     f[n + TRADE_ID] = t.tradeId;
     f[n + QUANTITY] = t.quantity;
     f[n + ENTRY_TIME] = t.entryTime;
@@ -46,21 +39,11 @@ export class TradeRecords {
     f[n + BARS_HELD] = t.barsHeld;
     f[n + MAE] = t.mae;
     f[n + MFE] = t.mfe;
-    const r = rows.refs(k);
-    const b = rows.refBase(row, k);
     r[b + SYMBOL] = t.symbol;
     r[b + DIRECTION] = t.direction;
   }
 
-  /** The i-th closed trade (0-based; a new object each call). */
-  at(i: number): ClosedTrade {
-    if (!(i >= 0 && i < this.rows.length)) throw new RangeError(`closed trade ${i} of ${this.rows.length}`);
-    const rows = this.rows;
-    const k = rows.chunkOf(i);
-    const f = rows.numbers(k);
-    const n = rows.numberBase(i, k);
-    const r = rows.refs(k);
-    const b = rows.refBase(i, k);
+  protected read(f: Float64Array, n: number, r: unknown[], b: number): ClosedTrade {
     return {
       tradeId: f[n + TRADE_ID] as number,
       symbol: r[b + SYMBOL] as string,
@@ -84,16 +67,11 @@ export class TradeRecords {
     const rows = this.rows;
     let out = 0;
     for (let i = 0; i < rows.length; i++) {
-      const k = rows.chunkOf(i);
-      const r = rows.refs(k);
-      const b = rows.refBase(i, k);
+      rows.seek(i);
+      const r = rows.ref;
+      const b = rows.refAt;
       if (r[b + SYMBOL] === symbol && (direction === undefined || r[b + DIRECTION] === direction)) out++;
     }
     return out;
-  }
-
-  /** Each record in order (new objects). */
-  *[Symbol.iterator](): IterableIterator<ClosedTrade> {
-    for (let i = 0; i < this.length; i++) yield this.at(i);
   }
 }

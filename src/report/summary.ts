@@ -1,6 +1,7 @@
 import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult, PositionResult } from '../backtest/engine.js';
 import type { RunAdjustment } from '../backtest/run.js';
+import { lastMargin } from '../kernel/recorder.js';
 import { runRecords } from '../kernel/result.js';
 import type { Order } from '../model/order.js';
 import { formatTime } from './format.js';
@@ -206,7 +207,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     fills: records.fillCount,
     book_events: result.bookEvents,
     unpaired_quote_bars: result.unpairedQuoteBars,
-    final_margin: result.equity.margin.length > 0 ? (result.equity.margin[result.equity.margin.length - 1] as number) : 0,
+    final_margin: lastMargin(result.equity),
     instruments: Object.fromEntries(
       result.instruments.map((i) => [
         i.symbol,

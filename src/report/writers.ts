@@ -7,7 +7,7 @@ import { isRemoteRoot } from '../data/index.js';
 import { CsvFileWriter } from './csv-file-writer.js';
 import { csvField } from './format.js';
 import type { Summary } from './summary.js';
-import type { EquityCurve } from '../kernel/recorder.js';
+import { columnReader, type EquityCurve } from '../kernel/recorder.js';
 import { runRecords } from '../kernel/result.js';
 import type { PositionRows } from '../kernel/position-log.js';
 import type { Fill } from '../model/events.js';
@@ -57,8 +57,10 @@ export function writeEquity(path: string, result: BacktestResult): void {
   const w = new CsvFileWriter(path);
   w.text(EQUITY_HEADER);
   w.endRow();
-  const time = result.equity.time;
-  for (let i = 0; i < time.length; i++) writeEquityRow(w, result.equity, i);
+  const curve = result.equity;
+  const cash = columnReader(curve, 'cash', 0);
+  const margin = columnReader(curve, 'margin', 0);
+  for (let i = 0; i < curve.time.length; i++) writeEquityRow(w, curve, i, cash, margin);
   w.close();
 }
 
@@ -162,21 +164,21 @@ export function writeOrderRow(w: CsvFileWriter, o: Order, hedging: boolean): voi
 }
 
 /** Row `i` of an equity curve, as in equity.csv. */
-export function writeEquityRow(w: CsvFileWriter, curve: EquityCurve, i: number): void {
+/** Row `i` of equity.csv; `cash` and `margin` read those columns (columnReader: a recorded curve keeps them as steps). */
+export function writeEquityRow(w: CsvFileWriter, curve: EquityCurve, i: number, cash: (row: number) => number, margin: (row: number) => number): void {
   w.time(curve.time[i] as number);
   w.comma();
   w.number(curve.equity[i] as number);
   w.comma();
-  w.number(curve.cash[i] as number);
+  w.number(cash(i));
   w.comma();
   w.number(curve.positionValue[i] as number);
   w.comma();
-  w.number(curve.margin[i] as number);
+  w.number(margin(i));
   w.endRow();
 }
 
-/** One row of fills.csv; `orders` (a hedging account's, by id) adds the position_side column. */
-/** `orderOf` (hedging accounts): the fill's order, whose position side ends the row. */
+/** One row of fills.csv; `orderOf` (a hedging account's orders, by id) adds the position_side column. */
 export function writeFillRow(w: CsvFileWriter, f: Fill, orderOf: ((id: number) => Order | undefined) | undefined): void {
   w.int(f.orderId);
   w.comma();

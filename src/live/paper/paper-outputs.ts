@@ -99,7 +99,9 @@ export class PaperOutputs {
     const closed = k.portfolio.closedTrades;
     for (; this.tradesDone < closed.length; this.tradesDone++) writeTradeRow(this.trades, closed.at(this.tradesDone));
     const curve = k.equity.curve();
-    for (; this.equityDone < curve.time.length; this.equityDone++) writeEquityRow(this.equity, curve, this.equityDone);
+    const cash = curve.cashReader(this.equityDone);
+    const margin = curve.marginReader(this.equityDone);
+    for (; this.equityDone < curve.time.length; this.equityDone++) writeEquityRow(this.equity, curve, this.equityDone, cash, margin);
     const rows = k.positionLog.rows();
     for (; this.positionsDone < rows.length; this.positionsDone++) writePositionRow(this.positions, rows, this.positionsDone, this.symbols, this.hedging);
     this.flushOrders();
