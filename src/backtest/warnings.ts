@@ -4,6 +4,7 @@ import { formatIso } from '../core/time.js';
 import type { MarketFeed } from '../model/market.js';
 import type { RunConfig } from './config.js';
 import type { BacktestResult } from './engine.js';
+import { blankOrder } from '../execution/order-records.js';
 import { runRecords } from '../kernel/result.js';
 import type { Order } from '../model/order.js';
 
@@ -68,9 +69,10 @@ export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[]
   const records = runRecords(result);
   const orders = records.orderCount;
   const rejected: Order[] = [];
+  const scratch = blankOrder();
   for (let i = 0; i < orders; i++) {
-    const o = records.order(i);
-    if (o.status === 'rejected') rejected.push(o);
+    const o = records.order(i, scratch);
+    if (o.status === 'rejected') rejected.push({ ...o });
   }
   const byReason = new Map<string, number>();
   for (const o of rejected) byReason.set(o.reason, (byReason.get(o.reason) ?? 0) + 1);

@@ -1,15 +1,15 @@
 import { addExact, mulExact } from '../core/decimal.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import { OrderedIdTable } from '../core/reusable.js';
-import { FillRecords } from './fill-records.js';
-import { OrderRecords } from './order-records.js';
 import { GrowableFloat64 } from '../core/growable.js';
 import type { Micros } from '../core/time.js';
 import { feeInKindFault, type Fill, type Liquidity, type OrderEvent, type OrderEventKind } from '../model/events.js';
 import type { ExecutionClient, ExecutionReports, OrderChanges } from '../model/execution.js';
 import type { AmendRejectReason, CancelReason, Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, RejectReason, TimeInForce } from '../model/order.js';
 import { NO_OCO_IDS, ORDER_TERMS_DEFAULTS, ORDER_TRANSITIONS, OrderStateError, closesPositionSide, draftOrder, isLive, isWorking, leavesQuantity, needsLimit, needsTrigger, sideSign, transition } from '../model/order.js';
+import { FillRecords } from './fill-records.js';
 import type { FeeModel, FeeParams } from './models/fee.js';
+import { OrderRecords } from './order-records.js';
 
 /** A resolved order request: symbol known, times in µs, NaN for absent prices. */
 export interface NewOrder {
@@ -115,8 +115,8 @@ const MIN_REFUSALS_BEFORE_STOP = 10_000;
 export class OrderManager implements ExecutionReports {
   /** Every fill, in the order they came. */
   readonly fills = new FillRecords();
-  /** Orders made so far (ids 1..orderCount). */
-  orderCount = 0;
+  /** Orders made so far (ids 1..made). */
+  private made = 0;
   /** Orders that ended, as rows: a live order is an object, an ended one is kept in the records only. */
   private readonly records: OrderRecords;
   /** Submissions refused after the max-orders cap (no record, no event). */
@@ -181,6 +181,11 @@ export class OrderManager implements ExecutionReports {
     return Number.isInteger(id) && id > 0 ? this.get(id) : undefined;
   }
 
+  /** Orders made so far: their ids are 1 to orderCount. */
+  get orderCount(): number {
+    return this.made;
+  }
+
   get liveCount(): number {
     return this.live.size;
   }
@@ -201,12 +206,19 @@ export class OrderManager implements ExecutionReports {
    * need no list of them all): ended orders do not change any more, and the
    * live ones are copied now.
    */
-  ordersAsOfNow(): { readonly count: number; at(id: number): Order } {
-    const count = this.orderCount;
+  ordersAsOfNow(): { readonly count: number; at(id: number, into?: MutableOrder): Order } {
+    const count = this.made;
     const live = new Map<number, Order>();
     for (const o of this.live.values()) live.set(o.id, { ...o });
     const records = this.records;
-    return { count, at: (id) => live.get(id) ?? (records.at(id) as Order) };
+    return {
+      count,
+      at: (id, into) => {
+        const copy = live.get(id);
+        if (copy !== undefined) return into !== undefined ? Object.assign(into, copy) : copy;
+        return into !== undefined ? records.readInto(id, into) : (records.at(id) as Order);
+      },
+    };
   }
 
   /** Every order as it is now, in id order (live ones are the live objects). */
@@ -613,7 +625,7 @@ export class OrderManager implements ExecutionReports {
     if (trailing && referencePrice > 0) {
       trigger = req.trailPercent > 0 ? mulExact(referencePrice, buy ? 1 + req.trailPercent : 1 - req.trailPercent) : buy ? referencePrice + req.trailOffset : referencePrice - req.trailOffset;
     }
-    const id = this.orderCount + 1;
+    const id = this.made + 1;
     const order: MutableOrder = {
       id,
       clientOrderId: `${this.runId}-${id}`,
@@ -648,7 +660,7 @@ export class OrderManager implements ExecutionReports {
       ocoIds: NO_OCO_IDS,
       triggered: false,
     };
-    this.orderCount = id;
+    this.made = id;
     this.multipliers.push(req.multiplier);
     this.live.add(order.id, order);
     return order;

@@ -1,6 +1,6 @@
 import { RecordRows } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
-import type { Contingency, MutableOrder, Order, OrderSide, OrderStatus, OrderType, PositionSide, TimeInForce } from '../model/order.js';
+import { NO_OCO_IDS, type Contingency, type MutableOrder, type Order, type OrderSide, type OrderStatus, type OrderType, type PositionSide, type TimeInForce } from '../model/order.js';
 
 // The doubles of an order's row.
 const ID = 0;
@@ -108,52 +108,92 @@ export class OrderRecords {
 
   /** The order with this id as last written (a new object each call), or undefined when it has no row. */
   at(id: number): MutableOrder | undefined {
-    if (!this.has(id)) return undefined;
+    return this.has(id) ? this.readInto(id, blankOrder()) : undefined;
+  }
+
+  /** Writes the order with this id (which has a row) into `o`, and returns it: a reader going through many orders reuses one object. */
+  readInto(id: number, o: MutableOrder): MutableOrder {
     const rows = this.rows;
     rows.seek(id - 1);
     const f = rows.num;
     const n = rows.numAt;
     const r = rows.ref;
     const b = rows.refAt;
-    // The fields in the order OrderManager creates them: one object shape for all orders.
-    return {
-      id,
-      clientOrderId: (r[b + CLIENT_ORDER_ID] as string | undefined) ?? this.ownClientOrderId(id),
-      venueOrderId: r[b + VENUE_ORDER_ID] as string,
-      symbol: r[b + SYMBOL] as string,
-      side: r[b + SIDE] as OrderSide,
-      type: r[b + TYPE] as OrderType,
-      quantity: f[n + QUANTITY] as number,
-      price: f[n + PRICE] as number,
-      triggerPrice: f[n + TRIGGER_PRICE] as number,
-      trailOffset: f[n + TRAIL_OFFSET] as number,
-      trailPercent: f[n + TRAIL_PERCENT] as number,
-      timeInForce: r[b + TIME_IN_FORCE] as TimeInForce,
-      expireTime: f[n + EXPIRE_TIME] as Micros,
-      validBars: f[n + VALID_BARS] as number,
-      reduceOnly: r[b + REDUCE_ONLY] as boolean,
-      postOnly: r[b + POST_ONLY] as boolean,
-      tag: r[b + TAG] as string,
-      positionSide: r[b + POSITION_SIDE] as PositionSide | undefined,
-      status: r[b + STATUS] as OrderStatus,
-      reason: r[b + REASON] as string,
-      createdTime: f[n + CREATED_TIME] as Micros,
-      activatedTime: f[n + ACTIVATED_TIME] as Micros,
-      referencePrice: f[n + REFERENCE_PRICE] as number,
-      filledTime: f[n + FILLED_TIME] as Micros,
-      filledQuantity: f[n + FILLED_QUANTITY] as number,
-      cancelledQuantity: f[n + CANCELLED_QUANTITY] as number,
-      fillPrice: f[n + FILL_PRICE] as number,
-      fee: f[n + FEE] as number,
-      contingency: r[b + CONTINGENCY] as Contingency,
-      parentId: f[n + PARENT_ID] as number,
-      ocoIds: r[b + OCO_IDS] as readonly number[],
-      triggered: r[b + TRIGGERED] as boolean,
-    };
+    o.id = id;
+    o.clientOrderId = (r[b + CLIENT_ORDER_ID] as string | undefined) ?? this.ownClientOrderId(id);
+    o.venueOrderId = r[b + VENUE_ORDER_ID] as string;
+    o.symbol = r[b + SYMBOL] as string;
+    o.side = r[b + SIDE] as OrderSide;
+    o.type = r[b + TYPE] as OrderType;
+    o.quantity = f[n + QUANTITY] as number;
+    o.price = f[n + PRICE] as number;
+    o.triggerPrice = f[n + TRIGGER_PRICE] as number;
+    o.trailOffset = f[n + TRAIL_OFFSET] as number;
+    o.trailPercent = f[n + TRAIL_PERCENT] as number;
+    o.timeInForce = r[b + TIME_IN_FORCE] as TimeInForce;
+    o.expireTime = f[n + EXPIRE_TIME] as Micros;
+    o.validBars = f[n + VALID_BARS] as number;
+    o.reduceOnly = r[b + REDUCE_ONLY] as boolean;
+    o.postOnly = r[b + POST_ONLY] as boolean;
+    o.tag = r[b + TAG] as string;
+    o.positionSide = r[b + POSITION_SIDE] as PositionSide | undefined;
+    o.status = r[b + STATUS] as OrderStatus;
+    o.reason = r[b + REASON] as string;
+    o.createdTime = f[n + CREATED_TIME] as Micros;
+    o.activatedTime = f[n + ACTIVATED_TIME] as Micros;
+    o.referencePrice = f[n + REFERENCE_PRICE] as number;
+    o.filledTime = f[n + FILLED_TIME] as Micros;
+    o.filledQuantity = f[n + FILLED_QUANTITY] as number;
+    o.cancelledQuantity = f[n + CANCELLED_QUANTITY] as number;
+    o.fillPrice = f[n + FILL_PRICE] as number;
+    o.fee = f[n + FEE] as number;
+    o.contingency = r[b + CONTINGENCY] as Contingency;
+    o.parentId = f[n + PARENT_ID] as number;
+    o.ocoIds = r[b + OCO_IDS] as readonly number[];
+    o.triggered = r[b + TRIGGERED] as boolean;
+    return o;
   }
 
   /** The client order id the run gives its own order `id`. */
   ownClientOrderId(id: number): string {
     return `${this.prefix}${id}`;
   }
+}
+
+/** An order object to read into, with its fields in the order OrderManager creates them (one object shape, and the same keys in a JSON dump). */
+export function blankOrder(): MutableOrder {
+  return {
+    id: 0,
+    clientOrderId: '',
+    venueOrderId: '',
+    symbol: '',
+    side: 'buy',
+    type: 'market',
+    quantity: NaN,
+    price: NaN,
+    triggerPrice: NaN,
+    trailOffset: NaN,
+    trailPercent: NaN,
+    timeInForce: 'gtc',
+    expireTime: NaN,
+    validBars: 0,
+    reduceOnly: false,
+    postOnly: false,
+    tag: '',
+    positionSide: undefined,
+    status: 'submitted',
+    reason: '',
+    createdTime: NaN,
+    activatedTime: NaN,
+    referencePrice: NaN,
+    filledTime: NaN,
+    filledQuantity: NaN,
+    cancelledQuantity: NaN,
+    fillPrice: NaN,
+    fee: NaN,
+    contingency: 'none',
+    parentId: 0,
+    ocoIds: NO_OCO_IDS,
+    triggered: false,
+  };
 }

@@ -2,7 +2,7 @@ import { addExact } from '../core/decimal.js';
 import type { Issue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import type { Fill } from '../model/events.js';
-import type { Order, PositionMode } from '../model/order.js';
+import type { MutableOrder, Order, PositionMode } from '../model/order.js';
 import type { PositionState } from '../portfolio/portfolio.js';
 import type { ClosedTrade } from '../portfolio/trade-book.js';
 import type { TradingStateEvent } from '../risk/engine.js';
@@ -196,7 +196,8 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
  */
 export interface RunRecords {
   readonly orderCount: number;
-  order(i: number): Order;
+  /** The i-th order; with `into` (an object from blankOrder), written into it and returned, for readers that do not keep it. */
+  order(i: number, into?: MutableOrder): Order;
   readonly fillCount: number;
   fill(i: number): Fill;
   readonly tradeCount: number;
@@ -210,7 +211,7 @@ export function runRecords(result: BacktestResult): RunRecords {
   return (
     recordsByResult.get(result) ?? {
       orderCount: result.orders.length,
-      order: (i) => result.orders[i] as Order,
+      order: (i, into) => (into !== undefined ? Object.assign(into, result.orders[i]) : (result.orders[i] as Order)),
       fillCount: result.fills.length,
       fill: (i) => result.fills[i] as Fill,
       tradeCount: result.closedTrades.length,
@@ -226,7 +227,7 @@ function runRecordsOf(k: TradingKernel): RunRecords {
   const trades = k.portfolio.closedTrades;
   return {
     orderCount: orders.count,
-    order: (i) => orders.at(i + 1),
+    order: (i, into) => orders.at(i + 1, into),
     fillCount: fills.length,
     fill: (i) => fills.at(i),
     tradeCount: trades.length,

@@ -2,6 +2,7 @@ import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult, PositionResult } from '../backtest/engine.js';
 import type { RunAdjustment } from '../backtest/run.js';
 import { lastMargin } from '../kernel/recorder.js';
+import { blankOrder } from '../execution/order-records.js';
 import { runRecords } from '../kernel/result.js';
 import type { Order } from '../model/order.js';
 import { formatTime } from './format.js';
@@ -145,8 +146,9 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
   let rejected = 0;
   let notional = 0;
   const rejections = new Map<string, number>(Object.entries(result.ordersNotRecorded ?? {}));
+  const scratch = blankOrder();
   for (let i = 0; i < records.orderCount; i++) {
-    const o = records.order(i);
+    const o = records.order(i, scratch);
     if (o.status === 'filled') filled++;
     else if (o.status === 'rejected') {
       rejected++;

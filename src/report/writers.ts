@@ -8,6 +8,7 @@ import { CsvFileWriter } from './csv-file-writer.js';
 import { csvField } from './format.js';
 import type { Summary } from './summary.js';
 import { columnReader, type EquityCurve } from '../kernel/recorder.js';
+import { blankOrder } from '../execution/order-records.js';
 import { runRecords } from '../kernel/result.js';
 import type { PositionRows } from '../kernel/position-log.js';
 import type { Fill } from '../model/events.js';
@@ -49,7 +50,8 @@ export function writeOrders(path: string, result: BacktestResult): void {
   w.text(hedging ? `${ORDERS_HEADER},position_side` : ORDERS_HEADER);
   w.endRow();
   const records = runRecords(result);
-  for (let i = 0; i < records.orderCount; i++) writeOrderRow(w, records.order(i), hedging);
+  const scratch = blankOrder();
+  for (let i = 0; i < records.orderCount; i++) writeOrderRow(w, records.order(i, scratch), hedging);
   w.close();
 }
 
@@ -71,7 +73,8 @@ export function writeFills(path: string, result: BacktestResult): void {
   w.text(hedging ? `${FILLS_HEADER},position_side` : FILLS_HEADER);
   w.endRow();
   const records = runRecords(result);
-  const orderOf = hedging ? (id: number) => (id >= 1 && id <= records.orderCount ? records.order(id - 1) : undefined) : undefined;
+  const scratch = blankOrder();
+  const orderOf = hedging ? (id: number) => (id >= 1 && id <= records.orderCount ? records.order(id - 1, scratch) : undefined) : undefined;
   for (let i = 0; i < records.fillCount; i++) writeFillRow(w, records.fill(i), orderOf);
   w.close();
 }
