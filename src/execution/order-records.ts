@@ -1,6 +1,6 @@
 import { RecordRows } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
-import { NO_OCO_IDS, type Contingency, type MutableOrder, type Order, type OrderSide, type OrderStatus, type OrderType, type PositionSide, type TimeInForce } from '../model/order.js';
+import { draftOrder, type Contingency, type MutableOrder, type Order, type OrderSide, type OrderStatus, type OrderType, type PositionSide, type TimeInForce } from '../model/order.js';
 
 // The doubles of an order's row.
 const ID = 0;
@@ -160,40 +160,7 @@ export class OrderRecords {
   }
 }
 
-/** An order object to read into, with its fields in the order OrderManager creates them (one object shape, and the same keys in a JSON dump). */
+/** An order object to read into (readInto), with its keys in the order OrderManager creates them. */
 export function blankOrder(): MutableOrder {
-  return {
-    id: 0,
-    clientOrderId: '',
-    venueOrderId: '',
-    symbol: '',
-    side: 'buy',
-    type: 'market',
-    quantity: NaN,
-    price: NaN,
-    triggerPrice: NaN,
-    trailOffset: NaN,
-    trailPercent: NaN,
-    timeInForce: 'gtc',
-    expireTime: NaN,
-    validBars: 0,
-    reduceOnly: false,
-    postOnly: false,
-    tag: '',
-    positionSide: undefined,
-    status: 'submitted',
-    reason: '',
-    createdTime: NaN,
-    activatedTime: NaN,
-    referencePrice: NaN,
-    filledTime: NaN,
-    filledQuantity: NaN,
-    cancelledQuantity: NaN,
-    fillPrice: NaN,
-    fee: NaN,
-    contingency: 'none',
-    parentId: 0,
-    ocoIds: NO_OCO_IDS,
-    triggered: false,
-  };
+  return draftOrder({ symbol: '', side: 'buy', quantity: NaN });
 }

@@ -273,15 +273,16 @@ export const ORDER_TERMS_DEFAULTS = Object.freeze({
   positionSide: undefined,
 } as const satisfies Partial<Order>);
 
+const DRAFT_HEAD = { id: 0, clientOrderId: '', venueOrderId: '', symbol: '', side: 'buy' as OrderSide, type: 'market' as OrderType, quantity: 0 };
+
 /**
  * A just-submitted market order with nothing filled, the given fields over
  * it: a what-if order for checks that take an Order (sizing, tests).
  */
 export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> & Partial<Order>): MutableOrder {
+  // The keys in the order OrderManager creates an order's (what a JSON dump of an order shows); `fields` overwrite in place.
   return {
-    id: 0,
-    clientOrderId: '',
-    venueOrderId: '',
+    ...DRAFT_HEAD,
     ...ORDER_TERMS_DEFAULTS,
     status: 'submitted',
     reason: '',
