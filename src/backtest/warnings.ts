@@ -4,9 +4,7 @@ import { formatIso } from '../core/time.js';
 import type { MarketFeed } from '../model/market.js';
 import type { RunConfig } from './config.js';
 import type { BacktestResult } from './engine.js';
-import { blankOrder } from '../execution/order-records.js';
-import { runRecords } from '../kernel/result.js';
-import type { Order } from '../model/order.js';
+import { tallyOrders } from '../kernel/result.js';
 
 /** Something about a run its numbers do not show: no data at all, every order refused for cash, ... */
 export interface RunWarning {
@@ -65,22 +63,12 @@ export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[]
   } else {
     for (const r of reasons) if (r !== undefined) warnings.push({ code: 'feed_without_data', message: `${r}: the run went on with the other data` });
   }
-  // The orders one at a time: a result's list of them is only made when read (kernel/result.ts).
-  const records = runRecords(result);
-  const orders = records.orderCount;
-  const rejected: Order[] = [];
-  const scratch = blankOrder();
-  for (let i = 0; i < orders; i++) {
-    const o = records.order(i, scratch);
-    if (o.status === 'rejected') rejected.push({ ...o });
-  }
-  const byReason = new Map<string, number>();
-  for (const o of rejected) byReason.set(o.reason, (byReason.get(o.reason) ?? 0) + 1);
+  const { orders, rejected, rejectedByReason: byReason } = tallyOrders(result);
   const reasonText = [...byReason].sort().map(([r, n]) => `${r}: ${n}`).join(', ');
   if (config.cash === 0) {
-    const after = orders === 0 ? '' : rejected.length === orders ? `; all ${orders} orders were rejected (${reasonText})` : `; ${rejected.length} of ${orders} orders were rejected`;
+    const after = orders === 0 ? '' : rejected === orders ? `; all ${orders} orders were rejected (${reasonText})` : `; ${rejected} of ${orders} orders were rejected`;
     warnings.push({ code: 'zero_cash', message: `the starting cash is 0 (--cash 0): orders that need cash or margin are rejected${after}` });
-  } else if (orders > 0 && rejected.length === orders) {
+  } else if (orders > 0 && rejected === orders) {
     const cash = byReason.has('insufficient_cash') || byReason.has('insufficient_margin') ? ` (is --cash ${config.cash} enough for one order?)` : '';
     warnings.push({ code: 'all_orders_rejected', message: `all ${orders} orders the strategy sent were rejected (${reasonText})${cash}` });
   }

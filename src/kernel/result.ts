@@ -1,6 +1,7 @@
 import { addExact } from '../core/decimal.js';
 import type { Issue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
+import { blankOrder } from '../execution/order-records.js';
 import type { Fill } from '../model/events.js';
 import type { MutableOrder, Order, PositionMode } from '../model/order.js';
 import type { PositionState } from '../portfolio/portfolio.js';
@@ -134,7 +135,7 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     start: k.firstTime,
     end: extras.end,
     equity: k.equity.curve(),
-    // Made when first read: most results are summarized and written, which read the orders one by one (see OrderManager).
+    // Made when first read: the summary and the CSV writers read the records one by one (runRecords).
     get orders() {
       return (orders ??= Array.from({ length: records.orderCount }, (_, i) => records.order(i)));
     },
@@ -220,6 +221,36 @@ export function runRecords(result: BacktestResult): RunRecords {
   );
 }
 
+/** What a run's orders came to: counted in one pass, each order read into one reused object. */
+export interface OrderTally {
+  readonly orders: number;
+  readonly filled: number;
+  readonly rejected: number;
+  /** Rejected orders by reason. */
+  readonly rejectedByReason: ReadonlyMap<string, number>;
+  /** Sum of |filled quantity x fill price| over the orders. */
+  readonly tradedNotional: number;
+}
+
+export function tallyOrders(result: BacktestResult): OrderTally {
+  const records = runRecords(result);
+  const into = blankOrder();
+  let filled = 0;
+  let rejected = 0;
+  let tradedNotional = 0;
+  const rejectedByReason = new Map<string, number>();
+  for (let i = 0; i < records.orderCount; i++) {
+    const o = records.order(i, into);
+    if (o.status === 'filled') filled++;
+    else if (o.status === 'rejected') {
+      rejected++;
+      rejectedByReason.set(o.reason, (rejectedByReason.get(o.reason) ?? 0) + 1);
+    }
+    if (o.filledQuantity > 0 && Number.isFinite(o.fillPrice)) tradedNotional += Math.abs(o.filledQuantity * o.fillPrice);
+  }
+  return { orders: records.orderCount, filled, rejected, rejectedByReason, tradedNotional };
+}
+
 /** The kernel's records as of now (see OrderManager.ordersAsOfNow: what comes later does not show). */
 function runRecordsOf(k: TradingKernel): RunRecords {
   const orders = k.orders.ordersAsOfNow();
@@ -234,4 +265,3 @@ function runRecordsOf(k: TradingKernel): RunRecords {
     trade: (i) => trades.at(i),
   };
 }
-

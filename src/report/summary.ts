@@ -2,9 +2,7 @@ import { addExact, subExact } from '../core/decimal.js';
 import type { BacktestResult, PositionResult } from '../backtest/engine.js';
 import type { RunAdjustment } from '../backtest/run.js';
 import { lastMargin } from '../kernel/recorder.js';
-import { blankOrder } from '../execution/order-records.js';
-import { runRecords } from '../kernel/result.js';
-import type { Order } from '../model/order.js';
+import { runRecords, tallyOrders } from '../kernel/result.js';
 import { formatTime } from './format.js';
 import { inferPeriodsPerYear } from './metrics.js';
 import type { PerformanceMetrics, PriceSeries } from './performance.js';
@@ -128,34 +126,14 @@ function summaryAdjustment(a: RunAdjustment): SummaryAdjustment {
   };
 }
 
-/** Sum of |quantity x price| over the fills of these orders. */
-export function tradedNotional(orders: Iterable<Order>): number {
-  let total = 0;
-  for (const o of orders) {
-    if (o.filledQuantity > 0 && Number.isFinite(o.fillPrice)) total += Math.abs(o.filledQuantity * o.fillPrice);
-  }
-  return total;
-}
-
 export function summarize(result: BacktestResult, strategy: string, params: Readonly<Record<string, unknown>> = {}, options: SummaryOptions = {}): Summary {
   const eq = result.equity;
   const ppy = options.periodsPerYear ?? inferPeriodsPerYear(eq.time);
   // The orders and trades one at a time: a result's lists are made only when read (kernel/result.ts).
   const records = runRecords(result);
-  let filled = 0;
-  let rejected = 0;
-  let notional = 0;
+  const tally = tallyOrders(result);
   const rejections = new Map<string, number>(Object.entries(result.ordersNotRecorded ?? {}));
-  const scratch = blankOrder();
-  for (let i = 0; i < records.orderCount; i++) {
-    const o = records.order(i, scratch);
-    if (o.status === 'filled') filled++;
-    else if (o.status === 'rejected') {
-      rejected++;
-      rejections.set(o.reason, (rejections.get(o.reason) ?? 0) + 1);
-    }
-    if (o.filledQuantity > 0 && Number.isFinite(o.fillPrice)) notional += Math.abs(o.filledQuantity * o.fillPrice);
-  }
+  for (const [reason, n] of tally.rejectedByReason) rejections.set(reason, (rejections.get(reason) ?? 0) + n);
   const trades: TradeOutcome[] = [];
   for (let i = 0; i < records.tradeCount; i++) {
     const t = records.trade(i);
@@ -167,7 +145,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     equity: eq.equity,
     positionValue: eq.positionValue,
     trades,
-    tradedNotional: notional,
+    tradedNotional: tally.tradedNotional,
     periodsPerYear: ppy,
     benchmark: options.benchmark,
   };
@@ -190,9 +168,9 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     fees: result.fees,
     closed_trades: records.tradeCount,
     open_trades: result.openTrades,
-    orders: records.orderCount,
-    orders_filled: filled,
-    orders_rejected: rejected,
+    orders: tally.orders,
+    orders_filled: tally.filled,
+    orders_rejected: tally.rejected,
     max_drawdown: mdd,
     sharpe: Number.isFinite(sharpe) ? sharpe : null,
     periods_per_year: ppy,
