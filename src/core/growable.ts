@@ -63,3 +63,24 @@ export function takeFloat64(pool: Float64Pool | undefined, length: number): Floa
 
 /** Arrays a Float64Pool keeps at most (a run's history and equity curve take eleven). */
 const MAX_POOLED = 64;
+
+/**
+ * A buffer of doubles used again by each call of a synchronous computation
+ * (a run's summary, one trial after another): `view(n)` gives `n` doubles
+ * whose contents are whatever the last use left, for code that writes every
+ * element before reading it. A long run's summary would otherwise take tens
+ * of megabytes of new, zeroed pages on every call. Buffers over `keepAtMost`
+ * doubles are not kept (a view of one is a new array).
+ */
+export class ScratchFloat64 {
+  private buf = new Float64Array(0);
+
+  constructor(private readonly keepAtMost = 1 << 22) {}
+
+  /** `n` doubles (not zeroed); valid until the next view() of this scratch. */
+  view(n: number): Float64Array<ArrayBuffer> {
+    if (n > this.keepAtMost) return new Float64Array(n);
+    if (n > this.buf.length) this.buf = new Float64Array(Math.min(this.keepAtMost, Math.max(n, this.buf.length * 2)));
+    return this.buf.subarray(0, n);
+  }
+}

@@ -1,4 +1,5 @@
 import { MICROS_PER_DAY, civilFromDays, daysFromCivil } from '../core/time.js';
+import { ScratchFloat64 } from '../core/growable.js';
 import { formatTime } from './format.js';
 import { alphaBeta, calmarRatio, cumulativeReturn, defaultRollingWindow, drawdownInfo, rollingSharpeAndVolatilityAt, stepReturns } from './metrics.js';
 import { returnQuantiles, summarizeReturns } from './return-summary.js';
@@ -212,10 +213,14 @@ export interface RunMetrics {
  * one calmar uses (the curve's own when undefined). `periods` false leaves
  * the calendar and rolling figures (monthly, yearly, rolling_*) empty.
  */
+/** runMetrics' step returns, one buffer for every call (a long run's would be tens of megabytes of new pages each time). */
+const RETURNS = new ScratchFloat64();
+
 export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number, periods = true): RunMetrics {
   const { time, equity, periodsPerYear: ppy } = input;
   const n = equity.length;
-  const returns = stepReturns(input.initialCash, equity);
+  // A scratch array: nothing the metrics return refers to it, and the quantiles (last) reorder it.
+  const returns = stepReturns(input.initialCash, equity, RETURNS.view(n));
   const rs = summarizeReturns(returns, ppy);
   const dd = drawdownInfo(input.initialCash, equity);
   const mdd = maxDrawdownFraction ?? dd.maxDrawdown;

@@ -1,3 +1,4 @@
+import { ScratchFloat64 } from '../core/growable.js';
 import { partialSort, selectRank } from './order-statistics.js';
 import { conditionalValueAtRiskOfSorted, tailRatioOfSorted } from './metrics.js';
 import { percentileOfSorted } from './stats.js';
@@ -22,6 +23,9 @@ export interface ReturnSummary {
   readonly kurtosis: number;
 }
 
+/** The cumulative log returns of summarizeReturns: every element read is written first. */
+const CUMULATIVE = new ScratchFloat64();
+
 export function summarizeReturns(returns: ArrayLike<number>, periodsPerYear: number): ReturnSummary {
   const len = returns.length;
   // Pass 1: sums, the compounded growth, Welford's mean and spread (Sharpe), and the cumulative log returns.
@@ -33,7 +37,7 @@ export function summarizeReturns(returns: ArrayLike<number>, periodsPerYear: num
   let losses = 0;
   let wMean = 0;
   let wM2 = 0;
-  const cum = new Float64Array(len);
+  const cum = CUMULATIVE.view(len);
   let acc = 0;
   let cumSum = 0;
   for (let i = 0; i < len; i++) {

@@ -128,6 +128,21 @@ describe('run metrics', () => {
       { numRuns: 300 },
     );
   });
+
+  it('are the same after a longer run: the scratch buffers they reuse carry nothing over', () => {
+    const day = (i: number): number => 1_600_000_000_000_000 + i * MICROS_PER_DAY;
+    const run = (n: number, drift: number) => {
+      const time = Array.from({ length: n }, (_, i) => day(i));
+      const equity = Array.from({ length: n }, (_, i) => 100_000 * (1 + drift * Math.sin(i / 7) + i * 1e-4));
+      return { initialCash: 100_000, time, equity, positionValue: equity.map((e) => e / 2), trades: [], tradedNotional: 1e6, periodsPerYear: inferPeriodsPerYear(time) };
+    };
+    const short = run(300, 0.01);
+    const first = JSON.stringify(runMetrics(short));
+    // A longer run with other values fills the scratch buffers past the short one's length.
+    runMetrics(run(5_000, -0.03));
+    expect(JSON.stringify(runMetrics(short))).toBe(first);
+    expect(inferPeriodsPerYear(short.time)).toBe(periodsPerYearByFullSort(short.time));
+  });
 });
 
 describe('order statistics', () => {
