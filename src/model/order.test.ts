@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MutableOrder, OrderStatus } from './order.js';
-import { ORDER_TRANSITIONS, OrderStateError, isLive, transition } from './order.js';
+import { ORDER_TRANSITIONS, OrderStateError, draftOrder, isLive, transition } from './order.js';
 
 function order(status: OrderStatus): MutableOrder {
   return {
@@ -29,5 +29,20 @@ describe('order state machine', () => {
   });
   it('final states have no way out; every other state is live', () => {
     for (const s of all) expect(ORDER_TRANSITIONS[s].length === 0).toBe(!isLive(s));
+  });
+});
+
+describe('draftOrder', () => {
+  it('gives a new order each call, the fields given over the defaults, the keys always in one order (records.test.ts: the order OrderManager makes them in)', () => {
+    const a = draftOrder({ symbol: 'X', side: 'sell', quantity: 5, status: 'filled', positionSide: 'long' });
+    expect(a).toMatchObject({ symbol: 'X', side: 'sell', quantity: 5, status: 'filled', positionSide: 'long', type: 'market', timeInForce: 'gtc', reason: '' });
+    a.reason = 'changed';
+    a.quantity = 7;
+    const b = draftOrder({ symbol: 'Y', side: 'buy', quantity: 1 });
+    expect(b).not.toBe(a);
+    expect(b.reason).toBe('');
+    expect(b.status).toBe('submitted');
+    expect(b.positionSide).toBeUndefined();
+    expect(Object.keys(b)).toEqual(Object.keys(a));
   });
 });

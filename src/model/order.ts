@@ -273,33 +273,41 @@ export const ORDER_TERMS_DEFAULTS = Object.freeze({
   positionSide: undefined,
 } as const satisfies Partial<Order>);
 
-const DRAFT_HEAD = { id: 0, clientOrderId: '', venueOrderId: '', symbol: '', side: 'buy' as OrderSide, type: 'market' as OrderType, quantity: 0 };
+/**
+ * Every field of a just-submitted market order with nothing filled, in the
+ * order OrderManager creates an order's keys (what a JSON dump of an order
+ * shows). Built once: V8 (Node 20) creates an object literal that has a
+ * spread followed by more properties through its runtime, tens of
+ * microseconds each time, where a plain copy of one object (`{ ...DRAFT }`)
+ * takes tens of nanoseconds.
+ */
+const DRAFT: Readonly<MutableOrder> = {
+  ...{ id: 0, clientOrderId: '', venueOrderId: '', symbol: '', side: 'buy' as OrderSide, type: 'market' as OrderType, quantity: 0 },
+  ...ORDER_TERMS_DEFAULTS,
+  status: 'submitted',
+  reason: '',
+  createdTime: NaN,
+  activatedTime: NaN,
+  referencePrice: NaN,
+  filledTime: NaN,
+  filledQuantity: 0,
+  cancelledQuantity: 0,
+  fillPrice: NaN,
+  fee: 0,
+  contingency: 'none',
+  parentId: 0,
+  ocoIds: NO_OCO_IDS,
+  triggered: false,
+};
 
 /**
  * A just-submitted market order with nothing filled, the given fields over
- * it: a what-if order for checks that take an Order (sizing, tests).
+ * it: a what-if order for checks that take an Order (sizing, tests), and
+ * the object an order is read into from the run's records.
  */
 export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> & Partial<Order>): MutableOrder {
-  // The keys in the order OrderManager creates an order's (what a JSON dump of an order shows); `fields` overwrite in place.
-  return {
-    ...DRAFT_HEAD,
-    ...ORDER_TERMS_DEFAULTS,
-    status: 'submitted',
-    reason: '',
-    createdTime: NaN,
-    activatedTime: NaN,
-    referencePrice: NaN,
-    filledTime: NaN,
-    filledQuantity: 0,
-    cancelledQuantity: 0,
-    fillPrice: NaN,
-    fee: 0,
-    contingency: 'none',
-    parentId: 0,
-    ocoIds: NO_OCO_IDS,
-    triggered: false,
-    ...fields,
-  };
+  // `fields` overwrite in place: the keys keep DRAFT's order.
+  return Object.assign({ ...DRAFT }, fields);
 }
 
 const LIVE: ReadonlySet<OrderStatus> = new Set(['submitted', 'held', 'accepted', 'triggered', 'partially_filled', 'pending_cancel', 'pending_modify']);
