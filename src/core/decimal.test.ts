@@ -86,6 +86,30 @@ describe('decimal-exact arithmetic', () => {
       expect(productUnits(2 ** 40, 0, 1.5, 15)).toBeNaN();
     });
 
+    it('a sum with zero is the other term, bit for bit what the integer sum gives (-0 as 0)', () => {
+      // addExact as it was before the shortcut for zero terms.
+      const measured = (a: number, b: number): number => {
+        const da = decimalPlaces(a);
+        const db = decimalPlaces(b);
+        if (da < 0 || db < 0) return a + b;
+        const p = pow10(Math.max(da, db));
+        const sum = Math.round(a * p) + Math.round(b * p);
+        if (!Number.isSafeInteger(sum)) return a + b;
+        return sum === 0 ? 0 : sum / p;
+      };
+      const zero = fc.constantFrom(0, -0);
+      fc.assert(fc.property(fc.oneof(anyValue, zero), fc.oneof(anyValue, zero), (a, b) => {
+        const want = measured(a, b);
+        expect(Object.is(addExact(a, b), want)).toBe(true);
+        expect(Object.is(addExactPlaces(a, decimalPlaces(a), b), want)).toBe(true);
+      }), { numRuns: 20000 });
+      expect(Object.is(addExact(-0, -0), 0)).toBe(true);
+      expect(Object.is(addExact(0, -0), 0)).toBe(true);
+      expect(addExact(0, 217.9012)).toBe(217.9012);
+      expect(addExact(2.179012, 0)).toBe(2.179012);
+      expect(addExact(0, NaN)).toBeNaN();
+    });
+
     it('addExactHinted equals addExactPlaces, bit for bit, with any hint that held', () => {
       fc.assert(fc.property(anyValue, anyValue, hint, (a, b, hb) => {
         const da = decimalPlaces(a);

@@ -39,6 +39,9 @@ export function mulExact(a: number, b: number): number {
 
 /** a + b, exactly rounded. */
 export function addExact(a: number, b: number): number {
+  // See addExactPlaces: a sum with zero needs no measuring.
+  if (a === 0) return b === 0 ? 0 : b;
+  if (b === 0) return a;
   return addExactPlaces(a, decimalPlaces(a), b);
 }
 
@@ -48,6 +51,10 @@ export function addExact(a: number, b: number): number {
  * position value) need not be measured again each time.
  */
 export function addExactPlaces(a: number, da: number, b: number): number {
+  // A sum with zero is the other term (0 for -0): what the integer sum below gives, without measuring it. Running
+  // totals start at zero (an order's filled quantity and fee, a trade's entry and exit), so these are frequent.
+  if (a === 0) return b === 0 ? 0 : b;
+  if (b === 0) return a;
   const db = decimalPlaces(b);
   if (da < 0 || db < 0) return a + b;
   const d = da > db ? da : db;
