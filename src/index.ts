@@ -90,7 +90,7 @@ export {
   type PeriodReturn,
 } from './report/metrics.js';
 export { tradeStats, exposureTime, turnover, type TradeOutcome, type TradeStats } from './report/trade-metrics.js';
-export { computePerformance, runMetrics, alignBenchmark, type PerformanceInput, type PerformanceMetrics, type PriceSeries, type RunMetrics } from './report/performance.js';
+export { computePerformance, runMetrics, MetricsScratch, alignBenchmark, type PerformanceInput, type PerformanceMetrics, type PriceSeries, type RunMetrics } from './report/performance.js';
 export { summarizeReturns, returnQuantiles, type ReturnSummary, type ReturnQuantiles } from './report/return-summary.js';
 export { CsvFileWriter } from './report/csv-file-writer.js';
 export { loadBenchmark, readPriceSeries, OhlcDownsampler, type OhlcSeries } from './report/prices.js';

@@ -9,6 +9,7 @@ import { StrategyError } from '../backtest/strategy-error.js';
 import { parseStrategyParams } from '../backtest/strategy-loader.js';
 import { join } from 'node:path';
 import { inferPeriodsPerYear } from '../report/metrics.js';
+import { MetricsScratch } from '../report/performance.js';
 import { summarize, type Summary } from '../report/summary.js';
 import { writeRunOutputs } from '../report/writers.js';
 import type { StrategyClass } from '../strategy/strategy.js';
@@ -134,10 +135,13 @@ export class TrialRunner {
 
   summarize(result: BacktestResult, params: Readonly<Record<string, unknown>>, periods = true): Summary {
     const periodsPerYear = this.periodsPerYear.of(result.equity.time);
-    return summarize(result, this.strategyName, params, { periods, periodsPerYear, ...(this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {}) });
+    return summarize(result, this.strategyName, params, { periods, periodsPerYear, scratch: this.scratch, ...(this.data.adjustment !== undefined ? { adjustment: this.data.adjustment } : {}) });
   }
 
   private readonly periodsPerYear = new PeriodsPerYear();
+
+  /** The metrics' work buffers, used again by each trial on this thread. */
+  private readonly scratch = new MetricsScratch();
 }
 
 /**

@@ -1,5 +1,4 @@
 import { MICROS_PER_DAY, MICROS_PER_HOUR, civilFromDays } from '../core/time.js';
-import { ScratchFloat64 } from '../core/growable.js';
 import { selectRank } from './order-statistics.js';
 import { correlationWithIndex, excessKurtosis, mean, percentileOfSorted, skewness, std, withoutNaN } from './stats.js';
 
@@ -8,13 +7,10 @@ import { correlationWithIndex, excessKurtosis, mean, percentileOfSorted, skewnes
  * (252, or 365 when the data trades on weekends) times the median number of
  * steps per day. Daily data gives 252; weekly about 52.
  */
-/** inferPeriodsPerYear's gaps between steps (every one written before it is read). */
-const GAPS = new ScratchFloat64();
-
 export function inferPeriodsPerYear(times: ArrayLike<number>): number {
   const n = times.length;
   if (n < 2) return 252;
-  const gaps = GAPS.view(n - 1);
+  const gaps = new Float64Array(n - 1);
   let weekend = false;
   // Steps per day: runs of one day while the times go forward, else counted per day.
   const counts: number[] = [];

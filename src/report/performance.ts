@@ -213,15 +213,24 @@ export interface RunMetrics {
  * one calmar uses (the curve's own when undefined). `periods` false leaves
  * the calendar and rolling figures (monthly, yearly, rolling_*) empty.
  */
-/** runMetrics' step returns, one buffer for every call (a long run's would be tens of megabytes of new pages each time). */
-const RETURNS = new ScratchFloat64();
+/**
+ * Buffers runMetrics works in, for a caller that computes the metrics of
+ * one run after another (an optimizer's trials): each run's step returns
+ * and cumulative log returns would otherwise be new arrays of the curve's
+ * length, tens of megabytes of new pages for a long run. One-off callers
+ * pass none: the arrays go with the call instead of staying allocated.
+ */
+export class MetricsScratch {
+  readonly returns = new ScratchFloat64();
+  readonly cumulative = new ScratchFloat64();
+}
 
-export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number, periods = true): RunMetrics {
+export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number, periods = true, scratch?: MetricsScratch): RunMetrics {
   const { time, equity, periodsPerYear: ppy } = input;
   const n = equity.length;
-  // A scratch array: nothing the metrics return refers to it, and the quantiles (last) reorder it.
-  const returns = stepReturns(input.initialCash, equity, RETURNS.view(n));
-  const rs = summarizeReturns(returns, ppy);
+  // Nothing the metrics return refers to the returns (a scratch buffer when given); the quantiles (last) reorder them.
+  const returns = stepReturns(input.initialCash, equity, scratch !== undefined ? scratch.returns.view(n) : new Float64Array(n));
+  const rs = summarizeReturns(returns, ppy, scratch?.cumulative);
   const dd = drawdownInfo(input.initialCash, equity);
   const mdd = maxDrawdownFraction ?? dd.maxDrawdown;
   const at = (i: number): string | null => (i >= 0 && i < n ? formatTime(time[i] as number) : null);

@@ -1,4 +1,4 @@
-import { ScratchFloat64 } from '../core/growable.js';
+import type { ScratchFloat64 } from '../core/growable.js';
 import { partialSort, selectRank } from './order-statistics.js';
 import { conditionalValueAtRiskOfSorted, tailRatioOfSorted } from './metrics.js';
 import { percentileOfSorted } from './stats.js';
@@ -23,10 +23,8 @@ export interface ReturnSummary {
   readonly kurtosis: number;
 }
 
-/** The cumulative log returns of summarizeReturns: every element read is written first. */
-const CUMULATIVE = new ScratchFloat64();
-
-export function summarizeReturns(returns: ArrayLike<number>, periodsPerYear: number): ReturnSummary {
+/** `scratch`: where the cumulative log returns go (a buffer used again by the caller's next call), else a new array. */
+export function summarizeReturns(returns: ArrayLike<number>, periodsPerYear: number, scratch?: ScratchFloat64): ReturnSummary {
   const len = returns.length;
   // Pass 1: sums, the compounded growth, Welford's mean and spread (Sharpe), and the cumulative log returns.
   let n = 0;
@@ -37,7 +35,7 @@ export function summarizeReturns(returns: ArrayLike<number>, periodsPerYear: num
   let losses = 0;
   let wMean = 0;
   let wM2 = 0;
-  const cum = CUMULATIVE.view(len);
+  const cum = scratch !== undefined ? scratch.view(len) : new Float64Array(len);
   let acc = 0;
   let cumSum = 0;
   for (let i = 0; i < len; i++) {

@@ -22,7 +22,7 @@ import {
   defaultRollingWindow,
 } from './metrics.js';
 import { partialSort, selectRank } from './order-statistics.js';
-import { num, runMetrics } from './performance.js';
+import { MetricsScratch, num, runMetrics } from './performance.js';
 
 /** inferPeriodsPerYear as first written: every gap sorted, steps counted per day in a map. */
 function periodsPerYearByFullSort(times: readonly number[]): number {
@@ -83,6 +83,8 @@ describe('run metrics', () => {
   });
 
   it('are bit for bit the figures of the metric functions one by one', () => {
+    // One set of work buffers for every case, as an optimizer's trials use theirs: longer and shorter runs in turn.
+    const scratch = new MetricsScratch();
     fc.assert(
       fc.property(
         times.chain((ts) => fc.tuple(fc.constant(ts), equityOf(ts.length), fc.constantFrom(100_000, 0, 50_000))),
@@ -90,7 +92,7 @@ describe('run metrics', () => {
         ([ts, equity, initial], forcedPpy) => {
           const ppy = forcedPpy ?? inferPeriodsPerYear(ts);
           const positionValue = equity.map((e, i) => (i % 3 === 0 ? 0 : e / 2));
-          const got = runMetrics({ initialCash: initial, time: ts, equity, positionValue, trades: [], tradedNotional: 1e6, periodsPerYear: ppy });
+          const got = runMetrics({ initialCash: initial, time: ts, equity, positionValue, trades: [], tradedNotional: 1e6, periodsPerYear: ppy }, undefined, true, scratch);
           const r = stepReturns(initial, equity);
           const mdd = maxDrawdown(initial, equity);
           const window = defaultRollingWindow(ppy);
@@ -129,7 +131,7 @@ describe('run metrics', () => {
     );
   });
 
-  it('are the same after a longer run: the scratch buffers they reuse carry nothing over', () => {
+  it('are the same with work buffers used before by a longer run (MetricsScratch) as with none', () => {
     const day = (i: number): number => 1_600_000_000_000_000 + i * MICROS_PER_DAY;
     const run = (n: number, drift: number) => {
       const time = Array.from({ length: n }, (_, i) => day(i));
@@ -137,11 +139,13 @@ describe('run metrics', () => {
       return { initialCash: 100_000, time, equity, positionValue: equity.map((e) => e / 2), trades: [], tradedNotional: 1e6, periodsPerYear: inferPeriodsPerYear(time) };
     };
     const short = run(300, 0.01);
-    const first = JSON.stringify(runMetrics(short));
-    // A longer run with other values fills the scratch buffers past the short one's length.
-    runMetrics(run(5_000, -0.03));
-    expect(JSON.stringify(runMetrics(short))).toBe(first);
-    expect(inferPeriodsPerYear(short.time)).toBe(periodsPerYearByFullSort(short.time));
+    const alone = JSON.stringify(runMetrics(short));
+    const scratch = new MetricsScratch();
+    expect(JSON.stringify(runMetrics(short, undefined, true, scratch))).toBe(alone);
+    // A longer run with other values fills the buffers past the short one's length.
+    runMetrics(run(5_000, -0.03), undefined, true, scratch);
+    expect(JSON.stringify(runMetrics(short, undefined, true, scratch))).toBe(alone);
+    expect(scratch.returns.view(1).buffer.byteLength).toBeGreaterThanOrEqual(5_000 * 8);
   });
 });
 

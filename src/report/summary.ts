@@ -5,7 +5,7 @@ import { lastMargin } from '../kernel/recorder.js';
 import { runRecords, tallyOrders } from '../kernel/result.js';
 import { formatTime } from './format.js';
 import { inferPeriodsPerYear } from './metrics.js';
-import type { PerformanceMetrics, PriceSeries } from './performance.js';
+import type { MetricsScratch, PerformanceMetrics, PriceSeries } from './performance.js';
 import { runMetrics } from './performance.js';
 import type { TradeOutcome } from './trade-metrics.js';
 
@@ -114,6 +114,8 @@ export interface SummaryOptions {
   readonly periods?: boolean | undefined;
   /** The equity times' periods per year (inferPeriodsPerYear of them), when the caller knows it: a sweep's trials share their times. */
   readonly periodsPerYear?: number | undefined;
+  /** Buffers to compute the metrics in, kept by a caller that summarizes run after run (MetricsScratch). */
+  readonly scratch?: MetricsScratch | undefined;
 }
 
 function summaryAdjustment(a: RunAdjustment): SummaryAdjustment {
@@ -149,7 +151,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     periodsPerYear: ppy,
     benchmark: options.benchmark,
   };
-  const { performance, sharpe, maxDrawdown: mdd } = runMetrics(input, undefined, options.periods !== false);
+  const { performance, sharpe, maxDrawdown: mdd } = runMetrics(input, undefined, options.periods !== false, options.scratch);
   return {
     strategy,
     symbols: result.symbols,
