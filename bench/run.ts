@@ -154,7 +154,13 @@ function pinToOneCore(): void {
     stdio: 'inherit',
     env: { ...process.env, QF_BENCH_CPU: cpu },
   });
-  process.exit(r.status === 0 ? Math.max(runCatalogBench(), runLiveRingBench(), runLiveExchangeBench()) : (r.status ?? 1));
+  process.exit(r.status === 0 ? runUnpinnedBenches() : (r.status ?? 1));
+}
+
+/** The benchmarks that run unpinned, after the pinned part (by design on several threads): their worst exit status. */
+function runUnpinnedBenches(): number {
+  const catalog = runCatalogBench();
+  return Math.max(catalog, runOptimizeBench(), runLiveRingBench(), runLiveExchangeBench());
 }
 
 /** The catalog benchmarks they select (names or prefixes), run unpinned as a child process: bench/catalog.ts. */
@@ -673,8 +679,5 @@ const failures = printTable();
 writeFileSync(RESULTS, `${JSON.stringify(rows.map(({ name, value, unit }) => ({ name, value, unit })), null, 2)}\n`);
 console.log(`\nwrote ${rel(RESULTS)}`);
 if (failures > 0) console.log(`${failures} floor(s) not met`);
-// Pinned, the parent process runs the catalog benchmarks once this child is done.
-if (process.env.QF_BENCH_CPU === undefined) {
-  const catalog = runCatalogBench();
-  process.exitCode = Math.max(catalog, runOptimizeBench(), runLiveRingBench(), runLiveExchangeBench());
-}
+// Pinned, the parent process runs the unpinned benchmarks once this child is done.
+if (process.env.QF_BENCH_CPU === undefined) process.exitCode = runUnpinnedBenches();
