@@ -239,25 +239,23 @@ export function instrumentsForSymbols(config: Pick<RunConfig, 'instrument' | 'in
  * and the same parameters run through `backtest` are the same run.
  */
 export function engineOptionsOf(config: RunConfig, feeds: MarketFeed[], instruments: Instrument[] = instrumentsOf(config, feeds)): Omit<BacktestOptions, 'strategy'> {
-  return {
-    feeds,
-    instruments,
-    risk: new RiskEngine(config.risk ?? {}),
-    ...(config.account !== undefined ? { account: config.account } : {}),
-    cash: config.cash,
-    ...executionOptionsOf(config),
-    historyCapacity: config.history,
-    ...(config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : {}),
-    ...tradingWindowOf(config),
-  };
+  // Assigned, not spread: an optimizer makes these once per trial, and V8 builds a literal that mixes spreads and
+  // properties in its runtime (docs/architecture.md).
+  return Object.assign(
+    { feeds, instruments, risk: new RiskEngine(config.risk ?? {}), cash: config.cash, historyCapacity: config.history },
+    executionOptionsOf(config),
+    config.account !== undefined ? { account: config.account } : undefined,
+    config.equitySampling !== undefined ? { equitySampling: config.equitySampling } : undefined,
+    tradingWindowOf(config),
+  );
 }
 
 /** The run's trading window in µs (a date `tradeTo` includes its whole day); empty without one. */
 export function tradingWindowOf(config: Pick<RunConfig, 'tradeFrom' | 'tradeTo'>): { tradeFrom?: number; tradeTo?: number } {
-  return {
-    ...(config.tradeFrom !== undefined ? { tradeFrom: parseIsoTime(config.tradeFrom) as number } : {}),
-    ...(config.tradeTo !== undefined ? { tradeTo: parseIsoTime(config.tradeTo, 'end') as number } : {}),
-  };
+  const window: { tradeFrom?: number; tradeTo?: number } = {};
+  if (config.tradeFrom !== undefined) window.tradeFrom = parseIsoTime(config.tradeFrom) as number;
+  if (config.tradeTo !== undefined) window.tradeTo = parseIsoTime(config.tradeTo, 'end') as number;
+  return window;
 }
 
 /** The strategy's parameters and the strategy itself; what its schema or constructor throws is a StrategyError. */

@@ -125,7 +125,7 @@ export class TrialRunner {
     const feeds = sweepFeeds(this.data);
     // Every trial has the same instruments (the config's, for the data's symbols): made once, not parsed again per trial.
     this.instruments ??= instrumentsOf(this.config, feeds);
-    return new BacktestEngine({ ...engineOptionsOf(windowed(this.config, window), feeds, this.instruments), strategy, recordPositions, ...(pool !== undefined ? { bufferPool: pool } : {}) });
+    return new BacktestEngine(Object.assign(engineOptionsOf(windowed(this.config, window), feeds, this.instruments), { strategy, recordPositions }, pool !== undefined ? { bufferPool: pool } : undefined));
   }
 
   private instruments: Instrument[] | undefined;
