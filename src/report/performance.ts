@@ -206,14 +206,6 @@ export interface RunMetrics {
 }
 
 /**
- * Every metric of a run from a few passes over its equity curve: the step
- * returns once, two passes for the return statistics, one for the
- * drawdowns, one for the calendar and rolling figures (sampled at month
- * ends), and a partial sort for the quantiles. `maxDrawdownFraction` is the
- * one calmar uses (the curve's own when undefined). `periods` false leaves
- * the calendar and rolling figures (monthly, yearly, rolling_*) empty.
- */
-/**
  * Buffers runMetrics works in, for a caller that computes the metrics of
  * one run after another (an optimizer's trials): each run's step returns
  * and cumulative log returns would otherwise be new arrays of the curve's
@@ -225,6 +217,15 @@ export class MetricsScratch {
   readonly cumulative = new ScratchFloat64();
 }
 
+/**
+ * Every metric of a run from a few passes over its equity curve: the step
+ * returns once, two passes for the return statistics, one for the
+ * drawdowns, one for the calendar and rolling figures (sampled at month
+ * ends), and a partial sort for the quantiles. `maxDrawdownFraction` is the
+ * one calmar uses (the curve's own when undefined). `periods` false leaves
+ * the calendar and rolling figures (monthly, yearly, rolling_*) empty.
+ * `scratch`: work buffers the caller keeps from one call to the next.
+ */
 export function runMetrics(input: PerformanceInput, maxDrawdownFraction?: number, periods = true, scratch?: MetricsScratch): RunMetrics {
   const { time, equity, periodsPerYear: ppy } = input;
   const n = equity.length;
