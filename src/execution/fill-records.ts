@@ -43,6 +43,7 @@ export class FillRecords extends AppendedRecords<Fill> {
       liquidity: r[b + LIQUIDITY] as Liquidity,
     };
     const inKind = f[n + FEE_IN_KIND] as number;
-    return inKind === inKind ? { ...base, feeInKind: inKind } : base;
+    // Assigned, not spread into a literal with another property (V8's slow path: docs/architecture.md).
+    return inKind === inKind ? Object.assign(base, { feeInKind: inKind }) : base;
   }
 }

@@ -1,6 +1,6 @@
 import { RecordRows } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
-import { draftOrder, type Contingency, type MutableOrder, type Order, type OrderSide, type OrderStatus, type OrderType, type PositionSide, type TimeInForce } from '../model/order.js';
+import { blankOrder, type Contingency, type MutableOrder, type Order, type OrderSide, type OrderStatus, type OrderType, type PositionSide, type TimeInForce } from '../model/order.js';
 
 // The doubles of an order's row.
 const ID = 0;
@@ -158,9 +158,4 @@ export class OrderRecords {
   ownClientOrderId(id: number): string {
     return `${this.prefix}${id}`;
   }
-}
-
-/** An order object to read into (readInto), with its keys in the order OrderManager creates them. */
-export function blankOrder(): MutableOrder {
-  return draftOrder({ symbol: '', side: 'buy', quantity: NaN });
 }

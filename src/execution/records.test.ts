@@ -5,7 +5,8 @@ import { NO_OCO_IDS, ORDER_TYPES, type MutableOrder } from '../model/order.js';
 import type { ClosedTrade } from '../portfolio/trade-book.js';
 import { TradeRecords } from '../portfolio/trade-records.js';
 import { FillRecords } from './fill-records.js';
-import { OrderRecords, blankOrder } from './order-records.js';
+import { OrderRecords } from './order-records.js';
+import { blankOrder } from '../model/order.js';
 
 const num = fc.oneof(fc.double(), fc.integer({ min: -1e9, max: 1e9 }), fc.constantFrom(NaN, Infinity, -0, 0.1 + 0.2));
 const text = fc.string({ maxLength: 12 });

@@ -1,9 +1,8 @@
 import { addExact } from '../core/decimal.js';
 import type { Issue } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
-import { blankOrder } from '../execution/order-records.js';
 import type { Fill } from '../model/events.js';
-import type { MutableOrder, Order, PositionMode } from '../model/order.js';
+import { blankOrder, type MutableOrder, type Order, type PositionMode } from '../model/order.js';
 import type { PositionState } from '../portfolio/portfolio.js';
 import type { ClosedTrade } from '../portfolio/trade-book.js';
 import type { TradingStateEvent } from '../risk/engine.js';

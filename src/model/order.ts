@@ -310,6 +310,11 @@ export function draftOrder(fields: Pick<Order, 'symbol' | 'side' | 'quantity'> &
   return Object.assign({ ...DRAFT }, fields);
 }
 
+/** An order object to read a recorded order into (OrderRecords.readInto), with the keys where every order has them. */
+export function blankOrder(): MutableOrder {
+  return draftOrder({ symbol: '', side: 'buy', quantity: NaN });
+}
+
 const LIVE: ReadonlySet<OrderStatus> = new Set(['submitted', 'held', 'accepted', 'triggered', 'partially_filled', 'pending_cancel', 'pending_modify']);
 const WORKING: ReadonlySet<OrderStatus> = new Set(['accepted', 'triggered', 'partially_filled', 'pending_cancel', 'pending_modify']);
 

@@ -8,11 +8,10 @@ import { CsvFileWriter } from './csv-file-writer.js';
 import { csvField } from './format.js';
 import type { Summary } from './summary.js';
 import { columnReader, type EquityCurve } from '../kernel/recorder.js';
-import { blankOrder } from '../execution/order-records.js';
 import { runRecords } from '../kernel/result.js';
 import type { PositionRows } from '../kernel/position-log.js';
 import type { Fill } from '../model/events.js';
-import type { Order } from '../model/order.js';
+import { blankOrder, type Order } from '../model/order.js';
 import type { ClosedTrade } from '../portfolio/trade-book.js';
 
 export const TRADES_HEADER = 'trade_id,symbol,direction,quantity,entry_time,entry_price,exit_time,exit_price,gross_pnl,fees,net_pnl,bars_held,mae,mfe';
@@ -166,7 +165,6 @@ export function writeOrderRow(w: CsvFileWriter, o: Order, hedging: boolean): voi
   w.endRow();
 }
 
-/** Row `i` of an equity curve, as in equity.csv. */
 /** Row `i` of equity.csv; `cash` and `margin` read those columns (columnReader: a recorded curve keeps them as steps). */
 export function writeEquityRow(w: CsvFileWriter, curve: EquityCurve, i: number, cash: (row: number) => number, margin: (row: number) => number): void {
   w.time(curve.time[i] as number);
