@@ -12,6 +12,12 @@ import type { TrialWorkerData } from './trial-worker.js';
 export interface TrialPool {
   /** Trials it runs at once. */
   readonly concurrency: number;
+  /**
+   * Trials worth asking it for at once (running, or waiting at a thread):
+   * read before each hand-over, so it may change as the pool learns how
+   * long trials take. Without it, twice the concurrency.
+   */
+  readonly depth?: number;
   run(request: TrialRequest): Promise<TrialOutcome>;
   close(): Promise<void>;
 }
@@ -64,8 +70,13 @@ interface QueuedTrial {
  *
  * A trial on this thread blocks it, and with it the hand-over of the next
  * trial to a worker that finishes meanwhile: each worker is therefore handed
- * one trial ahead (posted to it at once), so it never waits for this
- * thread.
+ * trials ahead (posted to it at once), so it never waits for this thread:
+ * one ahead while trials are long, more while they are short (enough for
+ * about HAND_AHEAD_MILLIS of work, as this thread's trials last), since one
+ * slow trial here would otherwise leave a worker idle for the length of
+ * several of its own. Before they start, workers are handed nothing: this
+ * thread runs the trials meanwhile, and a worker's first trials (its code not
+ * yet optimized) hold up no more of the sweep than the ones it has.
  */
 export class ThreadPool implements TrialPool {
   readonly concurrency: number;
@@ -75,6 +86,8 @@ export class ThreadPool implements TrialPool {
   private inlineTrials = 0;
   private inlineMillis = 0;
   private fastestMillis = Infinity;
+  /** This thread's recent trial time (a moving average), for how many trials a worker is handed ahead. */
+  private recentMillis = NaN;
   /** Workers take trials once they have started; at once when the sweep is known to be long (they start with it). */
   private workersReady = false;
   private workersBusy = 0;
@@ -89,11 +102,22 @@ export class ThreadPool implements TrialPool {
     rowsPerTrial?: number,
   ) {
     this.concurrency = threads + (inline !== undefined ? 1 : 0);
-    // Without this thread's help the workers are the pool: they start at once; so they do for a sweep known to be long.
-    if (inline === undefined || (expectedTrials ?? 0) * (rowsPerTrial ?? 0) >= EAGER_START_ROWS) {
-      this.workersReady = true;
-      this.startWorkers();
-    }
+    // Without this thread's help the workers are the pool: they start at once and take trials as soon as they are given.
+    // A sweep known to be long starts them at once too, this thread running trials until they are ready.
+    if (inline === undefined) this.workersReady = true;
+    if (inline === undefined || (expectedTrials ?? 0) * (rowsPerTrial ?? 0) >= EAGER_START_ROWS) this.startWorkers();
+  }
+
+  get depth(): number {
+    // Workers may hold more than they are now handed ahead (trials got longer): this thread's turn is still one more.
+    return (this.inline !== undefined ? 1 : 0) + Math.max(this.workersBusy, this.threads * this.ahead());
+  }
+
+  /** Trials each worker holds at once: one running, and the ones handed ahead (see the class). */
+  private ahead(): number {
+    if (this.inline === undefined) return 2;
+    const t = this.recentMillis;
+    return t === t ? Math.min(MAX_AHEAD, Math.max(2, Math.ceil(HAND_AHEAD_MILLIS / Math.max(t, 0.01)))) : 2;
   }
 
   private startWorkers(): void {
@@ -103,8 +127,8 @@ export class ThreadPool implements TrialPool {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 60_000,
-      // The trial handed over ahead goes to the worker itself: piscina's own queue waits for this thread's event loop.
-      concurrentTasksPerWorker: this.inline !== undefined ? 2 : 1,
+      // The trials handed over ahead go to the worker itself: piscina's own queue waits for this thread's event loop.
+      concurrentTasksPerWorker: this.inline !== undefined ? MAX_AHEAD : 1,
       workerData: this.init,
       ...(RUNNING_BUILD ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
     });
@@ -147,7 +171,7 @@ export class ThreadPool implements TrialPool {
   /** Hands queued trials to whoever is free: the workers (once started; one ahead each while many wait), then this thread. */
   private pump(): void {
     const pool = this.pool;
-    const ahead = this.inline !== undefined ? 2 : 1;
+    const ahead = this.inline === undefined ? 1 : this.ahead();
     while (pool !== undefined && this.workersReady && this.workersBusy < this.threads * ahead && this.queue.length > 0) {
       const job = this.queue.shift() as QueuedTrial;
       this.workersBusy++;
@@ -173,7 +197,9 @@ export class ThreadPool implements TrialPool {
             job.reject(e);
           }
           this.inlineTrials++;
-          if (this.pool === undefined) this.considerWorkers(performance.now() - started);
+          const millis = performance.now() - started;
+          this.recentMillis = this.recentMillis === this.recentMillis ? this.recentMillis + (millis - this.recentMillis) / 8 : millis;
+          if (this.pool === undefined) this.considerWorkers(millis);
         }
       } finally {
         this.inlineBusy = false;
@@ -193,6 +219,12 @@ const piscinaLib = lazyPackage<typeof import('piscina')>('piscina');
 
 /** About how long a worker thread takes to start (modules, tsx, the strategy) on the development machine. */
 const WORKER_START_MILLIS = 500;
+
+/** Work a worker is handed ahead of what it runs, in this thread's trial time (see ThreadPool). */
+const HAND_AHEAD_MILLIS = 25;
+
+/** Trials a worker is handed at most. */
+const MAX_AHEAD = 32;
 
 /** Trials x rows of data from which a sweep starts its workers at once (about a second of trials on one thread). */
 const EAGER_START_ROWS = 4_000_000;

@@ -34,13 +34,29 @@ describe('runSweep', () => {
     const first = sweep.next();
     // Let the fast trials finish while trial 1 runs.
     for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-    // Two may run at once (2 x concurrency); those that finished wait for trial 1, up to as many again.
-    expect(started).toEqual([1, 2, 3, 4]);
+    // Two may be asked at once (2 x concurrency); those that finished wait for trial 1, up to four times that in all.
+    expect(started).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     release();
     const trials = [(await first).value as TrialOutcome];
     for await (const o of sweep) trials.push(o);
     expect(trials.map((o) => o.trial)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(started).toHaveLength(20);
+  });
+
+  it("asks a pool for as many trials as its depth says, read as the sweep goes", async () => {
+    const { pool, started, release } = slowFirst(1);
+    let depth = 3;
+    Object.defineProperty(pool, 'depth', { get: () => depth });
+    const sweep = runSweep({ sampler: counting(40), pool });
+    const first = sweep.next();
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    // Three at once; finished ones wait for trial 1 up to four times that.
+    expect(started).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    depth = 5;
+    release();
+    const trials = [(await first).value as TrialOutcome];
+    for await (const o of sweep) trials.push(o);
+    expect(trials.map((o) => o.trial)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('reports a sampler that fails while trials run, from the sweep', async () => {

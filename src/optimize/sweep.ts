@@ -80,10 +80,11 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
   let inFlight = 0;
   let askFailure: { error: unknown } | undefined;
   const stopped = (): boolean => options.signal?.aborted === true;
-  const capacity = Math.max(1, pool.concurrency * 2);
 
   // A trial that finishes makes room for the next at once, even while an earlier one still runs: finished trials wait
-  // for their turn without holding the pool's threads idle (up to as many again as may run, which bounds the memory).
+  // for their turn without holding the pool's threads idle. They are bounded (which bounds the memory) by four times
+  // as many as may be asked at once: a trial handed to a worker behind as many as it holds ahead (see ThreadPool) comes
+  // back after about that many of this thread's trials, all of which wait for it.
   const finished = (): void => {
     inFlight--;
     if (sampler.batch > 0 || askFailure !== undefined) return;
@@ -95,8 +96,8 @@ export async function* runSweep(options: SweepOptions): AsyncGenerator<TrialOutc
   };
 
   const ask = (): void => {
-    const limit = sampler.batch > 0 ? sampler.batch : capacity;
-    while (!exhausted && !stopped() && inFlight < limit && running.size < 2 * limit && asked < max) {
+    const limit = sampler.batch > 0 ? sampler.batch : Math.max(1, pool.depth ?? pool.concurrency * 2);
+    while (!exhausted && !stopped() && inFlight < limit && running.size < 4 * limit && asked < max) {
       const params = sampler.next();
       if (params === undefined) {
         exhausted = true;
