@@ -10,7 +10,10 @@ import { correlationWithIndex, excessKurtosis, mean, percentileOfSorted, skewnes
 export function inferPeriodsPerYear(times: ArrayLike<number>): number {
   const n = times.length;
   if (n < 2) return 252;
-  const gaps = new Float64Array(n - 1);
+  // The median gap: the gap most steps have when more than half do (regular bars: found by a majority vote and a count,
+  // without a copy of the gaps), else selected from all of them.
+  let candidate = NaN;
+  let votes = 0;
   let weekend = false;
   // Steps per day: runs of one day while the times go forward, else counted per day.
   const counts: number[] = [];
@@ -19,7 +22,13 @@ export function inferPeriodsPerYear(times: ArrayLike<number>): number {
   let run = 0;
   for (let i = 0; i < n; i++) {
     const t = times[i] as number;
-    if (i > 0) gaps[i - 1] = t - (times[i - 1] as number);
+    if (i > 0) {
+      const gap = t - (times[i - 1] as number);
+      if (votes === 0) {
+        candidate = gap;
+        votes = 1;
+      } else votes += gap === candidate ? 1 : -1;
+    }
     const d = Math.floor(t / MICROS_PER_DAY);
     if (d === day) {
       run++;
@@ -34,9 +43,7 @@ export function inferPeriodsPerYear(times: ArrayLike<number>): number {
   }
   counts.push(run);
   const daysPerYear = weekend ? 365 : 252;
-  const half = gaps.length >> 1;
-  selectRank(gaps, half);
-  const medianGap = gaps[half] as number;
+  const medianGap = majorityGap(times, candidate) ?? medianGapOf(times);
   if (medianGap >= 20 * MICROS_PER_HOUR) return daysPerYear * (MICROS_PER_DAY / Math.max(medianGap, MICROS_PER_DAY));
   let perDayCounts = counts;
   if (perDay !== undefined) {
@@ -48,6 +55,26 @@ export function inferPeriodsPerYear(times: ArrayLike<number>): number {
   }
   perDayCounts.sort((a, b) => a - b);
   return daysPerYear * (perDayCounts[perDayCounts.length >> 1] as number);
+}
+
+/**
+ * `candidate` when more than half the gaps between `times` are it (it is
+ * then their median: sorted, its run covers the middle), else undefined.
+ */
+function majorityGap(times: ArrayLike<number>, candidate: number): number | undefined {
+  const gaps = times.length - 1;
+  let count = 0;
+  for (let i = 1; i <= gaps; i++) if ((times[i] as number) - (times[i - 1] as number) === candidate) count++;
+  return 2 * count > gaps ? candidate : undefined;
+}
+
+/** The median (upper middle) of the gaps between `times`. */
+function medianGapOf(times: ArrayLike<number>): number {
+  const gaps = new Float64Array(times.length - 1);
+  for (let i = 0; i < gaps.length; i++) gaps[i] = (times[i + 1] as number) - (times[i] as number);
+  const half = gaps.length >> 1;
+  selectRank(gaps, half);
+  return gaps[half] as number;
 }
 
 /** Simple returns of an equity series, starting from `initial` (into `out`, of the series' length, when given). */

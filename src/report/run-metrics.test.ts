@@ -82,6 +82,25 @@ describe('run metrics', () => {
     );
   });
 
+  it('infer the periods per year exactly as sorting every gap does when most gaps are one (regular bars), or just half', () => {
+    // Runs of one gap with others between: the gap most steps have is the median only when more than half the gaps are it.
+    const regular = fc
+      .tuple(fc.constantFrom(60_000_000, MICROS_PER_DAY, 3_600_000_000), fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: -MICROS_PER_DAY, max: 3 * MICROS_PER_DAY })), { minLength: 1, maxLength: 300 }))
+      .map(([gap, steps]) => {
+        let t = 1_600_000_000_000_000;
+        return [t, ...steps.map((s) => (t += s === 0 ? gap : s))];
+      });
+    fc.assert(
+      fc.property(regular, (ts) => {
+        expect(inferPeriodsPerYear(ts)).toBe(periodsPerYearByFullSort(ts));
+      }),
+      { numRuns: 500 },
+    );
+    // Exactly half the gaps one value is no majority: the median is then the upper middle of all of them.
+    const half = [0, 60e6, 120e6, 180e6, 180e6 + 3 * MICROS_PER_DAY, 180e6 + 6 * MICROS_PER_DAY, 180e6 + 9 * MICROS_PER_DAY].map((x) => 1_600_000_000_000_000 + x);
+    expect(inferPeriodsPerYear(half)).toBe(periodsPerYearByFullSort(half));
+  });
+
   it('are bit for bit the figures of the metric functions one by one', () => {
     // One set of work buffers for every case, as an optimizer's trials use theirs: longer and shorter runs in turn.
     const scratch = new MetricsScratch();
