@@ -1,4 +1,4 @@
-import { GrowableFloat64 } from '../core/growable.js';
+import { grownCopy } from '../core/growable.js';
 import { MICROS_PER_DAY } from '../core/time.js';
 import type { Micros } from '../core/time.js';
 import { unrealizedPnlOf, type PositionState } from '../portfolio/portfolio.js';
@@ -28,8 +28,19 @@ export interface PositionRows {
  * leg, a snapshot every leg.
  */
 export class PositionLog {
-  /** The ten columns of PositionRows; none when disabled (an optimizer's trial makes one log per run). */
-  private readonly cols: GrowableFloat64[];
+  /**
+   * The ten columns of PositionRows, grown together (one capacity check a
+   * row); none when disabled (an optimizer's trial makes one log per run).
+   */
+  private readonly cols: Float64Array<ArrayBuffer>[];
+  private length = 0;
+  /**
+   * The row being added, written here by the caller and copied into the
+   * columns by `append`: a double passed to a call that V8 does not inline
+   * becomes a heap number (docs/architecture.md, "No double crosses a call"),
+   * and a row passed as arguments was ten of them a fill.
+   */
+  private readonly next = new Float64Array(COLUMNS);
   private lastDay = NaN;
   private lastStep = NaN;
   /**
@@ -47,7 +58,7 @@ export class PositionLog {
     private readonly enabled = true,
   ) {
     this.held = new Float64Array(positions.length * FIELDS);
-    this.cols = Array.from({ length: enabled ? COLUMNS : 0 }, () => new GrowableFloat64(256));
+    this.cols = Array.from({ length: enabled ? COLUMNS : 0 }, () => new Float64Array(256));
   }
 
   /** After a fill of position `idx` (an index into the portfolio's positions). */
@@ -102,20 +113,29 @@ export class PositionLog {
   /** The held snapshot of the last step of a day, stamped with that step's time. */
   private flush(): void {
     const h = this.held;
+    const r = this.next;
     for (let i = 0, k = 0; i < this.positions.length; i++, k += FIELDS) {
       const p = this.positions[i] as PositionState;
       const q = h[k] as number;
       const avg = h[k + 1] as number;
       const price = h[k + 2] as number;
-      const m = p.instrument.multiplier;
-      this.row(this.lastStep, p, q, avg, price, p.notionalAt(q, price), unrealizedPnlOf(q, avg, price, m), h[k + 3] as number, h[k + 4] as number);
+      r[TIME] = this.lastStep;
+      r[QUANTITY] = q;
+      r[AVERAGE_PRICE] = avg;
+      r[PRICE] = price;
+      r[MARKET_VALUE] = p.notionalAt(q, price);
+      r[UNREALIZED] = unrealizedPnlOf(q, avg, price, p.instrument.multiplier);
+      r[REALIZED] = h[k + 3] as number;
+      r[FEES] = h[k + 4] as number;
+      this.append(p);
     }
     this.holding = false;
   }
 
   rows(): PositionRows {
     if (this.cols.length === 0) return EMPTY_ROWS;
-    const [time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side] = this.cols.map((c) => c.view()) as [
+    const n = this.length;
+    const [time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side] = this.cols.map((c) => c.subarray(0, n)) as [
       Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
     ];
     return { length: time.length, time, symbol, quantity, averagePrice, price, marketValue, unrealizedPnl, realizedPnl, fees, side };
@@ -123,23 +143,47 @@ export class PositionLog {
 
   private push(idx: number, time: Micros): void {
     const p = this.positions[idx] as PositionState;
-    this.row(time, p, p.quantity, p.averagePrice, p.lastPrice, p.notional, p.unrealizedPnl, p.realizedPnl, p.fees);
+    const r = this.next;
+    r[TIME] = time;
+    r[QUANTITY] = p.quantity;
+    r[AVERAGE_PRICE] = p.averagePrice;
+    r[PRICE] = p.lastPrice;
+    r[MARKET_VALUE] = p.notional;
+    r[UNREALIZED] = p.unrealizedPnl;
+    r[REALIZED] = p.realizedPnl;
+    r[FEES] = p.fees;
+    this.append(p);
   }
 
-  private row(time: Micros, p: PositionState, quantity: number, averagePrice: number, price: number, marketValue: number, unrealized: number, realized: number, fees: number): void {
+  /** `next` as a row of position `p` (its symbol and leg filled in here). */
+  private append(p: PositionState): void {
+    const n = this.length;
+    if (n === (this.cols[0] as Float64Array).length) this.grow();
+    const r = this.next;
+    r[SYMBOL] = p.index;
+    r[SIDE] = p.side === 'long' ? 1 : p.side === 'short' ? -1 : 0;
     const c = this.cols;
-    (c[0] as GrowableFloat64).push(time);
-    (c[1] as GrowableFloat64).push(p.index);
-    (c[2] as GrowableFloat64).push(quantity);
-    (c[3] as GrowableFloat64).push(averagePrice);
-    (c[4] as GrowableFloat64).push(price);
-    (c[5] as GrowableFloat64).push(marketValue);
-    (c[6] as GrowableFloat64).push(unrealized);
-    (c[7] as GrowableFloat64).push(realized);
-    (c[8] as GrowableFloat64).push(fees);
-    (c[9] as GrowableFloat64).push(p.side === 'long' ? 1 : p.side === 'short' ? -1 : 0);
+    for (let k = 0; k < COLUMNS; k++) (c[k] as Float64Array)[n] = r[k] as number;
+    this.length = n + 1;
+  }
+
+  private grow(): void {
+    const c = this.cols;
+    for (let k = 0; k < COLUMNS; k++) c[k] = grownCopy(c[k] as Float64Array<ArrayBuffer>, (c[k] as Float64Array).length * 2);
   }
 }
+
+// The columns in PositionRows' order.
+const TIME = 0;
+const SYMBOL = 1;
+const QUANTITY = 2;
+const AVERAGE_PRICE = 3;
+const PRICE = 4;
+const MARKET_VALUE = 5;
+const UNREALIZED = 6;
+const REALIZED = 7;
+const FEES = 8;
+const SIDE = 9;
 
 /** Values held per position: quantity, average price, price, realised P&L, fees. */
 const FIELDS = 5;
