@@ -136,6 +136,12 @@ export class ReplayDriver {
   lastStep: Micros = NaN;
   /** Events replayed so far. */
   events = 0;
+  /**
+   * The current step's time while replaying: a typed array, not a local, as
+   * V8 kept a local double that lives across the loop's calls boxed (a heap
+   * number for every bar).
+   */
+  private readonly stepCell = new Float64Array(1);
 
   constructor(
     readonly feeds: readonly MarketFeed[],
@@ -167,7 +173,8 @@ export class ReplayDriver {
         this.runBars(kernel, only);
         return;
       }
-      let step = NaN;
+      const step = this.stepCell;
+      step[0] = NaN;
       let untilReport = this.eventsUntilReport(this.events);
       for (;;) {
         // The cursor with the earliest row; ties go to the earlier feed.
@@ -181,11 +188,12 @@ export class ReplayDriver {
           }
         }
         if (best === undefined || bestT > this.until) break;
-        if (bestT !== step) {
-          if (bestT < step) throw new InvariantError(`feed ${best.feed.source} went back in time`);
-          if (step === step) this.dropUnpaired();
+        const last = step[0] as number;
+        if (bestT !== last) {
+          if (bestT < last) throw new InvariantError(`feed ${best.feed.source} went back in time`);
+          if (last === last) this.dropUnpaired();
           kernel.advanceTo(bestT);
-          step = bestT;
+          step[0] = bestT;
         }
         const cols = best.cols as Columns;
         const i = best.i;
@@ -216,8 +224,9 @@ export class ReplayDriver {
           (progress as ProgressSink).report(this.events);
         }
       }
-      if (step === step) this.dropUnpaired();
-      this.lastStep = step;
+      const last = step[0] as number;
+      if (last === last) this.dropUnpaired();
+      this.lastStep = last;
       kernel.finish();
     } finally {
       for (const c of cursors) c.feed.close();
@@ -243,7 +252,8 @@ export class ReplayDriver {
   private runBars(kernel: TradingKernel, c: FeedCursor): void {
     const progress = this.progress;
     const idx = c.symbolIdx;
-    let step = NaN;
+    const step = this.stepCell;
+    step[0] = NaN;
     let events = this.events;
     let untilReport = this.eventsUntilReport(events);
     const until = this.until;
@@ -260,10 +270,10 @@ export class ReplayDriver {
         row[ROW_LOW] = low[i] as number;
         row[ROW_CLOSE] = close[i] as number;
         row[ROW_VOLUME] = volume[i] as number;
-        if (t !== step) {
-          if (t < step) throw new InvariantError(`feed ${c.feed.source} went back in time`);
+        if (t !== step[0]) {
+          if (t < (step[0] as number)) throw new InvariantError(`feed ${c.feed.source} went back in time`);
           kernel.advanceToBarRow();
-          step = t;
+          step[0] = t;
         }
         kernel.onBarRow(idx);
         events++;
@@ -276,7 +286,7 @@ export class ReplayDriver {
       c.i = n;
     }
     this.events = events;
-    this.lastStep = step;
+    this.lastStep = step[0] as number;
     kernel.finish();
     this.progress?.report(events);
   }

@@ -37,7 +37,7 @@ import { BarView, QuoteView, TradeView } from './market-views.js';
 import { OpeningPositions, type OpeningOrder, type OpeningPosition } from './opening-account.js';
 import { OrderEntry, orderRequest } from './order-entry.js';
 import { PositionLog } from './position-log.js';
-import { EquityRecorder } from './recorder.js';
+import { EquityRecorder, STEP_CASH, STEP_EQUITY, STEP_MARGIN, STEP_POSITION_VALUE, STEP_TIME } from './recorder.js';
 import { Series } from './series.js';
 import { RunSizer } from './sizing.js';
 
@@ -823,7 +823,13 @@ export class TradingKernel {
     }
     // The position value's places come with it when the portfolio knows them (one position in the account currency).
     const equity = posValue === 0 ? base : addExactHinted(base, this.valuedBasePlaces, posValue, p.positionValuePlaces);
-    this.equity.record(t, equity, cash, posValue, p.marginInUse);
+    const step = this.equity.next;
+    step[STEP_TIME] = t;
+    step[STEP_EQUITY] = equity;
+    step[STEP_CASH] = cash;
+    step[STEP_POSITION_VALUE] = posValue;
+    step[STEP_MARGIN] = p.marginInUse;
+    this.equity.recordNext();
     if (!act) return;
     const after = this.afterValuation;
     for (let k = 0; k < after.length; k++) {

@@ -149,13 +149,16 @@ export class EquityRecorder {
   private positionValue: Float64Array<ArrayBuffer>;
   private readonly cash = new StepColumn();
   private readonly margin = new StepColumn();
-  // Daily sampling: the latest step of the current day.
+  /**
+   * The step to record (time, equity, cash, position value, margin: the
+   * STEP_* offsets), written here by the kernel before `recordNext()`: a
+   * double passed to a call that V8 does not inline becomes a heap number
+   * (docs/architecture.md, "No double crosses a call"), up to five a bar.
+   */
+  readonly next = new Float64Array(STEP_FIELDS);
+  // Daily sampling: the latest step of the current day (`held`, as `next`).
   private heldDay = NaN;
-  private heldTime = NaN;
-  private heldEquity = NaN;
-  private heldCash = NaN;
-  private heldPositionValue = NaN;
-  private heldMargin = NaN;
+  private readonly held = new Float64Array(STEP_FIELDS).fill(NaN);
 
   /** `capacity`: rows to make room for at once (the steps expected, when known); `pool`: where the columns come from (see `release`). */
   constructor(
@@ -175,23 +178,33 @@ export class EquityRecorder {
   }
 
   record(t: Micros, equity: number, cash: number, positionValue: number, margin: number): void {
+    const r = this.next;
+    r[STEP_TIME] = t;
+    r[STEP_EQUITY] = equity;
+    r[STEP_CASH] = cash;
+    r[STEP_POSITION_VALUE] = positionValue;
+    r[STEP_MARGIN] = margin;
+    this.recordNext();
+  }
+
+  /** record() of the step written in `next`. */
+  recordNext(): void {
     if (this.sampling === 'step') {
-      this.push(t, equity, cash, positionValue, margin);
+      this.push(this.next);
       return;
     }
+    const t = this.next[STEP_TIME] as number;
     const day = Math.floor(t / MICROS_PER_DAY);
-    if (day !== this.heldDay && this.heldDay === this.heldDay) this.pushHeld();
+    if (day !== this.heldDay && this.heldDay === this.heldDay) this.push(this.held);
     this.heldDay = day;
-    this.heldTime = t;
-    this.heldEquity = equity;
-    this.heldCash = cash;
-    this.heldPositionValue = positionValue;
-    this.heldMargin = margin;
+    const held = this.held;
+    const next = this.next;
+    for (let k = 0; k < STEP_FIELDS; k++) held[k] = next[k] as number;
   }
 
   /** Whether the row of step `t` is recorded (or held) already. */
   has(t: Micros): boolean {
-    if (this.sampling === 'day') return this.heldTime >= t && this.heldDay === this.heldDay;
+    if (this.sampling === 'day') return (this.held[STEP_TIME] as number) >= t && this.heldDay === this.heldDay;
     const n = this.length;
     return n > 0 && (this.time[n - 1] as number) >= t;
   }
@@ -200,7 +213,7 @@ export class EquityRecorder {
   finish(): void {
     if (this.sampling === 'day' && this.heldDay === this.heldDay) {
       const n = this.length;
-      if (!(n > 0 && (this.time[n - 1] as number) >= this.heldTime)) this.pushHeld();
+      if (!(n > 0 && (this.time[n - 1] as number) >= (this.held[STEP_TIME] as number))) this.push(this.held);
     }
   }
 
@@ -210,18 +223,15 @@ export class EquityRecorder {
     return new RecordedCurve(this.time.subarray(0, n), this.equity.subarray(0, n), this.positionValue.subarray(0, n), this.cash, this.margin);
   }
 
-  private pushHeld(): void {
-    this.push(this.heldTime, this.heldEquity, this.heldCash, this.heldPositionValue, this.heldMargin);
-  }
-
-  private push(t: Micros, equity: number, cash: number, positionValue: number, margin: number): void {
+  /** Appends the step in `row` (`next` or `held`). */
+  private push(row: Float64Array): void {
     const n = this.length;
     if (n === this.time.length) this.grow();
-    this.time[n] = t;
-    this.equity[n] = equity;
-    this.positionValue[n] = positionValue;
-    this.cash.push(n, cash);
-    this.margin.push(n, margin);
+    this.time[n] = row[STEP_TIME] as number;
+    this.equity[n] = row[STEP_EQUITY] as number;
+    this.positionValue[n] = row[STEP_POSITION_VALUE] as number;
+    this.cash.push(n, row[STEP_CASH] as number);
+    this.margin.push(n, row[STEP_MARGIN] as number);
     this.length = n + 1;
   }
 
@@ -232,3 +242,11 @@ export class EquityRecorder {
     this.positionValue = grownCopy(this.positionValue, size);
   }
 }
+
+// A step's values in EquityRecorder.next.
+export const STEP_TIME = 0;
+export const STEP_EQUITY = 1;
+export const STEP_CASH = 2;
+export const STEP_POSITION_VALUE = 3;
+export const STEP_MARGIN = 4;
+const STEP_FIELDS = 5;
