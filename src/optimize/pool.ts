@@ -88,7 +88,7 @@ export class ThreadPool implements TrialPool {
   private fastestMillis = Infinity;
   /** This thread's recent trial time (a moving average), for how many trials a worker is handed ahead. */
   private recentMillis = NaN;
-  /** Workers take trials once they have started; at once when the sweep is known to be long (they start with it). */
+  /** Workers take trials once they have started (at once when they are the whole pool: they take them as they start). */
   private workersReady = false;
   private workersBusy = 0;
 
@@ -109,13 +109,13 @@ export class ThreadPool implements TrialPool {
   }
 
   get depth(): number {
+    if (this.inline === undefined) return 2 * this.threads;
     // Workers may hold more than they are now handed ahead (trials got longer): this thread's turn is still one more.
-    return (this.inline !== undefined ? 1 : 0) + Math.max(this.workersBusy, this.threads * this.ahead());
+    return 1 + Math.max(this.workersBusy, this.threads * this.ahead());
   }
 
-  /** Trials each worker holds at once: one running, and the ones handed ahead (see the class). */
+  /** Trials each worker holds at once beside this thread: one running, and the ones handed ahead (see the class). */
   private ahead(): number {
-    if (this.inline === undefined) return 2;
     const t = this.recentMillis;
     return t === t ? Math.min(MAX_AHEAD, Math.max(2, Math.ceil(HAND_AHEAD_MILLIS / Math.max(t, 0.01)))) : 2;
   }
@@ -168,7 +168,7 @@ export class ThreadPool implements TrialPool {
     });
   }
 
-  /** Hands queued trials to whoever is free: the workers (once started; one ahead each while many wait), then this thread. */
+  /** Hands queued trials to whoever is free: the workers (once started; trials ahead each beside this thread), then this thread. */
   private pump(): void {
     const pool = this.pool;
     const ahead = this.inline === undefined ? 1 : this.ahead();
