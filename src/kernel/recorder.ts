@@ -26,7 +26,12 @@ export class StepColumn {
   /** The value of row `row`, rows coming in order (0, 1, 2, ...). */
   push(row: number, value: number): void {
     const n = this.count;
-    if (n > 0 && sameNumber(this.values[n - 1] as number, value)) return;
+    if (n > 0) {
+      // The same double, bit for bit in what a CSV shows (0 and -0 differ, NaN equals NaN); written out here, as a
+      // call V8 leaves out of line boxes both doubles, twice a bar.
+      const last = this.values[n - 1] as number;
+      if (last === value ? last !== 0 || 1 / last === 1 / value : last !== last && value !== value) return;
+    }
     if (n === this.starts.length) {
       this.starts = grownCopy(this.starts, n * 2);
       this.values = grownCopy(this.values, n * 2);
@@ -73,11 +78,6 @@ export class StepColumn {
     }
     return lo;
   }
-}
-
-/** The same double, bit for bit in what a CSV shows (0 and -0 differ, NaN equals NaN). */
-function sameNumber(a: number, b: number): boolean {
-  return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
 }
 
 /**
