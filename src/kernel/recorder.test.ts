@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EquityRecorder, StepColumn, columnReader, lastMargin } from './recorder.js';
+import { EquityRecorder, STEP_CASH, STEP_EQUITY, STEP_MARGIN, STEP_POSITION_VALUE, STEP_TIME, StepColumn, columnReader, lastMargin } from './recorder.js';
 
 const value = fc.oneof(fc.constantFrom(0, -0, NaN, 1, 2.5), fc.double());
 
@@ -32,7 +32,13 @@ describe('EquityRecorder', () => {
         let early = rec.curve();
         list.forEach(([e, c, p, m], i) => {
           if (i === taken) early = rec.curve();
-          rec.record(1_000 + i, e, c, p, m);
+          const step = rec.next;
+          step[STEP_TIME] = 1_000 + i;
+          step[STEP_EQUITY] = e;
+          step[STEP_CASH] = c;
+          step[STEP_POSITION_VALUE] = p;
+          step[STEP_MARGIN] = m;
+          rec.recordNext();
         });
         if (taken === list.length) early = rec.curve();
         const curve = rec.curve();

@@ -177,17 +177,7 @@ export class EquityRecorder {
     for (const a of [this.time, this.equity, this.positionValue]) pool.give(a);
   }
 
-  record(t: Micros, equity: number, cash: number, positionValue: number, margin: number): void {
-    const r = this.next;
-    r[STEP_TIME] = t;
-    r[STEP_EQUITY] = equity;
-    r[STEP_CASH] = cash;
-    r[STEP_POSITION_VALUE] = positionValue;
-    r[STEP_MARGIN] = margin;
-    this.recordNext();
-  }
-
-  /** record() of the step written in `next`. */
+  /** Records the step written in `next` (its row, or under daily sampling the day's latest step). */
   recordNext(): void {
     if (this.sampling === 'step') {
       this.push(this.next);
