@@ -176,6 +176,7 @@ export {
   type LocalExchange,
   type LocalExchangeOptions,
   type LocalExchangeStatus,
+  type LocalExchangeStepOptions,
   type ExchangeDataFile,
   type CcxtUrlTarget,
   type RateVerdict,

@@ -6,8 +6,9 @@
  * exchange's (journal.qfj: the exchange's trade times, on the data's clock),
  * paired with the backtest's by client order id `<runId>-<n>`, and the parts
  * of the gap add up to it to the last digit. Kept in step with the replay
- * (one bar released at a time, the next once the run has recorded it and
- * all its orders reached the exchange) and nothing injected, the gap is
+ * (one bar released at a time, its fills before it, the next once the run
+ * has recorded it and all its orders reached the exchange) and nothing
+ * injected, the gap is
  * zero; with 1 s of order latency (10 bars at 600 times real time) and 20 bp
  * of slippage injected, the latency and slippage parts are not zero. A
  * paper run through the same exchange reconciles to a zero gap.
@@ -71,12 +72,13 @@ function recordedBars(out: string): number {
   return Math.max(0, rows);
 }
 
-/** Orders the run has journalled as sent (submit intents) and fills it has taken in from the exchange (a torn last record is not read). */
-function journalled(out: string): { submits: number; fills: number } {
+/** Orders the run has journalled as sent (submit intents), the exchange's answers to them (accepted or rejected) and fills it has taken in (a torn last record is not read). */
+function journalled(out: string): { submits: number; answered: number; fills: number } {
   const file = join(out, 'journal.qfj');
-  if (!existsSync(file)) return { submits: 0, fills: 0 };
+  if (!existsSync(file)) return { submits: 0, answered: 0, fills: 0 };
   const records = readJournal(file);
-  return { submits: records.filter((r) => r.kind === 'submit').length, fills: records.filter((r) => r.kind === 'fill').length };
+  const count = (kind: string): number => records.filter((r) => r.kind === kind).length;
+  return { submits: count('submit'), answered: count('accepted') + count('rejected'), fills: count('fill') };
 }
 
 /** Polls until `ok` holds (failing after `ms` with `what`). */
@@ -89,35 +91,29 @@ async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void
 }
 
 /**
- * Keeps a manual replay in step with the run: releases one bar, waits until
- * the run has recorded it, every order the run journalled has reached the
- * exchange and every fill the exchange made has reached the run (its
- * venue journals a fill as it takes it in; the next bar's step applies it
- * before the strategy sees that bar), with nothing new for QUIET ms (the
- * strategy reacts to a bar at once; QUIET covers a loaded machine), then
- * the next bar. Without the fills, a report slower than QUIET (a loaded
- * machine) reached the run after the next bar: the strategy saw its order
- * still open on that bar and took a later signal than the backtest.
+ * Keeps a manual replay in step with the run, bar by bar, as a backtest
+ * sees the data: the next bar's fills first (the exchange matches the open
+ * orders against the bar and sends their reports, holding the bar) until
+ * the run has taken every fill in; then the bar, until the run has recorded
+ * it (its recorder writes a bar after the strategy has handled it, and the
+ * venue journals an order as it sends it) and every order it sent has
+ * reached the exchange and been answered. So the strategy sees a fill at a
+ * bar's open on that bar, however the run's market data (an I/O thread) and
+ * reports (its own socket) travel. Every wait is on a count, none on a
+ * quiet spell: a loaded machine outlasted one.
  */
-const QUIET_MS = 500;
 async function stepBars(exchange: LocalExchange, out: string, bars: number, exited: () => boolean): Promise<void> {
   await until('the run to subscribe', () => exchange.status().subscriptions > 0 && exchange.status().userSubscriptions > 0, 30_000);
   for (let i = 1; i <= bars; i++) {
-    expect(exchange.step(1)).toBe(1);
+    expect(exchange.step(1, { holdMarketData: true })).toBe(1);
+    await until(`the fills at bar ${i} to reach the run`, () => exited() || journalled(out).fills === exchange.status().fills);
+    exchange.releaseMarketData();
     await until(`bar ${i} to be recorded`, () => exited() || recordedBars(out) >= i);
-    let last = '';
-    let since = Date.now();
-    for (;;) {
-      if (exited()) return;
-      const { submits, fills } = journalled(out);
-      const status = exchange.status();
-      const now = `${submits}/${status.ordersReceived}/${fills}/${status.fills}/${recordedBars(out)}`;
-      if (now !== last) {
-        last = now;
-        since = Date.now();
-      } else if (submits === status.ordersReceived && fills === status.fills && Date.now() - since >= QUIET_MS) break;
-      await sleep(10);
-    }
+    await until(`the orders of bar ${i} to be answered`, () => {
+      if (exited()) return true;
+      const { submits, answered } = journalled(out);
+      return submits === exchange.status().ordersReceived && answered === submits;
+    });
   }
 }
 

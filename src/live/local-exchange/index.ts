@@ -1,4 +1,4 @@
-export { startLocalExchange, type LocalExchange, type LocalExchangeOptions, type LocalExchangeStatus } from './server.js';
+export { startLocalExchange, type LocalExchange, type LocalExchangeOptions, type LocalExchangeStatus, type LocalExchangeStepOptions } from './server.js';
 export { pointCcxtAt, type CcxtUrlTarget } from './ccxt-urls.js';
 export { unifiedSymbolOf, type ExchangeDataFile } from './dataset.js';
 export { RestRateLimiter, type RateVerdict } from './rate-limit.js';

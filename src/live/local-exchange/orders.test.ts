@@ -437,6 +437,49 @@ describe('faults of the order side', () => {
     expect(running.body.msg).toContain('runs on its own');
   });
 
+  it('a step that holds its market data sends its fills at once and its bars on release: a client takes in the fill before the bar', async () => {
+    const exchange = await serve();
+    const c = await client(exchange);
+    const heard: string[] = [];
+    let stop = false;
+    const watchBars = (async () => {
+      while (!stop) for (const k of await c.watchOHLCV('BTC/USDT', '1m')) heard.push(`bar ${k[0]}`);
+    })().catch(() => undefined);
+    const watchTrades = (async () => {
+      while (!stop) for (const t of await c.watchMyTrades('BTC/USDT')) heard.push(`fill ${t.timestamp} ${t.price}`);
+    })().catch(() => undefined);
+    await until(() => exchange.status().userSubscriptions === 1 && exchange.status().subscriptions > 0);
+    const times = readFileSync(barsFile, 'utf8').split('\n').slice(1, 4).map((l) => Date.parse(`${l.split(',')[0]?.replace(' ', 'T')}Z`));
+    exchange.step(1);
+    await until(() => heard.length === 1);
+    await c.createOrder('BTC/USDT', 'market', 'buy', 0.1);
+    expect(exchange.step(1, { holdMarketData: true })).toBe(1);
+    await until(() => heard.length === 2);
+    // The order filled at bar 2's open; bar 2 waits, served by REST meanwhile.
+    expect(exchange.status()).toMatchObject({ stepped: 2, heldMessages: 1, fills: 1 });
+    expect((await c.fetchOHLCV('BTC/USDT', '1m')).map((k) => k[0])).toEqual([times[0], times[1]]);
+    expect(heard).toEqual([`bar ${times[0]}`, `fill ${times[1]} ${(bars[1] as { open: number }).open}`]);
+    expect(exchange.releaseMarketData()).toBe(1);
+    await until(() => heard.length === 3);
+    // Over HTTP: a held step, then the release; a later step sends what an earlier one held first.
+    const post = async (path: string): Promise<{ status: number; body: { heldMessages?: number; msg?: string } }> => {
+      const r = await fetch(`${exchange.url}${path}`, { method: 'POST' });
+      return { status: r.status, body: (await r.json()) as { heldMessages?: number; msg?: string } };
+    };
+    expect((await post('/quantflow/step?events=1&hold=market-data')).body.heldMessages).toBe(1);
+    expect((await post('/quantflow/step?events=1&hold=market-data')).body.heldMessages).toBe(1);
+    await until(() => heard.length === 4);
+    expect((await post('/quantflow/release')).body.heldMessages).toBe(0);
+    await until(() => heard.length === 5);
+    const bad = await post('/quantflow/step?events=1&hold=orders');
+    expect(bad.status).toBe(400);
+    expect(bad.body.msg).toContain("value 'orders'");
+    stop = true;
+    expect(heard.slice(2)).toEqual([`bar ${times[1]}`, `bar ${times[2]}`, `bar ${Number(times[2]) + 60_000}`]);
+    await c.close();
+    await Promise.all([watchBars, watchTrades]);
+  });
+
   it('--order-latency-ms holds new orders before they reach the matcher', async () => {
     const exchange = await serve({ orderLatencyMs: 1500 });
     const c = await client(exchange);

@@ -28,7 +28,9 @@ export interface LocalExchangeOptions {
    * When the replay starts: 'subscribe' (default) at the first stream
    * subscription, 'listen' at once, 'manual' on `start()` or POST
    * /quantflow/start. A 'manual' replay not started can instead be stepped:
-   * `step(n)` or POST /quantflow/step?events=N releases the next N events.
+   * `step(n)` or POST /quantflow/step?events=N releases the next N events
+   * (`step(n, { holdMarketData: true })`, `&hold=market-data`: their fills
+   * now, their market data on `releaseMarketData()`, POST /quantflow/release).
    */
   readonly start?: 'subscribe' | 'listen' | 'manual';
   /** Drop every Nth stream message of each connection (0: none). */
@@ -103,6 +105,8 @@ export interface LocalExchangeStatus {
   readonly cancelReplaceRequests: number;
   /** Events released by `step()` (0 for a replay that runs on its own). */
   readonly stepped: number;
+  /** Market data stream messages a `step` held, waiting for `releaseMarketData()`. */
+  readonly heldMessages: number;
   readonly reportsSent: number;
   readonly reportsDropped: number;
   /** User data stream subscriptions open (userDataStream.subscribe.signature). */
@@ -110,6 +114,19 @@ export interface LocalExchangeStatus {
   readonly markets: readonly { symbol: string; id: string; tickSize: string; lotSize: string; channels: string[] }[];
   /** Facts about the data (sequence gaps, crossed books), one line each. */
   readonly warnings: readonly string[];
+}
+
+export interface LocalExchangeStepOptions {
+  /**
+   * Match the open orders against the events and send their reports now,
+   * but hold the events' market data stream messages until
+   * `releaseMarketData()` (or the next step, or `start()`). A client waits
+   * until the fills have reached it, then has the data released: it takes
+   * in an event's fills before the event, as a backtest's strategy does,
+   * however its market data and its reports travel (another socket, another
+   * thread). REST answers as of the replay's time meanwhile.
+   */
+  readonly holdMarketData?: boolean;
 }
 
 export interface LocalExchange {
@@ -125,7 +142,9 @@ export interface LocalExchange {
    * whatever the speed, and their fills; the replay waits again after them.
    * Returns the number replayed (fewer at the end of the data).
    */
-  step(events: number): number;
+  step(events: number, options?: LocalExchangeStepOptions): number;
+  /** Sends the market data messages a step held (`holdMarketData`); returns how many. */
+  releaseMarketData(): number;
   status(): LocalExchangeStatus;
   /** Closes every socket and the server; resolves when all are closed. */
   close(): Promise<void>;
@@ -213,10 +232,23 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
   let startData = 0;
   let nextDisconnect = Infinity;
 
-  const publish = (stream: string, payload: string): void => {
+  const send = (stream: string, payload: string): void => {
     const set = subscribers.get(stream);
     if (set !== undefined) for (const c of set) c.deliver(stream, payload);
   };
+  // Market data a step held (LocalExchangeStepOptions.holdMarketData): stream, payload, stream, ...
+  const heldData: string[] = [];
+  let holding = false;
+  const publish = (stream: string, payload: string): void => {
+    if (holding) heldData.push(stream, payload);
+    else send(stream, payload);
+  };
+  function releaseMarketData(): number {
+    const n = heldData.length / 2;
+    for (let i = 0; i < heldData.length; i += 2) send(heldData[i] as string, heldData[i + 1] as string);
+    heldData.length = 0;
+    return n;
+  }
   const subscriptionCount = (): number => {
     let n = 0;
     for (const c of connections) n += c.streams.size;
@@ -270,21 +302,28 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     options.onReplayDone?.();
   }
 
-  function step(events: number): number {
+  function step(events: number, stepOptions: LocalExchangeStepOptions = {}): number {
     check(Number.isSafeInteger(events) && events >= 1, 'events', String(events), 'must be a whole number of events >= 1');
     if (started) throw new InputError({ code: 'invalid_option', field: 'events', value: String(events), message: 'the replay runs on its own: only a manual replay not started can be stepped' });
     if (closed) return 0;
-    if (counters.stepped === 0 && disconnectEvery > 0 && !replay.done) nextDisconnect = replay.nextTime() + disconnectEvery * 1e6;
+    // What an earlier step held goes first: the messages stay in time order.
+    releaseMarketData();
+    holding = stepOptions.holdMarketData === true;
     let n = 0;
-    while (n < events && !replay.done) {
-      const t = replay.nextTime();
-      if (t >= nextDisconnect) {
-        disconnectAll();
-        while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
+    try {
+      if (counters.stepped === 0 && disconnectEvery > 0 && !replay.done) nextDisconnect = replay.nextTime() + disconnectEvery * 1e6;
+      while (n < events && !replay.done) {
+        const t = replay.nextTime();
+        if (t >= nextDisconnect) {
+          disconnectAll();
+          while (nextDisconnect <= t) nextDisconnect += disconnectEvery * 1e6;
+        }
+        replay.step(publish);
+        matcher.onEvent();
+        n++;
       }
-      replay.step(publish);
-      matcher.onEvent();
-      n++;
+    } finally {
+      holding = false;
     }
     counters.stepped += n;
     reportDone();
@@ -294,6 +333,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
   function start(): void {
     if (started || closed) return;
     started = true;
+    releaseMarketData();
     startWall = performance.now();
     startData = replay.nextTime();
     if (disconnectEvery > 0 && Number.isFinite(startData)) nextDisconnect = startData + disconnectEvery * 1e6;
@@ -418,12 +458,19 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       start();
       return reply(200, JSON.stringify(status()));
     }
+    if (url.pathname === '/quantflow/release') {
+      if (req.method !== 'POST') return reply(405, JSON.stringify({ code: -1, msg: 'POST to release the market data a step held' }));
+      releaseMarketData();
+      return reply(200, JSON.stringify(status()));
+    }
     if (url.pathname === '/quantflow/step') {
       if (req.method !== 'POST') return reply(405, JSON.stringify({ code: -1, msg: 'POST to step the replay' }));
       const given = url.searchParams.get('events') ?? '1';
       const events = /^\d+$/.test(given) ? Number(given) : NaN;
+      const hold = url.searchParams.get('hold');
+      if (hold !== null && hold !== 'market-data') return reply(400, JSON.stringify({ code: -1, msg: `hold: value '${hold}': the one thing a step holds is 'market-data'` }));
       try {
-        step(events);
+        step(events, { holdMarketData: hold === 'market-data' });
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         return reply(started ? 409 : 400, JSON.stringify({ code: -1, msg: e.message }));
@@ -524,6 +571,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       ordersReceived: counters.ordersReceived,
       cancelReplaceRequests: counters.cancelReplaceRequests,
       stepped: counters.stepped,
+      heldMessages: heldData.length / 2,
       reportsSent: userStreams.counts.sent,
       reportsDropped: userStreams.counts.dropped,
       userSubscriptions: userStreams.counts.subscriptions,
@@ -560,6 +608,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     port: boundPort,
     start,
     step,
+    releaseMarketData,
     status,
     async close(): Promise<void> {
       if (closed) return;
