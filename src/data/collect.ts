@@ -3,8 +3,10 @@ import { BarColumns, BookColumns, QuoteColumns, TradeColumns, type Columns, type
 /**
  * Reads a feed to its end into one Columns holding every row (to replay it
  * from memory, e.g. through ColumnsFeed, or to inspect it). Closes the feed.
+ * `allocate` makes the columns of the result, given the exact row count
+ * (e.g. in shared memory: sharedEmptyColumns), so they need no copy after.
  */
-export function collectColumns(feed: MarketFeed): Columns {
+export function collectColumns(feed: MarketFeed, allocate: (kind: Columns['kind'], capacity: number) => Columns = emptyColumns): Columns {
   const parts: Columns[] = [];
   let total = 0;
   try {
@@ -16,7 +18,7 @@ export function collectColumns(feed: MarketFeed): Columns {
   } finally {
     feed.close();
   }
-  const all = emptyColumns(feed.kind, total);
+  const all = allocate(feed.kind, total);
   for (const part of parts) appendColumns(all, part);
   return all;
 }
@@ -43,7 +45,7 @@ function sliceColumns(c: Columns, n: number): Columns {
 }
 
 /** Appends the first n rows of `src` to `dst` (same kind, enough capacity). */
-function appendColumns(dst: Columns, src: Columns, n = src.length): void {
+export function appendColumns(dst: Columns, src: Columns, n = src.length): void {
   const at = dst.length;
   dst.time.set(src.time.subarray(0, n), at);
   dst.line.set(src.line.subarray(0, n), at);

@@ -1,5 +1,5 @@
 import { InputError, type Issue } from '../core/errors.js';
-import { collectColumns, emptyColumns } from '../data/collect.js';
+import { appendColumns, collectColumns, emptyColumns } from '../data/collect.js';
 import { ColumnsFeed } from '../data/memory-feed.js';
 import { findDatasets, preloadDatasets } from '../data/index.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../model/market.js';
@@ -49,7 +49,7 @@ export async function loadSweepData(config: RunConfig, onIssue?: (issue: Issue) 
       if (feed.kind === 'book') {
         throw new InputError({ code: 'invalid_option', field: 'data', value: feed.source, message: 'order-book data is not supported by optimize yet: use bars, quotes or trades' });
       }
-      out.push({ symbol: feed.symbol, kind: feed.kind, source: feed.source, ...(feed.priceSide !== undefined ? { priceSide: feed.priceSide } : {}), columns: shareColumns(collectColumns(feed)) });
+      out.push({ symbol: feed.symbol, kind: feed.kind, source: feed.source, ...(feed.priceSide !== undefined ? { priceSide: feed.priceSide } : {}), columns: collectColumns(feed, sharedEmptyColumns) });
     }
   } finally {
     for (const f of feeds) f.close();
@@ -70,15 +70,26 @@ function isTypedColumn(v: unknown): v is TypedColumn {
 
 /** The same rows with every column copied into a SharedArrayBuffer, trimmed to the rows held. */
 export function shareColumns(cols: Columns): Columns {
-  const n = cols.length;
-  const shared: Record<string, unknown> = Object.create(Object.getPrototypeOf(cols) as object) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(cols)) {
+  const shared = sharedEmptyColumns(cols.kind, cols.length);
+  appendColumns(shared, cols);
+  return shared;
+}
+
+/**
+ * Empty columns of a kind with room for exactly `capacity` rows, every
+ * column in a SharedArrayBuffer (collectColumns' allocator for a sweep: the
+ * rows are read straight into shared memory). Unlike emptyColumns, a bar's
+ * adjusted close starts at 0, not NaN: every row is written before use.
+ */
+export function sharedEmptyColumns(kind: Columns['kind'], capacity: number): Columns {
+  const template = emptyColumns(kind, 0);
+  const shared: Record<string, unknown> = Object.create(Object.getPrototypeOf(template) as object) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(template)) {
     if (isTypedColumn(value)) {
       const Ctor = value.constructor as new (buffer: SharedArrayBuffer) => TypedColumn;
-      const copy = new Ctor(new SharedArrayBuffer(Math.max(1, n) * value.BYTES_PER_ELEMENT));
-      copy.set(value.subarray(0, n));
-      shared[key] = n === 0 ? copy.subarray(0, 0) : copy;
-    } else shared[key] = key === 'capacity' ? n : value;
+      const column = new Ctor(new SharedArrayBuffer(Math.max(1, capacity) * value.BYTES_PER_ELEMENT));
+      shared[key] = capacity === 0 ? column.subarray(0, 0) : column;
+    } else shared[key] = key === 'capacity' ? capacity : value;
   }
   return shared as unknown as Columns;
 }
