@@ -29,5 +29,18 @@ function runnerOf(init: TrialWorkerData): Promise<TrialRunner> {
 /** A trial, or (`{ warmUp: true }`) only the loading of the modules and the strategy, answered with null. */
 export default async function runTrialTask(request: TrialRequest | { readonly warmUp: true }): Promise<TrialOutcome | null> {
   const runner = await runnerOf(workerData as TrialWorkerData);
-  return 'warmUp' in request ? null : runner.run(request);
+  return 'warmUp' in request ? null : inTurn(() => runner.run(request));
+}
+
+/**
+ * Runs `work` on a turn of the event loop of its own. Trials handed over
+ * together reach a worker together (an idle piscina worker reads every
+ * waiting task at once), and their promise chains interleave: without a turn
+ * each, every one of them ran before the first was answered, so the sweep
+ * heard of the worker's progress (and handed it more) only once all were
+ * done. With it, each trial's answer is posted before the next trial starts.
+ */
+export async function inTurn<T>(work: () => T): Promise<T> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return work();
 }
