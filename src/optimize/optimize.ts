@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import { compiledStrategyModule, loadStrategyFile } from '../backtest/strategy-loader.js';
-import { InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
+import { BootedWorkers, InlinePool, ThreadPool, defaultWorkers, type TrialPool } from './pool.js';
 import { RedisPool, openRedisPool, type RedisSweepOptions } from './redis-pool.js';
 import { loadSweepData, type SweepData } from './sweep-data.js';
 import { bestTrial, runSweep, withEquityTimes, type TrialSampler } from './sweep.js';
@@ -77,17 +78,45 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const { config } = options;
   const cls = await loadStrategyFile(config.strategy);
   const strategyName = cls.name || basename(config.strategy, extname(config.strategy));
-  const data = options.data ?? (await loadSweepData(config, options.onIssue));
   const workers = options.workers ?? defaultWorkers();
-  // N threads run trials: this one and N - 1 workers (0 and 1: this thread only).
-  let pool: TrialPool;
+  const eager = options.workerStart === 'eager';
+  // N threads run trials: this one and N - 1 workers (0 and 1: this thread only); 'eager': N workers.
+  const threads = options.redis !== undefined ? 0 : eager ? workers : workers - 1;
   // Workers import the strategy as this thread compiled it.
-  const init = { config, data, strategyName, strategyModule: compiledStrategyModule(config.strategy) };
+  const init = { config, strategyName, strategyModule: compiledStrategyModule(config.strategy) };
+  // Large files take a while to read: the workers start meanwhile (whether the sweep then uses them is decided as usual).
+  const booted = options.data === undefined && threads > 0 && dataFileBytes(config) >= BOOT_WORKERS_EARLY_BYTES ? new BootedWorkers(threads, init, !eager) : undefined;
+  let data: SweepData;
+  try {
+    data = options.data ?? (await loadSweepData(config, options.onIssue));
+  } catch (e) {
+    await booted?.destroy();
+    throw e;
+  }
+  booted?.provide(data);
+  let pool: TrialPool;
   if (options.redis !== undefined) pool = await openRedisPool(config, data, strategyName, options.redis);
-  else if (options.workerStart === 'eager' && workers > 0) pool = new ThreadPool(workers, init);
+  else if (eager && workers > 0) pool = new ThreadPool(workers, { ...init, data }, undefined, undefined, undefined, booted);
   else if (workers <= 1) pool = new InlinePool(config, cls, data, strategyName);
-  else pool = new ThreadPool(workers - 1, init, new TrialRunner(config, cls, data, strategyName), options.sampler.total, rowsOf(data));
+  else pool = new ThreadPool(workers - 1, { ...init, data }, new TrialRunner(config, cls, data, strategyName), options.sampler.total, rowsOf(data), booted);
   return { pool, data, strategyName };
+}
+
+/** Data files of this size or more (about a third of a second of reading) start the workers before they are read. */
+const BOOT_WORKERS_EARLY_BYTES = 16 * 1024 * 1024;
+
+/** Bytes of the data files a config names (a catalog's, and folders, count 0: their size is not known before reading). */
+function dataFileBytes(config: RunConfig): number {
+  let bytes = 0;
+  for (const path of config.data) {
+    try {
+      const stat = statSync(path);
+      if (stat.isFile()) bytes += stat.size;
+    } catch {
+      // Not there: the read reports it.
+    }
+  }
+  return bytes;
 }
 
 /** Rows of market data a trial replays. */

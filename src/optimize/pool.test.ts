@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RunConfig } from '../backtest/config.js';
-import { ThreadPool } from './pool.js';
-import type { SweepData } from './sweep-data.js';
-import type { TrialOutcome, TrialRequest, TrialRunner } from './trial.js';
+import { parseRunConfig, type RunConfig } from '../backtest/config.js';
+import { compiledStrategyModule, loadStrategyFile } from '../backtest/strategy-loader.js';
+import { BootedWorkers, ThreadPool } from './pool.js';
+import { loadSweepData, type SweepData } from './sweep-data.js';
+import { TrialRunner, type TrialOutcome, type TrialRequest } from './trial.js';
 import type { TrialWorkerData } from './trial-worker.js';
 
 /** This thread's runner, taking `millis` a trial (busy, as a trial is). */
@@ -37,5 +38,78 @@ describe('ThreadPool', () => {
     await runTrials(long, 2);
     expect(long.depth).toBe(1 + 2 * 2);
     await long.close();
+  });
+});
+
+describe('ThreadPool hand-over before the workers have started', () => {
+  /** Workers that never finish starting, recording the trials they are handed. */
+  const starting = (handed: number[]): BootedWorkers =>
+    ({
+      pool: {
+        run: (r: TrialRequest) => {
+          handed.push(r.trial);
+          return new Promise(() => {});
+        },
+      },
+      started: new Promise(() => {}),
+      destroy: async () => {},
+    }) as unknown as BootedWorkers;
+
+  it('hands long trials (many rows) to workers at once, two ahead; short ones only once they have started', async () => {
+    const handed: number[] = [];
+    const long = new ThreadPool(1, init, inlineTaking(1), 12, 1_000_000, starting(handed));
+    void long.run({ trial: 1, params: {} });
+    void long.run({ trial: 2, params: {} });
+    // The worker holds two (one to run, one ahead): this thread runs the third.
+    expect((await long.run({ trial: 3, params: {} })).trial).toBe(3);
+    expect(handed).toEqual([1, 2]);
+    await long.close();
+
+    const shortHanded: number[] = [];
+    const short = new ThreadPool(1, init, inlineTaking(0.1), 1000, 5_000, starting(shortHanded));
+    for (let i = 1; i <= 5; i++) expect((await short.run({ trial: i, params: {} })).trial).toBe(i);
+    expect(shortHanded).toEqual([]);
+    await short.close();
+  });
+});
+
+describe('BootedWorkers', () => {
+  const config = parseRunConfig({ strategy: 'examples/sma-cross.ts', data: ['data/samples/ORCL-1995-2014.csv'], cash: 100000, feeRate: 0.001, params: { size: 50 } });
+  const grid = [
+    { fast: 5, slow: 20 },
+    { fast: 10, slow: 40 },
+    { fast: 15, slow: 100 },
+  ];
+
+  it('start before the data is read, take it when given (listening already, or asking for it), and run the trials this thread would', async () => {
+    const cls = await loadStrategyFile(config.strategy);
+    const init = { config, strategyName: 'SmaCross', strategyModule: compiledStrategyModule(config.strategy) };
+    // Given the data once they have started (they listen from their start), and given it before they could listen (they ask).
+    const listening = new BootedWorkers(1, init, false);
+    await listening.started;
+    const asking = new BootedWorkers(1, init, false);
+    const data = await loadSweepData(config);
+    listening.provide(data);
+    asking.provide(data);
+    const inline = new TrialRunner(config, cls, data, 'SmaCross');
+    for (const booted of [listening, asking]) {
+      const pool = new ThreadPool(1, { ...init, data }, undefined, undefined, undefined, booted);
+      const outcomes = await Promise.all(grid.map((params, i) => pool.run({ trial: i + 1, params })));
+      await pool.close();
+      for (const [i, o] of outcomes.entries()) {
+        const expected = inline.run({ trial: i + 1, params: grid[i] as Record<string, number> });
+        expect(o.status).toBe('ok');
+        expect(o.metrics).toEqual(expected.metrics);
+        expect(Array.from(o.returns)).toEqual(Array.from(expected.returns));
+      }
+    }
+  }, 60_000);
+
+  it('close unused (a sweep too small for them, or a read that failed)', async () => {
+    const booted = new BootedWorkers(1, { config, strategyName: 'SmaCross' }, true);
+    expect(booted.pool.threads.length).toBe(1);
+    await booted.destroy();
+    await booted.destroy();
+    expect(booted.pool.threads.length).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { lazyPackage } from '../core/lazy-package.js';
 import { RUNNING_BUILD, moduleUrl } from '../core/module-url.js';
@@ -6,7 +8,7 @@ import type { RunConfig } from '../backtest/config.js';
 import type { StrategyClass } from '../strategy/strategy.js';
 import type { SweepData } from './sweep-data.js';
 import { TrialRunner, type TrialOutcome, type TrialRequest } from './trial.js';
-import type { TrialWorkerData } from './trial-worker.js';
+import type { SweepDataMessage, TrialWorkerData } from './trial-worker.js';
 
 /** Where trials run: this thread, or a pool of worker threads. */
 export interface TrialPool {
@@ -76,7 +78,11 @@ interface QueuedTrial {
  * slow trial here would otherwise leave a worker idle for the length of
  * several of its own. Before they start, workers are handed nothing: this
  * thread runs the trials meanwhile, and a worker's first trials (its code not
- * yet optimized) hold up no more of the sweep than the ones it has.
+ * yet optimized) hold up no more of the sweep than the ones it has. Long
+ * trials (LONG_TRIAL_ROWS) are the exception: handed over at once, they wait
+ * for the worker's start, where this thread, busy with one of them, would
+ * leave the worker idle as long. Workers may also have started before the
+ * data was read (BootedWorkers, for large files): the pool then uses them.
  */
 export class ThreadPool implements TrialPool {
   readonly concurrency: number;
@@ -100,11 +106,14 @@ export class ThreadPool implements TrialPool {
     private readonly expectedTrials?: number,
     /** Rows of market data each trial replays (when known): a sweep of enough trials x rows starts its workers at once. */
     rowsPerTrial?: number,
+    /** Workers started before the data was read (`threads` of them, given the data by now): used instead of starting new ones. */
+    private readonly booted?: BootedWorkers,
   ) {
     this.concurrency = threads + (inline !== undefined ? 1 : 0);
     // Without this thread's help the workers are the pool: they start at once and take trials as soon as they are given.
-    // A sweep known to be long starts them at once too, this thread running trials until they are ready.
-    if (inline === undefined) this.workersReady = true;
+    // A sweep known to be long starts them at once too, this thread running trials until they are ready; long trials are
+    // handed to them at once (they begin them when ready: this thread, busy with one, would hand them nothing for as long).
+    if (inline === undefined || (rowsPerTrial ?? 0) >= LONG_TRIAL_ROWS) this.workersReady = true;
     if (inline === undefined || (expectedTrials ?? 0) * (rowsPerTrial ?? 0) >= EAGER_START_ROWS) this.startWorkers();
   }
 
@@ -122,26 +131,16 @@ export class ThreadPool implements TrialPool {
 
   private startWorkers(): void {
     if (this.pool !== undefined || this.threads === 0) return;
-    const pool = new (piscinaLib().Piscina)({
-      filename: moduleUrl('optimize/trial-worker'),
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      idleTimeout: 60_000,
-      // The trials handed over ahead go to the worker itself: piscina's own queue waits for this thread's event loop.
-      concurrentTasksPerWorker: this.inline !== undefined ? MAX_AHEAD : 1,
-      workerData: this.init,
-      ...(RUNNING_BUILD ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
-    });
+    const { pool, started } = this.booted ?? startTrialWorkers(this.threads, this.init, this.inline !== undefined);
     this.pool = pool;
-    // Each worker loads its modules and the strategy at once. A sweep found long on the way hands trials over once they all have
-    // (this thread would run them meanwhile); one known long from the start, at once (they wait for the worker, which begins them when ready).
-    const starting = Array.from({ length: this.threads }, () => pool.run(WARM_UP) as Promise<unknown>);
+    // A sweep found long on the way hands trials over once the workers have loaded their modules and the strategy (this thread
+    // runs them meanwhile); one known long from the start, at once (they wait for the worker, which begins them when ready).
     // A worker that cannot start fails the trials it is given, which reports the error.
     const ready = (): void => {
       this.workersReady = true;
       this.pump();
     };
-    Promise.all(starting).then(ready, ready);
+    started.then(ready, ready);
     this.pump();
   }
 
@@ -210,7 +209,81 @@ export class ThreadPool implements TrialPool {
 
   async close(): Promise<void> {
     for (const job of this.queue.splice(0)) job.reject(new Error('the trial pool was closed'));
-    await this.pool?.destroy();
+    if (this.booted !== undefined) await this.booted.destroy();
+    else await this.pool?.destroy();
+  }
+}
+
+/** Worker threads of a sweep, and when they have all loaded their modules and the strategy. */
+interface TrialWorkers {
+  readonly pool: Piscina;
+  readonly started: Promise<unknown>;
+}
+
+/** Starts `threads` trial workers (see ThreadPool: with `inline`, each is handed trials ahead beside this thread). */
+function startTrialWorkers(threads: number, init: TrialWorkerData, inline: boolean): TrialWorkers {
+  const pool = new (piscinaLib().Piscina)({
+    filename: moduleUrl('optimize/trial-worker'),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+    // The trials handed over ahead go to the worker itself: piscina's own queue waits for this thread's event loop.
+    concurrentTasksPerWorker: inline ? MAX_AHEAD : 1,
+    workerData: init,
+    ...(RUNNING_BUILD ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
+  });
+  // Each worker loads its modules and the strategy at once.
+  const started = Promise.all(Array.from({ length: threads }, () => pool.run(WARM_UP) as Promise<unknown>));
+  started.catch(() => {});
+  return { pool, started };
+}
+
+/**
+ * Trial workers started before the sweep's data is read: they load their
+ * modules and the strategy (about a second here) while this thread reads a
+ * large data set, instead of after. The data reaches them once read
+ * (`provide`) on a BroadcastChannel: its columns are shared memory, sent
+ * without a copy. A ThreadPool given them runs its trials on them as on
+ * workers it started itself, and closes them; unused, `destroy` closes them.
+ */
+export class BootedWorkers implements TrialWorkers {
+  readonly pool: Piscina;
+  readonly started: Promise<unknown>;
+  private readonly channel: BroadcastChannel;
+  private data: SweepData | undefined;
+  private destroyed = false;
+
+  constructor(
+    readonly threads: number,
+    init: Omit<TrialWorkerData, 'data' | 'dataChannel'>,
+    /** Whether the sweep's own thread runs trials beside them (ThreadPool's `inline`). */
+    inline: boolean,
+  ) {
+    const dataChannel = `quantflow-sweep-data-${randomUUID()}`;
+    this.channel = new BroadcastChannel(dataChannel);
+    // A worker that started listening after the data went out asks for it.
+    this.channel.onmessage = (event: MessageEvent): void => {
+      if ((event.data as SweepDataMessage).kind === 'need' && this.data !== undefined) this.send(this.data);
+    };
+    this.channel.unref();
+    ({ pool: this.pool, started: this.started } = startTrialWorkers(threads, { ...init, dataChannel }, inline));
+  }
+
+  /** The sweep's data, read: every worker gets it (the skipped rows stay here: trials do not need them). */
+  provide(data: SweepData): void {
+    this.data = { ...data, skipped: [] };
+    this.send(this.data);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.channel.close();
+    await this.pool.destroy();
+  }
+
+  private send(data: SweepData): void {
+    this.channel.postMessage({ kind: 'data', data } satisfies SweepDataMessage);
   }
 }
 
@@ -225,6 +298,9 @@ const HAND_AHEAD_MILLIS = 25;
 
 /** Trials a worker is handed at most. */
 const MAX_AHEAD = 32;
+
+/** Rows of data from which a trial is long (a tenth of a second or more): workers are handed such trials before they have started. */
+const LONG_TRIAL_ROWS = 250_000;
 
 /** Trials x rows of data from which a sweep starts its workers at once (about a second of trials on one thread). */
 const EAGER_START_ROWS = 4_000_000;
