@@ -45,6 +45,7 @@ describe('ThreadPool hand-over before the workers have started', () => {
   /** Workers that never finish starting, recording the trials they are handed. */
   const starting = (handed: number[]): BootedWorkers =>
     ({
+      threads: 1,
       pool: {
         run: (r: TrialRequest) => {
           handed.push(r.trial);
@@ -104,6 +105,12 @@ describe('BootedWorkers', () => {
       }
     }
   }, 60_000);
+
+  it('are given to a pool of as many workers only', async () => {
+    const booted = new BootedWorkers(1, { config, strategyName: 'SmaCross' }, true);
+    expect(() => new ThreadPool(2, { config, strategyName: 'SmaCross' }, undefined, undefined, undefined, booted)).toThrow('a pool of 2 worker(s) given 1 started ones');
+    await booted.destroy();
+  });
 
   it('close unused (a sweep too small for them, or a read that failed)', async () => {
     const booted = new BootedWorkers(1, { config, strategyName: 'SmaCross' }, true);

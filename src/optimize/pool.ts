@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
+import { InvariantError } from '../core/errors.js';
 import { lazyPackage } from '../core/lazy-package.js';
 import { RUNNING_BUILD, moduleUrl } from '../core/module-url.js';
 import type { RunConfig } from '../backtest/config.js';
@@ -109,6 +110,7 @@ export class ThreadPool implements TrialPool {
     /** Workers started before the data was read (`threads` of them, given the data by now): used instead of starting new ones. */
     private readonly booted?: BootedWorkers,
   ) {
+    if (booted !== undefined && booted.threads !== threads) throw new InvariantError(`a pool of ${threads} worker(s) given ${booted.threads} started ones`);
     this.concurrency = threads + (inline !== undefined ? 1 : 0);
     // Without this thread's help the workers are the pool: they start at once and take trials as soon as they are given.
     // A sweep known to be long starts them at once too, this thread running trials until they are ready; long trials are

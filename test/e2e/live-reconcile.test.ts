@@ -8,10 +8,10 @@
  * of the gap add up to it to the last digit. Kept in step with the replay
  * (one bar released at a time, its fills before it, the next once the run
  * has recorded it and all its orders reached the exchange) and nothing
- * injected, the gap is
- * zero; with 1 s of order latency (10 bars at 600 times real time) and 20 bp
- * of slippage injected, the latency and slippage parts are not zero. A
- * paper run through the same exchange reconciles to a zero gap.
+ * injected, the gap is zero; with 1 s of order latency (10 bars at 600 times
+ * real time) and 20 bp of slippage injected, the latency and slippage parts
+ * are not zero. A paper run through the same exchange reconciles to a zero
+ * gap.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
