@@ -3,10 +3,46 @@ import { BarColumns, BookColumns, QuoteColumns, TradeColumns, type Columns, type
 /**
  * Reads a feed to its end into one Columns holding every row (to replay it
  * from memory, e.g. through ColumnsFeed, or to inspect it). Closes the feed.
- * `allocate` makes the columns of the result, given the exact row count
- * (e.g. in shared memory: sharedEmptyColumns), so they need no copy after.
+ * `allocate` makes the columns of the result (e.g. in shared memory:
+ * sharedEmptyColumns), so they need no copy after.
+ *
+ * A feed that can tell about how many rows it has (`rowsHint`: a CSV file,
+ * from its size) is read straight into columns of that size, grown by half
+ * when it falls short; else chunk by chunk into copies, then into columns of
+ * the exact size. Either way the result holds exactly its rows.
  */
 export function collectColumns(feed: MarketFeed, allocate: (kind: Columns['kind'], capacity: number) => Columns = emptyColumns): Columns {
+  const hint = feed.rowsHint;
+  if (hint === undefined || !(hint > 0)) return collectInParts(feed, allocate);
+  let all = allocate(feed.kind, Math.ceil(hint * HINT_MARGIN));
+  try {
+    for (let chunk = feed.next(); chunk !== null; chunk = feed.next()) {
+      if (chunk.length === 0) continue;
+      if (all.length + chunk.length > all.capacity) {
+        const grown = allocate(feed.kind, Math.max(all.length + chunk.length, Math.ceil(all.capacity * 1.5)));
+        appendColumns(grown, all);
+        all = grown;
+      }
+      appendColumns(all, chunk); // chunks are reused: copied out at once
+    }
+  } finally {
+    feed.close();
+  }
+  if (all.length === all.capacity) return all;
+  // Far too large (a hint from an unusual head of the file): copied to size. Else views of the rows held.
+  if (all.capacity - all.length > all.length / 4) {
+    const exact = allocate(feed.kind, all.length);
+    appendColumns(exact, all);
+    return exact;
+  }
+  return firstRows(all, all.length);
+}
+
+/** Room for this many times the rows a feed's hint says (it is an estimate): mostly no growth, and little left over. */
+const HINT_MARGIN = 1.02;
+
+/** A feed read chunk by chunk into copies, then into columns of the exact size. */
+function collectInParts(feed: MarketFeed, allocate: (kind: Columns['kind'], capacity: number) => Columns): Columns {
   const parts: Columns[] = [];
   let total = 0;
   try {
@@ -35,6 +71,16 @@ export function emptyColumns(kind: Columns['kind'], capacity: number): Columns {
     case 'book':
       return new BookColumns(capacity);
   }
+}
+
+/** The same columns (same memory) seen as their first n rows, with capacity n. */
+function firstRows(cols: Columns, n: number): Columns {
+  const view: Record<string, unknown> = Object.create(Object.getPrototypeOf(cols) as object) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(cols)) {
+    if (ArrayBuffer.isView(value)) view[key] = (value as Float64Array).subarray(0, n);
+    else view[key] = key === 'capacity' ? n : value;
+  }
+  return view as unknown as Columns;
 }
 
 /** A copy of the first n rows. */
