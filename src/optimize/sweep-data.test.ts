@@ -22,7 +22,7 @@ function typedColumns(cols: Columns): ArrayBufferView[] {
 }
 
 describe('sweep data', () => {
-  it('reads each feed straight into shared memory: the rows a plain read gives, every column in a SharedArrayBuffer of exactly its rows', async () => {
+  it('reads each feed straight into shared memory: the rows a plain read gives, every column in a SharedArrayBuffer, seen as exactly its rows', async () => {
     for (const path of [ORCL, TRADES]) {
       const data = await loadSweepData(parseRunConfig({ strategy: 's.ts', data: [path] }));
       const cols = (data.feeds[0] as { columns: Columns }).columns;

@@ -48,6 +48,33 @@ describe('CsvFileWriter', () => {
     );
   });
 
+  it('repeatedNumber writes what number does: repeats from a slot copied, columns kept apart, across flushes, tiny texts too', () => {
+    // Rows of three columns whose values repeat (flat stretches), change, or are tiny (texts longer than a slot keeps).
+    const tiny = fc.constantFrom(1e-300, -2.5e-200, 5e-324);
+    const column = fc.array(fc.oneof(anyDouble, tiny), { minLength: 1, maxLength: 4 }).chain((pool) => fc.array(fc.constantFrom(...pool), { maxLength: 120 }));
+    fc.assert(
+      fc.property(fc.tuple(column, column, column), fc.constantFrom(undefined, 64, 300), ([a, b, c], capacity) => {
+        const rows = Math.max(a.length, b.length, c.length);
+        const cell = (xs: readonly number[], i: number): number => (xs.length === 0 ? 0 : (xs[i % xs.length] as number));
+        const path = join(dir, `${++files}.csv`);
+        const w = new CsvFileWriter(path, capacity);
+        const expected: string[] = [];
+        for (let i = 0; i < rows; i++) {
+          const row = [cell(a, i), cell(b, i), cell(c, i)];
+          row.forEach((x, slot) => {
+            if (slot > 0) w.comma();
+            w.repeatedNumber(x, slot);
+          });
+          w.endRow();
+          expected.push(row.map(formatNumber).join(','));
+        }
+        w.close();
+        expect(readFileSync(path, 'utf8')).toBe(expected.map((l) => `${l}\n`).join(''));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('writes 200,000 random short decimals and doubles as formatNumber does', () => {
     const xs: number[] = [];
     fc.sample(anyDouble, { numRuns: 200_000, seed: 42 }).forEach((x) => xs.push(x));

@@ -14,6 +14,8 @@ const DOT = 0x2e;
 const POW10 = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** Below this an integer has at most 15 digits: any two such decimals are different doubles. */
 const FIFTEEN_DIGITS = 1e15;
+/** Columns repeatedNumber keeps the last value of. */
+const REPEAT_SLOTS = 8;
 const TWO_POW_53 = 2 ** 53;
 const TWO_POW_31 = 2 ** 31;
 
@@ -45,6 +47,13 @@ export class CsvFileWriter {
   private dayStart = NaN;
   private readonly datePart = new Uint8Array(11);
   private readonly shortest = new ShortestDigits();
+  /** Buffer flushes so far: text written before the last flush is no longer in the buffer to copy. */
+  private flushes = 0;
+  /** repeatedNumber's slots: the last value of each (NaN: none), where its text is in the buffer, how long, as of which flush. */
+  private readonly repeatValue = new Float64Array(REPEAT_SLOTS).fill(NaN);
+  private readonly repeatAt = new Int32Array(REPEAT_SLOTS);
+  private readonly repeatLength = new Int32Array(REPEAT_SLOTS);
+  private readonly repeatFlushes = new Int32Array(REPEAT_SLOTS);
 
   /** `append`: add to the end of an existing file (live runs write their files as they go) instead of replacing it. */
   constructor(path: string, capacity = 1 << 20, append = false) {
@@ -101,6 +110,33 @@ export class CsvFileWriter {
       }
       this.unsigned(n);
     } else this.text(String(n));
+  }
+
+  /**
+   * `number(x)` for a column whose values often repeat from row to row (a
+   * flat equity curve's equity and cash): when the value is the one last
+   * written for `slot` (0 to 7, one per column) and that text is still in
+   * the buffer, its bytes are copied instead of working out its digits. The
+   * same bytes as number(x); equal values have the same text (0 and -0
+   * both write "0").
+   */
+  repeatedNumber(x: number, slot: number): void {
+    if (this.pos > this.limit) this.flush();
+    const start = this.pos;
+    const flushes = this.flushes;
+    if (x === this.repeatValue[slot] && this.repeatFlushes[slot] === flushes) {
+      const buf = this.buf;
+      const from = this.repeatAt[slot] as number;
+      const n = this.repeatLength[slot] as number;
+      for (let i = 0; i < n; i++) buf[start + i] = buf[from + i] as number;
+      this.pos = start + n;
+    } else {
+      this.number(x);
+      this.repeatValue[slot] = flushes === this.flushes ? x : NaN;
+      this.repeatLength[slot] = this.pos - start;
+    }
+    this.repeatAt[slot] = start;
+    this.repeatFlushes[slot] = flushes;
   }
 
   /** A number as `formatNumber` writes it: shortest round-trip digits, never an exponent; empty for NaN and infinities. */
@@ -289,6 +325,7 @@ export class CsvFileWriter {
     if (this.pos === 0) return;
     const n = this.pos;
     this.pos = 0;
+    this.flushes++;
     this.writeOut(this.buf.subarray(0, n));
   }
 

@@ -169,13 +169,14 @@ export function writeOrderRow(w: CsvFileWriter, o: Order, hedging: boolean): voi
 export function writeEquityRow(w: CsvFileWriter, curve: EquityCurve, i: number, cash: (row: number) => number, margin: (row: number) => number): void {
   w.time(curve.time[i] as number);
   w.comma();
-  w.number(curve.equity[i] as number);
+  // Flat stretches repeat every column but the time: their text is copied (repeatedNumber), one slot a column.
+  w.repeatedNumber(curve.equity[i] as number, 0);
   w.comma();
-  w.number(cash(i));
+  w.repeatedNumber(cash(i), 1);
   w.comma();
-  w.number(curve.positionValue[i] as number);
+  w.repeatedNumber(curve.positionValue[i] as number, 2);
   w.comma();
-  w.number(margin(i));
+  w.repeatedNumber(margin(i), 3);
   w.endRow();
 }
 
