@@ -73,14 +73,25 @@ export function emptyColumns(kind: Columns['kind'], capacity: number): Columns {
   }
 }
 
+/** A typed array column of some Columns (times and prices are doubles; sides and flags are small integers). */
+export type TypedColumn = Float64Array | Int8Array | Uint8Array | Uint16Array;
+
+/**
+ * Columns of the same kind as `cols` with every typed column replaced by
+ * `column(it)` and the given capacity; the other fields (kind, length) kept.
+ */
+export function mapColumns(cols: Columns, capacity: number, column: (c: TypedColumn) => TypedColumn): Columns {
+  const out: Record<string, unknown> = Object.create(Object.getPrototypeOf(cols) as object) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(cols)) {
+    if (ArrayBuffer.isView(value)) out[key] = column(value as TypedColumn);
+    else out[key] = key === 'capacity' ? capacity : value;
+  }
+  return out as unknown as Columns;
+}
+
 /** The same columns (same memory) seen as their first n rows, with capacity n. */
 function firstRows(cols: Columns, n: number): Columns {
-  const view: Record<string, unknown> = Object.create(Object.getPrototypeOf(cols) as object) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(cols)) {
-    if (ArrayBuffer.isView(value)) view[key] = (value as Float64Array).subarray(0, n);
-    else view[key] = key === 'capacity' ? n : value;
-  }
-  return view as unknown as Columns;
+  return mapColumns(cols, n, (c) => c.subarray(0, n));
 }
 
 /** A copy of the first n rows. */

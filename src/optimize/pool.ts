@@ -135,9 +135,9 @@ export class ThreadPool implements TrialPool {
     if (this.pool !== undefined || this.threads === 0) return;
     const { pool, started } = this.booted ?? startTrialWorkers(this.threads, this.init, this.inline !== undefined);
     this.pool = pool;
-    // A sweep found long on the way hands trials over once the workers have loaded their modules and the strategy (this thread
-    // runs them meanwhile); one known long from the start, at once (they wait for the worker, which begins them when ready).
-    // A worker that cannot start fails the trials it is given, which reports the error.
+    // Trials are handed over once the workers have loaded their modules and the strategy (this thread runs them meanwhile),
+    // unless they take them already (see the constructor). A worker that cannot start fails the trials it is given, which
+    // reports the error.
     const ready = (): void => {
       this.workersReady = true;
       this.pump();

@@ -1,5 +1,5 @@
 import { InputError, type Issue } from '../core/errors.js';
-import { appendColumns, collectColumns, emptyColumns } from '../data/collect.js';
+import { appendColumns, collectColumns, emptyColumns, mapColumns, type TypedColumn } from '../data/collect.js';
 import { ColumnsFeed } from '../data/memory-feed.js';
 import { findDatasets, preloadDatasets } from '../data/index.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../model/market.js';
@@ -62,12 +62,6 @@ export function sweepFeeds(data: SweepData): MarketFeed[] {
   return data.feeds.map((f) => new ColumnsFeed(f.symbol, reviveColumns(f.columns), f.source, f.priceSide));
 }
 
-type TypedColumn = Float64Array | Int8Array | Uint8Array | Uint16Array;
-
-function isTypedColumn(v: unknown): v is TypedColumn {
-  return v instanceof Float64Array || v instanceof Int8Array || v instanceof Uint8Array || v instanceof Uint16Array;
-}
-
 /** The same rows with every column copied into a SharedArrayBuffer, trimmed to the rows held. */
 export function shareColumns(cols: Columns): Columns {
   const shared = sharedEmptyColumns(cols.kind, cols.length);
@@ -82,16 +76,11 @@ export function shareColumns(cols: Columns): Columns {
  * adjusted close starts at 0, not NaN: every row is written before use.
  */
 export function sharedEmptyColumns(kind: Columns['kind'], capacity: number): Columns {
-  const template = emptyColumns(kind, 0);
-  const shared: Record<string, unknown> = Object.create(Object.getPrototypeOf(template) as object) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(template)) {
-    if (isTypedColumn(value)) {
-      const Ctor = value.constructor as new (buffer: SharedArrayBuffer) => TypedColumn;
-      const column = new Ctor(new SharedArrayBuffer(Math.max(1, capacity) * value.BYTES_PER_ELEMENT));
-      shared[key] = capacity === 0 ? column.subarray(0, 0) : column;
-    } else shared[key] = key === 'capacity' ? capacity : value;
-  }
-  return shared as unknown as Columns;
+  return mapColumns(emptyColumns(kind, 0), capacity, (c) => {
+    const Ctor = c.constructor as new (buffer: SharedArrayBuffer) => TypedColumn;
+    const column = new Ctor(new SharedArrayBuffer(Math.max(1, capacity) * c.BYTES_PER_ELEMENT));
+    return capacity === 0 ? column.subarray(0, 0) : column;
+  });
 }
 
 /** Columns that came through structured cloning (a plain object) get their class back; shared memory stays shared. */
