@@ -102,6 +102,11 @@ describe('BootedWorkers', () => {
         expect(o.status).toBe('ok');
         expect(o.metrics).toEqual(expected.metrics);
         expect(Array.from(o.returns)).toEqual(Array.from(expected.returns));
+        // The worker's returns and times came in shared memory: received without a copy, and handed on (CSCV's thread) likewise.
+        expect(o.returns.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(expected.returns.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(o.times.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(o.times.length).toBe(data.feeds[0]?.columns.length);
       }
     }
   }, 60_000);

@@ -12,6 +12,10 @@ describe('trial outcomes through JSON', () => {
         const a = Float64Array.from(values);
         const back = decodeFloats(JSON.parse(JSON.stringify(encodeFloats(a))) as string);
         expect(bits(back)).toBe(bits(a));
+        // A trial's returns are in shared memory (trial.ts): the same bytes.
+        const shared = new Float64Array(new SharedArrayBuffer(a.byteLength));
+        shared.set(a);
+        expect(encodeFloats(shared)).toBe(encodeFloats(a));
       }),
     );
   });
