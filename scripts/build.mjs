@@ -29,6 +29,7 @@ export const ENTRY_POINTS = [
   // Worker threads.
   'optimize/trial-worker',
   'optimize/overfitting-worker',
+  'optimize/returns-worker',
   'data/catalog/read-worker',
   'live/feed/io-worker',
   // Market sources an I/O thread loads by URL.

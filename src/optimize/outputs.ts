@@ -5,6 +5,10 @@ import { InvariantError } from '../core/errors.js';
 import { CsvFileWriter } from '../report/csv-file-writer.js';
 import { csvField, formatNumber } from '../report/format.js';
 import { TRIAL_METRICS, type MetricValue, type TrialMetric, type TrialOutcome } from './trial.js';
+import { writeReturnsCsvAsync } from './returns-thread.js';
+import { writeReturnsCsv } from './returns-csv.js';
+
+export { writeReturnsCsv } from './returns-csv.js';
 
 /** A parameter value as trials.csv writes it: numbers in full, texts quoted when they must be. */
 export function formatParam(v: unknown): string {
@@ -36,47 +40,6 @@ export function trialsCsv(paramNames: readonly string[], outcomes: readonly Tria
 /** trials-timing.csv: how long each trial took (machine-dependent, kept apart from trials.csv). */
 export function trialsTimingCsv(outcomes: readonly TrialOutcome[]): string {
   return ['trial,millis', ...outcomes.map((o) => `${o.trial},${o.millis.toFixed(3)}`)].join('\n') + '\n';
-}
-
-/**
- * returns.csv: `time`, then one column per ok trial (headed by its number):
- * the simple returns between consecutive equity points. Every trial of a
- * sweep runs over the same data, so they share the time column (the times
- * come from the first ok trial that carries them). Written row by row in
- * large blocks: a big sweep's file is far larger than anything worth
- * holding as one string.
- */
-export function writeReturnsCsv(path: string, outcomes: readonly TrialOutcome[]): void {
-  const ok = outcomes.filter((o) => o.status === 'ok');
-  const w = new CsvFileWriter(path);
-  try {
-    w.text('time');
-    for (const o of ok) {
-      w.comma();
-      w.int(o.trial);
-    }
-    w.endRow();
-    const first = ok[0];
-    if (first !== undefined) {
-      const n = first.returns.length;
-      const times = ok.find((o) => o.times.length > 0)?.times;
-      if (times === undefined || times.length !== n + 1) throw new InvariantError('returns.csv: no trial carries the equity times');
-      for (const o of ok) {
-        if (o.returns.length !== n) throw new InvariantError(`trial ${o.trial} has ${o.returns.length} returns, trial ${first.trial} has ${n}`);
-      }
-      const columns = ok.map((o) => o.returns);
-      for (let i = 0; i < n; i++) {
-        w.time(times[i + 1] as number);
-        for (let k = 0; k < columns.length; k++) {
-          w.comma();
-          w.number((columns[k] as Float64Array)[i] as number);
-        }
-        w.endRow();
-      }
-    }
-  } finally {
-    w.close();
-  }
 }
 
 /** What best.json says of the best trial. */
@@ -116,16 +79,29 @@ export function writeSweepFiles(dir: string, files: SweepFiles): void {
  */
 export async function writeSweepFilesAsync(dir: string, files: Pick<SweepFiles, 'paramNames' | 'outcomes'>, summary: () => Promise<Omit<SweepFiles, 'paramNames' | 'outcomes'>>): Promise<void> {
   await writeOutputFilesAsync(dir, async (staging) => {
-    writeTrialFiles(staging, files);
-    writeSummaryFiles(staging, await summary());
+    // returns.csv (a large sweep's: on a thread of its own) while this thread writes the rest and works out the summary.
+    const returns = writeReturnsCsvAsync(join(staging, 'returns.csv'), files.outcomes);
+    try {
+      writeTrialTables(staging, files);
+      writeSummaryFiles(staging, await summary());
+    } finally {
+      // Whatever failed here, the thread is done with the staging folder before it is removed.
+      await returns.catch(() => undefined);
+    }
+    await returns;
   });
 }
 
 /** trials.csv, trials-timing.csv and returns.csv. */
 function writeTrialFiles(staging: string, files: Pick<SweepFiles, 'paramNames' | 'outcomes'>): void {
+  writeTrialTables(staging, files);
+  writeReturnsCsv(join(staging, 'returns.csv'), files.outcomes);
+}
+
+/** trials.csv and trials-timing.csv. */
+function writeTrialTables(staging: string, files: Pick<SweepFiles, 'paramNames' | 'outcomes'>): void {
   writeFileSync(join(staging, 'trials.csv'), trialsCsv(files.paramNames, files.outcomes));
   writeFileSync(join(staging, 'trials-timing.csv'), trialsTimingCsv(files.outcomes));
-  writeReturnsCsv(join(staging, 'returns.csv'), files.outcomes);
 }
 
 /** best.json, run.json and the further files. */
