@@ -81,6 +81,7 @@ export async function writeSweepFilesAsync(dir: string, files: Pick<SweepFiles, 
   await writeOutputFilesAsync(dir, async (staging) => {
     // returns.csv (a large sweep's: on a thread of its own) while this thread writes the rest and works out the summary.
     const returns = writeReturnsCsvAsync(join(staging, 'returns.csv'), files.outcomes);
+    void returns.catch(() => undefined); // awaited below; a failure while the summary is worked out must not go unhandled
     try {
       writeTrialTables(staging, files);
       writeSummaryFiles(staging, await summary());

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvariantError } from '../core/errors.js';
 import { Xoshiro128 } from '../core/random.js';
 import { writeReturnsCsv } from './returns-csv.js';
+import { writeSweepFilesAsync } from './outputs.js';
 import { OFF_THREAD_CELLS, writeReturnsCsvAsync } from './returns-thread.js';
 import type { TrialOutcome } from './trial.js';
 
@@ -63,5 +64,30 @@ describe('writeReturnsCsvAsync', () => {
     await expect(writeReturnsCsvAsync(join(dir, 'missing', 'returns.csv'), large)).rejects.toMatchObject({ code: 'ENOENT' });
     const uneven = large.map((o, j) => (j === 3 ? { ...o, returns: o.returns.subarray(1) } : o));
     await expect(writeReturnsCsvAsync(join(dir, 'uneven.csv'), uneven)).rejects.toBeInstanceOf(InvariantError);
+  });
+});
+
+describe('writeSweepFilesAsync', () => {
+  const summary = (delayMs: number) => async () => {
+    await new Promise((r) => setTimeout(r, delayMs));
+    return { best: undefined, run: { command: 'optimize' }, extra: { 'note.txt': 'summary\n' } };
+  };
+
+  it('writes returns.csv (on its thread) beside the other files', async () => {
+    const large = outcomes(150, 2_500);
+    const out = join(dir, 'sweep');
+    await writeSweepFilesAsync(out, { paramNames: ['fast'], outcomes: large }, summary(20));
+    expect(readdirSync(out).sort()).toEqual(['best.json', 'note.txt', 'returns.csv', 'run.json', 'trials-timing.csv', 'trials.csv']);
+    writeReturnsCsv(join(dir, 'sweep-returns.csv'), large);
+    expect(readFileSync(join(out, 'returns.csv')).equals(readFileSync(join(dir, 'sweep-returns.csv')))).toBe(true);
+  });
+
+  it('fails as a whole, with the error of returns.csv, when it fails while the summary is still being worked out', async () => {
+    const large = outcomes(150, 2_500);
+    const uneven = large.map((o, j) => (j === 3 ? { ...o, returns: o.returns.subarray(1) } : o));
+    const out = join(dir, 'failed-sweep');
+    // The summary takes several turns of the event loop after returns.csv failed: no unhandled rejection meanwhile.
+    await expect(writeSweepFilesAsync(out, { paramNames: ['fast'], outcomes: uneven }, summary(100))).rejects.toBeInstanceOf(InvariantError);
+    expect(existsSync(out)).toBe(false);
   });
 });

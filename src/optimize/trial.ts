@@ -221,8 +221,9 @@ function sharedFloat64(length: number): Float64Array {
 }
 
 /**
- * r[i] = e[i+1] / e[i] - 1 over an equity curve (into `into` when given, of that length); 0 after an equity of 0 (an
- * account with nothing left has no return), so every return is a number.
+ * r[i] = e[i+1] / e[i] - 1 over an equity curve (into `into` when given, of
+ * that length); 0 after an equity of 0 (an account with nothing left has no
+ * return), so every return is a number.
  */
 export function simpleReturns(equity: ArrayLike<number>, into?: Float64Array): Float64Array {
   const n = Math.max(0, equity.length - 1);
