@@ -43,6 +43,9 @@ describe('trial outcomes through JSON', () => {
     expect(back.metrics.final_equity).toBe(101_234.5);
     expect(bits(back.returns)).toBe(bits(outcome.returns));
     expect(Array.from(back.times)).toEqual([2, 3, 4]);
+    // In shared memory, as a trial run here makes them: the returns.csv and overfitting threads read them in place.
+    expect(back.returns.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(back.times.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(back).toMatchObject({ status: 'ok', reason: '', millis: 12.5 });
   });
 

@@ -25,10 +25,11 @@ export function encodeFloats(values: Float64Array): string {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 }
 
-export function decodeFloats(text: string): Float64Array {
+/** `shared`: into a SharedArrayBuffer (as a trial makes its returns and times: trial.ts). */
+export function decodeFloats(text: string, shared = false): Float64Array {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 8 !== 0) throw new InvariantError(`encoded floats of ${bytes.length} bytes (not a multiple of 8)`);
-  const out = new Float64Array(bytes.length / 8);
+  const out = shared ? new Float64Array(new SharedArrayBuffer(bytes.length)) : new Float64Array(bytes.length / 8);
   new Uint8Array(out.buffer).set(bytes);
   return out;
 }
@@ -69,8 +70,8 @@ export function decodeOutcome(encoded: EncodedOutcome, trial: number, params: Re
     reason: encoded.reason,
     params,
     metrics,
-    returns: decodeFloats(encoded.returns),
-    times: decodeFloats(encoded.times),
+    returns: decodeFloats(encoded.returns, true),
+    times: decodeFloats(encoded.times, true),
     millis: encoded.millis,
   };
 }
