@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Float64Pool, ScratchFloat64 } from './growable.js';
+import { Float64Pool, ScratchFloat64, sharedFloat64 } from './growable.js';
 
 describe('Float64Pool', () => {
   it('hands back an array given back, of the length asked, zeroed; otherwise a new one', () => {
@@ -41,5 +41,14 @@ describe('ScratchFloat64', () => {
     expect(big.buffer).not.toBe(small.buffer);
     expect(scratch.view(65).buffer).not.toBe(big.buffer);
     expect(scratch.view(10).buffer).toBe(small.buffer);
+  });
+});
+
+describe('sharedFloat64', () => {
+  it('is a zeroed array of that length in shared memory (empty too)', () => {
+    const a = sharedFloat64(5);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(a)).toEqual([0, 0, 0, 0, 0]);
+    expect(sharedFloat64(0).length).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { InvariantError } from '../core/errors.js';
+import { sharedFloat64 } from '../core/growable.js';
 import type { MetricValue, TrialOutcome, TrialStatus } from './trial.js';
 
 /**
@@ -29,7 +30,7 @@ export function encodeFloats(values: Float64Array): string {
 export function decodeFloats(text: string, shared = false): Float64Array {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 8 !== 0) throw new InvariantError(`encoded floats of ${bytes.length} bytes (not a multiple of 8)`);
-  const out = shared ? new Float64Array(new SharedArrayBuffer(bytes.length)) : new Float64Array(bytes.length / 8);
+  const out = shared ? sharedFloat64(bytes.length / 8) : new Float64Array(bytes.length / 8);
   new Uint8Array(out.buffer).set(bytes);
   return out;
 }

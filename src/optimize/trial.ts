@@ -1,7 +1,7 @@
 import { InputError, InvariantError } from '../core/errors.js';
 import type { RunConfig } from '../backtest/config.js';
 import { BacktestEngine, type BacktestResult } from '../backtest/engine.js';
-import { Float64Pool } from '../core/growable.js';
+import { Float64Pool, sharedFloat64 } from '../core/growable.js';
 import { GuardedStrategy } from '../backtest/guarded-strategy.js';
 import { engineOptionsOf, instrumentsOf } from '../backtest/run.js';
 import type { Instrument } from '../model/instrument.js';
@@ -207,17 +207,6 @@ export function numericFields(summary: Summary): Record<TrialMetric, MetricValue
     out[key] = typeof value === 'number' ? value : null;
   }
   return out;
-}
-
-/**
- * A zeroed array in shared memory. A trial's returns and times are made so:
- * a worker's outcome then reaches the sweep's thread without a copy, and
- * the sweep hands them on (to the overfitting statistics' thread) likewise.
- * Copied, each trial's returns were fresh memory on both sides, paged in
- * one 4 KB page at a time.
- */
-function sharedFloat64(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
 /**
