@@ -108,13 +108,19 @@ export class OrderRecords {
 
   /** The order with this id as last written (a new object each call), or undefined when it has no row. */
   at(id: number): MutableOrder | undefined {
-    return this.has(id) ? this.readInto(id, blankOrder()) : undefined;
+    // has() leaves the rows at the order's row.
+    return this.has(id) ? this.readRow(id, blankOrder()) : undefined;
   }
 
   /** Writes the order with this id (which has a row) into `o`, and returns it: a reader going through many orders reuses one object. */
   readInto(id: number, o: MutableOrder): MutableOrder {
+    this.rows.seek(id - 1);
+    return this.readRow(id, o);
+  }
+
+  /** Writes the row the rows are at (order `id`'s) into `o`. */
+  private readRow(id: number, o: MutableOrder): MutableOrder {
     const rows = this.rows;
-    rows.seek(id - 1);
     const f = rows.num;
     const n = rows.numAt;
     const r = rows.ref;

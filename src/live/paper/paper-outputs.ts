@@ -52,9 +52,9 @@ export class PaperOutputs {
   private tradesDone = 0;
   private equityDone = 0;
   private positionsDone = 0;
-  /** Orders before this index are all written; after it, `ordersWritten` marks those done early. */
-  private ordersFrom = 0;
-  private readonly ordersWritten = new Set<number>();
+  /** Orders (by index, id - 1) looked at so far; of those, `openOrders` are the ones not done yet, in index order. */
+  private ordersSeen = 0;
+  private openOrders: number[] = [];
   private closed = false;
 
   constructor(
@@ -133,18 +133,25 @@ export class PaperOutputs {
     }
   }
 
-  /** The orders that ended since the last flush (by index, id - 1), read one by one from the kernel. */
+  /**
+   * The orders that ended since the last flush, in index (id - 1) order:
+   * those still open at the last flush, then the new ones. Only orders not
+   * yet done are looked at again, so an order that stays open for the whole
+   * session does not make every flush go over all the orders after it.
+   */
   private flushOrders(): void {
     const orders = this.kernel.orders;
     const count = orders.orderCount;
-    for (let i = this.ordersFrom; i < count; i++) {
-      if (this.ordersWritten.has(i)) continue;
+    const stillOpen: number[] = [];
+    const writeIfDone = (i: number): void => {
       const o = orders.get(i + 1) as Order;
-      if (!DONE.has(o.status)) continue;
-      writeOrderRow(this.orders, o, this.hedging);
-      this.ordersWritten.add(i);
-    }
-    while (this.ordersFrom < count && this.ordersWritten.has(this.ordersFrom)) this.ordersWritten.delete(this.ordersFrom++);
+      if (DONE.has(o.status)) writeOrderRow(this.orders, o, this.hedging);
+      else stillOpen.push(i);
+    };
+    for (const i of this.openOrders) writeIfDone(i);
+    for (let i = this.ordersSeen; i < count; i++) writeIfDone(i);
+    this.ordersSeen = count;
+    this.openOrders = stillOpen;
   }
 
   private flushFiles(): void {

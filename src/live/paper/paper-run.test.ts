@@ -27,6 +27,20 @@ class Flipper extends Strategy<Record<string, unknown>> {
   }
 }
 
+/** Rests a buy limit far below the market on the first bar, then flips as Flipper; cancels the resting order when told. */
+class RestingThenFlipper extends Flipper {
+  private resting: number | undefined;
+  cancelNext = false;
+  override onBar(bar: Bar, ctx: StrategyContext): void {
+    if (this.resting === undefined) this.resting = ctx.buy(1, { type: 'limit', limit: 1 }).id;
+    if (this.cancelNext) {
+      this.cancelNext = false;
+      ctx.cancel(this.resting);
+    }
+    super.onBar(bar, ctx);
+  }
+}
+
 /**
  * A live-like source: `n` bars at once, one a minute of market time, then
  * more only when `more()` is called; it runs until aborted, as an exchange
@@ -113,6 +127,31 @@ describe('runPaper', () => {
     expect(orders).toEqual(orders.map((_, i) => i + 1));
     expect(orders.length).toBe(run.result.orders.length);
     expect(lines(join(out, 'fills.csv')).length - 1).toBe(run.result.fills.length);
+  });
+
+  it('appends each order to orders.csv once it is done, while an earlier one stays open across flushes', async () => {
+    const out = tempDir('qf-paper-run-');
+    const source = new ScriptedSource(10);
+    const stop = new AbortController();
+    const strategy = new RestingThenFlipper({});
+    const running = runPaper(options(out, source, strategy, { signal: stop.signal }));
+    const ids = (): number[] => lines(join(out, 'orders.csv')).slice(1).map((l) => Number(l.split(',')[0]));
+    // Order 1 rests (a buy limit far below the market); the flips after it fill and are written, in id order, without it.
+    await until(() => existsSync(join(out, 'orders.csv')) && ids().length >= 5);
+    expect(ids()).toEqual(Array.from({ length: ids().length }, (_, i) => i + 2));
+    const before = ids().length;
+    strategy.cancelNext = true;
+    source.more(4);
+    // The resting order's row comes once it is cancelled, after the rows written before; no order twice.
+    await until(() => ids().includes(1));
+    const during = ids();
+    expect(during.slice(0, before)).toEqual(Array.from({ length: before }, (_, i) => i + 2));
+    expect(new Set(during).size).toBe(during.length);
+    stop.abort();
+    const run = await running;
+    // At the end orders.csv is rewritten whole, in id order, as a backtest writes it.
+    expect(ids()).toEqual(run.result.orders.map((o) => o.id));
+    expect(run.result.orders.find((o) => o.id === 1)?.status).toBe('cancelled');
   });
 
   it('finishes without a source that does not stop when asked: an incident, its later events dropped', async () => {
