@@ -46,3 +46,12 @@ export function moduleUrl(path: string): string {
 export function tsxApiUrl(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }
+
+/**
+ * The statement a worker's eval'd bootstrap runs before importing a
+ * TypeScript module (from the sources, or a user's .ts file): registers
+ * tsx's loader on the thread. Empty when `needed` is false.
+ */
+export function tsxRegistration(needed: boolean): string {
+  return needed ? `(await import(${JSON.stringify(tsxApiUrl())})).register();` : '';
+}

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { InvariantError } from './errors.js';
-import { tsxApiUrl } from './module-url.js';
+import { tsxRegistration } from './module-url.js';
 
 /**
  * Runs one of the package's modules (its URL, from moduleUrl with the path
@@ -30,6 +30,5 @@ export function oneShotThread<T>(moduleUrl: string, input: unknown): Promise<T> 
 
 /** The worker's script: imports the entry (through tsx when it is a TypeScript source); a failure ends the thread with an error event. */
 function workerScript(entry: string): string {
-  const register = entry.endsWith('.ts') ? `(await import(${JSON.stringify(tsxApiUrl())})).register();` : '';
-  return `(async () => { ${register} await import(${JSON.stringify(entry)}); })();`;
+  return `(async () => { ${tsxRegistration(entry.endsWith('.ts'))} await import(${JSON.stringify(entry)}); })();`;
 }

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { InputError, type Issue } from '../../core/errors.js';
-import { moduleUrl, tsxApiUrl } from '../../core/module-url.js';
+import { moduleUrl, tsxRegistration } from '../../core/module-url.js';
 import type { Columns, DataKind, MarketFeed, PriceSide } from '../../model/market.js';
 import { openCsvFeed } from '../csv/open.js';
 import { formatPart, parseCsvFeedOptions, readSettings, type CsvFeedOptions } from '../csv/options.js';
@@ -34,7 +34,6 @@ function workerBootstrap(shared: boolean, source?: WorkerSource): string {
   const reader = moduleUrl('data/catalog/read-worker');
   const entry = source?.type === 'module' ? source.module : reader;
   const run = shared ? 'serveCatalogReads' : source?.type === 'module' ? source.run : 'runReadWorker';
-  const tsx = entry.endsWith('.ts') ? tsxApiUrl() : '';
   return `
 const { workerData, parentPort } = require('node:worker_threads');
 const fail = (data, message) => {
@@ -59,7 +58,7 @@ process.on('exit', () => {
 });
 (async () => {
   try {
-    ${tsx !== '' ? `(await import(${JSON.stringify(tsx)})).register();` : ''}
+    ${tsxRegistration(entry.endsWith('.ts'))}
     const entry = await import(${JSON.stringify(entry)});
     await entry[${JSON.stringify(run)}](${shared ? '' : 'workerData'});
   } catch (e) {

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { InputError, InvariantError, type Issue } from '../../core/errors.js';
-import { moduleUrl, tsxApiUrl } from '../../core/module-url.js';
+import { moduleUrl, tsxRegistration } from '../../core/module-url.js';
 import type { LiveMarket, MarketEventSink, MarketSubscription } from '../source.js';
 import { CLOSED, DEFAULT_CAPACITY, READ, EventRing, STATE, STATE_DONE, STATE_FAILED, STATE_RUNNING, STAT_EVENTS, STAT_LONGEST_WAIT_MICROS, STAT_WAITED_MICROS, STAT_WAITS } from './event-ring.js';
 import { FeedLatency } from './latency.js';
@@ -58,7 +58,6 @@ export const IO_THREAD_ENDED = 'the I/O thread ended before its market source fi
 function bootstrap(source: SourceSpec): string {
   const entry = moduleUrl('live/feed/io-worker');
   const needsTsx = entry.endsWith('.ts') || /\.(c|m)?ts$/.test(source.module);
-  const tsx = needsTsx ? tsxApiUrl() : '';
   return `
 const { workerData } = require('node:worker_threads');
 const fail = (message) => {
@@ -74,7 +73,7 @@ process.on('uncaughtException', (e) => {
 });
 process.on('exit', (code) => fail(${JSON.stringify(IO_THREAD_ENDED)} + ' (exit code ' + code + ')'));
 (async () => {
-  ${tsx !== '' ? `(await import(${JSON.stringify(tsx)})).register();` : ''}
+  ${tsxRegistration(needsTsx)}
   await (await import(${JSON.stringify(entry)})).runIoWorker(workerData);
 })().catch((e) => { process.exitCode = 1; throw e; });
 `;
