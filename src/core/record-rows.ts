@@ -1,23 +1,23 @@
+import { InvariantError } from './errors.js';
+
 /**
- * Rows of a fixed number of doubles and of references (strings, booleans,
- * small shared arrays), stored in chunks that double in size: a row is
- * written where it belongs and nothing is ever copied as the rows grow.
+ * Rows of a fixed number of doubles, stored in chunks that double in size: a
+ * row is written where it belongs and nothing is ever copied as the rows grow.
  *
  * Why: a run keeps every order, fill and closed trade until its end. As
  * objects, each costs several hundred bytes (a header, a slot per field and a
  * 16-byte box per double field), and they are promoted out of the young
  * generation one by one; as rows they cost 8 bytes a field in a few large
- * arrays. Memory the process has not touched before is the dearest part of a
- * long run on some machines (a page fault per 4 KB), so the bytes kept per
- * record are what the run's speed follows.
+ * arrays. A record's strings and flags are numbers in its row too (codes:
+ * StringCodes, or an index into a closed list), not references: a reference
+ * to a string made during the run (a venue's order id) keeps that string
+ * alive, and every array of references is visited by the garbage collector.
+ * Memory the process has not touched before is the dearest part of a long
+ * run on some machines (a page fault per 4 KB), so the bytes kept per record
+ * are what the run's speed follows.
  */
 
-/**
- * Rows of the first chunk; chunk k < GROWING holds FIRST x 2^k rows, the
- * chunks after that LAST rows each: a run with a few records makes small
- * arrays, and no array of references reaches V8's large-object size (128 KB),
- * whose memory is mapped afresh each time.
- */
+/** Rows of the first chunk; chunk k < GROWING holds FIRST x 2^k rows, the chunks after that LAST rows each: a run with a few records makes small arrays. */
 const FIRST_SHIFT = 6;
 const FIRST = 1 << FIRST_SHIFT;
 const GROWING = 4;
@@ -26,44 +26,73 @@ const LAST = FIRST << GROWING;
 const FIXED_FROM = LAST - FIRST;
 
 export class RecordRows {
-  private readonly numberChunks: Float64Array[] = [];
-  private readonly refChunks: unknown[][] = [];
+  private readonly chunks: Float64Array[] = [];
   /** One past the highest row written. */
   length = 0;
 
-  constructor(
-    readonly numberWidth: number,
-    readonly refWidth: number,
-  ) {
-    if (LAST * refWidth * 8 > 128_000) throw new RangeError(`RecordRows: ${refWidth} references a row make chunks too large`);
-  }
+  constructor(readonly width: number) {}
 
   /** The chunk holding `row` (made when missing). */
   private chunkOf(row: number): number {
     const k = chunkIndex(row);
-    while (this.numberChunks.length <= k) {
-      const rows = chunkRows(this.numberChunks.length);
-      this.numberChunks.push(new Float64Array(rows * this.numberWidth));
-      this.refChunks.push(new Array<unknown>(rows * this.refWidth).fill(undefined));
-    }
+    while (this.chunks.length <= k) this.chunks.push(new Float64Array(chunkRows(this.chunks.length) * this.width));
     if (row >= this.length) this.length = row + 1;
     return k;
   }
 
-  /** Row `row`'s doubles start at num[numAt] and its references at ref[refAt] (after seek). */
+  /** Row `row`'s doubles start at num[at] (after seek). */
   num: Float64Array = new Float64Array(0);
-  numAt = 0;
-  ref: unknown[] = [];
-  refAt = 0;
+  at = 0;
 
-  /** Points num/numAt and ref/refAt at row `row` (its chunk made when missing; the row counts as written). */
+  /** Points num/at at row `row` (its chunk made when missing; the row counts as written). */
   seek(row: number): void {
     const k = this.chunkOf(row);
-    this.num = this.numberChunks[k] as Float64Array;
-    this.numAt = (row - chunkStart(k)) * this.numberWidth;
-    this.ref = this.refChunks[k] as unknown[];
-    this.refAt = (row - chunkStart(k)) * this.refWidth;
+    this.num = this.chunks[k] as Float64Array;
+    this.at = (row - chunkStart(k)) * this.width;
   }
+}
+
+/**
+ * Strings kept as numbers: each distinct string gets the next code (0, 1,
+ * 2, ...) when first seen. A run's symbols, tags and reasons are few and
+ * repeat on every record; a record keeps their codes in its row.
+ */
+export class StringCodes {
+  private readonly codes = new Map<string, number>();
+  private readonly strings: string[] = [];
+
+  /** `limit`: at most this many strings get codes (see code()). */
+  constructor(private readonly limit = Infinity) {}
+
+  /** The string's code, given when first seen; -1 for a string without one once `limit` strings have codes. */
+  code(s: string): number {
+    const known = this.codes.get(s);
+    if (known !== undefined) return known;
+    const n = this.strings.length;
+    if (n >= this.limit) return -1;
+    this.codes.set(s, n);
+    this.strings.push(s);
+    return n;
+  }
+
+  /** The string's code, or -1 when it has none (find() gives none). */
+  find(s: string): number {
+    return this.codes.get(s) ?? -1;
+  }
+
+  /** The string a code stands for. */
+  string(code: number): string {
+    const s = this.strings[code];
+    if (s === undefined) throw new RangeError(`no string has code ${code}`);
+    return s;
+  }
+}
+
+/** The index of `value` in a closed list of values (a union type's), which holds it: a field's code in a record's row. */
+export function indexIn<T>(list: readonly T[], value: T, what: string): number {
+  const i = list.indexOf(value);
+  if (i < 0) throw new InvariantError(`${what} ${String(value)} is not one of ${list.join(', ')}`);
+  return i;
 }
 
 function chunkIndex(row: number): number {
@@ -86,11 +115,10 @@ export abstract class AppendedRecords<T> {
   protected readonly rows: RecordRows;
 
   constructor(
-    numberWidth: number,
-    refWidth: number,
+    width: number,
     private readonly what: string,
   ) {
-    this.rows = new RecordRows(numberWidth, refWidth);
+    this.rows = new RecordRows(width);
   }
 
   get length(): number {
@@ -100,7 +128,7 @@ export abstract class AppendedRecords<T> {
   push(record: T): void {
     const rows = this.rows;
     rows.seek(rows.length);
-    this.write(record, rows.num, rows.numAt, rows.ref, rows.refAt);
+    this.write(record, rows.num, rows.at);
   }
 
   /** The i-th record (0-based; a new object each call). */
@@ -108,7 +136,7 @@ export abstract class AppendedRecords<T> {
     const rows = this.rows;
     if (!(i >= 0 && i < rows.length)) throw new RangeError(`${this.what} ${i} of ${rows.length}`);
     rows.seek(i);
-    return this.read(rows.num, rows.numAt, rows.ref, rows.refAt);
+    return this.read(rows.num, rows.at);
   }
 
   /** Each record in order (new objects). */
@@ -116,9 +144,9 @@ export abstract class AppendedRecords<T> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }
 
-  /** Writes the record's doubles from f[n] on and its references from r[b] on. */
-  protected abstract write(record: T, f: Float64Array, n: number, r: unknown[], b: number): void;
+  /** Writes the record's fields as the doubles from f[n] on. */
+  protected abstract write(record: T, f: Float64Array, n: number): void;
 
-  /** The record whose doubles start at f[n] and references at r[b]. */
-  protected abstract read(f: Float64Array, n: number, r: unknown[], b: number): T;
+  /** The record whose doubles start at f[n]. */
+  protected abstract read(f: Float64Array, n: number): T;
 }

@@ -1,8 +1,20 @@
-import { RecordRows } from '../core/record-rows.js';
+import { RecordRows, StringCodes, indexIn } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
-import { blankOrder, type Contingency, type MutableOrder, type Order, type OrderSide, type OrderStatus, type OrderType, type PositionSide, type TimeInForce } from '../model/order.js';
+import {
+  NO_OCO_IDS,
+  ORDER_TRANSITIONS,
+  ORDER_TYPES,
+  blankOrder,
+  type Contingency,
+  type MutableOrder,
+  type Order,
+  type OrderSide,
+  type OrderStatus,
+  type PositionSide,
+  type TimeInForce,
+} from '../model/order.js';
 
-// The doubles of an order's row.
+// An order's row: its numbers, then its strings and flags as codes.
 const ID = 0;
 const QUANTITY = 1;
 const PRICE = 2;
@@ -20,37 +32,59 @@ const CANCELLED_QUANTITY = 13;
 const FILL_PRICE = 14;
 const FEE = 15;
 const PARENT_ID = 16;
-const NUMBERS = 17;
+/** Side, type, time in force, reduce-only, post-only, position side, status, contingency and triggered, as bits (FLAG_*). */
+const FLAGS = 17;
+// Codes of StringCodes.
+const SYMBOL = 18;
+const TAG = 19;
+const REASON = 20;
+/** The venue order id as a prefix (its code, or -1: the id is in `venueIds`) and the number that ends it (NaN: none). */
+const VENUE_PREFIX = 21;
+const VENUE_NUMBER = 22;
+const WIDTH = 23;
 
-// Its references (strings are shared, not copied: a pointer each).
-const CLIENT_ORDER_ID = 0;
-const VENUE_ORDER_ID = 1;
-const SYMBOL = 2;
-const SIDE = 3;
-const TYPE = 4;
-const TIME_IN_FORCE = 5;
-const REDUCE_ONLY = 6;
-const POST_ONLY = 7;
-const TAG = 8;
-const POSITION_SIDE = 9;
-const STATUS = 10;
-const REASON = 11;
-const CONTINGENCY = 12;
-const OCO_IDS = 13;
-const TRIGGERED = 14;
-const REFS = 15;
+const SIDES: readonly OrderSide[] = ['buy', 'sell'];
+const TIMES_IN_FORCE: readonly TimeInForce[] = ['gtc', 'day', 'ioc', 'fok', 'gtd'];
+const POSITION_SIDES: readonly (PositionSide | undefined)[] = [undefined, 'long', 'short'];
+const STATUSES = Object.keys(ORDER_TRANSITIONS) as OrderStatus[];
+const CONTINGENCIES: readonly Contingency[] = ['none', 'oco', 'oto', 'bracket'];
+
+// Where each field's code sits in FLAGS (19 bits in all: an exact integer in a double, and in an int32).
+const SIDE_AT = 0; // 1 bit
+const TYPE_AT = 1; // 4 bits
+const TIME_IN_FORCE_AT = 5; // 3 bits
+const REDUCE_ONLY_AT = 8;
+const POST_ONLY_AT = 9;
+const POSITION_SIDE_AT = 10; // 2 bits
+const STATUS_AT = 12; // 4 bits
+const CONTINGENCY_AT = 16; // 2 bits
+const TRIGGERED_AT = 18;
+
+/** Distinct venue id prefixes given codes; the ids of a venue whose ids do not end in a number (each its own prefix) go to a map beyond that. */
+const VENUE_PREFIXES = 1024;
+/** Digits of the largest number a venue id may end in to be kept as one: every such integer is exact in a double. */
+const MAX_DIGITS = 15;
 
 /**
  * The orders of a run that have ended (or their state when a result was
  * taken), as rows by id: what a run keeps of each order once it no longer
  * works. `at(id)` gives an order object equal to the one the run had.
  *
- * Client order ids of the form `<runId>-<id>` (every order the run made
- * itself) are not stored: `at` makes them again.
+ * A row holds no reference (RecordRows): symbols, tags and reasons are codes;
+ * a venue order id is kept as the code of its prefix and the number that
+ * ends it (`SIM-` and 12 for `SIM-12`). Client order ids of the form
+ * `<runId>-<id>` (every order the run made itself) are not stored: `at`
+ * makes them again. What does not fit (another client order id, a venue id
+ * that does not end in a number, OCO links) is kept in maps by order id.
  */
 export class OrderRecords {
-  private readonly rows = new RecordRows(NUMBERS, REFS);
+  private readonly rows = new RecordRows(WIDTH);
   private readonly prefix: string;
+  private readonly strings = new StringCodes();
+  private readonly venuePrefixes = new StringCodes(VENUE_PREFIXES);
+  private readonly clientIds = new Map<number, string>();
+  private readonly venueIds = new Map<number, string>();
+  private readonly ocoIds = new Map<number, readonly number[]>();
 
   constructor(runId: string) {
     this.prefix = `${runId}-`;
@@ -59,10 +93,11 @@ export class OrderRecords {
   /** Writes the order's current state at its id's row; `ownClientId`: its client order id is `<runId>-<id>`. */
   put(o: Order, ownClientId: boolean): void {
     const rows = this.rows;
-    rows.seek(o.id - 1);
+    const id = o.id;
+    rows.seek(id - 1);
     const f = rows.num;
-    const n = rows.numAt;
-    f[n + ID] = o.id;
+    const n = rows.at;
+    f[n + ID] = id;
     f[n + QUANTITY] = o.quantity;
     f[n + PRICE] = o.price;
     f[n + TRIGGER_PRICE] = o.triggerPrice;
@@ -79,23 +114,44 @@ export class OrderRecords {
     f[n + FILL_PRICE] = o.fillPrice;
     f[n + FEE] = o.fee;
     f[n + PARENT_ID] = o.parentId;
-    const r = rows.ref;
-    const b = rows.refAt;
-    r[b + CLIENT_ORDER_ID] = ownClientId ? undefined : o.clientOrderId;
-    r[b + VENUE_ORDER_ID] = o.venueOrderId;
-    r[b + SYMBOL] = o.symbol;
-    r[b + SIDE] = o.side;
-    r[b + TYPE] = o.type;
-    r[b + TIME_IN_FORCE] = o.timeInForce;
-    r[b + REDUCE_ONLY] = o.reduceOnly;
-    r[b + POST_ONLY] = o.postOnly;
-    r[b + TAG] = o.tag;
-    r[b + POSITION_SIDE] = o.positionSide;
-    r[b + STATUS] = o.status;
-    r[b + REASON] = o.reason;
-    r[b + CONTINGENCY] = o.contingency;
-    r[b + OCO_IDS] = o.ocoIds;
-    r[b + TRIGGERED] = o.triggered;
+    f[n + FLAGS] =
+      (indexIn(SIDES, o.side, 'order side') << SIDE_AT) |
+      (indexIn(ORDER_TYPES, o.type, 'order type') << TYPE_AT) |
+      (indexIn(TIMES_IN_FORCE, o.timeInForce, 'time in force') << TIME_IN_FORCE_AT) |
+      ((o.reduceOnly ? 1 : 0) << REDUCE_ONLY_AT) |
+      ((o.postOnly ? 1 : 0) << POST_ONLY_AT) |
+      (indexIn(POSITION_SIDES, o.positionSide, 'position side') << POSITION_SIDE_AT) |
+      (indexIn(STATUSES, o.status, 'order status') << STATUS_AT) |
+      (indexIn(CONTINGENCIES, o.contingency, 'contingency') << CONTINGENCY_AT) |
+      ((o.triggered ? 1 : 0) << TRIGGERED_AT);
+    f[n + SYMBOL] = this.strings.code(o.symbol);
+    f[n + TAG] = this.strings.code(o.tag);
+    f[n + REASON] = this.strings.code(o.reason);
+    this.putVenueId(id, o.venueOrderId, f, n);
+    if (!ownClientId) this.clientIds.set(id, o.clientOrderId);
+    else if (this.clientIds.size > 0) this.clientIds.delete(id);
+    if (o.ocoIds !== NO_OCO_IDS) this.ocoIds.set(id, o.ocoIds);
+    else if (this.ocoIds.size > 0) this.ocoIds.delete(id);
+  }
+
+  /** The venue id as its prefix's code and the number that ends it (a canonical decimal integer of at most MAX_DIGITS digits), else in `venueIds`. */
+  private putVenueId(id: number, s: string, f: Float64Array, n: number): void {
+    let from = s.length;
+    while (from > 0 && isDigit(s.charCodeAt(from - 1))) from--;
+    const digits = s.length - from;
+    let prefix = -1;
+    let number = NaN;
+    if (digits === 0) {
+      prefix = this.venuePrefixes.code(s);
+    } else if (digits <= MAX_DIGITS && (digits === 1 || s.charCodeAt(from) !== 48)) {
+      prefix = this.venuePrefixes.code(from === 0 ? '' : s.slice(0, from));
+      number = 0;
+      for (let i = from; i < s.length; i++) number = number * 10 + (s.charCodeAt(i) - 48);
+    }
+    f[n + VENUE_PREFIX] = prefix;
+    f[n + VENUE_NUMBER] = number;
+    if (prefix < 0) this.venueIds.set(id, s);
+    else if (this.venueIds.size > 0) this.venueIds.delete(id);
   }
 
   /** Whether the order with this id has a row. */
@@ -103,7 +159,7 @@ export class OrderRecords {
     const rows = this.rows;
     if (!(id >= 1 && id <= rows.length)) return false;
     rows.seek(id - 1);
-    return rows.num[rows.numAt + ID] === id;
+    return rows.num[rows.at + ID] === id;
   }
 
   /** The order with this id as last written (a new object each call), or undefined when it has no row. */
@@ -122,29 +178,29 @@ export class OrderRecords {
   private readRow(id: number, o: MutableOrder): MutableOrder {
     const rows = this.rows;
     const f = rows.num;
-    const n = rows.numAt;
-    const r = rows.ref;
-    const b = rows.refAt;
+    const n = rows.at;
+    const flags = f[n + FLAGS] as number;
+    const strings = this.strings;
     o.id = id;
-    o.clientOrderId = (r[b + CLIENT_ORDER_ID] as string | undefined) ?? this.ownClientOrderId(id);
-    o.venueOrderId = r[b + VENUE_ORDER_ID] as string;
-    o.symbol = r[b + SYMBOL] as string;
-    o.side = r[b + SIDE] as OrderSide;
-    o.type = r[b + TYPE] as OrderType;
+    o.clientOrderId = this.clientIds.size > 0 ? (this.clientIds.get(id) ?? this.ownClientOrderId(id)) : this.ownClientOrderId(id);
+    o.venueOrderId = this.venueId(id, f[n + VENUE_PREFIX] as number, f[n + VENUE_NUMBER] as number);
+    o.symbol = strings.string(f[n + SYMBOL] as number);
+    o.side = SIDES[(flags >> SIDE_AT) & 1] as OrderSide;
+    o.type = ORDER_TYPES[(flags >> TYPE_AT) & 15] as Order['type'];
     o.quantity = f[n + QUANTITY] as number;
     o.price = f[n + PRICE] as number;
     o.triggerPrice = f[n + TRIGGER_PRICE] as number;
     o.trailOffset = f[n + TRAIL_OFFSET] as number;
     o.trailPercent = f[n + TRAIL_PERCENT] as number;
-    o.timeInForce = r[b + TIME_IN_FORCE] as TimeInForce;
+    o.timeInForce = TIMES_IN_FORCE[(flags >> TIME_IN_FORCE_AT) & 7] as TimeInForce;
     o.expireTime = f[n + EXPIRE_TIME] as Micros;
     o.validBars = f[n + VALID_BARS] as number;
-    o.reduceOnly = r[b + REDUCE_ONLY] as boolean;
-    o.postOnly = r[b + POST_ONLY] as boolean;
-    o.tag = r[b + TAG] as string;
-    o.positionSide = r[b + POSITION_SIDE] as PositionSide | undefined;
-    o.status = r[b + STATUS] as OrderStatus;
-    o.reason = r[b + REASON] as string;
+    o.reduceOnly = ((flags >> REDUCE_ONLY_AT) & 1) === 1;
+    o.postOnly = ((flags >> POST_ONLY_AT) & 1) === 1;
+    o.tag = strings.string(f[n + TAG] as number);
+    o.positionSide = POSITION_SIDES[(flags >> POSITION_SIDE_AT) & 3];
+    o.status = STATUSES[(flags >> STATUS_AT) & 15] as OrderStatus;
+    o.reason = strings.string(f[n + REASON] as number);
     o.createdTime = f[n + CREATED_TIME] as Micros;
     o.activatedTime = f[n + ACTIVATED_TIME] as Micros;
     o.referencePrice = f[n + REFERENCE_PRICE] as number;
@@ -153,15 +209,25 @@ export class OrderRecords {
     o.cancelledQuantity = f[n + CANCELLED_QUANTITY] as number;
     o.fillPrice = f[n + FILL_PRICE] as number;
     o.fee = f[n + FEE] as number;
-    o.contingency = r[b + CONTINGENCY] as Contingency;
+    o.contingency = CONTINGENCIES[(flags >> CONTINGENCY_AT) & 3] as Contingency;
     o.parentId = f[n + PARENT_ID] as number;
-    o.ocoIds = r[b + OCO_IDS] as readonly number[];
-    o.triggered = r[b + TRIGGERED] as boolean;
+    o.ocoIds = this.ocoIds.size > 0 ? (this.ocoIds.get(id) ?? NO_OCO_IDS) : NO_OCO_IDS;
+    o.triggered = ((flags >> TRIGGERED_AT) & 1) === 1;
     return o;
+  }
+
+  private venueId(id: number, prefix: number, number: number): string {
+    if (prefix < 0) return this.venueIds.get(id) as string;
+    const p = this.venuePrefixes.string(prefix);
+    return number === number ? `${p}${number}` : p;
   }
 
   /** The client order id the run gives its own order `id`. */
   ownClientOrderId(id: number): string {
     return `${this.prefix}${id}`;
   }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }

@@ -42,7 +42,7 @@ const order = (id: number): fc.Arbitrary<MutableOrder> =>
       parentId: fc.nat(),
       ocoIds: fc.oneof(fc.constant(NO_OCO_IDS), fc.array(fc.nat(), { maxLength: 3 })),
       triggered: fc.boolean(),
-      venueOrderId: text,
+      venueOrderId: fc.oneof(text, fc.nat().map((n) => `SIM-${n}`), fc.stringMatching(/^[0-9]{1,20}$/), fc.stringMatching(/^[a-f0-9-]{0,20}$/)),
       symbol: text,
     })
     .map(
@@ -107,6 +107,25 @@ describe('OrderRecords', () => {
       { numRuns: 100 },
     );
   });
+
+  it('gives back venue ids of every shape, beyond the prefixes it keeps codes for', () => {
+    const records = new OrderRecords('R');
+    const ids = [
+      '',
+      'SIM-1',
+      'SIM-0',
+      '0',
+      '007',
+      '9007199254740993',
+      '123456789012345',
+      '1234567890123456',
+      'x-',
+      ...Array.from({ length: 2100 }, (_, i) => `${(i * 2654435761) % 1e9}-abc${i}z`),
+      ...Array.from({ length: 50 }, (_, i) => `ord-${i}-${1e9 + i}`),
+    ];
+    ids.forEach((venueOrderId, i) => records.put({ ...blankOrder(), id: i + 1, clientOrderId: `R-${i + 1}`, venueOrderId }, true));
+    ids.forEach((venueOrderId, i) => expect(records.at(i + 1)?.venueOrderId).toBe(venueOrderId));
+  });
 });
 
 describe('FillRecords', () => {
@@ -150,7 +169,7 @@ describe('TradeRecords', () => {
         const records = new TradeRecords();
         for (const t of trades) records.push(t);
         expect([...records]).toStrictEqual(trades);
-        for (const s of ['A', 'B']) {
+        for (const s of ['A', 'B', 'C']) {
           expect(records.count(s)).toBe([...records].filter((t) => t.symbol === s).length);
           expect(records.count(s, 'short')).toBe([...records].filter((t) => t.symbol === s && t.direction === 'short').length);
         }

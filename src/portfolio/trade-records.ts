@@ -1,4 +1,4 @@
-import { AppendedRecords } from '../core/record-rows.js';
+import { AppendedRecords, StringCodes } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
 import type { ClosedTrade } from './trade-book.js';
 
@@ -14,19 +14,21 @@ const NET_PNL = 8;
 const BARS_HELD = 9;
 const MAE = 10;
 const MFE = 11;
-const NUMBERS = 12;
-
-const SYMBOL = 0;
-const DIRECTION = 1;
-const REFS = 2;
+/** The symbol's code (StringCodes). */
+const SYMBOL = 12;
+/** 1 long, -1 short. */
+const DIRECTION = 13;
+const WIDTH = 14;
 
 /** A run's closed trades, in the order they closed, as rows (see RecordRows): `at(i)` gives a trade equal to the one recorded. */
 export class TradeRecords extends AppendedRecords<ClosedTrade> {
+  private readonly symbols = new StringCodes();
+
   constructor() {
-    super(NUMBERS, REFS, 'closed trade');
+    super(WIDTH, 'closed trade');
   }
 
-  protected write(t: ClosedTrade, f: Float64Array, n: number, r: unknown[], b: number): void {
+  protected write(t: ClosedTrade, f: Float64Array, n: number): void {
     f[n + TRADE_ID] = t.tradeId;
     f[n + QUANTITY] = t.quantity;
     f[n + ENTRY_TIME] = t.entryTime;
@@ -39,15 +41,15 @@ export class TradeRecords extends AppendedRecords<ClosedTrade> {
     f[n + BARS_HELD] = t.barsHeld;
     f[n + MAE] = t.mae;
     f[n + MFE] = t.mfe;
-    r[b + SYMBOL] = t.symbol;
-    r[b + DIRECTION] = t.direction;
+    f[n + SYMBOL] = this.symbols.code(t.symbol);
+    f[n + DIRECTION] = t.direction === 'long' ? 1 : -1;
   }
 
-  protected read(f: Float64Array, n: number, r: unknown[], b: number): ClosedTrade {
+  protected read(f: Float64Array, n: number): ClosedTrade {
     return {
       tradeId: f[n + TRADE_ID] as number,
-      symbol: r[b + SYMBOL] as string,
-      direction: r[b + DIRECTION] as 'long' | 'short',
+      symbol: this.symbols.string(f[n + SYMBOL] as number),
+      direction: f[n + DIRECTION] === 1 ? 'long' : 'short',
       quantity: f[n + QUANTITY] as number,
       entryTime: f[n + ENTRY_TIME] as Micros,
       entryPrice: f[n + ENTRY_PRICE] as number,
@@ -64,13 +66,16 @@ export class TradeRecords extends AppendedRecords<ClosedTrade> {
 
   /** Closed trades of `symbol` (and `direction`, when given). */
   count(symbol: string, direction?: 'long' | 'short'): number {
+    const code = this.symbols.find(symbol);
+    if (code < 0) return 0;
+    const sign = direction === undefined ? 0 : direction === 'long' ? 1 : -1;
     const rows = this.rows;
     let out = 0;
     for (let i = 0; i < rows.length; i++) {
       rows.seek(i);
-      const r = rows.ref;
-      const b = rows.refAt;
-      if (r[b + SYMBOL] === symbol && (direction === undefined || r[b + DIRECTION] === direction)) out++;
+      const f = rows.num;
+      const n = rows.at;
+      if (f[n + SYMBOL] === code && (sign === 0 || f[n + DIRECTION] === sign)) out++;
     }
     return out;
   }
