@@ -64,8 +64,23 @@ export class StringCodes {
   /** `limit`: at most this many strings get codes (see code()). */
   constructor(private readonly limit = Infinity) {}
 
+  // The last string asked for and its code: a record's symbol or tag is most often the one before's, and comparing two
+  // references to one string is cheaper than a lookup.
+  private last: string | undefined = undefined;
+  private lastCode = -1;
+
   /** The string's code, given when first seen; -1 for a string without one once `limit` strings have codes. */
   code(s: string): number {
+    if (s === this.last) return this.lastCode;
+    const code = this.lookup(s);
+    if (code >= 0) {
+      this.last = s;
+      this.lastCode = code;
+    }
+    return code;
+  }
+
+  private lookup(s: string): number {
     const known = this.codes.get(s);
     if (known !== undefined) return known;
     const n = this.strings.length;

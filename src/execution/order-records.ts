@@ -80,7 +80,10 @@ const MAX_DIGITS = 15;
 export class OrderRecords {
   private readonly rows = new RecordRows(WIDTH);
   private readonly prefix: string;
-  private readonly strings = new StringCodes();
+  // One table per field: each remembers the last string it was asked for (StringCodes.code).
+  private readonly symbols = new StringCodes();
+  private readonly tags = new StringCodes();
+  private readonly reasons = new StringCodes();
   private readonly venuePrefixes = new StringCodes(VENUE_PREFIXES);
   private readonly clientIds = new Map<number, string>();
   private readonly venueIds = new Map<number, string>();
@@ -114,7 +117,35 @@ export class OrderRecords {
     f[n + FILL_PRICE] = o.fillPrice;
     f[n + FEE] = o.fee;
     f[n + PARENT_ID] = o.parentId;
-    f[n + FLAGS] =
+    f[n + FLAGS] = this.flagsOf(o);
+    f[n + SYMBOL] = this.symbols.code(o.symbol);
+    f[n + TAG] = this.tags.code(o.tag);
+    f[n + REASON] = this.reasons.code(o.reason);
+    this.putVenueId(id, o.venueOrderId, f, n);
+    if (!ownClientId) this.clientIds.set(id, o.clientOrderId);
+    else if (this.clientIds.size > 0) this.clientIds.delete(id);
+    if (o.ocoIds !== NO_OCO_IDS) this.ocoIds.set(id, o.ocoIds);
+    else if (this.ocoIds.size > 0) this.ocoIds.delete(id);
+  }
+
+  /** The FLAGS of an order: those of the last order written again when its fields are the same (most orders of a run are alike). */
+  private flagsOf(o: Order): number {
+    const l = this.lastFlagged;
+    if (
+      l !== undefined &&
+      o.side === l.side &&
+      o.type === l.type &&
+      o.timeInForce === l.timeInForce &&
+      o.reduceOnly === l.reduceOnly &&
+      o.postOnly === l.postOnly &&
+      o.positionSide === l.positionSide &&
+      o.status === l.status &&
+      o.contingency === l.contingency &&
+      o.triggered === l.triggered
+    ) {
+      return this.lastFlags;
+    }
+    const flags =
       (indexIn(SIDES, o.side, 'order side') << SIDE_AT) |
       (indexIn(ORDER_TYPES, o.type, 'order type') << TYPE_AT) |
       (indexIn(TIMES_IN_FORCE, o.timeInForce, 'time in force') << TIME_IN_FORCE_AT) |
@@ -124,15 +155,13 @@ export class OrderRecords {
       (indexIn(STATUSES, o.status, 'order status') << STATUS_AT) |
       (indexIn(CONTINGENCIES, o.contingency, 'contingency') << CONTINGENCY_AT) |
       ((o.triggered ? 1 : 0) << TRIGGERED_AT);
-    f[n + SYMBOL] = this.strings.code(o.symbol);
-    f[n + TAG] = this.strings.code(o.tag);
-    f[n + REASON] = this.strings.code(o.reason);
-    this.putVenueId(id, o.venueOrderId, f, n);
-    if (!ownClientId) this.clientIds.set(id, o.clientOrderId);
-    else if (this.clientIds.size > 0) this.clientIds.delete(id);
-    if (o.ocoIds !== NO_OCO_IDS) this.ocoIds.set(id, o.ocoIds);
-    else if (this.ocoIds.size > 0) this.ocoIds.delete(id);
+    this.lastFlagged = { side: o.side, type: o.type, timeInForce: o.timeInForce, reduceOnly: o.reduceOnly, postOnly: o.postOnly, positionSide: o.positionSide, status: o.status, contingency: o.contingency, triggered: o.triggered };
+    this.lastFlags = flags;
+    return flags;
   }
+
+  private lastFlagged: Pick<Order, 'side' | 'type' | 'timeInForce' | 'reduceOnly' | 'postOnly' | 'positionSide' | 'status' | 'contingency' | 'triggered'> | undefined = undefined;
+  private lastFlags = 0;
 
   /** The venue id as its prefix's code and the number that ends it (a canonical decimal integer of at most MAX_DIGITS digits), else in `venueIds`. */
   private putVenueId(id: number, s: string, f: Float64Array, n: number): void {
@@ -180,11 +209,10 @@ export class OrderRecords {
     const f = rows.num;
     const n = rows.at;
     const flags = f[n + FLAGS] as number;
-    const strings = this.strings;
     o.id = id;
     o.clientOrderId = this.clientIds.size > 0 ? (this.clientIds.get(id) ?? this.ownClientOrderId(id)) : this.ownClientOrderId(id);
     o.venueOrderId = this.venueId(id, f[n + VENUE_PREFIX] as number, f[n + VENUE_NUMBER] as number);
-    o.symbol = strings.string(f[n + SYMBOL] as number);
+    o.symbol = this.symbols.string(f[n + SYMBOL] as number);
     o.side = SIDES[(flags >> SIDE_AT) & 1] as OrderSide;
     o.type = ORDER_TYPES[(flags >> TYPE_AT) & 15] as Order['type'];
     o.quantity = f[n + QUANTITY] as number;
@@ -197,10 +225,10 @@ export class OrderRecords {
     o.validBars = f[n + VALID_BARS] as number;
     o.reduceOnly = ((flags >> REDUCE_ONLY_AT) & 1) === 1;
     o.postOnly = ((flags >> POST_ONLY_AT) & 1) === 1;
-    o.tag = strings.string(f[n + TAG] as number);
+    o.tag = this.tags.string(f[n + TAG] as number);
     o.positionSide = POSITION_SIDES[(flags >> POSITION_SIDE_AT) & 3];
     o.status = STATUSES[(flags >> STATUS_AT) & 15] as OrderStatus;
-    o.reason = strings.string(f[n + REASON] as number);
+    o.reason = this.reasons.string(f[n + REASON] as number);
     o.createdTime = f[n + CREATED_TIME] as Micros;
     o.activatedTime = f[n + ACTIVATED_TIME] as Micros;
     o.referencePrice = f[n + REFERENCE_PRICE] as number;

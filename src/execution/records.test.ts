@@ -108,6 +108,15 @@ describe('OrderRecords', () => {
     );
   });
 
+  it('gives back runs of alike orders and the one different field among them (flags and codes of the order before are reused only when they are the same)', () => {
+    const records = new OrderRecords('R');
+    const base: MutableOrder = { ...blankOrder(), symbol: 'A', tag: 't', reason: '', status: 'filled', clientOrderId: '' };
+    const variants: Partial<MutableOrder>[] = [{}, {}, { side: 'sell' }, { type: 'limit' }, { timeInForce: 'ioc' }, { reduceOnly: true }, { postOnly: true }, { positionSide: 'short' }, { status: 'cancelled', reason: 'user' }, { contingency: 'oco' }, { triggered: true }, { symbol: 'B' }, { tag: '' }, {}];
+    const written = variants.map((v, i) => ({ ...base, ...v, id: i + 1, clientOrderId: `R-${i + 1}` }));
+    for (const o of written) records.put(o, true);
+    for (const o of written) expect(records.at(o.id)).toStrictEqual(o);
+  });
+
   it('gives back venue ids of every shape, beyond the prefixes it keeps codes for', () => {
     const records = new OrderRecords('R');
     const ids = [
