@@ -47,6 +47,7 @@ export { InstrumentSchema, isMargined } from './model/instrument.js';
 export type { BacktestOptions, BacktestResult, EquityCurve, InstrumentResult, PositionResult } from './backtest/engine.js';
 export { runRecords, type RunRecords } from './kernel/result.js';
 export { BacktestEngine, runBacktest, connectSimulatedExchange } from './backtest/engine.js';
+export { Float64Pool } from './core/growable.js';
 export { loadStrategyFile, parseStrategyParams, instantiateStrategy } from './backtest/strategy-loader.js';
 export { StrategyError, type StrategyStage, type StrategyFrame } from './backtest/strategy-error.js';
 export { GuardedStrategy } from './backtest/guarded-strategy.js';

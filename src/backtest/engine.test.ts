@@ -6,7 +6,7 @@ import type { Bar, QuoteTick } from '../model/market.js';
 import type { OrderEvent, TimerEvent } from '../model/events.js';
 import type { StrategyContext } from '../strategy/context.js';
 import { Strategy } from '../strategy/strategy.js';
-import { Float64Pool } from '../core/growable.js';
+import { Float64Pool } from '../index.js';
 import { BacktestEngine, runBacktest } from './engine.js';
 
 /** A strategy scripted per bar index: run `script[i]` on the i-th bar. */
