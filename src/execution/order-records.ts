@@ -128,24 +128,9 @@ export class OrderRecords {
     else if (this.ocoIds.size > 0) this.ocoIds.delete(id);
   }
 
-  /** The FLAGS of an order: those of the last order written again when its fields are the same (most orders of a run are alike). */
+  /** The FLAGS of an order. */
   private flagsOf(o: Order): number {
-    const l = this.lastFlagged;
-    if (
-      l !== undefined &&
-      o.side === l.side &&
-      o.type === l.type &&
-      o.timeInForce === l.timeInForce &&
-      o.reduceOnly === l.reduceOnly &&
-      o.postOnly === l.postOnly &&
-      o.positionSide === l.positionSide &&
-      o.status === l.status &&
-      o.contingency === l.contingency &&
-      o.triggered === l.triggered
-    ) {
-      return this.lastFlags;
-    }
-    const flags =
+    return (
       (indexIn(SIDES, o.side, 'order side') << SIDE_AT) |
       (indexIn(ORDER_TYPES, o.type, 'order type') << TYPE_AT) |
       (indexIn(TIMES_IN_FORCE, o.timeInForce, 'time in force') << TIME_IN_FORCE_AT) |
@@ -154,14 +139,9 @@ export class OrderRecords {
       (indexIn(POSITION_SIDES, o.positionSide, 'position side') << POSITION_SIDE_AT) |
       (indexIn(STATUSES, o.status, 'order status') << STATUS_AT) |
       (indexIn(CONTINGENCIES, o.contingency, 'contingency') << CONTINGENCY_AT) |
-      ((o.triggered ? 1 : 0) << TRIGGERED_AT);
-    this.lastFlagged = { side: o.side, type: o.type, timeInForce: o.timeInForce, reduceOnly: o.reduceOnly, postOnly: o.postOnly, positionSide: o.positionSide, status: o.status, contingency: o.contingency, triggered: o.triggered };
-    this.lastFlags = flags;
-    return flags;
+      ((o.triggered ? 1 : 0) << TRIGGERED_AT)
+    );
   }
-
-  private lastFlagged: Pick<Order, 'side' | 'type' | 'timeInForce' | 'reduceOnly' | 'postOnly' | 'positionSide' | 'status' | 'contingency' | 'triggered'> | undefined = undefined;
-  private lastFlags = 0;
 
   /** The venue id as its prefix's code and the number that ends it (a canonical decimal integer of at most MAX_DIGITS digits), else in `venueIds`. */
   private putVenueId(id: number, s: string, f: Float64Array, n: number): void {

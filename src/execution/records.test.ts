@@ -108,7 +108,7 @@ describe('OrderRecords', () => {
     );
   });
 
-  it('gives back runs of alike orders and the one different field among them (flags and codes of the order before are reused only when they are the same)', () => {
+  it('gives back runs of alike orders and the one different field among them (a code table remembers the string before)', () => {
     const records = new OrderRecords('R');
     const base: MutableOrder = { ...blankOrder(), symbol: 'A', tag: 't', reason: '', status: 'filled', clientOrderId: '' };
     const variants: Partial<MutableOrder>[] = [{}, {}, { side: 'sell' }, { type: 'limit' }, { timeInForce: 'ioc' }, { reduceOnly: true }, { postOnly: true }, { positionSide: 'short' }, { status: 'cancelled', reason: 'user' }, { contingency: 'oco' }, { triggered: true }, { symbol: 'B' }, { tag: '' }, {}];
