@@ -1,3 +1,4 @@
+import { InvariantError } from '../core/errors.js';
 import { RecordRows, StringCodes, indexIn } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
 import {
@@ -32,7 +33,7 @@ const CANCELLED_QUANTITY = 13;
 const FILL_PRICE = 14;
 const FEE = 15;
 const PARENT_ID = 16;
-/** Side, type, time in force, reduce-only, post-only, position side, status, contingency and triggered, as bits (FLAG_*). */
+/** Side, type, time in force, reduce-only, post-only, position side, status, contingency and triggered, as bits (the *_AT offsets). */
 const FLAGS = 17;
 // Codes of StringCodes.
 const SYMBOL = 18;
@@ -59,6 +60,8 @@ const POSITION_SIDE_AT = 10; // 2 bits
 const STATUS_AT = 12; // 4 bits
 const CONTINGENCY_AT = 16; // 2 bits
 const TRIGGERED_AT = 18;
+// A new order type or status past what its bits hold would come back as another: the module refuses to load instead.
+if (ORDER_TYPES.length > 16 || STATUSES.length > 16) throw new InvariantError('OrderRecords: order types or statuses no longer fit their 4 bits');
 
 /** Distinct venue id prefixes given codes; the ids of a venue whose ids do not end in a number (each its own prefix) go to a map beyond that. */
 const VENUE_PREFIXES = 1024;
