@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from './errors.js';
-import { RecordRows, StringCodes, indexIn } from './record-rows.js';
+import { ListCodes, RecordRows, StringCodes } from './record-rows.js';
 
 /** Writes row r's doubles where RecordRows puts them. */
 function write(rows: RecordRows, r: number, value: number): void {
@@ -65,11 +65,13 @@ describe('StringCodes', () => {
   });
 });
 
-describe('indexIn', () => {
-  it("is a value's index in its closed list, and a broken invariant for a value outside it", () => {
-    const list = ['gtc', 'day'] as const;
-    expect(indexIn(list, 'day', 'time in force')).toBe(1);
-    expect(() => indexIn<string>(list, 'gtx', 'time in force')).toThrow(InvariantError);
-    expect(() => indexIn<string>(list, 'gtx', 'time in force')).toThrow('time in force gtx is not one of gtc, day');
+describe('ListCodes', () => {
+  it("is a value's index in its closed list (the value before remembered), the value of an index, and a broken invariant for a value outside the list", () => {
+    const codes = new ListCodes<string>(['gtc', 'day', 'ioc'], 'time in force');
+    expect(['day', 'day', 'gtc', 'ioc', 'gtc'].map((v) => codes.code(v))).toEqual([1, 1, 0, 2, 0]);
+    expect([0, 1, 2].map((c) => codes.value(c))).toEqual(['gtc', 'day', 'ioc']);
+    expect(() => codes.code('gtx')).toThrow(InvariantError);
+    expect(() => codes.code('gtx')).toThrow('time in force gtx is not one of gtc, day, ioc');
+    expect(codes.code('ioc')).toBe(2);
   });
 });

@@ -103,11 +103,37 @@ export class StringCodes {
   }
 }
 
-/** The index of `value` in a closed list of values (a union type's), which holds it: a field's code in a record's row. */
-export function indexIn<T>(list: readonly T[], value: T, what: string): number {
-  const i = list.indexOf(value);
-  if (i < 0) throw new InvariantError(`${what} ${String(value)} is not one of ${list.join(', ')}`);
-  return i;
+/**
+ * The values of a closed list (a union type's) as their indexes: a field's
+ * code in a record's row. Remembers the last value asked for, as most records
+ * of a run repeat the one before (comparing two references to one string is
+ * cheaper than a search).
+ */
+export class ListCodes<T> {
+  private last: T;
+  private lastCode = 0;
+
+  constructor(
+    readonly list: readonly T[],
+    private readonly what: string,
+  ) {
+    this.last = list[0] as T;
+  }
+
+  /** The value's index in the list, which holds it (anything else is a broken invariant). */
+  code(value: T): number {
+    if (value === this.last) return this.lastCode;
+    const i = this.list.indexOf(value);
+    if (i < 0) throw new InvariantError(`${this.what} ${String(value)} is not one of ${this.list.join(', ')}`);
+    this.last = value;
+    this.lastCode = i;
+    return i;
+  }
+
+  /** The value of a code. */
+  value(code: number): T {
+    return this.list[code] as T;
+  }
 }
 
 function chunkIndex(row: number): number {

@@ -1,5 +1,5 @@
 import { InvariantError } from '../core/errors.js';
-import { RecordRows, StringCodes, indexIn } from '../core/record-rows.js';
+import { ListCodes, RecordRows, StringCodes } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
 import {
   NO_OCO_IDS,
@@ -11,6 +11,7 @@ import {
   type Order,
   type OrderSide,
   type OrderStatus,
+  type OrderType,
   type PositionSide,
   type TimeInForce,
 } from '../model/order.js';
@@ -44,11 +45,12 @@ const VENUE_PREFIX = 21;
 const VENUE_NUMBER = 22;
 const WIDTH = 23;
 
-const SIDES: readonly OrderSide[] = ['buy', 'sell'];
-const TIMES_IN_FORCE: readonly TimeInForce[] = ['gtc', 'day', 'ioc', 'fok', 'gtd'];
-const POSITION_SIDES: readonly (PositionSide | undefined)[] = [undefined, 'long', 'short'];
-const STATUSES = Object.keys(ORDER_TRANSITIONS) as OrderStatus[];
-const CONTINGENCIES: readonly Contingency[] = ['none', 'oco', 'oto', 'bracket'];
+const SIDES = new ListCodes<OrderSide>(['buy', 'sell'], 'order side');
+const TYPES = new ListCodes<OrderType>(ORDER_TYPES, 'order type');
+const TIMES_IN_FORCE = new ListCodes<TimeInForce>(['gtc', 'day', 'ioc', 'fok', 'gtd'], 'time in force');
+const POSITION_SIDES = new ListCodes<PositionSide | undefined>([undefined, 'long', 'short'], 'position side');
+const STATUSES = new ListCodes<OrderStatus>(Object.keys(ORDER_TRANSITIONS) as OrderStatus[], 'order status');
+const CONTINGENCIES = new ListCodes<Contingency>(['none', 'oco', 'oto', 'bracket'], 'contingency');
 
 // Where each field's code sits in FLAGS (19 bits in all: an exact integer in a double, and in an int32).
 const SIDE_AT = 0; // 1 bit
@@ -61,7 +63,7 @@ const STATUS_AT = 12; // 4 bits
 const CONTINGENCY_AT = 16; // 2 bits
 const TRIGGERED_AT = 18;
 // A new order type or status past what its bits hold would come back as another: the module refuses to load instead.
-if (ORDER_TYPES.length > 16 || STATUSES.length > 16) throw new InvariantError('OrderRecords: order types or statuses no longer fit their 4 bits');
+if (TYPES.list.length > 16 || STATUSES.list.length > 16) throw new InvariantError('OrderRecords: order types or statuses no longer fit their 4 bits');
 
 /** Distinct venue id prefixes given codes; the ids of a venue whose ids do not end in a number (each its own prefix) go to a map beyond that. */
 const VENUE_PREFIXES = 1024;
@@ -134,14 +136,14 @@ export class OrderRecords {
   /** The FLAGS of an order. */
   private flagsOf(o: Order): number {
     return (
-      (indexIn(SIDES, o.side, 'order side') << SIDE_AT) |
-      (indexIn(ORDER_TYPES, o.type, 'order type') << TYPE_AT) |
-      (indexIn(TIMES_IN_FORCE, o.timeInForce, 'time in force') << TIME_IN_FORCE_AT) |
+      (SIDES.code(o.side) << SIDE_AT) |
+      (TYPES.code(o.type) << TYPE_AT) |
+      (TIMES_IN_FORCE.code(o.timeInForce) << TIME_IN_FORCE_AT) |
       ((o.reduceOnly ? 1 : 0) << REDUCE_ONLY_AT) |
       ((o.postOnly ? 1 : 0) << POST_ONLY_AT) |
-      (indexIn(POSITION_SIDES, o.positionSide, 'position side') << POSITION_SIDE_AT) |
-      (indexIn(STATUSES, o.status, 'order status') << STATUS_AT) |
-      (indexIn(CONTINGENCIES, o.contingency, 'contingency') << CONTINGENCY_AT) |
+      (POSITION_SIDES.code(o.positionSide) << POSITION_SIDE_AT) |
+      (STATUSES.code(o.status) << STATUS_AT) |
+      (CONTINGENCIES.code(o.contingency) << CONTINGENCY_AT) |
       ((o.triggered ? 1 : 0) << TRIGGERED_AT)
     );
   }
@@ -196,21 +198,21 @@ export class OrderRecords {
     o.clientOrderId = this.clientIds.size > 0 ? (this.clientIds.get(id) ?? this.ownClientOrderId(id)) : this.ownClientOrderId(id);
     o.venueOrderId = this.venueId(id, f[n + VENUE_PREFIX] as number, f[n + VENUE_NUMBER] as number);
     o.symbol = this.symbols.string(f[n + SYMBOL] as number);
-    o.side = SIDES[(flags >> SIDE_AT) & 1] as OrderSide;
-    o.type = ORDER_TYPES[(flags >> TYPE_AT) & 15] as Order['type'];
+    o.side = SIDES.value((flags >> SIDE_AT) & 1);
+    o.type = TYPES.value((flags >> TYPE_AT) & 15);
     o.quantity = f[n + QUANTITY] as number;
     o.price = f[n + PRICE] as number;
     o.triggerPrice = f[n + TRIGGER_PRICE] as number;
     o.trailOffset = f[n + TRAIL_OFFSET] as number;
     o.trailPercent = f[n + TRAIL_PERCENT] as number;
-    o.timeInForce = TIMES_IN_FORCE[(flags >> TIME_IN_FORCE_AT) & 7] as TimeInForce;
+    o.timeInForce = TIMES_IN_FORCE.value((flags >> TIME_IN_FORCE_AT) & 7);
     o.expireTime = f[n + EXPIRE_TIME] as Micros;
     o.validBars = f[n + VALID_BARS] as number;
     o.reduceOnly = ((flags >> REDUCE_ONLY_AT) & 1) === 1;
     o.postOnly = ((flags >> POST_ONLY_AT) & 1) === 1;
     o.tag = this.tags.string(f[n + TAG] as number);
-    o.positionSide = POSITION_SIDES[(flags >> POSITION_SIDE_AT) & 3];
-    o.status = STATUSES[(flags >> STATUS_AT) & 15] as OrderStatus;
+    o.positionSide = POSITION_SIDES.value((flags >> POSITION_SIDE_AT) & 3);
+    o.status = STATUSES.value((flags >> STATUS_AT) & 15);
     o.reason = this.reasons.string(f[n + REASON] as number);
     o.createdTime = f[n + CREATED_TIME] as Micros;
     o.activatedTime = f[n + ACTIVATED_TIME] as Micros;
@@ -220,7 +222,7 @@ export class OrderRecords {
     o.cancelledQuantity = f[n + CANCELLED_QUANTITY] as number;
     o.fillPrice = f[n + FILL_PRICE] as number;
     o.fee = f[n + FEE] as number;
-    o.contingency = CONTINGENCIES[(flags >> CONTINGENCY_AT) & 3] as Contingency;
+    o.contingency = CONTINGENCIES.value((flags >> CONTINGENCY_AT) & 3);
     o.parentId = f[n + PARENT_ID] as number;
     o.ocoIds = this.ocoIds.size > 0 ? (this.ocoIds.get(id) ?? NO_OCO_IDS) : NO_OCO_IDS;
     o.triggered = ((flags >> TRIGGERED_AT) & 1) === 1;
