@@ -8,10 +8,11 @@ import { InvariantError } from './errors.js';
  * objects, each costs several hundred bytes (a header, a slot per field and a
  * 16-byte box per double field), and they are promoted out of the young
  * generation one by one; as rows they cost 8 bytes a field in a few large
- * arrays. A record's strings and flags are numbers in its row too (codes:
- * StringCodes, or an index into a closed list), not references: a reference
- * to a string made during the run (a venue's order id) keeps that string
- * alive, and every array of references is visited by the garbage collector.
+ * arrays. A record's strings and flags are numbers in its row too (codes of
+ * StringCodes, or indexes into a closed list through ListCodes), not
+ * references: a reference to a string made during the run (a venue's order
+ * id) keeps that string alive, and every array of references is visited by
+ * the garbage collector.
  * Memory the process has not touched before is the dearest part of a long
  * run on some machines (a page fault per 4 KB), so the bytes kept per record
  * are what the run's speed follows.
@@ -90,7 +91,7 @@ export class StringCodes {
     return n;
   }
 
-  /** The string's code, or -1 when it has none (find() gives none). */
+  /** The string's code, or -1 when it has none (unlike code(), find() gives no new code). */
   find(s: string): number {
     return this.codes.get(s) ?? -1;
   }

@@ -127,10 +127,8 @@ export class OrderRecords {
     f[n + TAG] = this.tags.code(o.tag);
     f[n + REASON] = this.reasons.code(o.reason);
     this.putVenueId(id, o.venueOrderId, f, n);
-    if (!ownClientId) this.clientIds.set(id, o.clientOrderId);
-    else if (this.clientIds.size > 0) this.clientIds.delete(id);
-    if (o.ocoIds !== NO_OCO_IDS) this.ocoIds.set(id, o.ocoIds);
-    else if (this.ocoIds.size > 0) this.ocoIds.delete(id);
+    setOrDelete(this.clientIds, id, ownClientId ? undefined : o.clientOrderId);
+    setOrDelete(this.ocoIds, id, o.ocoIds !== NO_OCO_IDS ? o.ocoIds : undefined);
   }
 
   /** The FLAGS of an order. */
@@ -164,8 +162,7 @@ export class OrderRecords {
     }
     f[n + VENUE_PREFIX] = prefix;
     f[n + VENUE_NUMBER] = number;
-    if (prefix < 0) this.venueIds.set(id, s);
-    else if (this.venueIds.size > 0) this.venueIds.delete(id);
+    setOrDelete(this.venueIds, id, prefix < 0 ? s : undefined);
   }
 
   /** Whether the order with this id has a row. */
@@ -195,7 +192,7 @@ export class OrderRecords {
     const n = rows.at;
     const flags = f[n + FLAGS] as number;
     o.id = id;
-    o.clientOrderId = this.clientIds.size > 0 ? (this.clientIds.get(id) ?? this.ownClientOrderId(id)) : this.ownClientOrderId(id);
+    o.clientOrderId = this.clientIds.get(id) ?? this.ownClientOrderId(id);
     o.venueOrderId = this.venueId(id, f[n + VENUE_PREFIX] as number, f[n + VENUE_NUMBER] as number);
     o.symbol = this.symbols.string(f[n + SYMBOL] as number);
     o.side = SIDES.value((flags >> SIDE_AT) & 1);
@@ -224,7 +221,7 @@ export class OrderRecords {
     o.fee = f[n + FEE] as number;
     o.contingency = CONTINGENCIES.value((flags >> CONTINGENCY_AT) & 3);
     o.parentId = f[n + PARENT_ID] as number;
-    o.ocoIds = this.ocoIds.size > 0 ? (this.ocoIds.get(id) ?? NO_OCO_IDS) : NO_OCO_IDS;
+    o.ocoIds = this.ocoIds.get(id) ?? NO_OCO_IDS;
     o.triggered = ((flags >> TRIGGERED_AT) & 1) === 1;
     return o;
   }
@@ -239,6 +236,12 @@ export class OrderRecords {
   ownClientOrderId(id: number): string {
     return `${this.prefix}${id}`;
   }
+}
+
+/** `id`'s entry set to `value`, or removed when there is none: an order written again may no longer have what it had. */
+function setOrDelete<V>(map: Map<number, V>, id: number, value: V | undefined): void {
+  if (value !== undefined) map.set(id, value);
+  else if (map.size > 0) map.delete(id);
 }
 
 function isDigit(c: number): boolean {
