@@ -107,6 +107,22 @@ describe('IdTable window', () => {
     expect(table.get(5)).toBeUndefined();
     expect(table.denseLength).toBeLessThan(200);
   });
+
+  it('moves past ids it never held, also when it was empty in between (the cash committed by buy orders only)', () => {
+    const table = new IdTable<number>();
+    // Every other id (a buy), removed before the next is set (filled before the sell after it): the table empties
+    // each time, and the ids between are never set.
+    for (let id = 1; id <= 100_001; id += 2) {
+      expect(table.get(id - 2)).toBe(id > 1 ? (id - 2) * 1.5 : undefined);
+      if (id > 1) expect(table.delete(id - 2)).toBe(true);
+      expect(table.size).toBe(0);
+      table.set(id, id * 1.5);
+    }
+    expect(table.size).toBe(1);
+    expect(table.get(100_001)).toBe(150_001.5);
+    expect(table.get(99_999)).toBeUndefined();
+    expect(table.denseLength).toBeLessThan(200);
+  });
 });
 
 describe('OrderedIdTable', () => {

@@ -107,7 +107,9 @@ export class IdTable<T> {
     if (i >= 0 && i < slots.length && slots[i] !== undefined) {
       slots[i] = undefined;
       this.size--;
-      if (i === this.first) this.advance();
+      // `first` may be an empty slot already (ids between those set were never set: a table of only some orders), so
+      // the test is the slot, not whether this id was the first: otherwise the window would never move past such a gap.
+      if (slots[this.first] === undefined) this.advance();
       return true;
     }
     if (this.sparse.size > 0 && this.sparse.delete(id)) {
