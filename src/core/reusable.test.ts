@@ -66,6 +66,8 @@ describe('IdTable window', () => {
       { weight: 5, arbitrary: fc.record({ kind: fc.constant('oldest' as const), back: fc.integer({ min: 0, max: 3 }) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('recent' as const), back: fc.integer({ min: 0, max: 8 }) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), back: fc.integer({ min: 0, max: 3000 }) }) },
+      // An id never set (a table of only some orders): gaps, also while the table is empty.
+      { weight: 2, arbitrary: fc.constant({ kind: 'skip' as const, back: 0 }) },
     );
     fc.assert(
       fc.property(fc.array(op, { minLength: 200, maxLength: 3000 }), (ops) => {
@@ -76,6 +78,8 @@ describe('IdTable window', () => {
           if (o.kind === 'add') {
             table.set(next, next);
             model.set(next, next);
+            next++;
+          } else if (o.kind === 'skip') {
             next++;
           } else if (o.kind === 'set') {
             const k = Math.max(1, next - 1 - o.back);
@@ -91,6 +95,33 @@ describe('IdTable window', () => {
         for (let k = 0; k <= next; k++) expect(table.get(k)).toBe(model.get(k));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('holds a window from the oldest id it holds, with ids never set among them and the table empty now and then', () => {
+    // Orders in id order, only some of them held (ids skipped), each removed oldest first.
+    const op = fc.oneof(fc.constant('add' as const), fc.constant('skip' as const), fc.constant('skip' as const), fc.constant('oldest' as const), fc.constant('oldest' as const));
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 500, maxLength: 4000 }), (ops) => {
+        const table = new IdTable<number>();
+        const held: number[] = [];
+        let next = 1;
+        let widest = 0;
+        for (const o of ops) {
+          if (o === 'add') {
+            table.set(next, next);
+            held.push(next);
+          }
+          if (o !== 'oldest') next++;
+          else if (held.length > 0) expect(table.delete(held.shift() as number)).toBe(true);
+          expect(table.size).toBe(held.length);
+          // What the window may span: the ids from the oldest held to the last one seen.
+          widest = Math.max(widest, next - (held[0] ?? next));
+          expect(table.denseLength).toBeLessThanOrEqual(2 * widest + 2 * 64);
+        }
+        for (const id of held) expect(table.get(id)).toBe(id);
+      }),
+      { numRuns: 100 },
     );
   });
 
