@@ -67,11 +67,17 @@ describe('StringCodes', () => {
 
 describe('ListCodes', () => {
   it("is a value's index in its closed list (the value before remembered), the value of an index, and a broken invariant for a value outside the list", () => {
-    const codes = new ListCodes<string>(['gtc', 'day', 'ioc'], 'time in force');
+    const codes = new ListCodes<string>(['gtc', 'day', 'ioc'], 'time in force', 2);
     expect(['day', 'day', 'gtc', 'ioc', 'gtc'].map((v) => codes.code(v))).toEqual([1, 1, 0, 2, 0]);
     expect([0, 1, 2].map((c) => codes.value(c))).toEqual(['gtc', 'day', 'ioc']);
     expect(() => codes.code('gtx')).toThrow(InvariantError);
     expect(() => codes.code('gtx')).toThrow('time in force gtx is not one of gtc, day, ioc');
     expect(codes.code('ioc')).toBe(2);
+    expect(codes.mask).toBe(3);
+  });
+
+  it('refuses a list with more values than its bits tell apart', () => {
+    expect(new ListCodes(['none', 'oco', 'oto', 'bracket'], 'contingency', 2).mask).toBe(3);
+    expect(() => new ListCodes(['none', 'oco', 'oto', 'bracket', 'other'], 'contingency', 2)).toThrow('contingency: 5 values do not fit 2 bits');
   });
 });

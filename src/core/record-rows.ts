@@ -106,18 +106,25 @@ export class StringCodes {
 
 /**
  * The values of a closed list (a union type's) as their indexes: a field's
- * code in a record's row. Remembers the last value asked for, as most records
- * of a run repeat the one before (comparing two references to one string is
- * cheaper than a search).
+ * code in a record's row, `bits` wide where a row packs several codes into
+ * one number. Remembers the last value asked for, as most records of a run
+ * repeat the one before (comparing two references to one string is cheaper
+ * than a search).
  */
 export class ListCodes<T> {
   private last: T;
   private lastCode = 0;
+  /** The code's bits, as a mask: `(packed >> at) & mask`. */
+  readonly mask: number;
 
+  /** A list with more values than `bits` can tell apart is refused (a broken invariant), not packed into its neighbours. */
   constructor(
     readonly list: readonly T[],
     private readonly what: string,
+    readonly bits: number,
   ) {
+    if (list.length > 2 ** bits) throw new InvariantError(`${what}: ${list.length} values do not fit ${bits} bits`);
+    this.mask = 2 ** bits - 1;
     this.last = list[0] as T;
   }
 

@@ -1,4 +1,3 @@
-import { InvariantError } from '../core/errors.js';
 import { ListCodes, RecordRows, StringCodes } from '../core/record-rows.js';
 import type { Micros } from '../core/time.js';
 import {
@@ -45,25 +44,25 @@ const VENUE_PREFIX = 21;
 const VENUE_NUMBER = 22;
 const WIDTH = 23;
 
-const SIDES = new ListCodes<OrderSide>(['buy', 'sell'], 'order side');
-const TYPES = new ListCodes<OrderType>(ORDER_TYPES, 'order type');
-const TIMES_IN_FORCE = new ListCodes<TimeInForce>(['gtc', 'day', 'ioc', 'fok', 'gtd'], 'time in force');
-const POSITION_SIDES = new ListCodes<PositionSide | undefined>([undefined, 'long', 'short'], 'position side');
-const STATUSES = new ListCodes<OrderStatus>(Object.keys(ORDER_TRANSITIONS) as OrderStatus[], 'order status');
-const CONTINGENCIES = new ListCodes<Contingency>(['none', 'oco', 'oto', 'bracket'], 'contingency');
+// The closed-list fields and their bits in FLAGS: a list that outgrows its bits (a new order type or status) makes the
+// module refuse to load, rather than come back as another value.
+const SIDES = new ListCodes<OrderSide>(['buy', 'sell'], 'order side', 1);
+const TYPES = new ListCodes<OrderType>(ORDER_TYPES, 'order type', 4);
+const TIMES_IN_FORCE = new ListCodes<TimeInForce>(['gtc', 'day', 'ioc', 'fok', 'gtd'], 'time in force', 3);
+const POSITION_SIDES = new ListCodes<PositionSide | undefined>([undefined, 'long', 'short'], 'position side', 2);
+const STATUSES = new ListCodes<OrderStatus>(Object.keys(ORDER_TRANSITIONS) as OrderStatus[], 'order status', 4);
+const CONTINGENCIES = new ListCodes<Contingency>(['none', 'oco', 'oto', 'bracket'], 'contingency', 2);
 
-// Where each field's code sits in FLAGS (19 bits in all: an exact integer in a double, and in an int32).
-const SIDE_AT = 0; // 1 bit
-const TYPE_AT = 1; // 4 bits
-const TIME_IN_FORCE_AT = 5; // 3 bits
-const REDUCE_ONLY_AT = 8;
-const POST_ONLY_AT = 9;
-const POSITION_SIDE_AT = 10; // 2 bits
-const STATUS_AT = 12; // 4 bits
-const CONTINGENCY_AT = 16; // 2 bits
-const TRIGGERED_AT = 18;
-// A new order type or status past what its bits hold would come back as another: the module refuses to load instead.
-if (TYPES.list.length > 16 || STATUSES.list.length > 16) throw new InvariantError('OrderRecords: order types or statuses no longer fit their 4 bits');
+// Where each field's code sits in FLAGS, one after another (19 bits in all: an exact integer in a double, and in an int32).
+const SIDE_AT = 0;
+const TYPE_AT = SIDE_AT + SIDES.bits;
+const TIME_IN_FORCE_AT = TYPE_AT + TYPES.bits;
+const REDUCE_ONLY_AT = TIME_IN_FORCE_AT + TIMES_IN_FORCE.bits;
+const POST_ONLY_AT = REDUCE_ONLY_AT + 1;
+const POSITION_SIDE_AT = POST_ONLY_AT + 1;
+const STATUS_AT = POSITION_SIDE_AT + POSITION_SIDES.bits;
+const CONTINGENCY_AT = STATUS_AT + STATUSES.bits;
+const TRIGGERED_AT = CONTINGENCY_AT + CONTINGENCIES.bits;
 
 /** Distinct venue id prefixes given codes; the ids of a venue whose ids do not end in a number (each its own prefix) go to a map beyond that. */
 const VENUE_PREFIXES = 1024;
@@ -195,21 +194,21 @@ export class OrderRecords {
     o.clientOrderId = this.clientIds.get(id) ?? this.ownClientOrderId(id);
     o.venueOrderId = this.venueId(id, f[n + VENUE_PREFIX] as number, f[n + VENUE_NUMBER] as number);
     o.symbol = this.symbols.string(f[n + SYMBOL] as number);
-    o.side = SIDES.value((flags >> SIDE_AT) & 1);
-    o.type = TYPES.value((flags >> TYPE_AT) & 15);
+    o.side = SIDES.value((flags >> SIDE_AT) & SIDES.mask);
+    o.type = TYPES.value((flags >> TYPE_AT) & TYPES.mask);
     o.quantity = f[n + QUANTITY] as number;
     o.price = f[n + PRICE] as number;
     o.triggerPrice = f[n + TRIGGER_PRICE] as number;
     o.trailOffset = f[n + TRAIL_OFFSET] as number;
     o.trailPercent = f[n + TRAIL_PERCENT] as number;
-    o.timeInForce = TIMES_IN_FORCE.value((flags >> TIME_IN_FORCE_AT) & 7);
+    o.timeInForce = TIMES_IN_FORCE.value((flags >> TIME_IN_FORCE_AT) & TIMES_IN_FORCE.mask);
     o.expireTime = f[n + EXPIRE_TIME] as Micros;
     o.validBars = f[n + VALID_BARS] as number;
     o.reduceOnly = ((flags >> REDUCE_ONLY_AT) & 1) === 1;
     o.postOnly = ((flags >> POST_ONLY_AT) & 1) === 1;
     o.tag = this.tags.string(f[n + TAG] as number);
-    o.positionSide = POSITION_SIDES.value((flags >> POSITION_SIDE_AT) & 3);
-    o.status = STATUSES.value((flags >> STATUS_AT) & 15);
+    o.positionSide = POSITION_SIDES.value((flags >> POSITION_SIDE_AT) & POSITION_SIDES.mask);
+    o.status = STATUSES.value((flags >> STATUS_AT) & STATUSES.mask);
     o.reason = this.reasons.string(f[n + REASON] as number);
     o.createdTime = f[n + CREATED_TIME] as Micros;
     o.activatedTime = f[n + ACTIVATED_TIME] as Micros;
@@ -219,7 +218,7 @@ export class OrderRecords {
     o.cancelledQuantity = f[n + CANCELLED_QUANTITY] as number;
     o.fillPrice = f[n + FILL_PRICE] as number;
     o.fee = f[n + FEE] as number;
-    o.contingency = CONTINGENCIES.value((flags >> CONTINGENCY_AT) & 3);
+    o.contingency = CONTINGENCIES.value((flags >> CONTINGENCY_AT) & CONTINGENCIES.mask);
     o.parentId = f[n + PARENT_ID] as number;
     o.ocoIds = this.ocoIds.get(id) ?? NO_OCO_IDS;
     o.triggered = ((flags >> TRIGGERED_AT) & 1) === 1;

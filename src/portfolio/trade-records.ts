@@ -42,7 +42,7 @@ export class TradeRecords extends AppendedRecords<ClosedTrade> {
     f[n + MAE] = t.mae;
     f[n + MFE] = t.mfe;
     f[n + SYMBOL] = this.symbols.code(t.symbol);
-    f[n + DIRECTION] = t.direction === 'long' ? 1 : -1;
+    f[n + DIRECTION] = directionSign(t.direction);
   }
 
   protected read(f: Float64Array, n: number): ClosedTrade {
@@ -68,7 +68,7 @@ export class TradeRecords extends AppendedRecords<ClosedTrade> {
   count(symbol: string, direction?: 'long' | 'short'): number {
     const code = this.symbols.find(symbol);
     if (code < 0) return 0;
-    const sign = direction === undefined ? 0 : direction === 'long' ? 1 : -1;
+    const sign = direction === undefined ? 0 : directionSign(direction);
     const rows = this.rows;
     let out = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -79,4 +79,9 @@ export class TradeRecords extends AppendedRecords<ClosedTrade> {
     }
     return out;
   }
+}
+
+/** A direction as DIRECTION holds it. */
+function directionSign(direction: 'long' | 'short'): 1 | -1 {
+  return direction === 'long' ? 1 : -1;
 }
