@@ -43,7 +43,7 @@ export function moduleUrl(path: string): string {
  * worker's `--import tsx` does not reach its own entry). Its package exports
  * map it; require.resolve finds the CommonJS twin beside it.
  */
-export function tsxApiUrl(): string {
+function tsxApiUrl(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }
 
