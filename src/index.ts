@@ -213,7 +213,7 @@ export * from './live/journal/index.js';
 // The live venue port (src/live/live-venue.ts)
 export type { LiveVenue, LiveVenueStart, LiveVenueOptions, LiveVenueFactory, LivePosition, LiveWorkingOrder, ApiCredentials } from './live/live-venue.js';
 // Live orders through ccxt (docs/live.md#live-orders-through-ccxt)
-export { CcxtVenue, createCcxtVenue, ccxtOrderArgs, sessionRunId, type CcxtExchange, type CcxtVenueOptions, type CcxtOrderArgs } from './live/venue/index.js';
+export { CcxtVenue, createCcxtVenue, ccxtOrderArgs, sessionRunId, type CcxtExchange, type CcxtVenueOptions, type CcxtVenueRetained, type CcxtOrderArgs } from './live/venue/index.js';
 // Backtest versus live, per order (docs/live.md#backtest-versus-live-quantflow-reconcile)
 export { reconcileRun, pairOrders, type ReconcileRunOptions, type ReconcileRunResult } from './live/reconcile/reconcile-run.js';
 export { decomposePair, orderValue, PART_NAMES, type OrderFills, type PairMarket, type GapParts, type PairGap, type PairStatus } from './live/reconcile/decompose.js';

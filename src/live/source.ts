@@ -78,7 +78,9 @@ export type IncidentKind =
   // A fill's commission charged in a currency the run cannot price (a fee token): the run's fee model priced it.
   | 'fee_estimated'
   // A commission charged in the base asset that the position cannot pay (a sell's, or one not less than its fill): its value came from cash.
-  | 'fee_from_cash';
+  | 'fee_from_cash'
+  // A trade on the account that no order of the run made (another client's, or one whose order never became known): not applied.
+  | 'unknown_trade';
 
 export interface Incident {
   /** Local time of the incident, µs since the epoch. */

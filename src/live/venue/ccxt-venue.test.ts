@@ -266,6 +266,56 @@ describe('the ccxt venue: reports the stream drops, unknown orders, credentials'
   });
 });
 
+describe('the ccxt venue over a long session', () => {
+  it('forgets a done order retainDoneMicros after it is done; working orders stay; a trade no order of the run made is dropped with an unknown_trade incident', async () => {
+    const { exchange, dir } = await setUp({ partialFills: true });
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    // Wall time the test moves on: the retention window passes without waiting for it.
+    let ahead = 0;
+    const { venue, start, seen } = await openVenue(exchange, runDir, incidents, { retainDoneMicros: 60_000_000, wallNow: () => Date.now() * 1000 + ahead });
+    await until(() => exchange.status().userSubscriptions === 1);
+    const done = [0.01, 0.02, 0.03, 0.04].map((q, i) => order(start.runId, { side: i % 2 === 0 ? 'buy' : 'sell', quantity: q }));
+    const resting = order(start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+    for (const o of [...done, resting]) venue.submit(o, Date.now() * 1000);
+    // Another client of the same account trades too.
+    const glass = await localBinanceClient(exchange, ACCOUNT);
+    cleanup.push(() => glass.close());
+    const manual = await glass.createOrder('BTC/USDT', 'market', 'buy', 0.05, undefined, { clientOrderId: 'by-hand-9' });
+    await until(() => exchange.status().orders === done.length + 2);
+    exchange.start();
+    await until(() => exchange.status().done);
+    await pumpUntil(venue, () => done.every((o) => filledOf(seen, o.id) >= o.quantity) && seen.some((r) => r.kind === 'accepted' && r.id === resting.id));
+    const trades = await glass.fetchMyTrades('BTC/USDT');
+    const foreign = trades.filter((t) => t.order === manual.id);
+    expect(foreign.length).toBeGreaterThan(0);
+    await until(() => venue.retained().earlyTrades === foreign.length);
+    const mine = trades.length - foreign.length;
+    expect(venue.retained()).toEqual({ orders: 5, working: 1, clientIds: 5, venueIds: 5, orderIds: 5, tradeIds: mine, earlyTrades: foreign.length });
+    expect(incidents.filter((i) => i.kind === 'unknown_trade')).toEqual([]);
+
+    ahead = 61_000_000;
+    await until(() => venue.retained().orders === 1);
+    expect(venue.retained()).toEqual({ orders: 1, working: 1, clientIds: 1, venueIds: 1, orderIds: 1, tradeIds: 0, earlyTrades: 0 });
+    const unknown = incidents.filter((i) => i.kind === 'unknown_trade');
+    expect(unknown.map((i) => i.detail.match(/^trade (\S+) /)?.[1]).sort()).toEqual(foreign.map((t) => String(t.id)).sort());
+    expect(unknown[0]?.detail).toMatch(/^trade \S+ \(buy 0\.0\d* at [\d.]+\) not applied: no order of this run has exchange id \d+; the account's position differs from the run's by it$/);
+    // The working order is still the venue's: its cancel goes through.
+    venue.cancel(resting.id, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'cancelled' && r.id === resting.id));
+    await until(() => venue.retained().working === 0);
+    for (const o of done) expect(filledOf(seen, o.id)).toBe(o.quantity);
+    await venue.close();
+
+    // The next session: the journal's fills are known for a window from its start, then forgotten too.
+    const next = await openVenue(exchange, runDir, incidents, { retainDoneMicros: 60_000_000, wallNow: () => Date.now() * 1000 + ahead });
+    expect(next.start.workingOrders).toEqual([]);
+    expect(next.venue.retained()).toMatchObject({ orders: 0, tradeIds: mine });
+    ahead += 61_000_000;
+    await until(() => next.venue.retained().tradeIds === 0);
+  });
+});
+
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });

@@ -73,6 +73,16 @@ export interface CcxtVenueOptions extends LiveVenueOptions {
    * Default: 'edit' when the exchange has editOrder, else 'cancel-replace'.
    */
   readonly modifyBy?: 'edit' | 'cancel-replace';
+  /**
+   * How long an order is remembered after it is done (default 10 min): its
+   * ids still recognize a late or repeated report (dropped), and its trade
+   * ids a fill seen again. Then it is forgotten, so a session that runs for
+   * days holds only its working orders and the last few minutes' done ones.
+   * A trade of an order the run does not know (placed by another client of
+   * the account) is held as long, for an acknowledgement that comes after
+   * it, then dropped with an `unknown_trade` incident.
+   */
+  readonly retainDoneMicros?: Micros;
   /** Seam for tests: called with the exchange after it is built, before anything is sent. */
   readonly onExchange?: (exchange: CcxtExchange) => void;
 }
@@ -105,6 +115,12 @@ interface Tracked {
   end: 'cancelled' | 'expired' | 'rejected' | undefined;
   reason: string;
   done: boolean;
+  /** When it was done (wall time): it is forgotten retainDoneMicros later. */
+  doneAt: Micros;
+  /** Its keys in byClientId and byVenueId, and its trades in tradesSeen: what forgetting it removes. */
+  readonly clientIds: string[];
+  readonly venueIds: string[];
+  readonly tradeIds: string[];
   /** The submit failed on the network at this time: looked up until found or too old. */
   lostSince: Micros | undefined;
 }
@@ -135,6 +151,23 @@ const DEFAULT_POLL_MS = 3000;
 const STREAM_RETRY_MS = 1000;
 /** How long an order whose request failed on the network is looked for before it counts as never received (µs). */
 const LOST_ORDER_MICROS = 30_000_000;
+/** How long a done order (and a trade of an unknown order) is remembered (µs). */
+const RETAIN_DONE_MICROS = 600_000_000;
+
+/** What the venue remembers now (CcxtVenue.retained). */
+export interface CcxtVenueRetained {
+  /** Orders tracked: working, or done within the retention window. */
+  readonly orders: number;
+  readonly working: number;
+  /** Keys of the lookups: client order ids (replacements' included), exchange order ids, kernel order ids. */
+  readonly clientIds: number;
+  readonly venueIds: number;
+  readonly orderIds: number;
+  /** Trade ids remembered to apply each fill once. */
+  readonly tradeIds: number;
+  /** Trades held for an acknowledgement still to come. */
+  readonly earlyTrades: number;
+}
 
 export class CcxtVenue implements LiveVenue {
   private exchange: CcxtExchange | undefined;
@@ -147,8 +180,14 @@ export class CcxtVenue implements LiveVenue {
   /** Orders not finished: what polling looks at. */
   private readonly working = new Set<Tracked>();
   private readonly tradesSeen = new Set<string>();
-  /** Trades that arrived before their order's acknowledgement, by venue order id. */
-  private readonly earlyTrades = new Map<string, CcxtTradeLike[]>();
+  /** Trades that arrived before their order's acknowledgement, by venue order id, with when the first came. */
+  private readonly earlyTrades = new Map<string, { readonly since: Micros; readonly trades: CcxtTradeLike[] }>();
+  /** Done orders in the order they were done, from `retiredHead` on: forgotten retainDoneMicros later. */
+  private retired: Tracked[] = [];
+  private retiredHead = 0;
+  /** Trade ids of the journal's fills not tracked by a working order, and when the session started: forgotten as a done order is. */
+  private startTradeIds: string[] = [];
+  private startedAt: Micros = 0;
   private outbox: Report[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -212,10 +251,17 @@ export class CcxtVenue implements LiveVenue {
       t.exchangeClientId = order.exchangeClientOrderId;
       t.legBase = order.legBase;
       t.replacements = order.replacements;
-      if (order.exchangeClientOrderId !== order.clientOrderId) this.byClientId.set(order.exchangeClientOrderId, t);
-      for (const old of order.replacedVenueOrderIds) this.byVenueId.set(old, t);
+      if (order.exchangeClientOrderId !== order.clientOrderId) this.indexClient(t, order.exchangeClientOrderId);
+      for (const old of order.replacedVenueOrderIds) this.indexVenue(t, old);
     }
-    for (const tradeId of after.fills.keys()) this.tradesSeen.add(tradeId);
+    // A working order's trades stay known while it works (polling fetches them all again); the rest as a done order's.
+    this.startedAt = now;
+    for (const [tradeId, fill] of after.fills) {
+      this.tradesSeen.add(tradeId);
+      const t = this.byClientId.get(fill.clientOrderId);
+      if (t !== undefined && !t.done) t.tradeIds.push(tradeId);
+      else this.startTradeIds.push(tradeId);
+    }
     const sent = await this.carryOut(result.actions, after);
     let balances = result.balances;
     if (sent) {
@@ -244,6 +290,19 @@ export class CcxtVenue implements LiveVenue {
     if (t === undefined) throw new InvariantError(`adopt: ${clientOrderId} is not a working order of the session`);
     t.orderId = orderId;
     this.byOrderId.set(orderId, t);
+  }
+
+  /** What the venue remembers now: working orders and what the retention window keeps (tests, diagnostics). */
+  retained(): CcxtVenueRetained {
+    return {
+      orders: new Set(this.byClientId.values()).size,
+      working: this.working.size,
+      clientIds: this.byClientId.size,
+      venueIds: this.byVenueId.size,
+      orderIds: this.byOrderId.size,
+      tradeIds: this.tradesSeen.size,
+      earlyTrades: [...this.earlyTrades.values()].reduce((n, e) => n + e.trades.length, 0),
+    };
   }
 
   submit(order: Order, time: Micros): void {
@@ -445,13 +504,11 @@ export class CcxtVenue implements LiveVenue {
     t.legBase = subExact(t.quantity, leg.quantity);
     t.venueOrderId = o.id;
     t.exchangeClientId = leg.clientOrderId;
-    this.byVenueId.set(o.id, t);
-    this.byClientId.set(leg.clientOrderId, t);
+    this.indexVenue(t, o.id);
+    this.indexClient(t, leg.clientOrderId);
     this.journal?.appendReport({ kind: 'modified', time: now, clientOrderId: t.clientOrderId, changes, replacement: leg, venueOrderId: o.id });
     this.outbox.push({ kind: 'modified', order: t, time: now, changes });
-    const early = this.earlyTrades.get(o.id);
-    this.earlyTrades.delete(o.id);
-    for (const trade of early ?? []) this.ingestTrade(trade);
+    this.takeEarlyTrades(o.id);
     this.ingestOrder(o);
     // Fills of the replaced order whose reports are still on their way are the order's too.
     this.run(this.ready().fetchOrderTrades(previous, t.symbol).then((trades) => trades.forEach((trade) => this.ingestTrade(trade, true)), () => this.requestPoll()));
@@ -696,13 +753,11 @@ export class CcxtVenue implements LiveVenue {
     t.lostSince = undefined;
     if (t.venueOrderId === '') {
       t.venueOrderId = o.id;
-      this.byVenueId.set(o.id, t);
+      this.indexVenue(t, o.id);
       this.journal?.appendReport({ kind: 'accepted', time: now, clientOrderId: t.clientOrderId, venueOrderId: o.id });
       this.outbox.push({ kind: 'accepted', order: t, venueOrderId: o.id, time: now });
       if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
-      const early = this.earlyTrades.get(o.id);
-      this.earlyTrades.delete(o.id);
-      for (const trade of early ?? []) this.ingestTrade(trade);
+      this.takeEarlyTrades(o.id);
     }
     // A replaced exchange order: its fills count (by trade), its cancel is the modify's.
     if (o.id !== t.venueOrderId) return;
@@ -726,10 +781,17 @@ export class CcxtVenue implements LiveVenue {
     const byClient = this.byClientId.get(clientIdOfTrade(trade));
     const t = (trade.order !== undefined ? this.byVenueId.get(trade.order) : undefined) ?? byClient;
     if (t === undefined) {
-      if (trade.order !== undefined) this.earlyTrades.set(trade.order, [...(this.earlyTrades.get(trade.order) ?? []), trade]);
+      // Its order's acknowledgement may still be on its way: held (forget() drops it when none comes).
+      if (trade.order === undefined) this.unknownTrade(trade, 'it names no order');
+      else {
+        const early = this.earlyTrades.get(trade.order);
+        if (early === undefined) this.earlyTrades.set(trade.order, { since: this.options.wallNow(), trades: [trade] });
+        else if (!early.trades.some((e) => e.id === tradeId)) early.trades.push(trade);
+      }
       return;
     }
     this.tradesSeen.add(tradeId);
+    t.tradeIds.push(tradeId);
     const fill = venueFillOf(trade, t.clientOrderId);
     const { venueOrderId: _v, ...journalled } = fill;
     this.journal?.appendReport({ kind: 'fill', ...journalled });
@@ -807,6 +869,7 @@ export class CcxtVenue implements LiveVenue {
   /** Every unfinished order fetched, and its trades when the exchange has more filled than reported. */
   private async pollRound(): Promise<void> {
     const exchange = this.ready();
+    this.forget(this.options.wallNow());
     for (const t of [...this.working]) {
       if (this.closed) return;
       if (t.done) continue;
@@ -850,17 +913,82 @@ export class CcxtVenue implements LiveVenue {
       reason: '',
       done: false,
       lostSince: undefined,
+      doneAt: 0,
+      clientIds: [],
+      venueIds: [],
+      tradeIds: [],
     };
-    this.byClientId.set(clientOrderId, t);
+    this.indexClient(t, clientOrderId);
     if (orderId !== 0) this.byOrderId.set(orderId, t);
-    if (venueOrderId !== '') this.byVenueId.set(venueOrderId, t);
+    if (venueOrderId !== '') this.indexVenue(t, venueOrderId);
     this.working.add(t);
     return t;
   }
 
+  private indexClient(t: Tracked, clientOrderId: string): void {
+    this.byClientId.set(clientOrderId, t);
+    t.clientIds.push(clientOrderId);
+  }
+
+  private indexVenue(t: Tracked, venueOrderId: string): void {
+    this.byVenueId.set(venueOrderId, t);
+    t.venueIds.push(venueOrderId);
+  }
+
   private finish(t: Tracked): void {
     t.done = true;
+    t.doneAt = this.options.wallNow();
     this.working.delete(t);
+    this.retired.push(t);
+  }
+
+  /** Trades held for the exchange order `venueOrderId`, now that it is known. */
+  private takeEarlyTrades(venueOrderId: string): void {
+    const early = this.earlyTrades.get(venueOrderId);
+    if (early === undefined) return;
+    this.earlyTrades.delete(venueOrderId);
+    for (const trade of early.trades) this.ingestTrade(trade);
+  }
+
+  /**
+   * Forgets what the retention window no longer keeps: orders done longer
+   * ago (their ids and trade ids), the journal's fills of done orders, and
+   * trades whose order never became known (each an incident).
+   */
+  private forget(now: Micros): void {
+    const keep = this.options.retainDoneMicros ?? RETAIN_DONE_MICROS;
+    const retired = this.retired;
+    let head = this.retiredHead;
+    for (; head < retired.length; head++) {
+      const t = retired[head] as Tracked;
+      if (now - t.doneAt < keep) break;
+      for (const id of t.clientIds) if (this.byClientId.get(id) === t) this.byClientId.delete(id);
+      for (const id of t.venueIds) if (this.byVenueId.get(id) === t) this.byVenueId.delete(id);
+      if (t.orderId !== 0 && this.byOrderId.get(t.orderId) === t) this.byOrderId.delete(t.orderId);
+      for (const id of t.tradeIds) this.tradesSeen.delete(id);
+    }
+    // The queue's front is dropped once it is most of the array (amortized O(1)).
+    if (head > 64 && head * 2 > retired.length) {
+      this.retired = retired.slice(head);
+      head = 0;
+    }
+    this.retiredHead = head;
+    if (this.startTradeIds.length > 0 && now - this.startedAt >= keep) {
+      for (const id of this.startTradeIds) this.tradesSeen.delete(id);
+      this.startTradeIds = [];
+    }
+    // Held in arrival order: the first young enough ends the sweep.
+    for (const [venueOrderId, early] of this.earlyTrades) {
+      if (now - early.since < keep) break;
+      this.earlyTrades.delete(venueOrderId);
+      for (const trade of early.trades) this.unknownTrade(trade, `no order of this run has exchange id ${venueOrderId}`);
+    }
+  }
+
+  /** A trade that is not the run's: not applied; the account's position moved without the run. */
+  private unknownTrade(trade: CcxtTradeLike, why: string): void {
+    const what = `${trade.side ?? ''} ${trade.amount ?? '?'} at ${trade.price ?? '?'}`.trim();
+    this.options.onIncident(this.incident('unknown_trade', trade.symbol ?? '', 'myTrades', `trade ${trade.id ?? '?'} (${what}) not applied: ${why}; the account's position differs from the run's by it`));
   }
 
   private run(task: Promise<unknown>): void {
