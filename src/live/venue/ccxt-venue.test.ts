@@ -316,6 +316,51 @@ describe('the ccxt venue over a long session', () => {
   });
 });
 
+describe('the ccxt venue: a fill of an order the run has ended', () => {
+  it('a submit lost on the network, refused when the exchange did not show it, then filled there: no fill reaches the kernel (its order is over), an unknown_trade incident names it', async () => {
+    const { exchange, dir } = await setUp();
+    const incidents: Incident[] = [];
+    let lost = '';
+    const { venue, start, seen } = await openVenue(exchange, join(dir, 'run'), incidents, {
+      lostOrderMicros: 1,
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        const fetch = ex.fetchOrder.bind(ex);
+        const watch = ex.watchOrders.bind(ex);
+        // The order reaches the exchange, its answer is lost, and the exchange does not show it when asked (yet).
+        ex.createOrder = async (...args) => {
+          await create(...args);
+          throw new ccxt.NetworkError('connection reset');
+        };
+        ex.fetchOrder = async (id, symbol, params) => {
+          if (params?.origClientOrderId === lost) throw new ccxt.OrderNotFound('Order does not exist.');
+          return fetch(id, symbol, params);
+        };
+        ex.watchOrders = async () => (await watch()).filter((o) => o.clientOrderId !== lost);
+      },
+    });
+    await until(() => exchange.status().userSubscriptions === 1);
+    const buy = order(start.runId, { side: 'buy', quantity: 0.01 });
+    lost = buy.clientOrderId;
+    venue.submit(buy, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'rejected'));
+    exchange.start();
+    await until(() => exchange.status().done);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
+    cleanup.push(() => glass.close());
+    const trades = await glass.fetchMyTrades('BTC/USDT');
+    expect(trades).toHaveLength(1);
+    // The stream's report of the trade: as an incident, or (wrongly) as a fill.
+    await pumpUntil(venue, () => incidents.some((i) => i.kind === 'unknown_trade') || seen.some((r) => r.kind === 'filled'));
+    let polls = 0;
+    await pumpUntil(venue, () => ++polls >= 30);
+    expect(seen).toEqual([{ kind: 'rejected', id: buy.id, reason: 'venue_rejected' }]);
+    expect(incidents.filter((i) => i.kind === 'unknown_trade').map((i) => i.detail)).toEqual([
+      `trade ${trades[0]?.id} (buy 0.01 at ${trades[0]?.price}) not applied: its order ${buy.clientOrderId} is over in this run (rejected); the account's position differs from the run's by it`,
+    ]);
+  });
+});
+
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });

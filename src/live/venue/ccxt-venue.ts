@@ -739,6 +739,7 @@ export class CcxtVenue implements LiveVenue {
 
   private refuse(t: Tracked, time: Micros, reason: string, journalled = true): void {
     if (t.done) return;
+    t.end = 'rejected';
     this.finish(t);
     if (journalled) this.journal?.appendReport({ kind: 'rejected', time, clientOrderId: t.clientOrderId, reason });
     this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `order ${t.clientOrderId} refused: ${reason}`));
@@ -792,6 +793,12 @@ export class CcxtVenue implements LiveVenue {
     }
     this.tradesSeen.add(tradeId);
     t.tradeIds.push(tradeId);
+    if (t.done) {
+      // The kernel has the order ended (a submit lost on the network and refused, then found filled; an end counted
+      // before a fill the exchange had made): a fill now would break its order state. The account has it, the run not.
+      this.unknownTrade(trade, `its order ${t.clientOrderId} is over in this run (${t.end ?? 'filled'})`);
+      return;
+    }
     const fill = venueFillOf(trade, t.clientOrderId);
     const { venueOrderId: _v, ...journalled } = fill;
     this.journal?.appendReport({ kind: 'fill', ...journalled });
