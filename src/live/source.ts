@@ -80,7 +80,9 @@ export type IncidentKind =
   // A commission charged in the base asset that the position cannot pay (a sell's, or one not less than its fill): its value came from cash.
   | 'fee_from_cash'
   // A trade on the account that no order of the run made (another client's, or one whose order never became known): not applied.
-  | 'unknown_trade';
+  | 'unknown_trade'
+  // A fill of more than the run's order had left (a modify's window): the order takes what was left, the account has the rest.
+  | 'overfill';
 
 export interface Incident {
   /** Local time of the incident, µs since the epoch. */

@@ -361,6 +361,79 @@ describe('the ccxt venue: a fill of an order the run has ended', () => {
   });
 });
 
+describe('the ccxt venue: an exchange that fills more than the order', () => {
+  it("gives the kernel's order fills up to its total, the commission whole; the rest is an overfill incident, and the journal keeps what the exchange did", async () => {
+    const { exchange, dir } = await setUp();
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    const { venue, start, seen } = await openVenue(exchange, runDir, incidents, {
+      onExchange: (ex) => {
+        const watch = ex.watchMyTrades.bind(ex);
+        // Each trade comes after a fill of 0.004 of the same order that the order's quantity has no room for (as the
+        // replaced order's fills in a modify's window do): 0.014 filled of 0.01.
+        ex.watchMyTrades = async () => (await watch()).flatMap((t) => [{ ...t, id: `${t.id}x`, amount: 0.004 }, t]);
+      },
+    });
+    await until(() => exchange.status().userSubscriptions === 1);
+    const buy = order(start.runId, { side: 'buy', quantity: 0.01 });
+    venue.submit(buy, Date.now() * 1000);
+    await pumpUntil(venue, () => seen.some((r) => r.kind === 'accepted'));
+    exchange.start();
+    await pumpUntil(venue, () => incidents.some((i) => i.kind === 'overfill') || filledOf(seen, buy.id) > 0.01);
+    let polls = 0;
+    await pumpUntil(venue, () => ++polls >= 30);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
+    cleanup.push(() => glass.close());
+    const [trade] = await glass.fetchMyTrades('BTC/USDT');
+    expect(seen.filter((r) => r.kind === 'filled')).toEqual([
+      { kind: 'filled', id: buy.id, quantity: 0.004, price: trade?.price, liquidity: 'taker', fee: trade?.fee?.cost },
+      { kind: 'filled', id: buy.id, quantity: 0.006, price: trade?.price, liquidity: 'taker', fee: trade?.fee?.cost },
+    ]);
+    expect(incidents.filter((i) => i.kind === 'overfill').map((i) => i.detail)).toEqual([
+      `fill ${trade?.id} of ${buy.clientOrderId} (buy 0.01 at ${trade?.price}) with 0.006 of the order left: the run takes 0.006, the account 0.004 more`,
+    ]);
+    await venue.close();
+    expect(replayJournal(journalOnDisk(runDir).records).orders.get(buy.clientOrderId)?.filledQuantity).toBe(0.014);
+  });
+
+  it('the order manager takes it without a broken rule (a fill beyond what is open would stop the run)', async () => {
+    const { exchange, dir } = await setUp();
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    const venue = createCcxtVenue(
+      localVenueOptions(exchange, ACCOUNT, runDir, incidents, {
+        onExchange: (ex) => {
+          const watch = ex.watchMyTrades.bind(ex);
+          ex.watchMyTrades = async () => (await watch()).flatMap((t) => [{ ...t, id: `${t.id}x`, amount: 0.004 }, t]);
+        },
+      }),
+    );
+    cleanup.push(() => venue.close());
+    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
+    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId: sessionRunId(runDir, 1) });
+    await venue.open([BTC]);
+    await until(() => exchange.status().userSubscriptions === 1);
+    const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.01 }, Date.now() * 1000);
+    const pump = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        h.poll();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await pump(() => h.order(buy.id).status !== 'submitted');
+    exchange.start();
+    await pump(() => !isLive(h.order(buy.id).status));
+    for (let i = 0; i < 30; i++) {
+      h.poll();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(h.violations()).toEqual([]);
+    expect(h.order(buy.id)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
+    expect(h.fillsOf(buy.id).map(([q]) => q)).toEqual([0.004, 0.006]);
+    expect(incidents.filter((i) => i.kind === 'overfill')).toHaveLength(1);
+  });
+});
+
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });

@@ -802,13 +802,21 @@ export class CcxtVenue implements LiveVenue {
     const fill = venueFillOf(trade, t.clientOrderId);
     const { venueOrderId: _v, ...journalled } = fill;
     this.journal?.appendReport({ kind: 'fill', ...journalled });
+    // The kernel's order takes fills up to its total: an exchange that fills more (the replaced order's fills in a
+    // modify's window, docs/live.md) gives it what is left, and the rest is an incident.
+    const left = subExact(t.quantity, t.filled);
+    const taken = fill.quantity > left ? left : fill.quantity;
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
     const liquidity = trade.takerOrMaker === 'maker' ? 'maker' : 'taker';
-    // The commission as the kernel takes it (kernelFeeOf: in kind, from cash, or priced by the model).
-    const charged = kernelFeeOf(fill);
+    if (taken < fill.quantity) {
+      const more = subExact(fill.quantity, taken);
+      this.options.onIncident(this.incident('overfill', t.symbol, 'myTrades', `fill ${tradeId} of ${t.clientOrderId} (${fill.side} ${fill.quantity} at ${fill.price}) with ${taken} of the order left: the run takes ${taken}, the account ${more} more`));
+    }
+    // The commission as the kernel takes it (kernelFeeOf: in kind, from cash, or priced by the model), the whole of it.
+    const charged = kernelFeeOf(taken === fill.quantity ? fill : { ...fill, quantity: taken });
     if (charged.note !== undefined) this.options.onIncident(this.incident(charged.note.kind, t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: ${charged.note.text}`));
-    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: fill.quantity, price: fill.price, liquidity, fee: charged.fee, feeInKind: charged.feeInKind });
+    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: taken, price: fill.price, liquidity, fee: charged.fee, feeInKind: charged.feeInKind });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);
     else this.settle(t, now);
