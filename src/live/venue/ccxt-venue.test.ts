@@ -434,6 +434,57 @@ describe('the ccxt venue: an exchange that fills more than the order', () => {
   });
 });
 
+describe('the ccxt venue: an order the exchange answers REJECTED', () => {
+  /** The harness (an order manager) over a venue whose createOrder answers with status rejected, after `delayMs`; `hideStream`: the stream does not show the order. */
+  async function rejectedAnswer(hideStream: boolean, delayMs: number) {
+    const { exchange, dir } = await setUp();
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    let refusedId = '';
+    const venue = createCcxtVenue(
+      localVenueOptions(exchange, ACCOUNT, runDir, incidents, {
+        onExchange: (ex) => {
+          const create = ex.createOrder.bind(ex);
+          const watch = ex.watchOrders.bind(ex);
+          ex.createOrder = async (...args) => {
+            const o = await create(...args);
+            await new Promise((r) => setTimeout(r, delayMs));
+            return { ...o, status: 'rejected' };
+          };
+          ex.watchOrders = async () => (await watch()).filter((o) => !hideStream || o.clientOrderId !== refusedId);
+        },
+      }),
+    );
+    cleanup.push(() => venue.close());
+    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
+    const runId = sessionRunId(runDir, 1);
+    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
+    await venue.open([BTC]);
+    await until(() => exchange.status().userSubscriptions === 1);
+    refusedId = `${runId}-1`;
+    const resting = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 1000, quantity: 0.01 }, Date.now() * 1000);
+    expect(resting.clientOrderId).toBe(refusedId);
+    while (isLive(h.order(resting.id).status)) {
+      h.poll();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(h.violations()).toEqual([]);
+    return { h, id: resting.id, incidents };
+  }
+
+  it('first seen so (no acknowledgement before it): the kernel gets rejected, never accepted', async () => {
+    const { h, id, incidents } = await rejectedAnswer(true, 0);
+    expect(h.kinds(id)).toEqual(['submitted', 'rejected venue_rejected']);
+    expect(incidents).toEqual([]);
+  });
+
+  it('after the stream acknowledged it: the kernel ends it expired (an accepted order is never rejected), with an incident', async () => {
+    const { h, id, incidents } = await rejectedAnswer(false, 300);
+    expect(h.kinds(id)).toEqual(['submitted', 'accepted', 'expired']);
+    expect(incidents.map((i) => [i.kind, i.detail])).toEqual([['order_refused', `order ${h.order(id).clientOrderId} rejected by the exchange after it was accepted: the run ends it as expired`]]);
+  });
+});
+
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });

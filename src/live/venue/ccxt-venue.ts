@@ -115,6 +115,8 @@ interface Tracked {
   end: 'cancelled' | 'expired' | 'rejected' | undefined;
   reason: string;
   done: boolean;
+  /** The kernel was told the exchange has the order (accepted, or adopted working): its end cannot be a rejection any more. */
+  acknowledged: boolean;
   /** When it was done (wall time): it is forgotten retainDoneMicros later. */
   doneAt: Micros;
   /** Its keys in byClientId and byVenueId, and its trades in tradesSeen: what forgetting it removes. */
@@ -752,18 +754,22 @@ export class CcxtVenue implements LiveVenue {
     if (t === undefined || t.done || o.id === undefined) return;
     const now = this.options.wallNow();
     t.lostSince = undefined;
+    const status = venueOrderOf(o).status;
     if (t.venueOrderId === '') {
       t.venueOrderId = o.id;
       this.indexVenue(t, o.id);
-      this.journal?.appendReport({ kind: 'accepted', time: now, clientOrderId: t.clientOrderId, venueOrderId: o.id });
-      this.outbox.push({ kind: 'accepted', order: t, venueOrderId: o.id, time: now });
-      if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
-      this.takeEarlyTrades(o.id);
+      // First seen refused (an answer with status REJECTED): the submit's answer is that, below, not an acceptance.
+      if (status !== 'rejected') {
+        t.acknowledged = true;
+        this.journal?.appendReport({ kind: 'accepted', time: now, clientOrderId: t.clientOrderId, venueOrderId: o.id });
+        this.outbox.push({ kind: 'accepted', order: t, venueOrderId: o.id, time: now });
+        if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
+        this.takeEarlyTrades(o.id);
+      }
     }
     // A replaced exchange order: its fills count (by trade), its cancel is the modify's.
     if (o.id !== t.venueOrderId) return;
     const filled = addExact(t.legBase, o.filled ?? 0);
-    const status = venueOrderOf(o).status;
     const hand = t.byHand;
     if (hand !== undefined && !hand.placing) {
       if (this.handReport(t, hand, status, filled, now)) return;
@@ -826,10 +832,14 @@ export class CcxtVenue implements LiveVenue {
   private settle(t: Tracked, now: Micros): void {
     if (t.done || t.end === undefined || t.filled < t.endFilled) return;
     this.finish(t);
-    const kind = t.end === 'rejected' ? 'rejected' : t.end;
+    const kind = t.end;
     if (kind === 'rejected') this.journal?.appendReport({ kind, time: now, clientOrderId: t.clientOrderId, reason: t.reason || 'rejected by the exchange' });
     else this.journal?.appendReport({ kind, time: now, clientOrderId: t.clientOrderId });
-    this.outbox.push({ kind, order: t, time: now });
+    if (kind === 'rejected' && t.acknowledged) {
+      // An accepted order cannot be rejected in the kernel's order states: ended by the exchange, it expired.
+      this.options.onIncident(this.incident('order_refused', t.symbol, 'rest', `order ${t.clientOrderId} rejected by the exchange after it was accepted: the run ends it as expired`));
+      this.outbox.push({ kind: 'expired', order: t, time: now });
+    } else this.outbox.push({ kind, order: t, time: now });
   }
 
   private startReports(): void {
@@ -927,6 +937,7 @@ export class CcxtVenue implements LiveVenue {
       end: undefined,
       reason: '',
       done: false,
+      acknowledged: venueOrderId !== '',
       lostSince: undefined,
       doneAt: 0,
       clientIds: [],
