@@ -485,6 +485,61 @@ describe('the ccxt venue: an order the exchange answers REJECTED', () => {
   });
 });
 
+describe('the ccxt venue: a trade ahead of its order', () => {
+  it("the stream's trade comes before any acknowledgement (the answer slow, the order's reports dropped): the kernel gets accepted, then the fill", async () => {
+    const { exchange, dir } = await setUp();
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    let hidden = '';
+    let answered = false;
+    const venue = createCcxtVenue(
+      localVenueOptions(exchange, ACCOUNT, runDir, incidents, {
+        pollIntervalMs: 60_000,
+        onExchange: (ex) => {
+          const create = ex.createOrder.bind(ex);
+          const watch = ex.watchOrders.bind(ex);
+          ex.createOrder = async (...args) => {
+            const o = await create(...args);
+            // The order is at the exchange and fills there; its answer comes once the trade has been seen.
+            exchange.start();
+            await until(() => trades > 0);
+            await new Promise((r) => setTimeout(r, 100));
+            answered = true;
+            return o;
+          };
+          ex.watchOrders = async () => (await watch()).filter((o) => o.clientOrderId !== hidden);
+          const watchTrades = ex.watchMyTrades.bind(ex);
+          ex.watchMyTrades = async () => {
+            const got = await watchTrades();
+            trades += got.length;
+            return got;
+          };
+        },
+      }),
+    );
+    let trades = 0;
+    cleanup.push(() => venue.close());
+    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
+    const runId = sessionRunId(runDir, 1);
+    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
+    await venue.open([BTC]);
+    await until(() => exchange.status().userSubscriptions === 1);
+    hidden = `${runId}-1`;
+    const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.01 }, Date.now() * 1000);
+    while (!answered || isLive(h.order(buy.id).status)) {
+      h.poll();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(h.violations()).toEqual([]);
+    expect(h.kinds(buy.id)).toEqual(['submitted', 'accepted', 'filled']);
+    expect(h.order(buy.id).venueOrderId).toMatch(/^\d+$/);
+    expect(incidents).toEqual([]);
+    await venue.close();
+    const journalled = replayJournal(journalOnDisk(runDir).records).orders.get(buy.clientOrderId);
+    expect(journalled).toMatchObject({ venueOrderId: h.order(buy.id).venueOrderId, filledQuantity: 0.01 });
+  });
+});
+
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });

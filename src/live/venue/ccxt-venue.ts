@@ -756,15 +756,11 @@ export class CcxtVenue implements LiveVenue {
     t.lostSince = undefined;
     const status = venueOrderOf(o).status;
     if (t.venueOrderId === '') {
-      t.venueOrderId = o.id;
-      this.indexVenue(t, o.id);
       // First seen refused (an answer with status REJECTED): the submit's answer is that, below, not an acceptance.
-      if (status !== 'rejected') {
-        t.acknowledged = true;
-        this.journal?.appendReport({ kind: 'accepted', time: now, clientOrderId: t.clientOrderId, venueOrderId: o.id });
-        this.outbox.push({ kind: 'accepted', order: t, venueOrderId: o.id, time: now });
-        if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
-        this.takeEarlyTrades(o.id);
+      if (status !== 'rejected') this.acknowledge(t, o.id, now, recovered);
+      else {
+        t.venueOrderId = o.id;
+        this.indexVenue(t, o.id);
       }
     }
     // A replaced exchange order: its fills count (by trade), its cancel is the modify's.
@@ -805,13 +801,19 @@ export class CcxtVenue implements LiveVenue {
       this.unknownTrade(trade, `its order ${t.clientOrderId} is over in this run (${t.end ?? 'filled'})`);
       return;
     }
+    // A trade ahead of its order's acknowledgement (found by its client order id): it shows the exchange has the order.
+    if (t.venueOrderId === '' && trade.order !== undefined) {
+      this.acknowledge(t, trade.order, this.options.wallNow(), recovered);
+      // Trades held for it came in first and completed it.
+      if (t.done) return this.unknownTrade(trade, `its order ${t.clientOrderId} is over in this run (filled)`);
+    }
     const fill = venueFillOf(trade, t.clientOrderId);
     const { venueOrderId: _v, ...journalled } = fill;
     this.journal?.appendReport({ kind: 'fill', ...journalled });
     // The kernel's order takes fills up to its total: an exchange that fills more (the replaced order's fills in a
     // modify's window, docs/live.md) gives it what is left, and the rest is an incident.
     const left = subExact(t.quantity, t.filled);
-    const taken = fill.quantity > left ? left : fill.quantity;
+    const taken = fill.quantity > left ? Math.max(left, 0) : fill.quantity;
     t.filled = addExact(t.filled, fill.quantity);
     const now = this.options.wallNow();
     const liquidity = trade.takerOrMaker === 'maker' ? 'maker' : 'taker';
@@ -819,10 +821,12 @@ export class CcxtVenue implements LiveVenue {
       const more = subExact(fill.quantity, taken);
       this.options.onIncident(this.incident('overfill', t.symbol, 'myTrades', `fill ${tradeId} of ${t.clientOrderId} (${fill.side} ${fill.quantity} at ${fill.price}) with ${taken} of the order left: the run takes ${taken}, the account ${more} more`));
     }
-    // The commission as the kernel takes it (kernelFeeOf: in kind, from cash, or priced by the model), the whole of it.
-    const charged = kernelFeeOf(taken === fill.quantity ? fill : { ...fill, quantity: taken });
-    if (charged.note !== undefined) this.options.onIncident(this.incident(charged.note.kind, t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: ${charged.note.text}`));
-    this.outbox.push({ kind: 'filled', order: t, time: now, quantity: taken, price: fill.price, liquidity, fee: charged.fee, feeInKind: charged.feeInKind });
+    if (taken > 0) {
+      // The commission as the kernel takes it (kernelFeeOf: in kind, from cash, or priced by the model), the whole of it.
+      const charged = kernelFeeOf(taken === fill.quantity ? fill : { ...fill, quantity: taken });
+      if (charged.note !== undefined) this.options.onIncident(this.incident(charged.note.kind, t.symbol, 'fee', `fill ${tradeId} of ${t.clientOrderId}: ${charged.note.text}`));
+      this.outbox.push({ kind: 'filled', order: t, time: now, quantity: taken, price: fill.price, liquidity, fee: charged.fee, feeInKind: charged.feeInKind });
+    }
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `fill ${tradeId} of ${t.clientOrderId} found by polling`));
     if (t.filled >= t.quantity) this.finish(t);
     else this.settle(t, now);
@@ -966,6 +970,18 @@ export class CcxtVenue implements LiveVenue {
     t.doneAt = this.options.wallNow();
     this.working.delete(t);
     this.retired.push(t);
+  }
+
+  /** The exchange has the order, as `venueOrderId`: journalled, the kernel told, and trades held for it taken. */
+  private acknowledge(t: Tracked, venueOrderId: string, now: Micros, recovered: boolean): void {
+    t.venueOrderId = venueOrderId;
+    t.acknowledged = true;
+    t.lostSince = undefined;
+    this.indexVenue(t, venueOrderId);
+    this.journal?.appendReport({ kind: 'accepted', time: now, clientOrderId: t.clientOrderId, venueOrderId });
+    this.outbox.push({ kind: 'accepted', order: t, venueOrderId, time: now });
+    if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
+    this.takeEarlyTrades(venueOrderId);
   }
 
   /** Trades held for the exchange order `venueOrderId`, now that it is known. */
