@@ -18,6 +18,17 @@ export const T0 = Date.UTC(2024, 0, 2, 14, 30) * 1000;
 /** Time of the i-th one-minute bar from T0. */
 export const at = (i: number): number => T0 + i * MINUTE;
 
+/** The market data side of a venue that takes none (a live exchange has its own). */
+export const NO_MARKET_DATA: MarketDataSink = {
+  beforeData: () => {},
+  onBarRow: () => {},
+  onBidAskBar: () => {},
+  onQuote: () => {},
+  onTrade: () => {},
+  onBookLevel: () => {},
+  onBook: () => {},
+};
+
 /** A venue under test: the port, and the market data it simulates on. */
 export interface VenueUnderTest {
   readonly client: ExecutionClient;
@@ -198,6 +209,16 @@ export class VenueHarness {
   /** The end of a time step: whatever the venue has reported by now comes in. */
   poll(): void {
     this.client.poll?.();
+  }
+
+  /** Polls every 10 ms, as a live kernel does between events, until `done` holds; gives up after `ms`. */
+  async pumpUntil(done: () => boolean, ms = 30_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!done()) {
+      if (Date.now() > end) throw new Error(`pumpUntil: gave up after ${ms} ms`);
+      this.poll();
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private before(symbol: string, time: number): number {

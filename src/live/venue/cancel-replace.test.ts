@@ -11,7 +11,7 @@ import { draftOrder, isLive, type AmendRejectReason, type CancelReason, type Ord
 import { JOURNAL_FILE, readJournal, replayJournal, type JournalRecord } from '../journal/index.js';
 import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/server.js';
 import type { Incident } from '../source.js';
-import { VenueHarness } from '../../../test/helpers/venue-harness.js';
+import { NO_MARKET_DATA, VenueHarness } from '../../../test/helpers/venue-harness.js';
 import { localBinanceClient, localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange, type BinanceClient } from '../../../test/helpers/local-binance.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
 import { sessionRunId } from './mapping.js';
@@ -390,26 +390,19 @@ describe('the ccxt venue under the order manager: modify by hand', () => {
       onExchange: withoutEditOrder,
     });
     cleanup.push(() => venue.close());
-    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
-    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId: sessionRunId(runDir, 1) });
+    const h = new VenueHarness({ client: venue, data: NO_MARKET_DATA }, { symbols: ['BTC/USDT'], runId: sessionRunId(runDir, 1) });
     await venue.open([makeInstrument('BTC/USDT')]);
     const now = Date.now() * 1000;
-    const pump = async (done: () => boolean): Promise<void> => {
-      while (!done()) {
-        h.poll();
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
     const partly = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 100, quantity: 0.03 }, now);
     const refused = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 50, quantity: 0.01 }, now);
-    await pump(() => [partly, refused].every((o) => h.order(o.id).status === 'accepted'));
+    await h.pumpUntil(() => [partly, refused].every((o) => h.order(o.id).status === 'accepted'));
     exchange.step(1);
-    await pump(() => h.order(partly.id).filledQuantity === 0.01);
+    await h.pumpUntil(() => h.order(partly.id).filledQuantity === 0.01);
     h.modify(partly.id, { price: 101, quantity: 0.04 }, now);
     h.modify(refused.id, { price: 20_000_000 }, now); // more than the account holds
-    await pump(() => h.order(partly.id).status === 'partially_filled' && !isLive(h.order(refused.id).status));
+    await h.pumpUntil(() => h.order(partly.id).status === 'partially_filled' && !isLive(h.order(refused.id).status));
     exchange.start();
-    await pump(() => !isLive(h.order(partly.id).status));
+    await h.pumpUntil(() => !isLive(h.order(partly.id).status));
     expect(h.violations()).toEqual([]);
     expect([h.order(partly.id).status, h.order(partly.id).filledQuantity, h.order(partly.id).price]).toEqual(['filled', 0.04, 101]);
     expect(h.kinds(refused.id).slice(-3)).toEqual(['pending_modify', 'modify_rejected not_modifiable', 'cancelled user']);

@@ -17,7 +17,7 @@ import { scanFrames, JOURNAL_MAGIC } from '../journal/frames.js';
 import { decodeRecord, type JournalRecord } from '../journal/records.js';
 import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/server.js';
 import type { Incident } from '../source.js';
-import { VenueHarness } from '../../../test/helpers/venue-harness.js';
+import { NO_MARKET_DATA, VenueHarness } from '../../../test/helpers/venue-harness.js';
 import { localBinanceClient, localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange } from '../../../test/helpers/local-binance.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
 import { sessionRunId } from './mapping.js';
@@ -106,6 +106,23 @@ async function openVenue(exchange: LocalExchange, runDir: string, incidents: Inc
   venue.connect(rec.reports);
   const start = await venue.open([BTC]);
   return { venue, start, seen: rec.seen };
+}
+
+/** An order manager (VenueHarness) over a ccxt venue on `runDir`, as the kernel has it: connected first, then the venue opened and its streams up. */
+async function harnessOver(exchange: LocalExchange, runDir: string, incidents: Incident[], extra: Partial<CcxtVenueOptions> = {}) {
+  const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, runDir, incidents, extra));
+  cleanup.push(() => venue.close());
+  const runId = sessionRunId(runDir, 1);
+  const h = new VenueHarness({ client: venue, data: NO_MARKET_DATA }, { symbols: ['BTC/USDT'], runId });
+  await venue.open([BTC]);
+  await until(() => exchange.status().userSubscriptions === 1);
+  return { venue, h, runId };
+}
+
+/** Each trade the stream gives comes after a fill of 0.004 of the same order (as the replaced order's fills in a modify's window do). */
+function tradeBeforeEach(ex: CcxtExchange): void {
+  const watch = ex.watchMyTrades.bind(ex);
+  ex.watchMyTrades = async () => (await watch()).flatMap((t) => [{ ...t, id: `${t.id}x`, amount: 0.004 }, t]);
 }
 
 const filledOf = (seen: readonly Reported[], id: number): number => seen.reduce((n, r) => (r.kind === 'filled' && r.id === id ? n + r.quantity : n), 0);
@@ -366,14 +383,8 @@ describe('the ccxt venue: an exchange that fills more than the order', () => {
     const { exchange, dir } = await setUp();
     const runDir = join(dir, 'run');
     const incidents: Incident[] = [];
-    const { venue, start, seen } = await openVenue(exchange, runDir, incidents, {
-      onExchange: (ex) => {
-        const watch = ex.watchMyTrades.bind(ex);
-        // Each trade comes after a fill of 0.004 of the same order that the order's quantity has no room for (as the
-        // replaced order's fills in a modify's window do): 0.014 filled of 0.01.
-        ex.watchMyTrades = async () => (await watch()).flatMap((t) => [{ ...t, id: `${t.id}x`, amount: 0.004 }, t]);
-      },
-    });
+    // 0.014 filled of 0.01.
+    const { venue, start, seen } = await openVenue(exchange, runDir, incidents, { onExchange: tradeBeforeEach });
     await until(() => exchange.status().userSubscriptions === 1);
     const buy = order(start.runId, { side: 'buy', quantity: 0.01 });
     venue.submit(buy, Date.now() * 1000);
@@ -400,33 +411,13 @@ describe('the ccxt venue: an exchange that fills more than the order', () => {
     const { exchange, dir } = await setUp();
     const runDir = join(dir, 'run');
     const incidents: Incident[] = [];
-    const venue = createCcxtVenue(
-      localVenueOptions(exchange, ACCOUNT, runDir, incidents, {
-        onExchange: (ex) => {
-          const watch = ex.watchMyTrades.bind(ex);
-          ex.watchMyTrades = async () => (await watch()).flatMap((t) => [{ ...t, id: `${t.id}x`, amount: 0.004 }, t]);
-        },
-      }),
-    );
-    cleanup.push(() => venue.close());
-    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
-    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId: sessionRunId(runDir, 1) });
-    await venue.open([BTC]);
-    await until(() => exchange.status().userSubscriptions === 1);
+    const { h } = await harnessOver(exchange, runDir, incidents, { onExchange: tradeBeforeEach });
     const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.01 }, Date.now() * 1000);
-    const pump = async (done: () => boolean): Promise<void> => {
-      while (!done()) {
-        h.poll();
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    await pump(() => h.order(buy.id).status !== 'submitted');
+    await h.pumpUntil(() => h.order(buy.id).status !== 'submitted');
     exchange.start();
-    await pump(() => !isLive(h.order(buy.id).status));
-    for (let i = 0; i < 30; i++) {
-      h.poll();
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await h.pumpUntil(() => !isLive(h.order(buy.id).status));
+    let polls = 0;
+    await h.pumpUntil(() => ++polls >= 30);
     expect(h.violations()).toEqual([]);
     expect(h.order(buy.id)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
     expect(h.fillsOf(buy.id).map(([q]) => q)).toEqual([0.004, 0.006]);
@@ -441,33 +432,22 @@ describe('the ccxt venue: an order the exchange answers REJECTED', () => {
     const runDir = join(dir, 'run');
     const incidents: Incident[] = [];
     let refusedId = '';
-    const venue = createCcxtVenue(
-      localVenueOptions(exchange, ACCOUNT, runDir, incidents, {
-        onExchange: (ex) => {
-          const create = ex.createOrder.bind(ex);
-          const watch = ex.watchOrders.bind(ex);
-          ex.createOrder = async (...args) => {
-            const o = await create(...args);
-            await new Promise((r) => setTimeout(r, delayMs));
-            return { ...o, status: 'rejected' };
-          };
-          ex.watchOrders = async () => (await watch()).filter((o) => !hideStream || o.clientOrderId !== refusedId);
-        },
-      }),
-    );
-    cleanup.push(() => venue.close());
-    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
-    const runId = sessionRunId(runDir, 1);
-    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
-    await venue.open([BTC]);
-    await until(() => exchange.status().userSubscriptions === 1);
+    const { h, runId } = await harnessOver(exchange, runDir, incidents, {
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        const watch = ex.watchOrders.bind(ex);
+        ex.createOrder = async (...args) => {
+          const o = await create(...args);
+          await new Promise((r) => setTimeout(r, delayMs));
+          return { ...o, status: 'rejected' };
+        };
+        ex.watchOrders = async () => (await watch()).filter((o) => !hideStream || o.clientOrderId !== refusedId);
+      },
+    });
     refusedId = `${runId}-1`;
     const resting = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 1000, quantity: 0.01 }, Date.now() * 1000);
     expect(resting.clientOrderId).toBe(refusedId);
-    while (isLive(h.order(resting.id).status)) {
-      h.poll();
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await h.pumpUntil(() => !isLive(h.order(resting.id).status));
     expect(h.violations()).toEqual([]);
     return { h, id: resting.id, incidents };
   }
@@ -492,44 +472,33 @@ describe('the ccxt venue: a trade ahead of its order', () => {
     const incidents: Incident[] = [];
     let hidden = '';
     let answered = false;
-    const venue = createCcxtVenue(
-      localVenueOptions(exchange, ACCOUNT, runDir, incidents, {
-        pollIntervalMs: 60_000,
-        onExchange: (ex) => {
-          const create = ex.createOrder.bind(ex);
-          const watch = ex.watchOrders.bind(ex);
-          ex.createOrder = async (...args) => {
-            const o = await create(...args);
-            // The order is at the exchange and fills there; its answer comes once the trade has been seen.
-            exchange.start();
-            await until(() => trades > 0);
-            await new Promise((r) => setTimeout(r, 100));
-            answered = true;
-            return o;
-          };
-          ex.watchOrders = async () => (await watch()).filter((o) => o.clientOrderId !== hidden);
-          const watchTrades = ex.watchMyTrades.bind(ex);
-          ex.watchMyTrades = async () => {
-            const got = await watchTrades();
-            trades += got.length;
-            return got;
-          };
-        },
-      }),
-    );
     let trades = 0;
-    cleanup.push(() => venue.close());
-    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
-    const runId = sessionRunId(runDir, 1);
-    const h = new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
-    await venue.open([BTC]);
-    await until(() => exchange.status().userSubscriptions === 1);
+    const { venue, h, runId } = await harnessOver(exchange, runDir, incidents, {
+      pollIntervalMs: 60_000,
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        const watch = ex.watchOrders.bind(ex);
+        ex.createOrder = async (...args) => {
+          const o = await create(...args);
+          // The order is at the exchange and fills there; its answer comes once the trade has been seen.
+          exchange.start();
+          await until(() => trades > 0);
+          await new Promise((r) => setTimeout(r, 100));
+          answered = true;
+          return o;
+        };
+        ex.watchOrders = async () => (await watch()).filter((o) => o.clientOrderId !== hidden);
+        const watchTrades = ex.watchMyTrades.bind(ex);
+        ex.watchMyTrades = async () => {
+          const got = await watchTrades();
+          trades += got.length;
+          return got;
+        };
+      },
+    });
     hidden = `${runId}-1`;
     const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.01 }, Date.now() * 1000);
-    while (!answered || isLive(h.order(buy.id).status)) {
-      h.poll();
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await h.pumpUntil(() => answered && !isLive(h.order(buy.id).status));
     expect(h.violations()).toEqual([]);
     expect(h.kinds(buy.id)).toEqual(['submitted', 'accepted', 'filled']);
     expect(h.order(buy.id).venueOrderId).toMatch(/^\d+$/);
@@ -546,8 +515,7 @@ describe('the ccxt venue under the order manager', () => {
     const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, join(dir, 'run'), []));
     cleanup.push(() => venue.close());
     // The order manager connects the venue itself: open after that, as the kernel does.
-    const noData = { beforeData: () => {}, onBarRow: () => {}, onBidAskBar: () => {}, onQuote: () => {}, onTrade: () => {}, onBookLevel: () => {}, onBook: () => {} };
-    const harnessFor = (runId: string): VenueHarness => new VenueHarness({ client: venue, data: noData }, { symbols: ['BTC/USDT'], runId });
+    const harnessFor = (runId: string): VenueHarness => new VenueHarness({ client: venue, data: NO_MARKET_DATA }, { symbols: ['BTC/USDT'], runId });
     const runId = sessionRunId(join(dir, 'run'), 1);
     const h = harnessFor(runId);
     const start = await venue.open([BTC]);
@@ -558,16 +526,10 @@ describe('the ccxt venue under the order manager', () => {
     const sell = h.submit({ symbol: 'BTC/USDT', side: 'sell', quantity: 0.02 }, now);
     const resting = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 1000, quantity: 0.01 }, now);
     const refused = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 40000, quantity: 100 }, now);
-    const pump = async (done: () => boolean): Promise<void> => {
-      while (!done()) {
-        h.poll();
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    await pump(() => [buy, sell, resting, refused].every((o) => h.order(o.id).status !== 'submitted'));
+    await h.pumpUntil(() => [buy, sell, resting, refused].every((o) => h.order(o.id).status !== 'submitted'));
     exchange.start();
     h.cancel(resting.id, now);
-    await pump(() => [buy, sell, resting, refused].every((o) => !isLive(h.order(o.id).status)));
+    await h.pumpUntil(() => [buy, sell, resting, refused].every((o) => !isLive(h.order(o.id).status)));
     expect(h.violations()).toEqual([]);
     expect([buy, sell, resting, refused].map((o) => h.order(o.id).status)).toEqual(['filled', 'filled', 'cancelled', 'rejected']);
     expect(h.kinds(refused.id)).toEqual(['submitted', 'rejected venue_rejected']);
