@@ -549,6 +549,62 @@ describe('the ccxt venue: instruments', () => {
   });
 });
 
+describe('the ccxt venue: an order sent again at the start whose answer is lost', () => {
+  it('is looked for before the start ends: found, the kernel is given it as a working order, and nothing of it is held back for later', async () => {
+    const { exchange, dir } = await setUp();
+    const runA = join(dir, 'a');
+    const runB = join(dir, 'b');
+    let dieBeforeSend = '';
+    const a = await openVenue(exchange, runA, [], {
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        ex.createOrder = (...args) => (args[5]?.newClientOrderId === dieBeforeSend ? Promise.reject(new Error('the process died before sending')) : create(...args));
+      },
+    });
+    await until(() => exchange.status().userSubscriptions === 1);
+    const resting = order(a.start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+    dieBeforeSend = resting.clientOrderId;
+    a.venue.submit(resting, Date.now() * 1000);
+    // The process dies here: its journal has the submit (fsynced before the request), the exchange not the order.
+    mkdirRun(runB);
+    writeFileSync(join(runB, JOURNAL_FILE), readFileSync(join(runA, JOURNAL_FILE)));
+    await a.venue.close();
+
+    let resent = false;
+    let misses = 0;
+    const incidents: Incident[] = [];
+    const b = await openVenue(exchange, runB, incidents, {
+      lostOrderMicros: 20_000_000,
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        const fetch = ex.fetchOrder.bind(ex);
+        // Sent again, it reaches the exchange and its answer is lost; the first lookup after that does not find it yet.
+        ex.createOrder = async (...args) => {
+          await create(...args);
+          resent = true;
+          throw new ccxt.NetworkError('connection reset');
+        };
+        ex.fetchOrder = async (id, symbol, params) => {
+          if (params?.origClientOrderId === resting.clientOrderId && resent && misses++ === 0) throw new ccxt.OrderNotFound('Order does not exist.');
+          return fetch(id, symbol, params);
+        };
+      },
+    });
+    expect(misses).toBeGreaterThanOrEqual(2);
+    expect(b.start.incidents.map((i) => i.detail.split(':')[0])).toContain('resubmit');
+    expect(b.start.workingOrders).toEqual([
+      { clientOrderId: resting.clientOrderId, venueOrderId: expect.stringMatching(/^\d+$/), request: expect.objectContaining({ type: 'limit', price: 1000, quantity: 0.01 }), filledQuantity: 0 },
+    ]);
+    expect(incidents.map((i) => i.kind)).toEqual(['report_recovered']);
+    b.venue.adopt(resting.clientOrderId, 9);
+    b.venue.cancel(9, Date.now() * 1000);
+    await pumpUntil(b.venue, () => b.seen.length > 0);
+    let polls = 0;
+    await pumpUntil(b.venue, () => ++polls >= 20);
+    expect(b.seen).toEqual([{ kind: 'cancelled', id: 9, reason: 'user' }]);
+  });
+});
+
 describe('the ccxt venue after a crash', () => {
   /**
    * Session A runs a scripted sequence and dies after a random step: its

@@ -265,6 +265,7 @@ export class CcxtVenue implements LiveVenue {
       else this.startTradeIds.push(tradeId);
     }
     const sent = await this.carryOut(result.actions, after);
+    await this.settleLostAtStart();
     let balances = result.balances;
     if (sent) {
       // What was sent again may have traded already: the account as it is now.
@@ -285,6 +286,24 @@ export class CcxtVenue implements LiveVenue {
     journal.flush();
     if (!result.stop) this.startReports();
     return { balances, cash: balances[quote] ?? 0, positions, workingOrders, incidents, runId, stop: result.stop };
+  }
+
+  /**
+   * An order sent again at the start whose answer was lost on the network:
+   * looked for (by its client order id, as polling does) until found or
+   * refused before the start ends, so that the kernel is given it as a
+   * working order or not at all, and never hears of it later. Bounded by
+   * the time a lost order is looked for, and a little more.
+   */
+  private async settleLostAtStart(): Promise<void> {
+    const lost = (): boolean => [...this.working].some((t) => t.venueOrderId === '' && t.lostSince !== undefined);
+    const until = this.options.wallNow() + (this.options.lostOrderMicros ?? LOST_ORDER_MICROS) + 5_000_000;
+    while (!this.closed && lost() && this.options.wallNow() < until) {
+      await new Promise((r) => setTimeout(r, STREAM_RETRY_MS));
+      // One polling round at a time (a failed request started one already): this one, or the one under way.
+      this.requestPoll();
+      await this.polling;
+    }
   }
 
   adopt(clientOrderId: string, orderId: number): void {
