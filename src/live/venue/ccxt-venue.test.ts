@@ -509,6 +509,28 @@ describe('the ccxt venue: a trade ahead of its order', () => {
   });
 });
 
+describe('the ccxt venue closed right after it opened', () => {
+  it('closes while its user data stream is still connecting: no unhandled rejection (it ended the process), no hang', async () => {
+    const { exchange, dir } = await setUp();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (let i = 0; i < 4; i++) {
+        const venue = createCcxtVenue(localVenueOptions(exchange, ACCOUNT, join(dir, `run${i}`), []));
+        venue.connect(recorder().reports);
+        await venue.open([BTC]);
+        await venue.close();
+      }
+      // A rejection nothing handles is reported after the turn it happened in.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
+});
+
 describe('the ccxt venue under the order manager', () => {
   it('gives the order manager reports it takes without a broken rule, with partial fills, dropped reports and a refusal', async () => {
     const { exchange, dir } = await setUp({ partialFills: true, dropReportsEvery: 3 });

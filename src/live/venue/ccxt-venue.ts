@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccxtLib } from '../ccxt/ccxt-lib.js';
+import { closeCcxtExchange } from '../ccxt/close-exchange.js';
 import { addExact, subExact } from '../../core/decimal.js';
 import { InputError, InvariantError } from '../../core/errors.js';
 import type { Micros } from '../../core/time.js';
@@ -636,8 +637,14 @@ export class CcxtVenue implements LiveVenue {
     this.closed = true;
     if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
     this.clock?.stop();
-    await this.exchange?.close().catch(() => undefined);
-    await Promise.allSettled([...this.tasks]);
+    const exchange = this.exchange;
+    const settled = Promise.allSettled([...this.tasks]).then(() => true);
+    if (exchange !== undefined) {
+      // A stream whose authentication was under way may connect after a close: closed again until every task has ended.
+      do await closeCcxtExchange(exchange).catch(() => undefined);
+      while (!(await Promise.race([settled, new Promise<false>((r) => setTimeout(() => r(false), 250))])));
+    }
+    await settled;
     this.journal?.close();
   }
 
