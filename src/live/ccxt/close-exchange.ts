@@ -2,9 +2,8 @@
  * Closing a ccxt pro exchange whose WebSocket is still connecting (a run
  * stopped right after it started) makes ccxt reject a future that nothing
  * awaits: an unhandled rejection, which ends the Node process. So each
- * client still connecting is let finish first (bounded by `waitMs`); a
- * connection that fails meanwhile is as good: either way close() then meets
- * no socket mid-handshake.
+ * client still connecting is let connect first, for up to `waitMs` (ccxt
+ * never settles a failed connection's promise: that one waits the bound).
  */
 
 /** What this reads of a ccxt pro client (ccxt's Client, not typed by ccxt's declarations). */

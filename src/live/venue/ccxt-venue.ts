@@ -293,8 +293,9 @@ export class CcxtVenue implements LiveVenue {
    * An order sent again at the start whose answer was lost on the network:
    * looked for (by its client order id, as polling does) until found or
    * refused before the start ends, so that the kernel is given it as a
-   * working order or not at all, and never hears of it later. Bounded by
-   * the time a lost order is looked for, and a little more.
+   * working order, or (refused) not at all. Bounded by the time a lost order
+   * is looked for, and a little more: an order still not settled then (the
+   * network down all along) is left to polling, unknown to the kernel.
    */
   private async settleLostAtStart(): Promise<void> {
     const lost = (): boolean => [...this.working].some((t) => t.venueOrderId === '' && t.lostSince !== undefined);
