@@ -308,12 +308,12 @@ describe('the ccxt venue over a long session', () => {
     expect(foreign.length).toBeGreaterThan(0);
     await until(() => venue.retained().earlyTrades === foreign.length);
     const mine = trades.length - foreign.length;
-    expect(venue.retained()).toEqual({ orders: 5, working: 1, clientIds: 5, venueIds: 5, orderIds: 5, tradeIds: mine, earlyTrades: foreign.length });
+    expect(venue.retained()).toEqual({ orders: 5, working: 1, clientIds: 5, venueIds: 5, orderIds: 5, tradeIds: mine, earlyTrades: foreign.length, reports: 0 });
     expect(incidents.filter((i) => i.kind === 'unknown_trade')).toEqual([]);
 
     ahead = 61_000_000;
     await until(() => venue.retained().orders === 1);
-    expect(venue.retained()).toEqual({ orders: 1, working: 1, clientIds: 1, venueIds: 1, orderIds: 1, tradeIds: 0, earlyTrades: 0 });
+    expect(venue.retained()).toEqual({ orders: 1, working: 1, clientIds: 1, venueIds: 1, orderIds: 1, tradeIds: 0, earlyTrades: 0, reports: 0 });
     const unknown = incidents.filter((i) => i.kind === 'unknown_trade');
     expect(unknown.map((i) => i.detail.match(/^trade (\S+) /)?.[1]).sort()).toEqual(foreign.map((t) => String(t.id)).sort());
     expect(unknown[0]?.detail).toMatch(/^trade \S+ \(buy 0\.0\d* at [\d.]+\) not applied: no order of this run has exchange id \d+; the account's position differs from the run's by it$/);
@@ -571,26 +571,36 @@ describe('the ccxt venue: instruments', () => {
   });
 });
 
+/**
+ * A session that dies between a resting limit buy's submit record and its
+ * request: the journal it leaves (in `runB`) has the submit, the exchange
+ * not the order, so the next session's start sends it again.
+ */
+async function diedBeforeSending(): Promise<{ exchange: LocalExchange; runB: string; resting: Order }> {
+  const { exchange, dir } = await setUp();
+  const runA = join(dir, 'a');
+  const runB = join(dir, 'b');
+  let dieBeforeSend = '';
+  const a = await openVenue(exchange, runA, [], {
+    onExchange: (ex) => {
+      const create = ex.createOrder.bind(ex);
+      ex.createOrder = (...args) => (args[5]?.newClientOrderId === dieBeforeSend ? Promise.reject(new Error('the process died before sending')) : create(...args));
+    },
+  });
+  await until(() => exchange.status().userSubscriptions === 1);
+  const resting = order(a.start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
+  dieBeforeSend = resting.clientOrderId;
+  a.venue.submit(resting, Date.now() * 1000);
+  // The process dies here: its journal has the submit (fsynced before the request).
+  mkdirRun(runB);
+  writeFileSync(join(runB, JOURNAL_FILE), readFileSync(join(runA, JOURNAL_FILE)));
+  await a.venue.close();
+  return { exchange, runB, resting };
+}
+
 describe('the ccxt venue: an order sent again at the start whose answer is lost', () => {
   it('is looked for before the start ends: found, the kernel is given it as a working order, and nothing of it is held back for later', async () => {
-    const { exchange, dir } = await setUp();
-    const runA = join(dir, 'a');
-    const runB = join(dir, 'b');
-    let dieBeforeSend = '';
-    const a = await openVenue(exchange, runA, [], {
-      onExchange: (ex) => {
-        const create = ex.createOrder.bind(ex);
-        ex.createOrder = (...args) => (args[5]?.newClientOrderId === dieBeforeSend ? Promise.reject(new Error('the process died before sending')) : create(...args));
-      },
-    });
-    await until(() => exchange.status().userSubscriptions === 1);
-    const resting = order(a.start.runId, { side: 'buy', type: 'limit', price: 1000, quantity: 0.01 });
-    dieBeforeSend = resting.clientOrderId;
-    a.venue.submit(resting, Date.now() * 1000);
-    // The process dies here: its journal has the submit (fsynced before the request), the exchange not the order.
-    mkdirRun(runB);
-    writeFileSync(join(runB, JOURNAL_FILE), readFileSync(join(runA, JOURNAL_FILE)));
-    await a.venue.close();
+    const { exchange, runB, resting } = await diedBeforeSending();
 
     let resent = false;
     let misses = 0;
@@ -625,6 +635,44 @@ describe('the ccxt venue: an order sent again at the start whose answer is lost'
     await pumpUntil(b.venue, () => ++polls >= 20);
     expect(b.seen).toEqual([{ kind: 'cancelled', id: 9, reason: 'user' }]);
   });
+});
+
+describe('the ccxt venue: an order sent again at the start and found only after it', () => {
+  it("is not the kernel's: its reports come as incidents, none reaches the kernel or stays held; the next start takes it over", async () => {
+    const { exchange, runB, resting } = await diedBeforeSending();
+
+    // Sent again, it reaches the exchange and its answer is lost; looking it up fails on the network until 1 s after the start's wait.
+    let resentAt = Infinity;
+    const incidents: Incident[] = [];
+    const b = await openVenue(exchange, runB, incidents, {
+      lostOrderMicros: 1000,
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        const fetch = ex.fetchOrder.bind(ex);
+        ex.createOrder = async (...args) => {
+          await create(...args);
+          resentAt = Date.now();
+          throw new ccxt.NetworkError('connection reset');
+        };
+        ex.fetchOrder = async (id, symbol, params) => {
+          if (params?.origClientOrderId === resting.clientOrderId && resentAt < Infinity && Date.now() < resentAt + 6_000) throw new ccxt.NetworkError('connection reset');
+          return fetch(id, symbol, params);
+        };
+      },
+    });
+    expect(b.start.workingOrders).toEqual([]);
+    await pumpUntil(b.venue, () => incidents.some((i) => i.kind === 'reconciled'), 15_000);
+    let polls = 0;
+    await pumpUntil(b.venue, () => ++polls >= 20);
+    expect(b.seen).toEqual([]);
+    expect(b.venue.retained()).toMatchObject({ working: 1, reports: 0 });
+    const found = incidents.find((i) => i.kind === 'reconciled')?.detail;
+    expect(found).toMatch(new RegExp(`^order ${resting.clientOrderId}, sent again at the start and not found before it ended, is not the run's: it works at the exchange as \\d+ \\(the next start takes it over: the journal has it\\)$`));
+    await b.venue.close();
+
+    const c = await openVenue(exchange, runB, []);
+    expect(c.start.workingOrders.map((w) => w.clientOrderId)).toEqual([resting.clientOrderId]);
+  }, 30_000);
 });
 
 describe('the ccxt venue after a crash', () => {

@@ -118,6 +118,12 @@ interface Tracked {
   done: boolean;
   /** The kernel was told the exchange has the order (accepted, or adopted working): its end cannot be a rejection any more. */
   acknowledged: boolean;
+  /**
+   * Not the kernel's: sent again at the start, its answer lost, and not
+   * found before the start ended. Its reports are journalled as any order's
+   * and reach the kernel only as incidents.
+   */
+  orphan: boolean;
   /** When it was done (wall time): it is forgotten retainDoneMicros later. */
   doneAt: Micros;
   /** Its keys in byClientId and byVenueId, and its trades in tradesSeen: what forgetting it removes. */
@@ -170,6 +176,8 @@ export interface CcxtVenueRetained {
   readonly tradeIds: number;
   /** Trades held for an acknowledgement still to come. */
   readonly earlyTrades: number;
+  /** Reports waiting for the kernel's next poll (or for it to adopt their order). */
+  readonly reports: number;
 }
 
 export class CcxtVenue implements LiveVenue {
@@ -267,6 +275,7 @@ export class CcxtVenue implements LiveVenue {
     }
     const sent = await this.carryOut(result.actions, after);
     await this.settleLostAtStart();
+    for (const t of this.working) if (t.venueOrderId === '') t.orphan = true;
     let balances = result.balances;
     if (sent) {
       // What was sent again may have traded already: the account as it is now.
@@ -295,7 +304,7 @@ export class CcxtVenue implements LiveVenue {
    * refused before the start ends, so that the kernel is given it as a
    * working order, or (refused) not at all. Bounded by the time a lost order
    * is looked for, and a little more: an order still not settled then (the
-   * network down all along) is left to polling, unknown to the kernel.
+   * network down all along) is an `orphan`, whose reports are incidents.
    */
   private async settleLostAtStart(): Promise<void> {
     const lost = (): boolean => [...this.working].some((t) => t.venueOrderId === '' && t.lostSince !== undefined);
@@ -325,6 +334,7 @@ export class CcxtVenue implements LiveVenue {
       orderIds: this.byOrderId.size,
       tradeIds: this.tradesSeen.size,
       earlyTrades: [...this.earlyTrades.values()].reduce((n, e) => n + e.trades.length, 0),
+      reports: this.outbox.length,
     };
   }
 
@@ -601,7 +611,8 @@ export class CcxtVenue implements LiveVenue {
     for (const r of pending) {
       const id = r.order.orderId;
       if (id === 0) {
-        this.outbox.push(r); // a working order the kernel has not adopted yet
+        if (r.order.orphan) this.orphanReport(r);
+        else this.outbox.push(r); // a working order the kernel has not adopted yet
         continue;
       }
       switch (r.kind) {
@@ -969,6 +980,7 @@ export class CcxtVenue implements LiveVenue {
       reason: '',
       done: false,
       acknowledged: venueOrderId !== '',
+      orphan: false,
       lostSince: undefined,
       doneAt: 0,
       clientIds: [],
@@ -1009,6 +1021,14 @@ export class CcxtVenue implements LiveVenue {
     this.outbox.push({ kind: 'accepted', order: t, venueOrderId, time: now });
     if (recovered) this.options.onIncident(this.incident('report_recovered', t.symbol, 'rest', `acceptance of ${t.clientOrderId} found by polling`));
     this.takeEarlyTrades(venueOrderId);
+  }
+
+  /** A report of an order the kernel was never given (`orphan`): an incident, not a report. */
+  private orphanReport(r: Report): void {
+    const t = r.order;
+    const whose = `order ${t.clientOrderId}, sent again at the start and not found before it ended, is not the run's`;
+    if (r.kind === 'accepted') this.options.onIncident(this.incident('reconciled', t.symbol, 'rest', `${whose}: it works at the exchange as ${r.venueOrderId} (the next start takes it over: the journal has it)`));
+    else if (r.kind === 'filled') this.options.onIncident(this.incident('unknown_trade', t.symbol, 'myTrades', `a fill of ${r.quantity} at ${r.price} not applied: ${whose}; the account's position differs from the run's by it`));
   }
 
   /** Trades held for the exchange order `venueOrderId`, now that it is known. */
