@@ -64,7 +64,7 @@ export function localVenueOptions(exchange: LocalExchange, account: TestAccount,
   };
 }
 
-/** Polls the venue as the kernel does until `done` holds; gives up after `ms`. */
+/** Polls the venue (or a harness over it) as the kernel does until `done` holds; gives up after `ms`. */
 export async function pumpUntil(venue: Pick<CcxtVenue, 'poll'>, done: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {

@@ -211,16 +211,6 @@ export class VenueHarness {
     this.client.poll?.();
   }
 
-  /** Polls every 10 ms, as a live kernel does between events, until `done` holds; gives up after `ms`. */
-  async pumpUntil(done: () => boolean, ms = 30_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!done()) {
-      if (Date.now() > end) throw new Error(`pumpUntil: gave up after ${ms} ms`);
-      this.poll();
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
   private before(symbol: string, time: number): number {
     const idx = this.symbols.indexOf(symbol);
     if (idx < 0) throw new Error(`harness has no symbol ${symbol}`);

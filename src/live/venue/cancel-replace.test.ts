@@ -395,14 +395,14 @@ describe('the ccxt venue under the order manager: modify by hand', () => {
     const now = Date.now() * 1000;
     const partly = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 100, quantity: 0.03 }, now);
     const refused = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 50, quantity: 0.01 }, now);
-    await h.pumpUntil(() => [partly, refused].every((o) => h.order(o.id).status === 'accepted'));
+    await pumpUntil(h, () => [partly, refused].every((o) => h.order(o.id).status === 'accepted'));
     exchange.step(1);
-    await h.pumpUntil(() => h.order(partly.id).filledQuantity === 0.01);
+    await pumpUntil(h, () => h.order(partly.id).filledQuantity === 0.01);
     h.modify(partly.id, { price: 101, quantity: 0.04 }, now);
     h.modify(refused.id, { price: 20_000_000 }, now); // more than the account holds
-    await h.pumpUntil(() => h.order(partly.id).status === 'partially_filled' && !isLive(h.order(refused.id).status));
+    await pumpUntil(h, () => h.order(partly.id).status === 'partially_filled' && !isLive(h.order(refused.id).status));
     exchange.start();
-    await h.pumpUntil(() => !isLive(h.order(partly.id).status));
+    await pumpUntil(h, () => !isLive(h.order(partly.id).status));
     expect(h.violations()).toEqual([]);
     expect([h.order(partly.id).status, h.order(partly.id).filledQuantity, h.order(partly.id).price]).toEqual(['filled', 0.04, 101]);
     expect(h.kinds(refused.id).slice(-3)).toEqual(['pending_modify', 'modify_rejected not_modifiable', 'cancelled user']);

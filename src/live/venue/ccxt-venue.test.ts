@@ -413,11 +413,11 @@ describe('the ccxt venue: an exchange that fills more than the order', () => {
     const incidents: Incident[] = [];
     const { h } = await harnessOver(exchange, runDir, incidents, { onExchange: tradeBeforeEach });
     const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.01 }, Date.now() * 1000);
-    await h.pumpUntil(() => h.order(buy.id).status !== 'submitted');
+    await pumpUntil(h, () => h.order(buy.id).status !== 'submitted');
     exchange.start();
-    await h.pumpUntil(() => !isLive(h.order(buy.id).status));
+    await pumpUntil(h, () => !isLive(h.order(buy.id).status));
     let polls = 0;
-    await h.pumpUntil(() => ++polls >= 30);
+    await pumpUntil(h, () => ++polls >= 30);
     expect(h.violations()).toEqual([]);
     expect(h.order(buy.id)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
     expect(h.fillsOf(buy.id).map(([q]) => q)).toEqual([0.004, 0.006]);
@@ -447,7 +447,7 @@ describe('the ccxt venue: an order the exchange answers REJECTED', () => {
     refusedId = `${runId}-1`;
     const resting = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 1000, quantity: 0.01 }, Date.now() * 1000);
     expect(resting.clientOrderId).toBe(refusedId);
-    await h.pumpUntil(() => !isLive(h.order(resting.id).status));
+    await pumpUntil(h, () => !isLive(h.order(resting.id).status));
     expect(h.violations()).toEqual([]);
     return { h, id: resting.id, incidents };
   }
@@ -498,7 +498,7 @@ describe('the ccxt venue: a trade ahead of its order', () => {
     });
     hidden = `${runId}-1`;
     const buy = h.submit({ symbol: 'BTC/USDT', side: 'buy', quantity: 0.01 }, Date.now() * 1000);
-    await h.pumpUntil(() => answered && !isLive(h.order(buy.id).status));
+    await pumpUntil(h, () => answered && !isLive(h.order(buy.id).status));
     expect(h.violations()).toEqual([]);
     expect(h.kinds(buy.id)).toEqual(['submitted', 'accepted', 'filled']);
     expect(h.order(buy.id).venueOrderId).toMatch(/^\d+$/);
@@ -548,10 +548,10 @@ describe('the ccxt venue under the order manager', () => {
     const sell = h.submit({ symbol: 'BTC/USDT', side: 'sell', quantity: 0.02 }, now);
     const resting = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 1000, quantity: 0.01 }, now);
     const refused = h.submit({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', price: 40000, quantity: 100 }, now);
-    await h.pumpUntil(() => [buy, sell, resting, refused].every((o) => h.order(o.id).status !== 'submitted'));
+    await pumpUntil(h, () => [buy, sell, resting, refused].every((o) => h.order(o.id).status !== 'submitted'));
     exchange.start();
     h.cancel(resting.id, now);
-    await h.pumpUntil(() => [buy, sell, resting, refused].every((o) => !isLive(h.order(o.id).status)));
+    await pumpUntil(h, () => [buy, sell, resting, refused].every((o) => !isLive(h.order(o.id).status)));
     expect(h.violations()).toEqual([]);
     expect([buy, sell, resting, refused].map((o) => h.order(o.id).status)).toEqual(['filled', 'filled', 'cancelled', 'rejected']);
     expect(h.kinds(refused.id)).toEqual(['submitted', 'rejected venue_rejected']);
