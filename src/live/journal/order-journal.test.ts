@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../core/errors.js';
+import { InputError, InvariantError } from '../../core/errors.js';
 import { JOURNAL_MAGIC } from './frames.js';
 import { OrderJournal, readJournal, type JournalFs } from './order-journal.js';
 import type { JournalIntent, JournalRecord, JournalReport } from './records.js';
@@ -46,6 +46,25 @@ describe('OrderJournal', () => {
     write(all.slice(0, 2));
     write(all.slice(2));
     expect(reopen()).toEqual({ records: all, tornBytes: 0 });
+  });
+
+  it('writes no record it could not read back: the journal stays readable and the batch is not half written', () => {
+    write([submit(1)]);
+    const before = readFileSync(path);
+    const { journal } = OrderJournal.open(path);
+    const fill = (quantity: number, extra: object = {}): JournalReport =>
+      ({ kind: 'fill', time: 3_000, clientOrderId: 'run-1', tradeId: 't1', symbol: 'BTC/USDT', side: 'buy', price: 100, quantity, fee: 0, ...extra }) as JournalReport;
+    // A zero quantity, a price that JSON writes as null, an empty symbol, a field the reader does not know.
+    expect(() => journal.appendReport(fill(0))).toThrow(/'fill' journal record that could not be read back is not written \(quantity: /);
+    expect(() => journal.appendReport(fill(0.5, { price: Number.NaN }))).toThrow(InvariantError);
+    expect(() => journal.appendReport(fill(0.5, { symbol: '' }))).toThrow(/symbol/);
+    expect(() => journal.appendReport(fill(0.5, { note: 'x' }))).toThrow(InvariantError);
+    expect(() => journal.appendNote({ kind: 'balances', time: 5, balances: { USDT: Number.POSITIVE_INFINITY } })).toThrow(/balances\.USDT/);
+    expect(() => journal.appendIntents([submit(2), { kind: 'submit', time: 3, clientOrderId: 'run-3', request: { symbol: 'BTC/USDT', side: 'buy', type: 'market', quantity: 0 } }])).toThrow(InvariantError);
+    journal.appendReport(fill(0.5));
+    journal.close();
+    expect(readFileSync(path).subarray(0, before.length)).toEqual(before);
+    expect(reopen().records).toEqual([submit(1), fill(0.5)]);
   });
 
   it('cuts a torn last record at every byte offset and keeps the ones before it', () => {

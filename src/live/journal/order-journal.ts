@@ -14,7 +14,7 @@ import * as nodeFs from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError, invariant } from '../../core/errors.js';
 import { JOURNAL_MAGIC, encodeFrame, scanFrames } from './frames.js';
-import { decodeRecord, type JournalIntent, type JournalNote, type JournalRecord, type JournalReport } from './records.js';
+import { decodeRecord, encodeRecord, type JournalIntent, type JournalNote, type JournalRecord, type JournalReport } from './records.js';
 
 /** The file system calls the journal makes; node:fs by default, a recorder in tests. */
 export interface JournalFs {
@@ -136,7 +136,8 @@ export class OrderJournal {
 
   private write(records: readonly JournalRecord[]): void {
     this.checkOpen();
-    const frames = records.map((r) => encodeFrame(encoder.encode(JSON.stringify(r))));
+    // Every record is checked before any is written: a batch goes in whole or not at all.
+    const frames = records.map((r) => encodeFrame(encoder.encode(encodeRecord(r))));
     let bytes = frames[0] as Uint8Array;
     if (frames.length > 1) {
       bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));

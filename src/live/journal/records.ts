@@ -6,6 +6,7 @@
  */
 
 import { z } from 'zod';
+import { InvariantError } from '../../core/errors.js';
 import type { Micros } from '../../core/time.js';
 import type { OrderChanges } from '../../model/execution.js';
 import type { OrderRequest, OrderSide } from '../../model/order.js';
@@ -134,6 +135,19 @@ const RecordSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('adopted'), time, clientOrderId: id, venueOrderId: id, request }),
   z.strictObject({ kind: z.literal('session'), time, runId: id }),
 ]);
+
+/**
+ * The JSON text of `record` as the journal writes it, checked to read back as
+ * this record: a record the reader would refuse must never be written, since
+ * one would make the whole journal unreadable (a run that cannot start
+ * again). An InvariantError names the record and the field.
+ */
+export function encodeRecord(record: JournalRecord): string {
+  const json = JSON.stringify(record);
+  const decoded = decodeRecord(json);
+  if (!decoded.ok) throw new InvariantError(`a '${String(record.kind)}' journal record that could not be read back is not written (${decoded.reason}): ${json}`);
+  return json;
+}
 
 /** The record in `json`, or a one-line reason why it is not one. */
 export function decodeRecord(json: string): { ok: true; record: JournalRecord } | { ok: false; reason: string } {

@@ -5,14 +5,14 @@ import { ccxtLib } from '../ccxt/ccxt-lib.js';
 
 const ccxt = ccxtLib();
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../core/errors.js';
+import { InputError, InvariantError } from '../../core/errors.js';
 import { Xoshiro128 } from '../../core/random.js';
 import type { Micros } from '../../core/time.js';
 import type { Liquidity } from '../../model/events.js';
 import type { ExecutionReports, OrderChanges } from '../../model/execution.js';
 import { makeInstrument } from '../../model/instrument.js';
 import { draftOrder, isLive, type AmendRejectReason, type CancelReason, type Order, type RejectReason } from '../../model/order.js';
-import { JOURNAL_FILE, replayJournal } from '../journal/index.js';
+import { JOURNAL_FILE, OrderJournal, replayJournal } from '../journal/index.js';
 import { scanFrames, JOURNAL_MAGIC } from '../journal/frames.js';
 import { decodeRecord, type JournalRecord } from '../journal/records.js';
 import type { LocalExchange, LocalExchangeOptions } from '../local-exchange/server.js';
@@ -20,7 +20,7 @@ import type { Incident } from '../source.js';
 import { NO_MARKET_DATA, VenueHarness } from '../../../test/helpers/venue-harness.js';
 import { localBinanceClient, localVenueOptions, pumpUntil, sampleBarsFile, startTestExchange } from '../../../test/helpers/local-binance.js';
 import { createCcxtVenue, type CcxtExchange, type CcxtVenue, type CcxtVenueOptions } from './ccxt-venue.js';
-import { sessionRunId } from './mapping.js';
+import { sessionRunId, type CcxtTradeLike } from './mapping.js';
 
 // The ccxt venue against a local exchange on 127.0.0.1: nothing here touches the internet.
 const KEY = 'venue-test-key-7Q2x';
@@ -422,6 +422,71 @@ describe('the ccxt venue: an exchange that fills more than the order', () => {
     expect(h.order(buy.id)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
     expect(h.fillsOf(buy.id).map(([q]) => q)).toEqual([0.004, 0.006]);
     expect(incidents.filter((i) => i.kind === 'overfill')).toHaveLength(1);
+  });
+});
+
+describe('the ccxt venue: trades the exchange states in part', () => {
+  it("takes a trade's missing symbol and side from its order, refuses one without a quantity as an incident, and writes only records the journal reads back", async () => {
+    const { exchange, dir } = await setUp();
+    const runDir = join(dir, 'run');
+    const incidents: Incident[] = [];
+    // Each trade comes twice, from the stream and from polling: once without a quantity, once without symbol and side.
+    const partial = (trades: CcxtTradeLike[]): CcxtTradeLike[] => trades.flatMap((t) => [{ ...t, id: `${t.id}q`, amount: undefined }, { ...t, symbol: undefined, side: undefined }]);
+    const { h, venue } = await harnessOver(exchange, runDir, incidents, {
+      onExchange: (ex) => {
+        const watch = ex.watchMyTrades.bind(ex);
+        const fetch = ex.fetchOrderTrades.bind(ex);
+        ex.watchMyTrades = async () => partial(await watch());
+        ex.fetchOrderTrades = async (...args) => partial(await fetch(...args));
+      },
+    });
+    const sell = h.submit({ symbol: 'BTC/USDT', side: 'sell', quantity: 0.01 }, Date.now() * 1000);
+    await pumpUntil(h, () => h.order(sell.id).status !== 'submitted');
+    exchange.start();
+    await pumpUntil(h, () => !isLive(h.order(sell.id).status));
+    let polls = 0;
+    await pumpUntil(h, () => ++polls >= 30);
+    const glass = await localBinanceClient(exchange, ACCOUNT);
+    cleanup.push(() => glass.close());
+    const [trade] = await glass.fetchMyTrades('BTC/USDT');
+    expect(h.violations()).toEqual([]);
+    expect(h.order(sell.id)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
+    expect(incidents.filter((i) => i.kind === 'unknown_trade').map((i) => i.detail)).toEqual([
+      `trade ${trade?.id}q (sell ? at ${trade?.price}) not applied: its quantity is undefined, which no fill of ${h.order(sell.id).clientOrderId} can have; the account's position differs from the run's by it`,
+    ]);
+    await venue.close();
+    // The journal opens again (a record it could not read would stop the next start) and has the fill as the order's.
+    const { journal, records } = OrderJournal.open(join(runDir, JOURNAL_FILE));
+    journal.close();
+    expect(records.filter((r) => r.kind === 'fill')).toEqual([
+      expect.objectContaining({ tradeId: trade?.id, symbol: 'BTC/USDT', side: 'sell', quantity: 0.01, price: trade?.price }),
+    ]);
+  });
+});
+
+describe('the ccxt venue: a broken invariant in a background task', () => {
+  it('stops the run: the next poll throws it, the stream does not retry on a state it left half-changed', async () => {
+    const { exchange, dir } = await setUp();
+    const incidents: Incident[] = [];
+    const { venue, start } = await openVenue(exchange, join(dir, 'run'), incidents, {
+      onExchange: (ex) => {
+        const create = ex.createOrder.bind(ex);
+        const watch = ex.watchOrders.bind(ex);
+        // The answer is lost; the stream then shows the order with an empty exchange id, which the journal cannot hold.
+        ex.createOrder = async (...args) => {
+          await create(...args);
+          throw new ccxt.NetworkError('connection reset');
+        };
+        ex.watchOrders = async () => (await watch()).map((o) => ({ ...o, id: '' }));
+      },
+    });
+    await until(() => exchange.status().userSubscriptions === 1);
+    venue.submit(order(start.runId, { side: 'buy', quantity: 0.01, type: 'limit', price: 1 }), Date.now() * 1000);
+    const stopped = pumpUntil(venue, () => false, 15_000);
+    await expect(stopped).rejects.toThrow(InvariantError);
+    await expect(stopped).rejects.toThrow(/'accepted' journal record that could not be read back is not written \(venueOrderId: /);
+    expect(() => venue.poll()).toThrow(InvariantError);
+    expect(incidents.filter((i) => i.kind === 'disconnected')).toEqual([]);
   });
 });
 

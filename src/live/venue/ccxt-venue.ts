@@ -45,6 +45,7 @@ import {
   orderOfRequest,
   redact,
   sessionRunId,
+  tradeDefect,
   venueFillOf,
   venueOrderOf,
   type CcxtOrderLike,
@@ -239,12 +240,13 @@ export class CcxtVenue implements LiveVenue {
     const session = records.filter((r) => r.kind === 'session').length + 1;
     const runId = sessionRunId(o.runDir, session);
 
+    // Trades of the journal's orders that cannot be fills: incidents, not fills.
+    const incidents: Incident[] = [];
     const snapshot = await this.cleanErrors(async () => {
       await this.buildExchange();
-      return fetchExchangeSnapshot(this.ready(), state, symbols, this.options.wallNow());
+      return fetchExchangeSnapshot(this.ready(), state, symbols, this.options.wallNow(), (trade, why) => incidents.push(this.tradeIncident(trade, why)));
     });
     const result = reconcile(state, snapshot, { unknownOrders: o.unknownOrders, resubmitWithinMicros: o.resubmitWithinMicros ?? 60_000_000 });
-    const incidents: Incident[] = [];
     const now = o.wallNow();
     journal.appendNote({ kind: 'session', time: now, runId });
     for (const action of result.actions) {
@@ -601,6 +603,7 @@ export class CcxtVenue implements LiveVenue {
   }
 
   poll(): void {
+    if (this.failure !== undefined) throw this.failure;
     if (this.outbox.length === 0) return;
     const reports = this.reports;
     if (reports === undefined) throw new InvariantError('CcxtVenue.poll before connect');
@@ -845,7 +848,9 @@ export class CcxtVenue implements LiveVenue {
       // Trades held for it came in first and completed it.
       if (t.done) return this.unknownTrade(trade, `its order ${t.clientOrderId} is over in this run (filled)`);
     }
-    const fill = venueFillOf(trade, t.clientOrderId);
+    const defect = tradeDefect(trade);
+    if (defect !== undefined) return this.unknownTrade(trade, `${defect}, which no fill of ${t.clientOrderId} can have`);
+    const fill = venueFillOf(trade, t.clientOrderId, t.request);
     const { venueOrderId: _v, ...journalled } = fill;
     this.journal?.appendReport({ kind: 'fill', ...journalled });
     // The kernel's order takes fills up to its total: an exchange that fills more (the replaced order's fills in a
@@ -902,7 +907,7 @@ export class CcxtVenue implements LiveVenue {
         try {
           apply(await next());
         } catch (error) {
-          if (this.closed) return;
+          if (this.closed || this.broke(error)) return;
           this.options.onIncident(this.incident('disconnected', '', channel, `user data stream failed (${this.text(error)}); polling, retrying in ${STREAM_RETRY_MS} ms`));
           this.requestPoll();
           await new Promise((r) => setTimeout(r, STREAM_RETRY_MS));
@@ -921,7 +926,7 @@ export class CcxtVenue implements LiveVenue {
     }
     this.polling = this.pollRound()
       .catch((error: unknown) => {
-        if (!this.closed) this.options.onIncident(this.incident('error', '', 'rest', `polling failed: ${this.text(error)}`));
+        if (!this.closed && !this.broke(error)) this.options.onIncident(this.incident('error', '', 'rest', `polling failed: ${this.text(error)}`));
       })
       .finally(() => {
         this.polling = undefined;
@@ -1076,15 +1081,35 @@ export class CcxtVenue implements LiveVenue {
 
   /** A trade that is not the run's: not applied; the account's position moved without the run. */
   private unknownTrade(trade: CcxtTradeLike, why: string): void {
+    this.options.onIncident(this.tradeIncident(trade, why));
+  }
+
+  /** An `unknown_trade` incident: the account has a trade the run does not take. */
+  private tradeIncident(trade: CcxtTradeLike, why: string): Incident {
     const what = `${trade.side ?? ''} ${trade.amount ?? '?'} at ${trade.price ?? '?'}`.trim();
-    this.options.onIncident(this.incident('unknown_trade', trade.symbol ?? '', 'myTrades', `trade ${trade.id ?? '?'} (${what}) not applied: ${why}; the account's position differs from the run's by it`));
+    return this.incident('unknown_trade', trade.symbol ?? '', 'myTrades', `trade ${trade.id ?? '?'} (${what}) not applied: ${why}; the account's position differs from the run's by it`);
   }
 
   private run(task: Promise<unknown>): void {
-    const settled = task.catch(() => undefined);
+    const settled = task.catch((error: unknown) => void this.broke(error));
     this.tasks.add(settled);
     void settled.finally(() => this.tasks.delete(settled));
   }
+
+  /**
+   * Whether `error` is a broken invariant (a bug, or a record the journal
+   * would not read back): kept, and thrown by the next poll() so the run
+   * stops on it, instead of an incident and a retry that would go on
+   * forever on a state it left half-changed.
+   */
+  private broke(error: unknown): boolean {
+    if (!(error instanceof InvariantError)) return false;
+    this.failure ??= error;
+    return true;
+  }
+
+  /** The first broken invariant of a background task (reports, polling): poll() throws it. */
+  private failure: InvariantError | undefined;
 
   private ready(): CcxtExchange {
     if (this.exchange === undefined) throw new InvariantError('the ccxt venue is used before open()');

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { Micros } from '../../core/time.js';
-import type { Order } from '../../model/order.js';
+import type { Order, OrderSide } from '../../model/order.js';
 import type { JournalOrderRequest, VenueFill, VenueOrder, VenueOrderStatus } from '../journal/index.js';
 
 /** The part of a ccxt order the venue reads. */
@@ -125,19 +125,37 @@ export function venueOrderOf(o: CcxtOrderLike): VenueOrder {
   };
 }
 
-export function venueFillOf(t: CcxtTradeLike, clientOrderId: string): VenueFill {
+/**
+ * The fill a trade of one of the run's orders makes; where the trade leaves
+ * out its symbol or side (ccxt fills in what the exchange sent), the order's.
+ * Check it with tradeDefect first.
+ */
+export function venueFillOf(t: CcxtTradeLike, clientOrderId: string, order: { readonly symbol: string; readonly side: OrderSide }): VenueFill {
   return {
     tradeId: String(t.id),
     clientOrderId,
     venueOrderId: t.order ?? '',
-    symbol: t.symbol ?? '',
-    side: t.side === 'sell' ? 'sell' : 'buy',
+    symbol: t.symbol ?? order.symbol,
+    side: t.side === 'sell' || t.side === 'buy' ? t.side : order.side,
     price: t.price ?? 0,
     quantity: t.amount ?? 0,
     fee: t.fee?.cost ?? 0,
-    ...(t.fee?.currency !== undefined ? { feeCurrency: t.fee.currency } : {}),
+    ...(t.fee?.currency !== undefined && t.fee.currency !== '' ? { feeCurrency: t.fee.currency } : {}),
     time: Math.round((t.timestamp ?? 0) * 1000) as Micros,
   };
+}
+
+/**
+ * Why a trade cannot be a fill (no quantity above zero, no price above zero,
+ * a commission that is not a number), or undefined when it can: such a trade
+ * is an incident, never a fill of the run or a record of its journal.
+ */
+export function tradeDefect(t: CcxtTradeLike): string | undefined {
+  if (!(typeof t.amount === 'number' && Number.isFinite(t.amount) && t.amount > 0)) return `its quantity is ${String(t.amount)}`;
+  if (!(typeof t.price === 'number' && Number.isFinite(t.price) && t.price > 0)) return `its price is ${String(t.price)}`;
+  const fee = t.fee?.cost;
+  if (fee !== undefined && !(typeof fee === 'number' && Number.isFinite(fee))) return `its commission is ${String(fee)}`;
+  return undefined;
 }
 
 /** The client order id a trade's execution report carries (binance `c`), or ''. */

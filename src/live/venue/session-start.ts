@@ -6,14 +6,20 @@
  */
 import type { Micros } from '../../core/time.js';
 import { ccxtLib } from '../ccxt/ccxt-lib.js';
-import { ordersToLookUp, type ExchangeSnapshot, type JournalState, type ReconcileAction, type VenueFill, type VenueOrder } from '../journal/index.js';
+import { ordersToLookUp, type ExchangeSnapshot, type JournalOrder, type JournalState, type ReconcileAction, type VenueFill, type VenueOrder } from '../journal/index.js';
 import { baseFeeOf } from '../journal/replay.js';
 import type { LivePosition } from '../live-venue.js';
 import type { CcxtExchange } from './ccxt-exchange.js';
-import { venueFillOf, venueOrderOf } from './mapping.js';
+import { tradeDefect, venueFillOf, venueOrderOf, type CcxtTradeLike } from './mapping.js';
 
 /** The exchange's side for start-up reconciliation: open orders of the instruments, the journal's unfinished orders by client id (a replacement in flight first), their fills, balances. */
-export async function fetchExchangeSnapshot(exchange: CcxtExchange, state: JournalState, symbols: readonly string[], now: Micros): Promise<ExchangeSnapshot> {
+export async function fetchExchangeSnapshot(
+  exchange: CcxtExchange,
+  state: JournalState,
+  symbols: readonly string[],
+  now: Micros,
+  onUnusableTrade: (trade: CcxtTradeLike, why: string) => void,
+): Promise<ExchangeSnapshot> {
   const orders = new Map<string, VenueOrder>();
   // Per instrument: Binance weighs open orders of all symbols 80, of one 6.
   for (const symbol of symbols) for (const o of await exchange.fetchOpenOrders(symbol)) orders.set(o.id ?? '', venueOrderOf(o));
@@ -33,10 +39,14 @@ export async function fetchExchangeSnapshot(exchange: CcxtExchange, state: Journ
   }
   const fills: VenueFill[] = [];
   const fetched = new Set<string>();
-  const tradesOf = async (venueOrderId: string, symbol: string, clientOrderId: string): Promise<void> => {
+  const tradesOf = async (venueOrderId: string, order: JournalOrder): Promise<void> => {
     if (fetched.has(venueOrderId)) return;
     fetched.add(venueOrderId);
-    for (const t of await exchange.fetchOrderTrades(venueOrderId, symbol)) fills.push(venueFillOf(t, clientOrderId));
+    for (const t of await exchange.fetchOrderTrades(venueOrderId, order.request.symbol)) {
+      const defect = tradeDefect(t);
+      if (defect === undefined) fills.push(venueFillOf(t, order.clientOrderId, order.request));
+      else onUnusableTrade(t, `${defect}, which no fill of ${order.clientOrderId} can have`);
+    }
   };
   for (const o of orders.values()) {
     // A replacement's fills are its order's (the journal's client order id).
@@ -45,9 +55,9 @@ export async function fetchExchangeSnapshot(exchange: CcxtExchange, state: Journ
     if (journalled === undefined) continue;
     const replaced = root !== o.clientOrderId || journalled.replacedVenueOrderIds.length > 0 || journalled.pendingModify?.replacement !== undefined;
     if (!replaced && o.filled <= journalled.filledQuantity) continue;
-    await tradesOf(o.venueOrderId, o.symbol, root);
+    await tradesOf(o.venueOrderId, journalled);
     // Late fills of the exchange orders it replaced.
-    if (replaced) for (const old of [journalled.venueOrderId, ...journalled.replacedVenueOrderIds]) if (old !== '') await tradesOf(old, o.symbol, root);
+    if (replaced) for (const old of [journalled.venueOrderId, ...journalled.replacedVenueOrderIds]) if (old !== '') await tradesOf(old, journalled);
   }
   return { time: now, orders: [...orders.values()], fills, balances: balancesOf(await exchange.fetchBalance()) };
 }
