@@ -77,6 +77,27 @@ function isStrategyClass(x: unknown): x is StrategyClass<object> {
   return typeof x === 'function' && typeof (x as { prototype?: { onBar?: unknown } }).prototype?.onBar === 'function';
 }
 
+/** The hooks every Strategy base class has had (a class from another copy of quantflow has them too; a plain class with an onBar has not). */
+const BASE_HOOKS = ['onStart', 'onBar', 'onQuote', 'onBook', 'onTrade', 'onOrderEvent', 'onTimer', 'onStop'] as const;
+
+/** Hooks the engine calls: none may be async (see asyncHook). */
+const STRATEGY_HOOKS = [...BASE_HOOKS, 'onFeedStatus'] as const;
+
+/**
+ * A hook of the class declared `async`, if any. The engine calls hooks and
+ * goes on: it never waits for a Promise, so what follows an `await` would run
+ * at some later event, against a state that has moved on, and what it throws
+ * would be lost. Refused at load time, before anything runs.
+ */
+function asyncHook(cls: StrategyClass<object>): string | undefined {
+  const proto = cls.prototype as unknown as Record<string, unknown>;
+  for (const hook of STRATEGY_HOOKS) {
+    const f = proto[hook];
+    if (typeof f === 'function' && /^Async/.test(f.constructor.name)) return hook;
+  }
+  return undefined;
+}
+
 /**
  * Loads a strategy from a TypeScript (or JavaScript) file at run time, no
  * build step: the module's default export, or its only exported Strategy
@@ -102,8 +123,26 @@ export async function loadStrategyFile(path: string, compiled?: string): Promise
     throw new InputError({ code: 'invalid_strategy', file: path, message: 'the file exports no Strategy subclass (export default class ... extends Strategy)' });
   }
   if (!(cls.prototype instanceof Strategy)) {
+    const proto = cls.prototype as unknown as Record<string, unknown>;
+    const missing = BASE_HOOKS.filter((hook) => typeof proto[hook] !== 'function');
+    if (missing.length > 0) {
+      throw new InputError({
+        code: 'invalid_strategy',
+        file: path,
+        message: `the file exports no Strategy subclass: ${cls.name || 'its class'} does not extend Strategy (it has no ${missing.join(', ')}); write export default class ${cls.name || 'MyStrategy'} extends Strategy`,
+      });
+    }
     // Works (the engine only calls the hooks), but instanceof checks inside the strategy would not.
     process.emitWarning(`${path}: the strategy extends a Strategy class from another copy of quantflow`);
+  }
+  const hook = asyncHook(cls);
+  if (hook !== undefined) {
+    throw new InputError({
+      code: 'invalid_strategy',
+      file: path,
+      field: hook,
+      message: `${hook} is async: a strategy's hooks run synchronously (the engine does not wait for a Promise, so code after an await would run at some later event and what it throws would be lost); remove async`,
+    });
   }
   return cls;
 }

@@ -226,6 +226,54 @@ export default class UsesFragile extends Strategy {
     expect(readFileSync(join(out, 'equity.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 4);
   });
 
+  it('a hook declared async: refused at load, before anything runs (exit 2, the hook named)', async () => {
+    const dir = tempDir('qf-async-');
+    const { file } = strategyFile(dir, 'AsyncBar', `  override async onBar(_bar: Bar, _ctx: StrategyContext): Promise<void> {\n    throw new Error('async boom');\n  }`);
+    const out = join(dir, 'out');
+    const r = await runCli(['backtest', '--strategy', file, '--data', KO, '--out', out, '--no-progress']);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      `error: ${file}: field 'onBar': onBar is async: a strategy's hooks run synchronously (the engine does not wait for a Promise, so code after an await would run at some later event and what it throws would be lost); remove async\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a hook that returns a Promise (not declared async): a strategy error in that hook, the run incomplete, no unhandled rejection', async () => {
+    const dir = tempDir('qf-async-');
+    const { file } = strategyFile(
+      dir,
+      'PromiseBar',
+      `  override onBar(_bar: Bar, _ctx: StrategyContext): void {\n    if (++this.n === 3) return Promise.reject(new Error('later')) as unknown as void;\n  }`,
+    );
+    const out = join(dir, 'out');
+    const unhandled: unknown[] = [];
+    const listen = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', listen);
+    try {
+      const r = await runCli(['backtest', '--strategy', file, '--data', KO, '--out', out, '--no-progress']);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(
+        `error: strategy error in ${file}: onBar returned a Promise: a strategy's hooks run synchronously (the engine does not wait for it, so code after an await would run at some later event and what it throws would be lost) (in onBar)`,
+      );
+      expect(summaryOf(out)).toMatchObject({ complete: false, bars: 3 });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listen);
+    }
+  });
+
+  it('a class with an onBar that does not extend Strategy: the file exports no Strategy subclass', async () => {
+    const dir = tempDir('qf-plain-');
+    const file = join(dir, 'plain.ts');
+    writeFileSync(file, 'export default class Plain {\n  onBar(): void {}\n}\n');
+    const r = await runCli(['backtest', '--strategy', file, '--data', KO, '--out', join(dir, 'out'), '--no-progress']);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      `error: ${file}: the file exports no Strategy subclass: Plain does not extend Strategy (it has no onStart, onQuote, onBook, onTrade, onOrderEvent, onTimer, onStop); write export default class Plain extends Strategy\n`,
+    );
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
 });
 
 function escape(s: string): string {
