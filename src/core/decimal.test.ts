@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addExact, addExactHinted, addExactPlaces, decimalPlaces, hasPlacesAtMost, mulExact, placesHint, pow10, productUnits, subExact } from './decimal.js';
+import { addExact, addExactHinted, addExactPlaces, decimalPlaces, hasPlacesAtMost, mulExact, placesHint, pow10, productUnits, shareExact, subExact } from './decimal.js';
 
 /** Exact decimal product of two decimal texts via BigInt, as text. */
 function bigMul(a: string, b: string): number {
@@ -40,6 +40,25 @@ describe('decimal-exact arithmetic', () => {
       fc.property(dec(6), dec(6), (a, b) => {
         const units = Math.round(Number(a) * 1e6) + Math.round(Number(b) * 1e6);
         expect(addExact(Number(a), Number(b))).toBe(units === 0 ? 0 : units / 1e6);
+      }),
+    );
+  });
+  it('shares a total by a ratio of decimals exactly when the share is a short decimal', () => {
+    expect(shareExact(0.1697916, 100, 200)).toBe(0.0848958);
+    expect((0.1697916 * 100) / 200).not.toBe(0.0848958);
+    expect(shareExact(1, 1, 3)).toBe(1 / 3);
+    expect(shareExact(0.3, 0.7, 0.7)).toBe(0.3);
+    // Against BigInt: total x part / whole for wholes of only 2s and 5s (a terminating decimal), and the two shares add up to the total.
+    fc.assert(
+      fc.property(dec(6), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(1, 2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 100, 125, 200, 1000), (t, part, whole) => {
+        const total = Number(t);
+        const share = shareExact(total, part, whole);
+        // In units of 10^-15 (every whole divides 10^9), written out as a decimal and read as the nearest double.
+        const units = (BigInt(Math.round(total * 1e6)) * BigInt(part) * 10n ** 9n) / BigInt(whole);
+        const digits = (units < 0n ? -units : units).toString().padStart(16, '0');
+        const exact = Number(`${units < 0n ? '-' : ''}${digits.slice(0, -15)}.${digits.slice(-15)}`);
+        expect(share).toBe(exact === 0 ? 0 : exact);
+        expect(addExact(share, subExact(total, share))).toBe(total === 0 ? 0 : total);
       }),
     );
   });

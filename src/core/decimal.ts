@@ -37,6 +37,25 @@ export function mulExact(a: number, b: number): number {
   return prod === 0 ? 0 : prod / (POW10[da + db] as number);
 }
 
+/**
+ * total x part / whole (a fill's fee shared by quantity), exactly rounded
+ * when the exact result is a decimal of at most 15 places (half of 0.1697916
+ * is 0.0848958, not 0.08489580000000001); else the float quotient.
+ */
+export function shareExact(total: number, part: number, whole: number): number {
+  if (part === whole) return total;
+  const share = (total * part) / whole;
+  const product = mulExact(total, part);
+  if (!Number.isFinite(share) || decimalPlaces(product) < 0 || decimalPlaces(whole) < 0) return share;
+  for (let d = 0; d <= MAX_PLACES; d++) {
+    const p = POW10[d] as number;
+    const candidate = Math.round(share * p) / p;
+    // The decimal that times `whole` gives the product exactly is the share.
+    if (decimalPlaces(candidate) + decimalPlaces(whole) <= MAX_PLACES && mulExact(candidate, whole) === product) return candidate === 0 ? 0 : candidate;
+  }
+  return share;
+}
+
 /** a + b, exactly rounded. */
 export function addExact(a: number, b: number): number {
   // See addExactPlaces: a sum with zero needs no measuring.

@@ -1,5 +1,5 @@
 import { TradeRecords } from './trade-records.js';
-import { addExact, decimalPlaces, mulExact, placesHint, pow10, productUnits, subExact } from '../core/decimal.js';
+import { addExact, decimalPlaces, mulExact, placesHint, shareExact, pow10, productUnits, subExact } from '../core/decimal.js';
 import { InvariantError } from '../core/errors.js';
 import type { Micros } from '../core/time.js';
 import { feeInKindFault } from '../model/events.js';
@@ -338,7 +338,7 @@ export class Portfolio {
       const closing = Math.min(absQty, Math.abs(held));
       const direction = held > 0 ? 1 : -1;
       const pnl = mulExact(mulExact(closing, subExact(price, pos.averagePrice)), direction * mult);
-      const closeFee = closing === absQty ? fee : (fee * closing) / absQty;
+      const closeFee = shareExact(fee, closing, absQty);
       closedFee = closeFee;
       pos.realizedPnl = addExact(pos.realizedPnl, pnl);
       const trade = pos.openTrade;
