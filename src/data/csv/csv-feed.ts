@@ -12,7 +12,7 @@ import {
   type DataKind,
   type MarketFeed,
 } from '../../model/market.js';
-import { latin1, parseDecimal } from './decimal.js';
+import { parseDecimal, utf8Text } from './decimal.js';
 import { ChunkedLines } from '../chunked-lines.js';
 import type { CsvFormat } from './format.js';
 // Types only: the options' zod schemas stay out of this module, so a worker
@@ -514,17 +514,17 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
       'unparseable_field',
       c,
       'symbol',
-      `symbol differs from '${this.firstSymbol.toString('latin1')}' on the first row; one feed reads one instrument`,
+      `symbol differs from '${this.firstSymbol.toString('utf8')}' on the first row; one feed reads one instrument`,
     );
     return false;
   }
 
   private rejectTime(column: number, start: number, end: number): void {
     if (this.times.error === TIME_INVALID) {
-      this.report(this.issue('invalid_date', column, 'time', 'no such date or time', latin1(this.buf, start, end)));
+      this.report(this.issue('invalid_date', column, 'time', 'no such date or time', utf8Text(this.buf, start, end)));
     } else {
       const message = `not a time in the '${this.format.timeFormat}' format`;
-      this.report(this.issue('unparseable_field', column, 'time', message, latin1(this.buf, start, end)));
+      this.report(this.issue('unparseable_field', column, 'time', message, utf8Text(this.buf, start, end)));
     }
   }
 
@@ -533,14 +533,14 @@ export class CsvFeed extends ChunkedLines implements MarketFeed {
   }
 
   private reject(code: IssueCode, column: number, field: string, message: string): void {
-    const value = latin1(this.buf, this.starts[column]!, this.ends[column]!);
+    const value = utf8Text(this.buf, this.starts[column]!, this.ends[column]!);
     this.report(this.issue(code, column, field, message, value));
   }
 
   private rejectLine(): void {
     let end = this.lineEnd;
     if (end > this.lineStart && this.buf[end - 1] === CR) end--;
-    const text = latin1(this.buf, this.lineStart, end);
+    const text = utf8Text(this.buf, this.lineStart, end);
     this.report({
       code: 'field_count',
       file: this.source,

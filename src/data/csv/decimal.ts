@@ -140,7 +140,12 @@ function slowParse(bytes: Uint8Array, start: number, end: number): number {
   return Number.isFinite(value) ? value : NaN;
 }
 
-/** The bytes as a string (one char per byte): for messages and rare slow paths. */
+/** The bytes as UTF-8 text (what the file holds, `10é` as written): for values shown in messages. */
+export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.max(0, end - start)).toString('utf8');
+}
+
+/** The bytes as a string (one char per byte): for rare slow paths over ASCII (numbers). */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.max(0, end - start)).toString('latin1');
 }

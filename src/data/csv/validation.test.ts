@@ -34,6 +34,17 @@ const BAR_HEADER = 'datetime,open,high,low,close,volume\n';
 const GOOD_1 = '2020-01-01T00:01:00Z,10,11,9,10.5,100\n';
 const GOOD_4 = '2020-01-01T00:04:00Z,10,11,9,10.5,100\n';
 
+describe('values shown in messages are the text the file holds (UTF-8)', () => {
+  it.each([
+    ['a number', '2020-01-01T00:02:00Z,10,11,9,10é,5', 'value', '10é'],
+    ['a time', '2020-01-0é,10,11,9,10,5', 'value', '2020-01-0é'],
+    ['a line with too many fields', '2020-01-01T00:02:00Z,10,11,9,10,5,ü', 'value', '2020-01-01T00:02:00Z,10,11,9,10,5,ü'],
+  ])('%s', (_what, row, key, shown) => {
+    const issue = failure(fixture(BAR_HEADER + GOOD_1 + row + '\n' + GOOD_4));
+    expect(issue[key as 'value']).toBe(shown);
+  });
+});
+
 describe('bad bar rows', () => {
   it.each([
     ['unparseable_field', '2020-01-01T00:02:00Z,abc,11,9,10,5', 'open', 'abc'],
