@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RunConfig } from '../backtest/config.js';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, overfittingIssues } from '../optimize/overfitting.js';
 import { defaultWorkers } from '../optimize/pool.js';
@@ -57,7 +58,7 @@ export function addSweepFlags(cmd: Command, specs: SpaceSpec[], more: (cmd: Comm
     .option('--objective <metric>', 'the summary.json metric to maximize (default sharpe)')
     .option('--minimize', 'minimize the objective instead')
     .option('--constraint <expr>', "keep only combinations where EXPR holds, e.g. 'fast < slow'; repeatable", collect)
-    .option('--workers <n>', `threads that run trials: this one and N - 1 worker threads (default: one per core, here ${defaultWorkers()}; 0 or 1: this thread only)`)
+    .option('--workers <n>', `threads that run trials: this one and N - 1 worker threads (default: one per core, here ${defaultWorkers()}; 0 or 1: this thread only; never more than the trials)`)
     .option('--cscv-splits <n>', `blocks of the combinatorially symmetric cross-validation behind PBO (even, default ${DEFAULT_CSCV_SPLITS})`);
   more(cmd);
   addBacktestFlags(cmd);
@@ -79,7 +80,25 @@ export interface SweepSettings {
   readonly search: SearchSettings;
 }
 
-export function sweepSettings(flags: SweepFlags, strategy: string, specs: readonly SpaceSpec[]): SweepSettings {
+/**
+ * Flags checked before the run's config is: `--seed` (which the config
+ * would name by its own field, execution.seed).
+ */
+export function checkSweepFlags(flags: SweepFlags): void {
+  integerFlag('--seed', flags.seed, 0);
+}
+
+/** `--param` as typed, by parameter name (the last one given for a name wins, as in the config). */
+function paramFlags(pairs: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs ?? []) {
+    const eq = p.indexOf('=');
+    if (eq > 0) out[p.slice(0, eq).trim()] = p;
+  }
+  return out;
+}
+
+export function sweepSettings(flags: SweepFlags, config: Pick<RunConfig, 'strategy' | 'params'>, specs: readonly SpaceSpec[]): SweepSettings {
   const method = flags.method ?? 'grid';
   if (!(METHODS as readonly string[]).includes(method)) {
     throw new InputError({ code: 'invalid_option', field: '--method', value: method, message: `one of: ${METHODS.join(', ')}` });
@@ -91,7 +110,9 @@ export function sweepSettings(flags: SweepFlags, strategy: string, specs: readon
   const splits = integerFlag('--cscv-splits', flags.cscvSplits, 2) ?? DEFAULT_CSCV_SPLITS;
   if (splits % 2 !== 0 || splits > MAX_CSCV_SPLITS) throw new InputError(overfittingIssues(2, splits, splits));
   const search: SearchSettings = {
-    strategy,
+    strategy: config.strategy,
+    fixed: config.params,
+    fixedFlags: paramFlags(flags.param),
     specs,
     constraints: flags.constraint ?? [],
     method: method as SearchMethod,

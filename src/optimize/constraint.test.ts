@@ -101,6 +101,21 @@ describe('parseConstraint: errors', () => {
     expect(errorOf(() => parseConstraint('fast < slow').test({ fast: 1 }))).toMatch(/column 8: parameter 'slow' has no value/);
   });
 
+  it('refuses == and != between a parameter and a value of another type, naming the parameter, its type and the column', () => {
+    expect(errorOf(() => parseConstraint('fast == "a"').test({ fast: 5 }))).toBe(
+      "field '--constraint' value 'fast == \"a\"': column 1: parameter 'fast' is 5 (a number): '==' compares it with a string",
+    );
+    expect(errorOf(() => parseConstraint('fast == true').test({ fast: 5 }))).toMatch(/column 1: parameter 'fast' is 5 \(a number\): '==' compares it with a boolean$/);
+    expect(errorOf(() => parseConstraint('3 == label').test({ label: 'a' }))).toMatch(/column 6: parameter 'label' is "a" \(a string\): '==' compares it with a number$/);
+    expect(errorOf(() => parseConstraint('fast != "5"').test({ fast: 5 }))).toMatch(/column 1: parameter 'fast' is 5 \(a number\): '!=' compares it with a string$/);
+    expect(errorOf(() => parseConstraint('size > 0 && mode == fast').test({ size: 1, mode: 'a', fast: 5 }))).toMatch(
+      /column 13: parameter 'mode' is "a" \(a string\) and parameter 'fast' is 5 \(a number\): '==' compares values of one type$/,
+    );
+    // Values of one type still compare.
+    expect(holds('fast != "5"', { fast: '5' })).toBe(false);
+    expect(holds('mode == other', { mode: 'a', other: 'a' })).toBe(true);
+  });
+
   it('never reaches JavaScript: names are looked up, not evaluated', () => {
     expect(errorOf(() => parseConstraint('constructor == 1').test({}))).toMatch(/parameter 'constructor' has no value/);
     expect(errorOf(() => parseConstraint('process.exit(1)'))).toMatch(/column 8: unexpected character '\.'/);

@@ -354,7 +354,14 @@ class Compiler {
         if (lt !== 'any' && rt !== 'any' && lt !== rt) throw new ConstraintSyntax(e.col, `${user} compares ${TYPE_WORDS[lt]} with ${TYPE_WORDS[rt]}`);
         const l = this.compile(e.left);
         const r = this.compile(e.right);
-        return e.op === '==' ? (p) => l(p) === r(p) : (p) => l(p) !== r(p);
+        // A parameter side is checked at run time: a value of another type is a mistake, not a false.
+        const same = (p: Readonly<Record<string, unknown>>): boolean => {
+          const a = l(p);
+          const b = r(p);
+          if (typeof a !== typeof b) throw mismatch(e, user, a, b);
+          return a === b;
+        };
+        return e.op === '==' ? same : (p) => !same(p);
       }
       default: {
         const l = this.typed(e.left, 'number', user);
@@ -363,6 +370,23 @@ class Compiler {
       }
     }
   }
+}
+
+const VALUE_TYPES: Readonly<Record<string, string>> = { number: 'a number', boolean: 'a boolean', string: 'a string' };
+const typeWord = (v: unknown): string => VALUE_TYPES[typeof v] ?? typeof v;
+
+/**
+ * `==` or `!=` between values of two types. At least one side is a
+ * parameter (the types of the others are checked at parse time): it is
+ * named, with its value and type; two parameters are both named.
+ */
+function mismatch(e: Extract<Expr, { kind: 'binary' }>, user: string, a: unknown, b: unknown): ConstraintValue {
+  const param = (x: Expr, v: unknown): string => `parameter '${(x as { name: string }).name}' is ${valueWord(v)} (${typeWord(v)})`;
+  if (e.left.kind === 'name' && e.right.kind === 'name') {
+    return new ConstraintValue(e.left.col, `${param(e.left, a)} and ${param(e.right, b)}: ${user} compares values of one type`);
+  }
+  const [name, value, other] = e.left.kind === 'name' ? [e.left, a, b] : [e.right, b, a];
+  return new ConstraintValue(name.col, `${param(name, value)}: ${user} compares it with ${typeWord(other)}`);
 }
 
 function numericOp(op: '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%', l: Eval, r: Eval): Eval {

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../backtest/config.js';
 import { runBacktestConfig } from '../backtest/run.js';
 import { summarize } from '../report/summary.js';
-import { optimize } from './optimize.js';
+import { openSweep, optimize } from './optimize.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { trialsCsv, writeReturnsCsv } from './outputs.js';
-import { listSampler } from './sweep.js';
+import { listSampler, type TrialSampler } from './sweep.js';
 import { TRIAL_METRICS, numericFields, simpleReturns } from './trial.js';
 
 const ORCL = 'data/samples/ORCL-1995-2014.csv';
@@ -54,6 +54,20 @@ describe('optimize', () => {
     const header = trialsCsv(names, inline.outcomes).split('\n')[0];
     expect(header).toBe(['trial', 'status', 'reason', 'fast', 'slow', ...TRIAL_METRICS].join(','));
   }, 60_000);
+
+  it('starts no more threads than trials that can run at once, whatever --workers asks', async () => {
+    const threads = async (sampler: TrialSampler, workers: number): Promise<number> => {
+      const { pool } = await openSweep({ config, sampler, workers });
+      await pool.close();
+      return pool.concurrency;
+    };
+    // 3 trials: this thread and 2 workers, not 63.
+    expect(await threads(listSampler(grid.slice(0, 3)), 64)).toBe(3);
+    expect(await threads(listSampler(grid.slice(0, 1)), 8)).toBe(1);
+    // A learning sampler runs a batch at a time: no more threads than its batch.
+    expect(await threads({ total: 100, batch: 8, next: () => undefined }, 64)).toBe(8);
+    expect(await threads(listSampler(grid), 2)).toBe(2);
+  });
 
   it('stops asking for trials when aborted and reports the ones that ran', async () => {
     const controller = new AbortController();

@@ -78,10 +78,13 @@ export async function openSweep(options: OptimizeOptions): Promise<{ pool: Trial
   const { config } = options;
   const cls = await loadStrategyFile(config.strategy);
   const strategyName = cls.name || basename(config.strategy, extname(config.strategy));
-  const workers = options.workers ?? defaultWorkers();
   const eager = options.workerStart === 'eager';
+  // No more threads than trials that can run at once (all of them, or a learning sampler's batch): each worker costs its
+  // start (about half a second of work) and its memory, and one with no trial to run only slows the others down.
+  const runnable = Math.min(options.sampler.total ?? Infinity, options.sampler.batch > 0 ? options.sampler.batch : Infinity, options.maxTrials ?? Infinity);
+  const workers = Math.max(0, Math.min(options.workers ?? defaultWorkers(), runnable));
   // N threads run trials: this one and N - 1 workers (0 and 1: this thread only); 'eager': N workers.
-  const threads = options.redis !== undefined ? 0 : eager ? workers : workers - 1;
+  const threads = options.redis !== undefined ? 0 : eager ? workers : Math.max(0, workers - 1);
   // Workers import the strategy as this thread compiled it.
   const init = { config, strategyName, strategyModule: compiledStrategyModule(config.strategy) };
   // Large files take a while to read: the workers start meanwhile (whether the sweep then uses them is decided as usual).

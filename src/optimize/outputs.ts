@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeOutputFiles, writeOutputFilesAsync } from '../core/output-file.js';
+import { readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { OutputError, outputError, systemCode, writeOutputFiles, writeOutputFilesAsync } from '../core/output-file.js';
 import { InvariantError } from '../core/errors.js';
 import { CsvFileWriter } from '../report/csv-file-writer.js';
 import { csvField, formatNumber } from '../report/format.js';
@@ -65,19 +65,103 @@ export interface SweepFiles {
   readonly extra?: Readonly<Record<string, string>>;
 }
 
-/** Writes a sweep's files into `dir` (staged: a failed write leaves the folder as it was). */
-export function writeSweepFiles(dir: string, files: SweepFiles): void {
+/** Every file a sweep may write into its folder (besides `runs/`, the trials' own outputs with --keep-runs). */
+export const SWEEP_FILES = ['trials.csv', 'trials-timing.csv', 'best.json', 'returns.csv', 'overfitting.json', 'report.html', 'run.json'] as const;
+
+/** A trial's folder under OUT/runs (`--keep-runs`). */
+const TRIAL_RUN = /^trial-[0-9]+$/;
+
+/**
+ * Refuses an output folder that cannot be one (it, or a folder above it,
+ * is a file) before a sweep runs, rather than after all its trials. Other
+ * problems (permissions, a full disk) are reported when writing.
+ */
+export function checkOutputFolder(dir: string): void {
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(p).isDirectory();
+    } catch (e) {
+      // Not there (or under a file): the nearest that is there says.
+      if ((systemCode(e) === 'ENOENT' || systemCode(e) === 'ENOTDIR') && dirname(p) !== p) continue;
+      return;
+    }
+    if (isFolder) return;
+    throw new OutputError(dir, 'ENOTDIR', `cannot write ${dir}: ${p === resolve(dir) ? 'it' : p} is a file, not a folder`);
+  }
+}
+
+/**
+ * Removes the trials' folders an earlier sweep kept in `dir`/runs
+ * (`runs/trial-N`), and `runs` itself when that leaves it empty; anything
+ * else there is left alone. A sweep calls it before its first trial when it
+ * keeps its own (so that none of an earlier sweep is mistaken for one of
+ * its trials), else when it writes its files.
+ */
+export function removeTrialRuns(dir: string): void {
+  const runs = join(dir, 'runs');
+  let entries: string[];
+  try {
+    entries = readdirSync(runs);
+  } catch (e) {
+    if (systemCode(e) === 'ENOENT' || systemCode(e) === 'ENOTDIR') return;
+    throw outputError(runs, e);
+  }
+  try {
+    for (const name of entries) if (TRIAL_RUN.test(name)) rmSync(join(runs, name), { recursive: true, force: true });
+    if (readdirSync(runs).length === 0) rmdirSync(runs);
+  } catch (e) {
+    throw outputError(runs, e);
+  }
+}
+
+/** Removes the files of SWEEP_FILES that an earlier sweep left in `dir` and this one does not write (`written`). */
+function removeStaleFiles(dir: string, written: readonly string[]): void {
+  for (const name of SWEEP_FILES) {
+    if (written.includes(name)) continue;
+    try {
+      rmSync(join(dir, name), { force: true });
+    } catch (e) {
+      throw outputError(join(dir, name), e);
+    }
+  }
+}
+
+export interface SweepWriteOptions {
+  /** This sweep kept its trials' outputs in `dir`/runs (`--keep-runs`): they stay; else any there are an earlier sweep's and go. */
+  readonly keptRuns?: boolean;
+}
+
+/**
+ * Writes a sweep's files into `dir` (staged: a failed write leaves the
+ * folder as it was). What an earlier sweep left there and this one does not
+ * write (overfitting.json when this sweep has no statistics, the trials'
+ * folders in runs/) is removed once the new files are ready, before they
+ * replace the old ones: the folder never mixes two sweeps.
+ */
+export function writeSweepFiles(dir: string, files: SweepFiles, options: SweepWriteOptions = {}): void {
   writeOutputFiles(dir, (staging) => {
     writeTrialFiles(staging, files);
     writeSummaryFiles(staging, files);
+    removeEarlierSweep(dir, staging, options);
   });
+}
+
+function removeEarlierSweep(dir: string, staging: string, options: SweepWriteOptions): void {
+  removeStaleFiles(dir, readdirSync(staging));
+  if (options.keptRuns !== true) removeTrialRuns(dir);
 }
 
 /**
  * writeSweepFiles with best.json, run.json and the further files worked out
  * by `summary` while the trial files (returns.csv, the big one) are written.
  */
-export async function writeSweepFilesAsync(dir: string, files: Pick<SweepFiles, 'paramNames' | 'outcomes'>, summary: () => Promise<Omit<SweepFiles, 'paramNames' | 'outcomes'>>): Promise<void> {
+export async function writeSweepFilesAsync(
+  dir: string,
+  files: Pick<SweepFiles, 'paramNames' | 'outcomes'>,
+  summary: () => Promise<Omit<SweepFiles, 'paramNames' | 'outcomes'>>,
+  options: SweepWriteOptions = {},
+): Promise<void> {
   await writeOutputFilesAsync(dir, async (staging) => {
     // returns.csv (a large sweep's: on a thread of its own) while this thread writes the rest and works out the summary.
     const returns = writeReturnsCsvAsync(join(staging, 'returns.csv'), files.outcomes);
@@ -90,6 +174,7 @@ export async function writeSweepFilesAsync(dir: string, files: Pick<SweepFiles, 
       await returns.catch(() => undefined);
     }
     await returns;
+    removeEarlierSweep(dir, staging, options);
   });
 }
 

@@ -42,7 +42,9 @@ describe('ThreadPool', () => {
 });
 
 describe('ThreadPool hand-over before the workers have started', () => {
-  /** Workers that never finish starting, recording the trials they are handed. */
+  /** Finishes the start of the workers made by `starting` (a pool closes only once they have started). */
+  const loaded: (() => void)[] = [];
+  /** Workers that do not finish starting until told (`loaded`), recording the trials they are handed. */
   const starting = (handed: number[]): BootedWorkers =>
     ({
       threads: 1,
@@ -52,7 +54,7 @@ describe('ThreadPool hand-over before the workers have started', () => {
           return new Promise(() => {});
         },
       },
-      started: new Promise(() => {}),
+      started: new Promise<void>((resolve) => loaded.push(resolve)),
       destroy: async () => {},
     }) as unknown as BootedWorkers;
 
@@ -64,13 +66,36 @@ describe('ThreadPool hand-over before the workers have started', () => {
     // The worker holds two (one to run, one ahead): this thread runs the third.
     expect((await long.run({ trial: 3, params: {} })).trial).toBe(3);
     expect(handed).toEqual([1, 2]);
+    for (const done of loaded.splice(0)) done();
     await long.close();
 
     const shortHanded: number[] = [];
     const short = new ThreadPool(1, init, inlineTaking(0.1), 1000, 5_000, starting(shortHanded));
     for (let i = 1; i <= 5; i++) expect((await short.run({ trial: i, params: {} })).trial).toBe(i);
     expect(shortHanded).toEqual([]);
+    for (const done of loaded.splice(0)) done();
     await short.close();
+  });
+});
+
+describe('ThreadPool close', () => {
+  it('waits for workers still loading their modules before it ends them (terminated mid-load, V8 can abort the process)', async () => {
+    let load = (): void => undefined;
+    const events: string[] = [];
+    const booted = {
+      threads: 1,
+      pool: { run: () => new Promise(() => {}) },
+      started: new Promise<void>((resolve) => (load = resolve)).then(() => void events.push('loaded')),
+      destroy: async () => void events.push('destroyed'),
+    } as unknown as BootedWorkers;
+    // Without this thread's help the workers start at once.
+    const pool = new ThreadPool(1, init, undefined, undefined, undefined, booted);
+    const closed = pool.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([]);
+    load();
+    await closed;
+    expect(events).toEqual(['loaded', 'destroyed']);
   });
 });
 

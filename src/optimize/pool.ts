@@ -131,10 +131,14 @@ export class ThreadPool implements TrialPool {
     return t === t ? Math.min(MAX_AHEAD, Math.max(2, Math.ceil(HAND_AHEAD_MILLIS / Math.max(t, 0.01)))) : 2;
   }
 
+  /** Settles once the workers have loaded (or failed to): close waits for it. */
+  private workersLoaded: Promise<unknown> = Promise.resolve();
+
   private startWorkers(): void {
     if (this.pool !== undefined || this.threads === 0) return;
     const { pool, started } = this.booted ?? startTrialWorkers(this.threads, this.init, this.inline !== undefined);
     this.pool = pool;
+    this.workersLoaded = started.catch(() => undefined);
     // Trials are handed over once the workers have loaded their modules and the strategy (this thread runs them meanwhile),
     // unless they take them already (see the constructor). A worker that cannot start fails the trials it is given, which
     // reports the error.
@@ -211,6 +215,9 @@ export class ThreadPool implements TrialPool {
 
   async close(): Promise<void> {
     for (const job of this.queue.splice(0)) job.reject(new Error('the trial pool was closed'));
+    // A worker terminated while it loads its modules can abort the whole process in V8 (a module torn down mid-instantiation):
+    // a sweep that ends while its workers are still starting waits for them.
+    await this.workersLoaded;
     if (this.booted !== undefined) await this.booted.destroy();
     else await this.pool?.destroy();
   }
@@ -280,6 +287,8 @@ export class BootedWorkers implements TrialWorkers {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    // Not while they load their modules (see ThreadPool.close).
+    await this.started.catch(() => undefined);
     this.channel.close();
     await this.pool.destroy();
   }

@@ -77,6 +77,13 @@ describe('parseValues', () => {
     expect(errorOf(() => parseValues('size=1,1.0'))).toMatch(/value '1.0' is given twice/);
     expect(errorOf(() => parseValues('size'))).toMatch(/expected NAME=a,b,c/);
   });
+
+  it('refuses a number too large to be finite, as --range does', () => {
+    expect(errorOf(() => parseValues('size=10,1e400'))).toBe("field '--values' value 'size=10,1e400': value '1e400' is not a finite number");
+    expect(errorOf(() => parseValues('size=-1e400'))).toMatch(/value '-1e400' is not a finite number/);
+    // In quotes it is a string, which the strategy's schema judges.
+    expect(parseValues('size="1e400"').values).toEqual(['1e400']);
+  });
 });
 
 describe('parseSpace', () => {

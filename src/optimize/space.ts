@@ -147,6 +147,7 @@ export function parseValues(text: string): ValueList {
     const item = raw.trim();
     if (item.length === 0) throw flagError(flag, text, 'a value is empty');
     const v = listedValue(item);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw flagError(flag, text, `value '${item}' is not a finite number`);
     if (values.some((w) => w === v)) throw flagError(flag, text, `value '${item}' is given twice`);
     values.push(v);
   }

@@ -71,6 +71,13 @@ describe('walk-forward windows', () => {
       "field '--train' value '10': no walk-forward window fits: --train 10 and --test 5 need more data (the data has 12 time steps, 2020-01-01T23:59:59.999999Z to 2020-01-12T23:59:59.999999Z)",
     );
     expect(message(() => plan(t, { train: '1y' }))).toContain('all in bars (1000) or all as calendar lengths');
+    // The flags given are named, with their values: --step only when given.
+    expect(message(() => plan(t, { train: '2000', test: '6m' }))).toBe(
+      "field '--test' value '6m': --train 2000 is a number of bars but --test 6m is a calendar length: give --train and --test all in bars (1000) or all as calendar lengths (3y, 6m, 30d)",
+    );
+    expect(message(() => plan(t, { train: '3y', test: '6m', step: '100' }))).toBe(
+      "field '--step' value '100': --train 3y is a calendar length but --step 100 is a number of bars: give --train, --test and --step all in bars (1000) or all as calendar lengths (3y, 6m, 30d)",
+    );
     expect(message(() => plan(days('2020-01-01', 40), { step: '2' }))).toContain('overlap: the stitched out-of-sample run needs --step at least --test (5)');
   });
 

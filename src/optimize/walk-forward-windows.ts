@@ -55,10 +55,7 @@ export interface PlannedWindow {
  */
 export function planWindows(times: ArrayLike<number>, spec: WindowPlanSpec): PlannedWindow[] {
   const step = spec.step ?? spec.test;
-  const units = new Set([spec.train.unit, spec.test.unit, step.unit]);
-  if (units.size > 1) {
-    throw new InputError({ code: 'invalid_option', field: '--step', value: `${spec.train.text} ${spec.test.text} ${step.text}`, message: 'give --train, --test and --step all in bars (1000) or all as calendar lengths (3y, 6m, 30d)' });
-  }
+  checkUnits(spec);
   const n = times.length;
   const windows = spec.train.unit === 'bars' ? barWindows(times, spec.train, spec.test as Bars, step as Bars, spec.anchored === true) : calendarWindows(times, spec, step as Calendar);
   if (windows.length === 0) {
@@ -73,6 +70,23 @@ export function planWindows(times: ArrayLike<number>, spec: WindowPlanSpec): Pla
     }
   }
   return windows;
+}
+
+/** --train, --test and --step (the ones given: --step defaults to --test) in one unit; else the first that differs from --train is named. */
+function checkUnits(spec: WindowPlanSpec): void {
+  const given: [string, WindowLength][] = [['--train', spec.train], ['--test', spec.test], ...(spec.step !== undefined ? [['--step', spec.step] as [string, WindowLength]] : [])];
+  const odd = given.find(([, len]) => len.unit !== spec.train.unit);
+  if (odd === undefined) return;
+  const [flag, len] = odd;
+  const unit = (l: WindowLength): string => (l.unit === 'bars' ? 'a number of bars' : 'a calendar length');
+  const flags = given.map(([f]) => f);
+  const list = flags.length === 2 ? flags.join(' and ') : `${flags.slice(0, -1).join(', ')} and ${flags[flags.length - 1] as string}`;
+  throw new InputError({
+    code: 'invalid_option',
+    field: flag,
+    value: len.text,
+    message: `--train ${spec.train.text} is ${unit(spec.train)} but ${flag} ${len.text} is ${unit(len)}: give ${list} all in bars (1000) or all as calendar lengths (3y, 6m, 30d)`,
+  });
 }
 
 type Bars = Extract<WindowLength, { unit: 'bars' }>;

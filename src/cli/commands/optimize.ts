@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolve } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../../backtest/config.js';
+import { coerceParamText } from '../../backtest/strategy-loader.js';
 import { InputError, formatIssue } from '../../core/errors.js';
 import { outputError } from '../../core/output-file.js';
 import { openSweep, sweepEnded } from '../../optimize/optimize.js';
 import type { SweepData } from '../../optimize/sweep-data.js';
 import { bestTrial, runSweep, sweepOverfittingAsync, withEquityTimes } from '../../optimize/sweep.js';
-import { writeSweepFilesAsync, type BestTrial } from '../../optimize/outputs.js';
+import { checkOutputFolder, removeTrialRuns, writeSweepFilesAsync, type BestTrial } from '../../optimize/outputs.js';
 import type { TrialOutcome } from '../../optimize/trial.js';
 import { buildSearch } from '../../optimize/search.js';
 import type { SpaceSpec } from '../../optimize/space.js';
@@ -16,7 +17,7 @@ import { overfittingVerdict } from '../../optimize/overfitting.js';
 import { sha256File } from '../../data/index.js';
 import { optimizeReportHtml } from '../../optimize/report.js';
 import { mergeSettings } from '../backtest-flags.js';
-import { addSweepFlags, sweepSettings, type SweepFlags } from '../sweep-flags.js';
+import { addSweepFlags, checkSweepFlags, sweepSettings, type SweepFlags } from '../sweep-flags.js';
 import type { CliIO } from '../io.js';
 
 interface OptimizeFlags extends SweepFlags {
@@ -37,21 +38,50 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A parameter's value as `--param NAME=VALUE` text that backtest reads back
+ * as exactly that value: backtest trims the text and reads it as JSON where
+ * it can, so a string that would read as something else (`true`, `5`,
+ * `null`, `"a"`) or that has spaces at either end is given as JSON.
+ */
+function paramText(value: unknown): string {
+  if (typeof value !== 'string') return JSON.stringify(value);
+  return value === value.trim() && coerceParamText(value) === value ? value : JSON.stringify(value);
+}
+
+/** Flags that name files or folders: written absolute, as run.json records them, so that the command runs from any folder. */
+const PATH_FLAGS = new Set(['strategy', 'data', 'catalog', 'config', 'benchmark', 'actions']);
+
+/** A path made absolute; a URL (s3://...) as it is. */
+function absolutePath(path: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(path) ? path : resolve(path);
+}
+
 /** The `quantflow backtest` command that runs the best trial: the sweep's own backtest flags, its fixed and chosen parameters. */
 function backtestCommand(cmd: Command, flags: OptimizeFlags, config: RunConfig, params: Readonly<Record<string, unknown>>): string {
   const words = ['quantflow', 'backtest'];
+  // The files a --config names may be relative to the folder the sweep ran in: given as flags, absolute (flags override the file).
+  const fromConfig: Readonly<Record<string, string | readonly string[] | undefined>> = flags.config !== undefined ? { strategy: config.strategy, data: config.data, catalog: config.catalog, actions: config.actions } : {};
   for (const option of cmd.options) {
     const key = option.attributeName();
-    if (SWEEP_FLAGS.has(key) || cmd.getOptionValueSource(key) !== 'cli') continue;
-    const value = (flags as Record<string, unknown>)[key];
+    if (SWEEP_FLAGS.has(key)) continue;
+    const fromCli = cmd.getOptionValueSource(key) === 'cli';
+    const value = fromCli ? (flags as Record<string, unknown>)[key] : fromConfig[key];
+    if (value === undefined || (!fromCli && !(key in fromConfig))) continue;
     const flag = option.long ?? '';
+    const text = (v: unknown): string => shellWord(PATH_FLAGS.has(key) ? absolutePath(String(v)) : String(v));
     if (option.negate) words.push(flag);
     else if (value === true) words.push(flag);
-    else if (Array.isArray(value)) for (const v of value) words.push(flag, shellWord(String(v)));
-    else if (value !== undefined) words.push(flag, shellWord(String(value)));
+    else if (Array.isArray(value)) for (const v of value) words.push(flag, text(v));
+    else words.push(flag, text(value));
   }
-  for (const [name, value] of Object.entries({ ...config.params, ...params })) words.push('--param', shellWord(`${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
+  for (const [name, value] of Object.entries({ ...config.params, ...params })) words.push('--param', shellWord(`${name}=${paramText(value)}`));
   return words.join(' ');
+}
+
+/** Where the trials ran: the pool's threads, which may be fewer than --workers (no more than the trials to run). */
+function threadsLine(threads: number): string {
+  return `on ${threads <= 1 ? 'this thread' : `up to ${threads} threads (this one and ${threads - 1} worker${threads === 2 ? '' : 's'})`}`;
 }
 
 /** The most memory the trials' returns may take (they are all held for returns.csv and the overfitting statistics). */
@@ -85,16 +115,18 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
       .option('--resume', 'with --redis: continue this sweep after an interruption, reusing its finished trials'),
   );
   cmd.action(async (flags: OptimizeFlags) => {
+    checkSweepFlags(flags);
     const settings = mergeSettings(flags);
     if (flags.out === undefined && settings.out === undefined) settings.out = 'runs/optimize';
     const config = parseRunConfig(settings, flags.config);
+    checkOutputFolder(config.out);
     if (flags.redis !== undefined && flags.workers !== undefined) {
       throw new InputError({ code: 'invalid_option', field: '--workers', value: flags.workers, message: 'with --redis the trials run on `quantflow worker` processes: give their number there (--concurrency)' });
     }
     if (flags.resume === true && flags.redis === undefined) {
       throw new InputError({ code: 'invalid_option', field: '--resume', message: 'needs --redis: the finished trials of a sweep are kept in Redis' });
     }
-    const sweepFlags = sweepSettings(flags, config.strategy, specs);
+    const sweepFlags = sweepSettings(flags, config, specs);
     const { method, objective, minimize, workers, trials, seed, splits } = sweepFlags;
     const search = await buildSearch(sweepFlags.search);
     const skipped: string[] = [];
@@ -143,6 +175,8 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
     bar?.start(total ?? 0, 0, { rate: '0.0' });
     try {
       const keepDir = flags.keepRuns === true ? resolve(config.out, 'runs') : undefined;
+      // An earlier sweep's kept trials would read as this one's (a trial skipped now has no folder of its own to replace them).
+      if (keepDir !== undefined) removeTrialRuns(config.out);
       for await (const o of runSweep({
         sampler: search.sampler,
         pool,
@@ -210,14 +244,14 @@ export function registerOptimize(program: Command, io: CliIO, done: (code: numbe
           run: { ...run, overfitting: overfitting.note ?? 'overfitting.json' },
           extra: { 'report.html': report, ...(overfitting.report !== undefined ? { 'overfitting.json': JSON.stringify(overfitting.report, null, 2) + '\n' } : {}) },
         };
-      });
+      }, { keptRuns: flags.keepRuns === true });
     } catch (e) {
       throw outputError(config.out, e);
     }
     const overfitting = await overfittingAhead;
     const count = (s: string): number => outcomes.filter((o) => o.status === s).length;
     io.stdout.write(
-      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) ${pool instanceof RedisPool ? `with Redis workers (${pool.stats.computed} computed, ${pool.stats.reused} reused)` : `on ${workers <= 1 ? 'this thread' : `up to ${workers} threads (this one and ${workers - 1} worker${workers === 2 ? '' : 's'})`}`}\n`,
+      `${outcomes.length} trials in ${seconds.toFixed(1)} s (${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed) ${pool instanceof RedisPool ? `with Redis workers (${pool.stats.computed} computed, ${pool.stats.reused} reused)` : threadsLine(pool.concurrency)}\n`,
     );
     if (bestJson !== undefined) {
       io.stdout.write(`best: trial ${bestJson.trial} ${JSON.stringify(bestJson.params)} ${objective} ${bestJson.value}\n`);

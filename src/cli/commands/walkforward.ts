@@ -6,10 +6,11 @@ import { outputError } from '../../core/output-file.js';
 import { buildSearch } from '../../optimize/search.js';
 import type { SpaceSpec } from '../../optimize/space.js';
 import { parseWindowLength, walkForward } from '../../optimize/walk-forward.js';
+import { checkOutputFolder } from '../../optimize/outputs.js';
 import { writeWalkForwardFiles } from '../../optimize/walk-forward-outputs.js';
 import { formatTime } from '../../report/format.js';
 import { mergeSettings } from '../backtest-flags.js';
-import { addSweepFlags, sweepSettings, type SweepFlags } from '../sweep-flags.js';
+import { addSweepFlags, checkSweepFlags, sweepSettings, type SweepFlags } from '../sweep-flags.js';
 import type { CliIO } from '../io.js';
 
 interface WalkForwardFlags extends SweepFlags {
@@ -35,16 +36,18 @@ export function registerWalkForward(program: Command, io: CliIO, done: (code: nu
     .option('--anchored', 'every in-sample window starts at the data start (default: rolling windows)');
   addSweepFlags(cmd, specs);
   cmd.action(async (flags: WalkForwardFlags) => {
+    checkSweepFlags(flags);
     const settings = mergeSettings(flags);
     if (flags.out === undefined && settings.out === undefined) settings.out = 'runs/walkforward';
     const config = parseRunConfig(settings, flags.config);
+    checkOutputFolder(config.out); // before any window runs
     if (config.tradeFrom !== undefined || config.tradeTo !== undefined) {
       throw new InputError({ code: 'invalid_option', field: config.tradeFrom !== undefined ? '--trade-from' : '--trade-to', value: config.tradeFrom ?? config.tradeTo ?? '', message: 'walkforward sets each run\'s trading window itself: use --from/--to to limit the data' });
     }
     const train = parseWindowLength('--train', required('--train', flags.train));
     const test = parseWindowLength('--test', required('--test', flags.test));
     const step = flags.step !== undefined ? parseWindowLength('--step', flags.step) : undefined;
-    const { method, objective, minimize, workers, trials, seed, splits, search: searchSettings } = sweepSettings(flags, config.strategy, specs);
+    const { method, objective, minimize, workers, trials, seed, splits, search: searchSettings } = sweepSettings(flags, config, specs);
     const first = await buildSearch(searchSettings); // checks the search before any data is read
     const started = performance.now();
     const wf = await walkForward({
