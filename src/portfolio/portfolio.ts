@@ -106,7 +106,8 @@ export function notionalOf(quantity: number, price: number, multiplier: number):
 /** Unrealised P&L of `quantity` bought (sold) at `averagePrice`, marked at `price`. */
 export function unrealizedPnlOf(quantity: number, averagePrice: number, price: number, multiplier: number): number {
   if (quantity === 0 || Number.isNaN(price)) return 0;
-  return quantity * (price - averagePrice) * multiplier;
+  // Exact decimals, as realised P&L: 100 x (44.970001 - 38.93) is 604.0001, not 604.0001000000004.
+  return mulExact(mulExact(quantity, subExact(price, averagePrice)), multiplier);
 }
 
 /**

@@ -163,7 +163,7 @@ export function summarize(result: BacktestResult, strategy: string, params: Read
     initial_cash: result.initialCash,
     final_cash: result.finalCash,
     final_equity: result.finalEquity,
-    net_profit: result.finalEquity - result.initialCash,
+    net_profit: subExact(result.finalEquity, result.initialCash),
     total_return: result.initialCash > 0 ? result.finalEquity / result.initialCash - 1 : 0,
     realized_pnl: result.realizedPnl,
     unrealized_pnl: result.unrealizedPnl,
