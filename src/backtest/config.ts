@@ -107,6 +107,14 @@ export const RunConfigSchema = z
     message: 'give either a fee rate or a fee per unit, not both',
     path: ['feePerUnit'],
   })
+  .superRefine((c, ctx) => {
+    // One fee model: maker/taker rates would replace the other two unseen (feeMinimum is a floor over any of them).
+    const other = c.feeRate !== undefined ? 'feeRate' : c.feePerUnit !== undefined ? 'feePerUnit' : undefined;
+    const makerTaker = c.execution.feeMaker !== undefined ? 'feeMaker' : c.execution.feeTaker !== undefined ? 'feeTaker' : undefined;
+    if (other !== undefined && makerTaker !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['execution', makerTaker], message: `give either ${other} or execution.feeMaker/feeTaker, not both` });
+    }
+  })
   .refine((c) => c.data.length > 0 || c.catalog !== undefined, { message: 'give data files or a catalog', path: ['data'] })
   .refine((c) => c.catalog === undefined || (c.symbol !== undefined && c.symbol.length > 0), {
     message: 'a catalog run needs the symbols to read (--symbol, repeatable)',

@@ -42,6 +42,11 @@ function emptyCsvReason(feed: CsvFeed, config: Pick<RunConfig, 'from' | 'to'>): 
   return `every row of ${feed.source} was invalid (skipped)`;
 }
 
+/** The trading window as its flags: `--trade-from T1 --trade-to T2`. */
+function tradingWindow(config: Pick<RunConfig, 'tradeFrom' | 'tradeTo'>): string {
+  return [config.tradeFrom !== undefined ? `--trade-from ${config.tradeFrom}` : '', config.tradeTo !== undefined ? `--trade-to ${config.tradeTo}` : ''].filter((s) => s !== '').join(' ');
+}
+
 /**
  * What a run should say about itself besides its numbers (on stderr and in
  * summary.json): it ran over no data; one of its files gave no rows; it
@@ -49,7 +54,7 @@ function emptyCsvReason(feed: CsvFeed, config: Pick<RunConfig, 'from' | 'to'>): 
  * sends no order, or closes no trade, is not warned about: that can be its
  * decision, and the summary shows it.
  */
-export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[], config: Pick<RunConfig, 'from' | 'to' | 'cash'>): RunWarning[] {
+export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[], config: Pick<RunConfig, 'from' | 'to' | 'cash' | 'tradeFrom' | 'tradeTo'>): RunWarning[] {
   const warnings: RunWarning[] = [];
   const events = result.bars + result.quotes + result.trades + result.bookEvents;
   const reasons = feeds.map((f) => {
@@ -58,7 +63,7 @@ export function runWarnings(result: BacktestResult, feeds: readonly MarketFeed[]
   });
   if (events === 0) {
     const known = reasons.filter((r): r is string => r !== undefined);
-    const why = known.length > 0 ? known.join('; ') : `no rows in ${feeds.map((f) => f.source).join(', ')}`;
+    const why = known.length > 0 ? known.join('; ') : config.tradeFrom !== undefined || config.tradeTo !== undefined ? `no data falls in the trading window (${tradingWindow(config)})` : `no rows in ${feeds.map((f) => f.source).join(', ')}`;
     warnings.push({ code: 'no_data', message: `the run had no data to run over: ${why}` });
   } else {
     for (const r of reasons) if (r !== undefined) warnings.push({ code: 'feed_without_data', message: `${r}: the run went on with the other data` });

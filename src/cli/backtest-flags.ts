@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { readConfigFile } from '../backtest/config.js';
+import { InputError } from '../core/errors.js';
+import { parseIsoTime } from '../core/time.js';
 import { coerceParamText } from '../backtest/strategy-loader.js';
 import { expandDataPaths } from '../data/index.js';
 import { adjustFlag, collect, numberFlag, parsePairs } from './args.js';
@@ -56,19 +58,19 @@ export function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (flags.catalog !== undefined) out.catalog = flags.catalog;
   if (flags.equitySampling !== undefined) out.equitySampling = flags.equitySampling;
   if (flags.cache === true) out.cache = true;
-  if (flags.from !== undefined) out.from = flags.from;
-  if (flags.to !== undefined) out.to = flags.to;
-  if (flags.tradeFrom !== undefined) out.tradeFrom = flags.tradeFrom;
-  if (flags.tradeTo !== undefined) out.tradeTo = flags.tradeTo;
+  if (flags.from !== undefined) out.from = timeFlag('--from', flags.from);
+  if (flags.to !== undefined) out.to = timeFlag('--to', flags.to);
+  if (flags.tradeFrom !== undefined) out.tradeFrom = timeFlag('--trade-from', flags.tradeFrom);
+  if (flags.tradeTo !== undefined) out.tradeTo = timeFlag('--trade-to', flags.tradeTo);
   if (flags.cash !== undefined) out.cash = numberFlag('--cash', flags.cash);
-  if (flags.feeRate !== undefined) {
-    out.feeRate = numberFlag('--fee-rate', flags.feeRate);
+  // The fee model the flags give replaces the config file's whole (the execution object's maker/taker rates below).
+  const feeModel = feeModelFlag(flags);
+  if (feeModel !== undefined) {
+    delete out.feeRate;
     delete out.feePerUnit;
   }
-  if (flags.feePerUnit !== undefined) {
-    out.feePerUnit = numberFlag('--fee-per-unit', flags.feePerUnit);
-    if (flags.feeRate === undefined) delete out.feeRate;
-  }
+  if (flags.feeRate !== undefined) out.feeRate = numberFlag('--fee-rate', flags.feeRate);
+  if (flags.feePerUnit !== undefined) out.feePerUnit = numberFlag('--fee-per-unit', flags.feePerUnit);
   if (flags.param !== undefined) {
     const fromFile = (base.params ?? {}) as Record<string, unknown>;
     out.params = { ...fromFile, ...parsePairs('--param', flags.param, coerceParamText) };
@@ -95,11 +97,46 @@ export function mergeSettings(flags: BacktestFlags): Record<string, unknown> {
   if (risk !== undefined) out.risk = risk;
   const instrument = instrumentFromFlags(flags, base.instrument);
   if (instrument !== undefined) out.instrument = instrument;
-  const execution = executionFromFlags(flags, base.execution);
+  let baseExecution = base.execution;
+  if ((feeModel === '--fee-rate' || feeModel === '--fee-per-unit') && isObject(baseExecution)) {
+    const rest = { ...baseExecution };
+    delete rest.feeMaker;
+    delete rest.feeTaker;
+    out.execution = baseExecution = rest;
+  }
+  const execution = executionFromFlags(flags, baseExecution);
   if (execution !== undefined) out.execution = execution;
   const format = formatFromFlags(flags);
   if (format !== undefined) out.format = { ...((base.format ?? {}) as Record<string, unknown>), ...format };
   return out;
+}
+
+/** A time flag's text, refused (naming the flag) unless it is an ISO 8601 date or date-time as the config takes it. */
+function timeFlag(flag: string, text: string): string {
+  if (parseIsoTime(text) === undefined) throw new InputError({ code: 'invalid_option', field: flag, value: text, message: 'not an ISO 8601 date or date-time (2020-01-02, 2020-01-02T09:30:00Z, 2020-01-02T09:30:00-05:00)' });
+  return text;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The flag of the one fee model the flags give (`--fee-rate`,
+ * `--fee-per-unit`, or `--fee-maker` / `--fee-taker`, which go together),
+ * undefined when none. Two models is a mistake: no fee flag is silently
+ * ignored. (`--fee-min` is a floor over any of them.)
+ */
+function feeModelFlag(flags: BacktestFlags): string | undefined {
+  const given: [flag: string, value: string][] = [];
+  if (flags.feeRate !== undefined) given.push(['--fee-rate', flags.feeRate]);
+  if (flags.feePerUnit !== undefined) given.push(['--fee-per-unit', flags.feePerUnit]);
+  if (flags.feeMaker !== undefined) given.push(['--fee-maker', flags.feeMaker]);
+  else if (flags.feeTaker !== undefined) given.push(['--fee-taker', flags.feeTaker]);
+  const [first, second] = given;
+  if (first !== undefined && second !== undefined) {
+    const model = (flag: string): string => (flag === '--fee-maker' || flag === '--fee-taker' ? '--fee-maker/--fee-taker' : flag);
+    throw new InputError({ code: 'invalid_option', field: second[0], value: second[1], message: `give either ${model(first[0])} or ${model(second[0])}, not both` });
+  }
+  return first?.[0];
 }
 
 /** Adds the backtest's flags to a command. */

@@ -19,7 +19,7 @@ export function addExecutionFlags(cmd: Command): Command {
     .option('--volume-limit <fraction>', 'at most this fraction of each bar volume fills; the rest carries over (partial fills)')
     .option('--slippage <spec>', 'ticks:N, percent:X, sqrt:K (square-root impact) or random:N (0..N ticks, seeded)')
     .option('--latency-ms <ms>', 'delay of orders, cancels and modifies on their way to the venue')
-    .option('--fee-maker <rate>', 'maker fee rate (negative: rebate); with --fee-taker replaces --fee-rate')
+    .option('--fee-maker <rate>', 'maker fee rate (negative: rebate); with --fee-taker, instead of --fee-rate or --fee-per-unit')
     .option('--fee-taker <rate>', 'taker fee rate')
     .option('--fee-min <amount>', 'smallest fee per fill')
     .option('--seed <n>', 'seed of random models (default 1)');

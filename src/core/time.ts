@@ -95,7 +95,11 @@ export function parseIsoTime(text: string, dateOnly: 'start' | 'end' = 'start'):
   if (z !== undefined && z.toUpperCase() !== 'Z') {
     const sign = z.startsWith('-') ? -1 : 1;
     const digits = z.slice(1).replace(':', '');
-    offset = sign * (Number(digits.slice(0, 2)) * MICROS_PER_HOUR + Number(digits.slice(2, 4)) * MICROS_PER_MINUTE);
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2, 4));
+    // No such offset: refused, as in a data file's time column, rather than shifting the time.
+    if (oh > 23 || om > 59) return undefined;
+    offset = sign * (oh * MICROS_PER_HOUR + om * MICROS_PER_MINUTE);
   }
   return base + h * MICROS_PER_HOUR + mi * MICROS_PER_MINUTE + s * MICROS_PER_SECOND + frac - offset;
 }

@@ -113,6 +113,9 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     margin: pos.margin,
     closedTrades: p.closedTrades.count(pos.instrument.symbol, pos.side === 'short' ? 'short' : 'long'),
   });
+  // No step fell in the trading window (it starts after the data, or lies between two of its times):
+  // nothing was recorded, so nothing is counted and the run has no period, as a run without data.
+  const inWindow = k.firstTime === k.firstTime;
   const records = runRecordsOf(k);
   let orders: readonly Order[] | undefined;
   let fills: readonly Fill[] | undefined;
@@ -127,12 +130,12 @@ export function buildResult(k: TradingKernel, extras: RunExtras): BacktestResult
     fees: p.fees,
     realizedPnl: p.realizedPnl(),
     unrealizedPnl: p.unrealizedPnl(),
-    bars: k.bars,
-    quotes: k.quotes,
-    trades: k.trades,
-    bookEvents: k.bookEvents,
+    bars: inWindow ? k.bars : 0,
+    quotes: inWindow ? k.quotes : 0,
+    trades: inWindow ? k.trades : 0,
+    bookEvents: inWindow ? k.bookEvents : 0,
     start: k.firstTime,
-    end: extras.end,
+    end: inWindow ? extras.end : NaN,
     equity: k.equity.curve(),
     // Made when first read: the summary and the CSV writers read the records one by one (runRecords).
     get orders() {

@@ -5,8 +5,11 @@ import { MICROS_PER_SECOND } from '../core/time.js';
 import { COMPARE_APP, PALETTE, STYLE, escapeHtml, lightweightChartsSource } from './assets.js';
 import { htmlPage } from './html-page.js';
 import { csvField, formatNumber } from './format.js';
+import { inputAt } from './own-inputs.js';
+import type { PriceSeries } from './performance.js';
+import { loadBenchmark } from './prices.js';
 import type { RunFiles } from './run-dir.js';
-import { initialCashOf, readRunDir, runPerformance } from './run-dir.js';
+import { RUN_DIR_INPUTS, initialCashOf, readRunDir, runPerformance } from './run-dir.js';
 import { chartPoints, fmtNumber, fmtPercent } from './tearsheet.js';
 
 type Metrics = ReturnType<typeof runPerformance>;
@@ -17,6 +20,10 @@ export interface ComparedRun {
   readonly dir: string;
   readonly run: RunFiles;
   readonly metrics: Metrics;
+  /** The benchmark file alpha and beta are measured against: the run's own (run.json), when it could be read. */
+  readonly benchmark?: string;
+  /** What could not be shown: alpha and beta when the run's benchmark cannot be read. */
+  readonly note?: string;
 }
 
 interface CompareRow {
@@ -75,16 +82,45 @@ export const COMPARE_ROWS: readonly CompareRow[] = [
   metricRow('annual_turnover', 'annual_turnover', 'num'),
 ];
 
-/** Reads and measures each run directory; labels are the directory names (paths when names repeat). */
+/**
+ * Reads and measures each run directory; labels are the directory names
+ * (paths when names repeat). A run made with a benchmark is measured against
+ * it (alpha, beta), as its summary.json is.
+ */
 export function compareRuns(dirs: readonly string[]): ComparedRun[] {
   if (dirs.length < 2) throw new InputError({ code: 'invalid_option', field: 'RUN_DIR', value: dirs.join(' '), message: 'give at least two run directories to compare' });
   const names = dirs.map((d) => basename(resolve(d)));
+  const benchmarks = new Map<string, PriceSeries>(); // runs often share one
   return dirs.map((dir, i) => {
     const run = readRunDir(dir);
     const unique = names.filter((n) => n === names[i]).length === 1;
     const label = unique ? (names[i] as string) : relative(process.cwd(), resolve(dir)) || dir;
-    return { label, dir, run, metrics: runPerformance(run) };
+    const path = run.settings?.benchmark ?? undefined;
+    if (path === undefined) return { label, dir, run, metrics: runPerformance(run) };
+    let benchmark = benchmarks.get(path);
+    if (benchmark === undefined) {
+      try {
+        benchmark = loadBenchmark(path);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        return { label, dir, run, metrics: runPerformance(run), note: `alpha and beta are not shown: its benchmark cannot be read (${e.message})` };
+      }
+      benchmarks.set(path, benchmark);
+    }
+    return { label, dir, run, metrics: runPerformance(run, benchmark), benchmark: path };
   });
+}
+
+/** The files compare writes into its folder. */
+export const COMPARE_FILES: readonly string[] = ['compare.csv', 'compare.html'];
+
+/** Refuses an output folder where writing the comparison would replace a file it was made from. */
+export function refuseCompareOutput(runs: readonly ComparedRun[], outDir: string): void {
+  const inputs = runs.flatMap((r) => [...RUN_DIR_INPUTS.map((f) => join(r.dir, f)), ...(r.benchmark !== undefined ? [r.benchmark] : [])]);
+  for (const f of COMPARE_FILES) {
+    const input = inputAt(join(outDir, f), inputs);
+    if (input !== undefined) throw new InputError({ code: 'invalid_option', field: '--out', value: outDir, message: `its ${f} is a file the comparison reads (${input}): write to another folder` });
+  }
 }
 
 /** The side-by-side table as aligned text (metrics down, runs across). */
@@ -153,9 +189,14 @@ ${PALETTE.map((c, i) => `.pal-${i} { background: ${c}; }`).join('\n')}
 /** Compares run directories: returns the text table and writes compare.csv and compare.html into `outDir`. */
 export function writeCompare(dirs: readonly string[], outDir: string): { table: string; files: string[] } {
   const runs = compareRuns(dirs);
+  refuseCompareOutput(runs, outDir);
+  return writeComparedRuns(runs, outDir);
+}
+
+/** Writes compare.csv and compare.html of measured runs into `outDir`; returns the text table. */
+export function writeComparedRuns(runs: readonly ComparedRun[], outDir: string): { table: string; files: string[] } {
   mkdirSync(outDir, { recursive: true });
-  const csv = join(outDir, 'compare.csv');
-  const html = join(outDir, 'compare.html');
+  const [csv, html] = COMPARE_FILES.map((f) => join(outDir, f)) as [string, string];
   writeFileSync(csv, compareCsv(runs));
   writeFileSync(html, renderCompare(runs));
   return { table: compareText(runs), files: [csv, html] };

@@ -132,6 +132,9 @@ export function incompleteNote(summary: Readonly<Record<string, unknown>>): stri
   return `the run is incomplete${why}; it shows what ran until then`;
 }
 
+/** The files of a run directory that readRunDir reads. */
+export const RUN_DIR_INPUTS: readonly string[] = ['summary.json', 'equity.csv', 'trades.csv', 'orders.csv', 'run.json'];
+
 /** Reads summary.json, equity.csv, trades.csv, orders.csv and (when present) run.json of a run directory. */
 export function readRunDir(dir: string): RunFiles {
   requireRunDir(dir);

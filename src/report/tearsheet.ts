@@ -13,8 +13,9 @@ import { drawdownSeries, periodReturns, rollingSharpeAndVolatility, stepReturns 
 import type { Num, PerformanceMetrics, PriceSeries } from './performance.js';
 import type { OhlcSeries } from './prices.js';
 import { loadBenchmark, readPriceSeries } from './prices.js';
-import type { RunFiles, TradeRow } from './run-dir.js';
-import { initialCashOf, readRunDir, runPerformance } from './run-dir.js';
+import { inputAt } from './own-inputs.js';
+import type { RunFiles, RunSettings, TradeRow } from './run-dir.js';
+import { RUN_DIR_INPUTS, initialCashOf, readRunDir, readRunSettings, runPerformance } from './run-dir.js';
 
 /** Points per line chart at most; longer curves are thinned (last value of each bucket, deepest drawdown). */
 export const MAX_CHART_POINTS = 20_000;
@@ -451,9 +452,33 @@ export function runPrices(run: RunFiles, notes: string[]): OhlcSeries[] {
   }
 }
 
+/** Everything writeReport reads for a run: its files, the data, actions file and catalog of its run.json, the benchmark. */
+export function reportInputs(dir: string, settings: RunSettings | undefined, benchmark: string | undefined): string[] {
+  const cfg = settings?.config;
+  return [
+    ...[...RUN_DIR_INPUTS, 'reconcile.json'].map((f) => join(dir, f)),
+    ...(cfg?.data ?? []),
+    ...(cfg?.actions !== undefined ? [cfg.actions] : []),
+    // A catalog is read as a folder of files: no output may replace one of them.
+    ...(cfg?.catalog !== undefined && !isRemoteRoot(cfg.catalog) ? [cfg.catalog] : []),
+    ...(benchmark !== undefined ? [benchmark] : []),
+  ];
+}
+
+/**
+ * Refuses a report output that is one of the files the report is made from
+ * (writing it would replace that input). `benchmark` as for writeReport.
+ */
+export function refuseReportOutput(dir: string, out: string, benchmark?: string, settings: RunSettings | undefined = readRunSettings(join(dir, 'run.json'))): void {
+  const input = inputAt(out, reportInputs(dir, settings, benchmark ?? settings?.benchmark ?? undefined));
+  if (input !== undefined) throw new InputError({ code: 'invalid_option', field: '--out', value: out, message: `is a file the report reads (${input}): write the report to another file` });
+}
+
 /** Writes RUN_DIR/report.html from the files of a run directory. */
 export function writeReport(dir: string, options: ReportOptions = {}): ReportResult {
   const run = readRunDir(dir);
+  const path = options.out ?? join(dir, 'report.html');
+  refuseReportOutput(dir, path, options.benchmark, run.settings);
   const notes: string[] = [];
   const benchPath = options.benchmark ?? run.settings?.benchmark ?? undefined;
   const benchmark = benchPath !== undefined && benchPath !== null ? loadBenchmark(benchPath) : undefined;
@@ -461,7 +486,6 @@ export function writeReport(dir: string, options: ReportOptions = {}): ReportRes
   const prices = runPrices(run, notes);
   const reconciliation = options.reconciliation ?? readReconciliation(dir);
   const html = renderTearsheet(run.summary, metrics, tearsheetData(run, metrics, prices, benchmark), notes, reconciliation);
-  const path = options.out ?? join(dir, 'report.html');
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, html);
   return { path, notes };

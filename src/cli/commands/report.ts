@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeOutputFile } from '../../core/output-file.js';
 import { readFileSync } from 'node:fs';
 import { incompleteNote, requireRunDir } from '../../report/run-dir.js';
-import { writeReport } from '../../report/tearsheet.js';
+import { refuseReportOutput, writeReport } from '../../report/tearsheet.js';
 import type { CliIO } from '../io.js';
 
 interface ReportFlags {
@@ -21,6 +21,8 @@ export function registerReport(program: Command, io: CliIO, done: (code: number)
     .action((dir: string, flags: ReportFlags) => {
       requireRunDir(dir);
       const out = flags.out ?? join(dir, 'report.html');
+      // Before anything is written: the report goes beside its place and is renamed over it.
+      refuseReportOutput(dir, out, flags.benchmark);
       const r = writeOutputFile(out, (target) => writeReport(dir, { benchmark: flags.benchmark, out: target }));
       const incomplete = incompleteNote(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>);
       for (const note of [...(incomplete !== undefined ? [incomplete] : []), ...r.notes]) io.stderr.write(`note: ${note}\n`);

@@ -51,8 +51,10 @@ export async function reconcileRun(o: ReconcileRunOptions): Promise<ReconcileRun
   if (liveEquity === undefined) throw new InputError({ code: 'invalid_config', file: join(dir, 'summary.json'), field: 'final_equity', message: 'expected a number (is the run finished?)' });
   const saved = runJson.config as Record<string, unknown>;
   const execution = { ...(saved.execution as Record<string, unknown> | undefined), ...o.execution };
+  // Maker/taker rates given replace the run's fee model: a run has one (a fee rate or a fee per unit otherwise).
+  const fees = o.execution?.feeMaker !== undefined || o.execution?.feeTaker !== undefined ? { feeRate: undefined, feePerUnit: undefined } : {};
   // The backtest writes nothing of its own: its results stay in memory.
-  const config = parseRunConfig({ ...saved, data: marketData, out, execution }, join(dir, 'run.json'));
+  const config = parseRunConfig({ ...saved, ...fees, data: marketData, out, execution }, join(dir, 'run.json'));
 
   const backtest = await runBacktestConfig(config, o.hooks ?? {});
   const result = backtest.result;
