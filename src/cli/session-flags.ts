@@ -7,9 +7,12 @@ import { createStrategy } from '../backtest/run.js';
 import { StrategyError } from '../backtest/strategy-error.js';
 import { loadStrategyFile } from '../backtest/strategy-loader.js';
 import { InputError } from '../core/errors.js';
+import { writeOutputFile } from '../core/output-file.js';
 import { MICROS_PER_SECOND } from '../core/time.js';
 import type { PaperRunOptions, PaperRunResult } from '../live/paper/paper-run.js';
+import { claimSessionFolder } from '../live/live-run/session-folder.js';
 import { resolveMarketSource } from '../live/sources.js';
+import type { Instrument } from '../model/instrument.js';
 import type { DataChannel } from '../live/source.js';
 import type { Logger } from '../strategy/context.js';
 import { collect, numberFlag } from './args.js';
@@ -139,16 +142,30 @@ export async function withStopSignals<T>(run: (signal: AbortSignal) => Promise<T
 }
 
 /**
- * run.json of a paper or live session: the settings a backtest of its
+ * Runs a session in its --out folder, claimed (created, checked to be a run
+ * folder, locked against a second session) for the session's length.
+ */
+export async function inSessionFolder<T>(out: string, run: () => Promise<T>): Promise<T> {
+  const folder = claimSessionFolder(out);
+  try {
+    return await run();
+  } finally {
+    folder.release();
+  }
+}
+
+/**
+ * run.json of a paper or live session, written when it starts (a killed run
+ * can be reconciled): the settings a backtest of its
  * recorded market data needs (`quantflow reconcile`, `quantflow report`),
  * with the strategy's absolute path and each instrument's tick and lot size
  * as the run used them (the exchange's where no flag set them).
  */
-export function writeSessionRunJson(config: RunConfig, run: PaperRunResult, session: Readonly<Record<string, unknown>>): void {
+export function writeSessionRunJson(config: RunConfig, traded: readonly Instrument[], session: Readonly<Record<string, unknown>>): void {
   const own = new Map((config.instruments ?? []).map((i) => [i.symbol, i]));
-  const instruments = run.instruments.map((i) => ({ ...own.get(i.symbol), symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize }));
+  const instruments = traded.map((i) => ({ ...own.get(i.symbol), symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize }));
   const saved = { ...config, strategy: resolve(config.strategy), data: [], instruments };
-  writeFileSync(join(config.out, 'run.json'), JSON.stringify({ config: saved, ...session }, null, 2) + '\n');
+  writeOutputFile(join(config.out, 'run.json'), (path) => writeFileSync(path, JSON.stringify({ config: saved, ...session }, null, 2) + '\n'));
 }
 
 /** A failed session's error, with where its outputs are; rethrown for the CLI's exit status. */

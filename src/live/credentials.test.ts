@@ -83,6 +83,12 @@ describe('loadCredentials', () => {
     expect(refusal(() => loadCredentials('env:', env))).toContain('env:PREFIX');
   });
 
+  it('names every missing variable in one line', () => {
+    expect(refusal(() => loadCredentials('env:QF_NOPE', {}))).toBe(
+      "field '--credentials' value 'env:QF_NOPE': environment variables QF_NOPE_API_KEY and QF_NOPE_SECRET are not set (or empty)",
+    );
+  });
+
   it('prints redacted: JSON and util.inspect show no key', () => {
     const c = loadCredentials('env:P', { P_API_KEY: KEY, P_SECRET: SECRET });
     for (const text of [JSON.stringify(c), JSON.stringify({ config: { c } }), inspect(c), inspect({ nested: c }), `${String(JSON.stringify([c]))}`]) {

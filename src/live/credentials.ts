@@ -44,9 +44,9 @@ function fromEnvironment(prefix: string, env: NodeJS.ProcessEnv): ApiCredentials
   };
   const missing = ['API_KEY', 'SECRET'].filter((n) => read(n) === undefined);
   if (missing.length > 0) {
-    throw new InputError(
-      missing.map((n): Issue => ({ code: 'invalid_option', field: FLAG, value: `env:${prefix}`, message: `environment variable ${prefix}_${n} is not set (or empty)` })),
-    );
+    const names = missing.map((n) => `${prefix}_${n}`);
+    const what = names.length === 1 ? `environment variable ${names[0]} is not set (or empty)` : `environment variables ${names.join(' and ')} are not set (or empty)`;
+    throw new InputError({ code: 'invalid_option', field: FLAG, value: `env:${prefix}`, message: what });
   }
   return sealed({ apiKey: read('API_KEY') as string, secret: read('SECRET') as string, password: read('PASSWORD') });
 }

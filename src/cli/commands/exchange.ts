@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { expandDataPaths } from '../../data/index.js';
@@ -134,6 +135,10 @@ function splitDataFlag(text: string): { path: string; symbol?: string } {
     if (/^[A-Z0-9]+\/[A-Z0-9]+$/.test(symbol)) return { path: text.slice(0, eq), symbol };
     if (symbol.includes('/') || symbol === '') {
       throw new InputError({ code: 'invalid_option', field: '--data', value: text, message: 'expected FILE or FILE=BASE/QUOTE (data.csv=BTC/USDT)' });
+    }
+    // FILE=BTCUSDT: the file before the '=' exists, the whole text is no file: the market is misspelt, not the path.
+    if (!existsSync(text) && existsSync(text.slice(0, eq))) {
+      throw new InputError({ code: 'invalid_option', field: '--data', value: text, message: `the market '${text.slice(eq + 1)}' must be BASE/QUOTE (data.csv=BTC/USDT)` });
     }
   }
   return { path: text };

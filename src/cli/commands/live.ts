@@ -6,7 +6,7 @@ import { runLive } from '../../live/live-run/run-live.js';
 import { liveVenueFactory } from '../../live/live-run/venues.js';
 import type { UnknownOrderPolicy } from '../../live/journal/index.js';
 import type { CliIO } from '../io.js';
-import { addSessionOptions, writeSessionRunJson, rethrowFailure, sessionReport, sessionSetup, withStopSignals, type SessionFlags } from '../session-flags.js';
+import { addSessionOptions, inSessionFolder, writeSessionRunJson, rethrowFailure, sessionReport, sessionSetup, withStopSignals, type SessionFlags } from '../session-flags.js';
 
 interface LiveFlags extends SessionFlags {
   credentials?: string;
@@ -40,21 +40,30 @@ export function registerLive(program: Command, io: CliIO, done: (code: number) =
     const setup = await sessionSetup(sessionFlags, io, 'runs/live');
     const { config, symbols, channels, timeframe } = setup;
     const exchange = setup.flags.exchange as string;
-    const venue = liveVenueFactory(exchange)({
-      exchange: exchange.toLowerCase(),
-      url: setup.flags.url,
-      credentials,
-      runDir: config.out,
-      unknownOrders,
-      wallNow: wallMicros,
-      onIncident: setup.onIncident,
-    });
-    const run = await withStopSignals((signal) =>
-      runLive({ ...setup.run, venue, venueName: exchange, signal, logWith: setup.logWith, onIncident: setup.onIncident }),
-    );
     // Where the keys came from (a file's path or an environment prefix), never the keys.
     const live = { exchange, url: setup.flags.url ?? null, credentials: credentialsSource(raw.credentials), unknown_orders: unknownOrders, symbols, channels, timeframe };
-    writeSessionRunJson(config, run, { live });
+    const run = await inSessionFolder(config.out, () => {
+      const venue = liveVenueFactory(exchange)({
+        exchange: exchange.toLowerCase(),
+        url: setup.flags.url,
+        credentials,
+        runDir: config.out,
+        unknownOrders,
+        wallNow: wallMicros,
+        onIncident: setup.onIncident,
+      });
+      return withStopSignals((signal) =>
+        runLive({
+          ...setup.run,
+          venue,
+          venueName: exchange,
+          signal,
+          logWith: setup.logWith,
+          onIncident: setup.onIncident,
+          onStart: (instruments) => writeSessionRunJson(config, instruments, { live }),
+        }),
+      );
+    });
     rethrowFailure(run, config.out);
     const v = run.summary.live.venue as { start?: { adopted_orders?: number }; orders_left_working?: number } | undefined;
     io.stdout.write(

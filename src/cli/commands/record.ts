@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { makeOutputFolder } from '../../live/live-run/session-folder.js';
 import { join } from 'node:path';
 import { formatIso } from '../../core/time.js';
 import { CatalogRecorder, IncidentLog, recordMarket, type FlushReport } from '../../live/record/index.js';
@@ -49,6 +50,7 @@ export function registerRecord(program: Command, io: CliIO, done: (code: number)
       const { source } = resolveMarketSource({ exchange: flags.exchange, url: flags.url });
       // The exchange is reachable and lists every symbol, before anything is created.
       await source.markets(symbols);
+      makeOutputFolder(root, '--catalog');
       const log = new IncidentLog(flags.incidents ?? join(root, '_incidents.csv'));
       const onIncident = (i: Incident): void => {
         log.append(i);

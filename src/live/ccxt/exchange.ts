@@ -197,7 +197,7 @@ export async function overrideBaseUrl(exchange: CcxtProExchange, base: string): 
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new InputError({ code: 'invalid_option', field: 'urls', value: base, message: 'expected an http:// or https:// base URL such as http://127.0.0.1:8080' });
+    throw new InputError({ code: 'invalid_option', field: '--url', value: base, message: 'expected an http:// or https:// base URL such as http://127.0.0.1:8080' });
   }
   await pointCcxtAt(exchange as unknown as CcxtUrlTarget, base);
 }

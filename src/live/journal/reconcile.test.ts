@@ -229,6 +229,12 @@ describe('reconcile', () => {
     expect(r.balances).toEqual({ BTC: 0, USDT: 1250 });
   });
 
+  it("a new run's journal (no balances note) takes the exchange's balances without an adjustment", () => {
+    const r = reconcile(replayJournal([]), snapshot({ orders: [], balances: { USDT: 100000, BTC: 1 } }), options);
+    expect(r.actions).toEqual([]);
+    expect(r.balances).toEqual({ BTC: 1, USDT: 100000 });
+  });
+
   it('leaves nothing in flight once its records are journalled', () => {
     const records: JournalRecord[] = [...journal.slice(0, 1), { kind: 'submit', time: 9 * SECOND, clientOrderId: 'r-1', request }, { kind: 'submit', time: 9 * SECOND, clientOrderId: 'r-2', request }, { kind: 'cancel', time: 9 * SECOND, clientOrderId: 'r-1' }];
     const state = replayJournal(records);

@@ -209,7 +209,8 @@ export function reconcile(state: JournalState, snapshot: ExchangeSnapshot, optio
   for (const currency of [...new Set([...balances.keys(), ...Object.keys(snapshot.balances)])].sort()) {
     const journal = balances.get(currency) ?? 0;
     const exchange = snapshot.balances[currency] ?? 0;
-    if (journal !== exchange) {
+    // A journal without a balances note (a new run) simply takes the exchange's balances.
+    if (journal !== exchange && state.balancesNoted === true) {
       actions.push({ kind: 'adjustBalance', currency, journal, exchange, reason: `${currency}: the journal's fills give ${journal}, the exchange holds ${exchange} (difference ${subExact(exchange, journal)}); set to the exchange's` });
     }
   }

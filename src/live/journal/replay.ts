@@ -67,6 +67,8 @@ export interface JournalState {
   readonly fills: Map<string, RecordedFill>;
   /** The last balances note plus every fill recorded after it. */
   readonly balances: Map<string, number>;
+  /** Whether the journal has a balances note (a new run's has none: its balances are the exchange's). */
+  balancesNoted?: boolean;
   /** Reports (other than fills) for orders the journal never had. */
   orphanReports: number;
   /** Replacements' client order ids -> the order's own (`clientOrderId`). */
@@ -89,6 +91,7 @@ export function applyRecord(state: JournalState, record: JournalRecord): void {
     case 'session':
       return;
     case 'balances':
+      state.balancesNoted = true;
       state.balances.clear();
       for (const [currency, amount] of Object.entries(record.balances)) state.balances.set(currency, amount);
       return;

@@ -13,6 +13,9 @@ import { JOURNAL_FILE } from '../journal/index.js';
 /** Where earlier sessions' outputs go, inside the run folder. */
 export const SESSIONS_DIR = 'sessions';
 
+/** The lock file in a session's folder while the session runs (session-folder.ts): it stays where it is. */
+export const SESSION_LOCK_FILE = 'session.lock';
+
 /**
  * Moves the outputs of the session before into `sessions/<run id>/`
  * (`session-<n>` when its summary.json was never written or names no run
@@ -20,8 +23,9 @@ export const SESSIONS_DIR = 'sessions';
  */
 export function archivePreviousSession(runDir: string): string | undefined {
   if (!existsSync(runDir)) return undefined;
-  const keep = new Set([JOURNAL_FILE, SESSIONS_DIR]);
-  const entries = readdirSync(runDir).filter((name) => !keep.has(name) && !name.startsWith(`${JOURNAL_FILE}.`));
+  const keep = new Set([JOURNAL_FILE, SESSIONS_DIR, SESSION_LOCK_FILE]);
+  // Temporary files (`.quantflow-…`) belong to whoever writes them now, not to the session before.
+  const entries = readdirSync(runDir).filter((name) => !keep.has(name) && !name.startsWith(`${JOURNAL_FILE}.`) && !name.startsWith('.quantflow-'));
   if (entries.length === 0) return undefined;
   const sessions = join(runDir, SESSIONS_DIR);
   const earlier = existsSync(sessions) ? readdirSync(sessions).length : 0;

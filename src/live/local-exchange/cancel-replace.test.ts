@@ -124,6 +124,18 @@ describe('cancel-replace on the local exchange (ccxt editOrder)', () => {
     expect([exchange.status().cancelReplaceRequests, exchange.status().orders, exchange.status().ordersReceived]).toEqual([1, 1, 1]);
   });
 
+  it("exchangeInfo's cancelReplaceAllowed says whether the endpoint is served", async () => {
+    for (const served of [true, false]) {
+      const exchange = await startTestExchange(barsFile, ACCOUNT, { cancelReplace: served });
+      try {
+        const info = (await (await fetch(`${exchange.url}/api/v3/exchangeInfo`)).json()) as { symbols: { cancelReplaceAllowed: boolean }[] };
+        expect(info.symbols.map((x) => x.cancelReplaceAllowed)).toEqual([served]);
+      } finally {
+        await exchange.close();
+      }
+    }
+  });
+
   it('--no-cancel-replace sets cancelReplace: false; without it the option is left to its default', () => {
     const data = ['data/samples/BTC-PERP-2022-01-1m.csv=BTC/USDT'];
     expect(exchangeOptions({ data, cancelReplace: false }).cancelReplace).toBe(false);

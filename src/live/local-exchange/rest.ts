@@ -18,14 +18,14 @@ const fail = (status: number, code: number, msg: string): RestAnswer => ({ statu
  * Binance's: what clients measure their offset against and what signed
  * requests are checked against; the data's time is in what it serves.
  */
-export function answerRest(replay: MarketReplay, path: string, query: URLSearchParams, serverTimeMs: number): RestAnswer {
+export function answerRest(replay: MarketReplay, path: string, query: URLSearchParams, serverTimeMs: number, cancelReplace = true): RestAnswer {
   switch (path) {
     case '/api/v3/ping':
       return ok({});
     case '/api/v3/time':
       return ok({ serverTime: serverTimeMs });
     case '/api/v3/exchangeInfo':
-      return exchangeInfo(replay, query, serverTimeMs);
+      return exchangeInfo(replay, query, serverTimeMs, cancelReplace);
     case '/api/v3/depth':
       return withMarket(replay, query, (s) => depth(s, query));
     case '/api/v3/klines':
@@ -69,7 +69,8 @@ function limitOf(query: URLSearchParams, fallback: number, max: number): number 
   return Math.min(limit, max);
 }
 
-function exchangeInfo(replay: MarketReplay, query: URLSearchParams, serverTimeMs: number): RestAnswer {
+/** `cancelReplace`: whether POST /api/v3/order/cancelReplace is served (it is said in each symbol's cancelReplaceAllowed). */
+function exchangeInfo(replay: MarketReplay, query: URLSearchParams, serverTimeMs: number, cancelReplace: boolean): RestAnswer {
   const wanted = new Set<string>();
   const one = query.get('symbol');
   if (one !== null) wanted.add(one.toUpperCase());
@@ -103,7 +104,7 @@ function exchangeInfo(replay: MarketReplay, query: URLSearchParams, serverTimeMs
       ocoAllowed: true,
       quoteOrderQtyMarketAllowed: true,
       allowTrailingStop: false,
-      cancelReplaceAllowed: false,
+      cancelReplaceAllowed: cancelReplace,
       isSpotTradingAllowed: true,
       isMarginTradingAllowed: false,
       filters: [

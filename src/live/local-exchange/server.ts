@@ -540,7 +540,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       return;
     }
     if (req.method !== 'GET') return reply(405, JSON.stringify({ code: -1000, msg: 'The local exchange serves market data only (GET).' }));
-    const answer = answerRest(replay, url.pathname, url.searchParams, serverNowMs());
+    const answer = answerRest(replay, url.pathname, url.searchParams, serverNowMs(), options.cancelReplace !== false);
     reply(answer.status, answer.body);
   }
 

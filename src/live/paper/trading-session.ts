@@ -57,6 +57,8 @@ export interface PaperRunOptions {
   readonly logWith?: ((now: () => Micros) => Logger) | undefined;
   /** Each incident (beside incidents.csv), for the log. */
   readonly onIncident?: ((incident: Incident) => void) | undefined;
+  /** The instruments are known (with the market's tick and lot sizes), before the venue opens: the CLI writes run.json then. */
+  readonly onStart?: ((instruments: readonly Instrument[]) => void) | undefined;
 }
 
 /** Why a paper or live run ended ('venue_stop': the live venue's start refused to trade, e.g. an unknown order under --unknown-orders stop). */
@@ -145,6 +147,7 @@ export async function runSession(o: PaperRunOptions, venue: SessionVenue): Promi
   const markets = await o.source.markets(symbols);
   const instruments = instrumentsForSymbols(config, symbols).map((i, k) => withMarketGrid(i, markets[k], config));
   const execution = executionOptionsOf(config as RunConfig);
+  o.onStart?.(instruments);
   let account: SessionAccount;
   try {
     account = await venue.open(instruments);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SAMPLES, tempDir } from '../../../test/helpers/cli.js';
@@ -130,6 +130,27 @@ describe('quantflow reconcile', () => {
     expect(html).toContain('id="chart-price"');
     expect(html).not.toContain('No price data');
     expect(html).not.toContain('id="reconciliation"');
+  });
+
+  it("refuses an --out among the run's inputs (market-data/) or a file, exit 2 naming --out; nothing is written", async () => {
+    const run = await paperRun('out-checks', 'BTC-PERP');
+    const before = readdirSync(join(run, 'market-data')).sort();
+    for (const out of [join(run, 'market-data'), join(run, 'market-data', 'deeper')]) {
+      const r = await runCli(['reconcile', run, '--out', out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`error: field '--out' value '${out}': it is inside the run's market-data/, which reconcile reads: give the run folder or a folder outside it\n`);
+    }
+    expect(readdirSync(join(run, 'market-data')).sort()).toEqual(before);
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await runCli(['reconcile', run, '--out', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`error: field '--out' value '${file}': it is a file, not a folder\n`);
+    const latency = await runCli(['reconcile', run, '--latency-ms', '-5']);
+    expect(latency.status).toBe(2);
+    expect(latency.stderr).toBe("error: field '--latency-ms' value '-5': Too small: expected number to be >=0\n");
+    // The run folder itself, and a folder outside it, are fine.
+    expect((await runCli(['reconcile', run, '--out', join(work, 'out-checks-reconciled')])).status).toBe(0);
   });
 
   it('refuses what is not a run with one line and exit 2', async () => {

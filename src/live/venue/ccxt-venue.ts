@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccxtLib } from '../ccxt/ccxt-lib.js';
 import { closeCcxtExchange } from '../ccxt/close-exchange.js';
+import { guardOrphanFutures } from '../ccxt/orphan-futures.js';
 import { addExact, subExact } from '../../core/decimal.js';
 import { InputError, InvariantError } from '../../core/errors.js';
 import type { Micros } from '../../core/time.js';
@@ -340,6 +341,8 @@ export class CcxtVenue implements LiveVenue {
     };
   }
 
+  // Intents are journalled at the wall clock (options.wallNow), as reports are: a restart ages them against
+  // the wall clock, and `time` is the kernel's (the market data's, which a replay puts years back).
   submit(order: Order, time: Micros): void {
     const exchange = this.ready();
     const args = ccxtOrderArgs(order, orderTypesOf(exchange, order.symbol));
@@ -349,7 +352,7 @@ export class CcxtVenue implements LiveVenue {
       this.refuse(t, time, args.reason, false);
       return;
     }
-    this.journal?.appendIntent({ kind: 'submit', time, clientOrderId: order.clientOrderId, request: journalRequestOf(order) });
+    this.journal?.appendIntent({ kind: 'submit', time: this.options.wallNow(), clientOrderId: order.clientOrderId, request: journalRequestOf(order) });
     this.send(t, () => exchange.createOrder(order.symbol, args.type, order.side, order.quantity, args.price, args.params));
   }
 
@@ -359,7 +362,7 @@ export class CcxtVenue implements LiveVenue {
       if (t !== undefined) this.outbox.push({ kind: 'cancelRejected', order: t, time });
       return;
     }
-    this.journal?.appendIntent({ kind: 'cancel', time, clientOrderId: t.clientOrderId });
+    this.journal?.appendIntent({ kind: 'cancel', time: this.options.wallNow(), clientOrderId: t.clientOrderId });
     // During a modify the exchange order to cancel is not known yet: the cancel waits for the modify's answer.
     if (t.editing) t.cancelAfterEdit = true;
     else this.sendCancel(t);
@@ -415,12 +418,12 @@ export class CcxtVenue implements LiveVenue {
     t.editing = true;
     const replacement = { clientOrderId: clientId, quantity };
     if (by === 'cancel-replace') {
-      this.journal?.appendIntent({ kind: 'modify', time, clientOrderId: t.clientOrderId, changes, replacement, modifyBy: 'cancel-replace' });
+      this.journal?.appendIntent({ kind: 'modify', time: this.options.wallNow(), clientOrderId: t.clientOrderId, changes, replacement, modifyBy: 'cancel-replace' });
       t.byHand = { changes, leg: replacement, previous: t.venueOrderId, placing: false, filledAtCancel: 0 };
       this.sendHandCancel(t, t.byHand);
       return;
     }
-    this.journal?.appendIntent({ kind: 'modify', time, clientOrderId: t.clientOrderId, changes, replacement });
+    this.journal?.appendIntent({ kind: 'modify', time: this.options.wallNow(), clientOrderId: t.clientOrderId, changes, replacement });
     const previous = t.venueOrderId;
     this.run(
       exchange.editOrder(previous, t.symbol, args.type, request.side, quantity, args.price, args.params).then(
@@ -690,6 +693,7 @@ export class CcxtVenue implements LiveVenue {
       enableRateLimit: true,
       options: { warnOnFetchOpenOrdersWithoutSymbol: false },
     });
+    guardOrphanFutures(exchange);
     if (o.url !== undefined) await pointCcxtAt(exchange as unknown as Parameters<typeof pointCcxtAt>[0], o.url);
     // Signed requests carry the exchange's time, not this machine's: measured now, every clockResyncMs, and after a -1021.
     const clock = new ServerClock(exchange, (error) => {
