@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Issue } from '../core/errors.js';
 import { parseIsoTime, type Micros } from '../core/time.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { AdjustedFeed, ColumnsFeed, adjustFeed, datasetDir, describeDataset, findDatasets, preloadDatasets, openBookFeed, openCatalogFeed, openCsvFeed, readActionsFile, type AdjustmentInfo, type DatasetKey, type ReadRequest } from '../data/index.js';
+import { AdjustedFeed, CheckedBookFeed, ColumnsFeed, adjustFeed, datasetDir, describeDataset, findDatasets, preloadDatasets, openBookFeed, openCatalogFeed, openCsvFeed, readActionsFile, type AdjustmentInfo, type DatasetKey, type ReadRequest } from '../data/index.js';
 import type { CsvFeedOptions } from '../data/index.js';
 import { InputError, InvariantError } from '../core/errors.js';
 import type { FeeModel } from '../execution/models/fee.js';
@@ -183,7 +183,8 @@ export function openFeeds(
           feed.close();
           throw new InputError({ code: 'invalid_option', file: root, field: 'adjust', value: adjust, message: `corporate actions adjust bars, and ${describeDataset(key)} is not` });
         }
-        feeds.push(feed);
+        // A stored book is checked as book files are: sequence gaps and crossed books under --on-gap.
+        feeds.push(key.kind === 'book' ? new CheckedBookFeed(feed, { onInvalid: config.onInvalid, ...(config.onGap !== undefined ? { onGap: config.onGap } : {}) }) : feed);
         continue;
       }
       try {

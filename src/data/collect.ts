@@ -128,6 +128,8 @@ export function appendColumns(dst: Columns, src: Columns, n = src.length): void 
     dst.size.set(src.size.subarray(0, n), at);
     dst.flags.set(src.flags.subarray(0, n), at);
     dst.sequence.set(src.sequence.subarray(0, n), at);
+    dst.firstSequence.set(src.firstSequence.subarray(0, n), at);
+    dst.prevSequence.set(src.prevSequence.subarray(0, n), at);
     dst.source.set(src.source.subarray(0, n), at);
   }
   dst.length = at + n;

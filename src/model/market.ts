@@ -172,6 +172,10 @@ export class BookColumns {
   readonly flags: Uint8Array;
   /** The exchange's update id of the row's event (Binance: last_update_id), -1 when the source has none. */
   readonly sequence: Float64Array;
+  /** The first update id the row's event covers (Binance: first_update_id), -1 when the source has none. */
+  readonly firstSequence: Float64Array;
+  /** The last update id of the event before it, as the exchange states it (Binance futures: pu), -1 when the source has none. */
+  readonly prevSequence: Float64Array;
   readonly line: Float64Array;
   /** Which of the feed's files the row comes from (an index into its list of sources), so that `line` can be placed. */
   readonly source: Uint16Array;
@@ -182,6 +186,9 @@ export class BookColumns {
     this.size = new Float64Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.sequence = new Float64Array(capacity);
+    // -1, not 0: rows whose producer sets no ids must not read as id 0.
+    this.firstSequence = new Float64Array(capacity).fill(-1);
+    this.prevSequence = new Float64Array(capacity).fill(-1);
     this.line = new Float64Array(capacity);
     this.source = new Uint16Array(capacity);
   }

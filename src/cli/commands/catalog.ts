@@ -12,6 +12,7 @@ import {
   expandDataPaths,
   exportDataset,
   findDatasets,
+  refuseOutputInCatalog,
   importFeed,
   openBookFeed,
   CsvWorkerFeed,
@@ -228,7 +229,7 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     .command('export')
     .description('write a data set of the catalog as CSV (ISO 8601 UTC times) or Parquet')
     .requiredOption('--symbol <symbol>', 'symbol')
-    .requiredOption('--out <file>', 'file to write (.csv or .parquet)')
+    .requiredOption('--out <file>', 'file to write (.csv or .parquet), outside the catalog')
     .option('--catalog <dir>', `catalog folder (default ${DEFAULT_CATALOG})`)
     .option('--kind <kind>', 'bar, quote, trade or book (default: the only kind the symbol has)')
     .option('--side <side>', 'bars: trade, bid or ask (default: the only side the symbol has)')
@@ -237,16 +238,27 @@ export function registerCatalogCommands(data: Command, io: CliIO, done: (code: n
     .option('--format <fmt>', 'csv or parquet (default from the file name)')
     .action(async (flags: { symbol: string; out: string; catalog?: string; kind?: string; side?: string; from?: string; to?: string; format?: string }) => {
       const root = flags.catalog ?? DEFAULT_CATALOG;
-      const sets = (await findDatasets(root, [flags.symbol])).filter(
-        (k) => (flags.kind === undefined || k.kind === flags.kind) && (flags.side === undefined || k.side === flags.side),
-      );
-      if (sets.length !== 1) {
-        const what = sets.length === 0 ? 'no data set matches' : `several data sets match (${sets.map((k) => describeDataset(k)).join(', ')}); choose with --kind / --side`;
-        throw new InputError({ code: 'invalid_option', field: '--symbol', value: flags.symbol, message: what });
-      }
+      // Checked before anything is read or written: the flags, and an output that would land in the catalog.
+      const kind = flags.kind === undefined ? undefined : choice('--kind', flags.kind, ['bar', 'quote', 'trade', 'book'] as const, 'bar');
+      const side = flags.side === undefined ? undefined : choice('--side', flags.side, ['trade', 'bid', 'ask'] as const, 'trade');
       const format = flags.format === undefined ? undefined : choice('--format', flags.format, ['csv', 'parquet'] as const, 'csv');
       const from = timeFlag('--from', flags.from, 'start');
       const to = timeFlag('--to', flags.to, 'end');
+      if (from !== undefined && to !== undefined && from > to) {
+        throw new InputError({ code: 'invalid_option', field: '--from', value: flags.from as string, message: `is after --to (${flags.to as string})` });
+      }
+      refuseOutputInCatalog(root, flags.out);
+      const all = await findDatasets(root, [flags.symbol]);
+      const sets = all.filter((k) => (kind === undefined || k.kind === kind) && (side === undefined || k.side === side));
+      const names = (keys: readonly DatasetKey[]): string => keys.map((k) => describeDataset(k)).join(', ');
+      if (sets.length > 1) {
+        throw new InputError({ code: 'invalid_option', field: '--symbol', value: flags.symbol, message: `several data sets match (${names(sets)}); choose with --kind / --side` });
+      }
+      if (sets.length === 0) {
+        // The kind matched nothing, or else the side did not.
+        const [flag, value] = all.some((k) => kind === undefined || k.kind === kind) ? ['--side', side as string] : ['--kind', kind as string];
+        throw new InputError({ code: 'invalid_option', field: flag, value, message: `no such data set of ${flags.symbol} in the catalog (${flags.symbol} has ${names(all)})` });
+      }
       const key = sets[0] as DatasetKey;
       const rows = await writeOutputFileAsync(flags.out, (target) =>
         exportDataset(root, key, target, {

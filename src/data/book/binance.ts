@@ -1,4 +1,5 @@
 import type { Issue } from '../../core/errors.js';
+import { parseIsoTime } from '../../core/time.js';
 import { F_CLEAR, F_LAST, F_SNAPSHOT } from '../../model/market.js';
 import { parseDecimal } from '../csv/decimal.js';
 import type { LineReader } from './lines.js';
@@ -18,6 +19,8 @@ export interface BinanceColumns {
   qty: number;
   /** -1 when the file has no `pu` column (spot data). */
   pu: number;
+  /** -1 when the file has no `flags` column (files from Binance; `data export` writes one). */
+  flags: number;
 }
 
 /**
@@ -39,17 +42,22 @@ export function binanceColumns(names: readonly string[]): BinanceColumns | undef
     price: at('price'),
     qty: at('qty'),
     pu: at('pu'),
+    flags: at('flags'),
   };
 }
 
 const MICROS_PER_MS = 1000;
 
 /**
- * Rows of a Binance depth file. Timestamps are milliseconds since the epoch;
- * side `b`/`a` (or `bid`/`ask`); update_type `snap` (a row of a snapshot) or
+ * Rows of a Binance depth file. Timestamps are milliseconds since the epoch
+ * or ISO 8601 times (to the microsecond, as `data export` writes them); side
+ * `b`/`a` (or `bid`/`ask`); update_type `snap` (a row of a snapshot) or
  * `set` (the level's new size; 0 removes it). Consecutive rows with the same
  * update_type, update ids and timestamp form one event. One row of lookahead
- * tells whether the current row ends its event.
+ * tells whether the current row ends its event. An optional `flags` column
+ * (the BookColumns flags, as `data export` writes them) also ends an event
+ * where a row says F_LAST and clears the book where it says F_CLEAR, so that
+ * an exported book reads back event for event.
  */
 export class BinanceDepthSource implements BookSource {
   readonly format = 'binance-depth' as const;
@@ -78,6 +86,8 @@ export class BinanceDepthSource implements BookSource {
   private nFirst = 0;
   private nLast = 0;
   private nPrev = -1;
+  /** The row's flags column, -1 without one. */
+  private nFlags = -1;
   private nLine = 0;
   private eventStart = true;
   private readonly guard = new RowGuard();
@@ -126,10 +136,17 @@ export class BinanceDepthSource implements BookSource {
     this.prevId = this.nPrev;
     this.line = this.nLine;
     const snap = this.nSnap;
+    const written = this.nFlags;
     this.readNext();
     const last =
-      !this.nHas || this.nSnap !== snap || this.nFirst !== this.firstId || this.nLast !== this.lastId || this.nTime !== this.time;
-    this.flags = (snap ? F_SNAPSHOT : 0) | (snap && this.eventStart ? F_CLEAR : 0) | (last ? F_LAST : 0);
+      !this.nHas ||
+      this.nSnap !== snap ||
+      this.nFirst !== this.firstId ||
+      this.nLast !== this.lastId ||
+      this.nTime !== this.time ||
+      (written >= 0 && (written & F_LAST) !== 0);
+    const clear = written >= 0 ? (written & F_CLEAR) !== 0 : snap && this.eventStart;
+    this.flags = (snap ? F_SNAPSHOT : 0) | (clear ? F_CLEAR : 0) | (last ? F_LAST : 0);
     this.eventStart = last;
   }
 
@@ -157,8 +174,15 @@ export class BinanceDepthSource implements BookSource {
       const s = r.starts;
       const e = r.ends;
       const ms = parseDecimal(b, s[c.time]!, e[c.time]!);
-      if (!Number.isSafeInteger(ms)) {
-        this.bad(c.time, 'unparseable_field', 'time', 'not a time in epoch milliseconds');
+      let t: number | undefined;
+      if (Number.isSafeInteger(ms)) t = ms * MICROS_PER_MS;
+      else {
+        // An ISO 8601 date and time (a date alone is no event's time).
+        const text = r.text(c.time);
+        t = /\d[T ]\d/i.test(text) ? parseIsoTime(text) : undefined;
+      }
+      if (t === undefined) {
+        this.bad(c.time, 'unparseable_field', 'time', 'not a time in epoch milliseconds or ISO 8601 (date and time)');
         continue;
       }
       const first = parseDecimal(b, s[c.first]!, e[c.first]!);
@@ -203,7 +227,8 @@ export class BinanceDepthSource implements BookSource {
         this.bad(c.qty, 'unparseable_field', 'qty', 'not a number');
         continue;
       }
-      if (!(price > 0) || price === Infinity) {
+      // A snapshot of an empty book is one row that removes nothing (price 0, qty 0), as a Tardis line without levels reads.
+      if ((!(price > 0) || price === Infinity) && !(snap && price === 0 && qty === 0)) {
         this.bad(c.price, 'non_positive_price', 'price', 'price must be above zero');
         continue;
       }
@@ -215,7 +240,14 @@ export class BinanceDepthSource implements BookSource {
         this.bad(c.first, 'unparseable_field', 'first_update_id', `first_update_id is above last_update_id ${last}`);
         continue;
       }
-      const t = ms * MICROS_PER_MS;
+      let flags = -1;
+      if (c.flags >= 0) {
+        flags = parseDecimal(b, s[c.flags]!, e[c.flags]!);
+        if (!Number.isInteger(flags) || flags < 0 || flags > 7 || ((flags & F_SNAPSHOT) !== 0) !== snap || ((flags & F_CLEAR) !== 0 && !snap)) {
+          this.bad(c.flags, 'unparseable_field', 'flags', `not the flags of a ${snap ? 'snap' : 'set'} row: ${snap ? '1 (snapshot), + 2 (clear the book first)' : '0'}, + 4 (last row of its event)`);
+          continue;
+        }
+      }
       if (!this.guard.admit(r, t, c.time, c.symbol, (col, code, field, message) => this.bad(col, code, field, message))) continue;
       this.guard.accept(t);
       this.nHas = true;
@@ -227,6 +259,7 @@ export class BinanceDepthSource implements BookSource {
       this.nFirst = first;
       this.nLast = last;
       this.nPrev = prev;
+      this.nFlags = flags;
       this.nLine = r.line;
       return;
     }

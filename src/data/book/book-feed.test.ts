@@ -287,6 +287,82 @@ describe('Binance depth files', () => {
   });
 });
 
+describe('Binance depth files as data export writes them', () => {
+  const HEADER = 'symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu,flags';
+
+  it('reads ISO 8601 times to the microsecond beside epoch milliseconds', () => {
+    const p = file(
+      binance(
+        [
+          ['2022-11-01T23:49:39.146123Z', 10, 10, 'b', 'snap', 10, 1, -1, 3],
+          ['2022-11-01T23:49:39.146123Z', 10, 10, 'a', 'snap', 11, 1, -1, 5],
+          [1667346580000, 11, 11, 'b', 'set', 10.5, 1, 10, 4],
+        ],
+        HEADER,
+      ),
+    );
+    const { rows } = read(p);
+    expect(rows.map((r) => r.time)).toEqual([1667346579146123, 1667346579146123, 1667346580000000]);
+    const bad = inputError(() => read(file(binance([['2022-11-01', 10, 10, 'b', 'snap', 10, 1, -1, 7]], HEADER))));
+    expect(bad).toMatchObject({ code: 'unparseable_field', line: 2, column: 'timestamp', value: '2022-11-01', message: 'not a time in epoch milliseconds or ISO 8601 (date and time)' });
+  });
+
+  it('takes the event boundaries and clears from the flags column: two snapshots at one time stay two', () => {
+    const rowsOfFile = (withFlags: boolean): Row[] => {
+      const list = [
+        [1000, -1, -1, 'b', 'snap', 10, 1, -1, 3],
+        [1000, -1, -1, 'a', 'snap', 11, 1, -1, 5],
+        [1000, -1, -1, 'b', 'snap', 10.25, 2, -1, 3],
+        [1000, -1, -1, 'a', 'snap', 10.75, 2, -1, 5],
+      ];
+      return read(file(withFlags ? binance(list, HEADER) : binance(list.map((r) => r.slice(0, 8))))).rows;
+    };
+    expect(rowsOfFile(true).map((r) => r.flags)).toEqual([F_SNAPSHOT | F_CLEAR, F_SNAPSHOT | F_LAST, F_SNAPSHOT | F_CLEAR, F_SNAPSHOT | F_LAST]);
+    // Without the column the rows are one event (same type, ids and time).
+    expect(rowsOfFile(false).map((r) => r.flags)).toEqual([F_SNAPSHOT | F_CLEAR, F_SNAPSHOT, F_SNAPSHOT, F_SNAPSHOT | F_LAST]);
+  });
+
+  it('refuses flags that disagree with update_type', () => {
+    const issue = inputError(() => read(file(binance([[1000, 10, 10, 'b', 'set', 10, 1, 9, 1]], HEADER))));
+    expect(issue).toMatchObject({ code: 'unparseable_field', line: 2, column: 'flags', value: '1' });
+    expect(issue.message).toMatch(/not the flags of a set row/);
+    expect(inputError(() => read(file(binance([[1000, 10, 10, 'b', 'snap', 10, 1, -1, 9]], HEADER))))).toMatchObject({ column: 'flags', value: '9' });
+  });
+
+  it('reads a snapshot of an empty book: one row at price 0 that removes nothing (as a Tardis line without levels)', () => {
+    const p = file(binance([[1000, -1, -1, 'b', 'snap', 0, 0, -1, 7]], HEADER));
+    const { rows } = read(p);
+    expect(rows).toMatchObject([{ price: 0, size: 0, flags: F_SNAPSHOT | F_CLEAR | F_LAST }]);
+    // Elsewhere a price of 0 is still bad.
+    expect(inputError(() => read(file(binance([[1000, 10, 10, 'b', 'set', 0, 0, 9, 4]], HEADER))))).toMatchObject({ code: 'non_positive_price', column: 'price' });
+  });
+
+  it('checks nothing where an update has no first id (-1: rows recorded without one)', () => {
+    const p = file(
+      binance(
+        [
+          [1, 10, 10, 'b', 'snap', 10, 1, -1, 7],
+          [2, -1, 500, 'b', 'set', 10, 2, -1, 4],
+          [3, -1, 900, 'b', 'set', 10, 3, -1, 4],
+        ],
+        HEADER,
+      ),
+    );
+    const { rows, feed } = read(p);
+    expect(rows).toHaveLength(3);
+    expect(feed.stats.gaps).toBe(0);
+  });
+
+  it('hands out each event\'s first and previous ids beside its last', () => {
+    const cols = openBookFeed([SNAP, UPDATE], { onGap: 'warn' });
+    const seen = new Set<string>();
+    for (let c = cols.next(); c !== null; c = cols.next()) {
+      for (let i = 0; i < c.length; i++) seen.add(`${c.firstSequence[i]} ${c.sequence[i]} ${c.prevSequence[i]}`);
+    }
+    expect([...seen]).toEqual(['2098021528332 2098021528332 -1', '2098041693435 2098041696700 2098041693400']);
+  });
+});
+
 describe('Tardis book_snapshot files', () => {
   /** An independent reading of the file text: each line's levels, bids then asks, best first. */
   function expected(path: string): Row[] {

@@ -6,6 +6,7 @@ import { OrderBook } from '../../model/order-book.js';
 import { symbolFromFileName } from '../csv/symbol.js';
 import { BinanceDepthSource, binanceColumns } from './binance.js';
 import { LineReader } from './lines.js';
+import { BookSequence, crossedBookMessage } from './sequence.js';
 import type { BookFormatName, BookSource } from './source.js';
 import { TardisSnapshotSource, tardisColumns } from './tardis.js';
 
@@ -152,7 +153,7 @@ export class BookFeed implements MarketFeed {
   readonly issues: Issue[] = [];
   private readonly to: Micros;
   private readonly out: BookColumns;
-  private readonly anySnapshots: boolean;
+  private readonly sequence: BookSequence;
   private done = false;
   /** The source whose event is being handed out, or null between events. */
   private current: BookSource | null = null;
@@ -160,12 +161,6 @@ export class BookFeed implements MarketFeed {
   private currentSnapshot = false;
   private eventId = -1;
   private eventTime = 0;
-  // Sequence state.
-  private haveSnapshot = false;
-  private afterSnapshot = false;
-  private synced = false;
-  private lastId = -1;
-  private reportedNoSnapshot = false;
   private crossed = false;
   // The highest bid and lowest ask set by the current event (to name the row that crossed the book).
   private hiBid = -Infinity;
@@ -202,13 +197,13 @@ export class BookFeed implements MarketFeed {
       });
     }
     this.symbol = options.symbol ?? symbols[0] ?? 'BOOK';
-    this.anySnapshots = this.readers.some((r) => r.hasSnapshots);
+    this.sequence = new BookSequence(this.readers.some((r) => r.hasSnapshots));
     this.book = new OrderBook(this.symbol);
   }
 
   /** Whether the book follows the exchange's sequence (false before a snapshot and after a gap until the next one). */
   get inSync(): boolean {
-    return this.synced;
+    return this.sequence.inSync;
   }
 
   next(): BookColumns | null {
@@ -260,6 +255,8 @@ export class BookFeed implements MarketFeed {
         out.size[i] = size;
         out.flags[i] = flags;
         out.sequence[i] = src.lastId;
+        out.firstSequence[i] = src.firstId;
+        out.prevSequence[i] = src.prevId;
         out.line[i] = src.line;
         out.source[i] = index;
         i++;
@@ -335,83 +332,34 @@ export class BookFeed implements MarketFeed {
 
   /** The sequence rules for the event starting at `src`'s current row: whether to hand it out. */
   private admit(src: BookSource, snapshot: boolean): boolean {
-    const id = src.lastId;
-    if (snapshot) {
-      if (id >= 0 && this.synced && this.lastId >= 0 && id <= this.lastId) {
+    const admission = this.sequence.admit(snapshot, src.firstId, src.lastId, src.prevId, (g) => {
+      this.stats.gaps++;
+      const column = g.id === 'prev' ? src.prevIdColumn : src.firstIdColumn;
+      this.report({
+        code: 'sequence_gap',
+        file: src.path,
+        line: src.line,
+        ...(column !== '' ? { column } : {}),
+        field: 'sequence',
+        value: String(g.value),
+        message: `sequence gap at ${formatIso(src.time)}: ${g.message}; the book is out of sync until the next snapshot`,
+      });
+    });
+    switch (admission) {
+      case 'apply':
+        return true;
+      case 'stale_snapshot':
         this.stats.staleSnapshots++;
         return false;
-      }
-      this.haveSnapshot = true;
-      this.afterSnapshot = true;
-      this.synced = true;
-      this.lastId = id;
-      return true;
-    }
-    const first = src.firstId;
-    if (!this.haveSnapshot) {
-      if (this.anySnapshots) {
-        this.stats.beforeSnapshot++;
-        return false;
-      }
-      if (!this.reportedNoSnapshot) {
-        this.reportedNoSnapshot = true;
-        this.gap(src, src.firstIdColumn, first, 'no snapshot among the files: the book holds only the levels that updates set');
-      }
-      this.lastId = id;
-      return true;
-    }
-    if (id < 0 || this.lastId < 0) {
-      // Ids are missing on one side (a snapshot without ids): nothing to check.
-      this.afterSnapshot = false;
-      this.lastId = id;
-      return true;
-    }
-    if (this.afterSnapshot) {
-      const L = this.lastId;
-      if (id <= L) {
+      case 'stale_update':
         this.stats.staleDropped++;
         return false;
-      }
-      this.afterSnapshot = false;
-      if (first > L + 1) {
-        this.gap(
-          src,
-          src.firstIdColumn,
-          first,
-          `the first update after the snapshot (last_update_id ${L}) must cover update id ${L + 1}, but it starts at ${first}: update ids ${L + 1}..${first - 1} (${first - L - 1}) are missing`,
-        );
-      }
-      this.lastId = id;
-      return true;
+      case 'before_snapshot':
+        this.stats.beforeSnapshot++;
+        return false;
+      case 'backwards':
+        return false;
     }
-    if (id <= this.lastId) {
-      this.gap(src, src.firstIdColumn, first, `update ids go back: last_update_id ${id} is not after the previous update's ${this.lastId}`);
-      return false; // only reached under 'skip': applying an older update would undo newer ones
-    }
-    const prev = src.prevId;
-    if (prev >= 0) {
-      if (prev !== this.lastId) {
-        this.gap(src, src.prevIdColumn, prev, `pu ${prev} is not the previous update's last_update_id ${this.lastId}: updates are missing`);
-      }
-    } else if (first !== this.lastId + 1) {
-      this.gap(src, src.firstIdColumn, first, `first_update_id ${first} does not follow the previous update's last_update_id ${this.lastId}`);
-    }
-    this.lastId = id;
-    return true;
-  }
-
-  private gap(src: BookSource, column: string, value: number, message: string): void {
-    this.stats.gaps++;
-    this.synced = false;
-    this.report({
-      code: 'sequence_gap',
-      file: src.path,
-      line: src.line,
-      ...(column !== '' ? { column } : {}),
-      field: 'sequence',
-      value: String(value),
-      message: `sequence gap at ${formatIso(src.time)}: ${message}; the book is out of sync until the next snapshot`,
-    });
   }
 
   /** Leaves out the rest of the event starting at `src`'s current row. */
@@ -443,7 +391,6 @@ export class BookFeed implements MarketFeed {
     const path = this.sources[this.currentIndex]?.path ?? this.source;
     const line = byBid ? this.hiBidLine : this.loAskLine;
     const column = byBid ? this.hiBidColumn : this.loAskColumn;
-    const kind = this.currentSnapshot ? 'snapshot' : 'update';
     this.report({
       code: 'crossed_book',
       file: path,
@@ -451,13 +398,13 @@ export class BookFeed implements MarketFeed {
       ...(column !== '' ? { column } : {}),
       field: 'price',
       value: String(byBid ? bid : ask),
-      message: `crossed book after the ${kind} at ${formatIso(book.time)}: best bid ${bid} is at or above best ask ${ask}`,
+      message: crossedBookMessage(this.currentSnapshot, formatIso(book.time), bid, ask),
     });
   }
 
   private report(issue: Issue): void {
     if (issue.code === 'sequence_gap' || issue.code === 'crossed_book') {
-      // Counted by gap() and endEvent(). The event is handed out as read either way.
+      // Counted by admit() and endEvent(). The event is handed out as read either way.
       if (this.onGap === 'fail') throw new InputError(issue);
       this.warnings.push(issue);
       this.issues.push(issue);

@@ -6,7 +6,7 @@
 import { InputError } from '../../core/errors.js';
 import { openSql, type Sql } from './duckdb.js';
 import { parquetFilesUnder } from './import.js';
-import { isRemoteRoot, partitionQuery, planPartitions, type ReadRequest } from './read-plan.js';
+import { datasetTable, isRemoteRoot, partitionQuery, planPartitions, type ReadRequest } from './read-plan.js';
 import type { RowSink } from './ring.js';
 import { datasetDir, describeDataset } from './schema.js';
 
@@ -46,7 +46,8 @@ export async function pumpCatalog(writer: RowSink, request: ReadRequest, columns
     const views: Float64Array[] = [];
     const bindings = sql.bindings;
     for (const group of planPartitions(files, request.from, request.to)) {
-      const result = await sql.connection.stream(partitionQuery(request.key.kind, group, request.from, request.to));
+      const table = await datasetTable(sql, request.key.kind, group);
+      const result = await sql.connection.stream(partitionQuery(request.key.kind, table, request.from, request.to));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const n = chunk.rowCount;
         for (let k = 0; k < columns; k++) {

@@ -10,7 +10,7 @@ export function valueArrays(c: Columns): (Float64Array | Int8Array | Uint8Array)
     case 'trade':
       return [c.price, c.size, c.side];
     case 'book':
-      return [c.side, c.price, c.size, c.flags, c.sequence];
+      return [c.side, c.price, c.size, c.flags, c.sequence, c.firstSequence, c.prevSequence];
   }
 }
 

@@ -49,6 +49,19 @@ export function sqlStringList(items: readonly string[]): string {
   return `[${items.map(sqlString).join(', ')}]`;
 }
 
+/**
+ * A DuckDB error message on one line: its first line and the hints after it
+ * (`Did you mean "book"?`), without the quoted query line and its caret.
+ */
+export function oneLineMessage(message: string): string {
+  const kept: string[] = [];
+  for (const line of message.split(/\r?\n/)) {
+    if (/^\s*LINE \d+:/.test(line)) break;
+    if (line.trim() !== '') kept.push(line.trim());
+  }
+  return kept.join(' ');
+}
+
 /** All rows of a query as plain objects (BIGINTs become numbers, timestamps ISO strings). */
 export async function queryRows(sql: Sql, text: string): Promise<Record<string, unknown>[]> {
   const reader = await sql.connection.runAndReadAll(text);

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import type { DataKind, PriceSide } from '../../model/market.js';
-import { openSql, queryRows, sqlString, type Sql } from './duckdb.js';
+import { F_SNAPSHOT, type DataKind, type PriceSide } from '../../model/market.js';
+import { oneLineMessage, openSql, queryRows, sqlString, type Sql } from './duckdb.js';
 
 /** DuckDB strftime format of the ISO 8601 UTC times the project writes. */
 const ISO = "'%Y-%m-%dT%H:%M:%S.%fZ'";
@@ -10,7 +10,7 @@ import { parquetFilesUnder } from './import.js';
 import { readManifest } from './manifest.js';
 import { enableRemote, listDatasetFiles } from './catalog-pump.js';
 import { withReadLease } from './lock.js';
-import { isRemoteRoot, parquetTable, windowWhere } from './read-plan.js';
+import { datasetTable, isRemoteRoot, parquetTable, windowWhere } from './read-plan.js';
 import { KIND_DIR, KIND_OF_DIR, VALUE_COLUMNS, datasetDir, describeDataset, type DatasetKey } from './schema.js';
 
 /** A data set of the catalog with its size and time range. */
@@ -317,11 +317,16 @@ async function readOnly(sql: Sql, root: string, text: string): Promise<void> {
       throw new InputError({
         code: 'invalid_option',
         field: 'SQL',
-        value: text,
+        value: oneLineSql(text),
         message: `data query is read-only: ${STATEMENT_NAMES[type] ?? 'this'} statements are refused (SELECT and EXPLAIN run; --allow-write lifts this)`,
       });
     }
   }
+}
+
+/** The query as it is named in a one-line message (its line breaks as spaces). */
+function oneLineSql(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 /** Runs SQL over the catalog's views, read-only unless asked; a SQL error is an input error naming the query. */
@@ -334,7 +339,7 @@ async function queryCatalogUnleased(root: string, text: string, options: QueryOp
   const sql = await openCatalogSql(root);
   const sqlError = (e: unknown): never => {
     if (e instanceof InputError) throw e;
-    throw new InputError({ code: 'invalid_option', field: 'SQL', value: text, message: e instanceof Error ? e.message : String(e) });
+    throw new InputError({ code: 'invalid_option', field: 'SQL', value: oneLineSql(text), message: oneLineMessage(e instanceof Error ? e.message : String(e)) });
   };
   try {
     if (options.allowWrite !== true) await readOnly(sql, root, text).catch(sqlError);
@@ -347,14 +352,86 @@ async function queryCatalogUnleased(root: string, text: string, options: QueryOp
   }
 }
 
-/** Writes a data set (optionally within [from, to] µs) as CSV (time ISO 8601 UTC, the kind's columns) or Parquet. */
+/**
+ * Writes a data set (optionally within [from, to] µs) as CSV or Parquet.
+ * The CSV reads back as it was written and imports again to the same rows:
+ * ISO 8601 UTC times; bars and quotes in the CSV feed's generic layout (a
+ * column that is empty in some row, adj_close or the quote sizes, left out);
+ * trades with the aggressor as buy / sell / unknown; a book in the Binance
+ * depth layout with its flags (exact event boundaries), which the book feed
+ * reads. Parquet holds the catalog's columns. A path inside the catalog is
+ * refused (refuseOutputInCatalog).
+ */
 export async function exportDataset(
   root: string,
   key: DatasetKey,
   out: string,
   options: { from?: number; to?: number; format?: 'csv' | 'parquet' } = {},
 ): Promise<number> {
+  refuseOutputInCatalog(root, out);
   return withReadLease(root, () => exportDatasetUnleased(root, key, out, options));
+}
+
+/**
+ * Refuses an output path in a local catalog (its folder itself or anything
+ * under it, real paths compared): a file written there would replace the
+ * catalog's own files or be read as part of a data set.
+ */
+export function refuseOutputInCatalog(root: string, out: string, flag = '--out'): void {
+  if (isRemoteRoot(root) || !existsSync(root)) return;
+  const base = realpathSync(root);
+  const target = realPathOf(out);
+  if (target === base || target.startsWith(base.endsWith(sep) ? base : `${base}${sep}`)) {
+    throw new InputError({ code: 'invalid_option', field: flag, value: out, message: `is inside the catalog ${root}: write to a path outside it` });
+  }
+}
+
+/** The real path of a file that may not exist yet: its nearest existing folder's real path, then the rest. */
+function realPathOf(path: string): string {
+  let dir = resolve(path);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(dir), ...rest.reverse());
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) return resolve(path);
+      rest.push(basename(dir));
+      dir = up;
+    }
+  }
+}
+
+/** The SELECT list of a CSV export: the columns the CSV feed (or, for a book, the book feed) reads back. */
+async function csvColumns(sql: Sql, key: DatasetKey, src: string): Promise<string[]> {
+  const time = `strftime(time, ${ISO}) AS time`;
+  switch (key.kind) {
+    case 'bar': {
+      // adj_close goes out only when every row has one (an empty CSV field would not read back).
+      const [r] = await queryRows(sql, `SELECT count(*) = count(adj_close) AS full FROM ${src}`);
+      return [time, 'open', 'high', 'low', 'close', 'volume', ...(r?.full === true ? ['adj_close'] : [])];
+    }
+    case 'quote': {
+      // Sizes likewise: a source without them (TrueFX, HistData) has NaN sizes, stored as NULL.
+      const [r] = await queryRows(sql, `SELECT count(*) = count(bid_size) AND count(*) = count(ask_size) AS full FROM ${src}`);
+      return [time, 'bid', 'ask', ...(r?.full === true ? ['bid_size', 'ask_size'] : [])];
+    }
+    case 'trade':
+      return [time, 'price', 'size', `CASE aggressor WHEN 1 THEN 'buy' WHEN -1 THEN 'sell' ELSE 'unknown' END AS aggressor`];
+    case 'book':
+      return [
+        `${sqlString(key.symbol)} AS symbol`,
+        `strftime(time, ${ISO}) AS timestamp`,
+        'first_sequence AS first_update_id',
+        'sequence AS last_update_id',
+        `CASE WHEN side > 0 THEN 'b' ELSE 'a' END AS side`,
+        `CASE WHEN flags & ${F_SNAPSHOT} <> 0 THEN 'snap' ELSE 'set' END AS update_type`,
+        'price',
+        'size AS qty',
+        'prev_sequence AS pu',
+        'flags',
+      ];
+  }
 }
 
 /** exportDataset itself, run under a read lease. */
@@ -372,13 +449,15 @@ async function exportDatasetUnleased(
     if (files.length === 0) {
       throw new InputError({ code: 'invalid_option', field: '--symbol', value: key.symbol, message: `no ${describeDataset(key)} in the catalog ${root}` });
     }
-    // adj_close goes out only when every row has one (an empty CSV field would not read back).
-    const src = parquetTable(files);
-    const [adj] = key.kind === 'bar' ? await queryRows(sql, `SELECT count(*) = count(adj_close) AS full FROM ${src}`) : [];
-    const values = VALUE_COLUMNS[key.kind].map((c) => c.name).filter((c) => c !== 'adj_close' || adj?.full === true);
+    const src = await datasetTable(sql, key.kind, files);
     const format = options.format ?? (out.endsWith('.parquet') ? 'parquet' : 'csv');
-    const time = format === 'csv' ? `strftime(time, ${ISO}) AS time` : 'time';
-    const select = `SELECT ${time}, ${values.join(', ')} FROM ${src}${windowWhere(options.from, options.to)} ORDER BY time, n`;
+    let columns: string[];
+    if (format === 'csv') columns = await csvColumns(sql, key, src);
+    else {
+      const [adj] = key.kind === 'bar' ? await queryRows(sql, `SELECT count(*) = count(adj_close) AS full FROM ${src}`) : [];
+      columns = ['time', ...VALUE_COLUMNS[key.kind].map((c) => c.name).filter((c) => c !== 'adj_close' || adj?.full === true)];
+    }
+    const select = `SELECT ${columns.join(', ')} FROM ${src}${windowWhere(options.from, options.to)} ORDER BY time, n`;
     const [r] = await queryRows(sql, `SELECT count(*) AS c FROM (${select})`);
     mkdirSync(dirname(out), { recursive: true });
     await sql.connection.run(
@@ -416,7 +495,7 @@ export async function findDatasets(root: string, symbols: readonly string[]): Pr
       all = [...seen.values()];
     } catch (e) {
       if (e instanceof InputError) throw e;
-      throw new InputError({ code: 'file_not_found', file: root, message: `cannot list the catalog: ${e instanceof Error ? e.message : String(e)}` });
+      throw new InputError({ code: 'file_not_found', file: root, message: `cannot list the catalog: ${oneLineMessage(e instanceof Error ? e.message : String(e))}` });
     } finally {
       sql.close();
     }

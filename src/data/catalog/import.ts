@@ -7,7 +7,7 @@ import type { MarketFeed } from '../../model/market.js';
 import { feedColumnNames, openSql, queryNumber, queryRows, registerFeedFunction, sqlString, type RowBefore, type Sql } from './duckdb.js';
 import { acquireWriterLock, type WriterLock, type WriterLockOptions } from './lock.js';
 import { readManifest, writeManifest, type ImportRecord } from './manifest.js';
-import { parquetTable, partitionOverlaps, planPartitions } from './read-plan.js';
+import { datasetTable, parquetTable, partitionOverlaps, planPartitions } from './read-plan.js';
 import { VALUE_COLUMNS, datasetDir, timePartitions, type DatasetKey } from './schema.js';
 
 export interface ImportOptions {
@@ -117,9 +117,9 @@ function catalogSelect(key: DatasetKey, from: string, partitionColumns = true): 
 }
 
 /** SQL reading catalog files back into the feed table's DOUBLE columns. */
-function feedSelect(key: DatasetKey, files: readonly string[]): string {
+async function feedSelect(sql: Sql, key: DatasetKey, files: readonly string[]): Promise<string> {
   const values = VALUE_COLUMNS[key.kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
-  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, CAST(n AS DOUBLE) AS n, ${values.join(', ')} FROM ${parquetTable(files)}`;
+  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, CAST(n AS DOUBLE) AS n, ${values.join(', ')} FROM ${await datasetTable(sql, key.kind, files)}`;
 }
 
 /**
@@ -219,7 +219,7 @@ async function importLocked(lock: WriterLock, feed: MarketFeed, options: ImportO
       const range = append ? ` WHERE time BETWEEN make_timestamp(${lo}) AND make_timestamp(${hi})` : '';
       await sql.connection.run(
         touched.length > 0
-          ? `CREATE TEMP TABLE existing AS ${feedSelect(key, touched)}${range}`
+          ? `CREATE TEMP TABLE existing AS ${await feedSelect(sql, key, touched)}${range}`
           : `CREATE TEMP TABLE existing AS SELECT * FROM incoming WHERE false`,
       );
       const cols = feedColumnNames(key.kind).slice(2);

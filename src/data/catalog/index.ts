@@ -18,6 +18,7 @@ export {
   findDatasets,
   listDatasets,
   queryCatalog,
+  refuseOutputInCatalog,
   requireCatalog,
   summarizeCatalog,
   OUTLIER_SIGMAS,

@@ -22,10 +22,11 @@
  * Object-store catalogs (s3://) have no locks: one writer at a time there is
  * the user's arrangement (docs/catalog.md).
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { InputError } from '../../core/errors.js';
+import { systemCode } from '../../core/output-file.js';
 import { isRemoteRoot } from './read-plan.js';
 
 export const LOCK_DIR = '_lock';
@@ -213,7 +214,14 @@ export class WriterLock {
  */
 export async function acquireWriterLock(root: string, options: WriterLockOptions = {}): Promise<WriterLock> {
   const dir = join(root, LOCK_DIR);
-  mkdirSync(join(dir, READERS), { recursive: true });
+  const notFolder = (message: string): InputError => new InputError({ code: 'invalid_option', field: '--catalog', value: root, message });
+  if (existsSync(root) && !statSync(root).isDirectory()) throw notFolder('is a file, not a catalog folder');
+  try {
+    mkdirSync(join(dir, READERS), { recursive: true });
+  } catch (e) {
+    if (systemCode(e) === 'ENOTDIR' || systemCode(e) === 'EEXIST') throw notFolder('a part of the path is a file, not a folder');
+    throw e;
+  }
   const owner = self(options.command ?? 'data import');
   const path = join(dir, WRITER);
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);

@@ -1,5 +1,5 @@
 import type { DataKind } from '../../model/market.js';
-import { sqlStringList } from './duckdb.js';
+import { queryRows, sqlStringList, type Sql } from './duckdb.js';
 import { VALUE_COLUMNS, type DatasetKey } from './schema.js';
 
 /** What a catalog reader streams: one data set, optionally within [from, to] (µs, inclusive). */
@@ -70,8 +70,27 @@ export function windowWhere(from?: number, to?: number): string {
   return where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
 }
 
-/** SQL reading one partition's files as doubles in (time, n) order, within the window. */
-export function partitionQuery(kind: DataKind, files: readonly string[], from?: number, to?: number): string {
+/**
+ * The files of a data set as a SQL table with every column of its kind. A
+ * column added to the schema later (`absent`) reads as its default in files
+ * written before it; a folder mixing such files with newer ones (a recording's
+ * chunks beside them) is read by column name.
+ */
+export async function datasetTable(sql: Sql, kind: DataKind, files: readonly string[]): Promise<string> {
+  const later = VALUE_COLUMNS[kind].filter((c) => c.absent !== undefined);
+  if (later.length === 0 || files.length === 0) return parquetTable(files);
+  const rows = await queryRows(sql, `SELECT name, count(DISTINCT file_name) AS files FROM parquet_schema(${sqlStringList(files)}) GROUP BY name`);
+  const filesWith = new Map(rows.map((r) => [String(r.name), Number(r.files)]));
+  if (later.every((c) => filesWith.get(c.name) === files.length)) return parquetTable(files);
+  const have = later.filter((c) => filesWith.has(c.name));
+  const lack = later.filter((c) => !filesWith.has(c.name));
+  const replace = have.length > 0 ? ` REPLACE (${have.map((c) => `coalesce(${c.name}, ${c.absent}) AS ${c.name}`).join(', ')})` : '';
+  const add = lack.map((c) => `, CAST(${c.absent} AS ${c.sql}) AS ${c.name}`).join('');
+  return `(SELECT *${replace}${add} FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false, union_by_name = true))`;
+}
+
+/** SQL reading one partition (`table`: its files, from datasetTable) as doubles in (time, n) order, within the window. */
+export function partitionQuery(kind: DataKind, table: string, from?: number, to?: number): string {
   const values = VALUE_COLUMNS[kind].map((c) => `coalesce(CAST(${c.name} AS DOUBLE), 'NaN'::DOUBLE) AS ${c.name}`);
-  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, ${values.join(', ')} FROM ${parquetTable(files)}${windowWhere(from, to)} ORDER BY time, n`;
+  return `SELECT CAST(epoch_us(time) AS DOUBLE) AS time, ${values.join(', ')} FROM ${table}${windowWhere(from, to)} ORDER BY time, n`;
 }

@@ -15,10 +15,15 @@ import type { DataKind, PriceSide } from '../../model/market.js';
  * Within a file rows are sorted by (time, n).
  */
 
-/** A catalog column: its Parquet name, its SQL type, and how it is read back as a double. */
+/** A catalog column: its Parquet name and its SQL type. */
 export interface CatalogColumn {
   readonly name: string;
   readonly sql: string;
+  /**
+   * A column added to the schema after catalogs were first written: the SQL
+   * value it reads as in files written before (and where it is NULL).
+   */
+  readonly absent?: string;
 }
 
 /** Folder name of each kind under the catalog root. */
@@ -59,6 +64,10 @@ export const VALUE_COLUMNS: Readonly<Record<DataKind, readonly CatalogColumn[]>>
     { name: 'size', sql: 'DOUBLE' },
     { name: 'flags', sql: 'UTINYINT' },
     { name: 'sequence', sql: 'BIGINT' },
+    /** The event's first update id (Binance: first_update_id), -1 when none: with `prev_sequence`, what a replay checks continuity with. */
+    { name: 'first_sequence', sql: 'BIGINT', absent: '-1' },
+    /** The previous event's last update id as the exchange states it (Binance futures: pu), -1 when none. */
+    { name: 'prev_sequence', sql: 'BIGINT', absent: '-1' },
   ],
 };
 

@@ -84,20 +84,32 @@ export interface CsvReadSettings {
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
 export const DEFAULT_CAPACITY = 8192;
 
-function toIssues(error: z.ZodError, what: string): Issue[] {
+function toIssues(error: z.ZodError, what: string, input: unknown): Issue[] {
   return error.issues.map((i) => {
     const path = i.path.map(String).join('.');
+    const value = valueAt(input, i.path);
     return {
       code: 'invalid_option' as const,
       message: `${what}${path ? ` '${path}'` : ''}: ${i.message}`,
       ...(path ? { field: path } : {}),
+      ...(value !== undefined ? { value } : {}),
     };
   });
 }
 
+/** The option's value at a path of the input, as text, when it is a plain value (a string, number or boolean). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): string | undefined {
+  let v: unknown = input;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
 export function safeParseCsvFormatOptions(input: unknown): Result<CsvFormatOptions> {
   const r = csvFormatOptionsSchema.safeParse(input ?? {});
-  return r.success ? ok(r.data) : fail(toIssues(r.error, 'CSV format option'));
+  return r.success ? ok(r.data) : fail(toIssues(r.error, 'CSV format option', input));
 }
 
 /** Validates format options; throws InputError ('invalid_option') listing every problem. */
@@ -109,7 +121,7 @@ export function parseCsvFormatOptions(input: unknown): CsvFormatOptions {
 
 export function safeParseCsvFeedOptions(input: unknown): Result<CsvFeedOptions> {
   const r = csvFeedOptionsSchema.safeParse(input ?? {});
-  return r.success ? ok(r.data) : fail(toIssues(r.error, 'CSV option'));
+  return r.success ? ok(r.data) : fail(toIssues(r.error, 'CSV option', input));
 }
 
 export function parseCsvFeedOptions(input: unknown): CsvFeedOptions {
