@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError, type Issue } from '../../core/errors.js';
+import { type Issue } from '../../core/errors.js';
 import { F_CLEAR, F_LAST, F_SNAPSHOT, type BookColumns } from '../../model/market.js';
 import { OrderBook } from '../../model/order-book.js';
 import { openBookFeed, type BookFeed, type BookFeedOptions } from './book-feed.js';
+import { inputIssue } from '../../../test/helpers/input-error.js';
 
 const SAMPLES = join(import.meta.dirname, '../../../data/samples');
 const SNAP = join(SAMPLES, 'binance-btcusdt-depth-snap.csv');
@@ -53,15 +54,6 @@ function read(paths: string | string[], options: BookFeedOptions = {}): { rows: 
   return { rows: rowsOf(feed), feed };
 }
 
-function inputError(f: () => unknown): Issue {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as InputError).issues[0]!;
-  }
-  throw new Error('expected an InputError');
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'qf-book-'));
 let fileNo = 0;
@@ -100,7 +92,7 @@ describe('Binance depth files', () => {
   });
 
   it('finds the sample snapshot and update do not connect: a gap, named by file, line, column and id', () => {
-    const issue = inputError(() => read([SNAP, UPDATE]));
+    const issue = inputIssue(() => read([SNAP, UPDATE]));
     expect(issue).toMatchObject({ code: 'sequence_gap', file: UPDATE, line: 2, column: 'first_update_id', value: '2098041693435' });
     expect(issue.message).toMatch(/last_update_id 2098021528332.*update ids 2098021528333\.\.2098041693434 \(20165102\) are missing/);
 
@@ -118,7 +110,7 @@ describe('Binance depth files', () => {
   });
 
   it('reports the update file alone: no snapshot to start from', () => {
-    const issue = inputError(() => read(UPDATE));
+    const issue = inputIssue(() => read(UPDATE));
     expect(issue).toMatchObject({ code: 'sequence_gap', line: 2 });
     expect(issue.message).toMatch(/no snapshot/);
   });
@@ -136,7 +128,7 @@ describe('Binance depth files', () => {
         [1004, 110, 112, 'a', 'set', 12, 1, 108], // pu 108 != 105: a gap
       ]),
     );
-    const issue = inputError(() => read([snap, upd]));
+    const issue = inputIssue(() => read([snap, upd]));
     expect(issue).toMatchObject({ code: 'sequence_gap', file: upd, line: 8, column: 'pu', value: '108' });
 
     const { rows, feed } = read([upd, snap], { onInvalid: 'skip' });
@@ -163,7 +155,7 @@ describe('Binance depth files', () => {
         header,
       );
     expect(read(file(rows(15))).feed.stats.gaps).toBe(0);
-    expect(inputError(() => read(file(rows(16))))).toMatchObject({ code: 'sequence_gap', line: 5, column: 'first_update_id', value: '16' });
+    expect(inputIssue(() => read(file(rows(16))))).toMatchObject({ code: 'sequence_gap', line: 5, column: 'first_update_id', value: '16' });
   });
 
   it('reports and leaves out updates whose ids go back', () => {
@@ -191,7 +183,7 @@ describe('Binance depth files', () => {
         [4, 13, 13, 'a', 'set', 11, 0, 12], // uncrossed
       ]),
     );
-    const issue = inputError(() => read(p));
+    const issue = inputIssue(() => read(p));
     expect(issue).toMatchObject({ code: 'crossed_book', file: p, line: 5, column: 'price', value: '11.5' });
     const { feed } = read(p, { onInvalid: 'skip' });
     expect(feed.stats.crossedEvents).toBe(2);
@@ -209,7 +201,7 @@ describe('Binance depth files', () => {
         [4, 13, 13, 'b', 'set', 11.5, 0, 12],
       ]),
     );
-    expect(inputError(() => read(p))).toMatchObject({ code: 'crossed_book', line: 4 });
+    expect(inputIssue(() => read(p))).toMatchObject({ code: 'crossed_book', line: 4 });
     expect(read(p, { onInvalid: 'skip' }).feed.issues.map((i) => [i.code, i.line])).toEqual([
       ['crossed_book', 4],
       ['unparseable_field', 5],
@@ -248,15 +240,15 @@ describe('Binance depth files', () => {
           [2, 10, 10, 'b', 'snap', 8, 1, -1],
         ]),
       );
-      expect(inputError(() => read(p))).toMatchObject({ code, file: p, line: 3, column, value });
+      expect(inputIssue(() => read(p))).toMatchObject({ code, file: p, line: 3, column, value });
       const { rows, feed } = read(p, { onInvalid: 'skip' });
       expect(rows.map((r) => r.price)).toEqual([9, 8]);
       expect(feed.stats.invalidRows).toBe(1);
     }
     const short = file(`${BINANCE_HEADER}\nBTCUSDT,1,10,10,b,snap,10\n`);
-    expect(inputError(() => read(short))).toMatchObject({ code: 'field_count', line: 2 });
+    expect(inputIssue(() => read(short))).toMatchObject({ code: 'field_count', line: 2 });
     const sym = file(binance([[1, 10, 10, 'b', 'snap', 9, 1, -1]]) + 'ETHUSDT,1,10,10,b,snap,8,1,-1\n');
-    expect(inputError(() => read(sym))).toMatchObject({ code: 'unparseable_field', line: 3, column: 'symbol', value: 'ETHUSDT' });
+    expect(inputIssue(() => read(sym))).toMatchObject({ code: 'unparseable_field', line: 3, column: 'symbol', value: 'ETHUSDT' });
   });
 
   it('hands out the same rows whatever the chunk size, events split across chunks', () => {
@@ -303,7 +295,7 @@ describe('Binance depth files as data export writes them', () => {
     );
     const { rows } = read(p);
     expect(rows.map((r) => r.time)).toEqual([1667346579146123, 1667346579146123, 1667346580000000]);
-    const bad = inputError(() => read(file(binance([['2022-11-01', 10, 10, 'b', 'snap', 10, 1, -1, 7]], HEADER))));
+    const bad = inputIssue(() => read(file(binance([['2022-11-01', 10, 10, 'b', 'snap', 10, 1, -1, 7]], HEADER))));
     expect(bad).toMatchObject({ code: 'unparseable_field', line: 2, column: 'timestamp', value: '2022-11-01', message: 'not a time in epoch milliseconds or ISO 8601 (date and time)' });
   });
 
@@ -323,10 +315,10 @@ describe('Binance depth files as data export writes them', () => {
   });
 
   it('refuses flags that disagree with update_type', () => {
-    const issue = inputError(() => read(file(binance([[1000, 10, 10, 'b', 'set', 10, 1, 9, 1]], HEADER))));
+    const issue = inputIssue(() => read(file(binance([[1000, 10, 10, 'b', 'set', 10, 1, 9, 1]], HEADER))));
     expect(issue).toMatchObject({ code: 'unparseable_field', line: 2, column: 'flags', value: '1' });
     expect(issue.message).toMatch(/not the flags of a set row/);
-    expect(inputError(() => read(file(binance([[1000, 10, 10, 'b', 'snap', 10, 1, -1, 9]], HEADER))))).toMatchObject({ column: 'flags', value: '9' });
+    expect(inputIssue(() => read(file(binance([[1000, 10, 10, 'b', 'snap', 10, 1, -1, 9]], HEADER))))).toMatchObject({ column: 'flags', value: '9' });
   });
 
   it('reads a snapshot of an empty book: one row at price 0 that removes nothing (as a Tardis line without levels)', () => {
@@ -334,7 +326,7 @@ describe('Binance depth files as data export writes them', () => {
     const { rows } = read(p);
     expect(rows).toMatchObject([{ price: 0, size: 0, flags: F_SNAPSHOT | F_CLEAR | F_LAST }]);
     // Elsewhere a price of 0 is still bad.
-    expect(inputError(() => read(file(binance([[1000, 10, 10, 'b', 'set', 0, 0, 9, 4]], HEADER))))).toMatchObject({ code: 'non_positive_price', column: 'price' });
+    expect(inputIssue(() => read(file(binance([[1000, 10, 10, 'b', 'set', 0, 0, 9, 4]], HEADER))))).toMatchObject({ code: 'non_positive_price', column: 'price' });
   });
 
   it('checks nothing where an update has no first id (-1: rows recorded without one)', () => {
@@ -447,13 +439,13 @@ describe('file encodings', () => {
 
 describe('openBookFeed', () => {
   it('refuses unknown layouts, missing and empty files, mixed instruments and bad options', () => {
-    expect(inputError(() => openBookFeed(join(SAMPLES, 'ORCL-1995-2014.csv')))).toMatchObject({ code: 'unknown_format', line: 1 });
-    expect(inputError(() => openBookFeed(join(dir, 'nope.csv')))).toMatchObject({ code: 'file_not_found' });
-    expect(inputError(() => openBookFeed(file('')))).toMatchObject({ code: 'empty_file' });
-    expect(inputError(() => openBookFeed([]))).toMatchObject({ code: 'invalid_option' });
-    expect(inputError(() => openBookFeed(SNAP, { capacity: 0 }))).toMatchObject({ code: 'invalid_option', field: 'capacity' });
+    expect(inputIssue(() => openBookFeed(join(SAMPLES, 'ORCL-1995-2014.csv')))).toMatchObject({ code: 'unknown_format', line: 1 });
+    expect(inputIssue(() => openBookFeed(join(dir, 'nope.csv')))).toMatchObject({ code: 'file_not_found' });
+    expect(inputIssue(() => openBookFeed(file('')))).toMatchObject({ code: 'empty_file' });
+    expect(inputIssue(() => openBookFeed([]))).toMatchObject({ code: 'invalid_option' });
+    expect(inputIssue(() => openBookFeed(SNAP, { capacity: 0 }))).toMatchObject({ code: 'invalid_option', field: 'capacity' });
     const eth = file(binance([[1, 10, 10, 'b', 'snap', 9, 1, -1]]).replaceAll('BTCUSDT', 'ETHUSDT'));
-    expect(inputError(() => openBookFeed([SNAP, eth]))).toMatchObject({ code: 'invalid_option', field: 'symbol' });
+    expect(inputIssue(() => openBookFeed([SNAP, eth]))).toMatchObject({ code: 'invalid_option', field: 'symbol' });
     const feed = openBookFeed([SNAP, eth], { symbol: 'BOTH' });
     expect(feed.symbol).toBe('BOTH');
     feed.close();

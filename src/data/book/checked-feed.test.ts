@@ -9,12 +9,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError, formatIssue, type Issue } from '../../core/errors.js';
+import { formatIssue, type Issue } from '../../core/errors.js';
 import { BookColumns, F_CLEAR, F_LAST, F_SNAPSHOT, type Columns } from '../../model/market.js';
 import { collectColumns } from '../collect.js';
 import { ColumnsFeed } from '../memory-feed.js';
 import { openBookFeed } from './book-feed.js';
 import { CheckedBookFeed } from './checked-feed.js';
+import { inputIssue } from '../../../test/helpers/input-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qf-checked-book-'));
 let fileNo = 0;
@@ -110,17 +111,8 @@ describe('CheckedBookFeed over the rows an import stores', () => {
   it.each(Object.keys(CASES))('%s: fails at the first under onGap fail (the default), as the book feed does', (name) => {
     const path = CASES[name]!();
     const { columns } = stored(path);
-    const error = (f: () => unknown): Issue => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(InputError);
-        return (e as InputError).issues[0]!;
-      }
-      throw new Error('expected an InputError');
-    };
-    const fromFile = error(() => rowsOf(openBookFeed(path)));
-    const fromStore = error(() => rowsOf(new CheckedBookFeed(new ColumnsFeed('BTCUSDT', columns, 'cat (book BTCUSDT)'))));
+    const fromFile = inputIssue(() => rowsOf(openBookFeed(path)));
+    const fromStore = inputIssue(() => rowsOf(new CheckedBookFeed(new ColumnsFeed('BTCUSDT', columns, 'cat (book BTCUSDT)'))));
     expect(placeless(fromStore)).toBe(placeless(fromFile));
   });
 
