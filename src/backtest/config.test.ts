@@ -35,3 +35,11 @@ describe('times with an offset no clock has are refused, as in a data file', () 
     });
   }
 });
+
+describe('an unknown setting is named at itself, with its own value', () => {
+  it('at the top and inside execution, one issue each', () => {
+    expect(errorOf({ bogus: 1, cash: 1000, execution: { nope: 'x', fillModel: 'classic' } })).toBe(
+      "run.json: field 'execution.nope' value 'x': unknown setting 'nope'\nrun.json: field 'bogus' value '1': unknown setting 'bogus'",
+    );
+  });
+});

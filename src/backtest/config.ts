@@ -155,8 +155,12 @@ export function parseRunConfig(raw: unknown, file?: string): RunConfig {
     }
     return c;
   }
-  const issues: Issue[] = parsed.error.issues.map((i) => {
-    const field = i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? '' : '');
+  const issues: Issue[] = parsed.error.issues.flatMap((issue) => {
+    // An unknown key is reported at itself, with its own value (not the whole object that holds it).
+    const keys = issue.code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys ?? []) : [];
+    return keys.length > 0 ? keys.map((key) => ({ ...issue, path: [...issue.path, key], message: `unknown setting '${key}'` })) : [issue];
+  }).map((i) => {
+    const field = i.path.map(String).join('.');
     const value = valueAt(raw, i.path);
     return {
       code: file !== undefined ? ('invalid_config' as const) : ('invalid_option' as const),
