@@ -101,36 +101,37 @@ function sliceColumns(c: Columns, n: number): Columns {
   return copy;
 }
 
-/** Appends the first n rows of `src` to `dst` (same kind, enough capacity). */
-export function appendColumns(dst: Columns, src: Columns, n = src.length): void {
+/** Appends n rows of `src` from row `from` (the first n by default) to `dst` (same kind, enough capacity). */
+export function appendColumns(dst: Columns, src: Columns, n = src.length, from = 0): void {
   const at = dst.length;
-  dst.time.set(src.time.subarray(0, n), at);
-  dst.line.set(src.line.subarray(0, n), at);
+  const to = from + n;
+  dst.time.set(src.time.subarray(from, to), at);
+  dst.line.set(src.line.subarray(from, to), at);
   if (dst.kind === 'bar' && src.kind === 'bar') {
-    dst.open.set(src.open.subarray(0, n), at);
-    dst.high.set(src.high.subarray(0, n), at);
-    dst.low.set(src.low.subarray(0, n), at);
-    dst.close.set(src.close.subarray(0, n), at);
-    dst.volume.set(src.volume.subarray(0, n), at);
-    dst.adjClose.set(src.adjClose.subarray(0, n), at);
+    dst.open.set(src.open.subarray(from, to), at);
+    dst.high.set(src.high.subarray(from, to), at);
+    dst.low.set(src.low.subarray(from, to), at);
+    dst.close.set(src.close.subarray(from, to), at);
+    dst.volume.set(src.volume.subarray(from, to), at);
+    dst.adjClose.set(src.adjClose.subarray(from, to), at);
   } else if (dst.kind === 'quote' && src.kind === 'quote') {
-    dst.bid.set(src.bid.subarray(0, n), at);
-    dst.ask.set(src.ask.subarray(0, n), at);
-    dst.bidSize.set(src.bidSize.subarray(0, n), at);
-    dst.askSize.set(src.askSize.subarray(0, n), at);
+    dst.bid.set(src.bid.subarray(from, to), at);
+    dst.ask.set(src.ask.subarray(from, to), at);
+    dst.bidSize.set(src.bidSize.subarray(from, to), at);
+    dst.askSize.set(src.askSize.subarray(from, to), at);
   } else if (dst.kind === 'trade' && src.kind === 'trade') {
-    dst.price.set(src.price.subarray(0, n), at);
-    dst.size.set(src.size.subarray(0, n), at);
-    dst.side.set(src.side.subarray(0, n), at);
+    dst.price.set(src.price.subarray(from, to), at);
+    dst.size.set(src.size.subarray(from, to), at);
+    dst.side.set(src.side.subarray(from, to), at);
   } else if (dst.kind === 'book' && src.kind === 'book') {
-    dst.side.set(src.side.subarray(0, n), at);
-    dst.price.set(src.price.subarray(0, n), at);
-    dst.size.set(src.size.subarray(0, n), at);
-    dst.flags.set(src.flags.subarray(0, n), at);
-    dst.sequence.set(src.sequence.subarray(0, n), at);
-    dst.firstSequence.set(src.firstSequence.subarray(0, n), at);
-    dst.prevSequence.set(src.prevSequence.subarray(0, n), at);
-    dst.source.set(src.source.subarray(0, n), at);
+    dst.side.set(src.side.subarray(from, to), at);
+    dst.price.set(src.price.subarray(from, to), at);
+    dst.size.set(src.size.subarray(from, to), at);
+    dst.flags.set(src.flags.subarray(from, to), at);
+    dst.sequence.set(src.sequence.subarray(from, to), at);
+    dst.firstSequence.set(src.firstSequence.subarray(from, to), at);
+    dst.prevSequence.set(src.prevSequence.subarray(from, to), at);
+    dst.source.set(src.source.subarray(from, to), at);
   }
   dst.length = at + n;
 }

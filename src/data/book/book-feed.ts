@@ -6,7 +6,7 @@ import { OrderBook } from '../../model/order-book.js';
 import { symbolFromFileName } from '../csv/symbol.js';
 import { BinanceDepthSource, binanceColumns } from './binance.js';
 import { LineReader } from './lines.js';
-import { BookSequence, crossedBookMessage } from './sequence.js';
+import { BookSequence, CrossedBookCheck, gapMessage } from './sequence.js';
 import type { BookFormatName, BookSource } from './source.js';
 import { TardisSnapshotSource, tardisColumns } from './tardis.js';
 
@@ -161,14 +161,7 @@ export class BookFeed implements MarketFeed {
   private currentSnapshot = false;
   private eventId = -1;
   private eventTime = 0;
-  private crossed = false;
-  // The highest bid and lowest ask set by the current event (to name the row that crossed the book).
-  private hiBid = -Infinity;
-  private hiBidLine = 0;
-  private hiBidColumn = '';
-  private loAsk = Infinity;
-  private loAskLine = 0;
-  private loAskColumn = '';
+  private readonly crossing = new CrossedBookCheck();
 
   constructor(paths: readonly string[], options: BookFeedOptions) {
     this.onInvalid = options.onInvalid ?? 'fail';
@@ -262,19 +255,7 @@ export class BookFeed implements MarketFeed {
         i++;
         if ((flags & F_CLEAR) !== 0) book.clear();
         book.update(side, price, size);
-        if (size > 0) {
-          if (side > 0) {
-            if (price > this.hiBid) {
-              this.hiBid = price;
-              this.hiBidLine = src.line;
-              this.hiBidColumn = src.priceColumn();
-            }
-          } else if (price < this.loAsk) {
-            this.loAsk = price;
-            this.loAskLine = src.line;
-            this.loAskColumn = src.priceColumn();
-          }
-        }
+        if (this.crossing.level(side, price, size, src.line)) this.crossing.column(side, src.priceColumn());
         // The event's checks come before the source reads on, so that issues
         // are reported in the order of the file.
         if ((flags & F_LAST) !== 0) {
@@ -321,8 +302,7 @@ export class BookFeed implements MarketFeed {
       this.currentSnapshot = snapshot;
       this.eventId = best.lastId;
       this.eventTime = best.time;
-      this.hiBid = -Infinity;
-      this.loAsk = Infinity;
+      this.crossing.startEvent();
       if (snapshot) this.stats.snapshots++;
       else this.stats.updates++;
       this.stats.events++;
@@ -342,7 +322,7 @@ export class BookFeed implements MarketFeed {
         ...(column !== '' ? { column } : {}),
         field: 'sequence',
         value: String(g.value),
-        message: `sequence gap at ${formatIso(src.time)}: ${g.message}; the book is out of sync until the next snapshot`,
+        message: gapMessage(formatIso(src.time), g),
       });
     });
     switch (admission) {
@@ -377,29 +357,10 @@ export class BookFeed implements MarketFeed {
     const book = this.book;
     book.sequence = this.eventId;
     book.time = this.eventTime;
-    if (!book.isCrossed()) {
-      this.crossed = false;
-      return;
-    }
+    const crossed = this.crossing.endEvent(book, this.currentSnapshot, this.sources[this.currentIndex]?.path ?? this.source);
+    if (crossed === 'ok') return;
     this.stats.crossedEvents++;
-    if (this.crossed) return;
-    this.crossed = true;
-    const bid = book.bestBid;
-    const ask = book.bestAsk;
-    // The event set the level that crossed: the highest bid or the lowest ask it set.
-    const byBid = this.hiBid === bid;
-    const path = this.sources[this.currentIndex]?.path ?? this.source;
-    const line = byBid ? this.hiBidLine : this.loAskLine;
-    const column = byBid ? this.hiBidColumn : this.loAskColumn;
-    this.report({
-      code: 'crossed_book',
-      file: path,
-      ...(line > 0 ? { line } : {}),
-      ...(column !== '' ? { column } : {}),
-      field: 'price',
-      value: String(byBid ? bid : ask),
-      message: crossedBookMessage(this.currentSnapshot, formatIso(book.time), bid, ask),
-    });
+    if (crossed !== 'again') this.report(crossed);
   }
 
   private report(issue: Issue): void {

@@ -2,7 +2,8 @@ import { InputError, InvariantError, type Issue } from '../../core/errors.js';
 import { formatIso } from '../../core/time.js';
 import { BookColumns, F_CLEAR, F_LAST, F_SNAPSHOT, type MarketFeed } from '../../model/market.js';
 import { OrderBook } from '../../model/order-book.js';
-import { BookSequence, crossedBookMessage, type SequenceGap } from './sequence.js';
+import { appendColumns } from '../collect.js';
+import { BookSequence, CrossedBookCheck, gapMessage, type SequenceGap } from './sequence.js';
 
 export interface BookCheckOptions {
   /** Decides the default of onGap, as in openBookFeed: 'fail' under 'fail' (the default), 'warn' under 'skip'. */
@@ -37,12 +38,7 @@ export class CheckedBookFeed implements MarketFeed {
   private inEvent = false;
   private keep = true;
   private eventSnapshot = false;
-  private crossed = false;
-  // The highest bid and lowest ask the current event set, and the rows that set them (to name the row that crossed the book).
-  private hiBid = -Infinity;
-  private hiBidRow = 0;
-  private loAsk = Infinity;
-  private loAskRow = 0;
+  private readonly crossing = new CrossedBookCheck();
 
   constructor(
     private readonly inner: MarketFeed,
@@ -85,23 +81,27 @@ export class CheckedBookFeed implements MarketFeed {
   /** Applies the checks to a chunk's rows; the rows kept (the chunk itself when it keeps them all). */
   private check(c: BookColumns): BookColumns {
     let out: BookColumns | null = null;
+    // The start of the run of kept rows the current row is in (-1 in a run left out): copied to `out` once one is left out.
+    let run = 0;
     for (let i = 0; i < c.length; i++) {
       const flags = c.flags[i] as number;
       if (!this.inEvent) this.startEvent(c, i);
       if (this.keep) {
-        if (out !== null) copyRow(out, c, i);
+        if (run < 0) run = i;
         this.apply(c, i);
-      } else if (out === null) {
-        // The first row left out: the rows before it are copied, and the kept ones after it.
-        out = this.keptBuffer(c.capacity);
-        for (let k = 0; k < i; k++) copyRow(out, c, k);
+      } else if (run >= 0) {
+        out ??= this.keptBuffer(c.capacity);
+        appendColumns(out, c, i - run, run);
+        run = -1;
       }
       if ((flags & F_LAST) !== 0) {
         if (this.keep) this.endEvent(c, i);
         this.inEvent = false;
       }
     }
-    return out ?? c;
+    if (out === null) return c;
+    if (run >= 0) appendColumns(out, c, c.length - run, run);
+    return out;
   }
 
   private keptBuffer(capacity: number): BookColumns {
@@ -118,8 +118,7 @@ export class CheckedBookFeed implements MarketFeed {
     const id = c.sequence[i] as number;
     const prev = c.prevSequence[i] as number;
     this.keep = this.sequence.admit(this.eventSnapshot, first, id, prev, (g) => this.gap(c, i, g)) === 'apply';
-    this.hiBid = -Infinity;
-    this.loAsk = Infinity;
+    this.crossing.startEvent();
   }
 
   private apply(c: BookColumns, i: number): void {
@@ -129,17 +128,7 @@ export class CheckedBookFeed implements MarketFeed {
     const size = c.size[i] as number;
     if ((flags & F_CLEAR) !== 0) this.book.clear();
     this.book.update(side, price, size);
-    if (size > 0) {
-      if (side > 0) {
-        if (price > this.hiBid) {
-          this.hiBid = price;
-          this.hiBidRow = c.line[i] as number;
-        }
-      } else if (price < this.loAsk) {
-        this.loAsk = price;
-        this.loAskRow = c.line[i] as number;
-      }
-    }
+    if (this.crossing.level(side, price, size, c.line[i] as number)) this.crossing.column(side, 'price');
   }
 
   /** After an event's last row: the crossed-book check. */
@@ -147,25 +136,8 @@ export class CheckedBookFeed implements MarketFeed {
     const book = this.book;
     book.sequence = c.sequence[i] as number;
     book.time = c.time[i] as number;
-    if (!book.isCrossed()) {
-      this.crossed = false;
-      return;
-    }
-    if (this.crossed) return;
-    this.crossed = true;
-    const bid = book.bestBid;
-    const ask = book.bestAsk;
-    const byBid = this.hiBid === bid;
-    const row = byBid ? this.hiBidRow : this.loAskRow;
-    this.report({
-      code: 'crossed_book',
-      file: this.source,
-      ...(row > 0 ? { line: row } : {}),
-      column: 'price',
-      field: 'price',
-      value: String(byBid ? bid : ask),
-      message: crossedBookMessage(this.eventSnapshot, formatIso(book.time), bid, ask),
-    });
+    const crossed = this.crossing.endEvent(book, this.eventSnapshot, this.source);
+    if (crossed !== 'ok' && crossed !== 'again') this.report(crossed);
   }
 
   private gap(c: BookColumns, i: number, g: SequenceGap): void {
@@ -177,7 +149,7 @@ export class CheckedBookFeed implements MarketFeed {
       column: g.id === 'prev' ? 'prev_sequence' : 'first_sequence',
       field: 'sequence',
       value: String(g.value),
-      message: `sequence gap at ${formatIso(c.time[i] as number)}: ${g.message}; the book is out of sync until the next snapshot`,
+      message: gapMessage(formatIso(c.time[i] as number), g),
     });
   }
 
@@ -185,20 +157,4 @@ export class CheckedBookFeed implements MarketFeed {
     if (this.onGap === 'fail') throw new InputError(issue);
     this.warnings.push(issue);
   }
-}
-
-/** Appends row i of `src` to `dst`. */
-function copyRow(dst: BookColumns, src: BookColumns, i: number): void {
-  const k = dst.length;
-  dst.time[k] = src.time[i] as number;
-  dst.side[k] = src.side[i] as number;
-  dst.price[k] = src.price[i] as number;
-  dst.size[k] = src.size[i] as number;
-  dst.flags[k] = src.flags[i] as number;
-  dst.sequence[k] = src.sequence[i] as number;
-  dst.firstSequence[k] = src.firstSequence[i] as number;
-  dst.prevSequence[k] = src.prevSequence[i] as number;
-  dst.line[k] = src.line[i] as number;
-  dst.source[k] = src.source[i] as number;
-  dst.length = k + 1;
 }

@@ -1,3 +1,7 @@
+import type { Issue } from '../../core/errors.js';
+import { formatIso } from '../../core/time.js';
+import type { OrderBook } from '../../model/order-book.js';
+
 /** What the sequence rules make of an event: hand it out, or leave it out and why. */
 export type Admission = 'apply' | 'stale_update' | 'stale_snapshot' | 'before_snapshot' | 'backwards';
 
@@ -103,7 +107,82 @@ export class BookSequence {
   }
 }
 
-/** The message of a crossed book after an event (the book feed's and the stored rows' check say it alike). */
-export function crossedBookMessage(snapshot: boolean, time: string, bid: number, ask: number): string {
-  return `crossed book after the ${snapshot ? 'snapshot' : 'update'} at ${time}: best bid ${bid} is at or above best ask ${ask}`;
+/** The message of a sequence gap found at `time` (ISO). */
+export function gapMessage(time: string, g: SequenceGap): string {
+  return `sequence gap at ${time}: ${g.message}; the book is out of sync until the next snapshot`;
+}
+
+/**
+ * The crossed-book check, event by event: a book whose best bid is at or
+ * above its best ask after an event is crossed; the first event of a run of
+ * crossed ones is reported, naming the level it set that crossed the book
+ * (the highest bid or the lowest ask it set). Shared by the book feed and
+ * the check of stored rows.
+ */
+export class CrossedBookCheck {
+  private crossed = false;
+  private hiBid = -Infinity;
+  private hiBidLine = 0;
+  private hiBidColumn = '';
+  private loAsk = Infinity;
+  private loAskLine = 0;
+  private loAskColumn = '';
+
+  startEvent(): void {
+    this.hiBid = -Infinity;
+    this.loAsk = Infinity;
+  }
+
+  /**
+   * A level the event set, at `line` of its source; true when it is the
+   * event's highest bid or lowest ask so far: the caller then names its
+   * column with `column` (asked only then, since naming it may cost a lookup).
+   */
+  level(side: number, price: number, size: number, line: number): boolean {
+    if (!(size > 0)) return false;
+    if (side > 0) {
+      if (!(price > this.hiBid)) return false;
+      this.hiBid = price;
+      this.hiBidLine = line;
+    } else {
+      if (!(price < this.loAsk)) return false;
+      this.loAsk = price;
+      this.loAskLine = line;
+    }
+    return true;
+  }
+
+  /** The column of the level `level` just took. */
+  column(side: number, name: string): void {
+    if (side > 0) this.hiBidColumn = name;
+    else this.loAskColumn = name;
+  }
+
+  /**
+   * After an event, with the book it left: 'ok' when it is not crossed,
+   * 'again' when it stays crossed (reported already), else the issue of the
+   * first crossed event, naming `file` and the book's time.
+   */
+  endEvent(book: OrderBook, snapshot: boolean, file: string): 'ok' | 'again' | Issue {
+    if (!book.isCrossed()) {
+      this.crossed = false;
+      return 'ok';
+    }
+    if (this.crossed) return 'again';
+    this.crossed = true;
+    const bid = book.bestBid;
+    const ask = book.bestAsk;
+    const byBid = this.hiBid === bid;
+    const line = byBid ? this.hiBidLine : this.loAskLine;
+    const column = byBid ? this.hiBidColumn : this.loAskColumn;
+    return {
+      code: 'crossed_book',
+      file,
+      ...(line > 0 ? { line } : {}),
+      ...(column !== '' ? { column } : {}),
+      field: 'price',
+      value: String(byBid ? bid : ask),
+      message: `crossed book after the ${snapshot ? 'snapshot' : 'update'} at ${formatIso(book.time)}: best bid ${bid} is at or above best ask ${ask}`,
+    };
+  }
 }

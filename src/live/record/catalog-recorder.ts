@@ -1,4 +1,5 @@
 import { describeDataset, importFeed, type DatasetKey, type ImportReport, type RowBefore } from '../../data/catalog/index.js';
+import { appendColumns, emptyColumns } from '../../data/collect.js';
 import { ColumnsFeed } from '../../data/memory-feed.js';
 import type { Micros } from '../../core/time.js';
 import { formatIso } from '../../core/time.js';
@@ -395,40 +396,8 @@ function emptyLike(s: Stream<Columns>): Columns {
 function joinColumns<C extends Columns>(a: C | null, b: C | null): C | null {
   if (a === null) return b;
   if (b === null) return a;
-  const buffer = new ColumnBuffer<C>(a.kind as C['kind'], a.length + b.length);
-  for (const part of [a, b]) {
-    for (let i = 0; i < part.length; i++) copyRow(part, i, buffer);
-  }
-  return buffer.take(buffer.length);
-}
-
-function copyRow<C extends Columns>(src: C, i: number, dst: ColumnBuffer<C>): void {
-  const c = dst.row();
-  const at = c.length;
-  c.time[at] = src.time[i] as number;
-  c.line[at] = 0;
-  if (c.kind === 'trade' && src.kind === 'trade') {
-    c.price[at] = src.price[i] as number;
-    c.size[at] = src.size[i] as number;
-    c.side[at] = src.side[i] as number;
-  } else if (c.kind === 'quote' && src.kind === 'quote') {
-    c.bid[at] = src.bid[i] as number;
-    c.ask[at] = src.ask[i] as number;
-    c.bidSize[at] = src.bidSize[i] as number;
-    c.askSize[at] = src.askSize[i] as number;
-  } else if (c.kind === 'bar' && src.kind === 'bar') {
-    c.open[at] = src.open[i] as number;
-    c.high[at] = src.high[i] as number;
-    c.low[at] = src.low[i] as number;
-    c.close[at] = src.close[i] as number;
-    c.volume[at] = src.volume[i] as number;
-    c.adjClose[at] = src.adjClose[i] as number;
-  } else if (c.kind === 'book' && src.kind === 'book') {
-    c.side[at] = src.side[i] as number;
-    c.price[at] = src.price[i] as number;
-    c.size[at] = src.size[i] as number;
-    c.flags[at] = src.flags[i] as number;
-    c.sequence[at] = src.sequence[i] as number;
-  }
-  dst.commit();
+  const joined = emptyColumns(a.kind, a.length + b.length) as C;
+  appendColumns(joined, a);
+  appendColumns(joined, b);
+  return joined;
 }
