@@ -139,11 +139,27 @@ export function makeFolder(path: string, shown: string = path): string | undefin
     if (!st.isDirectory()) throw new OutputError(shown, 'ENOTDIR', `cannot write ${shown}: it is a file, not a folder`);
     return undefined;
   }
-  try {
-    return mkdirSync(path, { recursive: true });
-  } catch (e) {
-    throw outputError(shown, e);
+  // Level by level, not mkdirSync's recursive mode: that never returns on some paths (/proc/nope/deeper loops on
+  // ENOENT and EEXIST), and a command would hang there instead of refusing the path.
+  const missing: string[] = [];
+  for (let p = resolve(path); ; p = dirname(p)) {
+    const parent = statOrUndefined(p, shown);
+    if (parent !== undefined) {
+      if (!parent.isDirectory()) throw new OutputError(shown, 'ENOTDIR', `cannot write ${shown}: ${REASONS.ENOTDIR}`);
+      break;
+    }
+    missing.push(p);
+    if (dirname(p) === p) break;
   }
+  missing.reverse();
+  for (const p of missing) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      if (systemCode(e) !== 'EEXIST') throw outputError(shown, e);
+    }
+  }
+  return missing[0];
 }
 
 /** Where a single output file goes: written directly (a device or a pipe), or through a temporary file beside it. */

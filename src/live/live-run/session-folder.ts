@@ -1,7 +1,7 @@
 /**
  * The --out folder of a paper or live session, claimed before anything is
- * written to it: created (level by level: Node's recursive mkdir never
- * returns on some paths, e.g. under /proc), checked to be a run folder (a
+ * written to it: created (core's makeFolder, which refuses a path that
+ * cannot be created, e.g. under /proc), checked to be a run folder (a
  * folder of the user's own files is refused, as backtest refuses it), and
  * locked for the session so that a second session on it is refused while
  * the first runs.
@@ -9,10 +9,10 @@
  * The lock is a file holding the pid of the session's process. A lock
  * whose process is gone (a run that was killed) is taken over.
  */
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { OutputError, outputError, processAlive, stagingName, systemCode } from '../../core/output-file.js';
+import { OutputError, makeFolder as createFolder, outputError, processAlive, stagingName, systemCode } from '../../core/output-file.js';
 import { RUN_FOLDER_FILES } from '../../report/run-folder.js';
 import { JOURNAL_FILE } from '../journal/index.js';
 import { SESSION_LOCK_FILE, SESSIONS_DIR } from './session-archive.js';
@@ -63,25 +63,11 @@ export function makeOutputFolder(out: string, flag = '--out'): void {
 }
 
 function makeFolder(out: string, abs: string, flag: string): void {
-  const missing: string[] = [];
-  for (let p = abs; ; p = dirname(p)) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch (e) {
-      if (systemCode(e) !== 'ENOENT' || dirname(p) === p) throw refuse(out, flag, `cannot write there: ${reasonOf(p, e)}`);
-      missing.push(p);
-      continue;
-    }
-    if (!isDir) throw refuse(out, flag, p === abs ? 'it is a file, not a folder' : `cannot write there: ${p} is a file, not a folder`);
-    break;
-  }
-  for (const p of missing.reverse()) {
-    try {
-      mkdirSync(p);
-    } catch (e) {
-      if (systemCode(e) !== 'EEXIST') throw refuse(out, flag, `cannot write there: ${reasonOf(p, e)}`);
-    }
+  try {
+    createFolder(abs, out);
+  } catch (e) {
+    const reason = reasonOf(out, e);
+    throw refuse(out, flag, reason === 'it is a file, not a folder' ? reason : `cannot write there: ${reason}`);
   }
 }
 
