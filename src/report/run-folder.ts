@@ -126,6 +126,18 @@ export class StagedRunFolder {
   }
 }
 
+/**
+ * The entries of a folder that make it not a run's folder, for a message
+ * (the first three and how many), or undefined when it is one: it holds
+ * only what a run writes (`ours`), or a run.json among other files (an
+ * earlier run's folder the user added to).
+ */
+export function foreignEntries(entries: readonly string[], ours: (entry: string) => boolean): string | undefined {
+  const foreign = entries.filter((e) => !ours(e));
+  if (foreign.length === 0 || entries.includes('run.json')) return undefined;
+  return foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, ... (${foreign.length} entries)` : '');
+}
+
 /** Refuses an --out that is a file, or a folder that is not a run's. */
 function checkRunFolder(out: string, target: string): void {
   let isDir: boolean;
@@ -136,10 +148,8 @@ function checkRunFolder(out: string, target: string): void {
     throw outputError(out, e);
   }
   if (!isDir) throw new OutputError(out, 'OUT_FILE', `cannot write the run to ${out}: it is a file, not a folder`);
-  const entries = readdirSync(target);
-  const foreign = entries.filter((e) => !isOurs(e));
-  if (foreign.length === 0 || entries.includes('run.json')) return;
-  const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, ... (${foreign.length} entries)` : '');
+  const shown = foreignEntries(readdirSync(target), isOurs);
+  if (shown === undefined) return;
   throw new OutputError(
     out,
     'OUT_NOT_RUN',

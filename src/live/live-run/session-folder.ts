@@ -13,7 +13,7 @@ import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, unlin
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { OutputError, makeFolder as createFolder, outputError, processAlive, stagingName, systemCode } from '../../core/output-file.js';
-import { RUN_FOLDER_FILES } from '../../report/run-folder.js';
+import { RUN_FOLDER_FILES, foreignEntries } from '../../report/run-folder.js';
 import { JOURNAL_FILE } from '../journal/index.js';
 import { SESSION_LOCK_FILE, SESSIONS_DIR } from './session-archive.js';
 
@@ -79,9 +79,8 @@ function checkRunFolder(out: string, abs: string, flag: string): void {
   } catch (e) {
     throw refuse(out, flag, `cannot read the folder: ${reasonOf(abs, e)}`);
   }
-  const foreign = entries.filter((e) => !isOurs(e));
-  if (foreign.length === 0 || entries.includes('run.json')) return;
-  const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, ... (${foreign.length} entries)` : '');
+  const shown = foreignEntries(entries, isOurs);
+  if (shown === undefined) return;
   throw refuse(out, flag, `not a QuantFlow run folder (it holds ${shown}): give a new or empty folder, or a run's`);
 }
 
